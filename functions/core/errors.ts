@@ -1,0 +1,65 @@
+/** The typed error hierarchy of cluster-cron: every error carries the context an operator needs. */
+
+/** Base class: every error cluster-cron throws on purpose extends it. */
+export class ClusterCronError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A schedule file (or one job in it) is invalid; the message names the job, key and value. */
+export class ScheduleError extends ClusterCronError {
+  constructor(
+    message: string,
+    readonly details: { source?: string; job?: string; key?: string; value?: unknown } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A cron expression or zone cron-parser rejected; wraps its plain error with the job's context. */
+export class CronExpressionError extends ScheduleError {}
+
+/** A tick payload (EventBridge event or manual) is invalid; the message names the field. */
+export class PayloadError extends ClusterCronError {
+  constructor(message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
+/** A CLI or API call named a job that the schedule does not define. */
+export class UnknownJobError extends ClusterCronError {
+  constructor(readonly job: string, known: readonly string[]) {
+    super(`unknown job "${job}" (the schedule defines: ${known.join(', ') || 'no jobs'})`);
+  }
+}
+
+/** The table is missing or has a key schema the core cannot use. */
+export class TableError extends ClusterCronError {
+  constructor(message: string, readonly tableName: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The lease of a run was lost (expired or taken by another holder) while it ran. */
+export class LeaseLostError extends ClusterCronError {
+  constructor(
+    readonly job: string,
+    readonly holder: string,
+    readonly reason: string,
+    readonly currentHolder?: string,
+  ) {
+    super(`lease on job "${job}" lost by ${holder}: ${reason}`);
+  }
+}
+
+/** The invocation is about to reach its deadline; the run should checkpoint and return. */
+export class DeadlineError extends ClusterCronError {}
+
+/** Renders any thrown value as a short message for logs and the slot item. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,165 @@
+/**
+ * A held lease: heartbeat, holder-side skew margin, and the AbortSignal a run listens to.
+ * Acquire/renew/release are single conditional writes in store.ts; this keeps them going.
+ */
+import { DeadlineError, LeaseLostError, errorMessage } from './errors.js';
+import { acquireLease, releaseLease, renewLease, type AcquireRequest, type AcquireResult, type StoreContext } from './store.js';
+import type { EventLog } from './types.js';
+
+/** Heartbeats per lease period: a renewal may fail twice before the lease is in danger. */
+export const HEARTBEATS_PER_LEASE = 3;
+
+/** Runs `beat` every `intervalMs` until cancelled; injectable so tests drive beats by hand. */
+export type Scheduler = (intervalMs: number, beat: () => void) => () => void;
+
+/** The default scheduler: a timer that does not keep the process alive on its own. */
+export const intervalScheduler: Scheduler = (intervalMs, beat) => {
+  const timer = setInterval(beat, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
+/** Settings that shape how a lease is held. */
+export interface LeaseSettings {
+  log: EventLog;
+  /** A holder treats its lease as lost this long before it ends by its own clock. */
+  maxClockSkewMs: number;
+  /** Epoch ms by which the invocation must have handed back control (Lambda timeout). */
+  deadlineMs?: number;
+  /** Signal fires this long before `deadlineMs`, so the run can checkpoint. */
+  deadlineMarginMs?: number;
+  /** Fires every run's signal, for example on Ctrl-C of a local node. */
+  shutdown?: AbortSignal;
+  scheduler?: Scheduler;
+}
+
+/** A lease this instance holds for one run. */
+export class HeldLease {
+  readonly #controller = new AbortController();
+  #leaseUntilMs: number;
+  #stopHeartbeat: (() => void) | undefined;
+  #deadlineTimer: NodeJS.Timeout | undefined;
+  #renewing: Promise<void> | undefined;
+  #onShutdown = (): void => this.#lose('the node is shutting down', undefined, new DeadlineError('the node is shutting down'));
+
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly request: AcquireRequest,
+    readonly fence: number,
+    leaseUntilMs: number,
+    private readonly settings: LeaseSettings,
+  ) {
+    this.#leaseUntilMs = leaseUntilMs;
+  }
+
+  /** Fires when the lease is lost, the deadline nears, or the node shuts down. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** The lease's end as last written by this holder. */
+  get leaseUntilMs(): number {
+    return this.#leaseUntilMs;
+  }
+
+  /** True once the signal fired because the lease was lost (not for a deadline or shutdown). */
+  leaseLost = false;
+
+  /** Starts heartbeats, the deadline timer and the shutdown hook. */
+  start(): void {
+    const intervalMs = Math.max(100, Math.floor(this.request.leaseMs / HEARTBEATS_PER_LEASE));
+    const scheduler = this.settings.scheduler ?? intervalScheduler;
+    this.#stopHeartbeat = scheduler(intervalMs, () => void this.beat());
+    if (this.settings.deadlineMs !== undefined) {
+      const fireInMs = this.settings.deadlineMs - (this.settings.deadlineMarginMs ?? 0) - this.ctx.clock();
+      this.#deadlineTimer = setTimeout(() => this.#deadline(), Math.max(0, fireInMs));
+      this.#deadlineTimer.unref();
+    }
+    if (this.settings.shutdown?.aborted) this.#onShutdown();
+    this.settings.shutdown?.addEventListener('abort', this.#onShutdown, { once: true });
+  }
+
+  /**
+   * One heartbeat: renews the lease unless it is already lost by this holder's own clock
+   * (with the skew margin). Concurrent calls share one renewal.
+   */
+  beat(): Promise<void> {
+    this.#renewing ??= this.#renew().finally(() => (this.#renewing = undefined));
+    return this.#renewing;
+  }
+
+  async #renew(): Promise<void> {
+    if (this.signal.aborted) return;
+    const nowMs = this.ctx.clock();
+    if (nowMs >= this.#leaseUntilMs - this.settings.maxClockSkewMs) {
+      this.#lose('the lease ran out before a heartbeat renewed it', undefined);
+      return;
+    }
+    const leaseUntilMs = nowMs + this.request.leaseMs;
+    try {
+      const result = await renewLease(this.ctx, this.request.job, this.request.token, leaseUntilMs);
+      if (result.renewed) {
+        // Only the attempt's start time is safe: the write may have landed at any point since.
+        if (leaseUntilMs > this.#leaseUntilMs) this.#leaseUntilMs = leaseUntilMs;
+        return;
+      }
+      this.#lose('another holder took the lease', result.lock?.holder);
+    } catch (error) {
+      // A failed heartbeat is not a lost lease: the next one may succeed before it runs out.
+      this.settings.log.warn('lease.renew.error', { job: this.request.job, holder: this.request.token, fence: this.fence, error: errorMessage(error) });
+    }
+  }
+
+  #deadline(): void {
+    if (this.signal.aborted) return;
+    this.settings.log.warn('run.deadline', { job: this.request.job, fence: this.fence, deadline: new Date(this.settings.deadlineMs ?? 0).toISOString() });
+    this.#controller.abort(new DeadlineError(`job "${this.request.job}": the invocation is about to time out`));
+  }
+
+  #lose(reason: string, currentHolder: string | undefined, abortReason?: Error): void {
+    if (this.signal.aborted) return;
+    if (!abortReason) {
+      this.leaseLost = true;
+      this.settings.log.error('lease.lost', { job: this.request.job, holder: this.request.token, fence: this.fence, reason, currentHolder });
+    }
+    this.#controller.abort(abortReason ?? new LeaseLostError(this.request.job, this.request.token, reason, currentHolder));
+  }
+
+  /** Stops heartbeats and releases the lease if this holder still has it. */
+  async release(): Promise<boolean> {
+    this.#stop();
+    await this.#renewing;
+    const result = await releaseLease(this.ctx, this.request.job, this.request.token);
+    if (!result.released) {
+      this.leaseLost = true;
+      this.settings.log.error('lease.lost', {
+        job: this.request.job,
+        holder: this.request.token,
+        fence: this.fence,
+        reason: 'release refused: another holder took the lease',
+        currentHolder: result.lock?.holder,
+      });
+    }
+    return result.released;
+  }
+
+  #stop(): void {
+    this.#stopHeartbeat?.();
+    if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
+    this.settings.shutdown?.removeEventListener('abort', this.#onShutdown);
+  }
+}
+
+/**
+ * Tries once to take the job's lease (never waits). On success the caller gets a HeldLease
+ * to start, run under, and release; otherwise the current lock item, to say who holds it.
+ */
+export async function tryAcquire(
+  ctx: StoreContext,
+  request: AcquireRequest,
+  settings: LeaseSettings,
+): Promise<{ lease: HeldLease; result: Extract<AcquireResult, { acquired: true }> } | Extract<AcquireResult, { acquired: false }>> {
+  const result = await acquireLease(ctx, request);
+  if (!result.acquired) return result;
+  return { lease: new HeldLease(ctx, request, result.fence, result.leaseUntilMs, settings), result };
+}

@@ -1,0 +1,202 @@
+/**
+ * The schedule file: sidekiq-cron's hash (job name -> cron, class, args, ...) plus our keys,
+ * validated into JobDefinitions. Every error names the file, the job, the key and the value.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { CronExpressionError, ScheduleError } from './errors.js';
+import { nextSlots, parseCron, splitZone } from './slots.js';
+import { formatDurationMs, parseDurationMs } from './time.js';
+import { OverlapPolicy, type JobDefinition } from './types.js';
+
+/** Defaults for the keys a job may leave out. */
+export const JOB_DEFAULTS = {
+  timezone: 'UTC',
+  lease: '60s',
+  catchupWindow: '90s',
+  overlap: OverlapPolicy.skip,
+} as const;
+
+/** Largest schedule file read, so a runaway file fails fast instead of exhausting memory. */
+export const MAX_SCHEDULE_BYTES = 1_000_000;
+const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+
+const duration = z.union([z.string(), z.number()]);
+
+/** One job as written in the file; `queue` is accepted for sidekiq-cron compatibility and unused. */
+const rawJob = z
+  .object({
+    name: z.string().optional(),
+    cron: z.string(),
+    class: z.string().min(1),
+    args: z.record(z.string(), z.unknown()).optional(),
+    description: z.string().optional(),
+    status: z.enum(['enabled', 'disabled']).optional(),
+    timezone: z.string().optional(),
+    queue: z.string().optional(),
+    lease: duration.optional(),
+    catchupWindow: duration.optional(),
+    overlap: z.enum(Object.values(OverlapPolicy) as [OverlapPolicy, ...OverlapPolicy[]]).optional(),
+  })
+  .strict();
+
+type RawJob = z.infer<typeof rawJob>;
+
+/** Options for validation: the handler names that exist, and where the text came from. */
+export interface ScheduleOptions {
+  /** Registered handler names; when given, an unknown `class` is an error. */
+  handlers?: readonly string[];
+  /** File name or label used in messages. */
+  source?: string;
+}
+
+function fail(source: string, message: string, details: { job?: string; key?: string; value?: unknown }): never {
+  throw new ScheduleError(`${source}: ${message}`, { source, ...details });
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function describeIssue(source: string, job: string, raw: Record<string, unknown>, issue: z.core.$ZodIssue): never {
+  const key = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.join('", "');
+    fail(source, `job "${job}": unknown key "${keys}" (allowed: ${Object.keys(rawJob.shape).join(', ')})`, { job, key: issue.keys[0], value: raw[issue.keys[0] ?? ''] });
+  }
+  const value = key ? raw[issue.path[0] as string] : undefined;
+  if (value === undefined && key) fail(source, `job "${job}": missing key "${key}"`, { job, key });
+  const expected =
+    issue.code === 'invalid_value' ? `one of ${issue.values.map((v) => show(v)).join(', ')}` : issue.code === 'invalid_type' ? `a ${issue.expected}` : issue.message;
+  fail(source, `job "${job}": key "${key}" has value ${show(value)}; expected ${expected}`, { job, key, value });
+}
+
+function durationMs(source: string, job: string, key: string, value: string | number | undefined, fallback: string): number {
+  const ms = parseDurationMs(value ?? fallback);
+  if (ms === undefined || !(ms > 0)) {
+    fail(source, `job "${job}": key "${key}" has value ${show(value)}; expected a positive duration such as 30s, 5m or 1h`, { job, key, value });
+  }
+  return ms;
+}
+
+function toJob(source: string, name: string, input: unknown, options: ScheduleOptions): JobDefinition {
+  if (!JOB_NAME.test(name)) {
+    fail(source, `job name ${show(name)} is invalid: use letters, digits, "_", "-", ".", ":" (at most 100, starting with a letter or digit)`, { job: name, value: name });
+  }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    fail(source, `job "${name}" must be a mapping with at least "cron" and "class", got ${show(input)}`, { job: name, value: input });
+  }
+  const parsed = rawJob.safeParse(input);
+  if (!parsed.success) describeIssue(source, name, input as Record<string, unknown>, parsed.error.issues[0]!);
+  const raw: RawJob = parsed.data;
+
+  const { expression, zone } = splitZone(raw.cron);
+  if (zone && raw.timezone && zone !== raw.timezone) {
+    fail(source, `job "${name}": key "cron" names zone "${zone}" but key "timezone" is "${raw.timezone}"; give one`, { job: name, key: 'timezone', value: raw.timezone });
+  }
+  const timezone = zone ?? raw.timezone ?? JOB_DEFAULTS.timezone;
+  let hasSeconds: boolean;
+  try {
+    const cron = parseCron(expression, timezone);
+    hasSeconds = cron.hasSeconds;
+    if (nextSlots(cron, Date.UTC(2000, 0, 1), 1).length === 0) {
+      fail(source, `job "${name}": key "cron" has value ${show(raw.cron)}, which never fires`, { job: name, key: 'cron', value: raw.cron });
+    }
+  } catch (error) {
+    if (!(error instanceof CronExpressionError)) throw error;
+    const key = error.details.value === timezone && !expression.includes(timezone) ? (zone ? 'cron' : 'timezone') : 'cron';
+    throw new ScheduleError(`${source}: job "${name}": key "${key}": ${error.message}`, { source, job: name, key, value: key === 'cron' ? raw.cron : raw.timezone }, { cause: error });
+  }
+  if (options.handlers && !options.handlers.includes(raw.class)) {
+    fail(source, `job "${name}": key "class" has value ${show(raw.class)}, which is not a registered handler (registered: ${options.handlers.join(', ') || 'none'})`, { job: name, key: 'class', value: raw.class });
+  }
+  const leaseMs = durationMs(source, name, 'lease', raw.lease, JOB_DEFAULTS.lease);
+  if (leaseMs < 1_000) {
+    fail(source, `job "${name}": key "lease" has value ${show(raw.lease)}; a lease must be at least 1s so heartbeats can keep it`, { job: name, key: 'lease', value: raw.lease });
+  }
+  return {
+    name,
+    cron: expression,
+    timezone,
+    handler: raw.class,
+    args: raw.args ?? {},
+    ...(raw.description !== undefined && { description: raw.description }),
+    enabled: raw.status !== 'disabled',
+    leaseMs,
+    catchupWindowMs: durationMs(source, name, 'catchupWindow', raw.catchupWindow, JOB_DEFAULTS.catchupWindow),
+    overlap: raw.overlap ?? JOB_DEFAULTS.overlap,
+    hasSeconds,
+  };
+}
+
+/**
+ * Validates a parsed schedule (a map of job name to job, or sidekiq-cron's list of jobs with
+ * `name`) into job definitions.
+ * @throws ScheduleError naming the job, the key and the value.
+ */
+export function parseScheduleObject(input: unknown, options: ScheduleOptions = {}): JobDefinition[] {
+  const source = options.source ?? 'schedule';
+  if (input === null || input === undefined) fail(source, 'the schedule is empty; define at least one job', {});
+  let entries: [string, unknown][];
+  if (Array.isArray(input)) {
+    entries = input.map((job, index) => {
+      const name = job && typeof job === 'object' ? (job as { name?: unknown }).name : undefined;
+      if (typeof name !== 'string') fail(source, `job #${index + 1} in the list has no "name"`, { key: 'name', value: name });
+      return [name, job];
+    });
+  } else if (typeof input === 'object') {
+    entries = Object.entries(input as Record<string, unknown>);
+  } else {
+    fail(source, `the schedule must be a mapping of job name to job, got ${show(input)}`, { value: input });
+  }
+  if (entries.length === 0) fail(source, 'the schedule is empty; define at least one job', {});
+  const seen = new Set<string>();
+  return entries.map(([name, job]) => {
+    if (seen.has(name)) fail(source, `job "${name}" is defined twice`, { job: name });
+    seen.add(name);
+    return toJob(source, name, job, options);
+  });
+}
+
+/**
+ * Parses schedule text (YAML or JSON) and validates it.
+ * @throws ScheduleError for YAML syntax errors (with line and column), duplicate keys, bad jobs.
+ */
+export function parseSchedule(text: string, options: ScheduleOptions = {}): JobDefinition[] {
+  const source = options.source ?? 'schedule';
+  if (Buffer.byteLength(text) > MAX_SCHEDULE_BYTES) {
+    fail(source, `the schedule is ${Buffer.byteLength(text)} bytes; the limit is ${MAX_SCHEDULE_BYTES}`, {});
+  }
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const problem = document.errors[0];
+  if (problem) {
+    const position = problem.linePos?.[0];
+    const where = position ? ` at line ${position.line}, column ${position.col}` : '';
+    if (problem.code === 'DUPLICATE_KEY' && position) {
+      const key = (text.split(/\r?\n/)[position.line - 1] ?? '').slice(position.col - 1).split(':')[0]?.trim().replace(/^["']|["']$/g, '');
+      throw new ScheduleError(`${source}: key "${key}" is defined twice${where}`, { source, key }, { cause: problem });
+    }
+    const reason = problem.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ScheduleError(`${source}: invalid YAML${where}: ${reason}`, { source }, { cause: problem });
+  }
+  return parseScheduleObject(document.toJS({ maxAliasCount: 100 }), options);
+}
+
+/** Reads and validates a schedule file. */
+export function loadScheduleFile(path: string, options: Omit<ScheduleOptions, 'source'> = {}): JobDefinition[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new ScheduleError(`${path}: cannot read the schedule file (${code ?? String(cause)})`, { source: path }, { cause });
+  }
+  return parseSchedule(text, { ...options, source: path });
+}
+
+/** A one-line summary of a job's settings, for `validate` and logs. */
+export function describeJob(job: JobDefinition): string {
+  return `${job.name}: "${job.cron}" ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.enabled ? '' : ', disabled'})`;
+}

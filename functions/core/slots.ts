@@ -1,0 +1,153 @@
+/**
+ * Cron slots: which instants a job is due at, computed with cron-parser in the job's zone.
+ *
+ * Daylight saving (decided, documented in the README, tested in slots.test.ts):
+ * - A job whose hour field is `*` follows real time: in a repeated hour it runs in both hours,
+ *   in a skipped hour there is nothing to run.
+ * - A job with fixed hours follows the wall clock, resolved as RFC 5545 and Temporal's
+ *   `compatible` do: a time that does not exist is shifted forward by the gap
+ *   (02:30 on a spring-forward day in Berlin runs at 03:30 CEST), and a time that exists twice
+ *   runs once, at its first occurrence. So a daily job runs exactly once every day.
+ */
+import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import { DateTime } from 'luxon';
+import { CronExpressionError } from './errors.js';
+
+const HOUR_MS = 3_600_000;
+/** Around a wall-clock time, offsets are sampled this far before and after to find DST changes. */
+const MAX_SHIFT_MS = 26 * HOUR_MS;
+/** Largest single DST shift in any zone (Lord Howe: 30 min, Troll: 2 h), with room. */
+const DST_MARGIN_MS = 3 * HOUR_MS;
+/** Upper bound on slots one window may hold, so a per-second cron over a year cannot hang a tick. */
+export const MAX_SLOTS_PER_WINDOW = 10_000;
+
+/** A parsed cron: the fields, the zone, and how DST applies to it. */
+export interface CronSchedule {
+  expression: string;
+  timezone: string;
+  hasSeconds: boolean;
+  /** True when the hour field matches every hour, so the job follows real time across DST. */
+  everyHour: boolean;
+}
+
+/** True when `zone` is an IANA zone this runtime knows. */
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return DateTime.now().setZone(zone).isValid;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Splits an optional trailing zone off a sidekiq-cron style expression
+ * (`"0 22 * * 1-5 America/Chicago"`): cron-parser does not accept one.
+ */
+export function splitZone(raw: string): { expression: string; zone?: string } {
+  const tokens = raw.trim().split(/\s+/);
+  const last = tokens[tokens.length - 1];
+  if (tokens.length >= 2 && last && /[A-Za-z]/.test(last) && /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(last) && (last.includes('/') || isValidTimeZone(last))) {
+    return { expression: tokens.slice(0, -1).join(' '), zone: last };
+  }
+  return { expression: tokens.join(' ') };
+}
+
+/**
+ * Validates and parses a cron expression (5 fields, or 6 with seconds first) in `timezone`.
+ * @throws CronExpressionError naming the expression and what is wrong with it.
+ */
+export function parseCron(expression: string, timezone: string): CronSchedule {
+  const fields = expression.trim().split(/\s+/).filter(Boolean);
+  if (fields.length !== 5 && fields.length !== 6) {
+    throw new CronExpressionError(
+      `cron "${expression}" has ${fields.length} field${fields.length === 1 ? '' : 's'}; expected 5 (minute hour day month weekday) or 6 (second first)`,
+      { value: expression },
+    );
+  }
+  if (!isValidTimeZone(timezone)) {
+    throw new CronExpressionError(`unknown time zone "${timezone}" (use an IANA name such as Europe/Berlin or UTC)`, { value: timezone });
+  }
+  const normalized = fields.join(' ');
+  let parsed: CronExpression;
+  try {
+    parsed = CronExpressionParser.parse(normalized, { tz: 'UTC', strict: false });
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new CronExpressionError(`cron "${expression}" is invalid: ${reason}`, { value: expression }, { cause });
+  }
+  const hours = new Set(parsed.fields.hour.values.map(Number));
+  return { expression: normalized, timezone, hasSeconds: fields.length === 6, everyHour: hours.size === 24 };
+}
+
+/** Offset of `zone` from UTC at the instant `ms`, in milliseconds. */
+function offsetMs(zone: string, ms: number): number {
+  return DateTime.fromMillis(ms, { zone }).offset * 60_000;
+}
+
+/**
+ * Maps a wall-clock time (given as if it were UTC) in `zone` to an instant: a repeated time
+ * maps to its first occurrence, a missing one is shifted forward by the gap.
+ */
+export function wallClockToInstantMs(wallMs: number, zone: string): number {
+  const before = offsetMs(zone, wallMs - MAX_SHIFT_MS / 2);
+  const after = offsetMs(zone, wallMs + MAX_SHIFT_MS / 2);
+  const candidates = [...new Set([before, after])]
+    .map((offset) => wallMs - offset)
+    .filter((instant) => instant + offsetMs(zone, instant) === wallMs)
+    .sort((a, b) => a - b);
+  // No candidate: the wall time falls in a gap; reading it with the offset in force before
+  // the gap shifts it forward by the gap's length.
+  return candidates[0] ?? wallMs - before;
+}
+
+/** Iterates cron-parser from `fromMs` (exclusive) while the slot is at most `toMs`. */
+function* iterate(schedule: CronSchedule, tz: string, fromMs: number, toMs: number): Generator<number> {
+  const cron = CronExpressionParser.parse(schedule.expression, { tz, currentDate: new Date(fromMs) });
+  for (let count = 0; count < MAX_SLOTS_PER_WINDOW * 2; count++) {
+    let next: number;
+    try {
+      next = cron.next().getTime();
+    } catch {
+      return; // no further date (for example 30 February): cron-parser throws at its loop limit
+    }
+    if (next > toMs) return;
+    if (next > fromMs) yield next;
+  }
+}
+
+/**
+ * Every slot of `schedule` in the window `(fromMs, toMs]`, ascending, at most
+ * MAX_SLOTS_PER_WINDOW of them (the latest ones, when a window holds more).
+ */
+export function slotsBetween(schedule: CronSchedule, fromMs: number, toMs: number): number[] {
+  if (toMs <= fromMs) return [];
+  let slots: number[];
+  if (schedule.everyHour || schedule.timezone === 'UTC') {
+    slots = [...iterate(schedule, schedule.timezone, fromMs, toMs)];
+  } else {
+    // Walk the wall clock (as UTC) over a range wide enough for any offset, then map back.
+    const wallFrom = fromMs + offsetMs(schedule.timezone, fromMs) - DST_MARGIN_MS;
+    const wallTo = toMs + offsetMs(schedule.timezone, toMs) + DST_MARGIN_MS;
+    const instants = new Set<number>();
+    for (const wall of iterate(schedule, 'UTC', wallFrom, wallTo)) {
+      const instant = wallClockToInstantMs(wall, schedule.timezone);
+      if (instant > fromMs && instant <= toMs) instants.add(instant);
+    }
+    slots = [...instants].sort((a, b) => a - b);
+  }
+  return slots.length > MAX_SLOTS_PER_WINDOW ? slots.slice(-MAX_SLOTS_PER_WINDOW) : slots;
+}
+
+/** The next `count` slots strictly after `afterMs`. */
+export function nextSlots(schedule: CronSchedule, afterMs: number, count: number): number[] {
+  const found: number[] = [];
+  let fromMs = afterMs;
+  // Search ahead in growing spans so rare schedules (29 February) are still found.
+  for (let spanMs = 2 * HOUR_MS; found.length < count && spanMs <= 16 * 366 * 24 * HOUR_MS; spanMs *= 4) {
+    const batch = slotsBetween(schedule, fromMs, fromMs + spanMs);
+    found.push(...batch.slice(0, count - found.length));
+    fromMs = found.length > 0 ? found[found.length - 1]! : fromMs + spanMs;
+  }
+  return found;
+}

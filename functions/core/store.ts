@@ -1,0 +1,428 @@
+/**
+ * The table: keys, items, and every conditional write of the protocol. The only core module
+ * that imports the AWS SDK. Each step is one conditional write on one item (no transactions),
+ * and each write that a retry could repeat compares the caller's token before it reports a loss.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { Clock } from './time.js';
+import { toEpochSec, toIso } from './time.js';
+import type { Trigger } from './types.js';
+
+/** Attribute names of the table's key and TTL; infra and table bootstrap use the same. */
+export const TABLE_SCHEMA = { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttlEpochSec' } as const;
+
+/** What the core needs to reach the table: built by the caller, never by the core. */
+export interface StoreContext {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  clock: Clock;
+}
+
+/** The lifecycle of a slot item. */
+export const SlotStatus = {
+  claimed: 'claimed',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  skipped: 'skipped',
+  /** The holder's lease lapsed before it recorded an outcome (it crashed or was cut off). */
+  lost: 'lost',
+} as const;
+export type SlotStatus = (typeof SlotStatus)[keyof typeof SlotStatus];
+
+/** Why a claimed slot did not run. */
+export const SkipReason = { locked: 'locked', paused: 'paused' } as const;
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
+
+/** The job's lock and state item. The fence only ever rises; the item is never deleted. */
+export interface LockItem {
+  pk: string;
+  sk: string;
+  fence?: number;
+  holder?: string;
+  holderInstance?: string;
+  holderSlotMs?: number;
+  leaseUntilMs?: number;
+  acquiredAtMs?: number;
+  lastReleasedBy?: string;
+  releasedAtMs?: number;
+  paused?: boolean;
+  pausedNote?: string;
+  pausedAtMs?: number;
+}
+
+/** One run-slot item: the fate of one (job, slot). */
+export interface SlotItem {
+  pk: string;
+  sk: string;
+  job: string;
+  slot: string;
+  slotMs: number;
+  status: SlotStatus;
+  trigger: Trigger;
+  claimedBy: string;
+  instance: string;
+  claimedAtMs: number;
+  reason?: SkipReason;
+  heldBy?: string;
+  heldFence?: number;
+  fence?: number;
+  startedAtMs?: number;
+  finishedAtMs?: number;
+  durationMs?: number;
+  error?: string;
+  leaseLost?: boolean;
+  ttlEpochSec: number;
+}
+
+const LOCK_SK = 'LOCK';
+const SLOT_PREFIX = 'SLOT#';
+
+/** Partition key of every item of a job. */
+export const jobKey = (job: string): string => `JOB#${job}`;
+/** Sort key of a slot: ISO-8601 UTC with milliseconds, so keys sort in time order. */
+export const slotKey = (slotMs: number): string => `${SLOT_PREFIX}${toIso(slotMs)}`;
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+// Condition fragments, named so each write reads as the rule it enforces.
+const notClaimed = 'attribute_not_exists(pk)';
+const leaseFree = '(attribute_not_exists(holder) OR leaseUntilMs < :now)';
+const notPaused = '(attribute_not_exists(paused) OR paused = :false)';
+const heldByMe = 'holder = :token';
+const claimedByMe = 'claimedBy = :token';
+
+/** Reads the lock item with a consistent read; undefined when the job never ran. */
+export async function getLock(ctx: StoreContext, job: string): Promise<LockItem | undefined> {
+  const result = await ctx.client.send(
+    new GetCommand({ TableName: ctx.tableName, Key: { pk: jobKey(job), sk: LOCK_SK }, ConsistentRead: true }),
+  );
+  return result.Item as LockItem | undefined;
+}
+
+/** Reads one slot item with a consistent read. */
+export async function getSlot(ctx: StoreContext, job: string, slotMs: number): Promise<SlotItem | undefined> {
+  const result = await ctx.client.send(
+    new GetCommand({ TableName: ctx.tableName, Key: { pk: jobKey(job), sk: slotKey(slotMs) }, ConsistentRead: true }),
+  );
+  return result.Item as SlotItem | undefined;
+}
+
+/** The slots already claimed after `fromMs` (exclusive), with their claimants: one Query. */
+export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: number): Promise<Map<number, string>> {
+  const claimed = new Map<number, string>();
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.client.send(
+      new QueryCommand({
+        TableName: ctx.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk > :from',
+        ExpressionAttributeValues: { ':pk': jobKey(job), ':from': slotKey(fromMs) },
+        ProjectionExpression: 'slotMs, claimedBy',
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) claimed.set(Number(item.slotMs), String(item.claimedBy));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return claimed;
+}
+
+/** The newest slot items of a job, newest first. */
+export async function recentSlots(ctx: StoreContext, job: string, limit: number): Promise<SlotItem[]> {
+  const result = await ctx.client.send(
+    new QueryCommand({
+      TableName: ctx.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slot)',
+      ExpressionAttributeValues: { ':pk': jobKey(job), ':slot': SLOT_PREFIX },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (result.Items ?? []) as SlotItem[];
+}
+
+/** The slot record a claim writes; status `claimed` for a run, `skipped` when decided at once. */
+export interface SlotClaim {
+  job: string;
+  slotMs: number;
+  token: string;
+  instance: string;
+  trigger: Trigger;
+  retentionMs: number;
+  status?: typeof SlotStatus.claimed | typeof SlotStatus.skipped;
+  reason?: SkipReason;
+  heldBy?: string;
+  heldFence?: number;
+}
+
+/**
+ * Claims a slot: a conditional put on the run-slot key (I1). A lost response followed by a
+ * retry finds its own token on the item and still counts as won.
+ */
+export async function claimSlot(
+  ctx: StoreContext,
+  claim: SlotClaim,
+): Promise<{ won: true; item: SlotItem } | { won: false; existing?: SlotItem }> {
+  const nowMs = ctx.clock();
+  const item: SlotItem = {
+    pk: jobKey(claim.job),
+    sk: slotKey(claim.slotMs),
+    job: claim.job,
+    slot: toIso(claim.slotMs),
+    slotMs: claim.slotMs,
+    status: claim.status ?? SlotStatus.claimed,
+    trigger: claim.trigger,
+    claimedBy: claim.token,
+    instance: claim.instance,
+    claimedAtMs: nowMs,
+    ttlEpochSec: toEpochSec(Math.max(claim.slotMs, nowMs) + claim.retentionMs),
+    ...(claim.reason !== undefined && { reason: claim.reason }),
+    ...(claim.heldBy !== undefined && { heldBy: claim.heldBy }),
+    ...(claim.heldFence !== undefined && { heldFence: claim.heldFence }),
+  };
+  try {
+    await ctx.client.send(
+      new PutCommand({ TableName: ctx.tableName, Item: item, ConditionExpression: notClaimed, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+    );
+    return { won: true, item };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const existing = ((error as { Item?: SlotItem }).Item as SlotItem | undefined) ?? (await getSlot(ctx, claim.job, claim.slotMs));
+    if (existing?.claimedBy === claim.token) return { won: true, item: existing };
+    return { won: false, ...(existing && { existing }) };
+  }
+}
+
+/** A request to take a job's lease. */
+export interface AcquireRequest {
+  job: string;
+  token: string;
+  instance: string;
+  slotMs: number;
+  leaseMs: number;
+  /** Manual triggers run even while the job is paused. */
+  ignorePause?: boolean;
+}
+
+/** The result of an acquisition: the new fence, and a previous holder whose lease had lapsed. */
+export type AcquireResult =
+  | { acquired: true; fence: number; leaseUntilMs: number; expired?: { holder: string; slotMs?: number } }
+  | { acquired: false; lock: LockItem | undefined };
+
+/**
+ * Takes the job's lease when it is free or expired, never waiting (I2). The fence rises by one
+ * on every acquisition and is never reset. A retried acquire that finds its own token on the
+ * item counts as acquired (its first attempt applied).
+ */
+export async function acquireLease(ctx: StoreContext, request: AcquireRequest): Promise<AcquireResult> {
+  const nowMs = ctx.clock();
+  const leaseUntilMs = nowMs + request.leaseMs;
+  // Timeline: [holder H leases until L] ... now > L ... -> we may take it; while now <= L -> refused.
+  const condition = request.ignorePause ? leaseFree : `${leaseFree} AND ${notPaused}`;
+  try {
+    const result = await ctx.client.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: { pk: jobKey(request.job), sk: LOCK_SK },
+        UpdateExpression:
+          'SET holder = :token, holderInstance = :instance, holderSlotMs = :slot, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one',
+        ConditionExpression: condition,
+        ExpressionAttributeValues: {
+          ':token': request.token,
+          ':instance': request.instance,
+          ':slot': request.slotMs,
+          ':until': leaseUntilMs,
+          ':now': nowMs,
+          ':one': 1,
+          ...(request.ignorePause ? {} : { ':false': false }),
+        },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const old = result.Attributes as LockItem | undefined;
+    const expired = old?.holder ? { holder: old.holder, ...(old.holderSlotMs !== undefined && { slotMs: old.holderSlotMs }) } : undefined;
+    return { acquired: true, fence: (old?.fence ?? 0) + 1, leaseUntilMs, ...(expired && { expired }) };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const lock = await getLock(ctx, request.job);
+    if (lock?.holder === request.token && lock.fence !== undefined && lock.leaseUntilMs !== undefined) {
+      return { acquired: true, fence: lock.fence, leaseUntilMs: lock.leaseUntilMs };
+    }
+    return { acquired: false, lock };
+  }
+}
+
+/**
+ * Extends the lease to `leaseUntilMs` if the caller still holds it. Repeating it is harmless.
+ * Returns the current lock item when the caller no longer holds it.
+ */
+export async function renewLease(
+  ctx: StoreContext,
+  job: string,
+  token: string,
+  leaseUntilMs: number,
+): Promise<{ renewed: true } | { renewed: false; lock: LockItem | undefined }> {
+  // Timeline: [we hold, until L] -> renew sets L' = now + lease; if another holder took over, refused.
+  try {
+    await ctx.client.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: { pk: jobKey(job), sk: LOCK_SK },
+        UpdateExpression: 'SET leaseUntilMs = :until',
+        ConditionExpression: heldByMe,
+        ExpressionAttributeValues: { ':token': token, ':until': leaseUntilMs },
+      }),
+    );
+    return { renewed: true };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return { renewed: false, lock: await getLock(ctx, job) };
+  }
+}
+
+/**
+ * Releases the lease if the caller still holds it; a lapsed holder cannot release its
+ * successor's lease (ShedLock's bug). The fence is kept. A retried release whose first attempt
+ * applied is recognised by `lastReleasedBy`.
+ */
+export async function releaseLease(
+  ctx: StoreContext,
+  job: string,
+  token: string,
+): Promise<{ released: true } | { released: false; lock: LockItem | undefined }> {
+  // Timeline: [we hold] -> release clears holder; [successor holds] -> refused, successor untouched.
+  try {
+    await ctx.client.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: { pk: jobKey(job), sk: LOCK_SK },
+        UpdateExpression: 'REMOVE holder, holderInstance, holderSlotMs SET leaseUntilMs = :zero, lastReleasedBy = :token, releasedAtMs = :now',
+        ConditionExpression: heldByMe,
+        ExpressionAttributeValues: { ':token': token, ':zero': 0, ':now': ctx.clock() },
+      }),
+    );
+    return { released: true };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const lock = await getLock(ctx, job);
+    if (lock?.lastReleasedBy === token && lock.holder === undefined) return { released: true };
+    return { released: false, lock };
+  }
+}
+
+/** The outcome of a run, as written to its slot item. */
+export interface RunRecord {
+  status: typeof SlotStatus.succeeded | typeof SlotStatus.failed;
+  fence: number;
+  startedAtMs: number;
+  finishedAtMs: number;
+  error?: string;
+  leaseLost: boolean;
+}
+
+/** Records a run's outcome on its slot item, only for the claimant (I4). */
+export async function recordRun(ctx: StoreContext, job: string, slotMs: number, token: string, run: RunRecord): Promise<boolean> {
+  const values: Record<string, unknown> = {
+    ':token': token,
+    ':status': run.status,
+    ':fence': run.fence,
+    ':started': run.startedAtMs,
+    ':finished': run.finishedAtMs,
+    ':duration': run.finishedAtMs - run.startedAtMs,
+    ':lost': run.leaseLost,
+  };
+  let update = 'SET #status = :status, fence = :fence, startedAtMs = :started, finishedAtMs = :finished, durationMs = :duration, leaseLost = :lost';
+  if (run.error !== undefined) {
+    update += ', #error = :error';
+    values[':error'] = run.error.slice(0, 4_000);
+  }
+  return conditionalUpdate(ctx, job, slotMs, update, claimedByMe, values, run.error !== undefined);
+}
+
+/** Records that a claimed slot was skipped (lease held, or paused), only for the claimant (I4). */
+export async function recordSkip(
+  ctx: StoreContext,
+  job: string,
+  slotMs: number,
+  token: string,
+  skip: { reason: SkipReason; heldBy?: string; heldFence?: number },
+): Promise<boolean> {
+  const values: Record<string, unknown> = { ':token': token, ':status': SlotStatus.skipped, ':reason': skip.reason };
+  let update = 'SET #status = :status, reason = :reason';
+  if (skip.heldBy !== undefined) {
+    update += ', heldBy = :heldBy';
+    values[':heldBy'] = skip.heldBy;
+  }
+  if (skip.heldFence !== undefined) {
+    update += ', heldFence = :heldFence';
+    values[':heldFence'] = skip.heldFence;
+  }
+  return conditionalUpdate(ctx, job, slotMs, update, claimedByMe, values, false);
+}
+
+/**
+ * Marks the slot of a holder whose lease lapsed without an outcome as `lost`, so every claimed
+ * slot has a recorded fate (I4). Does nothing when the holder recorded its outcome after all.
+ */
+export async function recordLost(ctx: StoreContext, job: string, slotMs: number, holderToken: string, takenOverBy: string): Promise<boolean> {
+  return conditionalUpdate(
+    ctx,
+    job,
+    slotMs,
+    'SET #status = :lost, #error = :why',
+    `${claimedByMe} AND #status = :claimed`,
+    { ':token': holderToken, ':lost': SlotStatus.lost, ':claimed': SlotStatus.claimed, ':why': `lease lapsed without an outcome; taken over by ${takenOverBy}` },
+    true,
+  );
+}
+
+async function conditionalUpdate(
+  ctx: StoreContext,
+  job: string,
+  slotMs: number,
+  update: string,
+  condition: string,
+  values: Record<string, unknown>,
+  namesError: boolean,
+): Promise<boolean> {
+  try {
+    await ctx.client.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: { pk: jobKey(job), sk: slotKey(slotMs) },
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#status': 'status', ...(namesError && { '#error': 'error' }) },
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Pauses or resumes a job; the lease and fence are untouched. */
+export async function setPaused(ctx: StoreContext, job: string, paused: boolean, note?: string): Promise<LockItem> {
+  const result = await ctx.client.send(
+    new UpdateCommand({
+      TableName: ctx.tableName,
+      Key: { pk: jobKey(job), sk: LOCK_SK },
+      UpdateExpression: note !== undefined ? 'SET paused = :paused, pausedAtMs = :now, pausedNote = :note' : 'SET paused = :paused, pausedAtMs = :now REMOVE pausedNote',
+      ExpressionAttributeValues: { ':paused': paused, ':now': ctx.clock(), ...(note !== undefined && { ':note': note }) },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return result.Attributes as LockItem;
+}

@@ -1,0 +1,69 @@
+/** Shared shapes of the core: job definitions, handler contract, tick outcomes. */
+
+/** What a slot that finds the lease held does; more policies arrive with issue 4. */
+export const OverlapPolicy = { skip: 'skip' } as const;
+export type OverlapPolicy = (typeof OverlapPolicy)[keyof typeof OverlapPolicy];
+
+/** Why a run started: its cron slot, an operator, or a later tick catching up a missed slot. */
+export const Trigger = { schedule: 'schedule', manual: 'manual', catchUp: 'catch-up' } as const;
+export type Trigger = (typeof Trigger)[keyof typeof Trigger];
+
+/** One validated job of the schedule file. */
+export interface JobDefinition {
+  name: string;
+  /** The cron expression without its zone: 5 fields, or 6 with seconds first. */
+  cron: string;
+  /** IANA zone the cron is read in. */
+  timezone: string;
+  /** Name of the registered handler (sidekiq-cron's `class`). */
+  handler: string;
+  args: Record<string, unknown>;
+  description?: string;
+  enabled: boolean;
+  /** How long a run holds the lock without a heartbeat; a dead holder blocks at most this long. */
+  leaseMs: number;
+  /** How late a slot may still start. */
+  catchupWindowMs: number;
+  overlap: OverlapPolicy;
+  /** True when the cron has a seconds field. */
+  hasSeconds: boolean;
+}
+
+/** A logger the core writes structured events to; Powertools Logger fits it. */
+export interface EventLog {
+  debug(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/** What a job handler receives for one run. */
+export interface RunContext {
+  job: string;
+  /** The slot's own time (I5): not when the tick arrived. */
+  slot: Date;
+  /** Rises by one on every acquisition of this job's lease: pass it to downstream writes. */
+  fence: number;
+  args: Record<string, unknown>;
+  /** Fires when the lease is lost or the invocation is about to time out. */
+  signal: AbortSignal;
+  log: EventLog;
+  trigger: Trigger;
+}
+
+/** A job handler: resolves when done, rejects on failure. */
+export type JobHandler = (context: RunContext) => Promise<unknown> | unknown;
+
+/** The fate of one (job, slot) in one tick, returned as data. */
+export type TickOutcome =
+  | { outcome: 'ran'; job: string; slot: string; trigger: Trigger; fence: number; durationMs: number; leaseLost: boolean }
+  | { outcome: 'failed'; job: string; slot: string; trigger: Trigger; fence: number; durationMs: number; error: string; leaseLost: boolean }
+  | { outcome: 'duplicate'; job: string; slot: string; claimedBy?: string }
+  | { outcome: 'locked'; job: string; slot: string; heldBy?: string; heldFence?: number; leaseUntil?: string }
+  | { outcome: 'paused'; job: string; slot: string }
+  | { outcome: 'missed'; job: string; slot: string; lateMs: number }
+  | { outcome: 'not-due'; job: string; nextSlot?: string }
+  | { outcome: 'disabled'; job: string }
+  | { outcome: 'error'; job: string; slot?: string; error: string };
+
+export type OutcomeKind = TickOutcome['outcome'];

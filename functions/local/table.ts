@@ -1,0 +1,102 @@
+/**
+ * Table bootstrap for local servers: create the table if missing (tolerating a concurrent
+ * create and the local server's missing TTL API) and check the key schema of one that exists.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TableError } from '../core/errors.js';
+import { TABLE_SCHEMA } from '../core/store.js';
+
+const { partitionKey, sortKey, ttlAttribute } = TABLE_SCHEMA;
+
+function isNamed(error: unknown, name: string): boolean {
+  return (error as { name?: string })?.name === name;
+}
+
+async function describe(client: DynamoDBDocumentClient, tableName: string): Promise<TableDescription | undefined> {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException || isNamed(error, 'ResourceNotFoundException')) return undefined;
+    throw error;
+  }
+}
+
+/** Throws TableError unless the table has the string key schema the core writes. */
+export function checkKeySchema(table: TableDescription, tableName: string): void {
+  const keyType = (name: string): string | undefined => table.KeySchema?.find((key) => key.AttributeName === name)?.KeyType;
+  const attributeType = (name: string): string | undefined => table.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
+  const ok =
+    table.KeySchema?.length === 2 &&
+    keyType(partitionKey) === 'HASH' &&
+    keyType(sortKey) === 'RANGE' &&
+    attributeType(partitionKey) === 'S' &&
+    attributeType(sortKey) === 'S';
+  if (!ok) {
+    const found = (table.KeySchema ?? []).map((key) => `${key.AttributeName} (${key.KeyType})`).join(', ');
+    throw new TableError(
+      `table "${tableName}" has key schema [${found}]; cluster-cron needs ${partitionKey} (HASH, string) and ${sortKey} (RANGE, string). Use another table (CLUSTER_CRON_TABLE) or recreate it.`,
+      tableName,
+    );
+  }
+}
+
+/** Waits until the table is ACTIVE, polling every `pollMs` (the SDK waiter's default is 20 s). */
+async function waitActive(client: DynamoDBDocumentClient, tableName: string, timeoutMs: number, pollMs = 50): Promise<TableDescription> {
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    const table = await describe(client, tableName);
+    if (table?.TableStatus === 'ACTIVE') return table;
+    if (Date.now() > giveUpAt) throw new TableError(`table "${tableName}" did not become ACTIVE within ${timeoutMs} ms`, tableName);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/**
+ * Makes sure the table exists with the right keys; creates it (on demand billing, TTL on
+ * `ttlEpochSec` where the server supports it) when `create` is true, else throws TableError.
+ */
+export async function ensureTable(client: DynamoDBDocumentClient, tableName: string, options: { create: boolean; timeoutMs?: number } = { create: true }): Promise<void> {
+  const existing = await describe(client, tableName);
+  if (existing) {
+    checkKeySchema(existing, tableName);
+    if (existing.TableStatus !== 'ACTIVE') await waitActive(client, tableName, options.timeoutMs ?? 30_000);
+    return;
+  }
+  if (!options.create) {
+    throw new TableError(`table "${tableName}" does not exist (deploy the stack, or set CLUSTER_CRON_TABLE to the deployed table's name)`, tableName);
+  }
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: partitionKey, AttributeType: 'S' },
+          { AttributeName: sortKey, AttributeType: 'S' },
+        ],
+      }),
+    );
+  } catch (error) {
+    // Another process created it at the same moment: theirs is as good as ours.
+    if (!isNamed(error, 'ResourceInUseException')) throw error;
+  }
+  const table = await waitActive(client, tableName, options.timeoutMs ?? 30_000);
+  checkKeySchema(table, tableName);
+  try {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: ttlAttribute } }));
+  } catch (error) {
+    // dynalite has no TTL API; history then simply stays. Correctness never depends on TTL.
+    if (!isNamed(error, 'UnknownOperationException') && !isNamed(error, 'ValidationException')) throw error;
+  }
+}
