@@ -3,7 +3,8 @@
  * record -> release. Any number of instances may tick at once; outcomes come back as data.
  */
 import { randomUUID } from 'node:crypto';
-import { errorMessage } from './errors.js';
+import { UnknownJobError, errorMessage } from './errors.js';
+import type { TickCommand } from './payload.js';
 import { tryAcquire, type HeldLease, type LeaseSettings, type Scheduler } from './lease.js';
 import { parseCron, slotsBetween, nextSlots } from './slots.js';
 import { SlotMemory } from './slot-memory.js';
@@ -198,7 +199,9 @@ async function runUnderLease(
     const context: RunContext = { job: job.name, slot: new Date(slotMs), fence: lease.fence, args: job.args, signal: lease.signal, log: withAttributes(deps.log, runAttrs), trigger };
     await handler(context);
   } catch (thrown) {
-    error = errorMessage(thrown);
+    // A handler stopped by its signal usually rethrows a bare AbortError; say why it fired.
+    const aborted = lease.signal.aborted && (thrown === lease.signal.reason || (thrown as Error)?.name === 'AbortError');
+    error = errorMessage(aborted ? lease.signal.reason : thrown);
   }
   const finishedAtMs = deps.clock();
   const durationMs = finishedAtMs - startedAtMs;
@@ -206,11 +209,12 @@ async function runUnderLease(
   try {
     await recordRun(deps, job.name, slotMs, token, { status, fence: lease.fence, startedAtMs, finishedAtMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) });
   } finally {
+    // Logged while the lease is still held, so run.start..run.end of two runs never overlap.
+    deps.log.info('run.end', { ...runAttrs, status, durationMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) });
     await lease.release().catch((releaseError: unknown) =>
       deps.log.warn('lease.release.error', { ...runAttrs, error: errorMessage(releaseError), note: 'the lease will lapse on its own' }),
     );
   }
-  deps.log.info('run.end', { ...runAttrs, status, durationMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) });
   const slot = toIso(slotMs);
   return error === undefined
     ? { outcome: 'ran', job: job.name, slot, trigger, fence: lease.fence, durationMs, leaseLost: lease.leaseLost }
@@ -248,4 +252,27 @@ function withAttributes(log: EventLog, attributes: Record<string, unknown>): Eve
     warn: (message, extra) => log.warn(message, { ...attributes, ...extra }),
     error: (message, extra) => log.error(message, { ...attributes, ...extra }),
   };
+}
+
+/**
+ * Carries out a validated tick payload: a tick (now, as of a time, or for some jobs) or a
+ * manual trigger. The one core call of the Lambda handler.
+ */
+export async function runTickCommand(
+  deps: TickDeps,
+  jobs: readonly JobDefinition[],
+  command: TickCommand,
+  options: { deadlineMs?: number } = {},
+): Promise<TickOutcome[]> {
+  if (command.kind === 'trigger') {
+    const job = jobs.find((candidate) => candidate.name === command.job);
+    if (!job) throw new UnknownJobError(command.job, jobs.map((candidate) => candidate.name));
+    return [await triggerJob(deps, job, options)];
+  }
+  return tick(deps, {
+    jobs,
+    ...(command.atMs !== undefined && { atMs: command.atMs }),
+    ...(command.only && { only: command.only }),
+    ...(options.deadlineMs !== undefined && { deadlineMs: options.deadlineMs }),
+  });
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { createDocumentClient } from '../../functions/local/dynamo-client.js';
+import { createDocumentClient } from '../../functions/dynamo-client.js';
 import { startLocalDynamo, type LocalDynamo } from '../../functions/local/dynalite-server.js';
 import { ensureTable } from '../../functions/local/table.js';
 

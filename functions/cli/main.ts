@@ -1,0 +1,270 @@
+/**
+ * The cluster-cron command line: db, start, tick, status, history, trigger, pause, resume,
+ * validate. Each command is a thin shell around the core; output as tables or JSON.
+ */
+import { hostname } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ClusterCronError, UnknownJobError, errorMessage } from '../core/errors.js';
+import { parseTickPayload } from '../core/payload.js';
+import { describeJob, loadScheduleFile } from '../core/schedule.js';
+import { nextSlots, parseCron } from '../core/slots.js';
+import { getLock, recentSlots, setPaused } from '../core/store.js';
+import { runTickCommand, triggerJob, type TickDeps } from '../core/tick.js';
+import { systemClock } from '../core/time.js';
+import type { JobDefinition, TickOutcome } from '../core/types.js';
+import { handlerNames, handlers } from '../jobs/index.js';
+import { createEventLog, type LogStream } from '../log.js';
+import { DEFAULT_DATA_DIR, connect, type Connection } from '../local/connect.js';
+import { startLocalDynamo } from '../local/dynalite-server.js';
+import { runDemo } from '../local/demo.js';
+import { startNode } from '../local/node.js';
+import { describeLock, describeSlot, formatMs, formatTime, outcomeDetail, table } from './format.js';
+
+const DEFAULT_SCHEDULE = process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml';
+const instance = `${hostname()}:${process.pid}`;
+
+function positiveInt(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`);
+  return number;
+}
+
+function port(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65_535) throw new InvalidArgumentError(`expected a port number 0-65535, got "${value}"`);
+  return number;
+}
+
+function loadJobs(path: string): JobDefinition[] {
+  return loadScheduleFile(path, { handlers: handlerNames });
+}
+
+function findJob(jobs: readonly JobDefinition[], name: string): JobDefinition {
+  const job = jobs.find((candidate) => candidate.name === name);
+  if (!job) throw new UnknownJobError(name, jobs.map((candidate) => candidate.name));
+  return job;
+}
+
+function tickDeps(connection: Connection, stream: LogStream): TickDeps {
+  return { client: connection.client, tableName: connection.tableName, clock: systemClock, instance, log: createEventLog({ instance, stream }), handlers };
+}
+
+async function withConnection<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
+  const connection = await connect();
+  try {
+    return await work(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+function printOutcomes(outcomes: TickOutcome[], json: boolean): void {
+  if (json) {
+    for (const outcome of outcomes) process.stdout.write(`${JSON.stringify(outcome)}\n`);
+    return;
+  }
+  const rows = table(['job', 'slot', 'outcome', 'detail']);
+  for (const outcome of outcomes) rows.push([outcome.job, 'slot' in outcome ? (outcome.slot ?? '-') : '-', outcome.outcome, outcomeDetail(outcome)]);
+  process.stdout.write(`${rows.toString()}\n`);
+}
+
+const program = new Command('cluster-cron')
+  .description('Cluster-safe cron: every slot once, never two runs of a job at once, no master node.')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Environment:
+  DYNAMODB_ENDPOINT    DynamoDB to use (URL, or "aws" for the AWS endpoint and credentials chain).
+                       Unset: the local server on 127.0.0.1:8000, started embedded if none answers.
+  CLUSTER_CRON_TABLE   table name (default "cluster-cron")
+  CLUSTER_CRON_SCHEDULE_FILE  schedule file (default config/schedule.yml)`,
+  );
+
+const scheduleOption = (): Option => new Option('-s, --schedule <file>', 'schedule file').default(DEFAULT_SCHEDULE);
+
+program
+  .command('db')
+  .description('run the local DynamoDB server (dynalite) until Ctrl-C')
+  .addOption(new Option('-p, --port <port>', 'port').argParser(port).default(8000))
+  .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
+  .addOption(new Option('-d, --data <dir>', 'folder that keeps the data').default(process.env.CLUSTER_CRON_DATA_DIR ?? DEFAULT_DATA_DIR))
+  .option('--memory', 'keep the data in memory only (lost on exit)')
+  .action(async (options: { port: number; host: string; data: string; memory?: boolean }) => {
+    const server = await startLocalDynamo({ port: options.port, host: options.host, ...(!options.memory && { dataDir: options.data }) }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') throw new ClusterCronError(`port ${options.port} on ${options.host} is in use: is another "cluster-cron db" running? Use --port.`);
+      throw error;
+    });
+    const where = options.memory ? 'in memory' : `in ${options.data}`;
+    process.stderr.write(`local DynamoDB listening on ${server.endpoint} (data ${where}); Ctrl-C stops it\n`);
+    if (server.port !== 8000) process.stderr.write(`  point other commands at it: export DYNAMODB_ENDPOINT=${server.endpoint}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => void server.close().then(resolve);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  });
+
+program
+  .command('demo')
+  .description("the seed's cluster demo in one terminal: a local DynamoDB and several nodes, then a check of their runs")
+  .addOption(new Option('-s, --schedule <file>', 'schedule file').default('config/demo-fast.yml'))
+  .option('-n, --nodes <n>', 'how many nodes', positiveInt, 3)
+  .option('--seconds <n>', 'stop after this many seconds (default: at Ctrl-C)', positiveInt)
+  .action(async (options: { schedule: string; nodes: number; seconds?: number }) => {
+    loadJobs(options.schedule);
+    const check = await runDemo({ nodes: options.nodes, schedule: options.schedule, out: process.stdout, ...(options.seconds !== undefined && { seconds: options.seconds }) });
+    if (check.overlaps.length + check.duplicateStarts.length + check.fenceOrder.length > 0) process.exitCode = 1;
+  });
+
+program
+  .command('start')
+  .description('run a node: tick at every slot boundary and run due jobs until Ctrl-C')
+  .addOption(scheduleOption())
+  .action(async (options: { schedule: string }) => {
+    const jobs = loadJobs(options.schedule);
+    const connection = await connect();
+    const deps = tickDeps(connection, 'stdout');
+    deps.log.info('node.connect', { endpoint: connection.endpoint, table: connection.tableName, embeddedServer: connection.embedded !== undefined, schedule: options.schedule });
+    const node = startNode(deps, jobs);
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals += 1;
+      if (signals > 1) {
+        deps.log.warn('node.exit.forced', { signal, note: 'leases still held lapse on their own' });
+        process.exit(130);
+      }
+      void node.stop(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    await node.stopped;
+    await connection.close();
+  });
+
+program
+  .command('tick')
+  .description('tick once now (or as of --at), wait for the runs it starts, print each outcome')
+  .addOption(scheduleOption())
+  .option('--at <iso>', 'tick as if at this time, e.g. 2026-11-26T10:00:00Z')
+  .option('-j, --job <name...>', 'only these jobs')
+  .option('--json', 'one JSON object per outcome')
+  .action(async (options: { schedule: string; at?: string; job?: string[]; json?: boolean }) => {
+    const jobs = loadJobs(options.schedule);
+    const command = parseTickPayload({ ...(options.at !== undefined && { at: options.at }), ...(options.job && { jobs: options.job }) }, jobs, systemClock());
+    const outcomes = await withConnection((connection) => runTickCommand(tickDeps(connection, 'stderr'), jobs, command));
+    printOutcomes(outcomes, options.json ?? false);
+    if (outcomes.some((outcome) => outcome.outcome === 'error')) process.exitCode = 1;
+  });
+
+program
+  .command('trigger <job>')
+  .description('run a job now, still under its lease (refused as "locked" while a run holds it)')
+  .addOption(scheduleOption())
+  .option('--json', 'print the outcome as JSON')
+  .action(async (name: string, options: { schedule: string; json?: boolean }) => {
+    const job = findJob(loadJobs(options.schedule), name);
+    const outcome = await withConnection((connection) => triggerJob(tickDeps(connection, 'stderr'), job));
+    printOutcomes([outcome], options.json ?? false);
+    if (outcome.outcome === 'error' || outcome.outcome === 'failed') process.exitCode = 1;
+  });
+
+for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
+  program
+    .command(`${verb} <job>`)
+    .description(paused ? 'skip the job\'s slots (recorded as paused) until resumed' : 'let a paused job run again')
+    .addOption(scheduleOption())
+    .option('-n, --note <text>', 'why (shown in status)')
+    .action(async (name: string, options: { schedule: string; note?: string }) => {
+      findJob(loadJobs(options.schedule), name);
+      const lock = await withConnection((connection) => setPaused({ ...connection, clock: systemClock }, name, paused, options.note));
+      process.stdout.write(`${name}: ${lock.paused ? 'paused' : 'resumed'}${options.note ? ` (${options.note})` : ''}; fence ${lock.fence ?? 0}\n`);
+    });
+}
+
+program
+  .command('status')
+  .description('each job: cron, zone, next fire times, lease, fence, paused, last runs')
+  .addOption(scheduleOption())
+  .option('--runs <n>', 'last runs to show per job', positiveInt, 3)
+  .option('--json', 'print JSON')
+  .action(async (options: { schedule: string; runs: number; json?: boolean }) => {
+    const jobs = loadJobs(options.schedule);
+    const nowMs = systemClock();
+    const rows = await withConnection((connection) =>
+      Promise.all(
+        jobs.map(async (job) => {
+          const store = { ...connection, clock: systemClock };
+          const [lock, runs] = await Promise.all([getLock(store, job.name), recentSlots(store, job.name, options.runs)]);
+          return { job, lock, runs, next: nextSlots(parseCron(job.cron, job.timezone), nowMs, 3) };
+        }),
+      ),
+    );
+    if (options.json) {
+      const json = rows.map(({ job, lock, runs, next }) => ({
+        job: job.name, cron: job.cron, timezone: job.timezone, class: job.handler, enabled: job.enabled,
+        next: next.map((ms) => new Date(ms).toISOString()), paused: lock?.paused ?? false, pausedNote: lock?.pausedNote,
+        fence: lock?.fence ?? 0, holder: lock?.holder, holderInstance: lock?.holderInstance,
+        leaseUntil: lock?.holder && lock.leaseUntilMs ? new Date(lock.leaseUntilMs).toISOString() : undefined, runs,
+      }));
+      process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+      return;
+    }
+    const out = table(['job', 'schedule', 'next', 'lock', 'fence', 'state', 'last runs']);
+    for (const { job, lock, runs, next } of rows) {
+      const state = !job.enabled ? 'disabled' : lock?.paused ? `PAUSED${lock.pausedNote ? `: ${lock.pausedNote}` : ''}` : 'active';
+      out.push([
+        job.name,
+        `${job.cron}\n${job.timezone}\n${job.handler}`,
+        next.map((ms) => formatTime(ms, job.timezone)).join('\n'),
+        describeLock(lock, nowMs),
+        String(lock?.fence ?? 0),
+        state,
+        runs.map((run) => `${run.slot.replace('.000Z', 'Z')} ${describeSlot(run)}${run.durationMs !== undefined ? ` ${formatMs(run.durationMs)}` : ''}`).join('\n') || '-',
+      ]);
+    }
+    process.stdout.write(`${out.toString()}\n`);
+  });
+
+program
+  .command('history <job>')
+  .description("a job's recent slots, newest first, with their fate")
+  .addOption(scheduleOption())
+  .option('-l, --limit <n>', 'how many', positiveInt, 20)
+  .option('--json', 'one JSON object per slot')
+  .action(async (name: string, options: { schedule: string; limit: number; json?: boolean }) => {
+    findJob(loadJobs(options.schedule), name);
+    const items = await withConnection((connection) => recentSlots({ ...connection, clock: systemClock }, name, options.limit));
+    if (options.json) {
+      for (const item of items) process.stdout.write(`${JSON.stringify(item)}\n`);
+      return;
+    }
+    const out = table(['slot', 'trigger', 'fate', 'fence', 'instance', 'lag', 'duration']);
+    for (const item of items) {
+      out.push([item.slot, item.trigger, describeSlot(item), String(item.fence ?? '-'), item.instance, formatMs(item.startedAtMs !== undefined ? item.startedAtMs - item.slotMs : undefined), formatMs(item.durationMs)]);
+    }
+    process.stdout.write(items.length > 0 ? `${out.toString()}\n` : `${name}: no slots recorded yet\n`);
+  });
+
+program
+  .command('validate')
+  .description('check the schedule file and print each job\'s next fire times')
+  .addOption(scheduleOption())
+  .option('-n, --next <n>', 'fire times to print per job', positiveInt, 3)
+  .action((options: { schedule: string; next: number }) => {
+    const jobs = loadJobs(options.schedule);
+    const nowMs = systemClock();
+    for (const job of jobs) {
+      process.stdout.write(`${describeJob(job)}\n`);
+      for (const ms of nextSlots(parseCron(job.cron, job.timezone), nowMs, options.next)) process.stdout.write(`  next ${formatTime(ms, job.timezone)}\n`);
+    }
+    process.stdout.write(`${options.schedule}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} valid\n`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`cluster-cron: ${error instanceof ClusterCronError ? error.message : errorMessage(error)}\n`);
+  if (!(error instanceof ClusterCronError) && process.env.CLUSTER_CRON_DEBUG) console.error(error);
+  process.exitCode = 1;
+}

@@ -1,0 +1,82 @@
+/**
+ * The tick function's input: an EventBridge scheduled event, or a manual payload such as
+ * `{"at": "2026-11-26T10:00:00Z"}`, `{"jobs": ["print"]}` or `{"trigger": "print"}`.
+ * Validated up front: a bad payload gets a PayloadError naming the field, never a deep crash.
+ */
+import { z } from 'zod';
+import { PayloadError } from './errors.js';
+import type { JobDefinition } from './types.js';
+
+/** What a validated payload asks for. */
+export type TickCommand =
+  | { kind: 'tick'; source: 'schedule' | 'manual'; atMs?: number; only?: string[]; eventTime?: string }
+  | { kind: 'trigger'; job: string };
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+const manualPayload = z
+  .object({
+    at: z.string().optional(),
+    jobs: z.array(z.string()).optional(),
+    trigger: z.string().optional(),
+  })
+  .strict();
+
+function isScheduledEvent(event: Record<string, unknown>): boolean {
+  return event.source === 'aws.events' || event['detail-type'] === 'Scheduled Event';
+}
+
+function checkJob(field: string, name: string, jobs: readonly JobDefinition[]): string {
+  if (!jobs.some((job) => job.name === name)) {
+    throw new PayloadError(`payload field "${field}": unknown job ${JSON.stringify(name)} (the schedule defines: ${jobs.map((j) => j.name).join(', ')})`, field);
+  }
+  return name;
+}
+
+/**
+ * Validates a tick payload against the schedule.
+ * @param nowMs the caller's clock, to refuse an `at` in the future (beyond `maxSkewMs`).
+ * @throws PayloadError naming the field and the value.
+ */
+export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[], nowMs: number, maxSkewMs = 1_000): TickCommand {
+  if (event === undefined || event === null || (typeof event === 'string' && event.trim() === '')) return { kind: 'tick', source: 'manual' };
+  if (typeof event !== 'object' || Array.isArray(event)) {
+    throw new PayloadError(`payload must be a JSON object such as {"at": "2026-11-26T10:00:00Z"}, {"jobs": ["print"]} or {"trigger": "print"}; got ${JSON.stringify(event)}`);
+  }
+  const record = event as Record<string, unknown>;
+  if (isScheduledEvent(record)) {
+    const time = typeof record.time === 'string' ? record.time : undefined;
+    return { kind: 'tick', source: 'schedule', ...(time && { eventTime: time }) };
+  }
+  const parsed = manualPayload.safeParse(record);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      throw new PayloadError(`payload: unknown field "${issue.keys[0]}" (allowed: at, jobs, trigger)`, issue.keys[0]);
+    }
+    const field = issue.path.map(String).join('.');
+    const top = String(issue.path[0]);
+    const expected = top === 'jobs' ? 'a list of job names' : 'a string';
+    throw new PayloadError(`payload field "${field}" has value ${JSON.stringify(record[top])}; expected ${expected}`, field);
+  }
+  const { at, jobs: only, trigger } = parsed.data;
+  if (trigger !== undefined) {
+    if (at !== undefined || only !== undefined) throw new PayloadError('payload field "trigger" cannot be combined with "at" or "jobs"', 'trigger');
+    return { kind: 'trigger', job: checkJob('trigger', trigger, jobs) };
+  }
+  let atMs: number | undefined;
+  if (at !== undefined) {
+    atMs = Date.parse(at);
+    if (!ISO_TIME.test(at) || Number.isNaN(atMs)) {
+      throw new PayloadError(`payload field "at" has value ${JSON.stringify(at)}; expected an ISO-8601 time with a zone, such as "2026-11-26T10:00:00Z"`, 'at');
+    }
+    if (atMs > nowMs + maxSkewMs) {
+      throw new PayloadError(`payload field "at" has value ${JSON.stringify(at)}, which is in the future; a slot runs only once it is due`, 'at');
+    }
+  }
+  if (only !== undefined) {
+    if (only.length === 0) throw new PayloadError('payload field "jobs" is an empty list; leave it out to tick every job', 'jobs');
+    only.forEach((name, index) => checkJob(`jobs[${index}]`, name, jobs));
+  }
+  return { kind: 'tick', source: 'manual', ...(atMs !== undefined && { atMs }), ...(only && { only }) };
+}

@@ -1,0 +1,91 @@
+/**
+ * The seed's cluster demo in one terminal: a local DynamoDB and N identical `start` nodes on
+ * it, their logs merged and summarised, then a check that no two runs overlapped and no slot
+ * started twice.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startLocalDynamo } from './dynalite-server.js';
+import { checkRuns, parseRuns, type RunCheck } from './run-log.js';
+
+const CLI = fileURLToPath(new URL('../../bin/cluster-cron.mjs', import.meta.url));
+
+/** Options of the demo. */
+export interface DemoOptions {
+  nodes: number;
+  schedule: string;
+  /** Stop after this long; undefined: until Ctrl-C. */
+  seconds?: number;
+  out: NodeJS.WritableStream;
+}
+
+function label(event: Record<string, unknown>, names: Map<string, string>): string | undefined {
+  const who = names.get(String(event.instance).split(':').pop() ?? '') ?? String(event.instance);
+  const at = String(event.timestamp).slice(11, 23);
+  const slot = String(event.slot ?? '').slice(11, 19);
+  switch (event.message) {
+    case 'run.start':
+      return `${at} ${who}  START  ${event.job} slot ${slot} fence ${event.fence}`;
+    case 'run.end':
+      return `${at} ${who}  END    ${event.job} slot ${slot} ${event.status} after ${(Number(event.durationMs) / 1_000).toFixed(1)}s`;
+    case 'slot.locked':
+      return `${at} ${who}  skip   ${event.job} slot ${slot}: still held (fence ${event.heldFence})`;
+    case 'lease.lost':
+    case 'lease.takeover':
+    case 'tick.error':
+      return `${at} ${who}  ${String(event.message).toUpperCase()} ${JSON.stringify(event)}`;
+    default:
+      return typeof event.message === 'string' && event.message.startsWith('I AM WORKING') ? `${at} ${who}  ${event.message}` : undefined;
+  }
+}
+
+/** Runs the demo; resolves with the check of every run the nodes logged. */
+export async function runDemo(options: DemoOptions): Promise<RunCheck> {
+  const server = await startLocalDynamo();
+  const lines: string[] = [];
+  const names = new Map<string, string>();
+  const children: ChildProcess[] = [];
+  options.out.write(`local DynamoDB (in memory) on ${server.endpoint}; starting ${options.nodes} nodes with ${options.schedule}\n`);
+  const exited: Promise<void>[] = [];
+  for (let index = 1; index <= options.nodes; index++) {
+    const child = spawn(process.execPath, [CLI, 'start', '--schedule', options.schedule], {
+      env: { ...process.env, DYNAMODB_ENDPOINT: server.endpoint, CLUSTER_CRON_TABLE: 'cluster-cron-demo' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    names.set(String(child.pid), `node-${index}`);
+    children.push(child);
+    exited.push(new Promise((resolve) => child.once('exit', () => resolve())));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      try {
+        const text = label(JSON.parse(line) as Record<string, unknown>, names);
+        if (text) options.out.write(`${text}\n`);
+      } catch {
+        options.out.write(`node-${index}: ${line}\n`);
+      }
+    });
+  }
+  await new Promise<void>((resolve) => {
+    const timer = options.seconds !== undefined ? setTimeout(resolve, options.seconds * 1_000) : undefined;
+    process.once('SIGINT', () => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    });
+  });
+  options.out.write('stopping the nodes (each finishes or aborts its run and releases its lease)...\n');
+  for (const child of children) child.kill('SIGINT');
+  await Promise.all(exited);
+  await server.close();
+  const check = checkRuns(parseRuns(lines));
+  const perNode = new Map<string, number>();
+  for (const run of check.runs) {
+    const name = names.get(run.instance.split(':').pop() ?? '') ?? run.instance;
+    perNode.set(name, (perNode.get(name) ?? 0) + 1);
+  }
+  options.out.write(
+    `\n${check.runs.length} runs (${[...perNode].map(([name, count]) => `${name}: ${count}`).join(', ')}); ` +
+      `overlapping runs: ${check.overlaps.length}; slots started twice: ${check.duplicateStarts.length}; fences out of order: ${check.fenceOrder.length}\n`,
+  );
+  return check;
+}

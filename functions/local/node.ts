@@ -1,0 +1,71 @@
+/**
+ * A local node, like `bundle exec sidekiq`: ticks at every slot boundary (every second when a
+ * job has a seconds field, else every minute), runs due jobs in the background, and on
+ * shutdown signals its runs, waits for them to record their outcome, and releases its leases.
+ */
+import { errorMessage } from '../core/errors.js';
+import { SlotMemory } from '../core/slot-memory.js';
+import { tick, type TickDeps } from '../core/tick.js';
+import type { JobDefinition, TickOutcome } from '../core/types.js';
+
+/** A running node. */
+export interface LocalNode {
+  /** Resolves when the node has stopped and every run it started has finished. */
+  stopped: Promise<void>;
+  /** Stops ticking, fires every run's signal, waits for the runs. */
+  stop(reason: string): Promise<void>;
+}
+
+/** Tick period of a schedule: 1 s when any job has a seconds field, else 1 min. */
+export function tickPeriodMs(jobs: readonly JobDefinition[]): number {
+  return jobs.some((job) => job.hasSeconds) ? 1_000 : 60_000;
+}
+
+/** Starts a node; the first tick runs at once (catching up missed slots), then on each boundary. */
+export function startNode(deps: Omit<TickDeps, 'shutdown'>, jobs: readonly JobDefinition[], onOutcomes?: (outcomes: TickOutcome[]) => void): LocalNode {
+  const shutdown = new AbortController();
+  const tickDeps: TickDeps = { ...deps, shutdown: shutdown.signal };
+  const periodMs = tickPeriodMs(jobs);
+  const memory = new SlotMemory();
+  const inFlight = new Set<Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let stopping = false;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+
+  const runTick = (): void => {
+    const running = tick(tickDeps, { jobs, memory })
+      .then((outcomes) => onOutcomes?.(outcomes))
+      .catch((error: unknown) => deps.log.error('tick.error', { instance: deps.instance, error: errorMessage(error) }))
+      .finally(() => inFlight.delete(running));
+    inFlight.add(running);
+  };
+  const schedule = (): void => {
+    if (stopping) return;
+    const nowMs = deps.clock();
+    // Wake just after the boundary, so the slot at the boundary is due by every clock.
+    const nextBoundaryMs = Math.floor(nowMs / periodMs) * periodMs + periodMs;
+    timer = setTimeout(() => {
+      runTick();
+      schedule();
+    }, nextBoundaryMs - nowMs + 5);
+  };
+
+  deps.log.info('node.start', { instance: deps.instance, tickPeriodMs: periodMs, jobs: jobs.map((job) => job.name) });
+  runTick();
+  schedule();
+
+  const stop = async (reason: string): Promise<void> => {
+    if (!stopping) {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      deps.log.info('node.stopping', { instance: deps.instance, reason, runningTicks: inFlight.size });
+      shutdown.abort();
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      deps.log.info('node.stop', { instance: deps.instance });
+      resolveStopped();
+    }
+    return stopped;
+  };
+  return { stopped, stop };
+}
