@@ -26,6 +26,10 @@ const jobs = process.env.CLUSTER_CRON_SCHEDULE
   : loadScheduleFile(process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml', { handlers: handlerNames });
 const client = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
 const maxClockSkewMs = Number(process.env.MAX_CLOCK_SKEW_MS ?? 1_000);
+// A typo here would silently turn off the skew margin (NaN compares false): refuse to start.
+if (!Number.isFinite(maxClockSkewMs) || maxClockSkewMs < 0) {
+  throw new ClusterCronError(`environment variable MAX_CLOCK_SKEW_MS has value ${JSON.stringify(process.env.MAX_CLOCK_SKEW_MS)}; expected a number of milliseconds >= 0`);
+}
 
 /** What one invocation returns: every outcome, and counts per kind for a quick look. */
 export interface TickResponse {

@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ClusterCronError, UnknownJobError, errorMessage } from '../core/errors.js';
+import { ClusterCronError, PayloadError, UnknownJobError, errorMessage } from '../core/errors.js';
 import { parseTickPayload } from '../core/payload.js';
 import { describeJob, loadScheduleFile } from '../core/schedule.js';
 import { nextSlots, parseCron } from '../core/slots.js';
@@ -55,6 +55,16 @@ async function withConnection<T>(work: (connection: Connection) => Promise<T>): 
     return await work(connection);
   } finally {
     await connection.close();
+  }
+}
+
+/** The CLI builds a tick payload from its options: name the option, not the payload field. */
+function asOptionError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof PayloadError)) throw error;
+    throw new PayloadError(error.message.replace(/^payload field "at"/, 'option --at').replace(/^payload field "jobs(\[\d+\])?"/, 'option --job'), error.field);
   }
 }
 
@@ -151,10 +161,12 @@ program
   .option('--json', 'one JSON object per outcome')
   .action(async (options: { schedule: string; at?: string; job?: string[]; json?: boolean }) => {
     const jobs = loadJobs(options.schedule);
-    const command = parseTickPayload({ ...(options.at !== undefined && { at: options.at }), ...(options.job && { jobs: options.job }) }, jobs, systemClock());
+    const command = asOptionError(() =>
+      parseTickPayload({ ...(options.at !== undefined && { at: options.at }), ...(options.job && { jobs: options.job }) }, jobs, systemClock()),
+    );
     const outcomes = await withConnection((connection) => runTickCommand(tickDeps(connection, 'stderr'), jobs, command));
     printOutcomes(outcomes, options.json ?? false);
-    if (outcomes.some((outcome) => outcome.outcome === 'error')) process.exitCode = 1;
+    if (outcomes.some((outcome) => outcome.outcome === 'error' || outcome.outcome === 'failed')) process.exitCode = 1;
   });
 
 program

@@ -40,6 +40,7 @@ export class HeldLease {
   #stopHeartbeat: (() => void) | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
   #renewing: Promise<void> | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
   #onShutdown = (): void => this.#lose('the node is shutting down', undefined, new DeadlineError('the node is shutting down'));
 
   constructor(
@@ -75,6 +76,7 @@ export class HeldLease {
       this.#deadlineTimer = setTimeout(() => this.#deadline(), Math.max(0, fireInMs));
       this.#deadlineTimer.unref();
     }
+    this.#armWatchdog();
     if (this.settings.shutdown?.aborted) this.#onShutdown();
     this.settings.shutdown?.addEventListener('abort', this.#onShutdown, { once: true });
   }
@@ -101,6 +103,7 @@ export class HeldLease {
       if (result.renewed) {
         // Only the attempt's start time is safe: the write may have landed at any point since.
         if (leaseUntilMs > this.#leaseUntilMs) this.#leaseUntilMs = leaseUntilMs;
+        this.#armWatchdog();
         return;
       }
       this.#lose('another holder took the lease', result.lock?.holder);
@@ -108,6 +111,21 @@ export class HeldLease {
       // A failed heartbeat is not a lost lease: the next one may succeed before it runs out.
       this.settings.log.warn('lease.renew.error', { job: this.request.job, holder: this.request.token, fence: this.fence, error: errorMessage(error) });
     }
+  }
+
+  /**
+   * Fires the signal the moment the lease ends by this holder's clock (less the skew margin)
+   * unless a renewal moved it: heartbeats alone could notice up to one interval late.
+   */
+  #armWatchdog(): void {
+    if (this.#watchdog) clearTimeout(this.#watchdog);
+    if (this.signal.aborted || this.#stopped) return;
+    const fireInMs = this.#leaseUntilMs - this.settings.maxClockSkewMs - this.ctx.clock();
+    this.#watchdog = setTimeout(() => {
+      if (this.ctx.clock() >= this.#leaseUntilMs - this.settings.maxClockSkewMs) this.#lose('the lease ran out before a heartbeat renewed it', undefined);
+      else this.#armWatchdog();
+    }, Math.max(0, fireInMs));
+    this.#watchdog.unref();
   }
 
   #deadline(): void {
@@ -123,6 +141,11 @@ export class HeldLease {
       this.settings.log.error('lease.lost', { job: this.request.job, holder: this.request.token, fence: this.fence, reason, currentHolder });
     }
     this.#controller.abort(abortReason ?? new LeaseLostError(this.request.job, this.request.token, reason, currentHolder));
+  }
+
+  /** Stops heartbeats without releasing: the lease lapses on its own. */
+  abandon(): void {
+    this.#stop();
   }
 
   /** Stops heartbeats and releases the lease if this holder still has it. */
@@ -143,8 +166,12 @@ export class HeldLease {
     return result.released;
   }
 
+  #stopped = false;
+
   #stop(): void {
+    this.#stopped = true;
     this.#stopHeartbeat?.();
+    if (this.#watchdog) clearTimeout(this.#watchdog);
     if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
     this.settings.shutdown?.removeEventListener('abort', this.#onShutdown);
   }

@@ -12,7 +12,22 @@ export type TickCommand =
   | { kind: 'tick'; source: 'schedule' | 'manual'; atMs?: number; only?: string[]; eventTime?: string }
   | { kind: 'trigger'; job: string };
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Epoch ms of an ISO-8601 time with a zone, or undefined. `Date.parse` alone rolls impossible
+ * dates over (`2026-02-30` becomes 2 March, `24:00` the next day): the written fields must exist.
+ */
+function parseIsoTime(text: string): number | undefined {
+  const match = ISO_TIME.exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 7].map((index) => Number(match[index] ?? 0)) as [number, number, number, number, number, number];
+  const wall = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const exists =
+    wall.getUTCFullYear() === year && wall.getUTCMonth() === month - 1 && wall.getUTCDate() === day && wall.getUTCHours() === hour && wall.getUTCMinutes() === minute && wall.getUTCSeconds() === second;
+  const ms = Date.parse(text);
+  return exists && !Number.isNaN(ms) ? ms : undefined;
+}
 
 const manualPayload = z
   .object({
@@ -22,8 +37,9 @@ const manualPayload = z
   })
   .strict();
 
+/** Both marks of an EventBridge scheduled event: one alone is a manual payload with a stray field. */
 function isScheduledEvent(event: Record<string, unknown>): boolean {
-  return event.source === 'aws.events' || event['detail-type'] === 'Scheduled Event';
+  return event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event';
 }
 
 function checkJob(field: string, name: string, jobs: readonly JobDefinition[]): string {
@@ -52,22 +68,31 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
-      throw new PayloadError(`payload: unknown field "${issue.keys[0]}" (allowed: at, jobs, trigger)`, issue.keys[0]);
+      const key = issue.keys[0]!;
+      throw new PayloadError(`payload: unknown field "${key}" with value ${JSON.stringify(record[key])} (allowed: at, jobs, trigger)`, key);
     }
-    const field = issue.path.map(String).join('.');
     const top = String(issue.path[0]);
+    // A bad entry of the list is named as jobs[1] with its own value, as an unknown job is.
+    if (top === 'jobs' && issue.path.length > 1) {
+      const index = Number(issue.path[1]);
+      const field = `jobs[${index}]`;
+      throw new PayloadError(`payload field "${field}" has value ${JSON.stringify((record.jobs as unknown[])[index])}; expected a job name (a string)`, field);
+    }
     const expected = top === 'jobs' ? 'a list of job names' : 'a string';
-    throw new PayloadError(`payload field "${field}" has value ${JSON.stringify(record[top])}; expected ${expected}`, field);
+    throw new PayloadError(`payload field "${top}" has value ${JSON.stringify(record[top])}; expected ${expected}`, top);
   }
   const { at, jobs: only, trigger } = parsed.data;
   if (trigger !== undefined) {
-    if (at !== undefined || only !== undefined) throw new PayloadError('payload field "trigger" cannot be combined with "at" or "jobs"', 'trigger');
+    const other = at !== undefined ? 'at' : only !== undefined ? 'jobs' : undefined;
+    if (other) {
+      throw new PayloadError(`payload field "trigger" has value ${JSON.stringify(trigger)} and cannot be combined with "${other}" (value ${JSON.stringify(record[other])}); a trigger runs the job now`, 'trigger');
+    }
     return { kind: 'trigger', job: checkJob('trigger', trigger, jobs) };
   }
   let atMs: number | undefined;
   if (at !== undefined) {
-    atMs = Date.parse(at);
-    if (!ISO_TIME.test(at) || Number.isNaN(atMs)) {
+    atMs = parseIsoTime(at);
+    if (atMs === undefined) {
       throw new PayloadError(`payload field "at" has value ${JSON.stringify(at)}; expected an ISO-8601 time with a zone, such as "2026-11-26T10:00:00Z"`, 'at');
     }
     if (atMs > nowMs + maxSkewMs) {

@@ -3,7 +3,7 @@
  * validated into JobDefinitions. Every error names the file, the job, the key and the value.
  */
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { CronExpressionError, ScheduleError } from './errors.js';
 import { nextSlots, parseCron, splitZone } from './slots.js';
@@ -64,7 +64,7 @@ function describeIssue(source: string, job: string, raw: Record<string, unknown>
   const key = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.join('", "');
-    fail(source, `job "${job}": unknown key "${keys}" (allowed: ${Object.keys(rawJob.shape).join(', ')})`, { job, key: issue.keys[0], value: raw[issue.keys[0] ?? ''] });
+    fail(source, `job "${job}": unknown key "${keys}" with value ${show(raw[issue.keys[0] ?? ''])} (allowed: ${Object.keys(rawJob.shape).join(', ')})`, { job, key: issue.keys[0], value: raw[issue.keys[0] ?? ''] });
   }
   const value = key ? raw[issue.path[0] as string] : undefined;
   if (value === undefined && key) fail(source, `job "${job}": missing key "${key}"`, { job, key });
@@ -160,6 +160,16 @@ export function parseScheduleObject(input: unknown, options: ScheduleOptions = {
   });
 }
 
+/** The name of the top-level job whose text holds `offset`, to name it in YAML errors. */
+function jobContaining(document: Document, offset: number): string | undefined {
+  if (!isMap(document.contents)) return undefined;
+  for (const pair of document.contents.items) {
+    const range = (pair.value as { range?: [number, number, number] } | null)?.range;
+    if (range && range[0] <= offset && offset < range[2] && isScalar(pair.key)) return String(pair.key.value);
+  }
+  return undefined;
+}
+
 /**
  * Parses schedule text (YAML or JSON) and validates it.
  * @throws ScheduleError for YAML syntax errors (with line and column), duplicate keys, bad jobs.
@@ -176,7 +186,9 @@ export function parseSchedule(text: string, options: ScheduleOptions = {}): JobD
     const where = position ? ` at line ${position.line}, column ${position.col}` : '';
     if (problem.code === 'DUPLICATE_KEY' && position) {
       const key = (text.split(/\r?\n/)[position.line - 1] ?? '').slice(position.col - 1).split(':')[0]?.trim().replace(/^["']|["']$/g, '');
-      throw new ScheduleError(`${source}: key "${key}" is defined twice${where}`, { source, key }, { cause: problem });
+      const job = jobContaining(document, problem.pos[0]);
+      const what = job === undefined ? `job "${key}"` : `job "${job}": key "${key}"`;
+      throw new ScheduleError(`${source}: ${what} is defined twice${where}`, job === undefined ? { source, job: key } : { source, job, key }, { cause: problem });
     }
     const reason = problem.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
     throw new ScheduleError(`${source}: invalid YAML${where}: ${reason}`, { source }, { cause: problem });

@@ -315,7 +315,9 @@ export async function releaseLease(
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const lock = await getLock(ctx, job);
-    if (lock?.lastReleasedBy === token && lock.holder === undefined) return { released: true };
+    // Only this token's own release writes it there: the first attempt applied, even if a
+    // successor has taken the lease since.
+    if (lock?.lastReleasedBy === token) return { released: true };
     return { released: false, lock };
   }
 }
@@ -345,8 +347,12 @@ export async function recordRun(ctx: StoreContext, job: string, slotMs: number, 
   if (run.error !== undefined) {
     update += ', #error = :error';
     values[':error'] = run.error.slice(0, 4_000);
+  } else {
+    // A successor that took over a lapsed lease may have marked this slot lost (with an error)
+    // while the run was still going; a run that then succeeds must not keep that error.
+    update += ' REMOVE #error';
   }
-  return conditionalUpdate(ctx, job, slotMs, update, claimedByMe, values, run.error !== undefined);
+  return conditionalUpdate(ctx, job, slotMs, update, claimedByMe, values, true);
 }
 
 /** Records that a claimed slot was skipped (lease held, or paused), only for the claimant (I4). */

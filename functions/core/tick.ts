@@ -17,6 +17,7 @@ import {
   recordLost,
   recordRun,
   recordSkip,
+  type RunRecord,
   type StoreContext,
 } from './store.js';
 import { toIso } from './time.js';
@@ -83,7 +84,10 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
   if (!job.enabled) return [{ outcome: 'disabled', job: job.name }];
   const windowStartMs = asOfMs - job.catchupWindowMs;
   const dueMs = slotsBetween(cron, windowStartMs, asOfMs);
-  const notDue = (): TickOutcome[] => [{ outcome: 'not-due', job: job.name, nextSlot: toIso(nextSlots(cron, asOfMs, 1)[0] ?? NaN) }];
+  const notDue = (): TickOutcome[] => {
+    const [nextMs] = nextSlots(cron, asOfMs, 1);
+    return [{ outcome: 'not-due', job: job.name, ...(nextMs !== undefined && { nextSlot: toIso(nextMs) }) }];
+  };
   if (dueMs.length === 0 || request.memory?.allKnown(job.name, dueMs)) return notDue();
 
   const outcomes: TickOutcome[] = [];
@@ -206,13 +210,26 @@ async function runUnderLease(
   const finishedAtMs = deps.clock();
   const durationMs = finishedAtMs - startedAtMs;
   const status = error === undefined ? SlotStatus.succeeded : SlotStatus.failed;
+  // Logged while the lease is still held, so run.start..run.end of two runs never overlap.
+  deps.log.info('run.end', { ...runAttrs, status, durationMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) });
+  const run: RunRecord = { status, fence: lease.fence, startedAtMs, finishedAtMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) };
   try {
-    await recordRun(deps, job.name, slotMs, token, { status, fence: lease.fence, startedAtMs, finishedAtMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) });
-  } finally {
-    // Logged while the lease is still held, so run.start..run.end of two runs never overlap.
-    deps.log.info('run.end', { ...runAttrs, status, durationMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) });
-    await lease.release().catch((releaseError: unknown) =>
-      deps.log.warn('lease.release.error', { ...runAttrs, error: errorMessage(releaseError), note: 'the lease will lapse on its own' }),
+    await recordRun(deps, job.name, slotMs, token, run);
+  } catch (recordError) {
+    // Keep the lease: when it lapses, the next holder records this slot as lost (I4), which a
+    // clean release would prevent.
+    lease.abandon();
+    deps.log.error('run.record.error', { ...runAttrs, error: errorMessage(recordError), note: 'the lease will lapse and the slot be marked lost' });
+    throw recordError;
+  }
+  await lease.release().catch((releaseError: unknown) =>
+    deps.log.warn('lease.release.error', { ...runAttrs, error: errorMessage(releaseError), note: 'the lease will lapse on its own' }),
+  );
+  if (lease.leaseLost && !run.leaseLost) {
+    // The release found a successor: the run outlived its lease without a heartbeat noticing.
+    // The record (written before the release, so a crash cannot lose it) must say so.
+    await recordRun(deps, job.name, slotMs, token, { ...run, leaseLost: true }).catch((recordError: unknown) =>
+      deps.log.warn('run.record.error', { ...runAttrs, error: errorMessage(recordError), note: 'the slot does not show that the lease was lost' }),
     );
   }
   const slot = toIso(slotMs);

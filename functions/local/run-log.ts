@@ -19,6 +19,7 @@ export interface LoggedRun {
 /** What the checker found; every list empty means the invariants held. */
 export interface RunCheck {
   runs: LoggedRun[];
+  /** Each run that started while an earlier run of its job was going, with the one that ends last. */
   overlaps: { job: string; first: LoggedRun; second: LoggedRun }[];
   duplicateStarts: { job: string; slot: string; count: number }[];
   fenceOrder: { job: string; earlier: LoggedRun; later: LoggedRun }[];
@@ -62,10 +63,14 @@ export function checkRuns(runs: LoggedRun[], openEndMs = Number.POSITIVE_INFINIT
   for (const run of runs) jobs.set(run.job, [...(jobs.get(run.job) ?? []), run]);
   for (const [job, list] of jobs) {
     list.sort((a, b) => a.startMs - b.startMs);
+    // Compare each run with the earlier run that ends last, not only with its neighbour: a long
+    // run overlaps every later run that starts before it ends, not just the next one.
+    let longest: LoggedRun | undefined;
     for (let i = 1; i < list.length; i++) {
       const first = list[i - 1]!;
       const second = list[i]!;
-      if ((first.endMs ?? openEndMs) > second.startMs) result.overlaps.push({ job, first, second });
+      if (!longest || (first.endMs ?? openEndMs) > (longest.endMs ?? openEndMs)) longest = first;
+      if ((longest.endMs ?? openEndMs) > second.startMs) result.overlaps.push({ job, first: longest, second });
       if (second.fence <= first.fence) result.fenceOrder.push({ job, earlier: first, later: second });
     }
     const perSlot = new Map<string, number>();

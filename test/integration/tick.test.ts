@@ -1,16 +1,68 @@
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { tick } from '../../functions/core/tick.js';
+import { DeadlineError, LeaseLostError } from '../../functions/core/errors.js';
+import type { Scheduler } from '../../functions/core/lease.js';
 import { parseSchedule } from '../../functions/core/schedule.js';
-import { getLock, recentSlots } from '../../functions/core/store.js';
-import type { JobHandler } from '../../functions/core/types.js';
-import { fakeClock, memoryLog, useLocalTables } from '../support/local-table.js';
+import { SlotMemory } from '../../functions/core/slot-memory.js';
+import { acquireLease, claimSlot, getLock, getSlot, recentSlots, setPaused, type StoreContext } from '../../functions/core/store.js';
+import { tick, triggerJob, type TickDeps } from '../../functions/core/tick.js';
+import type { JobDefinition, JobHandler, RunContext, TickOutcome } from '../../functions/core/types.js';
+import { fakeClock, memoryLog, useLocalTables, type FakeClock } from '../support/local-table.js';
 
 const tables = useLocalTables();
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
+const MINUTE_MS = 60_000;
+const iso = (ms: number): string => new Date(ms).toISOString();
+/** Never beats on its own: heartbeats are driven by hand where a test needs them. */
+const manualBeats: Scheduler = () => () => {};
 
 function jobs(yaml: string) {
   return parseSchedule(yaml, { handlers: ['Count'] });
 }
+
+/**
+ * A job named `report` running every minute with handler `Work`, plus extra keys. Its catch-up
+ * window is 30 s unless given, so a tick half a second after a slot sees that slot alone.
+ */
+function everyMinute(...extra: string[]): JobDefinition[] {
+  const lines = extra.some((line) => line.startsWith('catchupWindow:')) ? extra : ['catchupWindow: 30s', ...extra];
+  return parseSchedule(['report:', '  cron: "* * * * *"', '  class: Work', ...lines.map((line) => `  ${line}`)].join('\n'), { handlers: ['Work'] });
+}
+
+/** Resolves when `signal` fires (at once if it already has). */
+function aborted(signal: AbortSignal): Promise<void> {
+  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** One table and one fake clock shared by every node of a test. */
+async function cluster(startMs: number) {
+  const clock = fakeClock(startMs);
+  const ctx: StoreContext & { clock: FakeClock } = { client: tables.client(), tableName: await tables.newTable(), clock };
+  const log = memoryLog();
+  const deps = (instance: string, handlers: Record<string, JobHandler>, extra: Partial<TickDeps> = {}): TickDeps => ({
+    ...ctx,
+    instance,
+    log,
+    handlers,
+    scheduler: manualBeats,
+    ...extra,
+  });
+  return { ctx, clock, log, deps };
+}
+
+/** A client on the same server that runs `before` ahead of each command it sends. */
+function interpose(client: DynamoDBDocumentClient, before: (command: unknown) => Promise<void>): DynamoDBDocumentClient {
+  return { send: async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => (await before(command), client.send(command)) } as unknown as DynamoDBDocumentClient;
+}
+
+const isAcquire = (command: unknown): boolean => command instanceof UpdateCommand && (command.input.UpdateExpression ?? '').includes('ADD fence');
+const ran = (outcomes: TickOutcome[]) => outcomes.filter((o): o is Extract<TickOutcome, { outcome: 'ran' }> => o.outcome === 'ran');
 
 describe('tick against the local server', () => {
   it('starts one run for 50 concurrent ticks of the same slot; 49 are duplicates', async () => {
@@ -33,5 +85,525 @@ describe('tick against the local server', () => {
     expect(lock?.holder).toBeUndefined();
     const [slot] = await recentSlots({ client: tables.client(), tableName, clock }, 'count', 5);
     expect(slot).toMatchObject({ status: 'succeeded', fence: 1, slot: '2026-11-26T10:00:00.000Z' });
+  });
+
+  it('runs a due slot and records it: who, when, how long, with which fence', async () => {
+    const { ctx, clock, log, deps } = await cluster(T0 + 500);
+    const outcomes = await tick(deps('node-a', { Work: () => void clock.advance(250) }), { jobs: everyMinute() });
+    expect(outcomes).toEqual([{ outcome: 'ran', job: 'report', slot: iso(T0), trigger: 'schedule', fence: 1, durationMs: 250, leaseLost: false }]);
+    const item = await getSlot(ctx, 'report', T0);
+    expect(item).toMatchObject({
+      status: 'succeeded',
+      trigger: 'schedule',
+      instance: 'node-a',
+      claimedAtMs: T0 + 500,
+      startedAtMs: T0 + 500,
+      finishedAtMs: T0 + 750,
+      durationMs: 250,
+      fence: 1,
+      leaseLost: false,
+    });
+    expect(item?.claimedBy).toMatch(/^node-a#/);
+    expect(log.events.map((e) => e.message)).toEqual(expect.arrayContaining(['run.start', 'run.end']));
+    expect(log.events.find((e) => e.message === 'run.start')?.attributes).toMatchObject({ job: 'report', slot: iso(T0), fence: 1, lagMs: 500 });
+  });
+
+  it('reports a later tick for an already claimed slot as a duplicate, without running it again', async () => {
+    const { clock, deps } = await cluster(T0 + 500);
+    let runs = 0;
+    const work = { Work: () => void runs++ };
+    const [first] = await tick(deps('node-a', work), { jobs: everyMinute() });
+    clock.advance(5_000);
+    const second = await tick(deps('node-b', work), { jobs: everyMinute() });
+    expect(first?.outcome).toBe('ran');
+    expect(second).toEqual([{ outcome: 'duplicate', job: 'report', slot: iso(T0), claimedBy: expect.stringMatching(/^node-a#/) }]);
+    expect(runs).toBe(1);
+  });
+
+  it('hands the handler its slot time, fence, args, trigger, a live signal and a log that names the run', async () => {
+    const { clock, log, deps } = await cluster(T0 + 42_000);
+    const seen: RunContext[] = [];
+    const handler: JobHandler = (context) => {
+      seen.push(context);
+      context.log.info('work.done', { rows: 3 });
+    };
+    await tick(deps('node-a', { Work: handler }), { jobs: everyMinute('args: { to: ops }', 'catchupWindow: 60s') });
+    expect(seen).toHaveLength(1);
+    const [context] = seen;
+    expect(context!.slot).toEqual(new Date(T0));
+    expect(context!.slot.getTime()).not.toBe(clock());
+    expect(context).toMatchObject({ job: 'report', fence: 1, args: { to: 'ops' }, trigger: 'schedule' });
+    expect(context!.signal.aborted).toBe(false);
+    expect(log.events.find((e) => e.message === 'work.done')?.attributes).toMatchObject({ rows: 3, job: 'report', slot: iso(T0), fence: 1, holder: expect.stringMatching(/^node-a#/) });
+  });
+
+  it('reads the cron in the job zone and runs seconds slots of a 6-field cron', async () => {
+    const { deps } = await cluster(T0 + 10_200);
+    const schedule = parseSchedule(
+      'berlin:\n  cron: "0 11 * * * Europe/Berlin"\n  class: Work\nseconds:\n  cron: "*/10 * * * * *"\n  class: Work\n  catchupWindow: 5s\n',
+      { handlers: ['Work'] },
+    );
+    const slots: string[] = [];
+    const outcomes = await tick(deps('node-a', { Work: (c) => void slots.push(`${c.job} ${c.slot.toISOString()}`) }), { jobs: schedule });
+    expect(outcomes.map((o) => o.outcome)).toEqual(['ran', 'ran']);
+    expect(slots.sort()).toEqual([`berlin ${iso(T0)}`, `seconds ${iso(T0 + 10_000)}`]);
+  });
+
+  it('reports a job with nothing due as not-due, with its next slot, and writes nothing', async () => {
+    const { ctx, deps } = await cluster(T0 + 500);
+    const schedule = parseSchedule('yearly:\n  cron: "0 0 1 1 *"\n  class: Work\n', { handlers: ['Work'] });
+    let runs = 0;
+    const outcomes = await tick(deps('node-a', { Work: () => void runs++ }), { jobs: schedule });
+    expect(outcomes).toEqual([{ outcome: 'not-due', job: 'yearly', nextSlot: '2027-01-01T00:00:00.000Z' }]);
+    expect(runs).toBe(0);
+    expect(await getLock(ctx, 'yearly')).toBeUndefined();
+    expect(await recentSlots(ctx, 'yearly', 5)).toEqual([]);
+  });
+
+  it('reports a disabled job and neither runs nor writes it', async () => {
+    const { ctx, deps } = await cluster(T0 + 500);
+    let runs = 0;
+    const outcomes = await tick(deps('node-a', { Work: () => void runs++ }), { jobs: everyMinute('status: disabled') });
+    expect(outcomes).toEqual([{ outcome: 'disabled', job: 'report' }]);
+    expect(runs).toBe(0);
+    expect(await recentSlots(ctx, 'report', 5)).toEqual([]);
+  });
+
+  it('handles only the jobs named in `only`', async () => {
+    const { deps } = await cluster(T0 + 500);
+    const schedule = parseSchedule('a:\n  cron: "* * * * *"\n  class: Work\n  catchupWindow: 30s\nb:\n  cron: "* * * * *"\n  class: Work\n  catchupWindow: 30s\n', {
+      handlers: ['Work'],
+    });
+    const names: string[] = [];
+    const outcomes = await tick(deps('node-a', { Work: (c) => void names.push(c.job) }), { jobs: schedule, only: ['b'] });
+    expect(outcomes.map((o) => [o.outcome, o.job])).toEqual([['ran', 'b']]);
+    expect(names).toEqual(['b']);
+  });
+
+  it('computes slots from atMs when given one, not from the clock', async () => {
+    const { deps } = await cluster(T0 + 500);
+    const slots: number[] = [];
+    const atMs = T0 + 3 * 3_600_000 + 700;
+    const outcomes = await tick(deps('node-a', { Work: (c) => void slots.push(c.slot.getTime()) }), { jobs: everyMinute('catchupWindow: 30s'), atMs });
+    expect(outcomes).toMatchObject([{ outcome: 'ran', slot: iso(T0 + 3 * 3_600_000) }]);
+    expect(slots).toEqual([T0 + 3 * 3_600_000]);
+  });
+
+  it('returns an error outcome instead of throwing when the table cannot be reached', async () => {
+    const { ctx, log, deps } = await cluster(T0 + 500);
+    const outcomes = await tick({ ...deps('node-a', { Work: () => {} }), tableName: `${ctx.tableName}-missing` }, { jobs: everyMinute() });
+    expect(outcomes).toEqual([{ outcome: 'error', job: 'report', error: expect.stringContaining('ResourceNotFoundException') }]);
+    expect(log.events.some((e) => e.level === 'error' && e.message === 'tick.error')).toBe(true);
+  });
+});
+
+describe('a tick while the previous run holds the lease', () => {
+  it('records the slot as skipped because locked, names the holder, and does not start a second run', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    const started = deferred();
+    const finish = deferred();
+    let runs = 0;
+    const handlers = {
+      Work: async () => {
+        runs++;
+        started.resolve();
+        await finish.promise;
+      },
+    };
+    const schedule = everyMinute('lease: 5m', 'catchupWindow: 30s');
+    const first = tick(deps('node-a', handlers), { jobs: schedule });
+    await started.promise;
+    const holder = (await getLock(ctx, 'report'))?.holder;
+    expect(holder).toMatch(/^node-a#/);
+
+    clock.advance(MINUTE_MS);
+    const second = await tick(deps('node-b', handlers), { jobs: schedule });
+
+    expect(second).toEqual([{ outcome: 'locked', job: 'report', slot: iso(T0 + MINUTE_MS), heldBy: holder, heldFence: 1, leaseUntil: iso(T0 + 500 + 300_000) }]);
+    expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toMatchObject({ status: 'skipped', reason: 'locked', heldBy: holder, heldFence: 1, trigger: 'schedule' });
+    expect(runs).toBe(1);
+
+    finish.resolve();
+    expect(await first).toEqual([{ outcome: 'ran', job: 'report', slot: iso(T0), trigger: 'schedule', fence: 1, durationMs: MINUTE_MS, leaseLost: false }]);
+    expect(runs).toBe(1);
+    expect(await getLock(ctx, 'report')).toMatchObject({ fence: 1, leaseUntilMs: 0 });
+  });
+
+  it('records the slot as locked when another holder takes the lease between claim and acquire', async () => {
+    const { ctx, deps } = await cluster(T0 + 500);
+    let interposed = false;
+    const client = interpose(ctx.client, async (command) => {
+      if (!interposed && isAcquire(command)) {
+        interposed = true;
+        await acquireLease(ctx, { job: 'report', token: 'other#1', instance: 'other', slotMs: T0 - MINUTE_MS, leaseMs: 60_000 });
+      }
+    });
+    let runs = 0;
+    const outcomes = await tick({ ...deps('node-a', { Work: () => void runs++ }), client }, { jobs: everyMinute() });
+    expect(interposed).toBe(true);
+    expect(outcomes).toEqual([{ outcome: 'locked', job: 'report', slot: iso(T0), heldBy: 'other#1', heldFence: 1, leaseUntil: iso(T0 + 500 + 60_000) }]);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'skipped', reason: 'locked', heldBy: 'other#1', heldFence: 1 });
+    expect(runs).toBe(0);
+  });
+});
+
+describe('a holder that dies', () => {
+  async function deadHolder(ctx: StoreContext, leaseMs: number): Promise<void> {
+    await claimSlot(ctx, { job: 'report', slotMs: T0, token: 'dead#1', instance: 'dead', trigger: 'schedule', retentionMs: 86_400_000 });
+    await acquireLease(ctx, { job: 'report', token: 'dead#1', instance: 'dead', slotMs: T0, leaseMs });
+  }
+
+  it('blocks its job until its lease ends; the next due slot after that runs with a larger fence', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    await deadHolder(ctx, 90_000);
+    let runs = 0;
+    const work = { Work: () => void runs++ };
+
+    clock.set(T0 + MINUTE_MS + 500);
+    expect(await tick(deps('node-b', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'locked', heldBy: 'dead#1', heldFence: 1 }]);
+    expect(runs).toBe(0);
+
+    clock.set(T0 + 2 * MINUTE_MS + 500);
+    const outcomes = await tick(deps('node-b', work), { jobs: everyMinute() });
+    expect(outcomes).toEqual([{ outcome: 'ran', job: 'report', slot: iso(T0 + 2 * MINUTE_MS), trigger: 'schedule', fence: 2, durationMs: 0, leaseLost: false }]);
+    expect(runs).toBe(1);
+  });
+
+  it('has its slot marked lost by the next acquirer after its lease lapsed', async () => {
+    const { ctx, clock, log, deps } = await cluster(T0 + 500);
+    await deadHolder(ctx, 30_000);
+    clock.set(T0 + MINUTE_MS + 500);
+    const outcomes = await tick(deps('node-b', { Work: () => {} }), { jobs: everyMinute() });
+    expect(outcomes).toMatchObject([{ outcome: 'ran', slot: iso(T0 + MINUTE_MS), fence: 2 }]);
+
+    const successor = (await getSlot(ctx, 'report', T0 + MINUTE_MS))?.claimedBy;
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'lost', claimedBy: 'dead#1', error: `lease lapsed without an outcome; taken over by ${successor}` });
+    expect(log.events).toContainEqual({
+      level: 'warn',
+      message: 'lease.takeover',
+      attributes: expect.objectContaining({ job: 'report', fence: 2, previousHolder: 'dead#1', previousSlot: iso(T0) }),
+    });
+  });
+});
+
+describe('fences', () => {
+  it('rise by exactly one per acquisition over 20 runs, and a released lock keeps its fence', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    const fences: number[] = [];
+    const seen: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      clock.set(T0 + i * MINUTE_MS + 500);
+      const outcomes = await tick(deps(`node-${i % 3}`, { Work: (c) => void seen.push(c.fence) }), { jobs: everyMinute('catchupWindow: 30s') });
+      fences.push(...ran(outcomes).map((o) => o.fence));
+      const lock = await getLock(ctx, 'report');
+      expect(lock?.holder).toBeUndefined();
+      expect(lock?.fence).toBe(i + 1);
+    }
+    const expected = Array.from({ length: 20 }, (_, i) => i + 1);
+    expect(fences).toEqual(expected);
+    expect(seen).toEqual(expected);
+    const slots = await recentSlots(ctx, 'report', 20);
+    expect(slots.map((s) => s.fence).reverse()).toEqual(expected);
+    expect(slots.every((s) => s.status === 'succeeded')).toBe(true);
+  });
+
+  it('survive a pause and resume', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    const work = { Work: () => {} };
+    expect(await tick(deps('node-a', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'ran', fence: 1 }]);
+    await setPaused(ctx, 'report', true);
+    clock.set(T0 + MINUTE_MS + 500);
+    expect(await tick(deps('node-a', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'paused' }]);
+    await setPaused(ctx, 'report', false);
+    expect((await getLock(ctx, 'report'))?.fence).toBe(1);
+    clock.set(T0 + 2 * MINUTE_MS + 500);
+    expect(await tick(deps('node-a', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'ran', fence: 2 }]);
+  });
+});
+
+describe('retried writes whose first attempt applied', () => {
+  it('are recognised as our own: a tick over a client that delivers every write twice runs once, with fence 1', async () => {
+    const { ctx, deps } = await cluster(T0 + 500);
+    let doubled = 0;
+    const client = interpose(ctx.client, async (command) => {
+      if (command instanceof PutCommand || command instanceof UpdateCommand) {
+        doubled++;
+        await ctx.client.send(command as UpdateCommand);
+      }
+    });
+    let runs = 0;
+    const outcomes = await tick({ ...deps('node-a', { Work: () => void runs++ }), client }, { jobs: everyMinute() });
+    expect(doubled).toBeGreaterThanOrEqual(4); // claim, acquire, record, release
+    expect(outcomes).toEqual([{ outcome: 'ran', job: 'report', slot: iso(T0), trigger: 'schedule', fence: 1, durationMs: 0, leaseLost: false }]);
+    expect(runs).toBe(1);
+    expect(await getLock(ctx, 'report')).toMatchObject({ fence: 1, leaseUntilMs: 0 });
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'succeeded', fence: 1 });
+  });
+});
+
+describe('catch-up', () => {
+  it('runs the slot of a skipped minute when it is inside the window, marked catch-up, oldest first', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    const runs: [string, string][] = [];
+    const work = { Work: (c: RunContext) => void runs.push([c.slot.toISOString(), c.trigger]) };
+    const schedule = everyMinute('catchupWindow: 90s');
+    // A 90 s window half a second after T0 also holds the slot a minute before.
+    expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([
+      { outcome: 'ran', slot: iso(T0 - MINUTE_MS), trigger: 'catch-up', fence: 1 },
+      { outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 2 },
+    ]);
+    clock.set(T0 + 2 * MINUTE_MS + 500);
+    const outcomes = await tick(deps('node-a', work), { jobs: schedule });
+    expect(outcomes).toMatchObject([
+      { outcome: 'ran', slot: iso(T0 + MINUTE_MS), trigger: 'catch-up', fence: 3 },
+      { outcome: 'ran', slot: iso(T0 + 2 * MINUTE_MS), trigger: 'schedule', fence: 4 },
+    ]);
+    expect(runs).toEqual([
+      [iso(T0 - MINUTE_MS), 'catch-up'],
+      [iso(T0), 'schedule'],
+      [iso(T0 + MINUTE_MS), 'catch-up'],
+      [iso(T0 + 2 * MINUTE_MS), 'schedule'],
+    ]);
+    expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toMatchObject({ status: 'succeeded', trigger: 'catch-up' });
+  });
+
+  it('neither runs nor writes slots older than the window', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 31_000);
+    const runs: number[] = [];
+    const work = { Work: (c: RunContext) => void runs.push(c.slot.getTime()) };
+    const schedule = everyMinute('catchupWindow: 90s');
+    expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([{ outcome: 'ran', slot: iso(T0) }]);
+    clock.set(T0 + 5 * MINUTE_MS + 500);
+    const outcomes = await tick(deps('node-a', work), { jobs: schedule });
+    expect(outcomes.map((o) => [o.outcome, 'slot' in o && o.slot])).toEqual([
+      ['ran', iso(T0 + 4 * MINUTE_MS)],
+      ['ran', iso(T0 + 5 * MINUTE_MS)],
+    ]);
+    expect(runs).toEqual([T0, T0 + 4 * MINUTE_MS, T0 + 5 * MINUTE_MS]);
+    expect((await recentSlots(ctx, 'report', 10)).map((s) => s.slotMs)).toEqual([T0 + 5 * MINUTE_MS, T0 + 4 * MINUTE_MS, T0]);
+  });
+
+  it('reports a slot that an earlier run in the same tick made too late as missed, without writing it', async () => {
+    const { ctx, clock, log, deps } = await cluster(T0 + MINUTE_MS + 500);
+    const work = { Work: () => void clock.advance(100_000) };
+    const outcomes = await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s') });
+    expect(outcomes).toMatchObject([
+      { outcome: 'ran', slot: iso(T0), trigger: 'catch-up' },
+      { outcome: 'missed', slot: iso(T0 + MINUTE_MS), lateMs: 100_500 },
+    ]);
+    expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toBeUndefined();
+    expect(log.events.some((e) => e.level === 'warn' && e.message === 'slot.missed')).toBe(true);
+  });
+});
+
+describe('a paused job', () => {
+  it('records its due slot as skipped because paused and does not call the handler; after resume the next slot runs', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    let runs = 0;
+    const work = { Work: () => void runs++ };
+    await setPaused(ctx, 'report', true, 'maintenance');
+
+    const outcomes = await tick(deps('node-a', work), { jobs: everyMinute() });
+    expect(outcomes).toEqual([{ outcome: 'paused', job: 'report', slot: iso(T0) }]);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'skipped', reason: 'paused' });
+    expect(runs).toBe(0);
+
+    await setPaused(ctx, 'report', false);
+    clock.set(T0 + MINUTE_MS + 500);
+    expect(await tick(deps('node-a', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'ran', slot: iso(T0 + MINUTE_MS), fence: 1 }]);
+    expect(runs).toBe(1);
+  });
+
+  it('is recorded as paused when the pause lands between claim and acquire', async () => {
+    const { ctx, deps } = await cluster(T0 + 500);
+    let interposed = false;
+    const client = interpose(ctx.client, async (command) => {
+      if (!interposed && isAcquire(command)) {
+        interposed = true;
+        await setPaused(ctx, 'report', true);
+      }
+    });
+    let runs = 0;
+    const outcomes = await tick({ ...deps('node-a', { Work: () => void runs++ }), client }, { jobs: everyMinute() });
+    expect(interposed).toBe(true);
+    expect(outcomes).toEqual([{ outcome: 'paused', job: 'report', slot: iso(T0) }]);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'skipped', reason: 'paused' });
+    expect(runs).toBe(0);
+  });
+});
+
+describe('triggerJob', () => {
+  it('runs the job now with trigger manual, even while it is paused', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 12_345);
+    await setPaused(ctx, 'report', true);
+    const seen: RunContext[] = [];
+    const outcome = await triggerJob(deps('cli', { Work: (c) => void seen.push(c) }), everyMinute()[0]!);
+    expect(outcome).toEqual({ outcome: 'ran', job: 'report', slot: iso(T0 + 12_345), trigger: 'manual', fence: 1, durationMs: 0, leaseLost: false });
+    expect(seen.map((c) => [c.trigger, c.slot.getTime()])).toEqual([['manual', clock()]]);
+    expect(await getSlot(ctx, 'report', T0 + 12_345)).toMatchObject({ status: 'succeeded', trigger: 'manual' });
+    expect(await getLock(ctx, 'report')).toMatchObject({ paused: true, fence: 1 });
+  });
+
+  it('reports locked, naming the holder, while a run holds the lease', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    const started = deferred();
+    const finish = deferred();
+    let runs = 0;
+    const handlers = {
+      Work: async () => {
+        runs++;
+        started.resolve();
+        await finish.promise;
+      },
+    };
+    const running = tick(deps('node-a', handlers), { jobs: everyMinute() });
+    await started.promise;
+    const holder = (await getLock(ctx, 'report'))?.holder;
+    clock.advance(2_000);
+
+    const outcome = await triggerJob(deps('cli', handlers), everyMinute()[0]!);
+    expect(outcome).toEqual({ outcome: 'locked', job: 'report', slot: iso(T0 + 2_500), heldBy: holder, heldFence: 1, leaseUntil: iso(T0 + 500 + 60_000) });
+    expect(await getSlot(ctx, 'report', T0 + 2_500)).toMatchObject({ status: 'skipped', reason: 'locked', trigger: 'manual', heldBy: holder });
+    expect(runs).toBe(1);
+    finish.resolve();
+    expect(await running).toMatchObject([{ outcome: 'ran', fence: 1 }]);
+  });
+
+  it('returns an error outcome instead of throwing when the table cannot be reached', async () => {
+    const { ctx, deps } = await cluster(T0 + 500);
+    const outcome = await triggerJob({ ...deps('cli', { Work: () => {} }), tableName: `${ctx.tableName}-missing` }, everyMinute()[0]!);
+    expect(outcome).toEqual({ outcome: 'error', job: 'report', error: expect.stringContaining('ResourceNotFoundException') });
+  });
+});
+
+describe('a handler that fails', () => {
+  it('gives outcome failed with the error, records it on the slot and releases the lease', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    const outcomes = await tick(
+      deps('node-a', {
+        Work: () => {
+          clock.advance(40);
+          throw new Error('boom');
+        },
+      }),
+      { jobs: everyMinute() },
+    );
+    expect(outcomes).toEqual([{ outcome: 'failed', job: 'report', slot: iso(T0), trigger: 'schedule', fence: 1, durationMs: 40, error: 'Error: boom', leaseLost: false }]);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'failed', error: 'Error: boom', fence: 1, durationMs: 40 });
+    const lock = await getLock(ctx, 'report');
+    expect(lock?.holder).toBeUndefined();
+    expect(lock?.fence).toBe(1);
+
+    clock.set(T0 + MINUTE_MS + 500);
+    expect(await tick(deps('node-a', { Work: () => {} }), { jobs: everyMinute() })).toMatchObject([{ outcome: 'ran', fence: 2 }]);
+  });
+
+  it('records a rejected promise and a thrown non-Error the same way', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    const [rejected] = await tick(deps('node-a', { Work: async () => Promise.reject(new TypeError('bad row')) }), { jobs: everyMinute() });
+    expect(rejected).toMatchObject({ outcome: 'failed', error: 'TypeError: bad row' });
+    clock.set(T0 + MINUTE_MS + 500);
+    const [thrown] = await tick(
+      deps('node-a', {
+        Work: () => {
+          throw 'disk full';
+        },
+      }),
+      { jobs: everyMinute() },
+    );
+    expect(thrown).toMatchObject({ outcome: 'failed', error: 'disk full' });
+    expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toMatchObject({ status: 'failed', error: 'disk full' });
+  });
+
+  it('fails a job whose handler is not registered, naming it, and releases the lease', async () => {
+    const { ctx, deps } = await cluster(T0 + 500);
+    const outcomes = await tick(deps('node-a', {}), { jobs: everyMinute() });
+    expect(outcomes).toMatchObject([{ outcome: 'failed', error: 'Error: no handler registered as "Work" (job "report")' }]);
+    expect((await getLock(ctx, 'report'))?.holder).toBeUndefined();
+  });
+});
+
+describe('the signal a run gets', () => {
+  it('fires when the run outlives its lease without a heartbeat; the outcome and the slot say the lease was lost', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    const beats: (() => void)[] = [];
+    const scheduler: Scheduler = (_, beat) => (beats.push(beat), () => {});
+    let reason: unknown;
+    const handler: JobHandler = async ({ signal }) => {
+      clock.advance(60_000);
+      beats[0]!();
+      await aborted(signal);
+      reason = signal.reason;
+    };
+    const outcomes = await tick(deps('node-a', { Work: handler }, { scheduler }), { jobs: everyMinute() });
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect(outcomes).toMatchObject([{ outcome: 'ran', fence: 1, leaseLost: true }]);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'succeeded', leaseLost: true });
+  });
+
+  it('is recorded as lost when a successor took the lease before the run ended, even without a heartbeat', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    const handler: JobHandler = async () => {
+      clock.advance(MINUTE_MS + 1_000);
+      await tick(deps('node-b', { Work: () => {} }), { jobs: everyMinute() });
+    };
+    const outcomes = await tick(deps('node-a', { Work: handler }), { jobs: everyMinute() });
+    expect(outcomes).toMatchObject([{ outcome: 'ran', slot: iso(T0), fence: 1, leaseLost: true }]);
+    const slot = await getSlot(ctx, 'report', T0);
+    expect(slot).toMatchObject({ status: 'succeeded', fence: 1, leaseLost: true });
+    expect(slot?.error).toBeUndefined();
+    expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toMatchObject({ status: 'succeeded', fence: 2 });
+    expect(await getLock(ctx, 'report')).toMatchObject({ fence: 2, leaseUntilMs: 0 });
+  });
+
+  it('fires with a DeadlineError before the invocation deadline', async () => {
+    const { clock, deps } = await cluster(T0 + 500);
+    let reason: unknown;
+    const handler: JobHandler = async ({ signal }) => {
+      await aborted(signal);
+      reason = signal.reason;
+    };
+    const outcomes = await tick(deps('node-a', { Work: handler }, { deadlineMarginMs: 5_000 }), { jobs: everyMinute(), deadlineMs: clock() + 5_000 });
+    expect(reason).toBeInstanceOf(DeadlineError);
+    expect(outcomes).toMatchObject([{ outcome: 'ran', leaseLost: false }]);
+  });
+
+  it('fires when the node shuts down', async () => {
+    const { deps } = await cluster(T0 + 500);
+    let aborted: boolean | undefined;
+    const outcomes = await tick(deps('node-a', { Work: ({ signal }) => void (aborted = signal.aborted) }, { shutdown: AbortSignal.abort() }), { jobs: everyMinute() });
+    expect(aborted).toBe(true);
+    expect(outcomes).toMatchObject([{ outcome: 'ran' }]);
+  });
+});
+
+describe('a node that remembers claimed slots', () => {
+  it('reports a slot another node ran once, then stops reading the table for it', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    await tick(deps('node-a', { Work: () => {} }), { jobs: everyMinute() });
+
+    let reads = 0;
+    const client = interpose(ctx.client, async () => void reads++);
+    const memory = new SlotMemory();
+    const nodeB = { ...deps('node-b', { Work: () => {} }), client };
+    clock.advance(1_000);
+    expect(await tick(nodeB, { jobs: everyMinute(), memory })).toMatchObject([{ outcome: 'duplicate', slot: iso(T0) }]);
+    const readsAfterFirst = reads;
+    expect(readsAfterFirst).toBeGreaterThan(0);
+
+    clock.advance(1_000);
+    expect(await tick(nodeB, { jobs: everyMinute(), memory })).toEqual([{ outcome: 'not-due', job: 'report', nextSlot: iso(T0 + MINUTE_MS) }]);
+    expect(reads).toBe(readsAfterFirst);
+  });
+
+  it('does not run or report its own slot again on the next tick', async () => {
+    const { clock, deps } = await cluster(T0 + 500);
+    const memory = new SlotMemory();
+    let runs = 0;
+    const node = deps('node-a', { Work: () => void runs++ });
+    expect(await tick(node, { jobs: everyMinute(), memory })).toMatchObject([{ outcome: 'ran' }]);
+    clock.advance(1_000);
+    expect(await tick(node, { jobs: everyMinute(), memory })).toMatchObject([{ outcome: 'not-due' }]);
+    expect(runs).toBe(1);
   });
 });

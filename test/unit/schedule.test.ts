@@ -186,8 +186,8 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
 
   it('a job defined twice in the mapping, with the line of the second', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'class: Report') + job('cron: "0 10 * * *"', 'class: Report'));
-    expect(error.message).toBe('schedule: key "report" is defined twice at line 4, column 1');
-    expect(error.details).toMatchObject({ key: 'report' });
+    expect(error.message).toBe('schedule: job "report" is defined twice at line 4, column 1');
+    expect(error.details).toMatchObject({ job: 'report' });
   });
 
   it('a job defined twice in the list form', () => {
@@ -198,7 +198,8 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
 
   it('a key defined twice inside a job', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'cron: "0 10 * * *"', 'class: Report'));
-    expect(error.message).toBe('schedule: key "cron" is defined twice at line 3, column 3');
+    expect(error.message).toBe('schedule: job "report": key "cron" is defined twice at line 3, column 3');
+    expect(error.details).toMatchObject({ job: 'report', key: 'cron' });
   });
 
   it('a job without cron', () => {
@@ -246,7 +247,7 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
   it('an unknown key, listing the allowed ones', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'retries: 3'));
     expect(error.message).toBe(
-      'schedule: job "report": unknown key "retries" (allowed: name, cron, class, args, description, status, timezone, queue, lease, catchupWindow, overlap)',
+      'schedule: job "report": unknown key "retries" with value 3 (allowed: name, cron, class, args, description, status, timezone, queue, lease, catchupWindow, overlap)',
     );
     expect(error.details).toMatchObject({ job: 'report', key: 'retries', value: 3 });
   });

@@ -1,0 +1,283 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkRuns, parseRuns } from '../../functions/local/run-log.js';
+import { useLocalTables } from '../support/local-table.js';
+
+const tables = useLocalTables();
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'cluster-cron-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Writes a schedule file into the test's temp folder and returns its path. */
+function scheduleFile(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const PRINT_JOB = `print:
+  cron: "* * * * *"
+  class: PrintWorker
+  args: {sleepSeconds: 0}
+  catchupWindow: 30s
+`;
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI in a child process against the test's local server and `table`. */
+function cli(args: string[], table = 'cli-unused'): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DYNAMODB_ENDPOINT: tables.endpoint(),
+    CLUSTER_CRON_TABLE: table,
+    CLUSTER_CRON_LOG_LEVEL: 'INFO',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  for (const key of ['CLUSTER_CRON_SCHEDULE_FILE', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_DEV', 'CLUSTER_CRON_DEBUG']) delete env[key];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/cluster-cron.mjs', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const newTable = (): string => `cli-${randomUUID().slice(0, 12)}`;
+const lines = (text: string): string[] => text.split('\n').filter((line) => line.trim() !== '');
+const jsonLines = (text: string): Record<string, unknown>[] => lines(text).map((line) => JSON.parse(line) as Record<string, unknown>);
+/** The start of the minute `minutesAgo` minutes before the current one, as ISO-8601. */
+const minuteAgo = (minutesAgo: number): string => new Date(Math.floor(Date.now() / 60_000) * 60_000 - minutesAgo * 60_000).toISOString();
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+describe('cluster-cron validate', () => {
+  it('prints each job with its next fire times and exits 0 for a good file', async () => {
+    const path = scheduleFile(
+      'good.yml',
+      `${PRINT_JOB}nightly:
+  cron: "30 2 * * *"
+  timezone: Europe/Berlin
+  class: PrintWorker
+  lease: 10m
+`,
+    );
+    const beforeMs = Date.now();
+    const result = await cli(['validate', '--schedule', path]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = lines(result.stdout);
+    expect(out[0]).toBe('print: "* * * * *" UTC -> PrintWorker (lease 1m, catch-up 30s, overlap skip)');
+    const printNext = out.slice(1, 4).map((line) => Date.parse(/^ {2}next (\S+)$/.exec(line)?.[1] ?? ''));
+    expect(printNext[0]).toBeGreaterThan(beforeMs);
+    expect(printNext[0]! % 60_000).toBe(0);
+    expect(printNext).toEqual([printNext[0], printNext[0]! + 60_000, printNext[0]! + 120_000]);
+    expect(out[4]).toBe('nightly: "30 2 * * *" Europe/Berlin -> PrintWorker (lease 10m, catch-up 90s, overlap skip)');
+    for (const line of out.slice(5, 8)) expect(line).toMatch(/^ {2}next \d{4}-\d{2}-\d{2}T0[01]:30:00Z \(\d{4}-\d{2}-\d{2} 02:30:00 \S+\)$/);
+    expect(out[8]).toBe(`${path}: 2 jobs valid`);
+    expect(out).toHaveLength(9);
+  });
+
+  describe('on a bad file', () => {
+    const cases: [name: string, file: string, text: string | undefined, message: string][] = [
+      ['a bad cron', 'bad-cron.yml', 'print:\n  cron: "61 * * * *"\n  class: PrintWorker\n', 'job "print": key "cron": cron "61 * * * *" is invalid: Constraint error, got value 61 expected range 0-59'],
+      ['an unknown zone', 'bad-zone.yml', 'print:\n  cron: "* * * * *"\n  timezone: Mars/Olympus\n  class: PrintWorker\n', 'job "print": key "timezone": unknown time zone "Mars/Olympus"'],
+      ['an unknown class', 'bad-class.yml', 'print:\n  cron: "* * * * *"\n  class: NoSuchWorker\n', 'job "print": key "class" has value "NoSuchWorker", which is not a registered handler (registered: PrintWorker)'],
+      ['a job defined twice', 'dup-job.yml', `${PRINT_JOB}${PRINT_JOB}`, 'job "print" is defined twice at line 6, column 1'],
+      ['a key given twice in one job', 'dup-key.yml', 'print:\n  cron: "* * * * *"\n  class: PrintWorker\n  class: OtherWorker\n', 'job "print": key "class" is defined twice at line 4, column 3'],
+      ['a missing cron', 'no-cron.yml', 'print:\n  class: PrintWorker\n', 'job "print": missing key "cron"'],
+      ['a negative lease', 'bad-lease.yml', 'print:\n  cron: "* * * * *"\n  class: PrintWorker\n  lease: "-5s"\n', 'job "print": key "lease" has value "-5s"; expected a positive duration such as 30s, 5m or 1h'],
+      ['an unknown key', 'bad-key.yml', 'print:\n  cron: "* * * * *"\n  class: PrintWorker\n  colour: blue\n', 'job "print": unknown key "colour"'],
+      ['an empty file', 'empty.yml', '', 'the schedule is empty; define at least one job'],
+      ['a missing file', 'missing.yml', undefined, 'cannot read the schedule file (ENOENT)'],
+    ];
+    const results = new Map<string, Promise<CliResult>>();
+    beforeAll(() => {
+      // Independent processes: start them all at once.
+      for (const [, file, text] of cases) {
+        const path = text === undefined ? join(dir, file) : scheduleFile(file, text);
+        results.set(file, cli(['validate', '--schedule', path]));
+      }
+    });
+
+    it.each(cases)('exits 1 naming the problem for %s', async (_name, file, _text, message) => {
+      const result = await results.get(file)!;
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(`cluster-cron: ${join(dir, file)}: ${message}`);
+    });
+  });
+});
+
+describe('cluster-cron tick, status, history and trigger on one job', () => {
+  const table = newTable();
+  let schedule: string;
+  let slot: string;
+  let first: CliResult;
+  beforeAll(async () => {
+    schedule = scheduleFile('print.yml', PRINT_JOB);
+    slot = minuteAgo(1);
+    first = await cli(['tick', '--schedule', schedule, '--at', slot, '--json'], table);
+  });
+
+  it('tick --json prints one JSON object per outcome: the slot ran', () => {
+    expect(first.code).toBe(0);
+    expect(jsonLines(first.stdout)).toEqual([{ outcome: 'ran', job: 'print', slot, trigger: 'schedule', fence: 1, durationMs: expect.any(Number), leaseLost: false }]);
+  });
+
+  it('tick logs the run to stderr as JSON lines, run.start and run.end carrying job, slot, fence, instance and timestamp', () => {
+    const logs = jsonLines(first.stderr);
+    const start = logs.find((log) => log.message === 'run.start');
+    const end = logs.find((log) => log.message === 'run.end');
+    const fields = { job: 'print', slot, fence: 1, instance: expect.stringMatching(/^.+:\d+$/), timestamp: expect.stringMatching(ISO_MS), holder: expect.any(String) };
+    expect(start).toMatchObject(fields);
+    expect(end).toMatchObject({ ...fields, status: 'succeeded' });
+    expect(end?.holder).toBe(start?.holder);
+    expect(end?.instance).toBe(start?.instance);
+    expect(Date.parse(String(end?.timestamp))).toBeGreaterThanOrEqual(Date.parse(String(start?.timestamp)));
+    expect(logs.filter((log) => log.message === 'run.start')).toHaveLength(1);
+    const check = checkRuns(parseRuns(lines(first.stderr)));
+    expect(check.runs).toEqual([expect.objectContaining({ job: 'print', slot, fence: 1, status: 'succeeded' })]);
+    expect([check.overlaps, check.duplicateStarts, check.fenceOrder]).toEqual([[], [], []]);
+  });
+
+  it('a second tick of the same slot prints duplicate and runs nothing', async () => {
+    const second = await cli(['tick', '--schedule', schedule, '--at', slot, '--json'], table);
+    expect(second.code).toBe(0);
+    const holder = jsonLines(first.stderr).find((log) => log.message === 'run.start')?.holder;
+    expect(jsonLines(second.stdout)).toEqual([{ outcome: 'duplicate', job: 'print', slot, claimedBy: holder }]);
+    expect(jsonLines(second.stderr).map((log) => log.message)).not.toContain('run.start');
+  });
+
+  it('status --json shows the fence, the next fire times and the last runs', async () => {
+    const beforeMs = Date.now();
+    const result = await cli(['status', '--schedule', schedule, '--json'], table);
+    expect(result.code).toBe(0);
+    const [status, ...others] = JSON.parse(result.stdout) as Record<string, unknown>[];
+    expect(others).toEqual([]);
+    expect(status).toMatchObject({ job: 'print', cron: '* * * * *', timezone: 'UTC', class: 'PrintWorker', enabled: true, paused: false, fence: 1 });
+    expect(status?.holder).toBeUndefined();
+    const next = (status?.next as string[]).map((iso) => Date.parse(iso));
+    expect(next).toHaveLength(3);
+    expect(next[0]).toBeGreaterThan(beforeMs);
+    expect(next).toEqual([next[0], next[0]! + 60_000, next[0]! + 120_000]);
+    expect(status?.runs).toEqual([expect.objectContaining({ slot, status: 'succeeded', fence: 1, trigger: 'schedule' })]);
+  });
+
+  it('history --json prints one JSON object per slot with its fate', async () => {
+    const result = await cli(['history', 'print', '--schedule', schedule, '--json'], table);
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout)).toEqual([expect.objectContaining({ job: 'print', slot, status: 'succeeded', fence: 1, trigger: 'schedule', durationMs: expect.any(Number) })]);
+  });
+
+  it('trigger --json runs the job now, under the lease, with a higher fence', async () => {
+    const beforeMs = Date.now();
+    const result = await cli(['trigger', 'print', '--schedule', schedule, '--json'], table);
+    expect(result.code).toBe(0);
+    const [outcome, ...others] = jsonLines(result.stdout);
+    expect(others).toEqual([]);
+    expect(outcome).toMatchObject({ outcome: 'ran', job: 'print', trigger: 'manual', fence: 2, leaseLost: false });
+    expect(Date.parse(String(outcome?.slot))).toBeGreaterThanOrEqual(beforeMs);
+    expect(jsonLines(result.stderr).find((log) => log.message === 'run.start')).toMatchObject({ job: 'print', fence: 2, trigger: 'manual', slot: outcome?.slot });
+
+    const history = await cli(['history', 'print', '--schedule', schedule, '--json'], table);
+    expect(jsonLines(history.stdout).map((item) => [item.slot, item.trigger, item.fence])).toEqual([
+      [outcome?.slot, 'manual', 2],
+      [slot, 'schedule', 1],
+    ]);
+  });
+});
+
+describe('cluster-cron tick without --at', () => {
+  it('runs the current slot once; a second tick in the same minute prints duplicate', async () => {
+    const table = newTable();
+    const schedule = scheduleFile('now.yml', PRINT_JOB.replace('catchupWindow: 30s', 'catchupWindow: 60s'));
+    // Two ticks take a second or two (more on a busy machine): keep both inside one minute.
+    const intoMinuteMs = Date.now() % 60_000;
+    if (intoMinuteMs > 48_000) await sleep(60_000 - intoMinuteMs + 50);
+    const current = minuteAgo(0);
+    const first = await cli(['tick', '--schedule', schedule, '--json'], table);
+    const second = await cli(['tick', '--schedule', schedule, '--json'], table);
+    expect(jsonLines(first.stdout)).toEqual([expect.objectContaining({ outcome: 'ran', slot: current, fence: 1 })]);
+    expect(jsonLines(second.stdout)).toEqual([expect.objectContaining({ outcome: 'duplicate', slot: current })]);
+  });
+});
+
+describe('cluster-cron pause and resume', () => {
+  it('records slots as paused while paused, shows the note in status, and runs again once resumed', async () => {
+    const table = newTable();
+    const schedule = scheduleFile('pause.yml', PRINT_JOB);
+    const pausedSlot = minuteAgo(2);
+    const resumedSlot = minuteAgo(1);
+
+    const paused = await cli(['pause', 'print', '--schedule', schedule, '--note', 'db down'], table);
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toBe('print: paused (db down); fence 0\n');
+
+    const whilePaused = await cli(['tick', '--schedule', schedule, '--at', pausedSlot, '--json'], table);
+    expect(whilePaused.code).toBe(0);
+    expect(jsonLines(whilePaused.stdout)).toEqual([{ outcome: 'paused', job: 'print', slot: pausedSlot }]);
+    expect(jsonLines(whilePaused.stderr).map((log) => log.message)).not.toContain('run.start');
+
+    const [status, history] = await Promise.all([cli(['status', '--schedule', schedule, '--json'], table), cli(['history', 'print', '--schedule', schedule, '--json'], table)]);
+    expect(JSON.parse(status.stdout)).toEqual([expect.objectContaining({ job: 'print', paused: true, pausedNote: 'db down', fence: 0 })]);
+    expect(jsonLines(history.stdout)).toEqual([expect.objectContaining({ slot: pausedSlot, status: 'skipped', reason: 'paused' })]);
+
+    const resumed = await cli(['resume', 'print', '--schedule', schedule], table);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toBe('print: resumed; fence 0\n');
+
+    const afterResume = await cli(['tick', '--schedule', schedule, '--at', resumedSlot, '--json'], table);
+    expect(jsonLines(afterResume.stdout)).toEqual([expect.objectContaining({ outcome: 'ran', slot: resumedSlot, fence: 1 })]);
+    const statusAfter = JSON.parse((await cli(['status', '--schedule', schedule, '--json'], table)).stdout) as Record<string, unknown>[];
+    expect(statusAfter).toEqual([expect.objectContaining({ paused: false, fence: 1 })]);
+    expect(statusAfter[0]?.pausedNote).toBeUndefined();
+  });
+});
+
+describe('cluster-cron refusals', () => {
+  const cases: [name: string, args: (schedule: string) => string[], message: string][] = [
+    ['tick --at in the future', (s) => ['tick', '--schedule', s, '--at', '2999-01-01T00:00:00Z'], 'cluster-cron: option --at has value "2999-01-01T00:00:00Z", which is in the future'],
+    ['tick --at that is not a time', (s) => ['tick', '--schedule', s, '--at', 'yesterday'], 'cluster-cron: option --at has value "yesterday"; expected an ISO-8601 time'],
+    ['tick --job with an unknown job', (s) => ['tick', '--schedule', s, '--job', 'nope'], 'cluster-cron: option --job: unknown job "nope" (the schedule defines: print)'],
+    ['history of an unknown job', (s) => ['history', 'nope', '--schedule', s], 'cluster-cron: unknown job "nope" (the schedule defines: print)'],
+    ['trigger of an unknown job', (s) => ['trigger', 'nope', '--schedule', s], 'cluster-cron: unknown job "nope" (the schedule defines: print)'],
+    ['pause of an unknown job', (s) => ['pause', 'nope', '--schedule', s, '--note', 'x'], 'cluster-cron: unknown job "nope" (the schedule defines: print)'],
+    ['resume of an unknown job', (s) => ['resume', 'nope', '--schedule', s], 'cluster-cron: unknown job "nope" (the schedule defines: print)'],
+  ];
+  const table = newTable();
+  const results = new Map<string, Promise<CliResult>>();
+  beforeAll(() => {
+    const schedule = scheduleFile('refusals.yml', PRINT_JOB);
+    for (const [name, args] of cases) results.set(name, cli(args(schedule), table));
+  });
+
+  it.each(cases)('%s exits 1 with a message naming it', async (name, _args, message) => {
+    const result = await results.get(name)!;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+  });
+
+  it('leaves the table untouched', async () => {
+    await Promise.all(results.values());
+    const history = await cli(['history', 'print', '--schedule', join(dir, 'refusals.yml'), '--json'], table);
+    expect(history.code).toBe(0);
+    expect(history.stdout).toBe('');
+  });
+});

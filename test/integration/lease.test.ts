@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import { DeadlineError, LeaseLostError } from '../../functions/core/errors.js';
+import { HEARTBEATS_PER_LEASE, HeldLease, tryAcquire, type LeaseSettings, type Scheduler } from '../../functions/core/lease.js';
+import { acquireLease, getLock, releaseLease, renewLease, type AcquireRequest, type StoreContext } from '../../functions/core/store.js';
+import { fakeClock, memoryLog, useLocalTables, type FakeClock } from '../support/local-table.js';
+
+const tables = useLocalTables();
+const T0 = Date.parse('2026-11-26T10:00:00.000Z');
+const LEASE_MS = 10_000;
+const SKEW_MS = 1_000;
+/** Never beats on its own: the test calls beat() by hand. */
+const manualBeats: Scheduler = () => () => {};
+
+type Ctx = StoreContext & { clock: FakeClock };
+
+async function ctxAt(startMs = T0): Promise<Ctx> {
+  return { client: tables.client(), tableName: await tables.newTable(), clock: fakeClock(startMs) };
+}
+
+/** The same table seen through another node's clock. */
+const otherNode = (ctx: Ctx, startMs: number): Ctx => ({ ...ctx, clock: fakeClock(startMs) });
+
+const request = (token: string, slotMs = T0): AcquireRequest => ({ job: 'report', token, instance: token.split('#')[0]!, slotMs, leaseMs: LEASE_MS });
+
+function settings(extra: Partial<LeaseSettings> = {}): LeaseSettings {
+  return { log: memoryLog(), maxClockSkewMs: SKEW_MS, scheduler: manualBeats, ...extra };
+}
+
+/** Acquires through tryAcquire and returns the held lease; fails the test if refused. */
+async function hold(ctx: Ctx, token: string, leaseSettings = settings()): Promise<HeldLease> {
+  const acquired = await tryAcquire(ctx, request(token), leaseSettings);
+  if (!('lease' in acquired)) throw new Error(`expected ${token} to acquire, lock held by ${acquired.lock?.holder}`);
+  return acquired.lease;
+}
+
+describe('a holder that stops heartbeating', () => {
+  it('blocks others until its lease ends, and not a millisecond longer', async () => {
+    const ctx = await ctxAt();
+    expect(await acquireLease(ctx, request('a#1'))).toMatchObject({ acquired: true, fence: 1 });
+
+    ctx.clock.set(T0 + LEASE_MS - 1);
+    expect(await acquireLease(ctx, request('b#2', T0 + 60_000))).toMatchObject({ acquired: false, lock: { holder: 'a#1' } });
+    ctx.clock.set(T0 + LEASE_MS);
+    expect(await acquireLease(ctx, request('b#2', T0 + 60_000))).toMatchObject({ acquired: false, lock: { holder: 'a#1' } });
+
+    ctx.clock.set(T0 + LEASE_MS + 1);
+    const next = await acquireLease(ctx, request('b#2', T0 + 60_000));
+    expect(next).toMatchObject({ acquired: true, fence: 2, expired: { holder: 'a#1', slotMs: T0 } });
+  });
+
+  it('cannot renew or release once a successor holds the lease, and the successor is untouched', async () => {
+    const ctx = await ctxAt();
+    await acquireLease(ctx, request('a#1'));
+    ctx.clock.set(T0 + LEASE_MS + 1);
+    await acquireLease(ctx, request('b#2', T0 + 60_000));
+    const successor = await getLock(ctx, 'report');
+
+    expect(await renewLease(ctx, 'report', 'a#1', ctx.clock() + LEASE_MS)).toMatchObject({ renewed: false, lock: { holder: 'b#2' } });
+    expect(await releaseLease(ctx, 'report', 'a#1')).toMatchObject({ released: false, lock: { holder: 'b#2' } });
+    expect(await getLock(ctx, 'report')).toEqual(successor);
+    expect(successor).toMatchObject({ holder: 'b#2', fence: 2, leaseUntilMs: T0 + 2 * LEASE_MS + 1 });
+  });
+
+  it('learns of the takeover at its next beat: the signal fires with a LeaseLostError naming the successor', async () => {
+    const ctx = await ctxAt();
+    const log = memoryLog();
+    // A's clock runs slow: by its own clock the lease still has time left when B takes it.
+    const a = await hold(ctx, 'a#1', settings({ log }));
+    a.start();
+    const b = otherNode(ctx, T0 + LEASE_MS + 1);
+    expect(await acquireLease(b, request('b#2', T0 + 60_000))).toMatchObject({ acquired: true, fence: 2 });
+
+    ctx.clock.set(T0 + 2_000);
+    expect(a.signal.aborted).toBe(false);
+    await a.beat();
+
+    expect(a.signal.aborted).toBe(true);
+    expect(a.leaseLost).toBe(true);
+    const reason = a.signal.reason as LeaseLostError;
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect(reason).toMatchObject({ job: 'report', holder: 'a#1', reason: 'another holder took the lease', currentHolder: 'b#2' });
+    expect(reason.message).toBe('lease on job "report" lost by a#1: another holder took the lease');
+    expect(log.events).toContainEqual({ level: 'error', message: 'lease.lost', attributes: expect.objectContaining({ job: 'report', holder: 'a#1', fence: 1, currentHolder: 'b#2' }) });
+    expect(await getLock(ctx, 'report')).toMatchObject({ holder: 'b#2', fence: 2, leaseUntilMs: T0 + 2 * LEASE_MS + 1 });
+
+    expect(await a.release()).toBe(false);
+    expect(await getLock(ctx, 'report')).toMatchObject({ holder: 'b#2', fence: 2 });
+  });
+
+  it('after its lease ran out by its own clock, fires its signal at the next beat without writing', async () => {
+    const ctx = await ctxAt();
+    const a = await hold(ctx, 'a#1');
+    a.start();
+    ctx.clock.set(T0 + LEASE_MS + 5_000);
+    await a.beat();
+    expect(a.signal.aborted).toBe(true);
+    expect(a.leaseLost).toBe(true);
+    expect(a.signal.reason).toMatchObject({ reason: 'the lease ran out before a heartbeat renewed it' });
+    expect((await getLock(ctx, 'report'))?.leaseUntilMs).toBe(T0 + LEASE_MS);
+  });
+});
+
+describe('the skew margin of a holder', () => {
+  it('treats the lease as lost maxClockSkewMs before it ends: the signal fires and nothing is renewed', async () => {
+    const ctx = await ctxAt();
+    const a = await hold(ctx, 'a#1');
+    a.start();
+    ctx.clock.set(T0 + LEASE_MS - SKEW_MS);
+    await a.beat();
+    expect(a.signal.aborted).toBe(true);
+    expect(a.leaseLost).toBe(true);
+    expect(a.signal.reason).toBeInstanceOf(LeaseLostError);
+    expect(a.leaseUntilMs).toBe(T0 + LEASE_MS);
+    expect((await getLock(ctx, 'report'))?.leaseUntilMs).toBe(T0 + LEASE_MS);
+  });
+
+  it('still renews one millisecond before the margin', async () => {
+    const ctx = await ctxAt();
+    const a = await hold(ctx, 'a#1');
+    a.start();
+    const beatAt = T0 + LEASE_MS - SKEW_MS - 1;
+    ctx.clock.set(beatAt);
+    await a.beat();
+    expect(a.signal.aborted).toBe(false);
+    expect(a.leaseUntilMs).toBe(beatAt + LEASE_MS);
+    expect((await getLock(ctx, 'report'))?.leaseUntilMs).toBe(beatAt + LEASE_MS);
+  });
+});
+
+describe('heartbeats', () => {
+  it('extend the lease in the table so others stay out for a run of any length', async () => {
+    const ctx = await ctxAt();
+    const a = await hold(ctx, 'a#1');
+    a.start();
+    for (let i = 1; i <= 5; i++) {
+      ctx.clock.advance(LEASE_MS / 2);
+      await a.beat();
+    }
+    expect(a.signal.aborted).toBe(false);
+    expect(a.leaseUntilMs).toBe(T0 + 5 * (LEASE_MS / 2) + LEASE_MS);
+    expect(await acquireLease(ctx, request('b#2', T0 + 60_000))).toMatchObject({ acquired: false, lock: { holder: 'a#1', fence: 1 } });
+    expect(await a.release()).toBe(true);
+    expect(a.leaseLost).toBe(false);
+    expect(await acquireLease(ctx, request('b#2', T0 + 60_000))).toMatchObject({ acquired: true, fence: 2 });
+  });
+
+  it('share one renewal when two beats overlap', async () => {
+    const ctx = await ctxAt();
+    const a = await hold(ctx, 'a#1');
+    a.start();
+    ctx.clock.advance(1_000);
+    const first = a.beat();
+    expect(a.beat()).toBe(first);
+    await first;
+    expect(a.leaseUntilMs).toBe(T0 + 1_000 + LEASE_MS);
+  });
+
+  it('are scheduled HEARTBEATS_PER_LEASE times per lease and stop on release', async () => {
+    const ctx = await ctxAt();
+    const calls: { intervalMs: number; stopped: boolean }[] = [];
+    const recording: Scheduler = (intervalMs) => {
+      const call = { intervalMs, stopped: false };
+      calls.push(call);
+      return () => void (call.stopped = true);
+    };
+    const a = await hold(ctx, 'a#1', settings({ scheduler: recording }));
+    a.start();
+    expect(calls).toEqual([{ intervalMs: Math.floor(LEASE_MS / HEARTBEATS_PER_LEASE), stopped: false }]);
+    await a.release();
+    expect(calls[0]!.stopped).toBe(true);
+  });
+
+  it('do not give up the lease when one renewal fails with an error', async () => {
+    const ctx = await ctxAt();
+    const log = memoryLog();
+    const a = new HeldLease({ ...ctx, tableName: 'no-such-table' }, request('a#1'), 1, T0 + LEASE_MS, settings({ log }));
+    a.start();
+    ctx.clock.advance(1_000);
+    await a.beat();
+    expect(a.signal.aborted).toBe(false);
+    expect(a.leaseLost).toBe(false);
+    expect(a.leaseUntilMs).toBe(T0 + LEASE_MS);
+    expect(log.events).toContainEqual({ level: 'warn', message: 'lease.renew.error', attributes: expect.objectContaining({ job: 'report', holder: 'a#1' }) });
+  });
+});
+
+describe('other reasons the signal fires', () => {
+  it('fires with a DeadlineError before the invocation deadline, without calling the lease lost', async () => {
+    const ctx = await ctxAt();
+    const a = await hold(ctx, 'a#1', settings({ deadlineMs: T0 + 5_000, deadlineMarginMs: 5_000 }));
+    a.start();
+    await new Promise<void>((resolve) => a.signal.addEventListener('abort', () => resolve(), { once: true }));
+    expect(a.signal.reason).toBeInstanceOf(DeadlineError);
+    expect(a.leaseLost).toBe(false);
+    expect(await a.release()).toBe(true);
+  });
+
+  it('fires with a DeadlineError when the node shuts down', async () => {
+    const ctx = await ctxAt();
+    const shutdown = new AbortController();
+    const a = await hold(ctx, 'a#1', settings({ shutdown: shutdown.signal }));
+    a.start();
+    expect(a.signal.aborted).toBe(false);
+    shutdown.abort();
+    expect(a.signal.aborted).toBe(true);
+    expect(a.signal.reason).toBeInstanceOf(DeadlineError);
+    expect(a.leaseLost).toBe(false);
+  });
+
+  it('fires at start when the node is already shutting down', async () => {
+    const ctx = await ctxAt();
+    const a = await hold(ctx, 'a#1', settings({ shutdown: AbortSignal.abort() }));
+    a.start();
+    expect(a.signal.aborted).toBe(true);
+    expect(a.signal.reason).toBeInstanceOf(DeadlineError);
+  });
+});
+
+describe('tryAcquire', () => {
+  it('returns a held lease with the fence and lease end on success', async () => {
+    const ctx = await ctxAt();
+    const acquired = await tryAcquire(ctx, request('a#1'), settings());
+    expect('lease' in acquired).toBe(true);
+    if (!('lease' in acquired)) return;
+    expect(acquired.lease.fence).toBe(1);
+    expect(acquired.lease.leaseUntilMs).toBe(T0 + LEASE_MS);
+    expect(acquired.result).toEqual({ acquired: true, fence: 1, leaseUntilMs: T0 + LEASE_MS });
+  });
+
+  it('returns the current lock, never waiting, when the lease is held', async () => {
+    const ctx = await ctxAt();
+    await hold(ctx, 'a#1');
+    const refused = await tryAcquire(ctx, request('b#2'), settings());
+    expect(refused).toMatchObject({ acquired: false, lock: { holder: 'a#1', fence: 1 } });
+  });
+});
