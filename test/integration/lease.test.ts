@@ -184,6 +184,47 @@ describe('heartbeats', () => {
   });
 });
 
+describe('the watchdog of a holder', () => {
+  const signalled = (signal: AbortSignal): Promise<void> =>
+    signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+
+  it('fires the signal when the lease ends by its own clock, without waiting for a heartbeat', async () => {
+    const ctx = await ctxAt();
+    // Lease ends (less the skew margin) now: the watchdog fires on the next turn of the event loop.
+    const a = new HeldLease(ctx, request('a#1'), 1, T0 + SKEW_MS, settings());
+    a.start();
+    await signalled(a.signal);
+    expect(a.leaseLost).toBe(true);
+    expect(a.signal.reason).toMatchObject({ reason: 'the lease ran out before a heartbeat renewed it' });
+  });
+
+  it('does not fire once the lease is released', async () => {
+    const ctx = await ctxAt();
+    await acquireLease(ctx, request('a#1'));
+    const a = new HeldLease(ctx, request('a#1'), 1, T0 + SKEW_MS + 5, settings());
+    a.start();
+    ctx.clock.set(T0 + 5);
+    expect(await a.release()).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(a.signal.aborted).toBe(false);
+    expect(a.leaseLost).toBe(false);
+  });
+});
+
+describe('abandon', () => {
+  it('stops heartbeats but keeps the lease in the table, so it lapses on its own', async () => {
+    const ctx = await ctxAt();
+    let stopped = false;
+    const a = await hold(ctx, 'a#1', settings({ scheduler: () => () => void (stopped = true) }));
+    a.start();
+    a.abandon();
+    expect(stopped).toBe(true);
+    expect(await getLock(ctx, 'report')).toMatchObject({ holder: 'a#1', leaseUntilMs: T0 + LEASE_MS });
+    ctx.clock.set(T0 + LEASE_MS + 1);
+    expect(await acquireLease(ctx, request('b#2'))).toMatchObject({ acquired: true, fence: 2, expired: { holder: 'a#1' } });
+  });
+});
+
 describe('other reasons the signal fires', () => {
   it('fires with a DeadlineError before the invocation deadline, without calling the lease lost', async () => {
     const ctx = await ctxAt();
@@ -220,8 +261,8 @@ describe('tryAcquire', () => {
   it('returns a held lease with the fence and lease end on success', async () => {
     const ctx = await ctxAt();
     const acquired = await tryAcquire(ctx, request('a#1'), settings());
-    expect('lease' in acquired).toBe(true);
-    if (!('lease' in acquired)) return;
+    if (!('lease' in acquired)) throw new Error(`expected to acquire, lock held by ${acquired.lock?.holder}`);
+    expect(acquired.lease).toBeInstanceOf(HeldLease);
     expect(acquired.lease.fence).toBe(1);
     expect(acquired.lease.leaseUntilMs).toBe(T0 + LEASE_MS);
     expect(acquired.result).toEqual({ acquired: true, fence: 1, leaseUntilMs: T0 + LEASE_MS });

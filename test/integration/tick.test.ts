@@ -341,6 +341,31 @@ describe('retried writes whose first attempt applied', () => {
   });
 });
 
+describe('a run whose outcome cannot be recorded', () => {
+  it('keeps its lease instead of releasing it, so the next holder after it lapses marks the slot lost', async () => {
+    const { ctx, clock, log, deps } = await cluster(T0 + 500);
+    const isRecordRun = (command: unknown): boolean => command instanceof UpdateCommand && (command.input.UpdateExpression ?? '').includes('durationMs');
+    const client = interpose(ctx.client, async (command) => {
+      if (isRecordRun(command)) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    });
+    let runs = 0;
+    const work = { Work: () => void runs++ };
+    const outcomes = await tick({ ...deps('node-a', work), client }, { jobs: everyMinute() });
+    expect(outcomes).toEqual([{ outcome: 'error', job: 'report', error: 'ProvisionedThroughputExceededException: throttled' }]);
+    expect(runs).toBe(1);
+    expect(log.events.some((e) => e.level === 'error' && e.message === 'run.record.error')).toBe(true);
+    const holder = (await getLock(ctx, 'report'))?.holder;
+    expect(holder).toMatch(/^node-a#/);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'claimed', claimedBy: holder });
+
+    clock.set(T0 + MINUTE_MS + 500);
+    expect(await tick(deps('node-b', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'locked', heldBy: holder }]);
+    clock.set(T0 + 2 * MINUTE_MS + 500);
+    expect(await tick(deps('node-b', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'ran', fence: 2 }]);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'lost', claimedBy: holder });
+  });
+});
+
 describe('catch-up', () => {
   it('runs the slot of a skipped minute when it is inside the window, marked catch-up, oldest first', async () => {
     const { ctx, clock, deps } = await cluster(T0 + 500);
