@@ -104,7 +104,8 @@ export function wallClockToInstantMs(wallMs: number, zone: string): number {
 /** Iterates cron-parser from `fromMs` (exclusive) while the slot is at most `toMs`. */
 function* iterate(schedule: CronSchedule, tz: string, fromMs: number, toMs: number): Generator<number> {
   const cron = CronExpressionParser.parse(schedule.expression, { tz, currentDate: new Date(fromMs) });
-  for (let count = 0; count < MAX_SLOTS_PER_WINDOW * 2; count++) {
+  // A guard against a runaway loop only: callers bound their spans well below it.
+  for (let count = 0; count < MAX_SLOTS_PER_WINDOW * 5; count++) {
     let next: number;
     try {
       next = cron.next().getTime();
@@ -116,27 +117,31 @@ function* iterate(schedule: CronSchedule, tz: string, fromMs: number, toMs: numb
   }
 }
 
+/** Every slot in `(fromMs, toMs]`, ascending; the span must be small enough to enumerate. */
+function slotsIn(schedule: CronSchedule, fromMs: number, toMs: number): number[] {
+  if (toMs <= fromMs) return [];
+  if (schedule.everyHour || schedule.timezone === 'UTC') return [...iterate(schedule, schedule.timezone, fromMs, toMs)];
+  // Walk the wall clock (as UTC) over a range wide enough for any offset, then map back.
+  const wallFrom = fromMs + offsetMs(schedule.timezone, fromMs) - DST_MARGIN_MS;
+  const wallTo = toMs + offsetMs(schedule.timezone, toMs) + DST_MARGIN_MS;
+  const instants = new Set<number>();
+  for (const wall of iterate(schedule, 'UTC', wallFrom, wallTo)) {
+    const instant = wallClockToInstantMs(wall, schedule.timezone);
+    if (instant > fromMs && instant <= toMs) instants.add(instant);
+  }
+  return [...instants].sort((a, b) => a - b);
+}
+
 /**
- * Every slot of `schedule` in the window `(fromMs, toMs]`, ascending, at most
- * MAX_SLOTS_PER_WINDOW of them (the latest ones, when a window holds more).
+ * Every slot of `schedule` in the window `(fromMs, toMs]`, ascending; when the window holds
+ * more than MAX_SLOTS_PER_WINDOW, the latest that many (found by widening back from `toMs`).
  */
 export function slotsBetween(schedule: CronSchedule, fromMs: number, toMs: number): number[] {
-  if (toMs <= fromMs) return [];
-  let slots: number[];
-  if (schedule.everyHour || schedule.timezone === 'UTC') {
-    slots = [...iterate(schedule, schedule.timezone, fromMs, toMs)];
-  } else {
-    // Walk the wall clock (as UTC) over a range wide enough for any offset, then map back.
-    const wallFrom = fromMs + offsetMs(schedule.timezone, fromMs) - DST_MARGIN_MS;
-    const wallTo = toMs + offsetMs(schedule.timezone, toMs) + DST_MARGIN_MS;
-    const instants = new Set<number>();
-    for (const wall of iterate(schedule, 'UTC', wallFrom, wallTo)) {
-      const instant = wallClockToInstantMs(wall, schedule.timezone);
-      if (instant > fromMs && instant <= toMs) instants.add(instant);
-    }
-    slots = [...instants].sort((a, b) => a - b);
+  for (let spanMs = HOUR_MS; ; spanMs *= 2) {
+    const startMs = Math.max(fromMs, toMs - spanMs);
+    const slots = slotsIn(schedule, startMs, toMs);
+    if (slots.length >= MAX_SLOTS_PER_WINDOW || startMs === fromMs) return slots.slice(-MAX_SLOTS_PER_WINDOW);
   }
-  return slots.length > MAX_SLOTS_PER_WINDOW ? slots.slice(-MAX_SLOTS_PER_WINDOW) : slots;
 }
 
 /** The next `count` slots strictly after `afterMs`. */
@@ -145,7 +150,7 @@ export function nextSlots(schedule: CronSchedule, afterMs: number, count: number
   let fromMs = afterMs;
   // Search ahead in growing spans so rare schedules (29 February) are still found.
   for (let spanMs = 2 * HOUR_MS; found.length < count && spanMs <= 16 * 366 * 24 * HOUR_MS; spanMs *= 4) {
-    const batch = slotsBetween(schedule, fromMs, fromMs + spanMs);
+    const batch = slotsIn(schedule, fromMs, fromMs + spanMs);
     found.push(...batch.slice(0, count - found.length));
     fromMs = found.length > 0 ? found[found.length - 1]! : fromMs + spanMs;
   }

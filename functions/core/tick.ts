@@ -79,19 +79,19 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
 }
 
 async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => number, request: TickRequest): Promise<TickOutcome[]> {
-  const asOfMs = slotClock();
-  const cron = parseCron(job.cron, job.timezone);
   if (!job.enabled) return [{ outcome: 'disabled', job: job.name }];
-  const windowStartMs = asOfMs - job.catchupWindowMs;
-  const dueMs = slotsBetween(cron, windowStartMs, asOfMs);
-  const notDue = (): TickOutcome[] => {
-    const [nextMs] = nextSlots(cron, asOfMs, 1);
-    return [{ outcome: 'not-due', job: job.name, ...(nextMs !== undefined && { nextSlot: toIso(nextMs) }) }];
-  };
-  if (dueMs.length === 0 || request.memory?.allKnown(job.name, dueMs)) return notDue();
-
   const outcomes: TickOutcome[] = [];
   try {
+    const asOfMs = slotClock();
+    const cron = parseCron(job.cron, job.timezone);
+    const windowStartMs = asOfMs - job.catchupWindowMs;
+    const dueMs = slotsBetween(cron, windowStartMs, asOfMs);
+    const notDue = (): TickOutcome[] => {
+      const [nextMs] = nextSlots(cron, asOfMs, 1);
+      return [{ outcome: 'not-due', job: job.name, ...(nextMs !== undefined && { nextSlot: toIso(nextMs) }) }];
+    };
+    if (dueMs.length === 0 || request.memory?.allKnown(job.name, dueMs)) return notDue();
+
     const claimed = await claimedSlotsAfter(deps, job.name, windowStartMs);
     const latestMs = dueMs[dueMs.length - 1]!;
     // The current slot already taken by another tick is a duplicate delivery; older taken
@@ -99,8 +99,11 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     const latestClaimedBy = claimed.get(latestMs);
     const latestSeen = request.memory?.allKnown(job.name, [latestMs]) ?? false;
     request.memory?.remember(job.name, claimed.keys(), windowStartMs);
-    const open = dueMs.filter((slotMs) => !claimed.has(slotMs));
+    let open = dueMs.filter((slotMs) => !claimed.has(slotMs));
     if (latestClaimedBy !== undefined && !latestSeen) outcomes.push(duplicate(deps, job.name, toIso(latestMs), latestClaimedBy));
+    // A job that has never run has nothing to catch up: slots from before it existed are not
+    // its missed runs. Only then is the lock read here (it holds the fence of any past run).
+    if (open.length > 1 && (await getLock(deps, job.name))?.fence === undefined) open = open.slice(-1);
     if (open.length === 0) return outcomes.length > 0 ? outcomes : notDue();
     for (const slotMs of open) {
       const lateMs = slotClock() - slotMs;

@@ -372,24 +372,32 @@ describe('catch-up', () => {
     const runs: [string, string][] = [];
     const work = { Work: (c: RunContext) => void runs.push([c.slot.toISOString(), c.trigger]) };
     const schedule = everyMinute('catchupWindow: 90s');
-    // A 90 s window half a second after T0 also holds the slot a minute before.
-    expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([
-      { outcome: 'ran', slot: iso(T0 - MINUTE_MS), trigger: 'catch-up', fence: 1 },
-      { outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 2 },
-    ]);
+    // A 90 s window half a second after T0 also holds the slot a minute before, but the job
+    // has never run: that slot is from before it existed, so only the current one runs.
+    expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([{ outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 1 }]);
     clock.set(T0 + 2 * MINUTE_MS + 500);
     const outcomes = await tick(deps('node-a', work), { jobs: schedule });
     expect(outcomes).toMatchObject([
-      { outcome: 'ran', slot: iso(T0 + MINUTE_MS), trigger: 'catch-up', fence: 3 },
-      { outcome: 'ran', slot: iso(T0 + 2 * MINUTE_MS), trigger: 'schedule', fence: 4 },
+      { outcome: 'ran', slot: iso(T0 + MINUTE_MS), trigger: 'catch-up', fence: 2 },
+      { outcome: 'ran', slot: iso(T0 + 2 * MINUTE_MS), trigger: 'schedule', fence: 3 },
     ]);
     expect(runs).toEqual([
-      [iso(T0 - MINUTE_MS), 'catch-up'],
       [iso(T0), 'schedule'],
       [iso(T0 + MINUTE_MS), 'catch-up'],
       [iso(T0 + 2 * MINUTE_MS), 'schedule'],
     ]);
+    expect(await getSlot(ctx, 'report', T0 - MINUTE_MS)).toBeUndefined();
     expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toMatchObject({ status: 'succeeded', trigger: 'catch-up' });
+  });
+
+  it('does not catch up slots from before a new job first ran, even inside the window', async () => {
+    const { ctx, deps } = await cluster(T0 + 30_000);
+    const runs: number[] = [];
+    const work = { Work: (c: RunContext) => void runs.push(c.slot.getTime()) };
+    const outcomes = await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 5m') });
+    expect(outcomes).toMatchObject([{ outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 1 }]);
+    expect(runs).toEqual([T0]);
+    for (const minutes of [1, 2, 3, 4]) expect(await getSlot(ctx, 'report', T0 - minutes * MINUTE_MS)).toBeUndefined();
   });
 
   it('neither runs nor writes slots older than the window', async () => {
@@ -409,8 +417,12 @@ describe('catch-up', () => {
   });
 
   it('reports a slot that an earlier run in the same tick made too late as missed, without writing it', async () => {
-    const { ctx, clock, log, deps } = await cluster(T0 + MINUTE_MS + 500);
-    const work = { Work: () => void clock.advance(100_000) };
+    const { ctx, clock, log, deps } = await cluster(T0 - MINUTE_MS + 500);
+    let slow = false;
+    const work = { Work: () => void (slow && clock.advance(100_000)) };
+    expect(await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s') })).toMatchObject([{ outcome: 'ran', slot: iso(T0 - MINUTE_MS) }]);
+    clock.set(T0 + MINUTE_MS + 500);
+    slow = true;
     const outcomes = await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s') });
     expect(outcomes).toMatchObject([
       { outcome: 'ran', slot: iso(T0), trigger: 'catch-up' },

@@ -158,6 +158,15 @@ describe('slotsBetween', () => {
     expect(slots).toHaveLength(MAX_SLOTS_PER_WINDOW);
     expect(slots.every((slot, i) => i === 0 || slot - slots[i - 1]! === 1_000)).toBe(true);
   });
+
+  it('keeps the latest slots of an oversized window, ending at its end', () => {
+    const cron = parseCron('* * * * * *', 'Europe/Berlin');
+    const endMs = at('2026-11-28T00:00:00Z');
+    const slots = slotsBetween(cron, endMs - 2 * DAY_MS, endMs);
+    expect(slots).toHaveLength(MAX_SLOTS_PER_WINDOW);
+    expect(slots.at(-1)).toBe(endMs);
+    expect(slots[0]).toBe(endMs - (MAX_SLOTS_PER_WINDOW - 1) * 1_000);
+  });
 });
 
 describe('daylight saving time', () => {
