@@ -6,13 +6,14 @@
 import type { Context } from 'aws-lambda';
 import { ClusterCronError, PayloadError } from './core/errors.js';
 import { parseTickPayload } from './core/payload.js';
-import { loadScheduleFile, parseSchedule } from './core/schedule.js';
+import { checkLeasesAgainstSkew, loadScheduleFile, parseSchedule } from './core/schedule.js';
 import { runTickCommand, type TickDeps } from './core/tick.js';
 import { systemClock } from './core/time.js';
 import type { TickOutcome } from './core/types.js';
 import { createDocumentClient } from './dynamo-client.js';
 import { handlerNames, handlers } from './jobs/index.js';
 import { createEventLog } from './log.js';
+import { readMaxClockSkewMs } from './settings.js';
 
 function requireEnv(name: string): string {
   const value = process.env[name];
@@ -25,11 +26,8 @@ const jobs = process.env.CLUSTER_CRON_SCHEDULE
   ? parseSchedule(process.env.CLUSTER_CRON_SCHEDULE, { handlers: handlerNames, source: 'CLUSTER_CRON_SCHEDULE' })
   : loadScheduleFile(process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml', { handlers: handlerNames });
 const client = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
-const maxClockSkewMs = Number(process.env.MAX_CLOCK_SKEW_MS ?? 1_000);
-// A typo here would silently turn off the skew margin (NaN compares false): refuse to start.
-if (!Number.isFinite(maxClockSkewMs) || maxClockSkewMs < 0) {
-  throw new ClusterCronError(`environment variable MAX_CLOCK_SKEW_MS has value ${JSON.stringify(process.env.MAX_CLOCK_SKEW_MS)}; expected a number of milliseconds >= 0`);
-}
+const maxClockSkewMs = readMaxClockSkewMs();
+checkLeasesAgainstSkew(jobs, maxClockSkewMs, process.env.CLUSTER_CRON_SCHEDULE ? 'CLUSTER_CRON_SCHEDULE' : (process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml'));
 
 /** What one invocation returns: every outcome, and counts per kind for a quick look. */
 export interface TickResponse {

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ClusterCronError, PayloadError, UnknownJobError, errorMessage } from '../core/errors.js';
 import { parseTickPayload } from '../core/payload.js';
-import { describeJob, loadScheduleFile } from '../core/schedule.js';
+import { checkLeasesAgainstSkew, describeJob, loadScheduleFile } from '../core/schedule.js';
 import { nextSlots, parseCron } from '../core/slots.js';
 import { getLock, recentSlots, setPaused } from '../core/store.js';
 import { runTickCommand, triggerJob, type TickDeps } from '../core/tick.js';
@@ -14,6 +14,7 @@ import { systemClock } from '../core/time.js';
 import type { JobDefinition, TickOutcome } from '../core/types.js';
 import { handlerNames, handlers } from '../jobs/index.js';
 import { createEventLog, type LogStream } from '../log.js';
+import { readMaxClockSkewMs } from '../settings.js';
 import { DEFAULT_DATA_DIR, connect, type Connection } from '../local/connect.js';
 import { startLocalDynamo } from '../local/dynalite-server.js';
 import { runDemo } from '../local/demo.js';
@@ -36,7 +37,9 @@ function port(value: string): number {
 }
 
 function loadJobs(path: string): JobDefinition[] {
-  return loadScheduleFile(path, { handlers: handlerNames });
+  const jobs = loadScheduleFile(path, { handlers: handlerNames });
+  checkLeasesAgainstSkew(jobs, readMaxClockSkewMs(), path);
+  return jobs;
 }
 
 function findJob(jobs: readonly JobDefinition[], name: string): JobDefinition {
@@ -46,7 +49,7 @@ function findJob(jobs: readonly JobDefinition[], name: string): JobDefinition {
 }
 
 function tickDeps(connection: Connection, stream: LogStream): TickDeps {
-  return { client: connection.client, tableName: connection.tableName, clock: systemClock, instance, log: createEventLog({ instance, stream }), handlers };
+  return { client: connection.client, tableName: connection.tableName, clock: systemClock, instance, log: createEventLog({ instance, stream }), handlers, maxClockSkewMs: readMaxClockSkewMs() };
 }
 
 async function withConnection<T>(work: (connection: Connection) => Promise<T>): Promise<T> {

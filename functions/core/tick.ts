@@ -14,6 +14,7 @@ import {
   claimSlot,
   claimedSlotsAfter,
   getLock,
+  getSlot,
   recordLost,
   recordRun,
   recordSkip,
@@ -108,6 +109,13 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     for (const slotMs of open) {
       const lateMs = slotClock() - slotMs;
       if (lateMs > job.catchupWindowMs) {
+        // An earlier run of this tick took so long that the slot's turn came too late. Another
+        // instance may have decided it meanwhile: then it is theirs, not missed.
+        const existing = await getSlot(deps, job.name, slotMs);
+        if (existing) {
+          outcomes.push(duplicate(deps, job.name, toIso(slotMs), existing.claimedBy));
+          continue;
+        }
         outcomes.push({ outcome: 'missed', job: job.name, slot: toIso(slotMs), lateMs });
         deps.log.warn('slot.missed', { job: job.name, slot: toIso(slotMs), lateMs, instance: deps.instance });
         continue;

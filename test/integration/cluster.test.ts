@@ -77,7 +77,7 @@ describe('several local nodes on one table', () => {
 
   it('let another node take over one lease after the holder is killed, and record the dead run as lost', async () => {
     const tableName = `cluster-${randomUUID().slice(0, 8)}`;
-    const schedule = writeSchedule('print:\n  cron: "* * * * * *"\n  class: PrintWorker\n  args: {sleepSeconds: 30}\n  lease: 2s\n  catchupWindow: 2s\n');
+    const schedule = writeSchedule('print:\n  cron: "* * * * * *"\n  class: PrintWorker\n  args: {sleepSeconds: 30}\n  lease: 3s\n  catchupWindow: 2s\n');
     const nodes = startNodes(3, schedule, tableName);
     await until(() => events(nodes, 'run.start').length >= 1, 20_000);
     const first = events(nodes, 'run.start')[0]!;

@@ -433,6 +433,31 @@ describe('catch-up', () => {
   });
 });
 
+describe('a slot whose turn comes too late', () => {
+  it('is not reported missed when another instance decided it meanwhile', async () => {
+    const { ctx, clock, log, deps } = await cluster(T0 - MINUTE_MS + 500);
+    let slow = false;
+    const work = {
+      Work: async () => {
+        if (!slow) return;
+        // While this catch-up run works, node-b ticks the next slot (and finds the lease held).
+        await tick(deps('node-b', work), { jobs: everyMinute('catchupWindow: 90s'), atMs: T0 + MINUTE_MS + 600 });
+        clock.advance(100_000);
+      },
+    };
+    await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s') });
+    clock.set(T0 + MINUTE_MS + 500);
+    slow = true;
+    const outcomes = await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s') });
+    expect(outcomes).toMatchObject([
+      { outcome: 'ran', slot: iso(T0), trigger: 'catch-up' },
+      { outcome: 'duplicate', slot: iso(T0 + MINUTE_MS), claimedBy: expect.stringMatching(/^node-b#/) },
+    ]);
+    expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toMatchObject({ status: 'skipped', reason: 'locked' });
+    expect(log.events.some((e) => e.message === 'slot.missed')).toBe(false);
+  });
+});
+
 describe('a paused job', () => {
   it('records its due slot as skipped because paused and does not call the handler; after resume the next slot runs', async () => {
     const { ctx, clock, deps } = await cluster(T0 + 500);

@@ -6,6 +6,7 @@ import { CronExpressionError, ScheduleError } from '../../functions/core/errors.
 import {
   JOB_DEFAULTS,
   MAX_SCHEDULE_BYTES,
+  checkLeasesAgainstSkew,
   describeJob,
   loadScheduleFile,
   parseSchedule,
@@ -349,5 +350,19 @@ describe('describeJob', () => {
   it('summarises a job on one line', () => {
     const [report] = parseSchedule(job('cron: "0 9 * * *"', 'timezone: Europe/Berlin', 'class: Report', 'lease: 90s', 'status: disabled'), HANDLERS);
     expect(describeJob(report!)).toBe('report: "0 9 * * *" Europe/Berlin -> Report (lease 90s, catch-up 90s, overlap skip, disabled)');
+  });
+});
+
+describe('checkLeasesAgainstSkew', () => {
+  const [job] = parseSchedule('print:\n  cron: "* * * * *"\n  class: PrintWorker\n  lease: 2s\n', { handlers: ['PrintWorker'] });
+
+  it('refuses a lease no longer than twice the clock skew, naming the job, lease and skew', () => {
+    expect(() => checkLeasesAgainstSkew([job!], 1_000, 'config/schedule.yml')).toThrow(
+      'config/schedule.yml: job "print": key "lease" has value 2s; with a maximum clock skew of 1s (MAX_CLOCK_SKEW_MS) a lease must be longer than 2s',
+    );
+  });
+
+  it('accepts the same lease with a smaller skew', () => {
+    expect(() => checkLeasesAgainstSkew([job!], 900)).not.toThrow();
   });
 });
