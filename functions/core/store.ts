@@ -116,9 +116,16 @@ export async function getSlot(ctx: StoreContext, job: string, slotMs: number): P
   return result.Item as SlotItem | undefined;
 }
 
-/** The slots already claimed after `fromMs` (exclusive), with their claimants: one Query. */
-export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: number): Promise<Map<number, string>> {
-  const claimed = new Map<number, string>();
+/** What the window Query returns of each claimed slot. */
+export interface ClaimSummary {
+  claimedBy: string;
+  status: SlotStatus;
+  claimedAtMs: number;
+}
+
+/** The slots already claimed after `fromMs` (exclusive), with claimant and status: one Query. */
+export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: number): Promise<Map<number, ClaimSummary>> {
+  const claimed = new Map<number, ClaimSummary>();
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await ctx.client.send(
@@ -126,12 +133,15 @@ export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: 
         TableName: ctx.tableName,
         KeyConditionExpression: 'pk = :pk AND sk > :from',
         ExpressionAttributeValues: { ':pk': jobKey(job), ':from': slotKey(fromMs) },
-        ProjectionExpression: 'slotMs, claimedBy',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ProjectionExpression: 'slotMs, claimedBy, #status, claimedAtMs',
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const item of page.Items ?? []) claimed.set(Number(item.slotMs), String(item.claimedBy));
+    for (const item of page.Items ?? []) {
+      claimed.set(Number(item.slotMs), { claimedBy: String(item.claimedBy), status: item.status as SlotStatus, claimedAtMs: Number(item.claimedAtMs) });
+    }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return claimed;
@@ -377,17 +387,18 @@ export async function recordSkip(
 }
 
 /**
- * Marks the slot of a holder whose lease lapsed without an outcome as `lost`, so every claimed
- * slot has a recorded fate (I4). Does nothing when the holder recorded its outcome after all.
+ * Marks a claimed slot whose claimant vanished without an outcome as `lost`, so every claimed
+ * slot has a recorded fate (I4): its lease lapsed, or it never took one. Does nothing when the
+ * claimant recorded its outcome after all; a claimant that comes back later overwrites it.
  */
-export async function recordLost(ctx: StoreContext, job: string, slotMs: number, holderToken: string, takenOverBy: string): Promise<boolean> {
+export async function recordLost(ctx: StoreContext, job: string, slotMs: number, holderToken: string, why: string): Promise<boolean> {
   return conditionalUpdate(
     ctx,
     job,
     slotMs,
     'SET #status = :lost, #error = :why',
     `${claimedByMe} AND #status = :claimed`,
-    { ':token': holderToken, ':lost': SlotStatus.lost, ':claimed': SlotStatus.claimed, ':why': `lease lapsed without an outcome; taken over by ${takenOverBy}` },
+    { ':token': holderToken, ':lost': SlotStatus.lost, ':claimed': SlotStatus.claimed, ':why': why },
     true,
   );
 }

@@ -19,6 +19,7 @@ import {
   recordRun,
   recordSkip,
   type RunRecord,
+  type ClaimSummary,
   type StoreContext,
 } from './store.js';
 import { toIso } from './time.js';
@@ -93,18 +94,22 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     };
     if (dueMs.length === 0 || request.memory?.allKnown(job.name, dueMs)) return notDue();
 
-    const claimed = await claimedSlotsAfter(deps, job.name, windowStartMs);
+    // The Query looks back one lease further than the window, to find abandoned claims.
+    const claimed = await claimedSlotsAfter(deps, job.name, windowStartMs - job.leaseMs - skewMs(deps));
+    await settleAbandonedClaims(deps, job, claimed);
     const latestMs = dueMs[dueMs.length - 1]!;
     // The current slot already taken by another tick is a duplicate delivery; older taken
     // slots are history, not news (unless this process has not seen them: it reports them once).
-    const latestClaimedBy = claimed.get(latestMs);
+    const latestClaimedBy = claimed.get(latestMs)?.claimedBy;
     const latestSeen = request.memory?.allKnown(job.name, [latestMs]) ?? false;
     request.memory?.remember(job.name, claimed.keys(), windowStartMs);
     let open = dueMs.filter((slotMs) => !claimed.has(slotMs));
     if (latestClaimedBy !== undefined && !latestSeen) outcomes.push(duplicate(deps, job.name, toIso(latestMs), latestClaimedBy));
     // A job that has never run has nothing to catch up: slots from before it existed are not
     // its missed runs. Only then is the lock read here (it holds the fence of any past run).
-    if (open.length > 1 && (await getLock(deps, job.name))?.fence === undefined) open = open.slice(-1);
+    if (open.some((slotMs) => slotMs !== latestMs) && (await getLock(deps, job.name))?.fence === undefined) {
+      open = open.filter((slotMs) => slotMs === latestMs);
+    }
     if (open.length === 0) return outcomes.length > 0 ? outcomes : notDue();
     for (const slotMs of open) {
       const lateMs = slotClock() - slotMs;
@@ -129,6 +134,30 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     outcomes.push({ outcome: 'error', job: job.name, error: errorMessage(error) });
   }
   return outcomes;
+}
+
+function skewMs(deps: TickDeps): number {
+  return deps.maxClockSkewMs ?? TICK_DEFAULTS.maxClockSkewMs;
+}
+
+/**
+ * A claim still `claimed` a full lease after it was made, whose claimant does not hold the
+ * lease, lost its claimant between claim and acquire (crash, lost connection): record it as
+ * lost (I4). The lock is read only when such a claim exists.
+ */
+async function settleAbandonedClaims(deps: TickDeps, job: JobDefinition, claimed: Map<number, ClaimSummary>): Promise<void> {
+  const staleBeforeMs = deps.clock() - job.leaseMs - skewMs(deps);
+  const stale = [...claimed].filter(([, claim]) => claim.status === SlotStatus.claimed && claim.claimedAtMs < staleBeforeMs);
+  if (stale.length === 0) return;
+  const lock = await getLock(deps, job.name);
+  for (const [slotMs, claim] of stale) {
+    if (lock?.holder === claim.claimedBy) continue; // a long run, still heartbeating
+    const why = `claimed by ${claim.claimedBy}, which never ran it and is gone; found by ${deps.instance}`;
+    if (await recordLost(deps, job.name, slotMs, claim.claimedBy, why)) {
+      deps.log.warn('slot.abandoned', { job: job.name, slot: toIso(slotMs), claimedBy: claim.claimedBy, instance: deps.instance });
+      claim.status = SlotStatus.lost;
+    }
+  }
 }
 
 /**
@@ -189,7 +218,9 @@ async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number, optio
   const { lease, result } = acquired;
   if (result.expired) {
     deps.log.warn('lease.takeover', { ...attrs, fence: lease.fence, previousHolder: result.expired.holder, previousSlot: result.expired.slotMs !== undefined ? toIso(result.expired.slotMs) : undefined });
-    if (result.expired.slotMs !== undefined) await recordLost(deps, job.name, result.expired.slotMs, result.expired.holder, token);
+    if (result.expired.slotMs !== undefined) {
+      await recordLost(deps, job.name, result.expired.slotMs, result.expired.holder, `lease lapsed without an outcome; taken over by ${token}`);
+    }
   }
   return runUnderLease(deps, job, slotMs, token, lease, options.trigger, attrs);
 }

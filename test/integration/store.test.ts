@@ -128,11 +128,12 @@ describe('claimedSlotsAfter and recentSlots', () => {
     await claimSlot(ctx, { ...claim('other#1'), job: 'other' });
 
     const claimed = await claimedSlotsAfter(ctx, 'report', T0 + 60_000);
-    expect([...claimed.entries()]).toEqual([
-      [T0 + 120_000, 'n2#2'],
-      [T0 + 180_000, 'n3#3'],
-      [T0 + 240_000, 'n4#4'],
+    expect([...claimed.entries()].map(([slotMs, c]) => [slotMs, c.claimedBy, c.status])).toEqual([
+      [T0 + 120_000, 'n2#2', 'claimed'],
+      [T0 + 180_000, 'n3#3', 'claimed'],
+      [T0 + 240_000, 'n4#4', 'claimed'],
     ]);
+    expect(claimed.get(T0 + 120_000)?.claimedAtMs).toBe(ctx.clock());
 
     const recent = await recentSlots(ctx, 'report', 2);
     expect(recent.map((s) => s.slotMs)).toEqual([T0 + 240_000, T0 + 180_000]);
@@ -346,7 +347,7 @@ describe('recording a slot', () => {
 
   it('marks the slot of a holder that left no outcome as lost, naming the successor', async () => {
     const ctx = await claimed();
-    expect(await recordLost(ctx, 'report', T0, 'a#1', 'b#2')).toBe(true);
+    expect(await recordLost(ctx, 'report', T0, 'a#1', 'lease lapsed without an outcome; taken over by b#2')).toBe(true);
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'lost', error: 'lease lapsed without an outcome; taken over by b#2', claimedBy: 'a#1' });
   });
 

@@ -433,6 +433,51 @@ describe('catch-up', () => {
   });
 });
 
+describe('a claimant that died between claim and acquire', () => {
+  it('leaves a claim that the first tick after one lease records as lost, naming the claimant', async () => {
+    const { ctx, clock, log, deps } = await cluster(T0 + 500);
+    // dead#1 claimed T0 and vanished before taking the lease.
+    await claimSlot(ctx, { job: 'report', slotMs: T0, token: 'dead#1', instance: 'dead', trigger: 'schedule', retentionMs: 60_000 });
+    let runs = 0;
+    const work = { Work: () => void runs++ };
+    const schedule = everyMinute('catchupWindow: 90s', 'lease: 30s');
+
+    clock.set(T0 + 20_000); // within its lease: it may still be on its way
+    await tick(deps('node-a', work), { jobs: schedule });
+    expect((await getSlot(ctx, 'report', T0))?.status).toBe('claimed');
+
+    clock.set(T0 + MINUTE_MS + 500); // a lease (30 s) and the skew margin later
+    const outcomes = await tick(deps('node-a', work), { jobs: schedule });
+    expect(outcomes).toMatchObject([{ outcome: 'ran', slot: iso(T0 + MINUTE_MS) }]);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({
+      status: 'lost',
+      claimedBy: 'dead#1',
+      error: 'claimed by dead#1, which never ran it and is gone; found by node-a',
+    });
+    expect(log.events.find((e) => e.message === 'slot.abandoned')?.attributes).toMatchObject({ job: 'report', slot: iso(T0), claimedBy: 'dead#1' });
+    expect(runs).toBe(1);
+  });
+
+  it('does not touch the claim of a long run that still holds the lease', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    const gate = deferred();
+    let started = 0;
+    const work = { Work: async () => (started++, gate.promise) };
+    const schedule = everyMinute('catchupWindow: 90s', 'lease: 30s');
+    const first = tick(deps('node-a', work), { jobs: schedule });
+    while (started === 0) await new Promise((resolve) => setImmediate(resolve));
+    const holder = (await getLock(ctx, 'report'))!.holder!;
+    // Its heartbeat keeps the lease current while the clock moves on by two leases.
+    clock.set(T0 + MINUTE_MS + 500);
+    await ctx.client.send(new UpdateCommand({ TableName: ctx.tableName, Key: { pk: 'JOB#report', sk: 'LOCK' }, UpdateExpression: 'SET leaseUntilMs = :until', ExpressionAttributeValues: { ':until': clock() + 30_000 } }));
+    expect(await tick(deps('node-b', work), { jobs: schedule })).toMatchObject([{ outcome: 'locked', heldBy: holder }]);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'claimed', claimedBy: holder });
+    gate.resolve();
+    await first;
+    expect((await getSlot(ctx, 'report', T0))?.status).toBe('succeeded');
+  });
+});
+
 describe('a slot whose turn comes too late', () => {
   it('is not reported missed when another instance decided it meanwhile', async () => {
     const { ctx, clock, log, deps } = await cluster(T0 - MINUTE_MS + 500);
