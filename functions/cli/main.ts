@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ClusterCronError, PayloadError, UnknownJobError, errorMessage } from '../core/errors.js';
 import { parseTickPayload } from '../core/payload.js';
 import { checkLeasesAgainstSkew, describeJob, loadScheduleFile } from '../core/schedule.js';
-import { nextSlots, parseCron } from '../core/slots.js';
+import { cronOf, nextSlots } from '../core/slots.js';
 import { getLock, recentSlots, setPaused } from '../core/store.js';
 import { runTickCommand, triggerJob, type TickDeps } from '../core/tick.js';
 import { systemClock } from '../core/time.js';
@@ -211,7 +211,7 @@ program
         jobs.map(async (job) => {
           const store = { ...connection, clock: systemClock };
           const [lock, runs] = await Promise.all([getLock(store, job.name), recentSlots(store, job.name, options.runs)]);
-          return { job, lock, runs, next: nextSlots(parseCron(job.cron, job.timezone), nowMs, 3) };
+          return { job, lock, runs, next: nextSlots(cronOf(job), nowMs, 3) };
         }),
       ),
     );
@@ -271,7 +271,7 @@ program
     const nowMs = systemClock();
     for (const job of jobs) {
       process.stdout.write(`${describeJob(job)}\n`);
-      for (const ms of nextSlots(parseCron(job.cron, job.timezone), nowMs, options.next)) process.stdout.write(`  next ${formatTime(ms, job.timezone)}\n`);
+      for (const ms of nextSlots(cronOf(job), nowMs, options.next)) process.stdout.write(`  next ${formatTime(ms, job.timezone)}\n`);
     }
     process.stdout.write(`${options.schedule}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} valid\n`);
   });

@@ -99,7 +99,7 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
   const timezone = zone ?? raw.timezone ?? JOB_DEFAULTS.timezone;
   let hasSeconds: boolean;
   try {
-    const cron = parseCron(expression, timezone);
+    const cron = parseCron(expression, timezone, name);
     hasSeconds = cron.hasSeconds;
     if (nextSlots(cron, Date.UTC(2000, 0, 1), 1).length === 0) {
       fail(source, `job "${name}": key "cron" has value ${show(raw.cron)}, which never fires`, { job: name, key: 'cron', value: raw.cron });

@@ -25,10 +25,16 @@ export const MAX_SLOTS_PER_WINDOW = 10_000;
 export interface CronSchedule {
   expression: string;
   timezone: string;
+  /** True when it fires at other seconds than :00, so a node must tick every second. */
   hasSeconds: boolean;
   /** True when the hour field matches every hour, so the job follows real time across DST. */
   everyHour: boolean;
+  /** Seed of cron-parser's `H` fields: the job's name, so every instance computes the same slots. */
+  hashSeed: string;
 }
+
+/** The `@` shorthands cron-parser knows (`@daily`, `@hourly`, ...), as sidekiq-cron users write them. */
+const SHORTHANDS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly', '@minutely', '@secondly', '@weekdays', '@weekends']);
 
 /** True when `zone` is an IANA zone this runtime knows. */
 export function isValidTimeZone(zone: string): boolean {
@@ -54,12 +60,17 @@ export function splitZone(raw: string): { expression: string; zone?: string } {
 }
 
 /**
- * Validates and parses a cron expression (5 fields, or 6 with seconds first) in `timezone`.
+ * Validates and parses a cron expression (5 fields, 6 with seconds first, or an `@` shorthand)
+ * in `timezone`. `hashSeed` fixes what `H` means; pass the job's name.
  * @throws CronExpressionError naming the expression and what is wrong with it.
  */
-export function parseCron(expression: string, timezone: string): CronSchedule {
+export function parseCron(expression: string, timezone: string, hashSeed = ''): CronSchedule {
   const fields = expression.trim().split(/\s+/).filter(Boolean);
-  if (fields.length !== 5 && fields.length !== 6) {
+  const shorthand = fields.length === 1 && fields[0]!.startsWith('@');
+  if (shorthand && !SHORTHANDS.has(fields[0]!)) {
+    throw new CronExpressionError(`cron "${expression}" is not a known shorthand (known: ${[...SHORTHANDS].join(', ')})`, { value: expression });
+  }
+  if (!shorthand && fields.length !== 5 && fields.length !== 6) {
     throw new CronExpressionError(
       `cron "${expression}" has ${fields.length} field${fields.length === 1 ? '' : 's'}; expected 5 (minute hour day month weekday) or 6 (second first)`,
       { value: expression },
@@ -71,13 +82,19 @@ export function parseCron(expression: string, timezone: string): CronSchedule {
   const normalized = fields.join(' ');
   let parsed: CronExpression;
   try {
-    parsed = CronExpressionParser.parse(normalized, { tz: 'UTC', strict: false });
+    parsed = CronExpressionParser.parse(normalized, { tz: 'UTC', strict: false, hashSeed });
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new CronExpressionError(`cron "${expression}" is invalid: ${reason}`, { value: expression }, { cause });
   }
   const hours = new Set(parsed.fields.hour.values.map(Number));
-  return { expression: normalized, timezone, hasSeconds: fields.length === 6, everyHour: hours.size === 24 };
+  const seconds = parsed.fields.second.values.map(Number);
+  return { expression: normalized, timezone, hasSeconds: seconds.length !== 1 || seconds[0] !== 0, everyHour: hours.size === 24, hashSeed };
+}
+
+/** The parsed cron of a job definition (its name seeds `H`). */
+export function cronOf(job: { name: string; cron: string; timezone: string }): CronSchedule {
+  return parseCron(job.cron, job.timezone, job.name);
 }
 
 /** Offset of `zone` from UTC at the instant `ms`, in milliseconds. */
@@ -103,7 +120,7 @@ export function wallClockToInstantMs(wallMs: number, zone: string): number {
 
 /** Iterates cron-parser from `fromMs` (exclusive) while the slot is at most `toMs`. */
 function* iterate(schedule: CronSchedule, tz: string, fromMs: number, toMs: number): Generator<number> {
-  const cron = CronExpressionParser.parse(schedule.expression, { tz, currentDate: new Date(fromMs) });
+  const cron = CronExpressionParser.parse(schedule.expression, { tz, currentDate: new Date(fromMs), hashSeed: schedule.hashSeed });
   // A guard against a runaway loop only: callers bound their spans well below it.
   for (let count = 0; count < MAX_SLOTS_PER_WINDOW * 5; count++) {
     let next: number;

@@ -5,7 +5,7 @@
 import { UnknownJobError, errorMessage } from './errors.js';
 import type { TickCommand } from './payload.js';
 import { duplicate, runSlot, skewMs, type TickDeps } from './run.js';
-import { nextSlots, parseCron, slotsBetween } from './slots.js';
+import { cronOf, nextSlots, slotsBetween } from './slots.js';
 import type { SlotMemory } from './slot-memory.js';
 import { SlotStatus, claimedSlotsAfter, getLock, getSlot, recordLost, type ClaimSummary } from './store.js';
 import { toIso } from './time.js';
@@ -45,7 +45,7 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
   const outcomes: TickOutcome[] = [];
   try {
     const asOfMs = slotClock();
-    const cron = parseCron(job.cron, job.timezone);
+    const cron = cronOf(job);
     const windowStartMs = asOfMs - job.catchupWindowMs;
     const dueMs = slotsBetween(cron, windowStartMs, asOfMs);
     const notDue = (): TickOutcome[] => {

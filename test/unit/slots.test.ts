@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CronExpressionError } from '../../functions/core/errors.js';
 import {
   MAX_SLOTS_PER_WINDOW,
+  cronOf,
   isValidTimeZone,
   nextSlots,
   parseCron,
@@ -70,7 +71,27 @@ describe('isValidTimeZone', () => {
 
 describe('parseCron', () => {
   it('parses a 5-field cron', () => {
-    expect(parseCron('*/5 * * * *', 'UTC')).toEqual({ expression: '*/5 * * * *', timezone: 'UTC', hasSeconds: false, everyHour: true });
+    expect(parseCron('*/5 * * * *', 'UTC')).toEqual({ expression: '*/5 * * * *', timezone: 'UTC', hasSeconds: false, everyHour: true, hashSeed: '' });
+  });
+
+  it('needs per-second ticks only for a 6-field cron that fires at other seconds than :00', () => {
+    expect(parseCron('0 */5 * * * *', 'UTC').hasSeconds).toBe(false);
+    expect(parseCron('30 */5 * * * *', 'UTC').hasSeconds).toBe(true);
+  });
+
+  it('accepts the @ shorthands sidekiq-cron users write, and names the known ones for a typo', () => {
+    expect(nextSlots(parseCron('@daily', 'Europe/Berlin'), at('2026-11-26T10:00:00Z'), 1)).toEqual([at('2026-11-26T23:00:00Z')]);
+    expect(nextSlots(parseCron('@hourly', 'UTC'), at('2026-11-26T10:00:00Z'), 1)).toEqual([at('2026-11-26T11:00:00Z')]);
+    expect(parseCron('@secondly', 'UTC').hasSeconds).toBe(true);
+    expect(() => parseCron('@every', 'UTC')).toThrow('cron "@every" is not a known shorthand (known: @yearly, @annually, @monthly, @weekly, @daily, @hourly, @minutely, @secondly, @weekdays, @weekends)');
+  });
+
+  it('gives H the same value on every instance for the same job, so all compute the same slots', () => {
+    const first = nextSlots(parseCron('H * * * *', 'UTC', 'print'), at('2026-11-26T10:00:00Z'), 3);
+    const again = nextSlots(parseCron('H * * * *', 'UTC', 'print'), at('2026-11-26T10:00:00Z'), 3);
+    expect(again).toEqual(first);
+    expect(first.every((ms, i) => i === 0 || ms - first[i - 1]! === 3_600_000)).toBe(true);
+    expect(cronOf({ name: 'print', cron: 'H * * * *', timezone: 'UTC' }).hashSeed).toBe('print');
   });
 
   it('parses a 6-field cron with seconds first', () => {
