@@ -69,7 +69,13 @@ function describeIssue(source: string, job: string, raw: Record<string, unknown>
   const value = key ? raw[issue.path[0] as string] : undefined;
   if (value === undefined && key) fail(source, `job "${job}": missing key "${key}"`, { job, key });
   const expected =
-    issue.code === 'invalid_value' ? `one of ${issue.values.map((v) => show(v)).join(', ')}` : issue.code === 'invalid_type' ? `a ${issue.expected}` : issue.message;
+    issue.code === 'invalid_value'
+      ? `one of ${issue.values.map((v) => show(v)).join(', ')}`
+      : issue.code === 'invalid_type'
+        ? issue.expected === 'record'
+          ? 'a mapping of name to value'
+          : `a ${issue.expected}`
+        : issue.message;
   fail(source, `job "${job}": key "${key}" has value ${show(value)}; expected ${expected}`, { job, key, value });
 }
 
@@ -179,6 +185,8 @@ export function parseSchedule(text: string, options: ScheduleOptions = {}): JobD
   if (Buffer.byteLength(text) > MAX_SCHEDULE_BYTES) {
     fail(source, `the schedule is ${Buffer.byteLength(text)} bytes; the limit is ${MAX_SCHEDULE_BYTES}`, {});
   }
+  // A NUL or an invalid UTF-8 sequence (read as U+FFFD) means this is no text file at all.
+  if (/[\u0000\uFFFD]/.test(text)) fail(source, 'is not a UTF-8 text file (is it the right file?)', {});
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const problem = document.errors[0];
   if (problem) {
@@ -193,7 +201,14 @@ export function parseSchedule(text: string, options: ScheduleOptions = {}): JobD
     const reason = problem.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
     throw new ScheduleError(`${source}: invalid YAML${where}: ${reason}`, { source }, { cause: problem });
   }
-  return parseScheduleObject(document.toJS({ maxAliasCount: 100 }), options);
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 100 });
+  } catch (cause) {
+    // yaml refuses alias bombs ("billion laughs") here.
+    throw new ScheduleError(`${source}: invalid YAML: ${(cause as Error).message}`, { source }, { cause });
+  }
+  return parseScheduleObject(value, options);
 }
 
 /** Reads and validates a schedule file. */

@@ -261,7 +261,7 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
 
   it('args that are not a mapping', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'args: [1, 2]'));
-    expect(error.message).toBe('schedule: job "report": key "args" has value [1,2]; expected a record');
+    expect(error.message).toBe('schedule: job "report": key "args" has value [1,2]; expected a mapping of name to value');
     expect(error.details).toMatchObject({ job: 'report', key: 'args', value: [1, 2] });
   });
 
@@ -364,5 +364,17 @@ describe('checkLeasesAgainstSkew', () => {
 
   it('accepts the same lease with a smaller skew', () => {
     expect(() => checkLeasesAgainstSkew([job!], 900)).not.toThrow();
+  });
+});
+
+describe('files that are not schedules at all', () => {
+  it('refuses a YAML alias bomb instead of expanding it', () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [name, previous] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e']]) levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
+    expect(rejection(levels.join('\n')).message).toBe('schedule: invalid YAML: Excessive alias count indicates a resource exhaustion attack');
+  });
+
+  it('refuses a binary file by name, without printing its bytes', () => {
+    expect(rejection('\u0000\u0001garbage\uFFFD').message).toBe('schedule: is not a UTF-8 text file (is it the right file?)');
   });
 });
