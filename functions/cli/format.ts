@@ -35,11 +35,14 @@ export function describeLock(lock: LockItem | undefined, nowMs: number): string 
 }
 
 /** One line per fate of a slot item, for history and status. */
-export function describeSlot(item: SlotItem): string {
+export function describeSlot(item: SlotItem, lock: LockItem | undefined): string {
   if (item.status === 'skipped') return item.reason === 'locked' ? `skipped: locked by ${item.heldBy ?? '?'} (fence ${item.heldFence ?? '?'})` : `skipped: ${item.reason}`;
   if (item.status === 'failed') return `failed: ${item.error ?? ''}`;
   if (item.status === 'lost') return `lost: ${item.error ?? ''}`;
-  if (item.status === 'claimed') return 'running (or its holder died)';
+  if (item.status === 'claimed') {
+    if (lock?.holder === item.claimedBy) return `running (fence ${lock.fence ?? '?'})`;
+    return 'claimed, no outcome yet (recorded lost once its lease has passed)';
+  }
   return item.status;
 }
 

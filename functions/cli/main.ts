@@ -235,7 +235,7 @@ program
         describeLock(lock, nowMs),
         String(lock?.fence ?? 0),
         state,
-        runs.map((run) => `${run.slot.replace('.000Z', 'Z')} ${describeSlot(run)}${run.durationMs !== undefined ? ` ${formatMs(run.durationMs)}` : ''}`).join('\n') || '-',
+        runs.map((run) => `${run.slot.replace('.000Z', 'Z')} ${describeSlot(run, lock)}${run.durationMs !== undefined ? ` ${formatMs(run.durationMs)}` : ''}`).join('\n') || '-',
       ]);
     }
     process.stdout.write(`${out.toString()}\n`);
@@ -249,14 +249,17 @@ program
   .option('--json', 'one JSON object per slot')
   .action(async (name: string, options: { schedule: string; limit: number; json?: boolean }) => {
     findJob(loadJobs(options.schedule), name);
-    const items = await withConnection((connection) => recentSlots({ ...connection, clock: systemClock }, name, options.limit));
+    const [items, lock] = await withConnection((connection) => {
+      const store = { ...connection, clock: systemClock };
+      return Promise.all([recentSlots(store, name, options.limit), getLock(store, name)]);
+    });
     if (options.json) {
       for (const item of items) process.stdout.write(`${JSON.stringify(item)}\n`);
       return;
     }
     const out = table(['slot', 'trigger', 'fate', 'fence', 'instance', 'lag', 'duration']);
     for (const item of items) {
-      out.push([item.slot, item.trigger, describeSlot(item), String(item.fence ?? '-'), item.instance, formatMs(item.startedAtMs !== undefined ? item.startedAtMs - item.slotMs : undefined), formatMs(item.durationMs)]);
+      out.push([item.slot, item.trigger, describeSlot(item, lock), String(item.fence ?? '-'), item.instance, formatMs(item.startedAtMs !== undefined ? item.startedAtMs - item.slotMs : undefined), formatMs(item.durationMs)]);
     }
     process.stdout.write(items.length > 0 ? `${out.toString()}\n` : `${name}: no slots recorded yet\n`);
   });
