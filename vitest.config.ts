@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // No retries: a flaky test is a bug to fix, not to hide.
     retry: 0,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
