@@ -121,6 +121,7 @@ export interface ClaimSummary {
   claimedBy: string;
   status: SlotStatus;
   claimedAtMs: number;
+  trigger: Trigger;
 }
 
 /** The slots already claimed after `fromMs` (exclusive), with claimant and status: one Query. */
@@ -133,14 +134,19 @@ export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: 
         TableName: ctx.tableName,
         KeyConditionExpression: 'pk = :pk AND sk > :from',
         ExpressionAttributeValues: { ':pk': jobKey(job), ':from': slotKey(fromMs) },
-        ExpressionAttributeNames: { '#status': 'status' },
-        ProjectionExpression: 'slotMs, claimedBy, #status, claimedAtMs',
+        ExpressionAttributeNames: { '#status': 'status', '#trigger': 'trigger' },
+        ProjectionExpression: 'slotMs, claimedBy, #status, claimedAtMs, #trigger',
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
     );
     for (const item of page.Items ?? []) {
-      claimed.set(Number(item.slotMs), { claimedBy: String(item.claimedBy), status: item.status as SlotStatus, claimedAtMs: Number(item.claimedAtMs) });
+      claimed.set(Number(item.slotMs), {
+        claimedBy: String(item.claimedBy),
+        status: item.status as SlotStatus,
+        claimedAtMs: Number(item.claimedAtMs),
+        trigger: item.trigger as Trigger,
+      });
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);

@@ -63,7 +63,11 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     const latestClaimedBy = claimed.get(latestMs)?.claimedBy;
     const latestSeen = request.memory?.allKnown(job.name, [latestMs]) ?? false;
     request.memory?.remember(job.name, claimed.keys(), windowStartMs);
-    let open = dueMs.filter((slotMs) => !claimed.has(slotMs));
+    // Slots are decided in time order: one older than a slot already claimed by the schedule
+    // is not caught up behind it (that would also let a tick racing a newer claim pick up a
+    // slot from before the job existed).
+    const newestClaimedMs = Math.max(-Infinity, ...[...claimed].filter(([, c]) => c.trigger !== Trigger.manual).map(([slotMs]) => slotMs));
+    let open = dueMs.filter((slotMs) => !claimed.has(slotMs) && slotMs > newestClaimedMs);
     if (latestClaimedBy !== undefined && !latestSeen) outcomes.push(duplicate(deps, job.name, toIso(latestMs), latestClaimedBy));
     // A job that has never run has nothing to catch up: slots from before it existed are not
     // its missed runs. Only then is the lock read here (it holds the fence of any past run).

@@ -400,6 +400,33 @@ describe('catch-up', () => {
     for (const minutes of [1, 2, 3, 4]) expect(await getSlot(ctx, 'report', T0 - minutes * MINUTE_MS)).toBeUndefined();
   });
 
+  it('does not catch up a slot older than one the schedule already claimed', async () => {
+    const { ctx, clock, deps } = await cluster(T0 - 2 * MINUTE_MS + 500);
+    let runs = 0;
+    const work = { Work: () => void runs++ };
+    const schedule = everyMinute('catchupWindow: 150s');
+    await tick(deps('node-a', work), { jobs: schedule }); // the job has run before (fence 1)
+    // Nobody ticked at T0 - 1m; node-b ticked T0. A tick at T0 + 1s does not go back to T0 - 1m.
+    await claimSlot(ctx, { job: 'report', slotMs: T0, token: 'node-b#1', instance: 'node-b', trigger: 'schedule', retentionMs: 60_000 });
+    clock.set(T0 + 1_000);
+    expect(await tick(deps('node-a', work), { jobs: schedule })).toEqual([{ outcome: 'duplicate', job: 'report', slot: iso(T0), claimedBy: 'node-b#1' }]);
+    expect(await getSlot(ctx, 'report', T0 - MINUTE_MS)).toBeUndefined();
+    expect(runs).toBe(1);
+  });
+
+  it('still runs a scheduled slot that an operator\'s manual trigger came just after', async () => {
+    const { ctx, clock, deps } = await cluster(T0 - MINUTE_MS + 500);
+    let runs = 0;
+    const work = { Work: () => void runs++ };
+    const schedule = everyMinute('catchupWindow: 90s');
+    await tick(deps('node-a', work), { jobs: schedule });
+    clock.set(T0 + 300);
+    expect(await triggerJob(deps('node-b', work), schedule[0]!)).toMatchObject({ outcome: 'ran', fence: 2 });
+    clock.set(T0 + 2_000);
+    expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([{ outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 3 }]);
+    expect(runs).toBe(3);
+  });
+
   it('neither runs nor writes slots older than the window', async () => {
     const { ctx, clock, deps } = await cluster(T0 + 31_000);
     const runs: number[] = [];
