@@ -41,7 +41,7 @@ export class HeldLease {
   #deadlineTimer: NodeJS.Timeout | undefined;
   #renewing: Promise<void> | undefined;
   #watchdog: NodeJS.Timeout | undefined;
-  #onShutdown = (): void => this.#lose('the node is shutting down', undefined, new DeadlineError('the node is shutting down'));
+  #onShutdown = (): void => this.#requestStop(new DeadlineError(`job "${this.request.job}": the node is shutting down`));
 
   constructor(
     private readonly ctx: StoreContext,
@@ -63,7 +63,10 @@ export class HeldLease {
     return this.#leaseUntilMs;
   }
 
-  /** True once the signal fired because the lease was lost (not for a deadline or shutdown). */
+  /**
+   * True once the lease is lost. A deadline or shutdown fires the signal too, but the lease is
+   * still renewed while the run winds down, so no successor starts before it has returned.
+   */
   leaseLost = false;
 
   /** Starts heartbeats, the deadline timer and the shutdown hook. */
@@ -91,7 +94,7 @@ export class HeldLease {
   }
 
   async #renew(): Promise<void> {
-    if (this.signal.aborted) return;
+    if (this.leaseLost || this.#stopped) return;
     const nowMs = this.ctx.clock();
     if (nowMs >= this.#leaseUntilMs - this.settings.maxClockSkewMs) {
       this.#lose('the lease ran out before a heartbeat renewed it', undefined);
@@ -119,7 +122,7 @@ export class HeldLease {
    */
   #armWatchdog(): void {
     if (this.#watchdog) clearTimeout(this.#watchdog);
-    if (this.signal.aborted || this.#stopped) return;
+    if (this.leaseLost || this.#stopped) return;
     const fireInMs = this.#leaseUntilMs - this.settings.maxClockSkewMs - this.ctx.clock();
     this.#watchdog = setTimeout(() => {
       if (this.ctx.clock() >= this.#leaseUntilMs - this.settings.maxClockSkewMs) this.#lose('the lease ran out before a heartbeat renewed it', undefined);
@@ -131,16 +134,19 @@ export class HeldLease {
   #deadline(): void {
     if (this.signal.aborted) return;
     this.settings.log.warn('run.deadline', { job: this.request.job, fence: this.fence, deadline: new Date(this.settings.deadlineMs ?? 0).toISOString() });
-    this.#controller.abort(new DeadlineError(`job "${this.request.job}": the invocation is about to time out`));
+    this.#requestStop(new DeadlineError(`job "${this.request.job}": the invocation is about to time out`));
   }
 
-  #lose(reason: string, currentHolder: string | undefined, abortReason?: Error): void {
-    if (this.signal.aborted) return;
-    if (!abortReason) {
-      this.leaseLost = true;
-      this.settings.log.error('lease.lost', { job: this.request.job, holder: this.request.token, fence: this.fence, reason, currentHolder });
-    }
-    this.#controller.abort(abortReason ?? new LeaseLostError(this.request.job, this.request.token, reason, currentHolder));
+  /** Asks the run to stop (deadline, shutdown) while it still holds the lease. */
+  #requestStop(reason: Error): void {
+    if (!this.signal.aborted) this.#controller.abort(reason);
+  }
+
+  #lose(reason: string, currentHolder: string | undefined): void {
+    if (this.leaseLost) return;
+    this.leaseLost = true;
+    this.settings.log.error('lease.lost', { job: this.request.job, holder: this.request.token, fence: this.fence, reason, currentHolder });
+    if (!this.signal.aborted) this.#controller.abort(new LeaseLostError(this.request.job, this.request.token, reason, currentHolder));
   }
 
   /** Stops heartbeats without releasing: the lease lapses on its own. */

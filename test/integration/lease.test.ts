@@ -257,6 +257,37 @@ describe('other reasons the signal fires', () => {
   });
 });
 
+describe('a run asked to stop (deadline, shutdown) that is still winding down', () => {
+  it('keeps renewing its lease, so no successor starts before it returns', async () => {
+    const ctx = await ctxAt();
+    const shutdown = new AbortController();
+    const a = await hold(ctx, 'a#1', settings({ shutdown: shutdown.signal }));
+    a.start();
+    shutdown.abort();
+    expect(a.signal.aborted).toBe(true);
+
+    ctx.clock.set(T0 + LEASE_MS / 2);
+    await a.beat();
+    expect((await getLock(ctx, 'report'))?.leaseUntilMs).toBe(T0 + LEASE_MS / 2 + LEASE_MS);
+    const other = otherNode(ctx, T0 + LEASE_MS + 1);
+    expect(await acquireLease(other, request('b#2', T0 + 60_000))).toMatchObject({ acquired: false, lock: { holder: 'a#1' } });
+    expect(a.leaseLost).toBe(false);
+    expect(await a.release()).toBe(true);
+  });
+
+  it('still learns that its lease was lost, and says so', async () => {
+    const ctx = await ctxAt();
+    const shutdown = new AbortController();
+    const a = await hold(ctx, 'a#1', settings({ shutdown: shutdown.signal }));
+    a.start();
+    shutdown.abort();
+    ctx.clock.set(T0 + LEASE_MS - SKEW_MS);
+    await a.beat();
+    expect(a.leaseLost).toBe(true);
+    expect(a.signal.reason).toBeInstanceOf(DeadlineError); // the first reason stays
+  });
+});
+
 describe('tryAcquire', () => {
   it('returns a held lease with the fence and lease end on success', async () => {
     const ctx = await ctxAt();
