@@ -28,7 +28,7 @@ function label(event: Record<string, unknown>, names: Map<string, string>): stri
     case 'run.start':
       return `${at} ${who}  START  ${event.job} slot ${slot} fence ${event.fence}`;
     case 'run.end':
-      return `${at} ${who}  END    ${event.job} slot ${slot} ${event.status} after ${(Number(event.durationMs) / 1_000).toFixed(1)}s`;
+      return `${at} ${who}  END    ${event.job} slot ${slot} ${event.status} after ${(Number(event.durationMs) / 1_000).toFixed(1)}s${event.error ? `: ${event.error}` : ''}`;
     case 'slot.locked':
       return `${at} ${who}  skip   ${event.job} slot ${slot}: still held (fence ${event.heldFence})`;
     case 'lease.lost':
@@ -52,6 +52,9 @@ export async function runDemo(options: DemoOptions): Promise<RunCheck> {
     const child = spawn(process.execPath, [CLI, 'start', '--schedule', options.schedule], {
       env: { ...process.env, DYNAMODB_ENDPOINT: server.endpoint, CLUSTER_CRON_TABLE: 'cluster-cron-demo' },
       stdio: ['ignore', 'pipe', 'inherit'],
+      // Its own process group: Ctrl-C in the terminal reaches the demo only, which then stops
+      // each node with exactly one SIGINT (a second one would make a node exit at once).
+      detached: true,
     });
     names.set(String(child.pid), `node-${index}`);
     children.push(child);
@@ -66,6 +69,9 @@ export async function runDemo(options: DemoOptions): Promise<RunCheck> {
       }
     });
   }
+  // Never leave a node behind, even if the demo itself dies.
+  const killAll = (): void => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL'));
+  process.once('exit', killAll);
   await new Promise<void>((resolve) => {
     const timer = options.seconds !== undefined ? setTimeout(resolve, options.seconds * 1_000) : undefined;
     process.once('SIGINT', () => {
@@ -76,6 +82,7 @@ export async function runDemo(options: DemoOptions): Promise<RunCheck> {
   options.out.write('stopping the nodes (each finishes or aborts its run and releases its lease)...\n');
   for (const child of children) child.kill('SIGINT');
   await Promise.all(exited);
+  process.off('exit', killAll);
   await server.close();
   const check = checkRuns(parseRuns(lines));
   const perNode = new Map<string, number>();
