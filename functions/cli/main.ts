@@ -140,10 +140,12 @@ program
     const deps = tickDeps(connection, 'stdout');
     deps.log.info('node.connect', { endpoint: connection.endpoint, table: connection.tableName, embeddedServer: connection.embedded !== undefined, schedule: options.schedule });
     const node = startNode(deps, jobs);
-    let signals = 0;
+    let firstSignalMs: number | undefined;
     const onSignal = (signal: NodeJS.Signals): void => {
-      signals += 1;
-      if (signals > 1) {
+      // Ctrl-C under `npm start` can arrive twice at once (from the terminal and from npm):
+      // only a second press, a moment later, means "exit now".
+      if (firstSignalMs === undefined) firstSignalMs = Date.now();
+      else if (Date.now() - firstSignalMs > 500) {
         deps.log.warn('node.exit.forced', { signal, note: 'leases still held lapse on their own' });
         process.exit(130);
       }
