@@ -18,7 +18,7 @@ import { readMaxClockSkewMs } from '../settings.js';
 import { DEFAULT_DATA_DIR, connect, type Connection } from '../local/connect.js';
 import { startLocalDynamo } from '../local/dynalite-server.js';
 import { runDemo } from '../local/demo.js';
-import { startNode } from '../local/node.js';
+import { startNode, stopSignalHandler } from '../local/node.js';
 import { describeLock, describeSlot, formatMs, formatTime, outcomeDetail, table } from './format.js';
 
 const DEFAULT_SCHEDULE = process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml';
@@ -140,17 +140,14 @@ program
     const deps = tickDeps(connection, 'stdout');
     deps.log.info('node.connect', { endpoint: connection.endpoint, table: connection.tableName, embeddedServer: connection.embedded !== undefined, schedule: options.schedule });
     const node = startNode(deps, jobs);
-    let firstSignalMs: number | undefined;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      // Ctrl-C under `npm start` can arrive twice at once (from the terminal and from npm):
-      // only a second press, a moment later, means "exit now".
-      if (firstSignalMs === undefined) firstSignalMs = Date.now();
-      else if (Date.now() - firstSignalMs > 500) {
+    const onSignal = stopSignalHandler({
+      stop: (signal) => void node.stop(signal),
+      forceExit: (signal) => {
         deps.log.warn('node.exit.forced', { signal, note: 'leases still held lapse on their own' });
         process.exit(130);
-      }
-      void node.stop(signal);
-    };
+      },
+      clock: systemClock,
+    });
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     await node.stopped;

@@ -69,3 +69,26 @@ export function startNode(deps: Omit<TickDeps, 'shutdown'>, jobs: readonly JobDe
   };
   return { stopped, stop };
 }
+
+/**
+ * The node's answer to SIGINT/SIGTERM: the first stops it gracefully; a second one, pressed a
+ * moment later, exits at once. Ctrl-C under `npm start` can arrive twice at the same time (from
+ * the terminal and from npm), which counts as one.
+ */
+export function stopSignalHandler(options: {
+  stop: (signal: NodeJS.Signals) => void;
+  forceExit: (signal: NodeJS.Signals) => void;
+  clock: () => number;
+  repeatWindowMs?: number;
+}): (signal: NodeJS.Signals) => void {
+  let firstSignalMs: number | undefined;
+  return (signal) => {
+    const nowMs = options.clock();
+    if (firstSignalMs === undefined) {
+      firstSignalMs = nowMs;
+      options.stop(signal);
+    } else if (nowMs - firstSignalMs > (options.repeatWindowMs ?? 500)) {
+      options.forceExit(signal);
+    }
+  };
+}

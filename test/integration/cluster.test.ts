@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { getLock, recentSlots } from '../../functions/core/store.js';
+import { recentSlots } from '../../functions/core/store.js';
 import { checkRuns, parseRuns } from '../../functions/local/run-log.js';
 import { useLocalTables } from '../support/local-table.js';
 
@@ -93,20 +93,5 @@ describe('several local nodes on one table', () => {
     expect(events(survivors, 'lease.takeover')[0]).toMatchObject({ previousHolder: first.holder, previousSlot: first.slot });
     const items = await recentSlots({ client: tables.client(), tableName, clock: Date.now }, 'print', 100);
     expect(items.find((item) => item.slot === first.slot)).toMatchObject({ status: 'lost', claimedBy: first.holder });
-  });
-
-  it('stop cleanly on a Ctrl-C that arrives twice at once (terminal and npm): the run is recorded and the lease released', async () => {
-    const tableName = `cluster-${randomUUID().slice(0, 8)}`;
-    const schedule = writeSchedule('print:\n  cron: "* * * * * *"\n  class: PrintWorker\n  args: {sleepSeconds: 30}\n  lease: 5s\n');
-    const [node] = startNodes(1, schedule, tableName);
-    await until(() => events([node!], 'run.start').length >= 1, 20_000);
-    node!.child.kill('SIGINT');
-    node!.child.kill('SIGINT');
-    expect(await node!.exited).toBe(0);
-    expect(events([node!], 'node.exit.forced')).toEqual([]);
-    const store = { client: tables.client(), tableName, clock: Date.now };
-    const [run] = (await recentSlots(store, 'print', 100)).filter((item) => item.fence !== undefined);
-    expect(run).toMatchObject({ status: 'failed', error: 'DeadlineError: job "print": the node is shutting down' });
-    expect((await getLock(store, 'print'))?.holder).toBeUndefined();
   });
 });
