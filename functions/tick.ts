@@ -22,12 +22,14 @@ function requireEnv(name: string): string {
 }
 
 const tableName = requireEnv('CLUSTER_CRON_TABLE');
-const jobs = process.env.CLUSTER_CRON_SCHEDULE
-  ? parseSchedule(process.env.CLUSTER_CRON_SCHEDULE, { handlers: handlerNames, source: 'CLUSTER_CRON_SCHEDULE' })
-  : loadScheduleFile(process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml', { handlers: handlerNames });
+const inlineSchedule = process.env.CLUSTER_CRON_SCHEDULE;
+const scheduleSource = inlineSchedule ? 'CLUSTER_CRON_SCHEDULE' : (process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml');
+const jobs = inlineSchedule
+  ? parseSchedule(inlineSchedule, { handlers: handlerNames, source: scheduleSource })
+  : loadScheduleFile(scheduleSource, { handlers: handlerNames });
 const client = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
 const maxClockSkewMs = readMaxClockSkewMs();
-checkLeasesAgainstSkew(jobs, maxClockSkewMs, process.env.CLUSTER_CRON_SCHEDULE ? 'CLUSTER_CRON_SCHEDULE' : (process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml'));
+checkLeasesAgainstSkew(jobs, maxClockSkewMs, scheduleSource);
 
 /** What one invocation returns: every outcome, and counts per kind for a quick look. */
 export interface TickResponse {

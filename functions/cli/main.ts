@@ -8,7 +8,7 @@ import { ClusterCronError, PayloadError, UnknownJobError, errorMessage } from '.
 import { parseTickPayload } from '../core/payload.js';
 import { checkLeasesAgainstSkew, describeJob, loadScheduleFile } from '../core/schedule.js';
 import { cronOf, nextSlots } from '../core/slots.js';
-import { getLock, recentSlots, setPaused } from '../core/store.js';
+import { getLock, recentSlots, setPaused, type StoreContext } from '../core/store.js';
 import { runTickCommand, triggerJob, type TickDeps } from '../core/tick.js';
 import { systemClock } from '../core/time.js';
 import type { JobDefinition, TickOutcome } from '../core/types.js';
@@ -59,6 +59,11 @@ async function withConnection<T>(work: (connection: Connection) => Promise<T>): 
   } finally {
     await connection.close();
   }
+}
+
+/** Runs `work` against the table as the core's store context. */
+function withStore<T>(work: (store: StoreContext) => Promise<T>): Promise<T> {
+  return withConnection((connection) => work({ client: connection.client, tableName: connection.tableName, clock: systemClock }));
 }
 
 /** The CLI builds a tick payload from its options: name the option, not the payload field. */
@@ -191,7 +196,7 @@ for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
     .option('-n, --note <text>', 'why (shown in status)')
     .action(async (name: string, options: { schedule: string; note?: string }) => {
       findJob(loadJobs(options.schedule), name);
-      const lock = await withConnection((connection) => setPaused({ ...connection, clock: systemClock }, name, paused, options.note));
+      const lock = await withStore((store) => setPaused(store, name, paused, options.note));
       process.stdout.write(`${name}: ${lock.paused ? 'paused' : 'resumed'}${options.note ? ` (${options.note})` : ''}; fence ${lock.fence ?? 0}\n`);
     });
 }
@@ -205,10 +210,9 @@ program
   .action(async (options: { schedule: string; runs: number; json?: boolean }) => {
     const jobs = loadJobs(options.schedule);
     const nowMs = systemClock();
-    const rows = await withConnection((connection) =>
+    const rows = await withStore((store) =>
       Promise.all(
         jobs.map(async (job) => {
-          const store = { ...connection, clock: systemClock };
           const [lock, runs] = await Promise.all([getLock(store, job.name), recentSlots(store, job.name, options.runs)]);
           return { job, lock, runs, next: nextSlots(cronOf(job), nowMs, 3) };
         }),
@@ -248,10 +252,7 @@ program
   .option('--json', 'one JSON object per slot')
   .action(async (name: string, options: { schedule: string; limit: number; json?: boolean }) => {
     findJob(loadJobs(options.schedule), name);
-    const [items, lock] = await withConnection((connection) => {
-      const store = { ...connection, clock: systemClock };
-      return Promise.all([recentSlots(store, name, options.limit), getLock(store, name)]);
-    });
+    const [items, lock] = await withStore((store) => Promise.all([recentSlots(store, name, options.limit), getLock(store, name)]));
     if (options.json) {
       for (const item of items) process.stdout.write(`${JSON.stringify(item)}\n`);
       return;

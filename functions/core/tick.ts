@@ -7,7 +7,7 @@ import type { TickCommand } from './payload.js';
 import { duplicate, runSlot, skewMs, type TickDeps } from './run.js';
 import { cronOf, nextSlots, slotsBetween } from './slots.js';
 import type { SlotMemory } from './slot-memory.js';
-import { SlotStatus, claimedSlotsAfter, getLock, getSlot, recordLost, type ClaimSummary } from './store.js';
+import { SlotStatus, claimedSlotsAfter, getLock, getSlot, recordLost, type ClaimSummary, type LockItem } from './store.js';
 import { toIso } from './time.js';
 import { Trigger, type JobDefinition, type TickOutcome } from './types.js';
 
@@ -56,7 +56,10 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
 
     // The Query looks back one lease further than the window, to find abandoned claims.
     const claimed = await claimedSlotsAfter(deps, job.name, windowStartMs - job.leaseMs - skewMs(deps));
-    await settleAbandonedClaims(deps, job, claimed);
+    // Read at most once per job here, and only on the rare paths that need it.
+    let lockRead: Promise<LockItem | undefined> | undefined;
+    const lockOnce = (): Promise<LockItem | undefined> => (lockRead ??= getLock(deps, job.name));
+    await settleAbandonedClaims(deps, job, claimed, lockOnce);
     const latestMs = dueMs[dueMs.length - 1]!;
     // The current slot already taken by another tick is a duplicate delivery; older taken
     // slots are history, not news (unless this process has not seen them: it reports them once).
@@ -71,7 +74,7 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     if (latestClaimedBy !== undefined && !latestSeen) outcomes.push(duplicate(deps, job.name, toIso(latestMs), latestClaimedBy));
     // A job that has never run has nothing to catch up: slots from before it existed are not
     // its missed runs. Only then is the lock read here (it holds the fence of any past run).
-    if (open.some((slotMs) => slotMs !== latestMs) && (await getLock(deps, job.name))?.fence === undefined) {
+    if (open.some((slotMs) => slotMs !== latestMs) && (await lockOnce())?.fence === undefined) {
       open = open.filter((slotMs) => slotMs === latestMs);
     }
     if (open.length === 0) return outcomes.length > 0 ? outcomes : notDue();
@@ -105,11 +108,16 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
  * lease, lost its claimant between claim and acquire (crash, lost connection): record it as
  * lost (I4). The lock is read only when such a claim exists.
  */
-async function settleAbandonedClaims(deps: TickDeps, job: JobDefinition, claimed: Map<number, ClaimSummary>): Promise<void> {
+async function settleAbandonedClaims(
+  deps: TickDeps,
+  job: JobDefinition,
+  claimed: Map<number, ClaimSummary>,
+  readLock: () => Promise<LockItem | undefined>,
+): Promise<void> {
   const staleBeforeMs = deps.clock() - job.leaseMs - skewMs(deps);
   const stale = [...claimed].filter(([, claim]) => claim.status === SlotStatus.claimed && claim.claimedAtMs < staleBeforeMs);
   if (stale.length === 0) return;
-  const lock = await getLock(deps, job.name);
+  const lock = await readLock();
   for (const [slotMs, claim] of stale) {
     if (lock?.holder === claim.claimedBy) continue; // a long run, still heartbeating
     const why = `claimed by ${claim.claimedBy}, which never ran it and is gone; found by ${deps.instance}`;
