@@ -1,6 +1,8 @@
 /** Terminal output of the CLI: tables (cli-table3) and times in UTC and the job's zone. */
 import Table from 'cli-table3';
 import { DateTime } from 'luxon';
+import type { JobStatus } from '../core/job-status.js';
+import cronstrue from 'cronstrue';
 import type { LockItem, SlotItem } from '../core/store.js';
 import type { TickOutcome } from '../core/types.js';
 
@@ -36,7 +38,16 @@ export function describeLock(lock: LockItem | undefined, nowMs: number): string 
 
 /** One line per fate of a slot item, for history and status. */
 export function describeSlot(item: SlotItem, lock: LockItem | undefined): string {
-  if (item.status === 'skipped') return item.reason === 'locked' ? `skipped: locked by ${item.heldBy ?? '?'} (fence ${item.heldFence ?? '?'})` : `skipped: ${item.reason}`;
+  if (item.status === 'skipped') {
+    if (item.reason === 'locked') return `skipped: locked by ${item.heldBy ?? '?'} (fence ${item.heldFence ?? '?'})`;
+    if (item.reason === 'dropped') return `dropped: ${item.bufferedSlotMs !== undefined ? `slot ${formatTime(item.bufferedSlotMs)} was already buffered` : 'one slot was already buffered'}`;
+    return `skipped: ${item.reason}`;
+  }
+  if (item.status === 'buffered') {
+    if (lock?.pendingToken === item.claimedBy) return `buffered behind ${lock.holder ?? '?'} (fence ${lock.fence ?? '?'})`;
+    if (lock?.holder === item.claimedBy) return `starting (fence ${lock.fence ?? '?'})`;
+    return 'buffered, not started (recorded lost once a lease has passed)';
+  }
   if (item.status === 'failed') return `failed: ${item.error ?? ''}`;
   if (item.status === 'lost') return `lost: ${item.error ?? ''}`;
   if (item.status === 'claimed') {
@@ -58,7 +69,15 @@ export function outcomeDetail(outcome: TickOutcome): string {
     case 'locked':
       return `held by ${outcome.heldBy ?? '?'} (fence ${outcome.heldFence ?? '?'}) until ${outcome.leaseUntil ?? '?'}`;
     case 'missed':
-      return `${formatMs(outcome.lateMs)} late, outside the catch-up window`;
+      return outcome.why === 'limit'
+        ? `${outcome.count ?? 1} slot(s) up to this one, over the catch-up limit (catchupLimit)`
+        : `${formatMs(outcome.lateMs)} late, outside the catch-up window`;
+    case 'buffered':
+      return 'waits for the running holder; starts the moment it finishes';
+    case 'dropped':
+      return `a slot (${outcome.bufferedSlot ?? '?'}) is already buffered`;
+    case 'handed-off':
+      return `fence ${outcome.fence}, sent to a fresh invocation (${outcome.trigger})`;
     case 'not-due':
       return outcome.nextSlot ? `next ${outcome.nextSlot}` : '';
     case 'error':
@@ -66,4 +85,40 @@ export function outcomeDetail(outcome: TickOutcome): string {
     default:
       return '';
   }
+}
+
+/** A cron in plain words ("Every 2 seconds"), or the expression itself where cronstrue cannot read it (H). */
+export function describeCron(cron: string): string {
+  try {
+    return cronstrue.toString(cron, { use24HourTimeFormat: true, verbose: false });
+  } catch {
+    return cron;
+  }
+}
+
+/** `status JOB`: the job, its lock, counters, last runs and next fire times, as text. */
+export function printJobStatus(status: JobStatus, nowMs: number): string {
+  const { job, lock, counters } = status;
+  const lines = [
+    `${job.name}: ${job.description ?? job.handler}`,
+    `  schedule   "${job.cron}" ${job.timezone} (${describeCron(job.cron)})`,
+    `  policy     overlap ${job.overlap}${job.continuous ? ', continuous' : ''}, lease ${formatMs(job.leaseMs)}, catch-up window ${formatMs(job.catchupWindowMs)}, catch-up limit ${job.catchupLimit}`,
+    `  state      ${!job.enabled ? 'disabled' : lock?.paused ? `PAUSED${lock.pausedNote ? `: ${lock.pausedNote}` : ''}` : 'active'}; lock ${describeLock(lock, nowMs)}; fence ${lock?.fence ?? 0}${lock?.pendingSlotMs !== undefined ? `; buffered slot ${formatTime(lock.pendingSlotMs)}` : ''}`,
+    `  counters   over the last ${counters.slots} slot(s)${counters.sinceMs !== undefined ? ` since ${formatTime(counters.sinceMs)}` : ''}: runs ${counters.runs} (failed ${counters.failures}), skipped by overlap ${counters.skippedByOverlap}, dropped ${counters.dropped}, buffered ${counters.buffered}, paused ${counters.paused}, lost ${counters.lost}, missed ${counters.missed}`,
+  ];
+  const runs = table(['scheduled', 'started', 'lag', 'duration', 'outcome', 'fence', 'instance', 'trigger']);
+  for (const item of status.recent) {
+    runs.push([
+      formatTime(item.slotMs),
+      formatTime(item.startedAtMs),
+      formatMs(item.startedAtMs !== undefined ? item.startedAtMs - item.slotMs : undefined),
+      formatMs(item.durationMs),
+      describeSlot(item, lock),
+      String(item.fence ?? '-'),
+      item.instance,
+      item.trigger,
+    ]);
+  }
+  const next = status.nextMs.map((ms) => `  ${formatTime(ms, job.timezone)}`);
+  return `${lines.join('\n')}\n\nlast runs (newest first):\n${status.recent.length > 0 ? runs.toString() : '  none yet'}\n\nnext fire times:\n${next.join('\n')}\n`;
 }

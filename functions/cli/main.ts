@@ -1,6 +1,6 @@
 /**
- * The cluster-cron command line: db, start, tick, status, history, trigger, pause, resume,
- * validate. Each command is a thin shell around the core; output as tables or JSON.
+ * The cluster-cron command line: db, start, tick, status, history, trigger, backfill, pause,
+ * resume, validate. Each command is a thin shell around the core; output as tables or JSON.
  */
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -9,9 +9,11 @@ import { parseTickPayload } from '../core/payload.js';
 import { checkLeasesAgainstSkew, describeJob, loadScheduleFile } from '../core/schedule.js';
 import { cronOf, nextSlots } from '../core/slots.js';
 import { getLock, recentSlots, setPaused, type StoreContext } from '../core/store.js';
+import { backfill } from '../core/backfill.js';
+import { jobStatus } from '../core/job-status.js';
 import { runTickCommand, triggerJob, type TickDeps } from '../core/tick.js';
 import { systemClock } from '../core/time.js';
-import type { JobDefinition, TickOutcome } from '../core/types.js';
+import { OverlapPolicy, type JobDefinition, type TickOutcome } from '../core/types.js';
 import { handlerNames, handlers } from '../jobs/index.js';
 import { createEventLog, type LogStream } from '../log.js';
 import { readMaxClockSkewMs } from '../settings.js';
@@ -19,7 +21,7 @@ import { DEFAULT_DATA_DIR, connect, type Connection } from '../local/connect.js'
 import { startLocalDynamo } from '../local/dynalite-server.js';
 import { runDemo } from '../local/demo.js';
 import { startNode, stopSignalHandler } from '../local/node.js';
-import { describeLock, describeSlot, formatMs, formatTime, outcomeDetail, table } from './format.js';
+import { describeLock, describeSlot, formatMs, formatTime, outcomeDetail, printJobStatus, table } from './format.js';
 
 const DEFAULT_SCHEDULE = process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml';
 const instance = `${hostname()}:${process.pid}`;
@@ -34,6 +36,14 @@ function port(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 0 || number > 65_535) throw new InvalidArgumentError(`expected a port number 0-65535, got "${value}"`);
   return number;
+}
+
+function isoTime(option: string): (value: string) => number {
+  return (value) => {
+    const ms = /^\d{4}-\d{2}-\d{2}T/.test(value) && /(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : Number.NaN;
+    if (Number.isNaN(ms)) throw new InvalidArgumentError(`expected an ISO-8601 time with a zone such as 2026-11-26T10:00:00Z, got "${value}" for ${option}`);
+    return ms;
+  };
 }
 
 function loadJobs(path: string): JobDefinition[] {
@@ -178,14 +188,30 @@ program
 
 program
   .command('trigger <job>')
-  .description('run a job now, still under its lease (refused as "locked" while a run holds it)')
+  .description('run a job now, still under its lease (refused as "locked" while a run holds it, unless --overlap says otherwise)')
   .addOption(scheduleOption())
+  .addOption(new Option('--overlap <policy>', "what to do if a run holds the lease (default: the job's own policy)").choices(Object.values(OverlapPolicy)))
   .option('--json', 'print the outcome as JSON')
-  .action(async (name: string, options: { schedule: string; json?: boolean }) => {
+  .action(async (name: string, options: { schedule: string; overlap?: OverlapPolicy; json?: boolean }) => {
     const job = findJob(loadJobs(options.schedule), name);
-    const outcome = await withConnection((connection) => triggerJob(tickDeps(connection, 'stderr'), job));
-    printOutcomes([outcome], options.json ?? false);
-    if (outcome.outcome === 'error' || outcome.outcome === 'failed') process.exitCode = 1;
+    const outcomes = await withConnection((connection) => triggerJob(tickDeps(connection, 'stderr'), job, options.overlap ? { overlap: options.overlap } : {}));
+    printOutcomes(outcomes, options.json ?? false);
+    if (outcomes.some((outcome) => outcome.outcome === 'error' || outcome.outcome === 'failed')) process.exitCode = 1;
+  });
+
+program
+  .command('backfill <job>')
+  .description('run the slots of a past range that have no record, oldest first, one at a time under the lease')
+  .addOption(scheduleOption())
+  .requiredOption('--from <iso>', 'start of the range (exclusive), e.g. 2026-11-26T08:00:00Z', isoTime('--from'))
+  .requiredOption('--to <iso>', 'end of the range (inclusive)', isoTime('--to'))
+  .option('--json', 'one JSON object per outcome')
+  .action(async (name: string, options: { schedule: string; from: number; to: number; json?: boolean }) => {
+    const job = findJob(loadJobs(options.schedule), name);
+    const outcomes = await withConnection((connection) => backfill(tickDeps(connection, 'stderr'), job, { fromMs: options.from, toMs: options.to }));
+    if (outcomes.length === 0 && !options.json) process.stdout.write(`${name}: no missing slots between ${formatTime(options.from)} and ${formatTime(options.to)}\n`);
+    else printOutcomes(outcomes, options.json ?? false);
+    if (outcomes.some((outcome) => outcome.outcome === 'error' || outcome.outcome === 'failed')) process.exitCode = 1;
   });
 
 for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
@@ -202,18 +228,26 @@ for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
 }
 
 program
-  .command('status')
-  .description('each job: cron, zone, next fire times, lease, fence, paused, last runs')
+  .command('status [job]')
+  .description('each job: cron, zone, next fire times, lease, fence, paused, last runs; with JOB: its last runs, next fire times and counters')
   .addOption(scheduleOption())
-  .option('--runs <n>', 'last runs to show per job', positiveInt, 3)
+  .option('--runs <n>', 'last runs to show (per job; 10 with JOB)', positiveInt)
   .option('--json', 'print JSON')
-  .action(async (options: { schedule: string; runs: number; json?: boolean }) => {
+  .action(async (name: string | undefined, options: { schedule: string; runs?: number; json?: boolean }) => {
     const jobs = loadJobs(options.schedule);
     const nowMs = systemClock();
+    if (name !== undefined) {
+      const job = findJob(jobs, name);
+      const status = await withStore((store) => jobStatus(store, job, nowMs, { runs: options.runs ?? 10 }));
+      if (options.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      else process.stdout.write(printJobStatus(status, nowMs));
+      return;
+    }
+    const runsPerJob = options.runs ?? 3;
     const rows = await withStore((store) =>
       Promise.all(
         jobs.map(async (job) => {
-          const [lock, runs] = await Promise.all([getLock(store, job.name), recentSlots(store, job.name, options.runs)]);
+          const [lock, runs] = await Promise.all([getLock(store, job.name), recentSlots(store, job.name, runsPerJob)]);
           return { job, lock, runs, next: nextSlots(cronOf(job), nowMs, 3) };
         }),
       ),

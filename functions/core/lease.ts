@@ -3,7 +3,7 @@
  * Acquire/renew/release are single conditional writes in store.ts; this keeps them going.
  */
 import { DeadlineError, LeaseLostError, errorMessage } from './errors.js';
-import { acquireLease, releaseLease, renewLease, type AcquireRequest, type AcquireResult, type StoreContext } from './store.js';
+import { acquireLease, handOverLease, releaseLease, renewLease, type AcquireRequest, type AcquireResult, type LockItem, type StoreContext } from './store.js';
 import type { EventLog } from './types.js';
 
 /** Heartbeats per lease period: a renewal may fail twice before the lease is in danger. */
@@ -31,7 +31,12 @@ export interface LeaseSettings {
   /** Fires every run's signal, for example on Ctrl-C of a local node. */
   shutdown?: AbortSignal;
   scheduler?: Scheduler;
+  /** overlap `allow`: no lease to keep (no heartbeat, watchdog or release); signal and deadline still work. */
+  unleased?: boolean;
 }
+
+/** What a holder finds when it lets go: released, or the lock as it now stands. */
+export type ReleaseResult = { released: true } | { released: false; lock: LockItem | undefined };
 
 /** A lease this instance holds for one run. */
 export class HeldLease {
@@ -58,6 +63,9 @@ export class HeldLease {
     return this.#controller.signal;
   }
 
+  /** The lock item as the last renewal returned it: shows a buffered slot or a pause early. */
+  lastSeenLock: LockItem | undefined;
+
   /** The lease's end as last written by this holder. */
   get leaseUntilMs(): number {
     return this.#leaseUntilMs;
@@ -71,15 +79,23 @@ export class HeldLease {
 
   /** Starts heartbeats, the deadline timer and the shutdown hook. */
   start(): void {
+    if (this.settings.unleased) {
+      this.#startStopSignals();
+      return;
+    }
     const intervalMs = Math.max(100, Math.floor(this.request.leaseMs / HEARTBEATS_PER_LEASE));
     const scheduler = this.settings.scheduler ?? intervalScheduler;
     this.#stopHeartbeat = scheduler(intervalMs, () => void this.beat());
+    this.#armWatchdog();
+    this.#startStopSignals();
+  }
+
+  #startStopSignals(): void {
     if (this.settings.deadlineMs !== undefined) {
       const fireInMs = this.settings.deadlineMs - (this.settings.deadlineMarginMs ?? 0) - this.ctx.clock();
       this.#deadlineTimer = setTimeout(() => this.#deadline(), Math.max(0, fireInMs));
       this.#deadlineTimer.unref();
     }
-    this.#armWatchdog();
     if (this.settings.shutdown?.aborted) this.#onShutdown();
     this.settings.shutdown?.addEventListener('abort', this.#onShutdown, { once: true });
   }
@@ -104,6 +120,7 @@ export class HeldLease {
     try {
       const result = await renewLease(this.ctx, this.request.job, this.request.token, leaseUntilMs);
       if (result.renewed) {
+        this.lastSeenLock = result.lock;
         // Only the attempt's start time is safe: the write may have landed at any point since.
         if (leaseUntilMs > this.#leaseUntilMs) this.#leaseUntilMs = leaseUntilMs;
         this.#armWatchdog();
@@ -154,22 +171,54 @@ export class HeldLease {
     this.#stop();
   }
 
-  /** Stops heartbeats and releases the lease if this holder still has it. */
-  async release(): Promise<boolean> {
+  /**
+   * Stops heartbeats and releases the lease if this holder still has it. Refused, with the
+   * lock still ours, when a slot is buffered behind us (unless `dropPending`): hand over then.
+   */
+  async release(options: { dropPending?: boolean } = {}): Promise<ReleaseResult> {
     this.#stop();
     await this.#renewing;
-    const result = await releaseLease(this.ctx, this.request.job, this.request.token);
-    if (!result.released) {
-      this.leaseLost = true;
-      this.settings.log.error('lease.lost', {
-        job: this.request.job,
-        holder: this.request.token,
-        fence: this.fence,
-        reason: 'release refused: another holder took the lease',
-        currentHolder: result.lock?.holder,
-      });
-    }
-    return result.released;
+    if (this.settings.unleased) return { released: true };
+    const result = await releaseLease(this.ctx, this.request.job, this.request.token, options);
+    if (!result.released && result.lock?.holder !== this.request.token) this.#lostAtTheEnd('release refused: another holder took the lease', result.lock?.holder);
+    return result;
+  }
+
+  /**
+   * Passes the lease straight to the next run (a buffered slot or a continuation) in one
+   * conditional write, with a new fence. Returns the next holder's fence and lease end, or the
+   * lock as it stands when this holder no longer has it or the job was paused.
+   */
+  async handOver(next: { token: string; slotMs: number; pendingSlotMs?: number }): Promise<Awaited<ReturnType<typeof handOverLease>>> {
+    this.#stop();
+    await this.#renewing;
+    const result = await handOverLease(this.ctx, {
+      job: this.request.job,
+      fromToken: this.request.token,
+      toToken: next.token,
+      instance: this.request.instance,
+      slotMs: next.slotMs,
+      leaseMs: this.request.leaseMs,
+      ...(next.pendingSlotMs !== undefined && { pendingSlotMs: next.pendingSlotMs }),
+      respectPause: true,
+    });
+    if (!result.handedOver && result.lock?.holder !== this.request.token) this.#lostAtTheEnd('hand-over refused: another holder took the lease', result.lock?.holder);
+    return result;
+  }
+
+  #lostAtTheEnd(reason: string, currentHolder: string | undefined): void {
+    this.leaseLost = true;
+    this.settings.log.error('lease.lost', { job: this.request.job, holder: this.request.token, fence: this.fence, reason, currentHolder });
+  }
+
+  /** The request this lease was taken with (job, token, slot, lease length). */
+  get held(): Readonly<AcquireRequest> {
+    return this.request;
+  }
+
+  /** The settings it runs with, so a hand-over can hold the next lease the same way. */
+  get leaseSettings(): LeaseSettings {
+    return this.settings;
   }
 
   #stopped = false;

@@ -5,12 +5,17 @@
  */
 import { z } from 'zod';
 import { PayloadError } from './errors.js';
-import type { JobDefinition } from './types.js';
+import type { Continuation } from './run.js';
+import { OverlapPolicy, Trigger, type JobDefinition } from './types.js';
 
 /** What a validated payload asks for. */
 export type TickCommand =
   | { kind: 'tick'; source: 'schedule' | 'manual'; atMs?: number; only?: string[]; eventTime?: string }
-  | { kind: 'trigger'; job: string };
+  | { kind: 'trigger'; job: string; overlap?: OverlapPolicy }
+  | { kind: 'continue'; continuation: Continuation };
+
+/** Largest continuation payload: Lambda's asynchronous invocations take at most 256 KB. */
+export const MAX_CONTINUATION_BYTES = 240_000;
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -34,6 +39,18 @@ const manualPayload = z
     at: z.string().optional(),
     jobs: z.array(z.string()).optional(),
     trigger: z.string().optional(),
+    overlap: z.string().optional(),
+  })
+  .strict();
+
+const continuationPayload = z
+  .object({
+    job: z.string(),
+    slot: z.string(),
+    token: z.string().min(1).max(200),
+    fence: z.number().int().min(1),
+    trigger: z.enum([Trigger.buffer, Trigger.continuation]),
+    state: z.unknown().optional(),
   })
   .strict();
 
@@ -64,12 +81,13 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
     const time = typeof record.time === 'string' ? record.time : undefined;
     return { kind: 'tick', source: 'schedule', ...(time && { eventTime: time }) };
   }
+  if ('continuation' in record) return parseContinuation(record, jobs);
   const parsed = manualPayload.safeParse(record);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0]!;
-      throw new PayloadError(`payload: unknown field "${key}" with value ${JSON.stringify(record[key])} (allowed: at, jobs, trigger)`, key);
+      throw new PayloadError(`payload: unknown field "${key}" with value ${JSON.stringify(record[key])} (allowed: at, jobs, trigger, overlap, continuation)`, key);
     }
     const top = String(issue.path[0]);
     // A bad entry of the list is named as jobs[1] with its own value, as an unknown job is.
@@ -81,13 +99,18 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
     const expected = top === 'jobs' ? 'a list of job names' : 'a string';
     throw new PayloadError(`payload field "${top}" has value ${JSON.stringify(record[top])}; expected ${expected}`, top);
   }
-  const { at, jobs: only, trigger } = parsed.data;
+  const { at, jobs: only, trigger, overlap } = parsed.data;
+  if (overlap !== undefined) {
+    const policies = Object.values(OverlapPolicy) as string[];
+    if (trigger === undefined) throw new PayloadError(`payload field "overlap" has value ${JSON.stringify(overlap)} but goes only with "trigger"`, 'overlap');
+    if (!policies.includes(overlap)) throw new PayloadError(`payload field "overlap" has value ${JSON.stringify(overlap)}; expected one of ${policies.join(', ')}`, 'overlap');
+  }
   if (trigger !== undefined) {
     const other = at !== undefined ? 'at' : only !== undefined ? 'jobs' : undefined;
     if (other) {
       throw new PayloadError(`payload field "trigger" has value ${JSON.stringify(trigger)} and cannot be combined with "${other}" (value ${JSON.stringify(record[other])}); a trigger runs the job now`, 'trigger');
     }
-    return { kind: 'trigger', job: checkJob('trigger', trigger, jobs) };
+    return { kind: 'trigger', job: checkJob('trigger', trigger, jobs), ...(overlap !== undefined && { overlap: overlap as OverlapPolicy }) };
   }
   let atMs: number | undefined;
   if (at !== undefined) {
@@ -104,4 +127,32 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
     only.forEach((name, index) => checkJob(`jobs[${index}]`, name, jobs));
   }
   return { kind: 'tick', source: 'manual', ...(atMs !== undefined && { atMs }), ...(only && { only }) };
+}
+
+/**
+ * `{"continuation": {job, slot, token, fence, trigger, state}}`: a chain's next run, sent by the
+ * invocation that handed the lease over. The lease is re-checked when it starts.
+ */
+function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDefinition[]): TickCommand {
+  const others = Object.keys(record).filter((key) => key !== 'continuation');
+  if (others.length > 0) throw new PayloadError(`payload field "continuation" cannot be combined with "${others[0]}" (value ${JSON.stringify(record[others[0]!])})`, 'continuation');
+  const size = Buffer.byteLength(JSON.stringify(record.continuation) ?? '');
+  if (size > MAX_CONTINUATION_BYTES) throw new PayloadError(`payload field "continuation" is ${size} bytes; the limit is ${MAX_CONTINUATION_BYTES} (keep a continuous job's state small, or store it yourself and pass a key)`, 'continuation.state');
+  const parsed = continuationPayload.safeParse(record.continuation);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const given = record.continuation as Record<string, unknown> | undefined;
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0]!;
+      throw new PayloadError(`payload field "continuation.${key}" is not allowed (value ${JSON.stringify(given?.[key])}; allowed: job, slot, token, fence, trigger, state)`, `continuation.${key}`);
+    }
+    const key = issue.path.length > 0 ? `continuation.${issue.path.join('.')}` : 'continuation';
+    const value = issue.path.length > 0 && given && typeof given === 'object' ? given[String(issue.path[0])] : record.continuation;
+    throw new PayloadError(`payload field "${key}" has value ${JSON.stringify(value)}: ${issue.message}`, key);
+  }
+  const { job, slot, token, fence, trigger, state } = parsed.data;
+  const slotMs = parseIsoTime(slot);
+  if (slotMs === undefined) throw new PayloadError(`payload field "continuation.slot" has value ${JSON.stringify(slot)}; expected an ISO-8601 time with a zone`, 'continuation.slot');
+  checkJob('continuation.job', job, jobs);
+  return { kind: 'continue', continuation: { job, slotMs, token, fence, trigger, ...(state !== undefined && { state }) } };
 }

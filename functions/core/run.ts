@@ -1,13 +1,30 @@
 /**
- * One slot's run: read the lock, claim the slot, take the lease, run the handler under it,
- * record the outcome, release. Every step is one conditional write (store.ts).
+ * One slot's run: read the lock, claim the slot, take the lease (or buffer, skip, or run
+ * unleased, by the job's overlap policy), run the handler under it, record the outcome, then
+ * release the lease or hand it straight to the next run (a buffered slot, a continuation).
+ * Every step is one conditional write (store.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from './errors.js';
-import { tryAcquire, type HeldLease, type LeaseSettings, type Scheduler } from './lease.js';
-import { SkipReason, SlotStatus, claimSlot, getLock, recordLost, recordRun, recordSkip, type RunRecord, type StoreContext } from './store.js';
+import { HeldLease, tryAcquire, type LeaseSettings, type Scheduler } from './lease.js';
+import {
+  SkipReason,
+  SlotStatus,
+  bufferSlot,
+  claimSlot,
+  getLock,
+  nextFence,
+  recordLost,
+  recordRun,
+  recordSkip,
+  renewLease,
+  startBufferedSlot,
+  type LockItem,
+  type RunRecord,
+  type StoreContext,
+} from './store.js';
 import { toIso } from './time.js';
-import type { EventLog, JobDefinition, JobHandler, RunContext, TickOutcome, Trigger } from './types.js';
+import { OverlapPolicy, Trigger, type ContinueResult, type EventLog, type JobDefinition, type JobHandler, type RunContext, type TickOutcome } from './types.js';
 
 /** Defaults of the tick's settings. */
 export const TICK_DEFAULTS = {
@@ -15,6 +32,20 @@ export const TICK_DEFAULTS = {
   historyRetentionMs: 30 * 86_400_000,
   deadlineMarginMs: 10_000,
 } as const;
+
+/**
+ * The next run of a chain, already holding the lease under `token` with `fence`: a buffered
+ * slot or a continuous job's next link. On AWS it travels to a fresh invocation as a payload.
+ */
+export interface Continuation {
+  job: string;
+  slotMs: number;
+  token: string;
+  fence: number;
+  trigger: Trigger;
+  /** A continuous job's state from the link before; must survive JSON. */
+  state?: unknown;
+}
 
 /** Everything a tick needs, built once by the caller (handler, CLI, node). */
 export interface TickDeps extends StoreContext {
@@ -28,6 +59,12 @@ export interface TickDeps extends StoreContext {
   scheduler?: Scheduler;
   /** Fires every running handler's signal (Ctrl-C of a local node). */
   shutdown?: AbortSignal;
+  /**
+   * Sends a chain's next run to a fresh invocation (AWS: an asynchronous invoke of the tick
+   * function). Used only once the invocation's deadline is near; without it the chain goes on
+   * in this process, as a local node does.
+   */
+  handOff?: (continuation: Continuation) => Promise<void>;
 }
 
 /** Extra knobs of a single run. */
@@ -35,6 +72,8 @@ export interface RunOptions {
   trigger: Trigger;
   ignorePause?: boolean;
   deadlineMs?: number;
+  /** Overrides the job's overlap policy for this run (`trigger --overlap`). */
+  overlap?: OverlapPolicy;
 }
 
 /** The clock skew the deps assume. */
@@ -42,77 +81,312 @@ export function skewMs(deps: TickDeps): number {
   return deps.maxClockSkewMs ?? TICK_DEFAULTS.maxClockSkewMs;
 }
 
-/** Claims one slot and, if it wins the slot and the lease, runs the handler and records it. */
-export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number, options: RunOptions): Promise<TickOutcome> {
-  const slot = toIso(slotMs);
-  const token = `${deps.instance}#${randomUUID().slice(0, 8)}`;
-  const base = { job: job.name, slotMs, token, instance: deps.instance, trigger: options.trigger, retentionMs: deps.historyRetentionMs ?? TICK_DEFAULTS.historyRetentionMs };
-  const attrs = { job: job.name, slot, instance: deps.instance, trigger: options.trigger };
+function newToken(deps: TickDeps): string {
+  return `${deps.instance}#${randomUUID().slice(0, 8)}`;
+}
 
-  // A visibly paused or held job is recorded as skipped in the claim itself: one write.
-  const lock = await getLock(deps, job.name);
-  const heldNow = lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) >= deps.clock();
-  if ((lock?.paused && !options.ignorePause) || heldNow) {
-    const reason = lock?.paused && !options.ignorePause ? SkipReason.paused : SkipReason.locked;
-    const held = reason === SkipReason.locked ? { heldBy: lock!.holder!, heldFence: lock!.fence ?? 0 } : {};
-    const claim = await claimSlot(deps, { ...base, status: SlotStatus.skipped, reason, ...held });
-    if (!claim.won) return duplicate(deps, job.name, slot, claim.existing?.claimedBy);
-    return skipped(deps, job.name, slot, reason, held.heldBy, held.heldFence, lock?.leaseUntilMs);
-  }
-
-  const claim = await claimSlot(deps, base);
-  if (!claim.won) return duplicate(deps, job.name, slot, claim.existing?.claimedBy);
-
-  const settings: LeaseSettings = {
+function leaseSettings(deps: TickDeps, options: { deadlineMs?: number }, unleased = false): LeaseSettings {
+  return {
     log: deps.log,
     maxClockSkewMs: skewMs(deps),
     deadlineMarginMs: deps.deadlineMarginMs ?? TICK_DEFAULTS.deadlineMarginMs,
     ...(options.deadlineMs !== undefined && { deadlineMs: options.deadlineMs }),
     ...(deps.shutdown && { shutdown: deps.shutdown }),
     ...(deps.scheduler && { scheduler: deps.scheduler }),
+    ...(unleased && { unleased: true }),
   };
+}
+
+/**
+ * Claims one slot and, if it wins the slot and the lease, runs the handler and records it;
+ * then runs whatever the lease is handed to (a buffered slot, a continuation) in this process,
+ * or hands it off. Returns every outcome, the slot's own first.
+ */
+export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number, options: RunOptions): Promise<TickOutcome[]> {
+  const overlap = options.overlap ?? job.overlap;
+  const slot = toIso(slotMs);
+  const token = newToken(deps);
+  const base = { job: job.name, slotMs, token, instance: deps.instance, trigger: options.trigger, retentionMs: deps.historyRetentionMs ?? TICK_DEFAULTS.historyRetentionMs, overlap };
+
+  // A visibly paused or held job is decided in the claim itself: one write.
+  const lock = await getLock(deps, job.name);
+  const pausedNow = lock?.paused === true && !options.ignorePause;
+  const heldNow = lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) >= deps.clock();
+  if (pausedNow || (heldNow && overlap === OverlapPolicy.skip)) {
+    const reason = pausedNow ? SkipReason.paused : SkipReason.locked;
+    const held = reason === SkipReason.locked ? { heldBy: lock!.holder!, heldFence: lock!.fence ?? 0 } : {};
+    const claim = await claimSlot(deps, { ...base, status: SlotStatus.skipped, reason, ...held });
+    if (!claim.won) return [duplicate(deps, job.name, slot, claim.existing?.claimedBy)];
+    return [skipped(deps, job.name, slot, reason, held.heldBy, held.heldFence, lock?.leaseUntilMs)];
+  }
+  if (heldNow && overlap === OverlapPolicy.bufferOne) {
+    const claim = await claimSlot(deps, { ...base, status: SlotStatus.buffered, heldBy: lock!.holder!, heldFence: lock!.fence ?? 0 });
+    if (!claim.won) return [duplicate(deps, job.name, slot, claim.existing?.claimedBy)];
+    return bufferOrDrop(deps, job, slotMs, token, options);
+  }
+
+  const claim = await claimSlot(deps, base);
+  if (!claim.won) return [duplicate(deps, job.name, slot, claim.existing?.claimedBy)];
+  if (overlap === OverlapPolicy.allow) return runUnleased(deps, job, slotMs, token, options);
+  return acquireAndRun(deps, job, slotMs, token, overlap, options);
+}
+
+async function acquireAndRun(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, overlap: OverlapPolicy, options: RunOptions): Promise<TickOutcome[]> {
+  const slot = toIso(slotMs);
   const acquired = await tryAcquire(
     deps,
     { job: job.name, token, instance: deps.instance, slotMs, leaseMs: job.leaseMs, ...(options.ignorePause && { ignorePause: true }) },
-    settings,
+    leaseSettings(deps, options),
   );
   if (!('lease' in acquired)) {
     const current = acquired.lock;
     const reason = current?.paused && !options.ignorePause && !current.holder ? SkipReason.paused : SkipReason.locked;
+    if (reason === SkipReason.locked && overlap === OverlapPolicy.bufferOne) return bufferOrDrop(deps, job, slotMs, token, options);
     const held = reason === SkipReason.locked && current?.holder ? { heldBy: current.holder, heldFence: current.fence ?? 0 } : {};
     await recordSkip(deps, job.name, slotMs, token, { reason, ...held });
-    return skipped(deps, job.name, slot, reason, held.heldBy, held.heldFence, current?.leaseUntilMs);
+    return [skipped(deps, job.name, slot, reason, held.heldBy, held.heldFence, current?.leaseUntilMs)];
   }
 
   const { lease, result } = acquired;
   if (result.expired) {
-    deps.log.warn('lease.takeover', { ...attrs, fence: lease.fence, previousHolder: result.expired.holder, previousSlot: result.expired.slotMs !== undefined ? toIso(result.expired.slotMs) : undefined });
+    deps.log.warn('lease.takeover', { job: job.name, slot, instance: deps.instance, fence: lease.fence, previousHolder: result.expired.holder, previousSlot: result.expired.slotMs !== undefined ? toIso(result.expired.slotMs) : undefined });
     if (result.expired.slotMs !== undefined) {
       await recordLost(deps, job.name, result.expired.slotMs, result.expired.holder, `lease lapsed without an outcome; taken over by ${token}`);
     }
   }
-  return runUnderLease(deps, job, slotMs, token, lease, options.trigger, attrs);
+  if (result.stalePending) {
+    await recordLost(deps, job.name, result.stalePending.slotMs, result.stalePending.token, `buffered behind ${result.expired?.holder ?? 'a holder'}, which died before handing over; taken over by ${token}`);
+  }
+  return runChain(deps, job, { job: job.name, slotMs, token, fence: lease.fence, trigger: options.trigger }, lease, options);
 }
 
-async function runUnderLease(
+/**
+ * bufferOne, the lease held: park this (already claimed) slot on the lock for the holder to
+ * start when it finishes. If a slot is already parked, this one is dropped; if the lease came
+ * free meanwhile, it runs now.
+ */
+async function bufferOrDrop(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, options: RunOptions): Promise<TickOutcome[]> {
+  const slot = toIso(slotMs);
+  const parked = await bufferSlot(deps, job.name, slotMs, token);
+  if (parked.buffered) {
+    deps.log.info('slot.buffered', { job: job.name, slot, instance: deps.instance });
+    return [{ outcome: 'buffered', job: job.name, slot }];
+  }
+  const lock = parked.lock;
+  if (lock?.pendingSlotMs !== undefined) {
+    await recordSkip(deps, job.name, slotMs, token, { reason: SkipReason.dropped, bufferedSlotMs: lock.pendingSlotMs });
+    deps.log.info('slot.dropped', { job: job.name, slot, instance: deps.instance, bufferedSlot: toIso(lock.pendingSlotMs) });
+    return [{ outcome: 'dropped', job: job.name, slot, bufferedSlot: toIso(lock.pendingSlotMs) }];
+  }
+  if (lock?.paused && !options.ignorePause) {
+    await recordSkip(deps, job.name, slotMs, token, { reason: SkipReason.paused });
+    return [skipped(deps, job.name, slot, SkipReason.paused, undefined, undefined, undefined)];
+  }
+  // The holder released between our read and our write: the lease is free, so take it. A
+  // second refusal means another slot got it first; this one then counts as locked.
+  return acquireAndRun(deps, job, slotMs, token, OverlapPolicy.skip, options);
+}
+
+/** overlap `allow`: a fence from the counter, no lease; the slot claim alone prevents a second run of it. */
+async function runUnleased(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, options: RunOptions): Promise<TickOutcome[]> {
+  const fence = await nextFence(deps, job.name);
+  const lease = new HeldLease(deps, { job: job.name, token, instance: deps.instance, slotMs, leaseMs: job.leaseMs }, fence, Number.POSITIVE_INFINITY, leaseSettings(deps, options, true));
+  const run = { job: job.name, slotMs, token, fence, trigger: options.trigger };
+  const { outcome, record } = await runOnce(deps, job, run, lease);
+  await lease.release();
+  await recordRun(deps, job.name, slotMs, token, record);
+  return [outcome];
+}
+
+/**
+ * Starts a continuation delivered to this invocation: flips its slot from `buffered` to
+ * `claimed` (a second delivery of the same payload is refused there), confirms the lease is
+ * still its own, and runs the chain on.
+ */
+export async function resumeContinuation(deps: TickDeps, job: JobDefinition, continuation: Continuation, options: { deadlineMs?: number } = {}): Promise<TickOutcome[]> {
+  const slot = toIso(continuation.slotMs);
+  if (!(await startBufferedSlot(deps, job.name, continuation.slotMs, continuation.token))) {
+    return [duplicate(deps, job.name, slot, continuation.token)];
+  }
+  const leaseUntilMs = deps.clock() + job.leaseMs;
+  const renewed = await renewLease(deps, job.name, continuation.token, leaseUntilMs);
+  if (!renewed.renewed) {
+    await recordLost(deps, job.name, continuation.slotMs, continuation.token, 'the lease was taken over before the handed-off run started');
+    deps.log.error('lease.lost', { job: job.name, slot, holder: continuation.token, fence: continuation.fence, reason: 'taken over before the hand-off arrived', currentHolder: renewed.lock?.holder });
+    return [skipped(deps, job.name, slot, SkipReason.locked, renewed.lock?.holder, renewed.lock?.fence, renewed.lock?.leaseUntilMs)];
+  }
+  const lease = new HeldLease(deps, { job: job.name, token: continuation.token, instance: deps.instance, slotMs: continuation.slotMs, leaseMs: job.leaseMs }, continuation.fence, leaseUntilMs, leaseSettings(deps, options));
+  return runChain(deps, job, continuation, lease, options);
+}
+
+/**
+ * Runs a leased run, then whatever the lease is handed to next, until the chain ends: the
+ * handler is done and nothing is buffered, the lease is lost, the job is paused, or the node
+ * stops. Near the invocation's deadline the next link is handed off instead of run here.
+ */
+async function runChain(deps: TickDeps, job: JobDefinition, first: Continuation, firstLease: HeldLease, options: { deadlineMs?: number }): Promise<TickOutcome[]> {
+  const outcomes: TickOutcome[] = [];
+  let run = first;
+  let lease = firstLease;
+  for (;;) {
+    const { outcome, result, record } = await runOnce(deps, job, run, lease);
+    outcomes.push(outcome);
+    const next = await passOn(deps, job, run, lease, record, continueRequest(job, outcome, result, lease, deps));
+    if (lease.leaseLost && !record.leaseLost) {
+      // Letting go found a successor: the run outlived its lease without a heartbeat noticing.
+      // The record (written before, so a crash cannot lose it) must say so.
+      (outcome as { leaseLost: boolean }).leaseLost = true;
+      await recordRun(deps, job.name, run.slotMs, run.token, { ...record, leaseLost: true }).catch((recordError: unknown) =>
+        deps.log.warn('run.record.error', { job: job.name, slot: toIso(run.slotMs), fence: run.fence, error: errorMessage(recordError), note: 'the slot does not show that the lease was lost' }),
+      );
+    }
+    if (!next) break;
+    const handOffNow = deps.handOff !== undefined && options.deadlineMs !== undefined && deps.clock() >= options.deadlineMs - (deps.deadlineMarginMs ?? TICK_DEFAULTS.deadlineMarginMs);
+    if (handOffNow) {
+      outcomes.push(await handOffContinuation(deps, job, next));
+      break;
+    }
+    run = next.continuation;
+    lease = new HeldLease(deps, { job: job.name, token: run.token, instance: deps.instance, slotMs: run.slotMs, leaseMs: job.leaseMs }, run.fence, next.leaseUntilMs, leaseSettings(deps, options));
+  }
+  return outcomes;
+}
+
+async function handOffContinuation(deps: TickDeps, job: JobDefinition, next: { continuation: Continuation }): Promise<TickOutcome> {
+  const { continuation } = next;
+  const slot = toIso(continuation.slotMs);
+  try {
+    await deps.handOff!(continuation);
+    deps.log.info('run.handed-off', { job: job.name, slot, fence: continuation.fence, holder: continuation.token, trigger: continuation.trigger });
+    return { outcome: 'handed-off', job: job.name, slot, fence: continuation.fence, trigger: continuation.trigger };
+  } catch (error) {
+    // Nobody will run it: free the lease at once rather than block the job for a lease.
+    deps.log.error('run.hand-off.error', { job: job.name, slot, error: errorMessage(error) });
+    await recordLost(deps, job.name, continuation.slotMs, continuation.token, `hand-off failed: ${errorMessage(error)}`);
+    const lease = new HeldLease(deps, { job: job.name, token: continuation.token, instance: deps.instance, slotMs: continuation.slotMs, leaseMs: job.leaseMs }, continuation.fence, 0, leaseSettings(deps, {}));
+    await lease.release();
+    return { outcome: 'error', job: job.name, slot, error: `hand-off failed: ${errorMessage(error)}` };
+  }
+}
+
+/** Whether a run's handler asked for another run at once, and with which state. */
+function continueRequest(job: JobDefinition, outcome: TickOutcome, result: unknown, lease: HeldLease, deps: TickDeps): { state?: unknown } | undefined {
+  if (outcome.outcome !== 'ran' || lease.leaseLost || deps.shutdown?.aborted) return undefined;
+  const asked = typeof result === 'object' && result !== null && typeof (result as ContinueResult).continue === 'boolean' ? (result as ContinueResult) : undefined;
+  if (asked) return asked.continue ? ('state' in asked ? { state: asked.state } : {}) : undefined;
+  return job.continuous ? {} : undefined;
+}
+
+/**
+ * After a run: record it, and release the lease or hand it over. A continuation goes first
+ * (its slot item is written alongside the record), then a buffered slot; a pause ends both.
+ * Returns the next run, already holding the lease, or undefined when the chain ends.
+ */
+async function passOn(
   deps: TickDeps,
   job: JobDefinition,
-  slotMs: number,
-  token: string,
+  run: Continuation,
   lease: HeldLease,
-  trigger: Trigger,
-  attrs: Record<string, unknown>,
-): Promise<TickOutcome> {
-  const runAttrs = { ...attrs, fence: lease.fence, holder: token };
+  record: RunRecord,
+  wanted: { state?: unknown } | undefined,
+): Promise<{ continuation: Continuation; leaseUntilMs: number } | undefined> {
+  const runAttrs = { job: job.name, slot: toIso(run.slotMs), fence: run.fence, holder: run.token };
+  const stopping = deps.shutdown?.aborted === true;
+  const seen = lease.lastSeenLock;
+
+  if (wanted) {
+    // Record, claim the next link's slot, then hand over: the record and the claim go in parallel.
+    const nextToken = newToken(deps);
+    const nextSlotMs = Math.max(deps.clock(), run.slotMs + 1);
+    const retentionMs = deps.historyRetentionMs ?? TICK_DEFAULTS.historyRetentionMs;
+    const [, claim] = await Promise.all([
+      recordOrAbandon(deps, job, run, lease, record),
+      claimSlot(deps, { job: job.name, slotMs: nextSlotMs, token: nextToken, instance: deps.instance, trigger: Trigger.continuation, retentionMs, status: SlotStatus.buffered, overlap: job.overlap }),
+    ]);
+    if (claim.won) {
+      const handed = await lease.handOver({ token: nextToken, slotMs: nextSlotMs });
+      if (handed.handedOver) return { continuation: { job: job.name, slotMs: nextSlotMs, token: nextToken, fence: handed.fence, trigger: Trigger.continuation, ...('state' in wanted && { state: wanted.state }) }, leaseUntilMs: handed.leaseUntilMs };
+      const lostIt = handed.lock?.holder !== run.token;
+      await recordSkip(deps, job.name, nextSlotMs, nextToken, { reason: lostIt ? SkipReason.locked : SkipReason.paused, ...(lostIt && handed.lock?.holder && { heldBy: handed.lock.holder }) });
+      deps.log.info('chain.end', { ...runAttrs, reason: lostIt ? 'the lease was lost' : 'the job is paused' });
+      if (lostIt) return undefined;
+      return releaseOrHandOver(deps, job, run, lease, handed.lock);
+    }
+    return releaseOrHandOver(deps, job, run, lease, seen);
+  }
+
+  // A buffered slot the last heartbeat already showed is handed over with the record in parallel.
+  if (seen?.pendingSlotMs !== undefined && seen.pendingToken && !lease.leaseLost && !stopping && !seen.paused) {
+    const [, next] = await Promise.all([recordOrAbandon(deps, job, run, lease, record), handOverToPending(deps, job, run, lease, seen)]);
+    return next;
+  }
+  await recordOrAbandon(deps, job, run, lease, record);
+  return releaseOrHandOver(deps, job, run, lease, undefined);
+}
+
+/** Releases the lease; if a slot is buffered behind it, hands the lease to that slot instead. */
+async function releaseOrHandOver(deps: TickDeps, job: JobDefinition, run: Continuation, lease: HeldLease, known: LockItem | undefined): Promise<{ continuation: Continuation; leaseUntilMs: number } | undefined> {
+  const stopping = deps.shutdown?.aborted === true;
+  if (known?.pendingSlotMs !== undefined && known.pendingToken && !stopping && !known.paused) return handOverToPending(deps, job, run, lease, known);
+  const released = await lease.release();
+  if (released.released) return undefined;
+  const lock = released.lock;
+  if (lock?.holder !== run.token) return undefined; // lost; the lease logged it
+  if (lock.pendingSlotMs !== undefined && lock.pendingToken) {
+    if (!lock.paused && !stopping) return handOverToPending(deps, job, run, lease, lock);
+    // Paused, or this node is stopping: the buffered slot gets its fate here, and the lease goes free.
+    if (lock.paused) await recordSkip(deps, job.name, lock.pendingSlotMs, lock.pendingToken, { reason: SkipReason.paused });
+    else await recordLost(deps, job.name, lock.pendingSlotMs, lock.pendingToken, `buffered behind ${run.token}, whose node stopped before starting it`);
+  }
+  await lease.release({ dropPending: true });
+  return undefined;
+}
+
+async function handOverToPending(deps: TickDeps, job: JobDefinition, run: Continuation, lease: HeldLease, lock: LockItem): Promise<{ continuation: Continuation; leaseUntilMs: number } | undefined> {
+  const pendingSlotMs = lock.pendingSlotMs!;
+  const token = lock.pendingToken!;
+  const handed = await lease.handOver({ token, slotMs: pendingSlotMs, pendingSlotMs });
+  if (handed.handedOver) return { continuation: { job: job.name, slotMs: pendingSlotMs, token, fence: handed.fence, trigger: Trigger.buffer }, leaseUntilMs: handed.leaseUntilMs };
+  const now = handed.lock;
+  if (now?.holder !== run.token) return undefined;
+  // Still ours, but the pending slot changed or the job was paused: decide again from the item.
+  return releaseOrHandOver(deps, job, run, lease, undefined);
+}
+
+/** Records a run; if that fails, keeps the lease to lapse so the next holder marks the slot lost (I4). */
+async function recordOrAbandon(deps: TickDeps, job: JobDefinition, run: Continuation, lease: HeldLease, record: RunRecord): Promise<void> {
+  try {
+    await recordRun(deps, job.name, run.slotMs, run.token, record);
+  } catch (recordError) {
+    lease.abandon();
+    deps.log.error('run.record.error', { job: job.name, slot: toIso(run.slotMs), fence: run.fence, holder: run.token, error: errorMessage(recordError), note: 'the lease will lapse and the slot be marked lost' });
+    throw recordError;
+  }
+}
+
+/** Runs the handler once under `lease` (started here) and logs it: the outcome, what the handler returned, and the record to write. */
+async function runOnce(deps: TickDeps, job: JobDefinition, run: Continuation, lease: HeldLease): Promise<{ outcome: TickOutcome; result: unknown; record: RunRecord }> {
+  const slot = toIso(run.slotMs);
+  const runAttrs = { job: job.name, slot, instance: deps.instance, trigger: run.trigger, fence: run.fence, holder: run.token };
   const handler = deps.handlers[job.handler];
   lease.start();
   const startedAtMs = deps.clock();
-  deps.log.info('run.start', { ...runAttrs, lagMs: startedAtMs - slotMs });
+  deps.log.info('run.start', { ...runAttrs, lagMs: startedAtMs - run.slotMs });
   let error: string | undefined;
+  let result: unknown;
   try {
     if (!handler) throw new Error(`no handler registered as "${job.handler}" (job "${job.name}")`);
-    const context: RunContext = { job: job.name, slot: new Date(slotMs), fence: lease.fence, args: job.args, signal: lease.signal, log: withAttributes(deps.log, runAttrs), trigger };
-    await handler(context);
+    const context: RunContext = {
+      job: job.name,
+      slot: new Date(run.slotMs),
+      fence: run.fence,
+      args: job.args,
+      signal: lease.signal,
+      log: withAttributes(deps.log, runAttrs),
+      trigger: run.trigger,
+      ...(run.state !== undefined && { state: run.state }),
+    };
+    result = await handler(context);
   } catch (thrown) {
     // A handler stopped by its signal usually rethrows a bare AbortError; say why it fired.
     const aborted = lease.signal.aborted && (thrown === lease.signal.reason || (thrown as Error)?.name === 'AbortError');
@@ -123,30 +397,12 @@ async function runUnderLease(
   const status = error === undefined ? SlotStatus.succeeded : SlotStatus.failed;
   // Logged while the lease is still held, so run.start..run.end of two runs never overlap.
   deps.log.info('run.end', { ...runAttrs, status, durationMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) });
-  const run: RunRecord = { status, fence: lease.fence, startedAtMs, finishedAtMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) };
-  try {
-    await recordRun(deps, job.name, slotMs, token, run);
-  } catch (recordError) {
-    // Keep the lease: when it lapses, the next holder records this slot as lost (I4), which a
-    // clean release would prevent.
-    lease.abandon();
-    deps.log.error('run.record.error', { ...runAttrs, error: errorMessage(recordError), note: 'the lease will lapse and the slot be marked lost' });
-    throw recordError;
-  }
-  await lease.release().catch((releaseError: unknown) =>
-    deps.log.warn('lease.release.error', { ...runAttrs, error: errorMessage(releaseError), note: 'the lease will lapse on its own' }),
-  );
-  if (lease.leaseLost && !run.leaseLost) {
-    // The release found a successor: the run outlived its lease without a heartbeat noticing.
-    // The record (written before the release, so a crash cannot lose it) must say so.
-    await recordRun(deps, job.name, slotMs, token, { ...run, leaseLost: true }).catch((recordError: unknown) =>
-      deps.log.warn('run.record.error', { ...runAttrs, error: errorMessage(recordError), note: 'the slot does not show that the lease was lost' }),
-    );
-  }
-  const slot = toIso(slotMs);
-  return error === undefined
-    ? { outcome: 'ran', job: job.name, slot, trigger, fence: lease.fence, durationMs, leaseLost: lease.leaseLost }
-    : { outcome: 'failed', job: job.name, slot, trigger, fence: lease.fence, durationMs, error, leaseLost: lease.leaseLost };
+  const record: RunRecord = { status, fence: run.fence, startedAtMs, finishedAtMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) };
+  const outcome: TickOutcome =
+    error === undefined
+      ? { outcome: 'ran', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs, leaseLost: lease.leaseLost }
+      : { outcome: 'failed', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs, error, leaseLost: lease.leaseLost };
+  return { outcome, result, record };
 }
 
 export function duplicate(deps: TickDeps, job: string, slot: string, claimedBy: string | undefined): TickOutcome {

@@ -16,6 +16,7 @@ export const JOB_DEFAULTS = {
   lease: '60s',
   catchupWindow: '90s',
   overlap: OverlapPolicy.skip,
+  catchupLimit: 1,
 } as const;
 
 /** Largest schedule file read, so a runaway file fails fast instead of exhausting memory. */
@@ -38,6 +39,8 @@ const rawJob = z
     lease: duration.optional(),
     catchupWindow: duration.optional(),
     overlap: z.enum(Object.values(OverlapPolicy) as [OverlapPolicy, ...OverlapPolicy[]]).optional(),
+    catchupLimit: z.number().int().min(1).max(1_000).optional(),
+    continuous: z.boolean().optional(),
   })
   .strict();
 
@@ -119,6 +122,9 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     fail(source, `job "${name}": key "class" has value ${show(raw.class)}, which is not a registered handler (registered: ${options.handlers.join(', ') || 'none'})`, { job: name, key: 'class', value: raw.class });
   }
   const leaseMs = durationMs(source, name, 'lease', raw.lease, JOB_DEFAULTS.lease);
+  if (raw.continuous && raw.overlap === OverlapPolicy.allow) {
+    fail(source, `job "${name}": key "continuous" is true with overlap "allow"; a continuous chain hands its lease from run to run, so use overlap skip or bufferOne`, { job: name, key: 'continuous', value: raw.continuous });
+  }
   if (leaseMs < 1_000) {
     fail(source, `job "${name}": key "lease" has value ${show(raw.lease)}; a lease must be at least 1s so heartbeats can keep it`, { job: name, key: 'lease', value: raw.lease });
   }
@@ -133,6 +139,8 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     leaseMs,
     catchupWindowMs: durationMs(source, name, 'catchupWindow', raw.catchupWindow, JOB_DEFAULTS.catchupWindow),
     overlap: raw.overlap ?? JOB_DEFAULTS.overlap,
+    catchupLimit: raw.catchupLimit ?? JOB_DEFAULTS.catchupLimit,
+    continuous: raw.continuous ?? false,
     hasSeconds,
   };
 }
@@ -241,5 +249,5 @@ export function checkLeasesAgainstSkew(jobs: readonly JobDefinition[], maxClockS
 
 /** A one-line summary of a job's settings, for `validate` and logs. */
 export function describeJob(job: JobDefinition): string {
-  return `${job.name}: "${job.cron}" ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.enabled ? '' : ', disabled'})`;
+  return `${job.name}: "${job.cron}" ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${job.enabled ? '' : ', disabled'})`;
 }

@@ -33,11 +33,13 @@ export const SlotStatus = {
   skipped: 'skipped',
   /** The holder's lease lapsed before it recorded an outcome (it crashed or was cut off). */
   lost: 'lost',
+  /** Waiting for the lease: handed to it by the holder (bufferOne, or a continuous job's next link). */
+  buffered: 'buffered',
 } as const;
 export type SlotStatus = (typeof SlotStatus)[keyof typeof SlotStatus];
 
 /** Why a claimed slot did not run. */
-export const SkipReason = { locked: 'locked', paused: 'paused' } as const;
+export const SkipReason = { locked: 'locked', paused: 'paused', dropped: 'dropped' } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
 /** The job's lock and state item. The fence only ever rises; the item is never deleted. */
@@ -55,6 +57,9 @@ export interface LockItem {
   paused?: boolean;
   pausedNote?: string;
   pausedAtMs?: number;
+  /** bufferOne: the one slot waiting for the lease, and the token that claimed it. */
+  pendingSlotMs?: number;
+  pendingToken?: string;
 }
 
 /** One run-slot item: the fate of one (job, slot). */
@@ -72,6 +77,10 @@ export interface SlotItem {
   reason?: SkipReason;
   heldBy?: string;
   heldFence?: number;
+  /** A dropped slot: the buffered slot it found in the way. */
+  bufferedSlotMs?: number;
+  /** Declared by the job's overlap policy when it was claimed. */
+  overlap?: string;
   fence?: number;
   startedAtMs?: number;
   finishedAtMs?: number;
@@ -98,6 +107,8 @@ const notClaimed = 'attribute_not_exists(pk)';
 const leaseFree = '(attribute_not_exists(holder) OR leaseUntilMs < :now)';
 const notPaused = '(attribute_not_exists(paused) OR paused = :false)';
 const heldByMe = 'holder = :token';
+const heldByAnyone = '(attribute_exists(holder) AND leaseUntilMs >= :now)';
+const nothingPending = 'attribute_not_exists(pendingSlotMs)';
 const claimedByMe = 'claimedBy = :token';
 
 /** Reads the lock item with a consistent read; undefined when the job never ran. */
@@ -175,10 +186,11 @@ export interface SlotClaim {
   instance: string;
   trigger: Trigger;
   retentionMs: number;
-  status?: typeof SlotStatus.claimed | typeof SlotStatus.skipped;
+  status?: typeof SlotStatus.claimed | typeof SlotStatus.skipped | typeof SlotStatus.buffered;
   reason?: SkipReason;
   heldBy?: string;
   heldFence?: number;
+  overlap?: string;
 }
 
 /**
@@ -205,6 +217,7 @@ export async function claimSlot(
     ...(claim.reason !== undefined && { reason: claim.reason }),
     ...(claim.heldBy !== undefined && { heldBy: claim.heldBy }),
     ...(claim.heldFence !== undefined && { heldFence: claim.heldFence }),
+    ...(claim.overlap !== undefined && { overlap: claim.overlap }),
   };
   try {
     await ctx.client.send(
@@ -232,7 +245,7 @@ export interface AcquireRequest {
 
 /** The result of an acquisition: the new fence, and a previous holder whose lease had lapsed. */
 export type AcquireResult =
-  | { acquired: true; fence: number; leaseUntilMs: number; expired?: { holder: string; slotMs?: number } }
+  | { acquired: true; fence: number; leaseUntilMs: number; expired?: { holder: string; slotMs?: number }; stalePending?: { slotMs: number; token: string } }
   | { acquired: false; lock: LockItem | undefined };
 
 /**
@@ -251,7 +264,7 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
         TableName: ctx.tableName,
         Key: { pk: jobKey(request.job), sk: LOCK_SK },
         UpdateExpression:
-          'SET holder = :token, holderInstance = :instance, holderSlotMs = :slot, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one',
+          'SET holder = :token, holderInstance = :instance, holderSlotMs = :slot, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one REMOVE pendingSlotMs, pendingToken',
         ConditionExpression: condition,
         ExpressionAttributeValues: {
           ':token': request.token,
@@ -267,7 +280,9 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
     );
     const old = result.Attributes as LockItem | undefined;
     const expired = old?.holder ? { holder: old.holder, ...(old.holderSlotMs !== undefined && { slotMs: old.holderSlotMs }) } : undefined;
-    return { acquired: true, fence: (old?.fence ?? 0) + 1, leaseUntilMs, ...(expired && { expired }) };
+    // A slot buffered behind a holder that died without handing over: the caller records its fate.
+    const stalePending = old?.pendingSlotMs !== undefined && old.pendingToken ? { slotMs: old.pendingSlotMs, token: old.pendingToken } : undefined;
+    return { acquired: true, fence: (old?.fence ?? 0) + 1, leaseUntilMs, ...(expired && { expired }), ...(stalePending && { stalePending }) };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const lock = await getLock(ctx, request.job);
@@ -287,19 +302,21 @@ export async function renewLease(
   job: string,
   token: string,
   leaseUntilMs: number,
-): Promise<{ renewed: true } | { renewed: false; lock: LockItem | undefined }> {
+): Promise<{ renewed: true; lock: LockItem } | { renewed: false; lock: LockItem | undefined }> {
   // Timeline: [we hold, until L] -> renew sets L' = now + lease; if another holder took over, refused.
+  // The item comes back at no extra cost: the holder learns of a buffered slot or a pause early.
   try {
-    await ctx.client.send(
+    const result = await ctx.client.send(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: { pk: jobKey(job), sk: LOCK_SK },
         UpdateExpression: 'SET leaseUntilMs = :until',
         ConditionExpression: heldByMe,
         ExpressionAttributeValues: { ':token': token, ':until': leaseUntilMs },
+        ReturnValues: 'ALL_NEW',
       }),
     );
-    return { renewed: true };
+    return { renewed: true, lock: result.Attributes as LockItem };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     return { renewed: false, lock: await getLock(ctx, job) };
@@ -307,14 +324,16 @@ export async function renewLease(
 }
 
 /**
- * Releases the lease if the caller still holds it; a lapsed holder cannot release its
- * successor's lease (ShedLock's bug). The fence is kept. A retried release whose first attempt
- * applied is recognised by `lastReleasedBy`.
+ * Releases the lease if the caller still holds it and no slot is buffered behind it; a lapsed
+ * holder cannot release its successor's lease (ShedLock's bug). The fence is kept. A retried
+ * release whose first attempt applied is recognised by `lastReleasedBy`. Refused with the lock
+ * item (still held by the caller) when a slot is pending: the caller hands over instead.
  */
 export async function releaseLease(
   ctx: StoreContext,
   job: string,
   token: string,
+  options: { dropPending?: boolean } = {},
 ): Promise<{ released: true } | { released: false; lock: LockItem | undefined }> {
   // Timeline: [we hold] -> release clears holder; [successor holds] -> refused, successor untouched.
   try {
@@ -322,8 +341,8 @@ export async function releaseLease(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: { pk: jobKey(job), sk: LOCK_SK },
-        UpdateExpression: 'REMOVE holder, holderInstance, holderSlotMs SET leaseUntilMs = :zero, lastReleasedBy = :token, releasedAtMs = :now',
-        ConditionExpression: heldByMe,
+        UpdateExpression: `REMOVE holder, holderInstance, holderSlotMs${options.dropPending ? ', pendingSlotMs, pendingToken' : ''} SET leaseUntilMs = :zero, lastReleasedBy = :token, releasedAtMs = :now`,
+        ConditionExpression: options.dropPending ? heldByMe : `${heldByMe} AND ${nothingPending}`,
         ExpressionAttributeValues: { ':token': token, ':zero': 0, ':now': ctx.clock() },
       }),
     );
@@ -377,10 +396,14 @@ export async function recordSkip(
   job: string,
   slotMs: number,
   token: string,
-  skip: { reason: SkipReason; heldBy?: string; heldFence?: number },
+  skip: { reason: SkipReason; heldBy?: string; heldFence?: number; bufferedSlotMs?: number },
 ): Promise<boolean> {
   const values: Record<string, unknown> = { ':token': token, ':status': SlotStatus.skipped, ':reason': skip.reason };
   let update = 'SET #status = :status, reason = :reason';
+  if (skip.bufferedSlotMs !== undefined) {
+    update += ', bufferedSlotMs = :buffered';
+    values[':buffered'] = skip.bufferedSlotMs;
+  }
   if (skip.heldBy !== undefined) {
     update += ', heldBy = :heldBy';
     values[':heldBy'] = skip.heldBy;
@@ -403,8 +426,8 @@ export async function recordLost(ctx: StoreContext, job: string, slotMs: number,
     job,
     slotMs,
     'SET #status = :lost, #error = :why',
-    `${claimedByMe} AND #status = :claimed`,
-    { ':token': holderToken, ':lost': SlotStatus.lost, ':claimed': SlotStatus.claimed, ':why': why },
+    `${claimedByMe} AND (#status = :claimed OR #status = :buffered)`,
+    { ':token': holderToken, ':lost': SlotStatus.lost, ':claimed': SlotStatus.claimed, ':buffered': SlotStatus.buffered, ':why': why },
     true,
   );
 }
@@ -448,4 +471,132 @@ export async function setPaused(ctx: StoreContext, job: string, paused: boolean,
     }),
   );
   return result.Attributes as LockItem;
+}
+
+/**
+ * bufferOne: parks a claimed slot on the lock item while a run holds the lease, so the holder
+ * starts it the moment it finishes. At most one: refused when a slot is already pending or the
+ * lease is free by now (the caller then reads the lock and decides again). A retry whose first
+ * attempt applied finds its own token and counts as buffered.
+ */
+export async function bufferSlot(ctx: StoreContext, job: string, slotMs: number, token: string): Promise<{ buffered: true } | { buffered: false; lock: LockItem | undefined }> {
+  // Timeline: [H holds until L, nothing pending] -> pending = S; [lease free or S' pending] -> refused.
+  try {
+    await ctx.client.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: { pk: jobKey(job), sk: LOCK_SK },
+        UpdateExpression: 'SET pendingSlotMs = :slot, pendingToken = :token',
+        ConditionExpression: `${heldByAnyone} AND ${nothingPending}`,
+        ExpressionAttributeValues: { ':slot': slotMs, ':token': token, ':now': ctx.clock() },
+      }),
+    );
+    return { buffered: true };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const lock = await getLock(ctx, job);
+    if (lock?.pendingToken === token) return { buffered: true };
+    return { buffered: false, lock };
+  }
+}
+
+/** Hands the lease from its holder straight to the next run: a buffered slot or a continuation. */
+export interface HandOver {
+  job: string;
+  fromToken: string;
+  toToken: string;
+  instance: string;
+  slotMs: number;
+  leaseMs: number;
+  /** The buffered slot this hand-over consumes (bufferOne), checked and cleared in the write. */
+  pendingSlotMs?: number;
+  /** A continuation stops at a pause; a buffered slot does too (it is then recorded paused). */
+  respectPause: boolean;
+}
+
+/**
+ * One conditional write: the lease passes from `fromToken` to `toToken` with a new fence and no
+ * moment in which it is free, so no other instance can slip in (I2) and no tick period is lost.
+ * A retry whose first attempt applied finds `toToken` holding it and counts as handed over.
+ */
+export async function handOverLease(
+  ctx: StoreContext,
+  request: HandOver,
+): Promise<{ handedOver: true; fence: number; leaseUntilMs: number } | { handedOver: false; lock: LockItem | undefined }> {
+  const nowMs = ctx.clock();
+  const leaseUntilMs = nowMs + request.leaseMs;
+  // Timeline: [we hold (and S is pending)] -> holder = next, fence + 1, pending cleared; else refused.
+  const conditions = [heldByMe];
+  const values: Record<string, unknown> = {
+    ':token': request.fromToken,
+    ':next': request.toToken,
+    ':instance': request.instance,
+    ':slot': request.slotMs,
+    ':until': leaseUntilMs,
+    ':now': nowMs,
+    ':one': 1,
+  };
+  let update = 'SET holder = :next, holderInstance = :instance, holderSlotMs = :slot, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one';
+  if (request.pendingSlotMs !== undefined) {
+    conditions.push('pendingSlotMs = :pending');
+    values[':pending'] = request.pendingSlotMs;
+    update += ' REMOVE pendingSlotMs, pendingToken';
+  }
+  if (request.respectPause) {
+    conditions.push(notPaused);
+    values[':false'] = false;
+  }
+  try {
+    const result = await ctx.client.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: { pk: jobKey(request.job), sk: LOCK_SK },
+        UpdateExpression: update,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeValues: values,
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return { handedOver: true, fence: Number(result.Attributes?.fence), leaseUntilMs };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const lock = await getLock(ctx, request.job);
+    if (lock?.holder === request.toToken && lock.fence !== undefined && lock.leaseUntilMs !== undefined) {
+      return { handedOver: true, fence: lock.fence, leaseUntilMs: lock.leaseUntilMs };
+    }
+    return { handedOver: false, lock };
+  }
+}
+
+/**
+ * A handed-over slot is started once: `buffered` -> `claimed` for its token. A second delivery
+ * of the same continuation (Lambda's async invocation is at-least-once) is refused.
+ */
+export async function startBufferedSlot(ctx: StoreContext, job: string, slotMs: number, token: string): Promise<boolean> {
+  return conditionalUpdate(
+    ctx,
+    job,
+    slotMs,
+    'SET #status = :claimed, startedBy = :now',
+    `${claimedByMe} AND #status = :buffered`,
+    { ':token': token, ':claimed': SlotStatus.claimed, ':buffered': SlotStatus.buffered, ':now': ctx.clock() },
+    false,
+  );
+}
+
+/**
+ * overlap `allow`: a run takes no lease, but still a fence from the same counter, so downstream
+ * stores can order its writes. One unconditional update.
+ */
+export async function nextFence(ctx: StoreContext, job: string): Promise<number> {
+  const result = await ctx.client.send(
+    new UpdateCommand({
+      TableName: ctx.tableName,
+      Key: { pk: jobKey(job), sk: LOCK_SK },
+      UpdateExpression: 'ADD fence :one',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return Number(result.Attributes?.fence);
 }

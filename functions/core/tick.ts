@@ -4,14 +4,14 @@
  */
 import { UnknownJobError, errorMessage } from './errors.js';
 import type { TickCommand } from './payload.js';
-import { duplicate, runSlot, skewMs, type TickDeps } from './run.js';
+import { duplicate, resumeContinuation, runSlot, skewMs, type TickDeps } from './run.js';
 import { cronOf, nextSlots, slotsBetween } from './slots.js';
 import type { SlotMemory } from './slot-memory.js';
 import { SlotStatus, claimedSlotsAfter, getLock, getSlot, recordLost, type ClaimSummary, type LockItem } from './store.js';
 import { toIso } from './time.js';
-import { Trigger, type JobDefinition, type TickOutcome } from './types.js';
+import { Trigger, type JobDefinition, type OverlapPolicy, type TickOutcome } from './types.js';
 
-export { TICK_DEFAULTS, type TickDeps } from './run.js';
+export { TICK_DEFAULTS, type Continuation, type TickDeps } from './run.js';
 
 /** What one tick should do. */
 export interface TickRequest {
@@ -78,6 +78,17 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
       open = open.filter((slotMs) => slotMs === latestMs);
     }
     if (open.length === 0) return outcomes.length > 0 ? outcomes : notDue();
+    // The catch-up limit: the newest open slots run, older ones are reported missed (no write;
+    // `status` counts them from the gaps in the history).
+    const overLimit = open.slice(0, Math.max(0, open.length - job.catchupLimit));
+    if (overLimit.length > 0) {
+      // One outcome and one log line for the lot: a per-second job ticked once a minute misses 59.
+      const newestMs = overLimit[overLimit.length - 1]!;
+      const lateMs = slotClock() - newestMs;
+      outcomes.push({ outcome: 'missed', job: job.name, slot: toIso(newestMs), lateMs, why: 'limit', count: overLimit.length });
+      deps.log.warn('slot.missed', { job: job.name, slot: toIso(newestMs), oldestSlot: toIso(overLimit[0]!), count: overLimit.length, why: `over the catch-up limit of ${job.catchupLimit}`, instance: deps.instance });
+    }
+    open = open.slice(-job.catchupLimit);
     for (const slotMs of open) {
       const lateMs = slotClock() - slotMs;
       if (lateMs > job.catchupWindowMs) {
@@ -88,12 +99,12 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
           outcomes.push(duplicate(deps, job.name, toIso(slotMs), existing.claimedBy));
           continue;
         }
-        outcomes.push({ outcome: 'missed', job: job.name, slot: toIso(slotMs), lateMs });
-        deps.log.warn('slot.missed', { job: job.name, slot: toIso(slotMs), lateMs, instance: deps.instance });
+        outcomes.push({ outcome: 'missed', job: job.name, slot: toIso(slotMs), lateMs, why: 'late' });
+        deps.log.warn('slot.missed', { job: job.name, slot: toIso(slotMs), lateMs, why: 'outside the catch-up window', instance: deps.instance });
         continue;
       }
       const trigger = slotMs === latestMs ? Trigger.schedule : Trigger.catchUp;
-      outcomes.push(await runSlot(deps, job, slotMs, { trigger, ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }) }));
+      outcomes.push(...(await runSlot(deps, job, slotMs, { trigger, ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }) })));
       request.memory?.remember(job.name, [slotMs], windowStartMs);
     }
   } catch (error) {
@@ -104,9 +115,10 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
 }
 
 /**
- * A claim still `claimed` a full lease after it was made, whose claimant does not hold the
- * lease, lost its claimant between claim and acquire (crash, lost connection): record it as
- * lost (I4). The lock is read only when such a claim exists.
+ * A claim still `claimed` (or `buffered`) a full lease after it was made, whose claimant does
+ * not hold the lease nor wait on it, lost its claimant between claim and acquire (crash, lost
+ * connection, a hand-over that never happened): record it as lost (I4). The lock is read only
+ * when such a claim exists.
  */
 async function settleAbandonedClaims(
   deps: TickDeps,
@@ -115,11 +127,12 @@ async function settleAbandonedClaims(
   readLock: () => Promise<LockItem | undefined>,
 ): Promise<void> {
   const staleBeforeMs = deps.clock() - job.leaseMs - skewMs(deps);
-  const stale = [...claimed].filter(([, claim]) => claim.status === SlotStatus.claimed && claim.claimedAtMs < staleBeforeMs);
+  const waiting = (status: SlotStatus): boolean => status === SlotStatus.claimed || status === SlotStatus.buffered;
+  const stale = [...claimed].filter(([, claim]) => waiting(claim.status) && claim.claimedAtMs < staleBeforeMs);
   if (stale.length === 0) return;
   const lock = await readLock();
   for (const [slotMs, claim] of stale) {
-    if (lock?.holder === claim.claimedBy) continue; // a long run, still heartbeating
+    if (lock?.holder === claim.claimedBy || lock?.pendingToken === claim.claimedBy) continue; // a long run, or the slot buffered behind it
     const why = `claimed by ${claim.claimedBy}, which never ran it and is gone; found by ${deps.instance}`;
     if (await recordLost(deps, job.name, slotMs, claim.claimedBy, why)) {
       deps.log.warn('slot.abandoned', { job: job.name, slot: toIso(slotMs), claimedBy: claim.claimedBy, instance: deps.instance });
@@ -130,14 +143,15 @@ async function settleAbandonedClaims(
 
 /**
  * Runs a job now, outside its schedule (`trigger`), still under the lease: if a run holds it,
- * the outcome is `locked`. Runs even while the job is paused: an operator asked for it.
+ * the outcome is `locked` (or `buffered`, by the job's policy or the `overlap` override, as
+ * Temporal's trigger-immediately). Runs even while the job is paused: an operator asked for it.
  */
-export async function triggerJob(deps: TickDeps, job: JobDefinition, options: { deadlineMs?: number } = {}): Promise<TickOutcome> {
+export async function triggerJob(deps: TickDeps, job: JobDefinition, options: { deadlineMs?: number; overlap?: OverlapPolicy } = {}): Promise<TickOutcome[]> {
   try {
     return await runSlot(deps, job, deps.clock(), { trigger: Trigger.manual, ignorePause: true, ...options });
   } catch (error) {
     deps.log.error('tick.error', { job: job.name, instance: deps.instance, error: errorMessage(error) });
-    return { outcome: 'error', job: job.name, error: errorMessage(error) };
+    return [{ outcome: 'error', job: job.name, error: errorMessage(error) }];
   }
 }
 
@@ -151,10 +165,17 @@ export async function runTickCommand(
   command: TickCommand,
   options: { deadlineMs?: number } = {},
 ): Promise<TickOutcome[]> {
-  if (command.kind === 'trigger') {
-    const job = jobs.find((candidate) => candidate.name === command.job);
-    if (!job) throw new UnknownJobError(command.job, jobs.map((candidate) => candidate.name));
-    return [await triggerJob(deps, job, options)];
+  if (command.kind === 'trigger' || command.kind === 'continue') {
+    const name = command.kind === 'trigger' ? command.job : command.continuation.job;
+    const job = jobs.find((candidate) => candidate.name === name);
+    if (!job) throw new UnknownJobError(name, jobs.map((candidate) => candidate.name));
+    if (command.kind === 'trigger') return triggerJob(deps, job, { ...options, ...(command.overlap && { overlap: command.overlap }) });
+    try {
+      return await resumeContinuation(deps, job, command.continuation, options);
+    } catch (error) {
+      deps.log.error('tick.error', { job: job.name, instance: deps.instance, error: errorMessage(error) });
+      return [{ outcome: 'error', job: job.name, slot: toIso(command.continuation.slotMs), error: errorMessage(error) }];
+    }
   }
   return tick(deps, {
     jobs,

@@ -1,11 +1,25 @@
 /** Shared shapes of the core: job definitions, handler contract, tick outcomes. */
 
-/** What a slot that finds the lease held does; more policies arrive with issue 4. */
-export const OverlapPolicy = { skip: 'skip' } as const;
+/**
+ * What a slot that finds the lease held does (the names Temporal Schedules use): `skip` records
+ * it as skipped (the seed's behaviour); `bufferOne` keeps at most one, started by the holder the
+ * moment it releases, under a fresh fence; `allow` runs it anyway (slot dedupe only, no lease).
+ */
+export const OverlapPolicy = { skip: 'skip', bufferOne: 'bufferOne', allow: 'allow' } as const;
 export type OverlapPolicy = (typeof OverlapPolicy)[keyof typeof OverlapPolicy];
 
-/** Why a run started: its cron slot, an operator, or a later tick catching up a missed slot. */
-export const Trigger = { schedule: 'schedule', manual: 'manual', catchUp: 'catch-up' } as const;
+/**
+ * Why a run started: its cron slot, an operator, a later tick catching up a missed slot, a slot
+ * buffered while the lease was held, the next link of a continuous job, or `backfill`.
+ */
+export const Trigger = {
+  schedule: 'schedule',
+  manual: 'manual',
+  catchUp: 'catch-up',
+  buffer: 'buffer',
+  continuation: 'continuation',
+  backfill: 'backfill',
+} as const;
 export type Trigger = (typeof Trigger)[keyof typeof Trigger];
 
 /** One validated job of the schedule file. */
@@ -25,6 +39,10 @@ export interface JobDefinition {
   /** How late a slot may still start. */
   catchupWindowMs: number;
   overlap: OverlapPolicy;
+  /** How many open slots one tick may run for this job, newest first; older ones are missed. */
+  catchupLimit: number;
+  /** Run again at once after each run, under the same lease chain, until the handler says done. */
+  continuous: boolean;
   /** True when the cron has a seconds field. */
   hasSeconds: boolean;
 }
@@ -49,6 +67,18 @@ export interface RunContext {
   signal: AbortSignal;
   log: EventLog;
   trigger: Trigger;
+  /** What the previous link of a continuous chain returned as `state`; undefined otherwise. */
+  state?: unknown;
+}
+
+/**
+ * What a handler may return: `{ continue: true, state }` asks for another run at once, handed
+ * over under the lease with a new fence, receiving `state`; `{ continue: false }` ends a
+ * continuous job's chain. Anything else is a plain result.
+ */
+export interface ContinueResult {
+  continue: boolean;
+  state?: unknown;
 }
 
 /** A job handler: resolves when done, rejects on failure. */
@@ -60,8 +90,11 @@ export type TickOutcome =
   | { outcome: 'failed'; job: string; slot: string; trigger: Trigger; fence: number; durationMs: number; error: string; leaseLost: boolean }
   | { outcome: 'duplicate'; job: string; slot: string; claimedBy?: string }
   | { outcome: 'locked'; job: string; slot: string; heldBy?: string; heldFence?: number; leaseUntil?: string }
+  | { outcome: 'buffered'; job: string; slot: string; heldBy?: string; heldFence?: number }
+  | { outcome: 'dropped'; job: string; slot: string; bufferedSlot?: string }
+  | { outcome: 'handed-off'; job: string; slot: string; fence: number; trigger: Trigger }
   | { outcome: 'paused'; job: string; slot: string }
-  | { outcome: 'missed'; job: string; slot: string; lateMs: number }
+  | { outcome: 'missed'; job: string; slot: string; lateMs: number; why?: 'late' | 'limit'; count?: number }
   | { outcome: 'not-due'; job: string; nextSlot?: string }
   | { outcome: 'disabled'; job: string }
   | { outcome: 'error'; job: string; slot?: string; error: string };

@@ -83,7 +83,7 @@ describe('a holder that stops heartbeating', () => {
     expect(log.events).toContainEqual({ level: 'error', message: 'lease.lost', attributes: expect.objectContaining({ job: 'report', holder: 'a#1', fence: 1, currentHolder: 'b#2' }) });
     expect(await getLock(ctx, 'report')).toMatchObject({ holder: 'b#2', fence: 2, leaseUntilMs: T0 + 2 * LEASE_MS + 1 });
 
-    expect(await a.release()).toBe(false);
+    expect((await a.release()).released).toBe(false);
     expect(await getLock(ctx, 'report')).toMatchObject({ holder: 'b#2', fence: 2 });
   });
 
@@ -139,7 +139,7 @@ describe('heartbeats', () => {
     expect(a.signal.aborted).toBe(false);
     expect(a.leaseUntilMs).toBe(T0 + 5 * (LEASE_MS / 2) + LEASE_MS);
     expect(await acquireLease(ctx, request('b#2', T0 + 60_000))).toMatchObject({ acquired: false, lock: { holder: 'a#1', fence: 1 } });
-    expect(await a.release()).toBe(true);
+    expect((await a.release()).released).toBe(true);
     expect(a.leaseLost).toBe(false);
     expect(await acquireLease(ctx, request('b#2', T0 + 60_000))).toMatchObject({ acquired: true, fence: 2 });
   });
@@ -204,7 +204,7 @@ describe('the watchdog of a holder', () => {
     const a = new HeldLease(ctx, request('a#1'), 1, T0 + SKEW_MS + 5, settings());
     a.start();
     ctx.clock.set(T0 + 5);
-    expect(await a.release()).toBe(true);
+    expect((await a.release()).released).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(a.signal.aborted).toBe(false);
     expect(a.leaseLost).toBe(false);
@@ -233,7 +233,7 @@ describe('other reasons the signal fires', () => {
     await new Promise<void>((resolve) => a.signal.addEventListener('abort', () => resolve(), { once: true }));
     expect(a.signal.reason).toBeInstanceOf(DeadlineError);
     expect(a.leaseLost).toBe(false);
-    expect(await a.release()).toBe(true);
+    expect((await a.release()).released).toBe(true);
   });
 
   it('fires with a DeadlineError when the node shuts down', async () => {
@@ -272,7 +272,7 @@ describe('a run asked to stop (deadline, shutdown) that is still winding down', 
     const other = otherNode(ctx, T0 + LEASE_MS + 1);
     expect(await acquireLease(other, request('b#2', T0 + 60_000))).toMatchObject({ acquired: false, lock: { holder: 'a#1' } });
     expect(a.leaseLost).toBe(false);
-    expect(await a.release()).toBe(true);
+    expect((await a.release()).released).toBe(true);
   });
 
   it('still learns that its lease was lost, and says so', async () => {

@@ -234,8 +234,8 @@ describe('renewLease', () => {
   it('extends the lease of its holder and may be repeated', async () => {
     const ctx = await store();
     await acquireLease(ctx, lease('a#1'));
-    expect(await renewLease(ctx, 'report', 'a#1', T0 + 15_000)).toEqual({ renewed: true });
-    expect(await renewLease(ctx, 'report', 'a#1', T0 + 15_000)).toEqual({ renewed: true });
+    expect(await renewLease(ctx, 'report', 'a#1', T0 + 15_000)).toMatchObject({ renewed: true, lock: { holder: 'a#1', leaseUntilMs: T0 + 15_000 } });
+    expect(await renewLease(ctx, 'report', 'a#1', T0 + 15_000)).toMatchObject({ renewed: true, lock: { holder: 'a#1', leaseUntilMs: T0 + 15_000 } });
     expect(await getLock(ctx, 'report')).toMatchObject({ holder: 'a#1', leaseUntilMs: T0 + 15_000, fence: 1 });
   });
 

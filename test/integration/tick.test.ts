@@ -371,7 +371,7 @@ describe('catch-up', () => {
     const { ctx, clock, deps } = await cluster(T0 + 500);
     const runs: [string, string][] = [];
     const work = { Work: (c: RunContext) => void runs.push([c.slot.toISOString(), c.trigger]) };
-    const schedule = everyMinute('catchupWindow: 90s');
+    const schedule = everyMinute('catchupWindow: 90s', 'catchupLimit: 5');
     // A 90 s window half a second after T0 also holds the slot a minute before, but the job
     // has never run: that slot is from before it existed, so only the current one runs.
     expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([{ outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 1 }]);
@@ -404,7 +404,7 @@ describe('catch-up', () => {
     const { ctx, clock, deps } = await cluster(T0 - 2 * MINUTE_MS + 500);
     let runs = 0;
     const work = { Work: () => void runs++ };
-    const schedule = everyMinute('catchupWindow: 150s');
+    const schedule = everyMinute('catchupWindow: 150s', 'catchupLimit: 5');
     await tick(deps('node-a', work), { jobs: schedule }); // the job has run before (fence 1)
     // Nobody ticked at T0 - 1m; node-b ticked T0. A tick at T0 + 1s does not go back to T0 - 1m.
     await claimSlot(ctx, { job: 'report', slotMs: T0, token: 'node-b#1', instance: 'node-b', trigger: 'schedule', retentionMs: 60_000 });
@@ -418,10 +418,10 @@ describe('catch-up', () => {
     const { ctx, clock, deps } = await cluster(T0 - MINUTE_MS + 500);
     let runs = 0;
     const work = { Work: () => void runs++ };
-    const schedule = everyMinute('catchupWindow: 90s');
+    const schedule = everyMinute('catchupWindow: 90s', 'catchupLimit: 5');
     await tick(deps('node-a', work), { jobs: schedule });
     clock.set(T0 + 300);
-    expect(await triggerJob(deps('node-b', work), schedule[0]!)).toMatchObject({ outcome: 'ran', fence: 2 });
+    expect(await triggerJob(deps('node-b', work), schedule[0]!)).toMatchObject([{ outcome: 'ran', fence: 2 }]);
     clock.set(T0 + 2_000);
     expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([{ outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 3 }]);
     expect(runs).toBe(3);
@@ -431,7 +431,7 @@ describe('catch-up', () => {
     const { ctx, clock, deps } = await cluster(T0 + 31_000);
     const runs: number[] = [];
     const work = { Work: (c: RunContext) => void runs.push(c.slot.getTime()) };
-    const schedule = everyMinute('catchupWindow: 90s');
+    const schedule = everyMinute('catchupWindow: 90s', 'catchupLimit: 5');
     expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([{ outcome: 'ran', slot: iso(T0) }]);
     clock.set(T0 + 5 * MINUTE_MS + 500);
     const outcomes = await tick(deps('node-a', work), { jobs: schedule });
@@ -447,10 +447,10 @@ describe('catch-up', () => {
     const { ctx, clock, log, deps } = await cluster(T0 - MINUTE_MS + 500);
     let slow = false;
     const work = { Work: () => void (slow && clock.advance(100_000)) };
-    expect(await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s') })).toMatchObject([{ outcome: 'ran', slot: iso(T0 - MINUTE_MS) }]);
+    expect(await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s', 'catchupLimit: 5') })).toMatchObject([{ outcome: 'ran', slot: iso(T0 - MINUTE_MS) }]);
     clock.set(T0 + MINUTE_MS + 500);
     slow = true;
-    const outcomes = await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s') });
+    const outcomes = await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s', 'catchupLimit: 5') });
     expect(outcomes).toMatchObject([
       { outcome: 'ran', slot: iso(T0), trigger: 'catch-up' },
       { outcome: 'missed', slot: iso(T0 + MINUTE_MS), lateMs: 100_500 },
@@ -513,14 +513,14 @@ describe('a slot whose turn comes too late', () => {
       Work: async () => {
         if (!slow) return;
         // While this catch-up run works, node-b ticks the next slot (and finds the lease held).
-        await tick(deps('node-b', work), { jobs: everyMinute('catchupWindow: 90s'), atMs: T0 + MINUTE_MS + 600 });
+        await tick(deps('node-b', work), { jobs: everyMinute('catchupWindow: 90s', 'catchupLimit: 5'), atMs: T0 + MINUTE_MS + 600 });
         clock.advance(100_000);
       },
     };
-    await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s') });
+    await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s', 'catchupLimit: 5') });
     clock.set(T0 + MINUTE_MS + 500);
     slow = true;
-    const outcomes = await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s') });
+    const outcomes = await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s', 'catchupLimit: 5') });
     expect(outcomes).toMatchObject([
       { outcome: 'ran', slot: iso(T0), trigger: 'catch-up' },
       { outcome: 'duplicate', slot: iso(T0 + MINUTE_MS), claimedBy: expect.stringMatching(/^node-b#/) },
@@ -571,8 +571,8 @@ describe('triggerJob', () => {
     const { ctx, clock, deps } = await cluster(T0 + 12_345);
     await setPaused(ctx, 'report', true);
     const seen: RunContext[] = [];
-    const outcome = await triggerJob(deps('cli', { Work: (c) => void seen.push(c) }), everyMinute()[0]!);
-    expect(outcome).toEqual({ outcome: 'ran', job: 'report', slot: iso(T0 + 12_345), trigger: 'manual', fence: 1, durationMs: 0, leaseLost: false });
+    const outcomes = await triggerJob(deps('cli', { Work: (c) => void seen.push(c) }), everyMinute()[0]!);
+    expect(outcomes).toEqual([{ outcome: 'ran', job: 'report', slot: iso(T0 + 12_345), trigger: 'manual', fence: 1, durationMs: 0, leaseLost: false }]);
     expect(seen.map((c) => [c.trigger, c.slot.getTime()])).toEqual([['manual', clock()]]);
     expect(await getSlot(ctx, 'report', T0 + 12_345)).toMatchObject({ status: 'succeeded', trigger: 'manual' });
     expect(await getLock(ctx, 'report')).toMatchObject({ paused: true, fence: 1 });
@@ -595,8 +595,8 @@ describe('triggerJob', () => {
     const holder = (await getLock(ctx, 'report'))?.holder;
     clock.advance(2_000);
 
-    const outcome = await triggerJob(deps('cli', handlers), everyMinute()[0]!);
-    expect(outcome).toEqual({ outcome: 'locked', job: 'report', slot: iso(T0 + 2_500), heldBy: holder, heldFence: 1, leaseUntil: iso(T0 + 500 + 60_000) });
+    const outcomes = await triggerJob(deps('cli', handlers), everyMinute()[0]!);
+    expect(outcomes).toEqual([{ outcome: 'locked', job: 'report', slot: iso(T0 + 2_500), heldBy: holder, heldFence: 1, leaseUntil: iso(T0 + 500 + 60_000) }]);
     expect(await getSlot(ctx, 'report', T0 + 2_500)).toMatchObject({ status: 'skipped', reason: 'locked', trigger: 'manual', heldBy: holder });
     expect(runs).toBe(1);
     finish.resolve();
@@ -605,8 +605,8 @@ describe('triggerJob', () => {
 
   it('returns an error outcome instead of throwing when the table cannot be reached', async () => {
     const { ctx, deps } = await cluster(T0 + 500);
-    const outcome = await triggerJob({ ...deps('cli', { Work: () => {} }), tableName: `${ctx.tableName}-missing` }, everyMinute()[0]!);
-    expect(outcome).toEqual({ outcome: 'error', job: 'report', error: expect.stringContaining('ResourceNotFoundException') });
+    const outcomes = await triggerJob({ ...deps('cli', { Work: () => {} }), tableName: `${ctx.tableName}-missing` }, everyMinute()[0]!);
+    expect(outcomes).toEqual([{ outcome: 'error', job: 'report', error: expect.stringContaining('ResourceNotFoundException') }]);
   });
 });
 

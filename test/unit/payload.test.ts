@@ -16,6 +16,8 @@ function job(name: string): JobDefinition {
     leaseMs: 60_000,
     catchupWindowMs: 90_000,
     overlap: OverlapPolicy.skip,
+    catchupLimit: 1,
+    continuous: false,
     hasSeconds: false,
   };
 }
@@ -59,10 +61,10 @@ describe('parseTickPayload', () => {
 
     it('needs both its source and its detail-type: one alone is a manual payload with an unknown field', () => {
       expect(rejection({ source: 'aws.events', at: 'yesterday' }).message).toBe(
-        'payload: unknown field "source" with value "aws.events" (allowed: at, jobs, trigger)',
+        'payload: unknown field "source" with value "aws.events" (allowed: at, jobs, trigger, overlap, continuation)',
       );
       const error = rejection({ 'detail-type': 'Scheduled Event' });
-      expect(error.message).toBe('payload: unknown field "detail-type" with value "Scheduled Event" (allowed: at, jobs, trigger)');
+      expect(error.message).toBe('payload: unknown field "detail-type" with value "Scheduled Event" (allowed: at, jobs, trigger, overlap, continuation)');
       expect(error.field).toBe('detail-type');
     });
   });
@@ -204,7 +206,7 @@ describe('parseTickPayload', () => {
   describe('a payload of the wrong shape', () => {
     it('names an unknown field and its value', () => {
       const error = rejection({ job: 'print' });
-      expect(error.message).toBe('payload: unknown field "job" with value "print" (allowed: at, jobs, trigger)');
+      expect(error.message).toBe('payload: unknown field "job" with value "print" (allowed: at, jobs, trigger, overlap, continuation)');
       expect(error.field).toBe('job');
     });
 

@@ -44,6 +44,8 @@ describe('parseSchedule accepts', () => {
         leaseMs: 60_000,
         catchupWindowMs: 90_000,
         overlap: 'skip',
+        catchupLimit: 1,
+        continuous: false,
         hasSeconds: false,
       },
     ]);
@@ -86,13 +88,15 @@ describe('parseSchedule accepts', () => {
       leaseMs: 300_000,
       catchupWindowMs: 3_600_000,
       overlap: 'skip',
+      catchupLimit: 1,
+      continuous: false,
       hasSeconds: false,
     });
   });
 
   it('the documented defaults', () => {
     const [report] = parseSchedule(job('cron: "0 9 * * *"', 'class: Report'), HANDLERS);
-    expect(JOB_DEFAULTS).toEqual({ timezone: 'UTC', lease: '60s', catchupWindow: '90s', overlap: 'skip' });
+    expect(JOB_DEFAULTS).toEqual({ timezone: 'UTC', lease: '60s', catchupWindow: '90s', overlap: 'skip', catchupLimit: 1 });
     expect(report).toMatchObject({ timezone: 'UTC', leaseMs: 60_000, catchupWindowMs: 90_000, overlap: 'skip', enabled: true, args: {} });
     expect(report).not.toHaveProperty('description');
   });
@@ -248,7 +252,7 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
   it('an unknown key, listing the allowed ones', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'retries: 3'));
     expect(error.message).toBe(
-      'schedule: job "report": unknown key "retries" with value 3 (allowed: name, cron, class, args, description, status, timezone, queue, lease, catchupWindow, overlap)',
+      'schedule: job "report": unknown key "retries" with value 3 (allowed: name, cron, class, args, description, status, timezone, queue, lease, catchupWindow, overlap, catchupLimit, continuous)',
     );
     expect(error.details).toMatchObject({ job: 'report', key: 'retries', value: 3 });
   });

@@ -1,0 +1,77 @@
+/**
+ * A Temporal-style description of one job: its lock, its last runs, its next fire times and
+ * counters over its recorded history. Read-only: two queries and one read.
+ */
+import { cronOf, nextSlots, slotsBetween } from './slots.js';
+import { SkipReason, SlotStatus, getLock, recentSlots, type LockItem, type SlotItem, type StoreContext } from './store.js';
+import { Trigger, type JobDefinition } from './types.js';
+
+/** Counters over the slots a job has recorded (at most `historyLimit` of the newest). */
+export interface JobCounters {
+  /** Slots looked at, and the oldest of them. */
+  slots: number;
+  sinceMs?: number;
+  runs: number;
+  succeeded: number;
+  failures: number;
+  /** Skipped because a run held the lease (skip), or dropped behind a buffered slot (bufferOne). */
+  skippedByOverlap: number;
+  dropped: number;
+  paused: number;
+  /** Slots that waited for the lease and ran right after the holder (bufferOne). */
+  buffered: number;
+  lost: number;
+  /** Cron slots since the oldest recorded one that have no record at all (no tick came in time, or over the catch-up limit). */
+  missed: number;
+}
+
+/** Everything `status JOB` shows. */
+export interface JobStatus {
+  job: JobDefinition;
+  lock: LockItem | undefined;
+  /** The newest runs and skips, newest first. */
+  recent: SlotItem[];
+  nextMs: number[];
+  counters: JobCounters;
+}
+
+/**
+ * Reads a job's state. `recent` holds the last `runs` slot items; counters cover the newest
+ * `historyLimit` items, and missed slots are the cron slots in that span with no item, up to
+ * the catch-up window before `nowMs` (newer ones may still be started).
+ */
+export async function jobStatus(ctx: StoreContext, job: JobDefinition, nowMs: number, options: { runs?: number; next?: number; historyLimit?: number } = {}): Promise<JobStatus> {
+  const [lock, history] = await Promise.all([getLock(ctx, job.name), recentSlots(ctx, job.name, options.historyLimit ?? 1_000)]);
+  const cron = cronOf(job);
+  return {
+    job,
+    lock,
+    recent: history.slice(0, options.runs ?? 10),
+    nextMs: nextSlots(cron, nowMs, options.next ?? 10),
+    counters: countSlots(job, history, nowMs),
+  };
+}
+
+/** Counts a job's slot items by fate; pure, so it is unit tested on its own. */
+export function countSlots(job: JobDefinition, items: readonly SlotItem[], nowMs: number): JobCounters {
+  const counters: JobCounters = { slots: items.length, runs: 0, succeeded: 0, failures: 0, skippedByOverlap: 0, dropped: 0, paused: 0, buffered: 0, lost: 0, missed: 0 };
+  for (const item of items) {
+    if (item.status === SlotStatus.succeeded || item.status === SlotStatus.failed) counters.runs += 1;
+    if (item.status === SlotStatus.succeeded) counters.succeeded += 1;
+    if (item.status === SlotStatus.failed) counters.failures += 1;
+    if (item.status === SlotStatus.lost) counters.lost += 1;
+    if (item.status === SlotStatus.skipped && item.reason === SkipReason.locked) counters.skippedByOverlap += 1;
+    if (item.status === SlotStatus.skipped && item.reason === SkipReason.dropped) counters.dropped += 1;
+    if (item.status === SlotStatus.skipped && item.reason === SkipReason.paused) counters.paused += 1;
+    if (item.trigger === Trigger.buffer || item.status === SlotStatus.buffered) counters.buffered += 1;
+  }
+  const scheduled = items.filter((item) => item.trigger !== Trigger.manual && item.trigger !== Trigger.continuation);
+  if (scheduled.length > 0) {
+    const oldestMs = Math.min(...scheduled.map((item) => item.slotMs));
+    counters.sinceMs = oldestMs;
+    const recorded = new Set(items.map((item) => item.slotMs));
+    const settledBeforeMs = nowMs - job.catchupWindowMs;
+    if (settledBeforeMs > oldestMs) counters.missed = slotsBetween(cronOf(job), oldestMs, settledBeforeMs).filter((slotMs) => !recorded.has(slotMs)).length;
+  }
+  return counters;
+}
