@@ -11,6 +11,7 @@ import { runTickCommand, type TickDeps } from './core/tick.js';
 import { systemClock } from './core/time.js';
 import type { TickOutcome } from './core/types.js';
 import { createDocumentClient } from './dynamo-client.js';
+import { lambdaHandOff } from './hand-off.js';
 import { handlerNames, handlers } from './jobs/index.js';
 import { createEventLog } from './log.js';
 import { readMaxClockSkewMs } from './settings.js';
@@ -29,6 +30,8 @@ const jobs = inlineSchedule
   : loadScheduleFile(scheduleSource, { handlers: handlerNames });
 const client = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
 const maxClockSkewMs = readMaxClockSkewMs();
+// Set by the Lambda runtime: a continuous job's next link near the deadline goes to a fresh invocation.
+const handOff = lambdaHandOff(process.env.AWS_LAMBDA_FUNCTION_NAME);
 checkLeasesAgainstSkew(jobs, maxClockSkewMs, scheduleSource);
 
 /** What one invocation returns: every outcome, and counts per kind for a quick look. */
@@ -46,7 +49,7 @@ export interface TickResponse {
 export async function handler(event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis' | 'logStreamName' | 'awsRequestId'>): Promise<TickResponse> {
   const instance = `lambda:${(context?.logStreamName ?? 'local').split(']').pop()?.slice(0, 12) || 'local'}`;
   const log = createEventLog({ instance });
-  const deps: TickDeps = { client, tableName, clock: systemClock, instance, log, handlers, maxClockSkewMs };
+  const deps: TickDeps = { client, tableName, clock: systemClock, instance, log, handlers, maxClockSkewMs, ...(handOff && { handOff }) };
   let command;
   try {
     command = parseTickPayload(event, jobs, systemClock(), maxClockSkewMs);

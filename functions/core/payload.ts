@@ -43,7 +43,7 @@ const manualPayload = z
   })
   .strict();
 
-const continuationPayload = z
+const continuationSchema = z
   .object({
     job: z.string(),
     slot: z.string(),
@@ -138,7 +138,7 @@ function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDe
   if (others.length > 0) throw new PayloadError(`payload field "continuation" cannot be combined with "${others[0]}" (value ${JSON.stringify(record[others[0]!])})`, 'continuation');
   const size = Buffer.byteLength(JSON.stringify(record.continuation) ?? '');
   if (size > MAX_CONTINUATION_BYTES) throw new PayloadError(`payload field "continuation" is ${size} bytes; the limit is ${MAX_CONTINUATION_BYTES} (keep a continuous job's state small, or store it yourself and pass a key)`, 'continuation.state');
-  const parsed = continuationPayload.safeParse(record.continuation);
+  const parsed = continuationSchema.safeParse(record.continuation);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const given = record.continuation as Record<string, unknown> | undefined;
@@ -155,4 +155,10 @@ function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDe
   if (slotMs === undefined) throw new PayloadError(`payload field "continuation.slot" has value ${JSON.stringify(slot)}; expected an ISO-8601 time with a zone`, 'continuation.slot');
   checkJob('continuation.job', job, jobs);
   return { kind: 'continue', continuation: { job, slotMs, token, fence, trigger, ...(state !== undefined && { state }) } };
+}
+
+/** The payload that carries a continuation to a fresh invocation; `parseTickPayload` reads it back. */
+export function continuationPayload(continuation: Continuation): { continuation: Record<string, unknown> } {
+  const { slotMs, ...rest } = continuation;
+  return { continuation: { ...rest, slot: new Date(slotMs).toISOString() } };
 }

@@ -12,6 +12,7 @@ import {
   SlotStatus,
   bufferSlot,
   claimSlot,
+  markBuffered,
   getLock,
   nextFence,
   recordLost,
@@ -122,7 +123,7 @@ export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number
   if (heldNow && overlap === OverlapPolicy.bufferOne) {
     const claim = await claimSlot(deps, { ...base, status: SlotStatus.buffered, heldBy: lock!.holder!, heldFence: lock!.fence ?? 0 });
     if (!claim.won) return [duplicate(deps, job.name, slot, claim.existing?.claimedBy)];
-    return bufferOrDrop(deps, job, slotMs, token, options);
+    return bufferOrDrop(deps, job, slotMs, token, options, 'buffered');
   }
 
   const claim = await claimSlot(deps, base);
@@ -141,7 +142,7 @@ async function acquireAndRun(deps: TickDeps, job: JobDefinition, slotMs: number,
   if (!('lease' in acquired)) {
     const current = acquired.lock;
     const reason = current?.paused && !options.ignorePause && !current.holder ? SkipReason.paused : SkipReason.locked;
-    if (reason === SkipReason.locked && overlap === OverlapPolicy.bufferOne) return bufferOrDrop(deps, job, slotMs, token, options);
+    if (reason === SkipReason.locked && overlap === OverlapPolicy.bufferOne) return bufferOrDrop(deps, job, slotMs, token, options, 'claimed');
     const held = reason === SkipReason.locked && current?.holder ? { heldBy: current.holder, heldFence: current.fence ?? 0 } : {};
     await recordSkip(deps, job.name, slotMs, token, { reason, ...held });
     return [skipped(deps, job.name, slot, reason, held.heldBy, held.heldFence, current?.leaseUntilMs)];
@@ -165,10 +166,11 @@ async function acquireAndRun(deps: TickDeps, job: JobDefinition, slotMs: number,
  * start when it finishes. If a slot is already parked, this one is dropped; if the lease came
  * free meanwhile, it runs now.
  */
-async function bufferOrDrop(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, options: RunOptions): Promise<TickOutcome[]> {
+async function bufferOrDrop(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, options: RunOptions, claimedAs: 'claimed' | 'buffered'): Promise<TickOutcome[]> {
   const slot = toIso(slotMs);
   const parked = await bufferSlot(deps, job.name, slotMs, token);
   if (parked.buffered) {
+    if (claimedAs === 'claimed') await markBuffered(deps, job.name, slotMs, token);
     deps.log.info('slot.buffered', { job: job.name, slot, instance: deps.instance });
     return [{ outcome: 'buffered', job: job.name, slot }];
   }
@@ -295,24 +297,31 @@ async function passOn(
   const seen = lease.lastSeenLock;
 
   if (wanted) {
-    // Record, claim the next link's slot, then hand over: the record and the claim go in parallel.
+    // Record this run, claim the next link's slot and hand the lease over, all at once: one
+    // round trip between two links. A claim that fails after the hand-over ends the chain.
     const nextToken = newToken(deps);
     const nextSlotMs = Math.max(deps.clock(), run.slotMs + 1);
     const retentionMs = deps.historyRetentionMs ?? TICK_DEFAULTS.historyRetentionMs;
-    const [, claim] = await Promise.all([
+    const claimed = claimSlot(deps, { job: job.name, slotMs: nextSlotMs, token: nextToken, instance: deps.instance, trigger: Trigger.continuation, retentionMs, status: SlotStatus.buffered, overlap: job.overlap });
+    const [, claim, handed] = await Promise.all([
       recordOrAbandon(deps, job, run, lease, record),
-      claimSlot(deps, { job: job.name, slotMs: nextSlotMs, token: nextToken, instance: deps.instance, trigger: Trigger.continuation, retentionMs, status: SlotStatus.buffered, overlap: job.overlap }),
+      claimed.catch((error: unknown) => ({ won: false as const, error })),
+      lease.handOver({ token: nextToken, slotMs: nextSlotMs }),
     ]);
-    if (claim.won) {
-      const handed = await lease.handOver({ token: nextToken, slotMs: nextSlotMs });
-      if (handed.handedOver) return { continuation: { job: job.name, slotMs: nextSlotMs, token: nextToken, fence: handed.fence, trigger: Trigger.continuation, ...('state' in wanted && { state: wanted.state }) }, leaseUntilMs: handed.leaseUntilMs };
-      const lostIt = handed.lock?.holder !== run.token;
-      await recordSkip(deps, job.name, nextSlotMs, nextToken, { reason: lostIt ? SkipReason.locked : SkipReason.paused, ...(lostIt && handed.lock?.holder && { heldBy: handed.lock.holder }) });
-      deps.log.info('chain.end', { ...runAttrs, reason: lostIt ? 'the lease was lost' : 'the job is paused' });
-      if (lostIt) return undefined;
-      return releaseOrHandOver(deps, job, run, lease, handed.lock);
+    if (handed.handedOver && claim.won) {
+      return { continuation: { job: job.name, slotMs: nextSlotMs, token: nextToken, fence: handed.fence, trigger: Trigger.continuation, ...('state' in wanted && { state: wanted.state }) }, leaseUntilMs: handed.leaseUntilMs };
     }
-    return releaseOrHandOver(deps, job, run, lease, seen);
+    if (handed.handedOver) {
+      // The next link has the lease but no slot item: let the lease go rather than run unrecorded.
+      deps.log.error('chain.end', { ...runAttrs, reason: `the next link's slot could not be claimed: ${'error' in claim ? errorMessage(claim.error) : 'taken'}` });
+      await new HeldLease(deps, { job: job.name, token: nextToken, instance: deps.instance, slotMs: nextSlotMs, leaseMs: job.leaseMs }, handed.fence, handed.leaseUntilMs, leaseSettings(deps, {})).release({ dropPending: true });
+      return undefined;
+    }
+    const lostIt = handed.lock?.holder !== run.token;
+    if (claim.won) await recordSkip(deps, job.name, nextSlotMs, nextToken, { reason: lostIt ? SkipReason.locked : SkipReason.paused, ...(lostIt && handed.lock?.holder && { heldBy: handed.lock.holder }) });
+    deps.log.info('chain.end', { ...runAttrs, reason: lostIt ? 'the lease was lost' : 'the job is paused' });
+    if (lostIt) return undefined;
+    return releaseOrHandOver(deps, job, run, lease, handed.lock);
   }
 
   // A buffered slot the last heartbeat already showed is handed over with the record in parallel.
@@ -397,7 +406,15 @@ async function runOnce(deps: TickDeps, job: JobDefinition, run: Continuation, le
   const status = error === undefined ? SlotStatus.succeeded : SlotStatus.failed;
   // Logged while the lease is still held, so run.start..run.end of two runs never overlap.
   deps.log.info('run.end', { ...runAttrs, status, durationMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) });
-  const record: RunRecord = { status, fence: run.fence, startedAtMs, finishedAtMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) };
+  const record: RunRecord = {
+    status,
+    fence: run.fence,
+    startedAtMs,
+    finishedAtMs,
+    leaseLost: lease.leaseLost,
+    ...(error !== undefined && { error }),
+    ...(run.trigger === Trigger.buffer && { trigger: Trigger.buffer }),
+  };
   const outcome: TickOutcome =
     error === undefined
       ? { outcome: 'ran', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs, leaseLost: lease.leaseLost }

@@ -11,6 +11,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Clock } from './time.js';
 import { toEpochSec, toIso } from './time.js';
 import type { Trigger } from './types.js';
@@ -97,6 +98,17 @@ const SLOT_PREFIX = 'SLOT#';
 export const jobKey = (job: string): string => `JOB#${job}`;
 /** Sort key of a slot: ISO-8601 UTC with milliseconds, so keys sort in time order. */
 export const slotKey = (slotMs: number): string => `${SLOT_PREFIX}${toIso(slotMs)}`;
+
+/**
+ * The item a refused write returns with ReturnValuesOnConditionCheckFailure. The document
+ * client leaves it in attribute-value form; it is unmarshalled here.
+ */
+function itemOf<T>(error: unknown): T | undefined {
+  const item = (error as { Item?: Record<string, unknown> }).Item;
+  if (!item) return undefined;
+  const marshalled = Object.values(item).every((value) => typeof value === 'object' && value !== null && Object.keys(value).length === 1 && /^(S|N|B|BOOL|NULL|M|L|SS|NS|BS)$/.test(Object.keys(value)[0]!));
+  return (marshalled ? unmarshall(item as Parameters<typeof unmarshall>[0]) : item) as T;
+}
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
@@ -226,7 +238,7 @@ export async function claimSlot(
     return { won: true, item };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    const existing = ((error as { Item?: SlotItem }).Item as SlotItem | undefined) ?? (await getSlot(ctx, claim.job, claim.slotMs));
+    const existing = itemOf<SlotItem>(error) ?? (await getSlot(ctx, claim.job, claim.slotMs));
     if (existing?.claimedBy === claim.token) return { won: true, item: existing };
     return { won: false, ...(existing && { existing }) };
   }
@@ -344,12 +356,14 @@ export async function releaseLease(
         UpdateExpression: `REMOVE holder, holderInstance, holderSlotMs${options.dropPending ? ', pendingSlotMs, pendingToken' : ''} SET leaseUntilMs = :zero, lastReleasedBy = :token, releasedAtMs = :now`,
         ConditionExpression: options.dropPending ? heldByMe : `${heldByMe} AND ${nothingPending}`,
         ExpressionAttributeValues: { ':token': token, ':zero': 0, ':now': ctx.clock() },
+        // DynamoDB returns the item with the refusal (no read before a hand-over); dynalite does not.
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
     return { released: true };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    const lock = await getLock(ctx, job);
+    const lock = itemOf<LockItem>(error) ?? (await getLock(ctx, job));
     // Only this token's own release writes it there: the first attempt applied, even if a
     // successor has taken the lease since.
     if (lock?.lastReleasedBy === token) return { released: true };
@@ -365,6 +379,8 @@ export interface RunRecord {
   finishedAtMs: number;
   error?: string;
   leaseLost: boolean;
+  /** Set when the run's reason changed since the claim (a scheduled slot that ran from the buffer). */
+  trigger?: Trigger;
 }
 
 /** Records a run's outcome on its slot item, only for the claimant (I4). */
@@ -379,6 +395,10 @@ export async function recordRun(ctx: StoreContext, job: string, slotMs: number, 
     ':lost': run.leaseLost,
   };
   let update = 'SET #status = :status, fence = :fence, startedAtMs = :started, finishedAtMs = :finished, durationMs = :duration, leaseLost = :lost';
+  if (run.trigger !== undefined) {
+    update += ', #trigger = :trigger';
+    values[':trigger'] = run.trigger;
+  }
   if (run.error !== undefined) {
     update += ', #error = :error';
     values[':error'] = run.error.slice(0, 4_000);
@@ -448,7 +468,11 @@ async function conditionalUpdate(
         Key: { pk: jobKey(job), sk: slotKey(slotMs) },
         UpdateExpression: update,
         ConditionExpression: condition,
-        ExpressionAttributeNames: { '#status': 'status', ...(namesError && { '#error': 'error' }) },
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          ...(namesError && { '#error': 'error' }),
+          ...(update.includes('#trigger') && { '#trigger': 'trigger' }),
+        },
         ExpressionAttributeValues: values,
       }),
     );
@@ -566,6 +590,19 @@ export async function handOverLease(
     }
     return { handedOver: false, lock };
   }
+}
+
+/** A claimed slot that ended up waiting for the lease (bufferOne, after a race): mark it so in its history. */
+export async function markBuffered(ctx: StoreContext, job: string, slotMs: number, token: string): Promise<boolean> {
+  return conditionalUpdate(
+    ctx,
+    job,
+    slotMs,
+    'SET #status = :buffered',
+    `${claimedByMe} AND #status = :claimed`,
+    { ':token': token, ':claimed': SlotStatus.claimed, ':buffered': SlotStatus.buffered },
+    false,
+  );
 }
 
 /**

@@ -1,64 +1,20 @@
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DeadlineError, LeaseLostError } from '../../functions/core/errors.js';
-import type { Scheduler } from '../../functions/core/lease.js';
 import { parseSchedule } from '../../functions/core/schedule.js';
+import type { Scheduler } from '../../functions/core/lease.js';
 import { SlotMemory } from '../../functions/core/slot-memory.js';
 import { acquireLease, claimSlot, getLock, getSlot, recentSlots, setPaused, type StoreContext } from '../../functions/core/store.js';
-import { tick, triggerJob, type TickDeps } from '../../functions/core/tick.js';
-import type { JobDefinition, JobHandler, RunContext, TickOutcome } from '../../functions/core/types.js';
-import { fakeClock, memoryLog, useLocalTables, type FakeClock } from '../support/local-table.js';
+import { tick, triggerJob } from '../../functions/core/tick.js';
+import type { JobHandler, RunContext, TickOutcome } from '../../functions/core/types.js';
+import { fakeClock, memoryLog, useLocalTables } from '../support/local-table.js';
+import { MINUTE_MS, T0, aborted, cluster as harnessCluster, deferred, everyMinute, interpose, iso } from '../support/tick-harness.js';
 
 const tables = useLocalTables();
-const T0 = Date.parse('2026-11-26T10:00:00.000Z');
-const MINUTE_MS = 60_000;
-const iso = (ms: number): string => new Date(ms).toISOString();
-/** Never beats on its own: heartbeats are driven by hand where a test needs them. */
-const manualBeats: Scheduler = () => () => {};
+const cluster = (startMs: number) => harnessCluster(tables, startMs);
 
 function jobs(yaml: string) {
   return parseSchedule(yaml, { handlers: ['Count'] });
-}
-
-/**
- * A job named `report` running every minute with handler `Work`, plus extra keys. Its catch-up
- * window is 30 s unless given, so a tick half a second after a slot sees that slot alone.
- */
-function everyMinute(...extra: string[]): JobDefinition[] {
-  const lines = extra.some((line) => line.startsWith('catchupWindow:')) ? extra : ['catchupWindow: 30s', ...extra];
-  return parseSchedule(['report:', '  cron: "* * * * *"', '  class: Work', ...lines.map((line) => `  ${line}`)].join('\n'), { handlers: ['Work'] });
-}
-
-/** Resolves when `signal` fires (at once if it already has). */
-function aborted(signal: AbortSignal): Promise<void> {
-  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-/** One table and one fake clock shared by every node of a test. */
-async function cluster(startMs: number) {
-  const clock = fakeClock(startMs);
-  const ctx: StoreContext & { clock: FakeClock } = { client: tables.client(), tableName: await tables.newTable(), clock };
-  const log = memoryLog();
-  const deps = (instance: string, handlers: Record<string, JobHandler>, extra: Partial<TickDeps> = {}): TickDeps => ({
-    ...ctx,
-    instance,
-    log,
-    handlers,
-    scheduler: manualBeats,
-    ...extra,
-  });
-  return { ctx, clock, log, deps };
-}
-
-/** A client on the same server that runs `before` ahead of each command it sends. */
-function interpose(client: DynamoDBDocumentClient, before: (command: unknown) => Promise<void>): DynamoDBDocumentClient {
-  return { send: async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => (await before(command), client.send(command)) } as unknown as DynamoDBDocumentClient;
 }
 
 const isAcquire = (command: unknown): boolean => command instanceof UpdateCommand && (command.input.UpdateExpression ?? '').includes('ADD fence');
@@ -388,6 +344,37 @@ describe('catch-up', () => {
     ]);
     expect(await getSlot(ctx, 'report', T0 - MINUTE_MS)).toBeUndefined();
     expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toMatchObject({ status: 'succeeded', trigger: 'catch-up' });
+  });
+
+  it('runs only the newest open slot by default and reports the older ones as one missed outcome, writing nothing for them', async () => {
+    const { ctx, clock, log, deps } = await cluster(T0 + 500);
+    const runs: number[] = [];
+    const work = { Work: (c: RunContext) => void runs.push(c.slot.getTime()) };
+    const schedule = everyMinute('catchupWindow: 5m');
+    await tick(deps('node-a', work), { jobs: schedule });
+    clock.set(T0 + 3 * MINUTE_MS + 500);
+    const outcomes = await tick(deps('node-a', work), { jobs: schedule });
+    expect(outcomes).toMatchObject([
+      { outcome: 'missed', slot: iso(T0 + 2 * MINUTE_MS), why: 'limit', count: 2 },
+      { outcome: 'ran', slot: iso(T0 + 3 * MINUTE_MS), trigger: 'schedule', fence: 2 },
+    ]);
+    expect(runs).toEqual([T0, T0 + 3 * MINUTE_MS]);
+    expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toBeUndefined();
+    expect(log.events.filter((e) => e.message === 'slot.missed')).toMatchObject([{ level: 'warn', attributes: { count: 2, oldestSlot: iso(T0 + MINUTE_MS) } }]);
+    // The next tick does not report them again: they are older than the slot that ran.
+    clock.set(T0 + 3 * MINUTE_MS + 900);
+    expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([{ outcome: 'duplicate' }]);
+  });
+
+  it('runs up to catchupLimit open slots, oldest first', async () => {
+    const { clock, deps } = await cluster(T0 + 500);
+    const runs: number[] = [];
+    const work = { Work: (c: RunContext) => void runs.push(c.slot.getTime()) };
+    const schedule = everyMinute('catchupWindow: 5m', 'catchupLimit: 2');
+    await tick(deps('node-a', work), { jobs: schedule });
+    clock.set(T0 + 3 * MINUTE_MS + 500);
+    expect((await tick(deps('node-a', work), { jobs: schedule })).map((o) => o.outcome)).toEqual(['missed', 'ran', 'ran']);
+    expect(runs).toEqual([T0, T0 + 2 * MINUTE_MS, T0 + 3 * MINUTE_MS]);
   });
 
   it('does not catch up slots from before a new job first ran, even inside the window', async () => {
