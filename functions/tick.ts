@@ -62,7 +62,9 @@ export async function handler(event: unknown, context?: Pick<Context, 'getRemain
   const outcomes = await runTickCommand(deps, jobs, command, deadlineMs !== undefined ? { deadlineMs } : {});
   const counts: TickResponse['counts'] = {};
   for (const outcome of outcomes) counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
-  log.info('tick.end', { command, counts, tickMs: systemClock() - startedMs, requestId: context?.awsRequestId });
+  // A continuation's state may be large: the log names it, without it.
+  const logged = command.kind === 'continue' ? { ...command, continuation: { ...command.continuation, state: command.continuation.state === undefined ? undefined : '(omitted)' } } : command;
+  log.info('tick.end', { command: logged, counts, tickMs: systemClock() - startedMs, requestId: context?.awsRequestId });
   const errors = outcomes.filter((outcome) => outcome.outcome === 'error');
   if (errors.length > 0) throw new ClusterCronError(`tick failed for ${errors.length} job(s): ${JSON.stringify(errors)}`);
   return { instance, outcomes, counts };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatTime } from '../../functions/cli/format.js';
 import { checkRuns, parseRuns } from '../../functions/local/run-log.js';
 import { useLocalTables } from '../support/local-table.js';
 
@@ -201,6 +202,15 @@ describe('cluster-cron tick, status, history and trigger on one job', () => {
       [slot, 'schedule', 1],
     ]);
   });
+  it('trigger --overlap allow runs the job now and records the policy it ran under on the slot', async () => {
+    const result = await cli(['trigger', 'print', '--schedule', schedule, '--overlap', 'allow', '--json'], table);
+    expect(result.code).toBe(0);
+    const [outcome, ...others] = jsonLines(result.stdout);
+    expect(others).toEqual([]);
+    expect(outcome).toMatchObject({ outcome: 'ran', job: 'print', trigger: 'manual', fence: 3 });
+    const history = await cli(['history', 'print', '--schedule', schedule, '--limit', '1', '--json'], table);
+    expect(jsonLines(history.stdout)).toEqual([expect.objectContaining({ slot: outcome?.slot, trigger: 'manual', status: 'succeeded', overlap: 'allow' })]);
+  });
 });
 
 describe('cluster-cron tick without --at', () => {
@@ -277,6 +287,210 @@ describe('cluster-cron refusals', () => {
   it('leaves the table untouched', async () => {
     await Promise.all(results.values());
     const history = await cli(['history', 'print', '--schedule', join(dir, 'refusals.yml'), '--json'], table);
+    expect(history.code).toBe(0);
+    expect(history.stdout).toBe('');
+  });
+});
+
+describe('cluster-cron backfill and status JOB on one job', () => {
+  const table = newTable();
+  // Slots counted back from the start of the minute the tests began in, fixed once so that a
+  // minute turning over during the tests cannot shift them.
+  const baseMs = Math.floor(Date.now() / 60_000) * 60_000;
+  const slotMs = (minutesAgo: number): number => baseMs - minutesAgo * 60_000;
+  const slot = (minutesAgo: number): string => new Date(slotMs(minutesAgo)).toISOString();
+  const range = ['--from', slot(6), '--to', slot(2)];
+  let schedule: string;
+  let ticked: CliResult;
+  let first: CliResult;
+  beforeAll(async () => {
+    schedule = scheduleFile('backfill.yml', PRINT_JOB);
+    // One slot of the range already ran on schedule; the backfill must leave it alone.
+    ticked = await cli(['tick', '--schedule', schedule, '--at', slot(3), '--json'], table);
+    first = await cli(['backfill', 'print', '--schedule', schedule, ...range, '--json'], table);
+  });
+
+  it('runs each slot of the range (from exclusive, to inclusive) that has no record, once, oldest first, with rising fences', () => {
+    expect(jsonLines(ticked.stdout)).toEqual([expect.objectContaining({ outcome: 'ran', slot: slot(3), fence: 1 })]);
+    expect(first.code).toBe(0);
+    expect(jsonLines(first.stdout)).toEqual([
+      { outcome: 'ran', job: 'print', slot: slot(5), trigger: 'backfill', fence: 2, durationMs: expect.any(Number), leaseLost: false },
+      { outcome: 'ran', job: 'print', slot: slot(4), trigger: 'backfill', fence: 3, durationMs: expect.any(Number), leaseLost: false },
+      { outcome: 'ran', job: 'print', slot: slot(2), trigger: 'backfill', fence: 4, durationMs: expect.any(Number), leaseLost: false },
+    ]);
+  });
+
+  it('never runs two of them at once: the logged runs do not overlap and start in slot order', () => {
+    const check = checkRuns(parseRuns(lines(first.stderr)));
+    expect(check.runs.map((run) => [run.slot, run.fence, run.status])).toEqual([
+      [slot(5), 2, 'succeeded'],
+      [slot(4), 3, 'succeeded'],
+      [slot(2), 4, 'succeeded'],
+    ]);
+    expect([check.overlaps, check.duplicateStarts, check.fenceOrder]).toEqual([[], [], []]);
+  });
+
+  it('a second identical backfill runs nothing and says so', async () => {
+    const [json, text] = await Promise.all([
+      cli(['backfill', 'print', '--schedule', schedule, ...range, '--json'], table),
+      cli(['backfill', 'print', '--schedule', schedule, ...range], table),
+    ]);
+    expect([json.code, text.code]).toEqual([0, 0]);
+    expect(json.stdout).toBe('');
+    expect(text.stdout).toBe(`print: no missing slots between ${formatTime(slotMs(6))} and ${formatTime(slotMs(2))}\n`);
+    for (const result of [json, text]) expect(jsonLines(result.stderr).map((log) => log.message)).not.toContain('run.start');
+  });
+
+  it('history shows each slot of the range once, with the trigger and fence it ran under', async () => {
+    const history = await cli(['history', 'print', '--schedule', schedule, '--json'], table);
+    expect(history.code).toBe(0);
+    expect(jsonLines(history.stdout).map((item) => [item.slot, item.trigger, item.status, item.fence])).toEqual([
+      [slot(2), 'backfill', 'succeeded', 4],
+      [slot(3), 'schedule', 'succeeded', 1],
+      [slot(4), 'backfill', 'succeeded', 3],
+      [slot(5), 'backfill', 'succeeded', 2],
+    ]);
+  });
+
+  describe('status JOB', () => {
+    let text: CliResult;
+    let json: CliResult;
+    let beforeMs: number;
+    let afterMs: number;
+    beforeAll(async () => {
+      beforeMs = Date.now();
+      [text, json] = await Promise.all([cli(['status', 'print', '--schedule', schedule], table), cli(['status', 'print', '--schedule', schedule, '--json'], table)]);
+      afterMs = Date.now();
+    });
+    /** Slots after slot(5) with no record and older than the 30 s catch-up window at `nowMs`: slot(1) onwards. */
+    const missedAt = (nowMs: number): number => {
+      let count = 0;
+      for (let ms = slotMs(1); ms <= nowMs - 30_000; ms += 60_000) count += 1;
+      return count;
+    };
+
+    it('prints the schedule in plain words, the policy, the state and the counters', () => {
+      expect(text.code).toBe(0);
+      const out = text.stdout.split('\n');
+      expect(out.slice(0, 4)).toEqual([
+        'print: PrintWorker',
+        '  schedule   "* * * * *" UTC (Every minute)',
+        '  policy     overlap skip, lease 1m00s, catch-up window 30.0s, catch-up limit 1',
+        '  state      active; lock free; fence 4',
+      ]);
+      const counters = new RegExp(
+        `^ {2}counters {3}over the last 4 slot\\(s\\) since ${formatTime(slotMs(5))}: runs 4 \\(failed 0\\), skipped by overlap 0, dropped 0, buffered 0, paused 0, lost 0, missed (\\d+)$`,
+      ).exec(out[4] ?? '');
+      expect(counters, out[4]).not.toBeNull();
+      // slot(1) was left out of the range: missed at least that one, plus any slot since that has passed the window.
+      expect(Number(counters![1])).toBeGreaterThanOrEqual(missedAt(beforeMs));
+      expect(Number(counters![1])).toBeLessThanOrEqual(missedAt(afterMs));
+    });
+
+    it('prints the last runs, newest first, with their scheduled time, fence, instance and trigger', () => {
+      const out = text.stdout.split('\n');
+      const start = out.indexOf('last runs (newest first):');
+      expect(start).toBeGreaterThan(0);
+      const rows = out
+        .slice(start + 1, out.indexOf('next fire times:'))
+        .filter((line) => line.startsWith('│'))
+        .map((line) => line.split('│').map((cell) => cell.trim()).slice(1, -1));
+      expect(rows[0]).toEqual(['scheduled', 'started', 'lag', 'duration', 'outcome', 'fence', 'instance', 'trigger']);
+      expect(rows.slice(1).map((row) => [row[0], row[4], row[5], row[7]])).toEqual([
+        [formatTime(slotMs(2)), 'succeeded', '4', 'backfill'],
+        [formatTime(slotMs(3)), 'succeeded', '1', 'schedule'],
+        [formatTime(slotMs(4)), 'succeeded', '3', 'backfill'],
+        [formatTime(slotMs(5)), 'succeeded', '2', 'backfill'],
+      ]);
+      for (const row of rows.slice(1)) {
+        expect(Date.parse(row[1] ?? '')).toBeGreaterThan(Date.parse(row[0] ?? ''));
+        expect(row[6]).toMatch(/^.+:\d+$/);
+      }
+    });
+
+    it('prints the next 10 fire times, one minute apart, after now', () => {
+      const out = text.stdout.split('\n');
+      const next = out.slice(out.indexOf('next fire times:') + 1).filter((line) => line !== '');
+      expect(next).toHaveLength(10);
+      const times = next.map((line) => Date.parse(/^ {2}(\S+)$/.exec(line)?.[1] ?? ''));
+      expect(times[0]).toBeGreaterThan(beforeMs);
+      expect(times[0]).toBeLessThanOrEqual(afterMs + 60_000);
+      expect(times[0]! % 60_000).toBe(0);
+      expect(times).toEqual(times.map((_, index) => times[0]! + index * 60_000));
+    });
+
+    it('--json gives the same as data: the job, its lock, recent runs, 10 next fire times and the counters', () => {
+      expect(json.code).toBe(0);
+      const status = JSON.parse(json.stdout) as { job: Record<string, unknown>; lock: Record<string, unknown>; recent: Record<string, unknown>[]; nextMs: number[]; counters: Record<string, unknown> };
+      expect(status.job).toMatchObject({ name: 'print', cron: '* * * * *', overlap: 'skip', catchupLimit: 1, continuous: false });
+      expect(status.lock).toMatchObject({ fence: 4 });
+      expect(status.recent.map((item) => item.slot)).toEqual([slot(2), slot(3), slot(4), slot(5)]);
+      expect(status.nextMs).toHaveLength(10);
+      expect(status.nextMs[0]).toBeGreaterThan(beforeMs);
+      expect(status.nextMs).toEqual(status.nextMs.map((_, index) => status.nextMs[0]! + index * 60_000));
+      expect(status.counters).toMatchObject({ slots: 4, sinceMs: slotMs(5), runs: 4, succeeded: 4, failures: 0, skippedByOverlap: 0, buffered: 0, lost: 0 });
+    });
+  });
+});
+
+describe('cluster-cron refusals of backfill, trigger --overlap and status JOB', () => {
+  const cases: [name: string, args: (schedule: string) => string[], message: string][] = [
+    [
+      'trigger --overlap that is not a policy',
+      (s) => ['trigger', 'print', '--schedule', s, '--overlap', 'nope'],
+      "error: option '--overlap <policy>' argument 'nope' is invalid. Allowed choices are skip, bufferOne, allow.",
+    ],
+    ['backfill without --from', (s) => ['backfill', 'print', '--schedule', s, '--to', '2026-11-26T10:00:00Z'], "error: required option '--from <iso>' not specified"],
+    [
+      'backfill --from that is not a time',
+      (s) => ['backfill', 'print', '--schedule', s, '--from', 'yesterday', '--to', '2026-11-26T10:00:00Z'],
+      'expected an ISO-8601 time with a zone such as 2026-11-26T10:00:00Z, got "yesterday" for --from',
+    ],
+    [
+      'backfill --from on a day that does not exist',
+      (s) => ['backfill', 'print', '--schedule', s, '--from', '2026-02-30T10:00:00Z', '--to', '2026-03-02T10:00:00Z'],
+      'got "2026-02-30T10:00:00Z" for --from',
+    ],
+    [
+      'backfill with --from after --to',
+      (s) => ['backfill', 'print', '--schedule', s, '--from', '2026-11-26T10:00:00Z', '--to', '2026-11-26T09:00:00Z'],
+      'cluster-cron: backfill of job "print": --from 2026-11-26T10:00:00.000Z must be before --to 2026-11-26T09:00:00.000Z',
+    ],
+    [
+      'backfill with --to in the future',
+      (s) => ['backfill', 'print', '--schedule', s, '--from', '2026-11-26T10:00:00Z', '--to', '2999-01-01T00:00:00Z'],
+      'cluster-cron: backfill of job "print": --to 2999-01-01T00:00:00.000Z is in the future; a slot is backfilled only once it has passed',
+    ],
+    [
+      'backfill of more slots than one backfill takes',
+      (s) => ['backfill', 'print', '--schedule', s, '--from', '2000-01-01T00:00:00Z', '--to', '2026-11-26T09:00:00Z'],
+      'cluster-cron: backfill of job "print": the range 2000-01-01T00:00:00.000Z .. 2026-11-26T09:00:00.000Z holds more than 10000 slots; backfill it in parts',
+    ],
+    ['status of an unknown job', (s) => ['status', 'nope', '--schedule', s], 'cluster-cron: unknown job "nope" (the schedule defines: print)'],
+  ];
+  const table = newTable();
+  const results = new Map<string, Promise<CliResult>>();
+  beforeAll(() => {
+    const schedule = scheduleFile('refusals-4.yml', PRINT_JOB);
+    // Four at a time: a dozen node processes at once on a busy machine could each near the kill timer.
+    const lanes: Promise<unknown>[] = [Promise.resolve(), Promise.resolve(), Promise.resolve(), Promise.resolve()];
+    cases.forEach(([name, args], index) => {
+      const run = lanes[index % lanes.length]!.then(() => cli(args(schedule), table));
+      lanes[index % lanes.length] = run.catch(() => undefined);
+      results.set(name, run);
+    });
+  });
+
+  it.each(cases)('%s exits 1 with a message naming it', async (name, _args, message) => {
+    const result = await results.get(name)!;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+  });
+
+  it('leaves the table untouched', async () => {
+    await Promise.all(results.values());
+    const history = await cli(['history', 'print', '--schedule', join(dir, 'refusals-4.yml'), '--json'], table);
     expect(history.code).toBe(0);
     expect(history.stdout).toBe('');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PayloadError } from '../../functions/core/errors.js';
-import { parseTickPayload } from '../../functions/core/payload.js';
+import { MAX_CONTINUATION_BYTES, continuationPayload, parseTickPayload } from '../../functions/core/payload.js';
 import { OverlapPolicy, type JobDefinition } from '../../functions/core/types.js';
 
 const NOW_MS = Date.parse('2026-11-26T10:00:30.000Z');
@@ -203,6 +203,180 @@ describe('parseTickPayload', () => {
     });
   });
 
+  describe('"overlap" with a trigger', () => {
+    it.each(['skip', 'bufferOne', 'allow'])('passes the policy %s on with the trigger', (overlap) => {
+      expect(parseTickPayload({ trigger: 'print', overlap }, JOBS, NOW_MS)).toEqual({ kind: 'trigger', job: 'print', overlap });
+    });
+
+    it('leaves the policy out when it is not given, so the job keeps its own', () => {
+      expect(parseTickPayload({ trigger: 'print' }, JOBS, NOW_MS)).not.toHaveProperty('overlap');
+    });
+
+    it('is refused when it is not one of the policies, listing them', () => {
+      const error = rejection({ trigger: 'print', overlap: 'nope' });
+      expect(error.message).toBe('payload field "overlap" has value "nope"; expected one of skip, bufferOne, allow');
+      expect(error.field).toBe('overlap');
+    });
+
+    it('is refused when it differs from a policy only in case', () => {
+      const error = rejection({ trigger: 'print', overlap: 'bufferone' });
+      expect(error.message).toBe('payload field "overlap" has value "bufferone"; expected one of skip, bufferOne, allow');
+    });
+
+    it('is refused when it is not a string', () => {
+      const error = rejection({ trigger: 'print', overlap: 5 });
+      expect(error.message).toBe('payload field "overlap" has value 5; expected a string');
+      expect(error.field).toBe('overlap');
+    });
+
+    it.each([
+      ['alone', { overlap: 'allow' }, '"allow"'],
+      ['with "at"', { at: '2026-11-26T10:00:00Z', overlap: 'skip' }, '"skip"'],
+      ['with "jobs"', { jobs: ['print'], overlap: 'bufferOne' }, '"bufferOne"'],
+    ])('is refused %s, without a trigger', (_name, payload, shown) => {
+      const error = rejection(payload);
+      expect(error.message).toBe(`payload field "overlap" has value ${shown} but goes only with "trigger"`);
+      expect(error.field).toBe('overlap');
+    });
+
+    it('still refuses a trigger of an unknown job', () => {
+      expect(rejection({ trigger: 'nope', overlap: 'allow' }).field).toBe('trigger');
+    });
+  });
+
+  describe('a continuation', () => {
+    const link = { job: 'print', slot: '2026-11-26T10:00:00Z', token: 'node-a:42#9f1c', fence: 3, trigger: 'buffer' };
+
+    it('is the next link of a chain, with the slot in epoch ms', () => {
+      expect(parseTickPayload({ continuation: link }, JOBS, NOW_MS)).toEqual({
+        kind: 'continue',
+        continuation: { job: 'print', slotMs: Date.parse('2026-11-26T10:00:00Z'), token: 'node-a:42#9f1c', fence: 3, trigger: 'buffer' },
+      });
+    });
+
+    it('carries the state intact, whatever its shape', () => {
+      const state = { cursor: 'abc', done: [1, 2, 3], nested: { deep: null, flag: false } };
+      expect(parseTickPayload({ continuation: { ...link, trigger: 'continuation', state } }, JOBS, NOW_MS)).toEqual({
+        kind: 'continue',
+        continuation: { job: 'print', slotMs: Date.parse('2026-11-26T10:00:00Z'), token: 'node-a:42#9f1c', fence: 3, trigger: 'continuation', state },
+      });
+    });
+
+    it('reads a slot with an offset and milliseconds as the same instant', () => {
+      const command = parseTickPayload({ continuation: { ...link, slot: '2026-11-26T11:00:00.250+01:00' } }, JOBS, NOW_MS);
+      expect(command).toMatchObject({ continuation: { slotMs: Date.parse('2026-11-26T10:00:00.250Z') } });
+    });
+
+    it('accepts the smallest fence, 1', () => {
+      expect(parseTickPayload({ continuation: { ...link, fence: 1 } }, JOBS, NOW_MS)).toMatchObject({ continuation: { fence: 1 } });
+    });
+
+    it('accepts state just under the size limit', () => {
+      const bare = Buffer.byteLength(JSON.stringify({ ...link, state: '' }));
+      const state = 'x'.repeat(MAX_CONTINUATION_BYTES - bare);
+      expect(parseTickPayload({ continuation: { ...link, state } }, JOBS, NOW_MS)).toMatchObject({ continuation: { state } });
+    });
+
+    it.each([
+      ['zero', 0, '0'],
+      ['negative', -2, '-2'],
+      ['a fraction', 1.5, '1.5'],
+      ['a string', '3', '"3"'],
+    ])('is refused when the fence is %s', (_name, fence, shown) => {
+      const error = rejection({ continuation: { ...link, fence } });
+      expect(error.message).toMatch(new RegExp(`^payload field "continuation\\.fence" has value ${shown.replace(/[.]/g, '\\.')}: `));
+      expect(error.field).toBe('continuation.fence');
+    });
+
+    it.each([
+      ['a word', 'yesterday'],
+      ['a time without a zone', '2026-11-26T10:00:00'],
+      ['a day that does not exist', '2026-02-30T10:00:00Z'],
+    ])('is refused when the slot is %s', (_name, slot) => {
+      const error = rejection({ continuation: { ...link, slot } });
+      expect(error.message).toBe(`payload field "continuation.slot" has value ${JSON.stringify(slot)}; expected an ISO-8601 time with a zone`);
+      expect(error.field).toBe('continuation.slot');
+    });
+
+    it('is refused when the slot is a number', () => {
+      const error = rejection({ continuation: { ...link, slot: 1795687200000 } });
+      expect(error.message).toMatch(/^payload field "continuation\.slot" has value 1795687200000: /);
+      expect(error.field).toBe('continuation.slot');
+    });
+
+    it('is refused when it names an unknown job', () => {
+      const error = rejection({ continuation: { ...link, job: 'nope' } });
+      expect(error.message).toBe('payload field "continuation.job": unknown job "nope" (the schedule defines: print, report)');
+      expect(error.field).toBe('continuation.job');
+    });
+
+    it.each(['schedule', 'manual', 'backfill', 'catch-up'])('is refused when its trigger is %s, which never continues a chain', (trigger) => {
+      const error = rejection({ continuation: { ...link, trigger } });
+      expect(error.message).toMatch(new RegExp(`^payload field "continuation\\.trigger" has value "${trigger}": .*"buffer".*"continuation"`));
+      expect(error.field).toBe('continuation.trigger');
+    });
+
+    it.each([
+      ['empty', '', '""'],
+      ['longer than 200 characters', 't'.repeat(201), JSON.stringify('t'.repeat(201))],
+    ])('is refused when the token is %s', (_name, token, shown) => {
+      const error = rejection({ continuation: { ...link, token } });
+      expect(error.message.startsWith(`payload field "continuation.token" has value ${shown}: `)).toBe(true);
+      expect(error.field).toBe('continuation.token');
+    });
+
+    it.each(['job', 'slot', 'token', 'fence', 'trigger'])('is refused when "%s" is missing, naming it', (key) => {
+      const { [key as keyof typeof link]: _left, ...rest } = link;
+      const error = rejection({ continuation: rest });
+      expect(error.message).toMatch(new RegExp(`^payload field "continuation\\.${key}" `));
+      expect(error.field).toBe(`continuation.${key}`);
+    });
+
+    it('names an unknown key with its value and lists the allowed ones', () => {
+      const error = rejection({ continuation: { ...link, holder: 'b#2' } });
+      expect(error.message).toBe('payload field "continuation.holder" is not allowed (value "b#2"; allowed: job, slot, token, fence, trigger, state)');
+      expect(error.field).toBe('continuation.holder');
+    });
+
+    it.each([
+      ['a string', 'print', '"print"'],
+      ['null', null, 'null'],
+      ['a list', [link], JSON.stringify([link])],
+    ])('is refused when it is %s instead of an object', (_name, continuation, shown) => {
+      const error = rejection({ continuation });
+      expect(error.message.startsWith(`payload field "continuation" has value ${shown}: `)).toBe(true);
+      expect(error.field).toBe('continuation');
+    });
+
+    it.each([
+      ['trigger', 'print', '"print"'],
+      ['at', '2026-11-26T10:00:00Z', '"2026-11-26T10:00:00Z"'],
+      ['jobs', ['print'], '["print"]'],
+    ])('is refused when combined with "%s"', (other, value, shown) => {
+      const error = rejection({ continuation: link, [other]: value });
+      expect(error.message).toBe(`payload field "continuation" cannot be combined with "${other}" (value ${shown})`);
+      expect(error.field).toBe('continuation');
+    });
+
+    it('is refused when it is over the size limit, naming the size and the limit', () => {
+      const state = 'x'.repeat(MAX_CONTINUATION_BYTES);
+      const size = Buffer.byteLength(JSON.stringify({ ...link, state }));
+      const error = rejection({ continuation: { ...link, state } });
+      expect(error.message).toBe(
+        `payload field "continuation" is ${size} bytes; the limit is ${MAX_CONTINUATION_BYTES} (keep a continuous job's state small, or store it yourself and pass a key)`,
+      );
+      expect(error.field).toBe('continuation.state');
+    });
+
+    it('counts the size in bytes, not characters', () => {
+      const bare = Buffer.byteLength(JSON.stringify({ ...link, state: '' }));
+      // Each "é" is one character but two bytes in UTF-8: under the limit in characters, over it in bytes.
+      const state = 'é'.repeat(Math.ceil((MAX_CONTINUATION_BYTES - bare) / 2) + 1);
+      expect(state.length + bare).toBeLessThan(MAX_CONTINUATION_BYTES);
+      expect(rejection({ continuation: { ...link, state } }).field).toBe('continuation.state');
+    });
+  });
+
   describe('a payload of the wrong shape', () => {
     it('names an unknown field and its value', () => {
       const error = rejection({ job: 'print' });
@@ -221,5 +395,18 @@ describe('parseTickPayload', () => {
         `payload must be a JSON object such as {"at": "2026-11-26T10:00:00Z"}, {"jobs": ["print"]} or {"trigger": "print"}; got ${shown}`,
       );
     });
+  });
+});
+
+describe('continuationPayload', () => {
+  it.each([
+    ['a buffered slot without state', { job: 'print', slotMs: Date.parse('2026-11-26T10:00:00Z'), token: 'a:1#x', fence: 7, trigger: 'buffer' as const }],
+    [
+      'a chain link with state, on a slot with milliseconds',
+      { job: 'report', slotMs: Date.parse('2026-11-26T10:00:00.250Z'), token: 'b:2#y', fence: 8, trigger: 'continuation' as const, state: { page: 3, seen: ['a', 'b'] } },
+    ],
+  ])('is read back by parseTickPayload, after a JSON round trip, as the same continuation: %s', (_name, continuation) => {
+    const sent = JSON.parse(JSON.stringify(continuationPayload(continuation))) as unknown;
+    expect(parseTickPayload(sent, JOBS, NOW_MS)).toEqual({ kind: 'continue', continuation });
   });
 });

@@ -126,6 +126,43 @@ describe('parseSchedule accepts', () => {
     expect(report!.handler).toBe('NotRegisteredAnywhere');
   });
 
+  it('a catch-up limit, from 1 up to 1000', () => {
+    const [low] = parseSchedule(job('cron: "* * * * *"', 'class: Report', 'catchupLimit: 1'), HANDLERS);
+    const [some] = parseSchedule(job('cron: "* * * * *"', 'class: Report', 'catchupLimit: 5'), HANDLERS);
+    const [high] = parseSchedule(job('cron: "* * * * *"', 'class: Report', 'catchupLimit: 1000'), HANDLERS);
+    expect([low!.catchupLimit, some!.catchupLimit, high!.catchupLimit]).toEqual([1, 5, 1000]);
+  });
+
+  it('a catch-up limit of 1 (run only the latest open slot) when none is given', () => {
+    const [report] = parseSchedule(job('cron: "* * * * *"', 'class: Report'), HANDLERS);
+    expect(report!.catchupLimit).toBe(JOB_DEFAULTS.catchupLimit);
+    expect(report!.catchupLimit).toBe(1);
+  });
+
+  it('a continuous job, and a job that is not continuous unless it says so', () => {
+    const [on] = parseSchedule(job('cron: "* * * * *"', 'class: Report', 'continuous: true'), HANDLERS);
+    const [off] = parseSchedule(job('cron: "* * * * *"', 'class: Report', 'continuous: false'), HANDLERS);
+    const [unset] = parseSchedule(job('cron: "* * * * *"', 'class: Report'), HANDLERS);
+    expect([on!.continuous, off!.continuous, unset!.continuous]).toEqual([true, false, false]);
+  });
+
+  it.each(['skip', 'bufferOne', 'allow'])('overlap %s', (overlap) => {
+    const [report] = parseSchedule(job('cron: "* * * * *"', 'class: Report', `overlap: ${overlap}`), HANDLERS);
+    expect(report!.overlap).toBe(overlap);
+  });
+
+  it('a continuous job with overlap skip or bufferOne', () => {
+    const [skip] = parseSchedule(job('cron: "* * * * *"', 'class: Report', 'continuous: true', 'overlap: skip'), HANDLERS);
+    const [buffer] = parseSchedule(job('cron: "* * * * *"', 'class: Report', 'continuous: true', 'overlap: bufferOne', 'catchupLimit: 3'), HANDLERS);
+    expect(skip).toMatchObject({ continuous: true, overlap: 'skip' });
+    expect(buffer).toMatchObject({ continuous: true, overlap: 'bufferOne', catchupLimit: 3 });
+  });
+
+  it('overlap allow on a job that says continuous: false', () => {
+    const [report] = parseSchedule(job('cron: "* * * * *"', 'class: Report', 'continuous: false', 'overlap: allow'), HANDLERS);
+    expect(report).toMatchObject({ continuous: false, overlap: 'allow' });
+  });
+
   it('JSON text', () => {
     const jobs = parseSchedule('{"report": {"cron": "0 9 * * *", "class": "Report"}}', HANDLERS);
     expect(jobs.map((j) => j.name)).toEqual(['report']);
@@ -249,6 +286,54 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
     expect(error.details).toMatchObject({ job: 'report', key: 'catchupWindow', value: '0s' });
   });
 
+  // The limit is a count of slots: a whole number from 1 to 1000, said so in plain words.
+  it.each([
+    ['0', 0],
+    ['1.5', 1.5],
+    ['1001', 1001],
+    ['-1', -1],
+  ])('a catch-up limit of %s, outside the whole numbers 1..1000', (written, value) => {
+    const error = rejection(job('cron: "* * * * *"', 'class: Report', `catchupLimit: ${written}`));
+    expect(error.message).toBe(`schedule: job "report": key "catchupLimit" has value ${written}; expected a whole number from 1 to 1000`);
+    expect(error.details).toMatchObject({ job: 'report', key: 'catchupLimit', value });
+  });
+
+  it.each([
+    ['x', '"x"', 'x'],
+    ['"3"', '"3"', '3'],
+  ])('a catch-up limit of %s, which is not a number', (written, shown, value) => {
+    const error = rejection(job('cron: "* * * * *"', 'class: Report', `catchupLimit: ${written}`));
+    expect(error.message).toBe(`schedule: job "report": key "catchupLimit" has value ${shown}; expected a number`);
+    expect(error.details).toMatchObject({ job: 'report', key: 'catchupLimit', value });
+  });
+
+  it.each([
+    ['yes', '"yes"', 'yes'],
+    ['"true"', '"true"', 'true'],
+    ['1', '1', 1],
+  ])('continuous: %s, which is not true or false', (written, shown, value) => {
+    const error = rejection(job('cron: "* * * * *"', 'class: Report', `continuous: ${written}`));
+    expect(error.message).toBe(`schedule: job "report": key "continuous" has value ${shown}; expected a boolean`);
+    expect(error.details).toMatchObject({ job: 'report', key: 'continuous', value });
+  });
+
+  it.each([
+    ['before', ['continuous: true', 'overlap: allow']],
+    ['after', ['overlap: allow', 'continuous: true']],
+  ])('a continuous job with overlap allow (continuous written %s overlap), naming the job and the key', (_order, lines) => {
+    const error = rejection(job('cron: "* * * * *"', 'class: Report', ...lines));
+    expect(error.message).toBe(
+      'schedule: job "report": key "continuous" is true with overlap "allow"; a continuous chain hands its lease from run to run, so use overlap skip or bufferOne',
+    );
+    expect(error.details).toMatchObject({ job: 'report', key: 'continuous', value: true });
+  });
+
+  it('an overlap that is not one of the policies, listing them', () => {
+    const error = rejection(job('cron: "* * * * *"', 'class: Report', 'overlap: buffer'));
+    expect(error.message).toBe('schedule: job "report": key "overlap" has value "buffer"; expected one of "skip", "bufferOne", "allow"');
+    expect(error.details).toMatchObject({ job: 'report', key: 'overlap', value: 'buffer' });
+  });
+
   it('an unknown key, listing the allowed ones', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'retries: 3'));
     expect(error.message).toBe(
@@ -354,6 +439,16 @@ describe('describeJob', () => {
   it('summarises a job on one line', () => {
     const [report] = parseSchedule(job('cron: "0 9 * * *"', 'timezone: Europe/Berlin', 'class: Report', 'lease: 90s', 'status: disabled'), HANDLERS);
     expect(describeJob(report!)).toBe('report: "0 9 * * *" Europe/Berlin -> Report (lease 90s, catch-up 90s, overlap skip, disabled)');
+  });
+
+  it('mentions a catch-up limit above the default, and a continuous job', () => {
+    const [report] = parseSchedule(job('cron: "0 9 * * *"', 'class: Report', 'overlap: bufferOne', 'catchupLimit: 3', 'continuous: true'), HANDLERS);
+    expect(describeJob(report!)).toBe('report: "0 9 * * *" UTC -> Report (lease 1m, catch-up 90s, overlap bufferOne, catch-up limit 3, continuous)');
+  });
+
+  it('says overlap allow, and leaves out the default limit and continuous: false', () => {
+    const [report] = parseSchedule(job('cron: "0 9 * * *"', 'class: Report', 'overlap: allow', 'catchupLimit: 1', 'continuous: false'), HANDLERS);
+    expect(describeJob(report!)).toBe('report: "0 9 * * *" UTC -> Report (lease 1m, catch-up 90s, overlap allow)');
   });
 });
 
