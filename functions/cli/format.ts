@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import type { JobStatus } from '../core/job-status.js';
 import cronstrue from 'cronstrue';
 import type { LockItem, SlotItem } from '../core/store.js';
+import { formatDurationMs } from '../core/time.js';
 import type { TickOutcome } from '../core/types.js';
 
 /** A table with our defaults: no colour codes, so logs and CI output stay plain. */
@@ -24,8 +25,9 @@ export function formatMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '-';
   if (Math.abs(ms) < 1_000) return `${Math.round(ms)}ms`;
   if (Math.abs(ms) < 60_000) return `${(ms / 1_000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes}m${String(Math.round((ms % 60_000) / 1_000)).padStart(2, '0')}s`;
+  // Round to whole seconds first, so 119.6 s reads 2m00s, not 1m60s.
+  const totalSec = Math.round(Math.abs(ms) / 1_000);
+  return `${ms < 0 ? '-' : ''}${Math.floor(totalSec / 60)}m${String(totalSec % 60).padStart(2, '0')}s`;
 }
 
 /** The lock as one phrase: who holds it until when, or free. */
@@ -102,7 +104,7 @@ export function printJobStatus(status: JobStatus, nowMs: number): string {
   const lines = [
     `${job.name}: ${job.description ?? job.handler}`,
     `  schedule   "${job.cron}" ${job.timezone} (${describeCron(job.cron)})`,
-    `  policy     overlap ${job.overlap}${job.continuous ? ', continuous' : ''}, lease ${formatMs(job.leaseMs)}, catch-up window ${formatMs(job.catchupWindowMs)}, catch-up limit ${job.catchupLimit}`,
+    `  policy     overlap ${job.overlap}${job.continuous ? ', continuous' : ''}, lease ${formatDurationMs(job.leaseMs)}, catch-up window ${formatDurationMs(job.catchupWindowMs)}, catch-up limit ${job.catchupLimit}`,
     `  state      ${!job.enabled ? 'disabled' : lock?.paused ? `PAUSED${lock.pausedNote ? `: ${lock.pausedNote}` : ''}` : 'active'}; lock ${describeLock(lock, nowMs)}; fence ${lock?.fence ?? 0}${lock?.pendingSlotMs !== undefined ? `; buffered slot ${formatTime(lock.pendingSlotMs)}` : ''}`,
     `  counters   over the last ${counters.slots} slot(s)${counters.sinceMs !== undefined ? ` since ${formatTime(counters.sinceMs)}` : ''}: runs ${counters.runs} (failed ${counters.failures}), skipped by overlap ${counters.skippedByOverlap}, dropped ${counters.dropped}, buffered ${counters.buffered}, paused ${counters.paused}, lost ${counters.lost}, missed ${counters.missed}`,
   ];

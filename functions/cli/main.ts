@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ClusterCronError, PayloadError, UnknownJobError, errorMessage } from '../core/errors.js';
-import { parseTickPayload } from '../core/payload.js';
+import { parseIsoTime, parseTickPayload } from '../core/payload.js';
 import { checkLeasesAgainstSkew, describeJob, loadScheduleFile } from '../core/schedule.js';
 import { cronOf, nextSlots } from '../core/slots.js';
 import { getLock, recentSlots, setPaused, type StoreContext } from '../core/store.js';
@@ -40,8 +40,9 @@ function port(value: string): number {
 
 function isoTime(option: string): (value: string) => number {
   return (value) => {
-    const ms = /^\d{4}-\d{2}-\d{2}T/.test(value) && /(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : Number.NaN;
-    if (Number.isNaN(ms)) throw new InvalidArgumentError(`expected an ISO-8601 time with a zone such as 2026-11-26T10:00:00Z, got "${value}" for ${option}`);
+    // The payload's parser: an impossible date (30 February, 24:00) is refused, not rolled over.
+    const ms = parseIsoTime(value);
+    if (ms === undefined) throw new InvalidArgumentError(`expected an ISO-8601 time with a zone such as 2026-11-26T10:00:00Z, got "${value}" for ${option}`);
     return ms;
   };
 }

@@ -34,7 +34,8 @@ export async function backfill(deps: TickDeps, job: JobDefinition, request: Back
   if (!(fromMs < toMs)) throw new ClusterCronError(`backfill of job "${job.name}": --from ${toIso(fromMs)} must be before --to ${toIso(toMs)}`);
   if (toMs > nowMs) throw new ClusterCronError(`backfill of job "${job.name}": --to ${toIso(toMs)} is in the future; a slot is backfilled only once it has passed`);
   const slots = slotsBetween(cronOf(job), fromMs, toMs);
-  if (slots.length >= MAX_SLOTS_PER_WINDOW && slots[0]! > fromMs) {
+  // slotsBetween keeps the newest MAX slots: more exist if one lies between `fromMs` and the first kept.
+  if (slots.length >= MAX_SLOTS_PER_WINDOW && slotsBetween(cronOf(job), fromMs, slots[0]! - 1).length > 0) {
     throw new ClusterCronError(`backfill of job "${job.name}": the range ${toIso(fromMs)} .. ${toIso(toMs)} holds more than ${MAX_SLOTS_PER_WINDOW} slots; backfill it in parts`);
   }
   const recorded = await claimedSlotsAfter(deps, job.name, fromMs);

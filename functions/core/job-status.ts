@@ -14,8 +14,9 @@ export interface JobCounters {
   runs: number;
   succeeded: number;
   failures: number;
-  /** Skipped because a run held the lease (skip), or dropped behind a buffered slot (bufferOne). */
+  /** Skipped because a run held the lease (skip). */
   skippedByOverlap: number;
+  /** bufferOne: dropped because one slot was already buffered. */
   dropped: number;
   paused: number;
   /** Slots that waited for the lease and ran right after the holder (bufferOne). */

@@ -23,7 +23,7 @@ const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,3})?)
  * Epoch ms of an ISO-8601 time with a zone, or undefined. `Date.parse` alone rolls impossible
  * dates over (`2026-02-30` becomes 2 March, `24:00` the next day): the written fields must exist.
  */
-function parseIsoTime(text: string): number | undefined {
+export function parseIsoTime(text: string): number | undefined {
   const match = ISO_TIME.exec(text);
   if (!match) return undefined;
   const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 7].map((index) => Number(match[index] ?? 0)) as [number, number, number, number, number, number];
@@ -137,7 +137,7 @@ function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDe
   const others = Object.keys(record).filter((key) => key !== 'continuation');
   if (others.length > 0) throw new PayloadError(`payload field "continuation" cannot be combined with "${others[0]}" (value ${JSON.stringify(record[others[0]!])})`, 'continuation');
   const size = Buffer.byteLength(JSON.stringify(record.continuation) ?? '');
-  if (size > MAX_CONTINUATION_BYTES) throw new PayloadError(`payload field "continuation" is ${size} bytes; the limit is ${MAX_CONTINUATION_BYTES} (keep a continuous job's state small, or store it yourself and pass a key)`, 'continuation.state');
+  if (size > MAX_CONTINUATION_BYTES) throw new PayloadError(`payload field "continuation" is ${size} bytes; the limit is ${MAX_CONTINUATION_BYTES} (keep a continuous job's state small, or store it yourself and pass a key)`, 'continuation');
   const parsed = continuationSchema.safeParse(record.continuation);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -148,6 +148,7 @@ function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDe
     }
     const key = issue.path.length > 0 ? `continuation.${issue.path.join('.')}` : 'continuation';
     const value = issue.path.length > 0 && given && typeof given === 'object' ? given[String(issue.path[0])] : record.continuation;
+    if (value === undefined) throw new PayloadError(`payload field "${key}" is missing`, key);
     throw new PayloadError(`payload field "${key}" has value ${JSON.stringify(value)}: ${issue.message}`, key);
   }
   const { job, slot, token, fence, trigger, state } = parsed.data;

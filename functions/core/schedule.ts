@@ -71,8 +71,11 @@ function describeIssue(source: string, job: string, raw: Record<string, unknown>
   }
   const value = key ? raw[issue.path[0] as string] : undefined;
   if (value === undefined && key) fail(source, `job "${job}": missing key "${key}"`, { job, key });
-  const expected =
-    issue.code === 'invalid_value'
+  // Numeric keys with a range are described by the range, not by zod's wording.
+  const ranged: Record<string, string> = { catchupLimit: 'a whole number from 1 to 1000' };
+  const expected = ranged[key] && typeof value === 'number'
+    ? ranged[key]
+    : issue.code === 'invalid_value'
       ? `one of ${issue.values.map((v) => show(v)).join(', ')}`
       : issue.code === 'invalid_type'
         ? issue.expected === 'record'

@@ -147,6 +147,10 @@ async function settleAbandonedClaims(
  * Temporal's trigger-immediately). Runs even while the job is paused: an operator asked for it.
  */
 export async function triggerJob(deps: TickDeps, job: JobDefinition, options: { deadlineMs?: number; overlap?: OverlapPolicy } = {}): Promise<TickOutcome[]> {
+  if (job.continuous && options.overlap === 'allow') {
+    // Its chain hands the lease from run to run; an unleased run beside it would overlap it.
+    return [{ outcome: 'error', job: job.name, error: `job "${job.name}" is continuous: overlap "allow" would run it beside its chain; use skip or bufferOne` }];
+  }
   try {
     return await runSlot(deps, job, deps.clock(), { trigger: Trigger.manual, ignorePause: true, ...options });
   } catch (error) {

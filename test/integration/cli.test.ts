@@ -375,7 +375,7 @@ describe('cluster-cron backfill and status JOB on one job', () => {
       expect(out.slice(0, 4)).toEqual([
         'print: PrintWorker',
         '  schedule   "* * * * *" UTC (Every minute)',
-        '  policy     overlap skip, lease 1m00s, catch-up window 30.0s, catch-up limit 1',
+        '  policy     overlap skip, lease 1m, catch-up window 30s, catch-up limit 1',
         '  state      active; lock free; fence 4',
       ]);
       const counters = new RegExp(

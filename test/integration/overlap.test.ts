@@ -294,6 +294,15 @@ describe('a continuous job', () => {
     expect(history[0]).toMatchObject({ status: 'lost', trigger: 'continuation', error: expect.stringContaining('hand-off failed') });
   });
 
+  it('refuses a trigger with overlap allow, which would run beside its chain', async () => {
+    const { ctx, deps } = await cluster(T0 + 500);
+    let runs = 0;
+    const outcomes = await triggerJob(deps('cli', { Work: () => void runs++ }), everyMinute('continuous: true')[0]!, { overlap: 'allow' });
+    expect(outcomes).toEqual([{ outcome: 'error', job: 'report', error: expect.stringContaining('job "report" is continuous: overlap "allow" would run it beside its chain') }]);
+    expect(runs).toBe(0);
+    expect(await recentSlots(ctx, 'report', 1)).toEqual([]);
+  });
+
   it('stops its chain when the job is paused, recording the next link as paused', async () => {
     const { ctx, deps } = await cluster(T0 + 500);
     const schedule = everyMinute('continuous: true', 'lease: 30s');

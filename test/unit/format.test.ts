@@ -106,7 +106,7 @@ describe('CLI formatting', () => {
       const [title, schedule, policy, state, counters] = printJobStatus(status(), T0 + 3_000).split('\n');
       expect(title).toBe('print: PrintWorker');
       expect(schedule).toBe('  schedule   "*/2 * * * * *" UTC (Every 2 seconds)');
-      expect(policy).toBe('  policy     overlap bufferOne, continuous, lease 30.0s, catch-up window 1m30s, catch-up limit 3');
+      expect(policy).toBe('  policy     overlap bufferOne, continuous, lease 30s, catch-up window 90s, catch-up limit 3');
       expect(state).toBe('  state      PAUSED: db down; lock free; fence 9; buffered slot 2026-11-26T10:00:02Z');
       expect(counters).toBe(
         '  counters   over the last 4 slot(s) since 2026-11-26T09:59:54Z: runs 2 (failed 1), skipped by overlap 0, dropped 1, buffered 1, paused 0, lost 0, missed 5',
@@ -125,7 +125,7 @@ describe('CLI formatting', () => {
       const text = printJobStatus(status({ job: { ...job, enabled: false, continuous: false }, lock: undefined, recent: [] }), T0);
       expect(text).toContain('\nlast runs (newest first):\n  none yet\n');
       expect(text).toContain('  state      disabled; lock free; fence 0\n');
-      expect(text).toContain('  policy     overlap bufferOne, lease 30.0s,');
+      expect(text).toContain('  policy     overlap bufferOne, lease 30s,');
     });
   });
 });

@@ -1,25 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { PayloadError } from '../../functions/core/errors.js';
 import { MAX_CONTINUATION_BYTES, continuationPayload, parseTickPayload } from '../../functions/core/payload.js';
-import { OverlapPolicy, type JobDefinition } from '../../functions/core/types.js';
+import type { JobDefinition } from '../../functions/core/types.js';
+import { jobDefinition } from '../support/job-definition.js';
 
 const NOW_MS = Date.parse('2026-11-26T10:00:30.000Z');
 
 function job(name: string): JobDefinition {
-  return {
-    name,
-    cron: '* * * * *',
-    timezone: 'UTC',
-    handler: 'PrintWorker',
-    args: {},
-    enabled: true,
-    leaseMs: 60_000,
-    catchupWindowMs: 90_000,
-    overlap: OverlapPolicy.skip,
-    catchupLimit: 1,
-    continuous: false,
-    hasSeconds: false,
-  };
+  return jobDefinition({ name });
 }
 
 const JOBS = [job('print'), job('report')];
@@ -365,7 +353,7 @@ describe('parseTickPayload', () => {
       expect(error.message).toBe(
         `payload field "continuation" is ${size} bytes; the limit is ${MAX_CONTINUATION_BYTES} (keep a continuous job's state small, or store it yourself and pass a key)`,
       );
-      expect(error.field).toBe('continuation.state');
+      expect(error.field).toBe('continuation');
     });
 
     it('counts the size in bytes, not characters', () => {
@@ -373,7 +361,7 @@ describe('parseTickPayload', () => {
       // Each "é" is one character but two bytes in UTF-8: under the limit in characters, over it in bytes.
       const state = 'é'.repeat(Math.ceil((MAX_CONTINUATION_BYTES - bare) / 2) + 1);
       expect(state.length + bare).toBeLessThan(MAX_CONTINUATION_BYTES);
-      expect(rejection({ continuation: { ...link, state } }).field).toBe('continuation.state');
+      expect(rejection({ continuation: { ...link, state } }).field).toBe('continuation');
     });
   });
 
