@@ -63,6 +63,7 @@ export interface ClusterCronProps {
   readonly schedule: string;
   /** Where the job handlers live. @default PROJECT_HANDLERS */
   readonly handlers?: HandlerRegistry;
+  /** Name, removal policy and deletion protection of the table. */
   readonly table?: ClusterCronTableOptions;
   /** Alarms (and their return to OK) are sent here. @default - alarms only, no actions */
   readonly alarmTopic?: sns.ITopic;
@@ -97,13 +98,17 @@ export function defaultTimeout(jobs: readonly JobDefinition[]): Duration {
 export class ClusterCron extends Construct {
   /** The validated jobs of the schedule. */
   readonly jobs: readonly JobDefinition[];
+  /** Slot and lock items of every job (functions/core/store.ts). */
   readonly table: dynamodb.Table;
+  /** The tick Lambda function. */
   readonly tickFunction: NodejsFunction;
+  /** The minute rule that invokes it. */
   readonly rule: events.Rule;
   /** Minute events EventBridge could not deliver to the tick function. */
   readonly deadLetterQueue: sqs.Queue;
   /** The `service` dimension of the metrics. */
   readonly serviceName: string;
+  /** The alarms, to add actions of your own. */
   readonly alarms: {
     tickErrors: cloudwatch.Alarm;
     failedRuns: cloudwatch.Alarm;

@@ -1,14 +1,17 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { App, Stack } from 'aws-cdk-lib';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getLock, recentSlots } from '../../functions/core/store.js';
 import { METRICS_NAMESPACE, TickMetric } from '../../functions/metrics.js';
 import { ClusterCron } from '../../infra/cluster-cron.js';
+import { TICK_ESBUILD_OPTIONS } from '../../infra/tick-bundling.js';
+import { writeTickEntry } from '../../infra/tick-entry.js';
 import { ensureTable } from '../../functions/local/table.js';
 import { useLocalTables } from '../support/local-table.js';
 
@@ -122,6 +125,17 @@ describe('the tick bundle of the synthesized asset', () => {
     expect(relative(process.cwd(), bundle).startsWith('..')).toBe(true);
     expect(statSync(bundle).size).toBeGreaterThan(0);
   });
+
+  it('is what esbuild builds from TICK_ESBUILD_OPTIONS, byte for byte (a benchmark measures the deployed bundle)', async () => {
+    const entry = writeTickEntry({
+      scheduleText: readFileSync('test/infra/fixtures/bundle-schedule.yml', 'utf8'),
+      scheduleSource: 'test/infra/fixtures/bundle-schedule.yml',
+      handlersModule: resolve('functions/jobs/index.ts'),
+    });
+    const outfile = join(outdir, 'esbuild-api', 'index.mjs');
+    await build({ ...TICK_ESBUILD_OPTIONS, entryPoints: [entry], outfile, logLevel: 'error' });
+    expect(readFileSync(outfile).equals(readFileSync(bundle))).toBe(true);
+  }, 60_000);
 
   it('runs the slot of an EventBridge scheduled event once; the same event again is a duplicate', async () => {
     const { tableName, env } = await deployLocally();
