@@ -15,10 +15,10 @@ const REFERENCE_MS = Date.UTC(2026, 0, 5);
 /** Cron patterns repeat at most weekly (a longer cycle, e.g. monthly, has gaps past the limit anyway). */
 const WEEK_MS = 7 * DAY_MS;
 /**
- * Enough for a per-minute job's week. A job with seconds is cut short: its longest gap is taken
- * from its first 20,000 slots (about 5.5 hours of a per-second job).
+ * Enough for a per-minute job's week (10,081 slots). A job with seconds is cut short: its longest
+ * gap is taken from its first 11,000 slots (three hours of a per-second job).
  */
-const MAX_SLOTS = 20_000;
+const MAX_SLOTS = 11_000;
 
 const gapCache = new Map<string, number>();
 

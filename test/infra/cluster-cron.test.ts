@@ -215,6 +215,11 @@ describe('the ClusterCron construct', () => {
       Annotations.fromStack(stack).hasWarning('/Test/Cron', Match.stringLikeRegexp('job "new-year" \\("0 0 1 1 \\*"\\) fires less than weekly'));
     });
 
+    it('warns at synth that a job with a seconds field is ticked once a minute on AWS', () => {
+      const { stack } = synth({ schedule: scheduleFile('fast:\n  cron: "*/2 * * * * *"\n  class: PrintWorker\n') });
+      Annotations.fromStack(stack).hasWarning('/Test/Cron', Match.stringLikeRegexp('job "fast" has a seconds field \\("\\*/2 \\* \\* \\* \\* \\*"\\), but on AWS the tick runs once a minute'));
+    });
+
     it('send alarm and OK notifications to the alarm topic when one is given', () => {
       const { template, stack } = synth({}, (scope) => ({ alarmTopic: new sns.Topic(scope, 'Topic') }));
       const topicRef = { Ref: stack.getLogicalId(stack.node.findChild('Topic').node.defaultChild as never) };
