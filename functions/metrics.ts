@@ -1,0 +1,125 @@
+/**
+ * CloudWatch metrics of the tick function: each tick's outcomes mapped to counts, the tick's
+ * duration and each run's lag from its slot, written as Embedded Metric Format (EMF) log lines
+ * by Powertools for AWS Lambda's Metrics. The infra builds its alarms from the same names.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { EventLog, TickOutcome } from './core/types.js';
+
+/** The CloudWatch namespace of every cluster-cron metric. */
+export const METRICS_NAMESPACE = 'ClusterCron';
+
+/** The dimension that names the job on per-job metrics (`service` is on every metric). */
+export const JOB_DIMENSION = 'job';
+
+/** Metric names. Per job (dimensions service + job) as well: Runs, FailedRuns. */
+export const TickMetric = {
+  /** Runs started (succeeded or failed). */
+  runs: 'Runs',
+  /** Runs whose handler threw or was stopped by its signal. */
+  failedRuns: 'FailedRuns',
+  /** Slots another instance had already claimed (redelivered or concurrent ticks). */
+  duplicateSlots: 'DuplicateSlots',
+  /** Slots skipped because the previous run still held the lease. */
+  lockedSlots: 'LockedSlots',
+  /** Slots skipped because the job is paused. */
+  pausedSlots: 'PausedSlots',
+  /** Slots whose turn came after the catch-up window, or over the catch-up limit. */
+  missedSlots: 'MissedSlots',
+  /** bufferOne: slots parked for the holder to start when it finishes. */
+  bufferedSlots: 'BufferedSlots',
+  /** bufferOne: slots dropped because one was already buffered. */
+  droppedSlots: 'DroppedSlots',
+  /** A chain's next link sent to a fresh invocation near the deadline. */
+  handOffs: 'HandOffs',
+  /** Runs that lost their lease while running (a successor may have started). */
+  leasesLost: 'LeasesLost',
+  /** Jobs whose tick hit a store error (the invocation fails and is retried). */
+  jobErrors: 'JobErrors',
+  /** Outcomes of a kind this mapping does not know yet. */
+  otherOutcomes: 'OtherOutcomes',
+  /** Wall time of one invocation's tick, runs included. */
+  tickDuration: 'TickDuration',
+  /** From a slot's time to its run's start (scheduled and catch-up runs, not manual triggers). */
+  startLag: 'StartLag',
+} as const;
+
+/** The service name on every metric: POWERTOOLS_SERVICE_NAME, as for the logs. */
+export function createTickMetrics(env: NodeJS.ProcessEnv = process.env): Metrics {
+  return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'cluster-cron' });
+}
+
+/**
+ * Adds one tick's outcomes to `metrics` (flushed by the caller). Kinds without a metric of their
+ * own (`not-due`, `disabled`) add nothing; a kind added later counts as OtherOutcomes until mapped.
+ */
+export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[]): void {
+  const count = (name: string): void => void metrics.addMetric(name, MetricUnit.Count, 1);
+  for (const outcome of outcomes) {
+    switch (outcome.outcome) {
+      case 'ran':
+      case 'failed':
+        count(TickMetric.runs);
+        if (outcome.outcome === 'failed') count(TickMetric.failedRuns);
+        if (outcome.leaseLost) count(TickMetric.leasesLost);
+        // Per job, so each job's alarm sees its own runs; published at once with its dimension.
+        perJob(metrics, outcome.job, TickMetric.runs);
+        if (outcome.outcome === 'failed') perJob(metrics, outcome.job, TickMetric.failedRuns);
+        break;
+      case 'duplicate':
+        count(TickMetric.duplicateSlots);
+        break;
+      case 'locked':
+        count(TickMetric.lockedSlots);
+        break;
+      case 'paused':
+        count(TickMetric.pausedSlots);
+        break;
+      case 'missed':
+        metrics.addMetric(TickMetric.missedSlots, MetricUnit.Count, outcome.count ?? 1);
+        break;
+      case 'buffered':
+        count(TickMetric.bufferedSlots);
+        break;
+      case 'dropped':
+        count(TickMetric.droppedSlots);
+        break;
+      case 'handed-off':
+        count(TickMetric.handOffs);
+        break;
+      case 'error':
+        count(TickMetric.jobErrors);
+        break;
+      case 'not-due':
+      case 'disabled':
+        break;
+      default:
+        count(TickMetric.otherOutcomes);
+    }
+  }
+}
+
+function perJob(metrics: Metrics, job: string, name: string): void {
+  metrics.singleMetric().addDimension(JOB_DIMENSION, job).addMetric(name, MetricUnit.Count, 1);
+}
+
+/**
+ * Wraps the core's event log so each `run.start` (which carries `lagMs`) adds a StartLag value
+ * the moment the run starts. Manual triggers are left out: their slot is the moment of the call.
+ */
+// Their "slot" is not a cron slot that should have started on time: an operator's call, a
+// chain's next link, or a past slot run on purpose.
+const LAG_FREE_TRIGGERS = new Set(['manual', 'continuation', 'backfill']);
+
+export function withLagMetric(log: EventLog, metrics: Metrics): EventLog {
+  return {
+    ...log,
+    info(message, attributes) {
+      const lagMs = attributes?.lagMs;
+      if (message === 'run.start' && typeof lagMs === 'number' && !LAG_FREE_TRIGGERS.has(String(attributes?.trigger))) {
+        metrics.addMetric(TickMetric.startLag, MetricUnit.Milliseconds, Math.max(0, lagMs));
+      }
+      log.info(message, attributes);
+    },
+  };
+}

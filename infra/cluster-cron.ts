@@ -1,0 +1,301 @@
+/**
+ * ClusterCron: the whole scheduler as one construct to drop into any CDK app. One DynamoDB table,
+ * the tick function (bundled locally by esbuild, the schedule compiled in), a minute rule with a
+ * dead-letter queue, and alarms on the tick's errors, failed runs and jobs that stopped starting.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ClusterCronError } from '../functions/core/errors.js';
+import { checkLeasesAgainstSkew, loadScheduleFile } from '../functions/core/schedule.js';
+import { TABLE_SCHEMA } from '../functions/core/store.js';
+import { TICK_DEFAULTS } from '../functions/core/tick.js';
+import { formatDurationMs } from '../functions/core/time.js';
+import type { JobDefinition } from '../functions/core/types.js';
+import { handlerNames } from '../functions/jobs/index.js';
+import { JOB_DIMENSION, METRICS_NAMESPACE, TickMetric } from '../functions/metrics.js';
+import { notStartedWindow } from './not-started-window.js';
+import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
+import { PROJECT_ROOT, writeTickEntry } from './tick-entry.js';
+
+/** The item actions the core sends (functions/core/store.ts): nothing else, on the table only. */
+export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] as const;
+
+/** Lambda's limit on one invocation. */
+export const MAX_TIMEOUT = Duration.minutes(15);
+
+/** Where the job handlers live: a module exporting `handlers`, and their names, to check `class` at synth. */
+export interface HandlerRegistry {
+  /** Path of the module that exports `handlers` (a record of name to JobHandler). */
+  readonly entry: string;
+  /** The names it registers (export `handlerNames` beside `handlers` and pass it here). */
+  readonly names: readonly string[];
+}
+
+/** This project's registry: functions/jobs/index.ts. */
+export const PROJECT_HANDLERS: HandlerRegistry = { entry: join(PROJECT_ROOT, 'functions', 'jobs', 'index.ts'), names: handlerNames };
+
+/** Options of the table. */
+export interface ClusterCronTableOptions {
+  /** @default - a name CloudFormation generates (see the stack's TableName output) */
+  readonly tableName?: string;
+  /** The table keeps every job's fence and run history. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** @default true */
+  readonly deletionProtection?: boolean;
+}
+
+/** Props of ClusterCron. */
+export interface ClusterCronProps {
+  /** Path of the schedule file, as given to `cluster-cron validate --schedule`. Validated at synth. */
+  readonly schedule: string;
+  /** Where the job handlers live. @default PROJECT_HANDLERS */
+  readonly handlers?: HandlerRegistry;
+  /** Name, removal policy and deletion protection of the table. */
+  readonly table?: ClusterCronTableOptions;
+  /** Alarms (and their return to OK) are sent here. @default - alarms only, no actions */
+  readonly alarmTopic?: sns.ITopic;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** The largest clock difference between instances (MAX_CLOCK_SKEW_MS). @default 1 second */
+  readonly maxClockSkew?: Duration;
+  /**
+   * Longest a tick (and so a run) may take. @default twice the longest lease plus 30 seconds,
+   * at least 1 minute, at most 15 minutes
+   */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** The `service` of logs and metrics. @default `<stack name>-<construct id>` */
+  readonly serviceName?: string;
+}
+
+/**
+ * A run is given two leases of time (a lease is the run's expected length; twice leaves room for
+ * a slow one) plus 30 s for the tick's own requests and the wind-down after the run's signal.
+ */
+export function defaultTimeout(jobs: readonly JobDefinition[]): Duration {
+  const longestLeaseMs = Math.max(...jobs.map((job) => job.leaseMs));
+  const seconds = Math.ceil((2 * longestLeaseMs + 30_000) / 1_000);
+  return Duration.seconds(Math.min(MAX_TIMEOUT.toSeconds(), Math.max(60, seconds)));
+}
+
+/** The scheduler: table, tick function, minute rule, dead-letter queue, alarms. */
+export class ClusterCron extends Construct {
+  /** The validated jobs of the schedule. */
+  readonly jobs: readonly JobDefinition[];
+  /** Slot and lock items of every job (functions/core/store.ts). */
+  readonly table: dynamodb.Table;
+  /** The tick Lambda function. */
+  readonly tickFunction: NodejsFunction;
+  /** The minute rule that invokes it. */
+  readonly rule: events.Rule;
+  /** Minute events EventBridge could not deliver to the tick function. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** The `service` dimension of the metrics. */
+  readonly serviceName: string;
+  /** The alarms, to add actions of your own. */
+  readonly alarms: {
+    tickErrors: cloudwatch.Alarm;
+    failedRuns: cloudwatch.Alarm;
+    deadLetters: cloudwatch.Alarm;
+    /** Per job name; a job that fires less than weekly has none (see the synth warning). */
+    notStarted: Record<string, cloudwatch.Alarm>;
+  };
+
+  constructor(scope: Construct, id: string, props: ClusterCronProps) {
+    super(scope, id);
+    const registry = props.handlers ?? PROJECT_HANDLERS;
+    const handlersModule = resolve(registry.entry);
+    if (!existsSync(handlersModule)) {
+      throw new ClusterCronError(`handlers module ${registry.entry} does not exist (resolved to ${handlersModule})`);
+    }
+    const maxClockSkewMs = props.maxClockSkew?.toMilliseconds() ?? TICK_DEFAULTS.maxClockSkewMs;
+    // The same calls, and so the same messages, as `cluster-cron validate`.
+    this.jobs = loadScheduleFile(props.schedule, { handlers: registry.names });
+    checkLeasesAgainstSkew(this.jobs, maxClockSkewMs, props.schedule);
+    const scheduleText = readFileSync(props.schedule, 'utf8');
+    for (const job of this.jobs.filter((candidate) => candidate.hasSeconds && candidate.enabled)) {
+      Annotations.of(this).addWarningV2(
+        `cluster-cron:secondsOnAws:${job.name}`,
+        `job "${job.name}" has a seconds field ("${job.cron}"), but on AWS the tick runs once a minute: its slots of each minute are caught up together within its catch-up window`,
+      );
+    }
+
+    const stack = Stack.of(this);
+    this.serviceName = props.serviceName ?? `${stack.stackName}-${id}`;
+    const timeout = props.timeout ?? defaultTimeout(this.jobs);
+    if (timeout.toSeconds() > MAX_TIMEOUT.toSeconds()) {
+      throw new ClusterCronError(`ClusterCron "${id}": timeout is ${timeout.toHumanString()}; Lambda allows at most 15 minutes`);
+    }
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      ...(props.table?.tableName !== undefined && { tableName: props.table.tableName }),
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // Only run history carries it; the lock items (the fences) never expire.
+      timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.table?.deletionProtection ?? true,
+      removalPolicy: props.table?.removalPolicy ?? RemovalPolicy.RETAIN,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    });
+
+    const logGroup = new logs.LogGroup(this, 'TickLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Its own role, so it holds exactly what it uses: write its log group, and the table's items.
+    const role = new iam.Role(this, 'TickRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cluster-cron tick: writes its own log group and the items of its table',
+    });
+    logGroup.grantWrite(role);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TableItems', actions: [...TABLE_ACTIONS], resources: [this.table.tableArn] }));
+
+    const logLevel = props.logLevel ?? 'INFO';
+    const entry = writeTickEntry({ scheduleText, scheduleSource: props.schedule, handlersModule });
+    this.tickFunction = new NodejsFunction(this, 'Tick', {
+      entry,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: tickBundlingOptions(),
+      runtime: TICK_RUNTIME,
+      architecture: TICK_ARCHITECTURE,
+      memorySize: props.memorySize ?? 256,
+      timeout,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel[logLevel],
+      systemLogLevelV2: lambda.SystemLogLevel.INFO,
+      description: `cluster-cron tick: ${this.jobs.length} job(s) from ${props.schedule}`,
+      environment: {
+        CLUSTER_CRON_TABLE: this.table.tableName,
+        MAX_CLOCK_SKEW_MS: String(maxClockSkewMs),
+        POWERTOOLS_SERVICE_NAME: this.serviceName,
+        CLUSTER_CRON_LOG_LEVEL: logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      // A failed tick is retried; one older than 5 minutes has been overtaken by later ticks.
+      retryAttempts: 2,
+      maxEventAge: Duration.minutes(5),
+    });
+    // A chain (a continuous job, or a slot buffered behind a run) that reaches the invocation's
+    // deadline goes on in a fresh invocation of this function: only such schedules may invoke it.
+    // A policy of its own, not the role's default one, which the function itself depends on.
+    if (this.jobs.some((job) => job.continuous || job.overlap === 'bufferOne')) {
+      new iam.Policy(this, 'SelfInvoke', {
+        roles: [role],
+        statements: [new iam.PolicyStatement({ sid: 'HandOffToItself', actions: ['lambda:InvokeFunction'], resources: [this.tickFunction.functionArn] })],
+      });
+    }
+
+    this.deadLetterQueue = new sqs.Queue(this, 'TickDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the minute rule; its messages are inspected by hand, and a DeadLetters alarm watches it.',
+    });
+    this.rule = new events.Rule(this, 'EveryMinute', {
+      description: 'cluster-cron: one tick per minute',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      // The tick is idempotent, so a retry is safe; a tick lost anyway is caught up by the next one.
+      targets: [new targets.LambdaFunction(this.tickFunction, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 3, maxEventAge: Duration.minutes(2) })],
+    });
+
+    this.alarms = {
+      tickErrors: this.tickFunction.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }).createAlarm(this, 'TickErrorsAlarm', {
+        alarmDescription: `cluster-cron ${this.serviceName}: the tick function failed (a store error, a bad payload, a timeout or a crash); see its log group`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      failedRuns: this.metric(TickMetric.failedRuns).createAlarm(this, 'FailedRunsAlarm', {
+        alarmDescription: `cluster-cron ${this.serviceName}: a job's handler failed; "cluster-cron history JOB" shows which and why`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      deadLetters: this.deadLetterQueue
+        .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM })
+        .createAlarm(this, 'DeadLettersAlarm', {
+          alarmDescription: `cluster-cron ${this.serviceName}: EventBridge could not deliver minute ticks to the function (see the dead-letter queue)`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      notStarted: {},
+    };
+    for (const job of this.jobs.filter((candidate) => candidate.enabled)) {
+      const window = notStartedWindow(job, timeout.toMilliseconds());
+      if (!window) {
+        Annotations.of(this).addWarningV2(
+          `cluster-cron:noNotStartedAlarm:${job.name}`,
+          `job "${job.name}" ("${job.cron}") fires less than weekly: it gets no not-started alarm (CloudWatch alarms look back at most 7 days)`,
+        );
+        continue;
+      }
+      // No data is a minute (or hour) without a start: breaching. All N periods must breach.
+      this.alarms.notStarted[job.name] = this.metric(TickMetric.runs, { [JOB_DIMENSION]: job.name }, Duration.seconds(window.periodSec)).createAlarm(
+        this,
+        // Job names have no "/", so they are valid construct ids; logical ids add a hash of the path.
+        `NotStarted-${job.name}`,
+        {
+          alarmDescription: `cluster-cron ${this.serviceName}: job "${job.name}" has started no run for ${formatDurationMs(window.windowMs)} (its longest gap between slots, plus the function timeout, plus a minute). A paused job alarms too.`,
+          threshold: 1,
+          evaluationPeriods: window.evaluationPeriods,
+          datapointsToAlarm: window.evaluationPeriods,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        },
+      );
+    }
+    if (props.alarmTopic) {
+      const action = new SnsAction(props.alarmTopic);
+      for (const alarm of this.allAlarms()) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+  }
+
+  /** One of the tick's metrics (functions/metrics.ts), summed per period; per job with `{ job }`. */
+  metric(name: (typeof TickMetric)[keyof typeof TickMetric], dimensions: Record<string, string> = {}, period = Duration.minutes(5)): cloudwatch.Metric {
+    const isTime = name === TickMetric.tickDuration || name === TickMetric.startLag;
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { service: this.serviceName, ...dimensions },
+      statistic: isTime ? cloudwatch.Stats.p(99) : cloudwatch.Stats.SUM,
+      period,
+    });
+  }
+
+  /** Every alarm of this scheduler. */
+  allAlarms(): cloudwatch.Alarm[] {
+    return [this.alarms.tickErrors, this.alarms.failedRuns, this.alarms.deadLetters, ...Object.values(this.alarms.notStarted)];
+  }
+}

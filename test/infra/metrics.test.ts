@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { TickOutcome } from '../../functions/core/types.js';
+import { METRICS_NAMESPACE, TickMetric, createTickMetrics, recordOutcomes, withLagMetric } from '../../functions/metrics.js';
+import { memoryLog } from '../support/local-table.js';
+
+/** The EMF documents written to stdout while `work` runs. */
+function emfOf(work: () => void): Record<string, any>[] {
+  const lines: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter((line) => line.startsWith('{')));
+    return true;
+  });
+  try {
+    work();
+  } finally {
+    spy.mockRestore();
+  }
+  return lines.map((line) => JSON.parse(line) as Record<string, any>).filter((doc) => doc._aws);
+}
+
+/** Metric name -> summed value, for the service-wide documents (no job dimension). */
+function serviceTotals(docs: Record<string, any>[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const doc of docs.filter((candidate) => candidate.job === undefined)) {
+    for (const { Name } of doc._aws.CloudWatchMetrics[0].Metrics as { Name: string }[]) totals[Name] = (totals[Name] ?? 0) + [doc[Name]].flat().reduce((a: number, b: number) => a + b, 0);
+  }
+  return totals;
+}
+
+const slot = '2026-11-26T10:00:00.000Z';
+afterEach(() => vi.unstubAllEnvs());
+
+describe('the tick metrics', () => {
+  it('count each outcome kind under the service, and runs and failures per job too', () => {
+    vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'MyStack-Cron');
+    const metrics = createTickMetrics();
+    const outcomes: TickOutcome[] = [
+      { outcome: 'ran', job: 'a', slot, trigger: 'schedule', fence: 1, durationMs: 5, leaseLost: false },
+      { outcome: 'failed', job: 'b', slot, trigger: 'schedule', fence: 2, durationMs: 5, error: 'boom', leaseLost: true },
+      { outcome: 'duplicate', job: 'a', slot },
+      { outcome: 'locked', job: 'c', slot },
+      { outcome: 'paused', job: 'd', slot },
+      { outcome: 'missed', job: 'e', slot, lateMs: 100_000 },
+      { outcome: 'error', job: 'f', error: 'throttled' },
+      { outcome: 'not-due', job: 'g' },
+      { outcome: 'disabled', job: 'h' },
+    ];
+    const docs = emfOf(() => {
+      recordOutcomes(metrics, outcomes);
+      metrics.publishStoredMetrics();
+    });
+    expect(docs.every((doc) => doc._aws.CloudWatchMetrics[0].Namespace === METRICS_NAMESPACE && doc.service === 'MyStack-Cron')).toBe(true);
+    expect(serviceTotals(docs)).toEqual({
+      [TickMetric.runs]: 2,
+      [TickMetric.failedRuns]: 1,
+      [TickMetric.leasesLost]: 1,
+      [TickMetric.duplicateSlots]: 1,
+      [TickMetric.lockedSlots]: 1,
+      [TickMetric.pausedSlots]: 1,
+      [TickMetric.missedSlots]: 1,
+      [TickMetric.jobErrors]: 1,
+    });
+    const perJob = docs.filter((doc) => doc.job !== undefined).map((doc) => ({ job: doc.job, dimensions: doc._aws.CloudWatchMetrics[0].Dimensions, runs: doc.Runs, failed: doc.FailedRuns }));
+    expect(perJob).toEqual([
+      { job: 'a', dimensions: [['service', 'job']], runs: 1, failed: undefined },
+      { job: 'b', dimensions: [['service', 'job']], runs: 1, failed: undefined },
+      { job: 'b', dimensions: [['service', 'job']], runs: undefined, failed: 1 },
+    ]);
+  });
+
+  it('count an outcome kind they do not know yet as OtherOutcomes instead of failing', () => {
+    const metrics = createTickMetrics();
+    const docs = emfOf(() => {
+      recordOutcomes(metrics, [{ outcome: 'someday', job: 'a', slot } as unknown as TickOutcome]);
+      metrics.publishStoredMetrics();
+    });
+    expect(serviceTotals(docs)).toEqual({ [TickMetric.otherOutcomes]: 1 });
+  });
+
+  it('count buffered, dropped and handed-off slots, and every slot of a missed outcome', () => {
+    const metrics = createTickMetrics();
+    const docs = emfOf(() => {
+      recordOutcomes(metrics, [
+        { outcome: 'buffered', job: 'a', slot },
+        { outcome: 'dropped', job: 'a', slot, bufferedSlot: slot },
+        { outcome: 'handed-off', job: 'a', slot, fence: 3, trigger: 'continuation' },
+        { outcome: 'missed', job: 'a', slot, lateMs: 1_000, why: 'limit', count: 59 },
+      ]);
+      metrics.publishStoredMetrics();
+    });
+    expect(serviceTotals(docs)).toEqual({ [TickMetric.bufferedSlots]: 1, [TickMetric.droppedSlots]: 1, [TickMetric.handOffs]: 1, [TickMetric.missedSlots]: 59 });
+  });
+
+  it("record each scheduled run's lag from its slot when it starts, but not a manual trigger's", () => {
+    const metrics = createTickMetrics();
+    const log = memoryLog();
+    const tapped = withLagMetric(log, metrics);
+    const docs = emfOf(() => {
+      tapped.info('run.start', { job: 'a', trigger: 'schedule', lagMs: 1_250 });
+      tapped.info('run.start', { job: 'a', trigger: 'catch-up', lagMs: 61_000 });
+      tapped.info('run.start', { job: 'a', trigger: 'manual', lagMs: 3 });
+      tapped.info('run.end', { job: 'a', durationMs: 10 });
+      metrics.publishStoredMetrics();
+    });
+    expect(docs).toHaveLength(1);
+    expect(docs[0]![TickMetric.startLag]).toEqual([1_250, 61_000]);
+    expect(docs[0]!._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: TickMetric.startLag, Unit: 'Milliseconds' }]);
+    // The log still gets every event, unchanged.
+    expect(log.events.map((event) => [event.message, event.attributes.trigger])).toEqual([
+      ['run.start', 'schedule'],
+      ['run.start', 'catch-up'],
+      ['run.start', 'manual'],
+      ['run.end', undefined],
+    ]);
+  });
+});
