@@ -166,6 +166,19 @@ export class HeldLease {
     if (!this.signal.aborted) this.#controller.abort(new LeaseLostError(this.request.job, this.request.token, reason, currentHolder));
   }
 
+  /**
+   * True while the lease is still ours by this holder's clock (less the skew margin). A holder
+   * held up between its acquire and its start (a stall, a slow response) may find it lapsed:
+   * then it is marked lost, and the run must not start, as a successor may hold it by now.
+   */
+  stillValid(): boolean {
+    if (this.settings.unleased) return true;
+    if (!this.leaseLost && this.ctx.clock() >= this.#leaseUntilMs - this.settings.maxClockSkewMs) {
+      this.#lose('the lease ran out before the run started (the process stalled after acquiring it)', undefined);
+    }
+    return !this.leaseLost;
+  }
+
   /** Stops heartbeats without releasing: the lease lapses on its own. */
   abandon(): void {
     this.#stop();

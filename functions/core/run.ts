@@ -380,9 +380,16 @@ async function runOnce(deps: TickDeps, job: JobDefinition, run: Continuation, le
   const handler = deps.handlers[job.handler];
   lease.start();
   const startedAtMs = deps.clock();
-  deps.log.info('run.start', { ...runAttrs, lagMs: startedAtMs - run.slotMs });
   let error: string | undefined;
   let result: unknown;
+  if (!lease.stillValid()) {
+    // Never call the handler on a lease that may already be someone else's (I2).
+    error = errorMessage(lease.signal.reason);
+    deps.log.warn('run.not-started', { ...runAttrs, error });
+    const record: RunRecord = { status: SlotStatus.failed, fence: run.fence, startedAtMs, finishedAtMs: startedAtMs, leaseLost: true, error };
+    return { outcome: { outcome: 'failed', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs: 0, error, leaseLost: true }, result, record };
+  }
+  deps.log.info('run.start', { ...runAttrs, lagMs: startedAtMs - run.slotMs });
   try {
     if (!handler) throw new Error(`no handler registered as "${job.handler}" (job "${job.name}")`);
     const context: RunContext = {

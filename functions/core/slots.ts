@@ -161,6 +161,18 @@ export function slotsBetween(schedule: CronSchedule, fromMs: number, toMs: numbe
   }
 }
 
+/**
+ * The latest slot at or before `atOrBeforeMs`, searched back in growing spans (at most about 16
+ * years); undefined when there is none.
+ */
+export function previousSlot(schedule: CronSchedule, atOrBeforeMs: number): number | undefined {
+  for (let spanMs = 60_000; spanMs <= 16 * 366 * 24 * HOUR_MS; spanMs *= 8) {
+    const slots = slotsBetween(schedule, atOrBeforeMs - spanMs, atOrBeforeMs);
+    if (slots.length > 0) return slots[slots.length - 1];
+  }
+  return undefined;
+}
+
 /** The next `count` slots strictly after `afterMs`. */
 export function nextSlots(schedule: CronSchedule, afterMs: number, count: number): number[] {
   const found: number[] = [];

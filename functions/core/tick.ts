@@ -5,7 +5,7 @@
 import { UnknownJobError, errorMessage } from './errors.js';
 import type { TickCommand } from './payload.js';
 import { duplicate, resumeContinuation, runSlot, skewMs, type TickDeps } from './run.js';
-import { cronOf, nextSlots, slotsBetween } from './slots.js';
+import { cronOf, nextSlots, previousSlot, slotsBetween } from './slots.js';
 import type { SlotMemory } from './slot-memory.js';
 import { SlotStatus, claimedSlotsAfter, getLock, getSlot, recordLost, type ClaimSummary, type LockItem } from './store.js';
 import { toIso } from './time.js';
@@ -54,8 +54,12 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     };
     if (dueMs.length === 0 || request.memory?.allKnown(job.name, dueMs)) return notDue();
 
-    // The Query looks back one lease further than the window, to find abandoned claims.
-    const claimed = await claimedSlotsAfter(deps, job.name, windowStartMs - job.leaseMs - skewMs(deps));
+    // The Query looks back one lease further than the window, and at least to the slot before
+    // the window, to find claims abandoned before their lease was taken: a job that fires less
+    // often than its window plus a lease still settles its previous slot at its next one.
+    const beforeWindowMs = previousSlot(cron, windowStartMs);
+    const lookBackMs = Math.min(windowStartMs - job.leaseMs - skewMs(deps), beforeWindowMs !== undefined ? beforeWindowMs - 1 : Number.POSITIVE_INFINITY);
+    const claimed = await claimedSlotsAfter(deps, job.name, lookBackMs);
     // Read at most once per job here, and only on the rare paths that need it.
     let lockRead: Promise<LockItem | undefined> | undefined;
     const lockOnce = (): Promise<LockItem | undefined> => (lockRead ??= getLock(deps, job.name));
