@@ -50,9 +50,12 @@ export async function startBenchEnv(): Promise<BenchEnv> {
 /** Handler invocations per `job@slot`, to prove each slot started exactly once. */
 export class RunTally {
   readonly starts = new Map<string, number>();
+  /** performance.now() of every handler start, in order. */
+  readonly startTimesMs: number[] = [];
 
   /** A handler that counts its start and returns at once. */
   readonly handler: JobHandler = (context) => {
+    this.startTimesMs.push(performance.now());
     const key = `${context.job}@${context.slot.toISOString()}`;
     this.starts.set(key, (this.starts.get(key) ?? 0) + 1);
   };

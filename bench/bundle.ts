@@ -14,6 +14,14 @@ export interface BundleInfo {
   /** gzip -9 of the bundle: about what the deployment zip adds for it. */
   gzipBytes: number;
   sourceMapBytes: number;
+  /** Bytes in the bundle per npm package (`(project)` for this repository's code), largest first. */
+  byPackage: { name: string; bytes: number }[];
+}
+
+/** The npm package a bundled input belongs to, or `(project)`. */
+function packageOf(path: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+  return match ? match[1]! : '(project)';
 }
 
 /** The esbuild options of a deployed function (AWS SDK external: the Lambda runtime has it). */
@@ -36,7 +44,18 @@ export function lambdaBundleOptions(entry: string, outfile: string): BuildOption
 
 /** Builds `entry` into `outfile` and reports its sizes. */
 export async function bundleForLambda(entry: string, outfile: string): Promise<BundleInfo> {
-  await build(lambdaBundleOptions(entry, outfile));
-  const bytes = statSync(outfile).size;
-  return { outfile, bytes, gzipBytes: gzipSync(readFileSync(outfile), { level: 9 }).length, sourceMapBytes: statSync(`${outfile}.map`).size };
+  const result = await build({ ...lambdaBundleOptions(entry, outfile), metafile: true });
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytesInOutput);
+    }
+  }
+  return {
+    outfile,
+    bytes: statSync(outfile).size,
+    gzipBytes: gzipSync(readFileSync(outfile), { level: 9 }).length,
+    sourceMapBytes: statSync(`${outfile}.map`).size,
+    byPackage: [...byPackage].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes),
+  };
 }

@@ -20,6 +20,9 @@ export interface CostRow {
   tickMs: number;
   /** Where tickMs comes from. */
   tickSource: string;
+  lambdaMemoryMb: number;
+  /** Where lambdaMemoryMb comes from. */
+  memorySource: string;
   dynamoUsd: number;
   lambdaUsd: number;
   totalUsd: number;
@@ -35,7 +38,8 @@ export interface BenchReport {
   machine: MachineInfo;
   server: string;
   prices: typeof PRICES;
-  lambdaMemoryMb: number;
+  /** Lambda memory for the cost table; `auto`: the smallest power of two above 1.25 x the measured peak RSS. */
+  lambdaMemoryMb: number | 'auto';
   requestsPerRun: RequestsPerRun;
   tickVsFloor: TickVsFloorRow[];
   contention: ContentionRow[];
@@ -60,10 +64,19 @@ export function costTable(report: BenchReport): CostRow[] {
     const largest = [...report.tickVsFloor].sort((a, b) => b.jobs - a.jobs)[0]!;
     return { tickMs: (largest.tickMedianMs / largest.jobs) * jobs, source: `scaled linearly from the tick of ${largest.jobs} jobs` };
   };
+  const memoryFor = (jobs: number): { lambdaMemoryMb: number; memorySource: string } => {
+    if (report.lambdaMemoryMb !== 'auto') return { lambdaMemoryMb: report.lambdaMemoryMb, memorySource: 'given (--lambda-memory-mb)' };
+    const mem = report.memory;
+    const [rssMb, source] = jobs === 1 ? [mem.baselineRssMb, 'peak RSS ticking 1 job'] : [mem.peakRssMb, `peak RSS ticking ${mem.jobs} jobs`];
+    let sizeMb = 128;
+    while (sizeMb < rssMb * 1.25) sizeMb *= 2;
+    return { lambdaMemoryMb: sizeMb, memorySource: `${source} (${rssMb} MB) + 25%` };
+  };
   return [1, 1_000].map((jobsPerMinute) => {
     const { tickMs, source } = tickFor(jobsPerMinute);
-    const cost = monthlyCost({ jobsPerMinute, readUnits, writeUnits, tickMs, lambdaMemoryMb: report.lambdaMemoryMb });
-    const atFloor = monthlyCost({ jobsPerMinute, readUnits: 0, writeUnits: FLOOR_WRITES_PER_RUN, tickMs, lambdaMemoryMb: report.lambdaMemoryMb });
+    const { lambdaMemoryMb, memorySource } = memoryFor(jobsPerMinute);
+    const cost = monthlyCost({ jobsPerMinute, readUnits, writeUnits, tickMs, lambdaMemoryMb });
+    const atFloor = monthlyCost({ jobsPerMinute, readUnits: 0, writeUnits: FLOOR_WRITES_PER_RUN, tickMs, lambdaMemoryMb });
     return {
       schedule: `${jobsPerMinute.toLocaleString('en-US')} job(s) every minute`,
       jobsPerMinute,
@@ -71,6 +84,8 @@ export function costTable(report: BenchReport): CostRow[] {
       writeUnitsPerRun: writeUnits,
       tickMs: Math.round(tickMs * 100) / 100,
       tickSource: source,
+      lambdaMemoryMb,
+      memorySource,
       dynamoUsd: cost.dynamoUsd,
       lambdaUsd: cost.lambdaUsd,
       totalUsd: cost.totalUsd,
@@ -125,20 +140,20 @@ function sections(report: BenchReport): Section[] {
         c.schedule,
         `${c.readUnitsPerRun} + ${c.writeUnitsPerRun}`,
         usd(c.dynamoUsd),
-        `${usd(c.lambdaUsd)} (${c.tickMs} ms)`,
+        `${usd(c.lambdaUsd)} (${c.tickMs} ms at ${c.lambdaMemoryMb} MB)`,
         usd(c.totalUsd),
         usd(c.dynamoAtFloorUsd),
       ]),
       notes: [
         `Prices (${PRICES.region}, ${PRICES.asOf}): DynamoDB $${PRICES.dynamoWritePerMillionUsd} per million WRU, $${PRICES.dynamoReadPerMillionUsd} per million RRU; Lambda arm64 $${PRICES.lambdaArmPerGbSecondUsd} per GB-second and $${PRICES.lambdaPerMillionRequestsUsd} per million requests; EventBridge scheduled rules free.`,
-        `${SLOTS_PER_MONTH.toLocaleString('en-US')} ticks a month, one per minute; Lambda at ${report.lambdaMemoryMb} MB for the tick time measured here against the local server (not AWS latency), handler time excluded; runs shorter than 20 s (no heartbeat); storage of the 30-day history not included.`,
+        `${SLOTS_PER_MONTH.toLocaleString('en-US')} ticks a month, one per minute; Lambda memory ${report.lambdaMemoryMb === 'auto' ? 'the smallest power of two over 1.25 x the peak RSS measured in scenario 5' : `${report.lambdaMemoryMb} MB as given`}, billed for the tick time measured here against the local server (not AWS latency), handler time excluded; runs shorter than 20 s (no heartbeat); storage of the 30-day history not included.`,
       ],
     });
   }
   if (report.tickVsFloor) {
     out.push({
       title: '2. Tick time vs the floor',
-      head: ['due jobs', 'tick (median ms)', 'floor (median ms)', 'ratio', 'tick requests per run', 'tick peak in flight', 'floor jobs at once'],
+      head: ['due jobs', 'tick (median ms)', 'floor (median ms)', 'ratio', 'tick requests per run', 'tick peak in flight', 'floor jobs at once', 'handler start after tick start (median / last, ms)'],
       rows: report.tickVsFloor.map((row) => [
         row.jobs,
         row.tickMedianMs,
@@ -147,6 +162,7 @@ function sections(report: BenchReport): Section[] {
         `${row.tickReadsPerRun} reads + ${row.tickWritesPerRun} writes (${commands(row.tickByCommand, row.jobs)})`,
         row.tickMaxInFlight,
         row.floorJobConcurrency,
+        `${row.startLagMedianMs} / ${row.startLagMaxMs}`,
       ]),
       notes: [
         `Floor: per job the ${FLOOR_WRITES_PER_RUN} conditional writes a run needs (claim the slot; take the lease; record the outcome and release in one write on the lock item), each after the one before, as many jobs at once as the tick had requests in flight, through the same client and server. Median of ${report.tickVsFloor[0]?.tickMs.length ?? 0} alternating repeats; goal: ratio <= 1.5.`,
@@ -168,6 +184,7 @@ function sections(report: BenchReport): Section[] {
       head: ['module', 'bundle', 'gzip', 'import (median ms)', 'process start to exit (median ms)', 'RSS after load'],
       rows: c.rows.map((row) => [row.module, kb(row.bundle.bytes), kb(row.bundle.gzipBytes), row.importMedianMs, row.processMedianMs, `${(row.maxRssKb / 1024).toFixed(1)} MB`]),
       notes: [
+        `Largest parts of the tick bundle: ${c.rows[0]!.bundle.byPackage.slice(0, 6).map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}.`,
         `Ratios tick/minimal: import ${c.importRatio}x, process ${c.processRatio}x, bundle size ${c.sizeRatio}x. esbuild: ESM, node22, minified, source map, @aws-sdk/* external (the runtime provides it); median of ${c.rows[0]!.importMs.length} loads each, alternating.`,
       ],
     });
@@ -176,7 +193,7 @@ function sections(report: BenchReport): Section[] {
   if (mem) {
     out.push({
       title: '5. Memory: a node ticking many jobs',
-      head: ['jobs', 'ticks', 'outcomes', 'peak RSS', 'same process, no tick', 'tick adds', 'peak heap used'],
+      head: ['jobs', 'ticks', 'outcomes', 'peak RSS', 'same, ticking 1 job', 'difference', 'peak heap used'],
       rows: [[mem.jobs, mem.ticks, JSON.stringify(mem.outcomes), `${mem.peakRssMb} MB`, `${mem.baselineRssMb} MB`, `${mem.tickRssMb} MB`, `${mem.peakHeapUsedMb} MB`]],
       notes: ['A separate process bundled like the Lambda (process.resourceUsage().maxRSS); the last tick repeats the minute before, so every job is a duplicate.'],
     });

@@ -24,14 +24,14 @@ const program = new Command('bench')
   .description('cluster-cron benchmarks: requests and cost per run, tick vs floor, contention, cold start, memory')
   .option('--quick', 'every scenario small (CI): proves the scripts run, asserts nothing about speed')
   .option('--out <file>', 'JSON result file (default bench/results/latest.json, or quick.json with --quick)')
-  .option('--lambda-memory-mb <mb>', 'Lambda memory size used for the cost estimate', '256')
+  .option('--lambda-memory-mb <mb>', 'Lambda memory size for the cost estimate (auto: from the measured peak RSS)', 'auto')
   .parse();
 const options = program.opts<{ quick?: boolean; out?: string; lambdaMemoryMb: string }>();
 const quick = options.quick === true;
 const outFile = options.out ?? `${benchDir}/results/${quick ? 'quick' : 'latest'}.json`;
-const lambdaMemoryMb = Number(options.lambdaMemoryMb);
-if (!Number.isInteger(lambdaMemoryMb) || lambdaMemoryMb < 128 || lambdaMemoryMb > 10_240) {
-  program.error(`option --lambda-memory-mb has value "${options.lambdaMemoryMb}"; give a whole number of MB from 128 to 10240`);
+const lambdaMemoryMb = options.lambdaMemoryMb === 'auto' ? 'auto' : Number(options.lambdaMemoryMb);
+if (lambdaMemoryMb !== 'auto' && (!Number.isInteger(lambdaMemoryMb) || lambdaMemoryMb < 128 || lambdaMemoryMb > 10_240)) {
+  program.error(`option --lambda-memory-mb has value "${options.lambdaMemoryMb}"; give auto or a whole number of MB from 128 to 10240`);
 }
 
 const sizes = quick
@@ -80,7 +80,7 @@ const report: BenchReport = {
   costs: [],
   failures: results.flatMap((r) => r.failures),
 };
-if (report.failures.length === 0 || (report.requestsPerRun && report.tickVsFloor)) {
+if (report.requestsPerRun && report.tickVsFloor && report.memory) {
   try {
     report.costs = costTable(report);
   } catch (error) {

@@ -31,6 +31,9 @@ export interface TickVsFloorRow {
   tickMaxInFlight: number;
   floorJobConcurrency: number;
   floorWritesPerRun: number;
+  /** From the tick's start to its handlers' starts (last tick): median and last job. */
+  startLagMedianMs: number;
+  startLagMaxMs: number;
 }
 
 /**
@@ -82,17 +85,24 @@ export async function floorWrites(client: DynamoDBDocumentClient, tableName: str
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, jobs.length)) }, worker));
 }
 
-async function measureTick(env: BenchEnv, client: DynamoDBDocumentClient, counter: RequestCounter, jobs: JobDefinition[], failures: string[]): Promise<{ ms: number; counts: RequestCounts }> {
+async function measureTick(
+  env: BenchEnv,
+  client: DynamoDBDocumentClient,
+  counter: RequestCounter,
+  jobs: JobDefinition[],
+  failures: string[],
+): Promise<{ ms: number; counts: RequestCounts; startLagsMs: number[] }> {
   const tableName = await env.newTable();
   const tally = new RunTally();
   counter.reset();
+  const startMs = performance.now();
   const { ms, value: outcomes } = await timed(() => tick(benchDeps(client, tableName, 'node-a', { Work: tally.handler }), { jobs, atMs: justAfterSlotMs() }));
   const counts = counter.snapshot();
   const ran = outcomes.filter((o) => o.outcome === 'ran').length;
   if (ran !== jobs.length || tally.total !== jobs.length) {
     failures.push(`tick of ${jobs.length} due jobs: ${ran} ran, ${tally.total} handler starts (${JSON.stringify(outcomes.find((o) => o.outcome !== 'ran'))})`);
   }
-  return { ms, counts };
+  return { ms, counts, startLagsMs: tally.startTimesMs.map((t) => t - startMs) };
 }
 
 async function measureFloor(env: BenchEnv, client: DynamoDBDocumentClient, counter: RequestCounter, jobs: JobDefinition[], concurrency: number, failures: string[]): Promise<{ ms: number; counts: RequestCounts }> {
@@ -123,6 +133,7 @@ export async function tickVsFloor(env: BenchEnv, options: { jobCounts: number[];
     const tickMs: number[] = [];
     const floorMs: number[] = [];
     let lastTick: RequestCounts | undefined;
+    let lastLagsMs: number[] = [];
     let lastFloor: RequestCounts | undefined;
     let concurrency = n;
     for (let rep = 0; rep < options.repeats; rep++) {
@@ -130,6 +141,7 @@ export async function tickVsFloor(env: BenchEnv, options: { jobCounts: number[];
         const result = await measureTick(env, client, counter, jobs, failures);
         tickMs.push(result.ms);
         lastTick = result.counts;
+        lastLagsMs = result.startLagsMs;
         concurrency = result.counts.maxInFlight;
       };
       const runFloor = async (): Promise<void> => {
@@ -161,6 +173,8 @@ export async function tickVsFloor(env: BenchEnv, options: { jobCounts: number[];
       tickMaxInFlight: lastTick!.maxInFlight,
       floorJobConcurrency: Math.min(concurrency, n),
       floorWritesPerRun: round2(lastFloor!.writes / n),
+      startLagMedianMs: round2(lastLagsMs.length ? median(lastLagsMs) : Number.NaN),
+      startLagMaxMs: round2(Math.max(...lastLagsMs)),
     });
     if (lastFloor!.writes !== n * FLOOR_WRITES_PER_RUN) failures.push(`floor of ${n} jobs sent ${lastFloor!.writes} writes, expected ${n * FLOOR_WRITES_PER_RUN}`);
   }
