@@ -128,7 +128,7 @@ function sections(report: BenchReport): Section[] {
       }),
       notes: [
         `Heartbeats: a ${r.heartbeat.runMs} ms run with a ${r.heartbeat.leaseMs} ms lease wrote ${r.heartbeat.heartbeatWrites} renewal(s); at the default 60 s lease a run renews ${r.heartbeat.writesPerMinuteOfRunAtDefaultLease} times per minute it lasts beyond the first 20 s.`,
-        'RRU/WRU are the capacity units the server reported (ReturnConsumedCapacity); a failed conditional write is billed 1 WRU on top (items here are under 1 KB).',
+        'RRU/WRU: the capacity units the server reported (ReturnConsumedCapacity). A failed conditional write reports none but is billed 1 WRU (items here are under 1 KB); dynalite reports 0 RRU for a Query that returns nothing: the cost table counts at least one unit per request (the conservative reading).',
       ],
     });
   }
@@ -185,7 +185,7 @@ function sections(report: BenchReport): Section[] {
       rows: c.rows.map((row) => [row.module, kb(row.bundle.bytes), kb(row.bundle.gzipBytes), row.importMedianMs, row.processMedianMs, `${(row.maxRssKb / 1024).toFixed(1)} MB`]),
       notes: [
         `Largest parts of the tick bundle: ${c.rows[0]!.bundle.byPackage.slice(0, 6).map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}.`,
-        `Ratios tick/minimal: import ${c.importRatio}x, process ${c.processRatio}x, bundle size ${c.sizeRatio}x. esbuild: ESM, node22, minified, source map, @aws-sdk/* external (the runtime provides it); median of ${c.rows[0]!.importMs.length} loads each, alternating.`,
+        `Ratios tick/minimal: import ${c.importRatio}x, process ${c.processRatio}x (both load the same AWS SDK from node_modules, as the Lambda runtime provides it). esbuild: ESM, node22, minified, source map, @aws-sdk/* external (the runtime provides it); median of ${c.rows[0]!.importMs.length} loads each, alternating.`,
       ],
     });
   }

@@ -4,7 +4,7 @@
  * CI: it asserts nothing about speed and exits 1 when a scenario breaks.
  */
 import './quiet-sdk.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -24,9 +24,16 @@ const program = new Command('bench')
   .description('cluster-cron benchmarks: requests and cost per run, tick vs floor, contention, cold start, memory')
   .option('--quick', 'every scenario small (CI): proves the scripts run, asserts nothing about speed')
   .option('--out <file>', 'JSON result file (default bench/results/latest.json, or quick.json with --quick)')
+  .option('--render <json>', 'print and write the Markdown of an earlier result file instead of measuring')
   .option('--lambda-memory-mb <mb>', 'Lambda memory size for the cost estimate (auto: from the measured peak RSS)', 'auto')
   .parse();
-const options = program.opts<{ quick?: boolean; out?: string; lambdaMemoryMb: string }>();
+const options = program.opts<{ quick?: boolean; out?: string; render?: string; lambdaMemoryMb: string }>();
+if (options.render) {
+  const earlier = JSON.parse(readFileSync(options.render, 'utf8')) as BenchReport;
+  printReport(earlier);
+  writeFileSync(options.render.replace(/\.json$/, '') + '.md', toMarkdown(earlier));
+  process.exit(0);
+}
 const quick = options.quick === true;
 const outFile = options.out ?? `${benchDir}/results/${quick ? 'quick' : 'latest'}.json`;
 const lambdaMemoryMb = options.lambdaMemoryMb === 'auto' ? 'auto' : Number(options.lambdaMemoryMb);
