@@ -153,12 +153,13 @@ function sections(report: BenchReport): Section[] {
   if (report.tickVsFloor) {
     out.push({
       title: '2. Tick time vs the floor',
-      head: ['due jobs', 'tick (median ms)', 'floor (median ms)', 'ratio', 'tick requests per run', 'tick peak in flight', 'floor jobs at once', 'handler start after tick start (median / last, ms)'],
+      head: ['due jobs', 'tick (median ms)', 'floor (median ms)', 'ratio of medians', 'median ratio of pairs', 'tick requests per run', 'tick peak in flight', 'floor jobs at once', 'handler start after tick start (median / last, ms)'],
       rows: report.tickVsFloor.map((row) => [
         row.jobs,
         row.tickMedianMs,
         row.floorMedianMs,
         row.ratio,
+        row.pairedRatio,
         `${row.tickReadsPerRun} reads + ${row.tickWritesPerRun} writes (${commands(row.tickByCommand, row.jobs)})`,
         row.tickMaxInFlight,
         row.floorJobConcurrency,

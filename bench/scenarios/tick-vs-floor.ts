@@ -23,6 +23,8 @@ export interface TickVsFloorRow {
   floorMedianMs: number;
   /** Median tick time / median floor time. */
   ratio: number;
+  /** Median of tick/floor per repeat (each pair measured back to back, so it shares the machine's noise). */
+  pairedRatio: number;
   /** Requests of the last tick, per run. */
   tickReadsPerRun: number;
   tickWritesPerRun: number;
@@ -167,6 +169,7 @@ export async function tickVsFloor(env: BenchEnv, options: { jobCounts: number[];
       tickMedianMs: round2(tickMedianMs),
       floorMedianMs: round2(floorMedianMs),
       ratio: round2(tickMedianMs / floorMedianMs),
+      pairedRatio: round2(median(tickMs.map((ms, i) => ms / floorMs[i]!))),
       tickReadsPerRun: round2(lastTick!.reads / n),
       tickWritesPerRun: round2(lastTick!.writes / n),
       tickByCommand: lastTick!.byCommand,
