@@ -1,7 +1,7 @@
 /**
  * A node ticking N jobs against a running server, for the memory scenario: bundled like the
  * Lambda and run in its own process. Prints its peak RSS as JSON. Argument: a JSON object
- * `{ endpoint, tableName, jobs, ticks }`; `jobs: 0` measures the same process doing no tick.
+ * `{ endpoint, tableName, jobs, ticks }`; the scenario compares N jobs with one.
  */
 import { parseScheduleObject } from '../functions/core/schedule.js';
 import { tick } from '../functions/core/tick.js';
