@@ -27,6 +27,17 @@ export interface RequestCounts {
   writeUnits: number;
   /** The most item requests in flight at once. */
   maxInFlight: number;
+  /** The most distinct partition keys (jobs) with a request in flight at once. */
+  maxJobsInFlight: number;
+}
+
+type KeyValue = string | { S?: string } | undefined;
+type ItemInput = { Key?: { pk?: KeyValue }; Item?: { pk?: KeyValue }; ExpressionAttributeValues?: Record<string, KeyValue> };
+
+/** The partition key an item request addresses (Query: its `:pk` value), marshalled or not yet. */
+function partitionOf(input: ItemInput): string | undefined {
+  const value = input.Key?.pk ?? input.Item?.pk ?? input.ExpressionAttributeValues?.[':pk'];
+  return typeof value === 'string' ? value : value?.S;
 }
 
 /** A shared tally that any number of clients add to. */
@@ -35,8 +46,10 @@ export class RequestCounter {
   #inFlight = 0;
 
   static #empty(): RequestCounts {
-    return { byCommand: {}, reads: 0, writes: 0, failedConditionalWrites: 0, otherErrors: {}, readUnits: 0, writeUnits: 0, maxInFlight: 0 };
+    return { byCommand: {}, reads: 0, writes: 0, failedConditionalWrites: 0, otherErrors: {}, readUnits: 0, writeUnits: 0, maxInFlight: 0, maxJobsInFlight: 0 };
   }
+
+  readonly #partitionsInFlight = new Map<string, number>();
 
   /** Starts a new tally (requests in flight keep counting towards the new one). */
   reset(): void {
@@ -58,10 +71,20 @@ export class RequestCounter {
         (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
         const counts = this.#counts;
         counts.maxInFlight = Math.max(counts.maxInFlight, ++this.#inFlight);
+        const partition = partitionOf(args.input as ItemInput);
+        if (partition !== undefined) {
+          this.#partitionsInFlight.set(partition, (this.#partitionsInFlight.get(partition) ?? 0) + 1);
+          counts.maxJobsInFlight = Math.max(counts.maxJobsInFlight, this.#partitionsInFlight.size);
+        }
         try {
           return await next(args);
         } finally {
           this.#inFlight--;
+          if (partition !== undefined) {
+            const left = this.#partitionsInFlight.get(partition)! - 1;
+            if (left === 0) this.#partitionsInFlight.delete(partition);
+            else this.#partitionsInFlight.set(partition, left);
+          }
         }
       },
       { step: 'initialize', name: 'benchInFlight' },

@@ -1,7 +1,8 @@
 /**
  * Scenario 2: a tick with N due jobs against its floor, the bare conditional writes those N
  * runs need (claim the slot, take the lease, record the outcome and release in one write),
- * issued through the same client with the same concurrency, measured alternately in one run.
+ * issued through the same client with the same concurrency (as many jobs at once as the tick had
+ * requests in flight for), measured alternately in one run.
  */
 import { randomUUID } from 'node:crypto';
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -29,8 +30,10 @@ export interface TickVsFloorRow {
   tickReadsPerRun: number;
   tickWritesPerRun: number;
   tickByCommand: Record<string, number>;
-  /** Most requests the tick had in flight at once; the floor runs this many jobs at once. */
+  /** Most requests the tick had in flight at once. */
   tickMaxInFlight: number;
+  /** Most jobs (partition keys) the tick had a request in flight for at once; the floor runs this many jobs at once. */
+  tickMaxJobsInFlight: number;
   floorJobConcurrency: number;
   floorWritesPerRun: number;
   /** From the tick's start to its handlers' starts (last tick): median and last job. */
@@ -144,7 +147,8 @@ export async function tickVsFloor(env: BenchEnv, options: { jobCounts: number[];
         tickMs.push(result.ms);
         lastTick = result.counts;
         lastLagsMs = result.startLagsMs;
-        concurrency = result.counts.maxInFlight;
+        // Batched requests name no single job: fall back to the request count, then to all jobs.
+        concurrency = result.counts.maxJobsInFlight || result.counts.maxInFlight || n;
       };
       const runFloor = async (): Promise<void> => {
         const result = await measureFloor(env, client, counter, jobs, concurrency, failures);
@@ -174,6 +178,7 @@ export async function tickVsFloor(env: BenchEnv, options: { jobCounts: number[];
       tickWritesPerRun: round2(lastTick!.writes / n),
       tickByCommand: lastTick!.byCommand,
       tickMaxInFlight: lastTick!.maxInFlight,
+      tickMaxJobsInFlight: lastTick!.maxJobsInFlight,
       floorJobConcurrency: Math.min(concurrency, n),
       floorWritesPerRun: round2(lastFloor!.writes / n),
       startLagMedianMs: round2(lastLagsMs.length ? median(lastLagsMs) : Number.NaN),
