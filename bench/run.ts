@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: the five scenarios against one local server in one process run, printed as
+ * tables and written as JSON (and Markdown for the README). `--quick` runs each one small, for
+ * CI: it asserts nothing about speed and exits 1 when a scenario breaks.
+ */
+import './quiet-sdk.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { startBenchEnv, type ScenarioResult } from './bench-env.js';
+import { machineInfo } from './machine.js';
+import { costTable, printReport, toMarkdown, type BenchReport } from './report.js';
+import { PRICES } from './prices.js';
+import { contention } from './scenarios/contention.js';
+import { coldStart } from './scenarios/cold-start.js';
+import { memory } from './scenarios/memory.js';
+import { requestsPerRun } from './scenarios/requests-per-run.js';
+import { tickVsFloor } from './scenarios/tick-vs-floor.js';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+
+const program = new Command('bench')
+  .description('cluster-cron benchmarks: requests and cost per run, tick vs floor, contention, cold start, memory')
+  .option('--quick', 'every scenario small (CI): proves the scripts run, asserts nothing about speed')
+  .option('--out <file>', 'JSON result file (default bench/results/latest.json, or quick.json with --quick)')
+  .option('--render <json>', 'print and write the Markdown of an earlier result file instead of measuring')
+  .option('--lambda-memory-mb <mb>', 'Lambda memory size for the cost estimate (auto: from the measured peak RSS)', 'auto')
+  .parse();
+const options = program.opts<{ quick?: boolean; out?: string; render?: string; lambdaMemoryMb: string }>();
+if (options.render) {
+  const earlier = JSON.parse(readFileSync(options.render, 'utf8')) as BenchReport;
+  printReport(earlier);
+  writeFileSync(options.render.replace(/\.json$/, '') + '.md', toMarkdown(earlier));
+  process.exit(0);
+}
+const quick = options.quick === true;
+const outFile = options.out ?? `${benchDir}/results/${quick ? 'quick' : 'latest'}.json`;
+const lambdaMemoryMb = options.lambdaMemoryMb === 'auto' ? 'auto' : Number(options.lambdaMemoryMb);
+if (lambdaMemoryMb !== 'auto' && (!Number.isInteger(lambdaMemoryMb) || lambdaMemoryMb < 128 || lambdaMemoryMb > 10_240)) {
+  program.error(`option --lambda-memory-mb has value "${options.lambdaMemoryMb}"; give auto or a whole number of MB from 128 to 10240`);
+}
+
+const sizes = quick
+  ? { idleJobs: 20, jobCounts: [1, 10], repeats: 1, instanceCounts: [1, 5], contentionJobs: 2, contentionRepeats: 1, loads: 2, memoryJobs: 50, memoryTicks: 2 }
+  : { idleJobs: 1_000, jobCounts: [1, 10, 100, 1_000], repeats: 5, instanceCounts: [1, 10, 50], contentionJobs: 10, contentionRepeats: 3, loads: 11, memoryJobs: 1_000, memoryTicks: 3 };
+const outDir = `${benchDir}/.out`;
+
+const startedAt = new Date().toISOString();
+const wallStart = performance.now();
+const env = await startBenchEnv();
+const results: ScenarioResult[] = [];
+const step = async <T>(label: string, run: () => Promise<ScenarioResult<T>>): Promise<ScenarioResult<T>> => {
+  process.stderr.write(`bench: ${label}...`);
+  const started = performance.now();
+  let result: ScenarioResult<T>;
+  try {
+    result = await run();
+  } catch (error) {
+    result = { name: label, data: undefined as T, failures: [`${label} threw: ${(error as Error).stack ?? error}`] };
+  }
+  process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(1)} s${result.failures.length ? ` (${result.failures.length} failure(s))` : ''}\n`);
+  results.push(result);
+  return result;
+};
+
+const requests = await step('requests per run', () => requestsPerRun(env, { idleJobs: sizes.idleJobs }));
+const floor = await step('tick vs floor', () => tickVsFloor(env, { jobCounts: sizes.jobCounts, repeats: sizes.repeats }));
+const contended = await step('contention', () => contention(env, { instanceCounts: sizes.instanceCounts, jobs: sizes.contentionJobs, repeats: sizes.contentionRepeats }));
+const cold = await step('cold start', () => coldStart({ loads: sizes.loads, outDir }));
+const mem = await step('memory', () => memory(env, { jobs: sizes.memoryJobs, ticks: sizes.memoryTicks, outDir }));
+await env.close();
+
+const report: BenchReport = {
+  mode: quick ? 'quick' : 'full',
+  startedAt,
+  durationSec: Math.round((performance.now() - wallStart) / 100) / 10,
+  machine: machineInfo(),
+  server: env.server,
+  prices: PRICES,
+  lambdaMemoryMb,
+  requestsPerRun: requests.data,
+  tickVsFloor: floor.data,
+  contention: contended.data,
+  coldStart: cold.data,
+  memory: mem.data,
+  costs: [],
+  failures: results.flatMap((r) => r.failures),
+};
+if (report.requestsPerRun && report.tickVsFloor && report.memory) {
+  try {
+    report.costs = costTable(report);
+  } catch (error) {
+    report.failures.push(`cost table: ${(error as Error).message}`);
+  }
+}
+
+printReport(report);
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
+const markdownFile = outFile.replace(/\.json$/, '') + '.md';
+writeFileSync(markdownFile, toMarkdown(report));
+process.stdout.write(`\nwrote ${relative(process.cwd(), outFile)} and ${relative(process.cwd(), markdownFile)}\n`);
+if (report.failures.length > 0) {
+  process.stderr.write(`\nbench: ${report.failures.length} failure(s):\n${report.failures.map((f) => `  - ${f}`).join('\n')}\n`);
+  process.exit(1);
+}

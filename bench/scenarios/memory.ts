@@ -1,0 +1,78 @@
+/**
+ * Scenario 5: peak RSS of a node ticking N jobs (a separate process, bundled like the Lambda,
+ * against this process's server), next to the same process ticking one job.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { bundleForLambda } from '../bundle.js';
+import { round2, type BenchEnv, type ScenarioResult } from '../bench-env.js';
+
+/** What scenario 5 measured. */
+export interface MemoryResult {
+  jobs: number;
+  ticks: number;
+  outcomes: Record<string, number>;
+  peakRssMb: number;
+  /** Peak RSS of the same process ticking one job. */
+  baselineRssMb: number;
+  /** Peak RSS above the one-job process's. */
+  tickRssMb: number;
+  peakHeapUsedMb: number;
+}
+
+const entry = fileURLToPath(new URL('../memory-child.ts', import.meta.url));
+
+function runChild(file: string, args: object): Promise<{ maxRssKb: number; peakHeapUsedBytes: number; outcomes: Record<string, number> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file, JSON.stringify(args)], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`memory child exited with ${code}: ${err.trim().slice(0, 500)}`));
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        reject(new Error(`memory child printed no result: ${out.slice(0, 200)} ${err.slice(0, 300)}`));
+      }
+    });
+  });
+}
+
+/** Runs scenario 5: `ticks` ticks of `jobs` jobs (the last a duplicate of the one before). */
+export async function memory(env: BenchEnv, options: { jobs: number; ticks: number; outDir: string }): Promise<ScenarioResult<MemoryResult>> {
+  const failures: string[] = [];
+  const { outfile } = await bundleForLambda(entry, `${options.outDir}/memory/index.mjs`);
+  const toMb = (kb: number): number => round2(kb / 1024);
+  try {
+    // The baseline ticks one job as often: the SDK and core code paths are loaded in both.
+    const baseline = await runChild(outfile, { endpoint: env.endpoint, tableName: await env.newTable(), jobs: 1, ticks: options.ticks });
+    const loaded = await runChild(outfile, { endpoint: env.endpoint, tableName: await env.newTable(), jobs: options.jobs, ticks: options.ticks });
+    const expectedRuns = options.jobs * (options.ticks > 1 ? options.ticks - 1 : 1);
+    const expectedDuplicates = options.ticks > 1 ? options.jobs : 0;
+    if ((loaded.outcomes.ran ?? 0) !== expectedRuns || (loaded.outcomes.duplicate ?? 0) !== expectedDuplicates) {
+      failures.push(`memory: outcomes ${JSON.stringify(loaded.outcomes)}, expected ${expectedRuns} ran and ${expectedDuplicates} duplicate`);
+    }
+    return {
+      name: 'memory',
+      data: {
+        jobs: options.jobs,
+        ticks: options.ticks,
+        outcomes: loaded.outcomes,
+        peakRssMb: toMb(loaded.maxRssKb),
+        baselineRssMb: toMb(baseline.maxRssKb),
+        tickRssMb: toMb(loaded.maxRssKb - baseline.maxRssKb),
+        peakHeapUsedMb: round2(loaded.peakHeapUsedBytes / 1024 / 1024),
+      },
+      failures,
+    };
+  } catch (error) {
+    failures.push(`memory: ${(error as Error).message}`);
+    return { name: 'memory', data: { jobs: options.jobs, ticks: options.ticks, outcomes: {}, peakRssMb: 0, baselineRssMb: 0, tickRssMb: 0, peakHeapUsedMb: 0 }, failures };
+  }
+}
