@@ -7,6 +7,7 @@ import type { MachineInfo } from './machine.js';
 import { monthlyCost, PRICES, SLOTS_PER_MONTH } from './prices.js';
 import type { ColdStart } from './scenarios/cold-start.js';
 import type { ContentionRow } from './scenarios/contention.js';
+import type { DutyCycleRow } from './scenarios/duty-cycle.js';
 import type { MemoryResult } from './scenarios/memory.js';
 import type { RequestsPerRun } from './scenarios/requests-per-run.js';
 import { FLOOR_WRITES_PER_RUN, type TickVsFloorRow } from './scenarios/tick-vs-floor.js';
@@ -45,6 +46,7 @@ export interface BenchReport {
   contention: ContentionRow[];
   coldStart: ColdStart;
   memory: MemoryResult;
+  dutyCycle?: DutyCycleRow[];
   costs: CostRow[];
   failures: string[];
 }
@@ -197,6 +199,27 @@ function sections(report: BenchReport): Section[] {
       head: ['jobs', 'ticks', 'outcomes', 'peak RSS', 'same, ticking 1 job', 'difference', 'peak heap used'],
       rows: [[mem.jobs, mem.ticks, JSON.stringify(mem.outcomes), `${mem.peakRssMb} MB`, `${mem.baselineRssMb} MB`, `${mem.tickRssMb} MB`, `${mem.peakHeapUsedMb} MB`]],
       notes: ['A separate process bundled like the Lambda (process.resourceUsage().maxRSS); the last tick repeats the minute before, so every job is a duplicate.'],
+    });
+  }
+  const duty = report.dutyCycle;
+  if (duty && duty.length > 0) {
+    out.push({
+      title: '6. Duty cycle: a job that always has work, by overlap policy',
+      head: ['policy', 'nodes', 'wall s', 'runs', 'duty cycle', 'median gap end to start', 'worst gap', 'overlaps', 'slots started twice', 'stall after SIGKILL (lease)', 'reference: one conditional write'],
+      rows: duty.map((row) => [
+        row.policy,
+        row.nodes,
+        row.wallSec,
+        row.runs,
+        row.dutyCycle,
+        `${row.medianGapMs} ms`,
+        `${row.worstGapMs} ms`,
+        row.overlaps,
+        row.slotsStartedTwice,
+        row.stallAfterKillMs !== undefined ? `${row.stallAfterKillMs} ms (${row.leaseMs} ms)` : '-',
+        `${row.refWriteMs} ms`,
+      ]),
+      notes: ['Real `cluster-cron start` processes on one local server, a per-second cron, each run working 2.5 s (2.5 slot periods), lease 5 s; read back from the nodes\' logs. The killed holder is the node whose run is open at half time.'],
     });
   }
   return out;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the five scenarios against one local server in one process run, printed as
+ * `npm run bench`: the six scenarios against the local server in one process run, printed as
  * tables and written as JSON (and Markdown for the README). `--quick` runs each one small, for
  * CI: it asserts nothing about speed and exits 1 when a scenario breaks.
  */
@@ -13,6 +13,7 @@ import { machineInfo } from './machine.js';
 import { costTable, printReport, toMarkdown, type BenchReport } from './report.js';
 import { PRICES } from './prices.js';
 import { contention } from './scenarios/contention.js';
+import { dutyCycle } from './scenarios/duty-cycle.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { memory } from './scenarios/memory.js';
 import { requestsPerRun } from './scenarios/requests-per-run.js';
@@ -69,6 +70,7 @@ const floor = await step('tick vs floor', () => tickVsFloor(env, { jobCounts: si
 const contended = await step('contention', () => contention(env, { instanceCounts: sizes.instanceCounts, jobs: sizes.contentionJobs, repeats: sizes.contentionRepeats }));
 const cold = await step('cold start', () => coldStart({ loads: sizes.loads, outDir }));
 const mem = await step('memory', () => memory(env, { jobs: sizes.memoryJobs, ticks: sizes.memoryTicks, outDir }));
+const duty = await step('duty cycle', () => dutyCycle({ seconds: quick ? 7 : 30, nodes: 3, outDir }));
 await env.close();
 
 const report: BenchReport = {
@@ -84,6 +86,7 @@ const report: BenchReport = {
   contention: contended.data,
   coldStart: cold.data,
   memory: mem.data,
+  dutyCycle: duty.data,
   costs: [],
   failures: results.flatMap((r) => r.failures),
 };
