@@ -32,6 +32,7 @@ export const TICK_DEFAULTS = {
   maxClockSkewMs: 1_000,
   historyRetentionMs: 30 * 86_400_000,
   deadlineMarginMs: 10_000,
+  maxConcurrentJobs: 50,
 } as const;
 
 /**
@@ -57,6 +58,8 @@ export interface TickDeps extends StoreContext {
   maxClockSkewMs?: number;
   historyRetentionMs?: number;
   deadlineMarginMs?: number;
+  /** How many jobs of one tick may talk to the table at once (default 50, the SDK's socket pool). */
+  maxConcurrentJobs?: number;
   scheduler?: Scheduler;
   /** Fires every running handler's signal (Ctrl-C of a local node). */
   shutdown?: AbortSignal;
@@ -75,6 +78,8 @@ export interface RunOptions {
   deadlineMs?: number;
   /** Overrides the job's overlap policy for this run (`trigger --overlap`). */
   overlap?: OverlapPolicy;
+  /** Called once, just before the first handler of this slot starts (the tick frees its permit). */
+  onStart?: () => void;
 }
 
 /** The clock skew the deps assume. */
@@ -194,7 +199,7 @@ async function runUnleased(deps: TickDeps, job: JobDefinition, slotMs: number, t
   const fence = await nextFence(deps, job.name);
   const lease = new HeldLease(deps, { job: job.name, token, instance: deps.instance, slotMs, leaseMs: job.leaseMs }, fence, Number.POSITIVE_INFINITY, leaseSettings(deps, options, true));
   const run = { job: job.name, slotMs, token, fence, trigger: options.trigger };
-  const { outcome, record } = await runOnce(deps, job, run, lease);
+  const { outcome, record } = await runOnce(deps, job, run, lease, options.onStart);
   await lease.release();
   await recordRun(deps, job.name, slotMs, token, record);
   return [outcome];
@@ -226,12 +231,12 @@ export async function resumeContinuation(deps: TickDeps, job: JobDefinition, con
  * handler is done and nothing is buffered, the lease is lost, the job is paused, or the node
  * stops. Near the invocation's deadline the next link is handed off instead of run here.
  */
-async function runChain(deps: TickDeps, job: JobDefinition, first: Continuation, firstLease: HeldLease, options: { deadlineMs?: number }): Promise<TickOutcome[]> {
+async function runChain(deps: TickDeps, job: JobDefinition, first: Continuation, firstLease: HeldLease, options: { deadlineMs?: number; onStart?: () => void }): Promise<TickOutcome[]> {
   const outcomes: TickOutcome[] = [];
   let run = first;
   let lease = firstLease;
   for (;;) {
-    const { outcome, result, record } = await runOnce(deps, job, run, lease);
+    const { outcome, result, record } = await runOnce(deps, job, run, lease, options.onStart);
     outcomes.push(outcome);
     const next = await passOn(deps, job, run, lease, record, continueRequest(job, outcome, result, lease, deps));
     if (lease.leaseLost && !record.leaseLost) {
@@ -374,7 +379,7 @@ async function recordOrAbandon(deps: TickDeps, job: JobDefinition, run: Continua
 }
 
 /** Runs the handler once under `lease` (started here) and logs it: the outcome, what the handler returned, and the record to write. */
-async function runOnce(deps: TickDeps, job: JobDefinition, run: Continuation, lease: HeldLease): Promise<{ outcome: TickOutcome; result: unknown; record: RunRecord }> {
+async function runOnce(deps: TickDeps, job: JobDefinition, run: Continuation, lease: HeldLease, onStart?: () => void): Promise<{ outcome: TickOutcome; result: unknown; record: RunRecord }> {
   const slot = toIso(run.slotMs);
   const runAttrs = { job: job.name, slot, instance: deps.instance, trigger: run.trigger, fence: run.fence, holder: run.token };
   const handler = deps.handlers[job.handler];
@@ -390,6 +395,7 @@ async function runOnce(deps: TickDeps, job: JobDefinition, run: Continuation, le
     return { outcome: { outcome: 'failed', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs: 0, error, leaseLost: true }, result, record };
   }
   deps.log.info('run.start', { ...runAttrs, lagMs: startedAtMs - run.slotMs });
+  onStart?.();
   try {
     if (!handler) throw new Error(`no handler registered as "${job.handler}" (job "${job.name}")`);
     const context: RunContext = {

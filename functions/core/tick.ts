@@ -4,7 +4,8 @@
  */
 import { UnknownJobError, errorMessage } from './errors.js';
 import type { TickCommand } from './payload.js';
-import { duplicate, resumeContinuation, runSlot, skewMs, type TickDeps } from './run.js';
+import { Permits } from './permits.js';
+import { TICK_DEFAULTS, duplicate, resumeContinuation, runSlot, skewMs, type TickDeps } from './run.js';
 import { cronOf, nextSlots, previousSlot, slotsBetween } from './slots.js';
 import type { SlotMemory } from './slot-memory.js';
 import { SlotStatus, claimedSlotsAfter, getLock, getSlot, recordLost, type ClaimSummary, type LockItem } from './store.js';
@@ -36,13 +37,15 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
   const offsetMs = (request.atMs ?? startMs) - startMs;
   const slotClock = (): number => deps.clock() + offsetMs;
   const jobs = request.only ? request.jobs.filter((job) => request.only!.includes(job.name)) : request.jobs;
-  const perJob = await Promise.all(jobs.map((job) => tickJob(deps, job, slotClock, request)));
+  const permits = new Permits(deps.maxConcurrentJobs ?? TICK_DEFAULTS.maxConcurrentJobs);
+  const perJob = await Promise.all(jobs.map((job) => tickJob(deps, job, slotClock, request, permits)));
   return perJob.flat();
 }
 
-async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => number, request: TickRequest): Promise<TickOutcome[]> {
+async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => number, request: TickRequest, permits: Permits): Promise<TickOutcome[]> {
   if (!job.enabled) return [{ outcome: 'disabled', job: job.name }];
   const outcomes: TickOutcome[] = [];
+  let release: (() => void) | undefined;
   try {
     const asOfMs = slotClock();
     const cron = cronOf(job);
@@ -53,6 +56,8 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
       return [{ outcome: 'not-due', job: job.name, ...(nextMs !== undefined && { nextSlot: toIso(nextMs) }) }];
     };
     if (dueMs.length === 0 || request.memory?.allKnown(job.name, dueMs)) return notDue();
+    // Only due jobs take a permit, and give it back when their handler starts.
+    release = await permits.take();
 
     // The Query looks back one lease further than the window, and at least to the slot before
     // the window, to find claims abandoned before their lease was taken: a job that fires less
@@ -108,12 +113,14 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
         continue;
       }
       const trigger = slotMs === latestMs ? Trigger.schedule : Trigger.catchUp;
-      outcomes.push(...(await runSlot(deps, job, slotMs, { trigger, ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }) })));
+      outcomes.push(...(await runSlot(deps, job, slotMs, { trigger, onStart: release, ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }) })));
       request.memory?.remember(job.name, [slotMs], windowStartMs);
     }
   } catch (error) {
     deps.log.error('tick.error', { job: job.name, instance: deps.instance, error: errorMessage(error) });
     outcomes.push({ outcome: 'error', job: job.name, error: errorMessage(error) });
+  } finally {
+    release?.();
   }
   return outcomes;
 }

@@ -153,6 +153,25 @@ describe('tick against the local server', () => {
   });
 });
 
+describe('a tick over many jobs', () => {
+  it('lets a bounded number of jobs reach the table at once, but a running handler never holds them up', async () => {
+    const { deps } = await cluster(T0 + 500);
+    const schedule = jobs(['a', 'b', 'c', 'd'].map((name) => `${name}:\n  cron: "* * * * *"\n  class: Count\n  catchupWindow: 30s\n`).join(''));
+    const started: string[] = [];
+    const finish = deferred();
+    const Count = async (context: RunContext) => {
+      started.push(context.job);
+      await finish.promise;
+    };
+    const running = tick(deps('node-a', { Count }, { maxConcurrentJobs: 1 }), { jobs: schedule });
+    // With one permit, all four handlers still start: each gives the permit back as it starts.
+    for (let i = 0; i < 200 && started.length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(started.sort()).toEqual(['a', 'b', 'c', 'd']);
+    finish.resolve();
+    expect((await running).map((o) => o.outcome)).toEqual(['ran', 'ran', 'ran', 'ran']);
+  });
+});
+
 describe('a tick while the previous run holds the lease', () => {
   it('records the slot as skipped because locked, names the holder, and does not start a second run', async () => {
     const { ctx, clock, deps } = await cluster(T0 + 500);
