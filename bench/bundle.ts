@@ -1,11 +1,11 @@
 /**
- * Bundles a Lambda entry the way the tick function is deployed: esbuild, one ESM file for Node
- * 22 with the AWS SDK left to the runtime. Kept in one function so it can later defer to the
- * construct's shared options (infra/tick-bundling.ts).
+ * Bundles a Lambda entry the way the tick function is deployed: esbuild with the construct's
+ * own options (infra/tick-bundling.ts), so the size measured is the size uploaded.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions } from 'esbuild';
+import { TICK_ESBUILD_OPTIONS } from '../infra/tick-bundling.js';
 
 /** Sizes of one bundle. */
 export interface BundleInfo {
@@ -24,22 +24,9 @@ function packageOf(path: string): string {
   return match ? match[1]! : '(project)';
 }
 
-/** The esbuild options of a deployed function (AWS SDK external: the Lambda runtime has it). */
+/** The esbuild options of the deployed tick function (infra/tick-bundling.ts: the AWS SDK bundled too). */
 export function lambdaBundleOptions(entry: string, outfile: string): BuildOptions {
-  return {
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    sourcemap: true,
-    external: ['@aws-sdk/*'],
-    // CommonJS dependencies call require(); an ESM bundle has none unless it makes one.
-    banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
-    logLevel: 'silent',
-  };
+  return { ...TICK_ESBUILD_OPTIONS, mainFields: [...TICK_ESBUILD_OPTIONS.mainFields], external: [...TICK_ESBUILD_OPTIONS.external], entryPoints: [entry], outfile, logLevel: 'silent' };
 }
 
 /** Builds `entry` into `outfile` and reports its sizes. */
