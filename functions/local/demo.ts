@@ -31,6 +31,10 @@ function label(event: Record<string, unknown>, names: Map<string, string>): stri
       return `${at} ${who}  END    ${event.job} slot ${slot} ${event.status} after ${(Number(event.durationMs) / 1_000).toFixed(1)}s${event.error ? `: ${event.error}` : ''}`;
     case 'slot.locked':
       return `${at} ${who}  skip   ${event.job} slot ${slot}: still held (fence ${event.heldFence})`;
+    case 'slot.buffered':
+      return `${at} ${who}  buffer ${event.job} slot ${slot}: waits for the running holder`;
+    case 'slot.dropped':
+      return `${at} ${who}  drop   ${event.job} slot ${slot}: a slot is already buffered`;
     case 'lease.lost':
     case 'lease.takeover':
     case 'tick.error':
