@@ -4,31 +4,10 @@
  * I1..I4. A failure prints the seed; `SIM_SEED=<n> npx vitest run test/simulation` replays it,
  * `npm run soak` runs thousands of seeds.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import './sim-mocks.js';
 import { checkHistory, type Violation } from './checker.js';
 import { simulate, type SimHistory } from './simulation.js';
-
-// Lease tokens come from randomUUID; a counter that each simulation resets makes a seed's
-// history (tokens included) identical run after run.
-vi.mock('node:crypto', async (original) => {
-  const crypto = await original<typeof import('node:crypto')>();
-  const counter = globalThis as { simTokenCounter?: number };
-  return { ...crypto, randomUUID: () => `${((counter.simTokenCounter = (counter.simTokenCounter ?? 0) + 1)).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000` };
-});
-
-// For a per-second cron, the core's nextSlots walks two hours of slots (7,200 cron-parser
-// steps) to name the next one, on every idle tick: most of the simulation's time (reported as
-// a performance issue). Here it looks one minute ahead first, which gives the same answer.
-vi.mock('../../functions/core/slots.js', async (original) => {
-  const slots = await original<typeof import('../../functions/core/slots.js')>();
-  return {
-    ...slots,
-    nextSlots: (schedule: import('../../functions/core/slots.js').CronSchedule, afterMs: number, count: number) => {
-      const soon = slots.slotsBetween(schedule, afterMs, afterMs + 60_000);
-      return soon.length >= count ? soon.slice(0, count) : slots.nextSlots(schedule, afterMs, count);
-    },
-  };
-});
 
 /**
  * The one class of violation the core is known to have today (see the report of issue 5 and
