@@ -10,20 +10,18 @@ import { checkHistory, type Violation } from './checker.js';
 import { simulate, type SimHistory } from './simulation.js';
 
 /**
- * The one class of violation the core is known to have today (see the report of issue 5 and
- * test/integration/abandoned-claim.test.ts): a claim abandoned between claim and acquire is
- * only settled by a tick that queries within a narrow window, so it can stay "claimed".
- * Set SIM_STRICT=1 to count it (it must be removed once the core settles such claims).
+ * Violations of the kinds the core is known to have today (see `Violation.known`) are counted
+ * but do not fail CI, each being shown by its own failing test; SIM_STRICT=1 fails on them too.
  */
-export function isKnownAbandonedClaim(violation: Violation): boolean {
-  return process.env.SIM_STRICT !== '1' && violation.invariant === 'I4' && violation.message.includes('still "claimed"');
+function tolerated(violation: Violation): boolean {
+  return process.env.SIM_STRICT !== '1' && violation.known !== undefined;
 }
 
 /** The seeds to run: SIM_SEED alone, or SIM_SEEDS of them from SIM_FROM. */
 function seeds(): number[] {
   if (process.env.SIM_SEED) return [Number(process.env.SIM_SEED)];
   const from = Number(process.env.SIM_FROM ?? 1);
-  return Array.from({ length: Number(process.env.SIM_SEEDS ?? 30) }, (_, i) => from + i);
+  return Array.from({ length: Number(process.env.SIM_SEEDS ?? 100) }, (_, i) => from + i);
 }
 
 function summary(histories: SimHistory[], violations: number, known: number): string {
@@ -32,11 +30,11 @@ function summary(histories: SimHistory[], violations: number, known: number): st
   const runs = histories.reduce((n, h) => n + h.runs.length, 0);
   const stale = histories.reduce((n, h) => n + Object.values(h.fencedStore).reduce((m, s) => m + s.rejectedStale, 0), 0);
   const total = Object.values(faults).reduce((n, m) => n + m, 0);
-  return `simulation: ${histories.length} seeds, ${runs} runs, ${total} faults injected ${JSON.stringify(faults)}, ${stale} stale fenced writes rejected, violations: ${violations} (+${known} known abandoned claims)`;
+  return `simulation: ${histories.length} seeds, ${runs} runs, ${total} faults injected ${JSON.stringify(faults)}, ${stale} stale fenced writes rejected, violations: ${violations} (+${known} of known kinds)`;
 }
 
 describe('the simulated cluster under faults', () => {
-  it('keeps I1..I4 for every seed', async () => {
+  it('keeps I1..I4 for every seed', { timeout: 30_000 + seeds().length * 2_000 }, async () => {
     const histories: SimHistory[] = [];
     const failures: string[] = [];
     let known = 0;
@@ -44,10 +42,10 @@ describe('the simulated cluster under faults', () => {
       const history = await simulate({ seed });
       histories.push(history);
       const all = checkHistory(history);
-      known += all.filter(isKnownAbandonedClaim).length;
-      const violations = all.filter((violation) => !isKnownAbandonedClaim(violation));
+      known += all.filter(tolerated).length;
+      const violations = all.filter((violation) => !tolerated(violation));
       if (violations.length > 0) {
-        failures.push(`seed ${seed} (replay: SIM_SEED=${seed} npx vitest run test/simulation/simulation.test.ts):\n${violations.map((v) => `  ${v.invariant} ${v.job}: ${v.message}`).join('\n')}`);
+        failures.push(`seed ${seed} (replay: SIM_SEED=${seed} npx vitest run test/simulation/simulation.test.ts):\n${violations.map((v) => `  ${v.invariant} ${v.job}: ${v.message}${v.known ? ` [known: ${v.known}]` : ''}`).join('\n')}`);
       }
     }
     console.log(summary(histories, failures.length, known));
