@@ -171,7 +171,7 @@ async function expressionsAgree(seed: number): Promise<void> {
       const key = { pk: 'P', sk: `S${rand.int(0, 2)}` };
       const used: Record<string, unknown> = {};
       const cond = condition(used, 0);
-      let command;
+      let command: () => PutCommand | UpdateCommand;
       if (rand.chance(0.3)) {
         const item: Record<string, unknown> = { ...key };
         for (const name of attrs) if (rand.chance(0.6)) item[name] = rand.pick(values);
@@ -195,8 +195,8 @@ async function expressionsAgree(seed: number): Promise<void> {
           });
       }
       const before = JSON.stringify((await memory.send(new GetCommand({ TableName: tableName, Key: key }))).Item ?? {});
-      const real = await outcome(() => tables.client().send(command()));
-      const fake = await outcome(() => memory.send(command()));
+      const real = await outcome(() => tables.client().send(command() as UpdateCommand));
+      const fake = await outcome(() => memory.send(command() as UpdateCommand));
       expect(fake, `seed ${seed} step ${step}: ${cond} with ${JSON.stringify(used)} on ${before}`).toEqual(real);
       const read = () => new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true });
       expect(await outcome(() => memory.send(read())), `seed ${seed} step ${step}: item after`).toEqual(await outcome(() => tables.client().send(read())));
