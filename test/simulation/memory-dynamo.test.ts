@@ -139,66 +139,66 @@ describe('the memory table against dynalite', () => {
 });
 
 async function expressionsAgree(seed: number): Promise<void> {
-    const tableName = await tables.newTable();
-    const db = new MemoryDynamo();
-    db.createTable(tableName);
-    const memory = memoryDocumentClient(db);
-    const rand = prng(seed);
-    const attrs = ['a', 'b', 'c'];
-    const values = [0, 1, 5, 'x', 'y', true, false];
-    const value = (used: Record<string, unknown>, from: readonly unknown[]): string => {
-      const name = `:v${Object.keys(used).length}`;
-      used[name] = rand.pick(from);
-      return name;
-    };
-    const operand = (used: Record<string, unknown>): string => (rand.chance(0.5) ? rand.pick(attrs) : value(used, values));
-    // The core's own shapes: equality on anything; order only between an attribute and a
-    // number or string (dynalite also orders booleans and equates two missing attributes,
-    // which the core never relies on).
-    const comparison = (used: Record<string, unknown>): string =>
-      rand.chance(0.5)
-        ? `${operand(used)} ${rand.pick(['=', '<>'])} ${operand(used)}`
-        : `${rand.pick(attrs)} ${rand.pick(['<', '<=', '>', '>='])} ${value(used, [0, 1, 5, 'x', 'y'])}`;
-    const condition = (used: Record<string, unknown>, depth: number): string => {
-      const kind = rand.int(0, depth > 1 ? 3 : 6);
-      if (kind === 0) return `attribute_exists(${rand.pick(attrs)})`;
-      if (kind === 1) return `attribute_not_exists(${rand.pick(attrs)})`;
-      if (kind === 2 || kind === 3) return comparison(used);
-      if (kind === 4) return `NOT (${condition(used, depth + 1)})`;
-      return `(${condition(used, depth + 1)}) ${rand.pick(['AND', 'OR'])} (${condition(used, depth + 1)})`;
-    };
-    for (let step = 0; step < 250; step++) {
-      const key = { pk: 'P', sk: `S${rand.int(0, 2)}` };
-      const used: Record<string, unknown> = {};
-      const cond = condition(used, 0);
-      let command: () => PutCommand | UpdateCommand;
-      if (rand.chance(0.3)) {
-        const item: Record<string, unknown> = { ...key };
-        for (const name of attrs) if (rand.chance(0.6)) item[name] = rand.pick(values);
-        command = () => new PutCommand({ TableName: tableName, Item: item, ConditionExpression: cond, ...(Object.keys(used).length > 0 && { ExpressionAttributeValues: used }), ReturnValues: 'ALL_OLD' });
-      } else {
-        const target = rand.pick(attrs);
-        const action = rand.pick(['set', 'add', 'remove', 'set-if-not-exists']);
-        const values2 = { ...used, ':n': rand.pick([1, 2]), ':s': rand.pick(values) };
-        const update =
-          action === 'set' ? `SET ${target} = :s` : action === 'add' ? `ADD ${target} :n` : action === 'remove' ? `REMOVE ${target}` : `SET ${target} = if_not_exists(${target}, :s)`;
-        const returnValues = rand.pick(['ALL_OLD', 'ALL_NEW', 'NONE'] as const);
-        const needed = Object.fromEntries(Object.entries(values2).filter(([name]) => update.includes(name) || cond.includes(name)));
-        command = () =>
-          new UpdateCommand({
-            TableName: tableName,
-            Key: key,
-            UpdateExpression: update,
-            ConditionExpression: cond,
-            ...(Object.keys(needed).length > 0 && { ExpressionAttributeValues: needed }),
-            ReturnValues: returnValues,
-          });
-      }
-      const before = JSON.stringify((await memory.send(new GetCommand({ TableName: tableName, Key: key }))).Item ?? {});
-      const real = await outcome(() => tables.client().send(command() as UpdateCommand));
-      const fake = await outcome(() => memory.send(command() as UpdateCommand));
-      expect(fake, `seed ${seed} step ${step}: ${cond} with ${JSON.stringify(used)} on ${before}`).toEqual(real);
-      const read = () => new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true });
-      expect(await outcome(() => memory.send(read())), `seed ${seed} step ${step}: item after`).toEqual(await outcome(() => tables.client().send(read())));
+  const tableName = await tables.newTable();
+  const db = new MemoryDynamo();
+  db.createTable(tableName);
+  const memory = memoryDocumentClient(db);
+  const rand = prng(seed);
+  const attrs = ['a', 'b', 'c'];
+  const values = [0, 1, 5, 'x', 'y', true, false];
+  const value = (used: Record<string, unknown>, from: readonly unknown[]): string => {
+    const name = `:v${Object.keys(used).length}`;
+    used[name] = rand.pick(from);
+    return name;
+  };
+  const operand = (used: Record<string, unknown>): string => (rand.chance(0.5) ? rand.pick(attrs) : value(used, values));
+  // The core's own shapes: equality on anything; order only between an attribute and a
+  // number or string (dynalite also orders booleans and equates two missing attributes,
+  // which the core never relies on).
+  const comparison = (used: Record<string, unknown>): string =>
+    rand.chance(0.5)
+      ? `${operand(used)} ${rand.pick(['=', '<>'])} ${operand(used)}`
+      : `${rand.pick(attrs)} ${rand.pick(['<', '<=', '>', '>='])} ${value(used, [0, 1, 5, 'x', 'y'])}`;
+  const condition = (used: Record<string, unknown>, depth: number): string => {
+    const kind = rand.int(0, depth > 1 ? 3 : 6);
+    if (kind === 0) return `attribute_exists(${rand.pick(attrs)})`;
+    if (kind === 1) return `attribute_not_exists(${rand.pick(attrs)})`;
+    if (kind === 2 || kind === 3) return comparison(used);
+    if (kind === 4) return `NOT (${condition(used, depth + 1)})`;
+    return `(${condition(used, depth + 1)}) ${rand.pick(['AND', 'OR'])} (${condition(used, depth + 1)})`;
+  };
+  for (let step = 0; step < 250; step++) {
+    const key = { pk: 'P', sk: `S${rand.int(0, 2)}` };
+    const used: Record<string, unknown> = {};
+    const cond = condition(used, 0);
+    let command: () => PutCommand | UpdateCommand;
+    if (rand.chance(0.3)) {
+      const item: Record<string, unknown> = { ...key };
+      for (const name of attrs) if (rand.chance(0.6)) item[name] = rand.pick(values);
+      command = () => new PutCommand({ TableName: tableName, Item: item, ConditionExpression: cond, ...(Object.keys(used).length > 0 && { ExpressionAttributeValues: used }), ReturnValues: 'ALL_OLD' });
+    } else {
+      const target = rand.pick(attrs);
+      const action = rand.pick(['set', 'add', 'remove', 'set-if-not-exists']);
+      const values2 = { ...used, ':n': rand.pick([1, 2]), ':s': rand.pick(values) };
+      const update =
+        action === 'set' ? `SET ${target} = :s` : action === 'add' ? `ADD ${target} :n` : action === 'remove' ? `REMOVE ${target}` : `SET ${target} = if_not_exists(${target}, :s)`;
+      const returnValues = rand.pick(['ALL_OLD', 'ALL_NEW', 'NONE'] as const);
+      const needed = Object.fromEntries(Object.entries(values2).filter(([name]) => update.includes(name) || cond.includes(name)));
+      command = () =>
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: update,
+          ConditionExpression: cond,
+          ...(Object.keys(needed).length > 0 && { ExpressionAttributeValues: needed }),
+          ReturnValues: returnValues,
+        });
     }
+    const before = JSON.stringify((await memory.send(new GetCommand({ TableName: tableName, Key: key }))).Item ?? {});
+    const real = await outcome(() => tables.client().send(command() as UpdateCommand));
+    const fake = await outcome(() => memory.send(command() as UpdateCommand));
+    expect(fake, `seed ${seed} step ${step}: ${cond} with ${JSON.stringify(used)} on ${before}`).toEqual(real);
+    const read = () => new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true });
+    expect(await outcome(() => memory.send(read())), `seed ${seed} step ${step}: item after`).toEqual(await outcome(() => tables.client().send(read())));
+  }
 }

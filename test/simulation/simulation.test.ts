@@ -26,11 +26,17 @@ function seeds(): number[] {
 
 function summary(histories: SimHistory[], violations: number, known: number): string {
   const faults: Record<string, number> = {};
-  for (const history of histories) for (const [kind, n] of Object.entries(history.faults)) if (!kind.includes('@')) faults[kind] = (faults[kind] ?? 0) + n;
+  const bySteps: Record<string, number> = {};
+  for (const history of histories) {
+    for (const [kind, n] of Object.entries(history.faults)) {
+      const into = kind.includes('@') ? bySteps : faults;
+      into[kind] = (into[kind] ?? 0) + n;
+    }
+  }
   const runs = histories.reduce((n, h) => n + h.runs.length, 0);
   const stale = histories.reduce((n, h) => n + Object.values(h.fencedStore).reduce((m, s) => m + s.rejectedStale, 0), 0);
   const total = Object.values(faults).reduce((n, m) => n + m, 0);
-  return `simulation: ${histories.length} seeds, ${runs} runs, ${total} faults injected ${JSON.stringify(faults)}, ${stale} stale fenced writes rejected, violations: ${violations} (+${known} of known kinds)`;
+  return `simulation: ${histories.length} seeds, ${runs} runs, ${total} faults injected ${JSON.stringify(faults)}, ${stale} stale fenced writes rejected, violations: ${violations} (+${known} of known kinds); by protocol step ${JSON.stringify(Object.fromEntries(Object.entries(bySteps).sort()))}`;
 }
 
 describe('the simulated cluster under faults', () => {

@@ -48,6 +48,8 @@ export interface InstanceRecord {
   offsetMs: number;
   startMs: number;
   crashMs?: number;
+  /** What killed it: a crash before or after a write of some step, or a kill during a run. */
+  crashReason?: string;
   pauses: { fromMs: number; toMs: number }[];
 }
 
@@ -153,8 +155,8 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     owner.dead = true;
     const record = instances.find((instance) => instance.owner === owner)!;
     record.crashMs = time.nowMs;
+    record.crashReason = why;
     for (const run of runs) if (run.instance === record.name && run.endMs === undefined && run.crashMs === undefined) run.crashMs = time.nowMs;
-    void why;
     if (chaos) time.schedule(chance.int(300, 6_000), () => startInstance(record.base, record.offsetMs), world);
   };
   const clientWorld = { time, db, server, rand: chance, faults: () => (chaos ? chaosRates : calmRates), counts, crash, ...(options.rewrite && { rewrite: options.rewrite }) };
@@ -193,7 +195,6 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     }
   };
 
-  const nodes: Promise<unknown>[] = [];
   const depsFor = (record: InstanceRecord, owner: Owner): TickDeps => ({
     client: simClient(clientWorld, owner),
     tableName: TABLE,
@@ -208,8 +209,8 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     const owner: Owner = { label: `n${base}.${generation}`, dead: false, frozenUntilMs: 0 };
     const record = { name: owner.label, offsetMs, startMs: time.nowMs, pauses: [], owner, base };
     instances.push(record);
-    const { stop: _stop } = time.runAs(owner, () => startNode(depsFor(record, owner), jobs));
-    void _stop;
+    // A crash is the only way a node ends here: its timers stop firing, nothing is released.
+    time.runAs(owner, () => startNode(depsFor(record, owner), jobs));
   };
 
   const instanceCount = scenario.int(2, 5);
@@ -244,7 +245,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
           } else if (kind === 'duplicate') {
             counts['duplicate-tick'] = (counts['duplicate-tick'] ?? 0) + 1;
             const deps = depsFor(target, target.owner);
-            nodes.push(time.runAs(target.owner, () => tick(deps, { jobs }).catch(() => undefined)));
+            void time.runAs(target.owner, () => tick(deps, { jobs }).catch(() => undefined));
           }
         },
         world,
