@@ -131,7 +131,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       for (let attempt = 0; attempt < 40; attempt++) {
         const lock = await getLock({ client: options.client, tableName: options.tableName, clock: Date.now }, 'print');
         const pid = Number(String(lock?.holderInstance ?? '').split(':').at(-1));
-        const node = live().find((candidate) => candidate.child.pid === pid && candidate.stops.every((stop) => stop.toMs > 0));
+        const node = live().find((candidate) => candidate.child.pid === pid);
         if (node) return node;
         await sleep(100);
       }
