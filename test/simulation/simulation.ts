@@ -157,7 +157,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     record.crashMs = time.nowMs;
     record.crashReason = why;
     for (const run of runs) if (run.instance === record.name && run.endMs === undefined && run.crashMs === undefined) run.crashMs = time.nowMs;
-    if (chaos) time.schedule(chance.int(300, 6_000), () => startInstance(record.base, record.offsetMs), world);
+    if (chaos && record.base >= 0) time.schedule(chance.int(300, 6_000), () => startInstance(record.base, record.offsetMs), world);
   };
   const clientWorld = { time, db, server, rand: chance, faults: () => (chaos ? chaosRates : calmRates), counts, crash, ...(options.rewrite && { rewrite: options.rewrite }) };
 
@@ -213,6 +213,31 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     time.runAs(owner, () => startNode(depsFor(record, owner), jobs));
   };
 
+  // A Lambda invocation of the tick: the run's signal fires `deadlineMarginMs` before the
+  // timeout, the environment is killed at the timeout, and frozen for good once it returns.
+  const invokeLambda = (offsetMs: number, timeoutMs: number): void => {
+    const owner: Owner = { label: `lambda${instances.filter((instance) => instance.base < 0).length}`, dead: false, frozenUntilMs: 0 };
+    const record = { name: owner.label, offsetMs, startMs: time.nowMs, pauses: [], owner, base: -1 };
+    instances.push(record);
+    counts['lambda-invocation'] = (counts['lambda-invocation'] ?? 0) + 1;
+    const deps: TickDeps = { ...depsFor(record, owner), deadlineMarginMs: 1_000 };
+    const deadlineMs = deps.clock() + timeoutMs;
+    void time.runAs(owner, () =>
+      tick(deps, { jobs, deadlineMs })
+        .catch(() => undefined)
+        .finally(() => (owner.dead = true)),
+    );
+    time.schedule(
+      timeoutMs,
+      () => {
+        if (owner.dead) return;
+        counts['lambda-timeout'] = (counts['lambda-timeout'] ?? 0) + 1;
+        crash(owner, 'invocation timed out');
+      },
+      world,
+    );
+  };
+
   const instanceCount = scenario.int(2, 5);
   const spreadMs = MAX_CLOCK_SKEW_MS * (options.skewFactor ?? 1);
   const offsets = Array.from({ length: instanceCount }, () => scenario.int(0, spreadMs) - Math.floor(spreadMs / 2));
@@ -221,12 +246,18 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     for (let base = 0; base < instanceCount; base++) time.schedule(scenario.int(0, 900), () => startInstance(base, offsets[base]!), world);
 
     // The chaos schedule: crashes in the middle of runs, GC pauses longer than a lease,
-    // duplicate deliveries of a tick (an operator's manual invoke, an at-least-once retry).
-    const live = (): (InstanceRecord & { owner: Owner })[] => instances.filter((instance) => !instance.owner.dead);
+    // duplicate deliveries of a tick (an operator's manual invoke, an at-least-once retry), and
+    // Lambda invocations of the tick: a deadline, then killed at the timeout.
+    const live = (): (InstanceRecord & { owner: Owner })[] => instances.filter((instance) => !instance.owner.dead && instance.base >= 0);
     for (let atMs = 1_000; atMs < chaosMs - 1_000; atMs += scenario.int(500, 2_500)) {
-      const kind = scenario.pick(['crash', 'pause', 'pause', 'duplicate', 'duplicate', 'none'] as const);
+      const kind = scenario.pick(['crash', 'pause', 'pause', 'duplicate', 'duplicate', 'lambda', 'none'] as const);
       const pauseMs = scenario.chance(0.6) ? scenario.int(maxLeaseMs, maxLeaseMs * 2 + 1_000) : scenario.int(200, 1_500);
       const pick = scenario.next();
+      const lambda = { offsetMs: scenario.int(0, spreadMs) - Math.floor(spreadMs / 2), timeoutMs: scenario.int(2_000, 12_000) };
+      if (kind === 'lambda') {
+        time.schedule(atMs, () => invokeLambda(lambda.offsetMs, lambda.timeoutMs), world);
+        continue;
+      }
       time.schedule(
         atMs,
         () => {
@@ -256,7 +287,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
       chaosMs,
       () => {
         chaos = false;
-        const bases = new Set(instances.map((instance) => instance.base));
+        const bases = new Set(instances.map((instance) => instance.base).filter((base) => base >= 0));
         for (const base of bases) {
           const latest = instances.filter((instance) => instance.base === base).at(-1)!;
           if (latest.owner.dead) startInstance(base, latest.offsetMs);
