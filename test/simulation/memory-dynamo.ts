@@ -47,6 +47,7 @@ export class MemoryDynamo {
   /** Called after each applied write, in order. */
   onApply: ((write: AppliedWrite) => void) | undefined;
 
+  /** Creates an empty table keyed by `pk` and `sk` (both strings). */
   createTable(name: string): void {
     if (!this.#tables.has(name)) this.#tables.set(name, new Map());
   }

@@ -82,6 +82,7 @@ export class VirtualTime {
     return timer;
   }
 
+  /** Cancels a timer (clearTimeout / clearInterval). */
   cancel(timer: unknown): void {
     const found = timer instanceof VirtualTimer ? timer : typeof timer === 'number' ? this.#byId.get(timer) : undefined;
     if (found) {
@@ -100,6 +101,7 @@ export class VirtualTime {
     g.clearInterval = (timer: unknown) => this.cancel(timer);
   }
 
+  /** Puts the real global timers back. */
   uninstall(): void {
     if (this.#saved) Object.assign(globalThis, this.#saved);
     this.#saved = undefined;
