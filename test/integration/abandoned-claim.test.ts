@@ -1,0 +1,47 @@
+/**
+ * KNOWN CORE BUG (issue 5, found by the simulation, e.g. SIM_SEED=3 SIM_STRICT=1): a slot
+ * claimed by a tick that then fails before it takes the lease (crash, throttled acquire, lost
+ * connection) is given its fate (`lost`) only by a later tick that queries the job within a
+ * narrow window: after the claim is a lease + skew old, and while the slot is within catch-up
+ * window + lease + skew of the querying tick. A job that runs less often than that (an hourly
+ * job with the default 60 s lease and 90 s catch-up window) is never queried in the window, so
+ * the slot stays `claimed` forever (I4). This test fails until such claims are settled.
+ */
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import type { Scheduler } from '../../functions/core/lease.js';
+import { parseSchedule } from '../../functions/core/schedule.js';
+import { getSlot } from '../../functions/core/store.js';
+import { tick } from '../../functions/core/tick.js';
+import { fakeClock, memoryLog, useLocalTables } from '../support/local-table.js';
+
+const tables = useLocalTables();
+const manualBeats: Scheduler = () => () => {};
+
+describe('a claim abandoned between claim and acquire', () => {
+  it('gets a fate even when the job runs less often than its catch-up window plus lease', async () => {
+    const jobs = parseSchedule('report:\n  cron: "*/10 * * * * *"\n  class: Work\n  lease: 3s\n  catchupWindow: 2s\n', { handlers: ['Work'] });
+    const slotMs = Date.parse('2026-11-26T10:00:00.000Z');
+    const clock = fakeClock(slotMs + 100);
+    const tableName = await tables.newTable();
+    const real = tables.client();
+    const throttledAcquire = {
+      send: async (command: unknown) => {
+        if (command instanceof UpdateCommand && command.input.UpdateExpression?.includes('ADD fence')) {
+          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ProvisionedThroughputExceededException' });
+        }
+        return real.send(command as UpdateCommand);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const base = { tableName, clock, log: memoryLog(), handlers: { Work: () => undefined }, scheduler: manualBeats, maxClockSkewMs: 1_000 };
+    const [first] = await tick({ ...base, client: throttledAcquire, instance: 'a' }, { jobs });
+    expect(first?.outcome).toBe('error');
+    expect((await getSlot({ ...base, client: real }, 'report', slotMs))?.status).toBe('claimed');
+    // A healthy node then ticks every second for a minute.
+    for (let second = 1; second <= 60; second++) {
+      clock.set(slotMs + second * 1_000 + 100);
+      await tick({ ...base, client: real, instance: 'b' }, { jobs });
+    }
+    expect((await getSlot({ ...base, client: real }, 'report', slotMs))?.status).not.toBe('claimed');
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * The invariant checker: reads a simulation's full history (handler executions in true
+ * time, every write the table applied, the final items, the processes' clocks, crashes and
+ * pauses) and lists every violation of I1..I4 it finds.
+ */
+import type { RunEvent, SimHistory } from './simulation.js';
+
+/** One violation, with enough context to debug it from the seed. */
+export interface Violation {
+  invariant: 'I1' | 'I2' | 'I3' | 'I4';
+  job: string;
+  message: string;
+  /**
+   * A violation of a kind the core is known to have today (reported with issue 5, each shown
+   * by a failing test): `stale-start` (test/integration/stale-start.test.ts), `abandoned-claim`
+   * (test/integration/abandoned-claim.test.ts).
+   */
+  known?: 'stale-start' | 'abandoned-claim';
+}
+
+const iso = (ms: number | undefined): string => (ms === undefined ? '-' : new Date(ms).toISOString().slice(11, 23));
+const describe = (run: RunEvent): string => `run fence ${run.fence} slot ${iso(run.slotMs)} on ${run.instance} started ${iso(run.startMs)}`;
+
+/** Checks I1..I4 on a history; an empty list means they held. */
+export function checkHistory(history: SimHistory): Violation[] {
+  const violations: Violation[] = [];
+  const offsetOf = new Map(history.instances.map((instance) => [instance.name, instance.offsetMs]));
+  const pausesOf = new Map(history.instances.map((instance) => [instance.name, instance.pauses]));
+  const frozenAt = (instance: string, atMs: number): boolean => (pausesOf.get(instance) ?? []).some((pause) => pause.fromMs <= atMs && atMs < pause.toMs);
+  const skewMs = history.maxClockSkewMs;
+
+  for (const job of history.jobs) {
+    const pk = `JOB#${job.name}`;
+    const runs = history.runs.filter((run) => run.job === job.name);
+
+    // I1: a (job, slot) starts at most one run.
+    const perSlot = new Map<number, RunEvent[]>();
+    for (const run of runs) perSlot.set(run.slotMs, [...(perSlot.get(run.slotMs) ?? []), run]);
+    for (const [slotMs, list] of perSlot) {
+      if (list.length > 1) violations.push({ invariant: 'I1', job: job.name, message: `slot ${iso(slotMs)} started ${list.length} runs: ${list.map(describe).join('; ')}` });
+    }
+
+    // The store's history of the lock: every acquisition (the fence rose) and the lease each
+    // holder was granted (the latest leaseUntilMs written while it held the lock).
+    const lockWrites = history.writes.filter((write) => write.new.pk === pk && write.new.sk === 'LOCK');
+    const acquisitions: { fence: number; holder: string; atMs: number }[] = [];
+    const grantedUntil = new Map<string, number>();
+    let lastFence = 0;
+    for (const write of lockWrites) {
+      const fence = Number(write.new.fence ?? 0);
+      const holder = write.new.holder as string | undefined;
+      if (fence !== Number(write.old?.fence ?? 0)) {
+        // I2: every acquisition gets a strictly larger fence, for the life of the job.
+        if (fence <= lastFence) violations.push({ invariant: 'I2', job: job.name, message: `acquisition at ${iso(write.atMs)} got fence ${fence} after fence ${lastFence}` });
+        lastFence = Math.max(lastFence, fence);
+        acquisitions.push({ fence, holder: holder ?? '?', atMs: write.atMs });
+      }
+      if (holder !== undefined && write.new.leaseUntilMs !== undefined) grantedUntil.set(holder, Number(write.new.leaseUntilMs));
+    }
+    const holderOfFence = new Map(acquisitions.map((acquisition) => [acquisition.fence, acquisition.holder]));
+
+    // I2: fences rise in the order handlers start (a stale holder never starts after its successor).
+    const byStart = [...runs].sort((a, b) => a.startMs - b.startMs);
+    for (let i = 1; i < byStart.length; i++) {
+      const [earlier, later] = [byStart[i - 1]!, byStart[i]!];
+      if (later.fence <= earlier.fence) {
+        // Known: the later run's lease had already lapsed by its own clock when its handler
+        // started (its process was held up between acquire and start).
+        const until = grantedUntil.get(holderOfFence.get(later.fence) ?? '');
+        const stale = until !== undefined && later.startMs >= until - (offsetOf.get(later.instance) ?? 0) - skewMs;
+        violations.push({ invariant: 'I2', job: job.name, message: `fences out of start order: ${describe(earlier)} then ${describe(later)}`, ...(stale && { known: 'stale-start' as const }) });
+      }
+    }
+
+    // I2: when the store grants the lease to B, every earlier run A has returned, died, or been
+    // told (its signal fired with a lost lease); or A's process is frozen and A's granted
+    // lease is over by A's own clock less the skew margin (a frozen process cannot be told;
+    // its late writes carry a lower fence).
+    for (const acquisition of acquisitions) {
+      for (const run of runs) {
+        if (run.fence >= acquisition.fence || run.startMs > acquisition.atMs) continue;
+        const out = (ms: number | undefined): boolean => ms !== undefined && ms <= acquisition.atMs;
+        if (out(run.endMs) || out(run.crashMs) || out(run.lossMs)) continue;
+        const until = grantedUntil.get(holderOfFence.get(run.fence) ?? '');
+        const lapsed = until !== undefined && acquisition.atMs > until - (offsetOf.get(run.instance) ?? 0) - skewMs;
+        if (frozenAt(run.instance, acquisition.atMs) && lapsed) continue;
+        violations.push({
+          invariant: 'I2',
+          job: job.name,
+          message: `fence ${acquisition.fence} granted at ${iso(acquisition.atMs)} while ${describe(run)} still held it (granted until ${iso(until)} by its clock, frozen: ${frozenAt(run.instance, acquisition.atMs)})`,
+        });
+      }
+    }
+
+    // I3: in the quiet phase, the job is never idle longer than one lease + skew + one slot
+    // (+ one tick period and some network latency) without a new run starting.
+    const slotPeriodMs = job.hasSeconds ? Number(/^\*\/(\d+)/.exec(job.cron)?.[1] ?? 1) * 1_000 : 60_000;
+    const boundMs = job.leaseMs + skewMs + slotPeriodMs + history.tickPeriodMs + 500;
+    const busy = runs
+      .map((run) => [run.startMs, Math.min(run.endMs ?? Infinity, run.crashMs ?? Infinity, run.lossMs ?? Infinity)] as const)
+      .filter(([, endMs]) => endMs > history.chaosEndMs)
+      .sort((a, b) => a[0] - b[0]);
+    let idleSinceMs = history.chaosEndMs;
+    for (const [startMs, endMs] of busy) {
+      if (startMs > idleSinceMs && startMs - idleSinceMs > boundMs) {
+        violations.push({ invariant: 'I3', job: job.name, message: `no run from ${iso(idleSinceMs)} to ${iso(startMs)} (${startMs - idleSinceMs} ms > ${boundMs} ms)` });
+      }
+      idleSinceMs = Math.max(idleSinceMs, endMs);
+    }
+    if (idleSinceMs !== Infinity && history.endMs - idleSinceMs > boundMs) {
+      violations.push({ invariant: 'I3', job: job.name, message: `no run from ${iso(idleSinceMs)} to the end ${iso(history.endMs)}` });
+    }
+
+    // I4: every claimed slot has a fate; a slot that ran says so.
+    const slotItems = history.items.filter((item) => item.pk === pk && String(item.sk).startsWith('SLOT#'));
+    const running = new Set(runs.filter((run) => run.endMs === undefined && run.crashMs === undefined).map((run) => holderOfFence.get(run.fence)));
+    const settledBeforeMs = history.endMs - job.leaseMs - skewMs - 3 * history.tickPeriodMs;
+    for (const item of slotItems) {
+      const slotMs = Number(item.slotMs);
+      if (item.status === 'claimed' && slotMs < settledBeforeMs && !running.has(String(item.claimedBy))) {
+        violations.push({ invariant: 'I4', job: job.name, message: `slot ${iso(slotMs)} still "claimed" by ${String(item.claimedBy)} at the end, which is not running it`, known: 'abandoned-claim' });
+      }
+    }
+    for (const run of runs) {
+      const item = slotItems.find((candidate) => Number(candidate.slotMs) === run.slotMs);
+      if (!item) {
+        violations.push({ invariant: 'I4', job: job.name, message: `${describe(run)} has no slot item` });
+      } else if (item.status === 'skipped') {
+        violations.push({ invariant: 'I4', job: job.name, message: `${describe(run)} is recorded as skipped` });
+      } else if ((item.status === 'succeeded' || item.status === 'failed') && Number(item.fence) !== run.fence) {
+        violations.push({ invariant: 'I4', job: job.name, message: `${describe(run)} is recorded with fence ${String(item.fence)}` });
+      }
+    }
+  }
+  return violations;
+}

@@ -1,0 +1,154 @@
+/**
+ * An in-memory DynamoDB table behind the document client's `send(command)`: Get, Put, Update
+ * and Query with the very expressions the store sends, evaluated with DynamoDB's semantics
+ * (expression.ts). Synchronous at heart, so the simulation decides when a write lands.
+ */
+import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Placeholders, ValidationError, parseCondition, parseProjection, parseUpdate, type Item } from './expression.js';
+
+/** One write the table applied: what the checker reads as the store's history. */
+export interface AppliedWrite {
+  table: string;
+  key: string;
+  kind: 'put' | 'update';
+  old: Item | undefined;
+  new: Item;
+}
+
+/** Every command the core sends, as the memory table understands it. */
+export type StoreCommand = GetCommand | PutCommand | UpdateCommand | QueryCommand;
+
+const KEY = ['pk', 'sk'] as const;
+
+function keyOf(item: Item): string {
+  for (const name of KEY) {
+    if (typeof item[name] !== 'string' || item[name] === '') {
+      throw new ValidationError(`One or more parameter values were invalid: Missing the key ${name} in the item`);
+    }
+  }
+  return JSON.stringify([item.pk, item.sk]);
+}
+
+/** Drops undefined values, as the document client does with `removeUndefinedValues`. */
+function clean<T>(value: T): T {
+  if (value === undefined || value === null || typeof value !== 'object' || value instanceof Set || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) return value.map(clean) as T;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, clean(v)])) as T;
+}
+
+function conditionFailed(): ConditionalCheckFailedException {
+  return new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+}
+
+/** The tables and their items; `apply` runs one command atomically. */
+export class MemoryDynamo {
+  readonly #tables = new Map<string, Map<string, Item>>();
+  /** Called after each applied write, in order. */
+  onApply: ((write: AppliedWrite) => void) | undefined;
+
+  /** Creates an empty table keyed by `pk` and `sk` (both strings). */
+  createTable(name: string): void {
+    if (!this.#tables.has(name)) this.#tables.set(name, new Map());
+  }
+
+  /** A copy of every item of a table, in key order. */
+  items(table: string): Item[] {
+    return [...this.#table(table).values()].map((item) => structuredClone(item)).sort(byKey);
+  }
+
+  #table(name: string): Map<string, Item> {
+    const table = this.#tables.get(name);
+    if (!table) throw new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} });
+    return table;
+  }
+
+  /** Runs one command against the tables, as the server would: all or nothing. */
+  apply(command: StoreCommand): Record<string, unknown> {
+    if (command instanceof GetCommand) return this.#get(command.input);
+    if (command instanceof PutCommand) return this.#put(command.input);
+    if (command instanceof UpdateCommand) return this.#update(command.input);
+    if (command instanceof QueryCommand) return this.#query(command.input);
+    throw new ValidationError(`unsupported command ${(command as object).constructor.name}`);
+  }
+
+  #get(input: GetCommand['input']): Record<string, unknown> {
+    const table = this.#table(input.TableName!);
+    const item = table.get(keyOf(clean(input.Key!)));
+    return item ? { Item: structuredClone(item) } : {};
+  }
+
+  #put(input: PutCommand['input']): Record<string, unknown> {
+    const table = this.#table(input.TableName!);
+    const item = clean(input.Item!) as Item;
+    const key = keyOf(item);
+    const placeholders = new Placeholders({ names: input.ExpressionAttributeNames, values: clean(input.ExpressionAttributeValues) });
+    const condition = input.ConditionExpression !== undefined ? parseCondition(input.ConditionExpression, placeholders) : undefined;
+    placeholders.checkAllUsed();
+    const old = table.get(key);
+    if (condition && !condition(old ?? {})) throw conditionFailed();
+    table.set(key, structuredClone(item));
+    this.onApply?.({ table: input.TableName!, key, kind: 'put', old: old && structuredClone(old), new: structuredClone(item) });
+    return input.ReturnValues === 'ALL_OLD' && old ? { Attributes: structuredClone(old) } : {};
+  }
+
+  #update(input: UpdateCommand['input']): Record<string, unknown> {
+    const table = this.#table(input.TableName!);
+    const keyItem = clean(input.Key!) as Item;
+    const key = keyOf(keyItem);
+    const placeholders = new Placeholders({ names: input.ExpressionAttributeNames, values: clean(input.ExpressionAttributeValues) });
+    const update = parseUpdate(input.UpdateExpression!, placeholders);
+    const condition = input.ConditionExpression !== undefined ? parseCondition(input.ConditionExpression, placeholders) : undefined;
+    placeholders.checkAllUsed();
+    const old = table.get(key);
+    if (condition && !condition(old ?? {})) throw conditionFailed();
+    const next = update(old ?? keyItem);
+    for (const name of KEY) {
+      if (next[name] !== keyItem[name]) throw new ValidationError(`One or more parameter values were invalid: Cannot update attribute ${name}. This attribute is part of the key`);
+    }
+    table.set(key, next);
+    this.onApply?.({ table: input.TableName!, key, kind: 'update', old: old && structuredClone(old), new: structuredClone(next) });
+    if (input.ReturnValues === 'ALL_OLD') return old ? { Attributes: structuredClone(old) } : {};
+    if (input.ReturnValues === 'ALL_NEW') return { Attributes: structuredClone(next) };
+    return {};
+  }
+
+  #query(input: QueryCommand['input']): Record<string, unknown> {
+    const table = this.#table(input.TableName!);
+    const placeholders = new Placeholders({ names: input.ExpressionAttributeNames, values: clean(input.ExpressionAttributeValues) });
+    const matches = parseCondition(input.KeyConditionExpression!, placeholders);
+    const projection = input.ProjectionExpression !== undefined ? parseProjection(input.ProjectionExpression, placeholders) : undefined;
+    placeholders.checkAllUsed();
+    let items = [...table.values()].filter((item) => matches(item)).sort(byKey);
+    if (input.ScanIndexForward === false) items.reverse();
+    const start = input.ExclusiveStartKey ? JSON.stringify([input.ExclusiveStartKey.pk, input.ExclusiveStartKey.sk]) : undefined;
+    if (start) {
+      const at = items.findIndex((item) => keyOf(item) === start);
+      items = at >= 0 ? items.slice(at + 1) : items.filter((item) => (input.ScanIndexForward === false ? byKey(item, JSON.parse(start)) < 0 : byKey(item, JSON.parse(start)) > 0));
+    }
+    const limit = input.Limit;
+    const page = limit !== undefined ? items.slice(0, limit) : items;
+    const last = limit !== undefined && items.length >= limit && page.length > 0 ? page[page.length - 1] : undefined;
+    const project = (item: Item): Item => (projection ? Object.fromEntries(projection.filter((name) => item[name] !== undefined).map((name) => [name, structuredClone(item[name])])) : structuredClone(item));
+    return {
+      Items: page.map(project),
+      Count: page.length,
+      ScannedCount: page.length,
+      ...(last && { LastEvaluatedKey: { pk: last.pk, sk: last.sk } }),
+    };
+  }
+}
+
+function byKey(a: Item | unknown[], b: Item | unknown[]): number {
+  const [apk, ask] = Array.isArray(a) ? a : [a.pk, a.sk];
+  const [bpk, bsk] = Array.isArray(b) ? b : [b.pk, b.sk];
+  const pk = Buffer.compare(Buffer.from(String(apk)), Buffer.from(String(bpk)));
+  return pk !== 0 ? pk : Buffer.compare(Buffer.from(String(ask)), Buffer.from(String(bsk)));
+}
+
+/** A document client that answers from `db` at once, with no faults (for the differential test). */
+export function memoryDocumentClient(db: MemoryDynamo): DynamoDBDocumentClient {
+  return {
+    send: async (command: StoreCommand) => ({ ...db.apply(command), $metadata: {} }),
+  } as unknown as DynamoDBDocumentClient;
+}

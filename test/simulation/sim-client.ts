@@ -1,0 +1,130 @@
+/**
+ * The document client one simulated process talks to the memory table through: network
+ * latency, throttling before a write lands, responses lost after it landed (with the SDK's
+ * retry of the same request, or a surfaced timeout), and crashes of the process at either
+ * side of a write. A `rewrite` hook lets the negative control weaken the conditions sent.
+ */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { MemoryDynamo, StoreCommand } from './memory-dynamo.js';
+import type { Prng } from './prng.js';
+import type { Owner, VirtualTime } from './virtual-time.js';
+
+/** The protocol step a command belongs to, read from the expressions the store sends. */
+export type Step = 'read' | 'query' | 'claim' | 'acquire' | 'renew' | 'release' | 'record' | 'other';
+
+/** Names the protocol step of a command. */
+export function stepOf(command: StoreCommand): Step {
+  if (command instanceof GetCommand) return 'read';
+  if (command instanceof QueryCommand) return 'query';
+  if (command instanceof PutCommand) return 'claim';
+  if (command instanceof UpdateCommand) {
+    const update = command.input.UpdateExpression ?? '';
+    if (update.includes('ADD fence')) return 'acquire';
+    if (update.startsWith('REMOVE holder')) return 'release';
+    if (update === 'SET leaseUntilMs = :until') return 'renew';
+    if (command.input.Key?.sk !== 'LOCK') return 'record';
+  }
+  return 'other';
+}
+
+/** Fault rates per request; all zero once the chaos phase ends. */
+export interface FaultRates {
+  /** The request fails before it reaches the table (throttled, connection refused). */
+  failBefore: number;
+  /** The write lands but the response is lost. */
+  lostResponse: number;
+  /** The process dies just before it sends the request. */
+  crashBefore: number;
+  /** The process dies after the write landed, before the response arrives. */
+  crashAfter: number;
+  /** A slow request: latency up to `slowMs`. */
+  slow: number;
+  slowMs: number;
+}
+
+/** Counts of what was injected, by kind and protocol step. */
+export type FaultCounts = Record<string, number>;
+
+/** What the client needs from the world around it. */
+export interface ClientWorld {
+  time: VirtualTime;
+  db: MemoryDynamo;
+  server: Owner;
+  rand: Prng;
+  faults(): FaultRates;
+  counts: FaultCounts;
+  crash(owner: Owner, why: string): void;
+  rewrite?: (command: StoreCommand) => StoreCommand;
+}
+
+function count(world: ClientWorld, kind: string, step: Step): void {
+  world.counts[kind] = (world.counts[kind] ?? 0) + 1;
+  world.counts[`${kind}@${step}`] = (world.counts[`${kind}@${step}`] ?? 0) + 1;
+}
+
+function throttled(): Error {
+  const error = new Error('Rate of requests exceeds the allowed throughput (simulated)');
+  error.name = 'ProvisionedThroughputExceededException';
+  return error;
+}
+
+function timedOut(): Error {
+  const error = new Error('Connection timed out after the request was sent (simulated; the write may have landed)');
+  error.name = 'TimeoutError';
+  return error;
+}
+
+/** A document client for the process `owner`. */
+export function simClient(world: ClientWorld, owner: Owner): DynamoDBDocumentClient {
+  const never = new Promise<never>(() => {});
+  const send = (command: StoreCommand, attempt = 1): Promise<Record<string, unknown>> => {
+    if (owner.dead) return never;
+    const step = stepOf(command);
+    const rates = world.faults();
+    const rand = world.rand;
+    if (rand.chance(rates.crashBefore)) {
+      count(world, 'crash-before-request', step);
+      world.crash(owner, `crash before ${step}`);
+      return never;
+    }
+    const latencyMs = (): number => (rand.chance(rates.slow) ? rand.int(50, rates.slowMs) : rand.int(1, 15));
+    const [toServerMs, toClientMs] = [latencyMs(), latencyMs()];
+    const failBefore = rand.chance(rates.failBefore);
+    const lost = rand.chance(rates.lostResponse);
+    const crashAfter = rand.chance(rates.crashAfter);
+    const retryLost = rand.chance(0.6) && attempt < 3;
+    return new Promise((resolve, reject) => {
+      if (failBefore) {
+        count(world, 'throttled', step);
+        world.time.schedule(toServerMs + toClientMs, () => reject(throttled()), owner);
+        return;
+      }
+      world.time.schedule(
+        toServerMs,
+        () => {
+          let result: Record<string, unknown> | undefined;
+          let error: unknown;
+          try {
+            result = { ...world.db.apply(world.rewrite ? world.rewrite(command) : command), $metadata: {} };
+          } catch (thrown) {
+            error = thrown;
+          }
+          if (crashAfter) {
+            count(world, 'crash-after-write', step);
+            world.crash(owner, `crash after ${step} landed`);
+            return;
+          }
+          if (lost) {
+            count(world, retryLost ? 'lost-response-retried' : 'lost-response', step);
+            // The SDK retries a timed-out request as is: the write is applied a second time.
+            world.time.schedule(toClientMs + rand.int(20, 200), () => (retryLost ? send(command, attempt + 1).then(resolve, reject) : reject(timedOut())), owner);
+            return;
+          }
+          world.time.schedule(toClientMs, () => (error === undefined ? resolve(result!) : reject(error)), owner);
+        },
+        world.server,
+      );
+    });
+  };
+  return { send } as unknown as DynamoDBDocumentClient;
+}

@@ -1,0 +1,319 @@
+/**
+ * One simulated cluster, from one seed: several `cluster-cron start` nodes (the real
+ * `startNode`, `tick`, `runSlot` and `HeldLease`) on one memory table, each with its own
+ * skewed clock, on virtual time; crashes, restarts, GC pauses, duplicate tick deliveries
+ * and network faults injected throughout a chaos phase, then a quiet phase in which the
+ * cluster must recover. Returns the full history for the checker.
+ */
+import { LeaseLostError } from '../../functions/core/errors.js';
+import { parseScheduleObject } from '../../functions/core/schedule.js';
+import type { TickDeps } from '../../functions/core/run.js';
+import { tick } from '../../functions/core/tick.js';
+import type { EventLog, JobDefinition, JobHandler, RunContext } from '../../functions/core/types.js';
+import { startNode } from '../../functions/local/node.js';
+import { MemoryDynamo, type AppliedWrite, type StoreCommand } from './memory-dynamo.js';
+import { prng, type Prng } from './prng.js';
+import { simClient, type FaultCounts, type FaultRates } from './sim-client.js';
+import { VirtualTime, worldOwner, type Owner } from './virtual-time.js';
+
+/** How a handler reacts to its signal. */
+export type Behaviour = 'cooperative' | 'stubborn' | 'flaky';
+
+/** One handler execution, in true (virtual) time. */
+export interface RunEvent {
+  job: string;
+  slotMs: number;
+  fence: number;
+  instance: string;
+  startMs: number;
+  /** The handler returned or threw. */
+  endMs?: number;
+  /** Its process died while it ran. */
+  crashMs?: number;
+  /** Its signal fired because the lease was lost. */
+  lossMs?: number;
+  behaviour: Behaviour;
+  /** Its fenced write to the handler's own store was accepted (false: rejected as stale). */
+  fencedWrite?: boolean;
+}
+
+/** A write the table applied, stamped with true time. */
+export interface StampedWrite extends AppliedWrite {
+  atMs: number;
+}
+
+/** One process, from start to crash (a restart is a new instance on the same clock). */
+export interface InstanceRecord {
+  name: string;
+  offsetMs: number;
+  startMs: number;
+  crashMs?: number;
+  /** What killed it: a crash before or after a write of some step, or a kill during a run. */
+  crashReason?: string;
+  pauses: { fromMs: number; toMs: number }[];
+}
+
+/** Everything that happened, for the checker. */
+export interface SimHistory {
+  seed: number;
+  jobs: JobDefinition[];
+  maxClockSkewMs: number;
+  tickPeriodMs: number;
+  startMs: number;
+  chaosEndMs: number;
+  endMs: number;
+  runs: RunEvent[];
+  writes: StampedWrite[];
+  items: Record<string, unknown>[];
+  instances: InstanceRecord[];
+  faults: FaultCounts;
+  timersFired: number;
+  /** The handlers' own store: per job, the fences it accepted and rejected. */
+  fencedStore: Record<string, { accepted: number; rejectedStale: number }>;
+}
+
+/** Knobs of a simulation; the seed decides everything else. */
+export interface SimOptions {
+  seed: number;
+  /** The negative control: rewrites the commands the table receives. */
+  rewrite?: (command: StoreCommand) => StoreCommand;
+  /** Clock offsets spread over this many times `maxClockSkewMs` (1: within the bound). */
+  skewFactor?: number;
+  chaosMs?: number;
+  /** Fault rates multiplier (1 = default mix). */
+  intensity?: number;
+}
+
+const TABLE = 'sim';
+const MAX_CLOCK_SKEW_MS = 1_000;
+const START_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
+
+function randomJobs(rand: Prng): { jobs: JobDefinition[]; behaviours: Map<string, { behaviour: Behaviour; minMs: number; maxMs: number }> } {
+  const count = rand.int(1, 3);
+  const raw: Record<string, unknown> = {};
+  const behaviours = new Map<string, { behaviour: Behaviour; minMs: number; maxMs: number }>();
+  for (let i = 0; i < count; i++) {
+    const name = `job${i}`;
+    const everySec = rand.pick([1, 1, 2, 3]);
+    const leaseSec = rand.pick([3, 4, 6]);
+    const long = rand.chance(0.4);
+    // Jobs shorter than their slot, and jobs longer than a slot (some longer than the lease).
+    const minMs = long ? everySec * 1_000 : 50;
+    const maxMs = long ? rand.pick([everySec * 2_500, leaseSec * 2_000]) : everySec * 800;
+    behaviours.set(name, { behaviour: rand.pick(['cooperative', 'cooperative', 'stubborn', 'flaky'] as const), minMs, maxMs });
+    raw[name] = {
+      cron: everySec === 1 ? '* * * * * *' : `*/${everySec} * * * * *`,
+      class: 'sim',
+      lease: `${leaseSec}s`,
+      catchupWindow: `${rand.pick([2, 3, 5])}s`,
+    };
+  }
+  return { jobs: parseScheduleObject(raw, { handlers: ['sim'], source: 'simulation' }), behaviours };
+}
+
+const quietLog: EventLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/** Runs one seed to the end and returns its history. */
+export async function simulate(options: SimOptions): Promise<SimHistory> {
+  // Tests that make randomUUID deterministic count from here, so a seed replays its tokens too.
+  (globalThis as { simTokenCounter?: number }).simTokenCounter = 0;
+  const rand = prng(options.seed);
+  const scenario = rand.fork();
+  const chance = rand.fork();
+  const { jobs, behaviours } = randomJobs(scenario);
+  const world = worldOwner('world');
+  const server = worldOwner('server');
+  const time = new VirtualTime(START_MS, world);
+  const db = new MemoryDynamo();
+  db.createTable(TABLE);
+  const writes: StampedWrite[] = [];
+  db.onApply = (write) => writes.push({ ...write, atMs: time.nowMs });
+  const chaosMs = options.chaosMs ?? 20_000;
+  const maxLeaseMs = Math.max(...jobs.map((job) => job.leaseMs));
+  const quietMs = maxLeaseMs * 2 + 6_000;
+  const chaosEndMs = START_MS + chaosMs;
+  const endMs = chaosEndMs + quietMs;
+  const intensity = options.intensity ?? 1;
+  const chaosRates: FaultRates = {
+    failBefore: 0.04 * intensity,
+    lostResponse: 0.03 * intensity,
+    crashBefore: 0.002 * intensity,
+    crashAfter: 0.002 * intensity,
+    slow: 0.03 * intensity,
+    slowMs: 2_500,
+  };
+  const calmRates: FaultRates = { failBefore: 0, lostResponse: 0, crashBefore: 0, crashAfter: 0, slow: 0, slowMs: 0 };
+  let chaos = true;
+  const counts: FaultCounts = {};
+  const runs: RunEvent[] = [];
+  const instances: (InstanceRecord & { owner: Owner; base: number })[] = [];
+  const fencedStore: SimHistory['fencedStore'] = {};
+  const highestFence = new Map<string, number>();
+
+  const crash = (owner: Owner, why: string): void => {
+    if (owner.dead) return;
+    owner.dead = true;
+    const record = instances.find((instance) => instance.owner === owner)!;
+    record.crashMs = time.nowMs;
+    record.crashReason = why;
+    for (const run of runs) if (run.instance === record.name && run.endMs === undefined && run.crashMs === undefined) run.crashMs = time.nowMs;
+    if (chaos && record.base >= 0) time.schedule(chance.int(300, 6_000), () => startInstance(record.base, record.offsetMs), world);
+  };
+  const clientWorld = { time, db, server, rand: chance, faults: () => (chaos ? chaosRates : calmRates), counts, crash, ...(options.rewrite && { rewrite: options.rewrite }) };
+
+  const handlerFor = (record: InstanceRecord): JobHandler => async (ctx: RunContext) => {
+    const profile = behaviours.get(ctx.job)!;
+    const run: RunEvent = { job: ctx.job, slotMs: ctx.slot.getTime(), fence: ctx.fence, instance: record.name, startMs: time.nowMs, behaviour: profile.behaviour };
+    runs.push(run);
+    ctx.signal.addEventListener('abort', () => {
+      if (ctx.signal.reason instanceof LeaseLostError) run.lossMs ??= time.nowMs;
+    });
+    const durationMs = chance.int(profile.minMs, profile.maxMs);
+    const throws = profile.behaviour === 'flaky' && chance.chance(0.5);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => (throws ? reject(new Error('the job failed (simulated)')) : resolve()), durationMs);
+        if (profile.behaviour !== 'stubborn') {
+          ctx.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            setTimeout(() => reject(ctx.signal.reason), chance.int(0, 30));
+          });
+        }
+      });
+      // The handler's own store takes a write only with a fence at least as high as any before.
+      const store = (fencedStore[ctx.job] ??= { accepted: 0, rejectedStale: 0 });
+      if (ctx.fence >= (highestFence.get(ctx.job) ?? 0)) {
+        highestFence.set(ctx.job, ctx.fence);
+        store.accepted++;
+        run.fencedWrite = true;
+      } else {
+        store.rejectedStale++;
+        run.fencedWrite = false;
+      }
+    } finally {
+      run.endMs = time.nowMs;
+    }
+  };
+
+  const depsFor = (record: InstanceRecord, owner: Owner): TickDeps => ({
+    client: simClient(clientWorld, owner),
+    tableName: TABLE,
+    clock: () => time.nowMs + record.offsetMs,
+    instance: record.name,
+    log: quietLog,
+    handlers: { sim: handlerFor(record) },
+    maxClockSkewMs: MAX_CLOCK_SKEW_MS,
+  });
+  const startInstance = (base: number, offsetMs: number): void => {
+    const generation = instances.filter((instance) => instance.base === base).length;
+    const owner: Owner = { label: `n${base}.${generation}`, dead: false, frozenUntilMs: 0 };
+    const record = { name: owner.label, offsetMs, startMs: time.nowMs, pauses: [], owner, base };
+    instances.push(record);
+    // A crash is the only way a node ends here: its timers stop firing, nothing is released.
+    time.runAs(owner, () => startNode(depsFor(record, owner), jobs));
+  };
+
+  // A Lambda invocation of the tick: the run's signal fires `deadlineMarginMs` before the
+  // timeout, the environment is killed at the timeout, and frozen for good once it returns.
+  const invokeLambda = (offsetMs: number, timeoutMs: number): void => {
+    const owner: Owner = { label: `lambda${instances.filter((instance) => instance.base < 0).length}`, dead: false, frozenUntilMs: 0 };
+    const record = { name: owner.label, offsetMs, startMs: time.nowMs, pauses: [], owner, base: -1 };
+    instances.push(record);
+    counts['lambda-invocation'] = (counts['lambda-invocation'] ?? 0) + 1;
+    const deps: TickDeps = { ...depsFor(record, owner), deadlineMarginMs: 1_000 };
+    const deadlineMs = deps.clock() + timeoutMs;
+    void time.runAs(owner, () =>
+      tick(deps, { jobs, deadlineMs })
+        .catch(() => undefined)
+        .finally(() => (owner.dead = true)),
+    );
+    time.schedule(
+      timeoutMs,
+      () => {
+        if (owner.dead) return;
+        counts['lambda-timeout'] = (counts['lambda-timeout'] ?? 0) + 1;
+        crash(owner, 'invocation timed out');
+      },
+      world,
+    );
+  };
+
+  const instanceCount = scenario.int(2, 5);
+  const spreadMs = MAX_CLOCK_SKEW_MS * (options.skewFactor ?? 1);
+  const offsets = Array.from({ length: instanceCount }, () => scenario.int(0, spreadMs) - Math.floor(spreadMs / 2));
+  time.install();
+  try {
+    for (let base = 0; base < instanceCount; base++) time.schedule(scenario.int(0, 900), () => startInstance(base, offsets[base]!), world);
+
+    // The chaos schedule: crashes in the middle of runs, GC pauses longer than a lease,
+    // duplicate deliveries of a tick (an operator's manual invoke, an at-least-once retry), and
+    // Lambda invocations of the tick: a deadline, then killed at the timeout.
+    const live = (): (InstanceRecord & { owner: Owner })[] => instances.filter((instance) => !instance.owner.dead && instance.base >= 0);
+    for (let atMs = 1_000; atMs < chaosMs - 1_000; atMs += scenario.int(500, 2_500)) {
+      const kind = scenario.pick(['crash', 'pause', 'pause', 'duplicate', 'duplicate', 'lambda', 'none'] as const);
+      const pauseMs = scenario.chance(0.6) ? scenario.int(maxLeaseMs, maxLeaseMs * 2 + 1_000) : scenario.int(200, 1_500);
+      const pick = scenario.next();
+      const lambda = { offsetMs: scenario.int(0, spreadMs) - Math.floor(spreadMs / 2), timeoutMs: scenario.int(2_000, 12_000) };
+      if (kind === 'lambda') {
+        time.schedule(atMs, () => invokeLambda(lambda.offsetMs, lambda.timeoutMs), world);
+        continue;
+      }
+      time.schedule(
+        atMs,
+        () => {
+          const candidates = live().filter((instance) => instance.owner.frozenUntilMs <= time.nowMs);
+          const target = candidates[Math.floor(pick * candidates.length)];
+          if (!target) return;
+          if (kind === 'crash' && candidates.length > 1) {
+            counts['crash-during-run'] = (counts['crash-during-run'] ?? 0) + (runs.some((run) => run.instance === target.name && run.endMs === undefined && run.crashMs === undefined) ? 1 : 0);
+            counts.crash = (counts.crash ?? 0) + 1;
+            crash(target.owner, 'killed');
+          } else if (kind === 'pause') {
+            const untilMs = Math.min(time.nowMs + pauseMs, chaosEndMs);
+            target.owner.frozenUntilMs = untilMs;
+            target.pauses.push({ fromMs: time.nowMs, toMs: untilMs });
+            counts[untilMs - time.nowMs > maxLeaseMs ? 'pause-longer-than-lease' : 'pause-short'] = (counts[untilMs - time.nowMs > maxLeaseMs ? 'pause-longer-than-lease' : 'pause-short'] ?? 0) + 1;
+          } else if (kind === 'duplicate') {
+            counts['duplicate-tick'] = (counts['duplicate-tick'] ?? 0) + 1;
+            const deps = depsFor(target, target.owner);
+            void time.runAs(target.owner, () => tick(deps, { jobs }).catch(() => undefined));
+          }
+        },
+        world,
+      );
+    }
+    // The quiet phase: faults stop, every crashed node is back.
+    time.schedule(
+      chaosMs,
+      () => {
+        chaos = false;
+        const bases = new Set(instances.map((instance) => instance.base).filter((base) => base >= 0));
+        for (const base of bases) {
+          const latest = instances.filter((instance) => instance.base === base).at(-1)!;
+          if (latest.owner.dead) startInstance(base, latest.offsetMs);
+        }
+      },
+      world,
+    );
+    await time.run(endMs);
+  } finally {
+    time.uninstall();
+    for (const instance of instances) instance.owner.dead = true;
+  }
+  return {
+    seed: options.seed,
+    jobs,
+    maxClockSkewMs: MAX_CLOCK_SKEW_MS,
+    tickPeriodMs: 1_000,
+    startMs: START_MS,
+    chaosEndMs,
+    endMs,
+    runs,
+    writes,
+    items: db.items(TABLE),
+    instances: instances.map(({ owner: _owner, base: _base, ...record }) => record),
+    faults: counts,
+    timersFired: time.fired,
+    fencedStore,
+  };
+}
