@@ -80,6 +80,8 @@ export interface RunOptions {
   overlap?: OverlapPolicy;
   /** Called once, just before the first handler of this slot starts (the tick frees its permit). */
   onStart?: () => void;
+  /** The clock slots are judged by (a tick `--at` a past time runs ahead of the real one). */
+  slotClock?: () => number;
 }
 
 /** The clock skew the deps assume. */
@@ -116,6 +118,13 @@ export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number
 
   // A visibly paused or held job is decided in the claim itself: one write.
   const lock = await getLock(deps, job.name);
+  // Checked again right before the claim: a process that stalled since the tick looked at the
+  // slot must not claim it after its catch-up window (claims stay findable by their slot time).
+  const lateMs = (options.slotClock ?? deps.clock)() - slotMs;
+  if ((options.trigger === Trigger.schedule || options.trigger === Trigger.catchUp) && lateMs > job.catchupWindowMs) {
+    deps.log.warn('slot.missed', { job: job.name, slot, lateMs, why: 'outside the catch-up window', instance: deps.instance });
+    return [{ outcome: 'missed', job: job.name, slot, lateMs, why: 'late' }];
+  }
   const pausedNow = lock?.paused === true && !options.ignorePause;
   const heldNow = lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) >= deps.clock();
   if (pausedNow || (heldNow && overlap === OverlapPolicy.skip)) {
@@ -157,13 +166,23 @@ async function acquireAndRun(deps: TickDeps, job: JobDefinition, slotMs: number,
   if (result.expired) {
     deps.log.warn('lease.takeover', { job: job.name, slot, instance: deps.instance, fence: lease.fence, previousHolder: result.expired.holder, previousSlot: result.expired.slotMs !== undefined ? toIso(result.expired.slotMs) : undefined });
     if (result.expired.slotMs !== undefined) {
-      await recordLost(deps, job.name, result.expired.slotMs, result.expired.holder, `lease lapsed without an outcome; taken over by ${token}`);
+      await bestEffortLost(deps, job, result.expired.slotMs, result.expired.holder, `lease lapsed without an outcome; taken over by ${token}`);
     }
   }
   if (result.stalePending) {
-    await recordLost(deps, job.name, result.stalePending.slotMs, result.stalePending.token, `buffered behind ${result.expired?.holder ?? 'a holder'}, which died before handing over; taken over by ${token}`);
+    await bestEffortLost(deps, job, result.stalePending.slotMs, result.stalePending.token, `buffered behind ${result.expired?.holder ?? 'a holder'}, which died before handing over; taken over by ${token}`);
   }
   return runChain(deps, job, { job: job.name, slotMs, token, fence: lease.fence, trigger: options.trigger }, lease, options);
+}
+
+/**
+ * Records a dead holder's slot as lost without failing the new run: the lease is ours now, and a
+ * run that never starts would block the job for a lease. A tick's look-back settles it later.
+ */
+async function bestEffortLost(deps: TickDeps, job: JobDefinition, slotMs: number, holder: string, why: string): Promise<void> {
+  await recordLost(deps, job.name, slotMs, holder, why).catch((error: unknown) =>
+    deps.log.warn('slot.lost.error', { job: job.name, slot: toIso(slotMs), holder, error: errorMessage(error), note: 'a later tick records it' }),
+  );
 }
 
 /**

@@ -4,6 +4,17 @@
  */
 export class SlotMemory {
   readonly #known = new Map<string, Set<number>>();
+  readonly #queriedAtMs = new Map<string, number>();
+
+  /** When this process last read the job's claims from the table (-Infinity: never). */
+  lastQueryMs(job: string): number {
+    return this.#queriedAtMs.get(job) ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** Notes that the job's claims were just read. */
+  queried(job: string, atMs: number): void {
+    this.#queriedAtMs.set(job, atMs);
+  }
 
   /** True when every slot in `slotsMs` is known to be claimed already. */
   allKnown(job: string, slotsMs: readonly number[]): boolean {

@@ -55,16 +55,24 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
       const [nextMs] = nextSlots(cron, asOfMs, 1);
       return [{ outcome: 'not-due', job: job.name, ...(nextMs !== undefined && { nextSlot: toIso(nextMs) }) }];
     };
-    if (dueMs.length === 0 || request.memory?.allKnown(job.name, dueMs)) return notDue();
+    if (dueMs.length === 0) return notDue();
+    // A node that knows every due slot skips the table, but still reads the job's claims once a
+    // lease, so a claim abandoned before its lease was taken is found and settled (I4).
+    const nowMs = deps.clock();
+    if (request.memory?.allKnown(job.name, dueMs) && nowMs - request.memory.lastQueryMs(job.name) < job.leaseMs) return notDue();
     // Only due jobs take a permit, and give it back when their handler starts.
     release = await permits.take();
 
     // The Query looks back one lease further than the window, and at least to the slot before
     // the window, to find claims abandoned before their lease was taken: a job that fires less
     // often than its window plus a lease still settles its previous slot at its next one.
+    // A claim is stale one lease (plus skew) after it was made, and was made at most one catch-up
+    // window after its slot: reading slots back two leases and a window means a process that
+    // reads once a lease never misses one.
     const beforeWindowMs = previousSlot(cron, windowStartMs);
-    const lookBackMs = Math.min(windowStartMs - job.leaseMs - skewMs(deps), beforeWindowMs !== undefined ? beforeWindowMs - 1 : Number.POSITIVE_INFINITY);
+    const lookBackMs = Math.min(nowMs - 2 * job.leaseMs - skewMs(deps) - job.catchupWindowMs, beforeWindowMs !== undefined ? beforeWindowMs - 1 : Number.POSITIVE_INFINITY);
     const claimed = await claimedSlotsAfter(deps, job.name, lookBackMs);
+    request.memory?.queried(job.name, nowMs);
     // Read at most once per job here, and only on the rare paths that need it.
     let lockRead: Promise<LockItem | undefined> | undefined;
     const lockOnce = (): Promise<LockItem | undefined> => (lockRead ??= getLock(deps, job.name));
@@ -113,7 +121,7 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
         continue;
       }
       const trigger = slotMs === latestMs ? Trigger.schedule : Trigger.catchUp;
-      outcomes.push(...(await runSlot(deps, job, slotMs, { trigger, onStart: release, ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }) })));
+      outcomes.push(...(await runSlot(deps, job, slotMs, { trigger, onStart: release, slotClock, ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }) })));
       request.memory?.remember(job.name, [slotMs], windowStartMs);
     }
   } catch (error) {
@@ -143,8 +151,13 @@ async function settleAbandonedClaims(
   if (stale.length === 0) return;
   const lock = await readLock();
   for (const [slotMs, claim] of stale) {
-    if (lock?.holder === claim.claimedBy || lock?.pendingToken === claim.claimedBy) continue; // a long run, or the slot buffered behind it
-    const why = `claimed by ${claim.claimedBy}, which never ran it and is gone; found by ${deps.instance}`;
+    // A long run still heartbeating, or the slot buffered behind it; a holder whose lease lapsed is gone.
+    const holding = lock?.holder === claim.claimedBy && (lock.leaseUntilMs ?? 0) >= deps.clock();
+    if (holding || lock?.pendingToken === claim.claimedBy) continue;
+    const why =
+      lock?.holder === claim.claimedBy
+        ? `lease lapsed without an outcome (held by ${claim.claimedBy}); found by ${deps.instance}`
+        : `claimed by ${claim.claimedBy}, which never ran it and is gone; found by ${deps.instance}`;
     if (await recordLost(deps, job.name, slotMs, claim.claimedBy, why)) {
       deps.log.warn('slot.abandoned', { job: job.name, slot: toIso(slotMs), claimedBy: claim.claimedBy, instance: deps.instance });
       claim.status = SlotStatus.lost;

@@ -1,11 +1,8 @@
 /**
- * KNOWN CORE BUG (issue 5, found by the simulation, e.g. SIM_SEED=3 SIM_STRICT=1): a slot
- * claimed by a tick that then fails before it takes the lease (crash, throttled acquire, lost
- * connection) is given its fate (`lost`) only by a later tick that queries the job within a
- * narrow window: after the claim is a lease + skew old, and while the slot is within catch-up
- * window + lease + skew of the querying tick. A job that runs less often than that (an hourly
- * job with the default 60 s lease and 90 s catch-up window) is never queried in the window, so
- * the slot stays `claimed` forever (I4). This test fails until such claims are settled.
+ * Regression (found by the simulation, SIM_SEED=3): a slot claimed by a tick that then failed
+ * before taking the lease (crash, throttled acquire, lost connection) must still get a fate.
+ * Ticks read claims back two leases and a catch-up window, and at least to the slot before
+ * their window, so a job that runs less often than that settles it at its next slot.
  */
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';

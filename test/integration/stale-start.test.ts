@@ -1,10 +1,7 @@
 /**
- * KNOWN CORE BUG (issue 5, found by the simulation, e.g. SIM_SEED=49 SIM_STRICT=1): a holder
- * held up between the acquire landing and its handler starting (a GC pause, a slow acquire
- * response, a slow recordLost) starts its handler although its lease has already lapsed by its
- * own clock, concurrently with the successor that took the lease meanwhile. The watchdog is
- * armed only by lease.start() and fires on a later timer, after the handler was called.
- * This test fails until runUnderLease refuses to start a handler on a lapsed lease.
+ * Regression (found by the simulation, SIM_SEED=49): a holder held up between the acquire
+ * landing and its handler starting (a GC pause, a slow response) must not start the handler
+ * once its lease has lapsed by its own clock: a successor may hold it by now.
  */
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';

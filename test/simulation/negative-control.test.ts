@@ -67,7 +67,7 @@ const WEAKENINGS: Weakening[] = [
 describe('the checker catches a deliberately weakened protocol', () => {
   for (const weakening of WEAKENINGS) {
     it(`catches ${weakening.name}`, async () => {
-      const maxSeeds = Number(process.env.NEGATIVE_SEEDS ?? 40);
+      const maxSeeds = Number(process.env.NEGATIVE_SEEDS ?? 80);
       let caughtAt: number | undefined;
       let example: Violation | undefined;
       for (let seed = 1; seed <= maxSeeds && caughtAt === undefined; seed++) {

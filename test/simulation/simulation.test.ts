@@ -6,16 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import './sim-mocks.js';
-import { checkHistory, type Violation } from './checker.js';
+import { checkHistory } from './checker.js';
 import { simulate, type SimHistory } from './simulation.js';
-
-/**
- * Violations of the kinds the core is known to have today (see `Violation.known`) are counted
- * but do not fail CI, each being shown by its own failing test; SIM_STRICT=1 fails on them too.
- */
-function tolerated(violation: Violation): boolean {
-  return process.env.SIM_STRICT !== '1' && violation.known !== undefined;
-}
 
 /** The seeds to run: SIM_SEED alone, or SIM_SEEDS of them from SIM_FROM. */
 function seeds(): number[] {
@@ -24,7 +16,7 @@ function seeds(): number[] {
   return Array.from({ length: Number(process.env.SIM_SEEDS ?? 100) }, (_, i) => from + i);
 }
 
-function summary(histories: SimHistory[], violations: number, known: Record<string, number>): string {
+function summary(histories: SimHistory[], violations: number): string {
   const faults: Record<string, number> = {};
   const bySteps: Record<string, number> = {};
   for (const history of histories) {
@@ -51,25 +43,22 @@ function summary(histories: SimHistory[], violations: number, known: Record<stri
   );
   const gaps = takeovers.map((t) => t.gapMs).sort((a, b) => a - b);
   const takeover = `${takeovers.length} holders killed mid-run: the job ran again after ${gaps[Math.floor(gaps.length / 2)] ?? '-'} ms (median), ${gaps.at(-1) ?? '-'} ms (max); within lease + one slot: ${takeovers.filter((t) => t.withinGoal).length}`;
-  return `simulation: ${histories.length} seeds, ${runs} runs, ${total} faults injected ${JSON.stringify(faults)}, ${stale} stale fenced writes rejected, ${takeover}, violations: ${violations} (known kinds, tolerated: ${JSON.stringify(known)}); by protocol step ${JSON.stringify(Object.fromEntries(Object.entries(bySteps).sort()))}`;
+  return `simulation: ${histories.length} seeds, ${runs} runs, ${total} faults injected ${JSON.stringify(faults)}, ${stale} stale fenced writes rejected, ${takeover}, violations: ${violations}; by protocol step ${JSON.stringify(Object.fromEntries(Object.entries(bySteps).sort()))}`;
 }
 
 describe('the simulated cluster under faults', () => {
   it('keeps I1..I4 for every seed', { timeout: 30_000 + seeds().length * 2_000 }, async () => {
     const histories: SimHistory[] = [];
     const failures: string[] = [];
-    const known: Record<string, number> = {};
     for (const seed of seeds()) {
       const history = await simulate({ seed });
       histories.push(history);
-      const all = checkHistory(history);
-      for (const violation of all.filter(tolerated)) known[violation.known!] = (known[violation.known!] ?? 0) + 1;
-      const violations = all.filter((violation) => !tolerated(violation));
+      const violations = checkHistory(history);
       if (violations.length > 0) {
         failures.push(`seed ${seed} (replay: SIM_SEED=${seed} npx vitest run test/simulation/simulation.test.ts):\n${violations.map((v) => `  ${v.invariant} ${v.job}: ${v.message}${v.known ? ` [known: ${v.known}]` : ''}`).join('\n')}`);
       }
     }
-    console.log(summary(histories, failures.length, known));
+    console.log(summary(histories, failures.length));
     expect(failures).toEqual([]);
     // The faults really happened: every kind the simulation injects was injected.
     const kinds = new Set(histories.flatMap((history) => Object.keys(history.faults)));

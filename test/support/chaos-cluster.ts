@@ -182,9 +182,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
  * The invariants over a chaos run's logs and table: the violations (none means they held), and
  * how many overlaps were a stopped holder's, which it reported as a lost lease.
  */
-export function checkChaos(result: ChaosResult): { violations: string[]; stoppedOverlaps: number; knownStaleStarts: string[] } {
+export function checkChaos(result: ChaosResult): { violations: string[]; stoppedOverlaps: number } {
   const violations: string[] = [];
-  const knownStaleStarts: string[] = [];
   let stoppedOverlaps = 0;
   const itemOf = new Map(result.items.map((item) => [String(item.slot), item]));
   const lostLease = (run: ChaosRun): boolean => run.leaseLost === true || itemOf.get(run.slot)?.leaseLost === true;
@@ -198,12 +197,7 @@ export function checkChaos(result: ChaosResult): { violations: string[]; stopped
   for (let i = 1; i < result.runs.length; i++) {
     const [earlier, later] = [result.runs[i - 1]!, result.runs[i]!];
     if (later.fence > earlier.fence) continue;
-    const message = `I2: fences out of start order: ${describe(earlier)} then ${describe(later)}`;
-    // The known stale start (test/integration/stale-start.test.ts): a holder stopped between
-    // acquire and start starts its handler on waking, on a lapsed lease, and is told at once.
-    const wokeJustBefore = nodeOf.get(later.pid)!.stops.some((stop) => stop.toMs <= later.startMs + 50 && later.startMs - stop.toMs < 1_000);
-    if (wokeJustBefore && lostLease(later) && process.env.CHAOS_STRICT !== '1') knownStaleStarts.push(message);
-    else violations.push(message);
+    violations.push(`I2: fences out of start order: ${describe(earlier)} then ${describe(later)}`);
   }
   const highest = Math.max(0, ...result.runs.map((run) => run.fence));
   if (Number(result.lock?.fence ?? 0) < highest) violations.push(`I2: the lock's fence ${String(result.lock?.fence)} is below a run's fence ${highest}`);
@@ -235,7 +229,7 @@ export function checkChaos(result: ChaosResult): { violations: string[]; stopped
   for (const item of result.items) {
     if (item.status === 'claimed' && Number(item.slotMs) < settledBeforeMs) violations.push(`I4: slot ${String(item.slot)} is still claimed by ${String(item.claimedBy)}`);
   }
-  return { violations, stoppedOverlaps, knownStaleStarts };
+  return { violations, stoppedOverlaps };
 }
 
 /** The longest time after a kill before the job ran again (I3, measured, not asserted tightly). */

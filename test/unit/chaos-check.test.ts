@@ -31,18 +31,16 @@ describe('checkChaos', () => {
 
   it('excuses an overlap only when the earlier holder was stopped and reported its lease lost', () => {
     const stopped = node(1, { stops: [{ fromMs: T + 500, toMs: T + 6_000 }] });
-    expect(checkChaos(result([stopped, node(2)], [run(1, 1, 0, 6, true), run(2, 2, 4, 5)]))).toEqual({ violations: [], stoppedOverlaps: 1, knownStaleStarts: [] });
+    expect(checkChaos(result([stopped, node(2)], [run(1, 1, 0, 6, true), run(2, 2, 4, 5)]))).toEqual({ violations: [], stoppedOverlaps: 1 });
     expect(checkChaos(result([stopped, node(2)], [run(1, 1, 0, 6, false), run(2, 2, 4, 5)])).violations).toHaveLength(1);
   });
 
-  it('sets apart the known stale start: a holder stopped before its start starts on waking and is told at once', () => {
+  it('reports a holder stopped before its start that starts on waking, after its successor, even when it is told at once', () => {
+    // The stale start the simulation found (test/integration/stale-start.test.ts): a run must
+    // not start at all on a lease that lapsed while its process was stopped.
     const woken = node(1, { stops: [{ fromMs: T - 1_000, toMs: T + 6_000 }] });
-    const check = checkChaos(result([woken, node(2)], [run(2, 2, 2, 4), run(1, 1, 6.01, 6.02, true)]));
-    expect(check.violations).toEqual([]);
-    expect(check.knownStaleStarts).toEqual([expect.stringContaining('fences out of start order')]);
-    // Not when it was not stopped, or did not learn that its lease was lost.
-    expect(checkChaos(result([node(1), node(2)], [run(2, 2, 2, 4), run(1, 1, 6.01, 6.02, true)])).violations).toContainEqual(expect.stringContaining('fences out of start order'));
-    expect(checkChaos(result([woken, node(2)], [run(2, 2, 2, 4), run(1, 1, 6.01, 6.02, false)])).violations).toContainEqual(expect.stringContaining('fences out of start order'));
+    expect(checkChaos(result([woken, node(2)], [run(2, 2, 2, 4), run(1, 1, 6.01, 6.02, true)])).violations).toContainEqual(expect.stringContaining('fences out of start order'));
+    expect(checkChaos(result([node(1), node(2)], [run(2, 2, 2, 4), run(1, 1, 6.01, 6.02, false)])).violations).toContainEqual(expect.stringContaining('fences out of start order'));
   });
 
   it('ends a killed run at the kill', () => {
