@@ -177,8 +177,9 @@ export function previousSlot(schedule: CronSchedule, atOrBeforeMs: number): numb
 export function nextSlots(schedule: CronSchedule, afterMs: number, count: number): number[] {
   const found: number[] = [];
   let fromMs = afterMs;
-  // Search ahead in growing spans so rare schedules (29 February) are still found.
-  for (let spanMs = 2 * HOUR_MS; found.length < count && spanMs <= 16 * 366 * 24 * HOUR_MS; spanMs *= 4) {
+  // Search ahead in growing spans: a minute first (a per-second cron must not walk hours of
+  // slots on every idle tick), up to years so rare schedules (29 February) are still found.
+  for (let spanMs = 60_000; found.length < count && spanMs <= 16 * 366 * 24 * HOUR_MS; spanMs *= 4) {
     const batch = slotsIn(schedule, fromMs, fromMs + spanMs);
     found.push(...batch.slice(0, count - found.length));
     fromMs = found.length > 0 ? found[found.length - 1]! : fromMs + spanMs;
