@@ -176,6 +176,30 @@ export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: 
   return claimed;
 }
 
+/**
+ * The newest `limit` claims at or before `toMs`, however old: one Query, newest first. Finds a
+ * claim abandoned just before a long outage of every tick, which the window Query no longer reaches.
+ */
+export async function claimedSlotsBefore(ctx: StoreContext, job: string, toMs: number, limit: number): Promise<Map<number, ClaimSummary>> {
+  const page = await ctx.client.send(
+    new QueryCommand({
+      TableName: ctx.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :to',
+      ExpressionAttributeValues: { ':pk': jobKey(job), ':first': SLOT_PREFIX, ':to': slotKey(toMs) },
+      ExpressionAttributeNames: { '#status': 'status', '#trigger': 'trigger' },
+      ProjectionExpression: 'slotMs, claimedBy, #status, claimedAtMs, #trigger',
+      ConsistentRead: true,
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  const claimed = new Map<number, ClaimSummary>();
+  for (const item of page.Items ?? []) {
+    claimed.set(Number(item.slotMs), { claimedBy: String(item.claimedBy), status: item.status as SlotStatus, claimedAtMs: Number(item.claimedAtMs), trigger: item.trigger as Trigger });
+  }
+  return claimed;
+}
+
 /** The newest slot items of a job, newest first. */
 export async function recentSlots(ctx: StoreContext, job: string, limit: number): Promise<SlotItem[]> {
   const result = await ctx.client.send(
