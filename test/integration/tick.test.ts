@@ -153,6 +153,21 @@ describe('tick against the local server', () => {
   });
 });
 
+describe('a node that knows its slots', () => {
+  it('still reads the table once a lease, and then settles a claim abandoned before a long stall of every node', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 100);
+    const schedule = jobs('count:\n  cron: "* * * * * *"\n  class: Count\n  lease: 3s\n  catchupWindow: 2s\n');
+    // dead#1 claimed T0 and vanished before taking the lease; then nothing ticked for 20 s.
+    await claimSlot(ctx, { job: 'count', slotMs: T0, token: 'dead#1', instance: 'dead', trigger: 'schedule', retentionMs: 60_000 });
+    const memory = new SlotMemory();
+    let runs = 0;
+    clock.set(T0 + 20_100);
+    await tick(deps('node-a', { Count: () => void runs++ }), { jobs: schedule, memory });
+    expect(runs).toBe(1);
+    expect(await getSlot(ctx, 'count', T0)).toMatchObject({ status: 'lost', claimedBy: 'dead#1' });
+  });
+});
+
 describe('a tick over many jobs', () => {
   it('lets a bounded number of jobs reach the table at once, but a running handler never holds them up', async () => {
     const { deps } = await cluster(T0 + 500);

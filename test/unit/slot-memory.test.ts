@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { SlotMemory } from '../../functions/core/slot-memory.js';
 
 describe('SlotMemory', () => {
+  it('keeps when each job was last read from the table, never read being long ago', () => {
+    const memory = new SlotMemory();
+    expect(memory.lastQueryMs('report')).toBe(Number.NEGATIVE_INFINITY);
+    memory.queried('report', 5_000);
+    memory.queried('report', 7_000);
+    expect(memory.lastQueryMs('report')).toBe(7_000);
+    expect(memory.lastQueryMs('other')).toBe(Number.NEGATIVE_INFINITY);
+  });
+
   it('knows nothing at first', () => {
     expect(new SlotMemory().allKnown('report', [1_000])).toBe(false);
   });
