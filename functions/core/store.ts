@@ -177,26 +177,35 @@ export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: 
 }
 
 /**
- * The newest `limit` claims at or before `toMs`, however old: one Query, newest first. Finds a
- * claim abandoned just before a long outage of every tick, which the window Query no longer reaches.
+ * The claims after `afterMs`, and also the `olderCount` newest at or before it, however old:
+ * newest first, usually one Query page. The older ones find a claim abandoned just before a long
+ * outage of every tick, which a look-back bounded in time no longer reaches.
  */
-export async function claimedSlotsBefore(ctx: StoreContext, job: string, toMs: number, limit: number): Promise<Map<number, ClaimSummary>> {
-  const page = await ctx.client.send(
-    new QueryCommand({
-      TableName: ctx.tableName,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :to',
-      ExpressionAttributeValues: { ':pk': jobKey(job), ':first': SLOT_PREFIX, ':to': slotKey(toMs) },
-      ExpressionAttributeNames: { '#status': 'status', '#trigger': 'trigger' },
-      ProjectionExpression: 'slotMs, claimedBy, #status, claimedAtMs, #trigger',
-      ConsistentRead: true,
-      ScanIndexForward: false,
-      Limit: limit,
-    }),
-  );
+export async function recentClaims(ctx: StoreContext, job: string, afterMs: number, olderCount: number): Promise<Map<number, ClaimSummary>> {
   const claimed = new Map<number, ClaimSummary>();
-  for (const item of page.Items ?? []) {
-    claimed.set(Number(item.slotMs), { claimedBy: String(item.claimedBy), status: item.status as SlotStatus, claimedAtMs: Number(item.claimedAtMs), trigger: item.trigger as Trigger });
-  }
+  let older = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.client.send(
+      new QueryCommand({
+        TableName: ctx.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slot)',
+        ExpressionAttributeValues: { ':pk': jobKey(job), ':slot': SLOT_PREFIX },
+        ExpressionAttributeNames: { '#status': 'status', '#trigger': 'trigger' },
+        ProjectionExpression: 'slotMs, claimedBy, #status, claimedAtMs, #trigger',
+        ConsistentRead: true,
+        ScanIndexForward: false,
+        Limit: 100,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const slotMs = Number(item.slotMs);
+      if (slotMs <= afterMs && ++older > olderCount) return claimed;
+      claimed.set(slotMs, { claimedBy: String(item.claimedBy), status: item.status as SlotStatus, claimedAtMs: Number(item.claimedAtMs), trigger: item.trigger as Trigger });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
   return claimed;
 }
 

@@ -8,7 +8,7 @@ import { Permits } from './permits.js';
 import { TICK_DEFAULTS, duplicate, resumeContinuation, runSlot, skewMs, type TickDeps } from './run.js';
 import { cronOf, nextSlots, previousSlot, slotsBetween } from './slots.js';
 import type { SlotMemory } from './slot-memory.js';
-import { SlotStatus, claimedSlotsAfter, claimedSlotsBefore, getLock, getSlot, recordLost, type ClaimSummary, type LockItem } from './store.js';
+import { SlotStatus, claimedSlotsAfter, getLock, getSlot, recentClaims, recordLost, type ClaimSummary, type LockItem } from './store.js';
 import { toIso } from './time.js';
 import { Trigger, type JobDefinition, type OverlapPolicy, type TickOutcome } from './types.js';
 
@@ -71,12 +71,11 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     // reads once a lease never misses one.
     const beforeWindowMs = previousSlot(cron, windowStartMs);
     const lookBackMs = Math.min(nowMs - 2 * job.leaseMs - skewMs(deps) - job.catchupWindowMs, beforeWindowMs !== undefined ? beforeWindowMs - 1 : Number.POSITIVE_INFINITY);
-    const claimed = await claimedSlotsAfter(deps, job.name, lookBackMs);
-    // A node's read once a lease also looks past the look-back, at the newest older claims: one
-    // abandoned just before every node stalled or stopped for longer than that is found too.
-    if (request.memory && nowMs - request.memory.lastQueryMs(job.name) >= job.leaseMs) {
-      for (const [slotMs, claim] of await claimedSlotsBefore(deps, job.name, lookBackMs, OLDER_CLAIMS_READ)) claimed.set(slotMs, claim);
-    }
+    // A tick without a memory of its own (Lambda), and a node's read once a lease, also look past
+    // the look-back at the newest older claims, in the same Query: one abandoned just before
+    // every tick stalled or stopped for longer than that is found too.
+    const deep = !request.memory || nowMs - request.memory.lastQueryMs(job.name) >= job.leaseMs;
+    const claimed = deep ? await recentClaims(deps, job.name, lookBackMs, OLDER_CLAIMS_READ) : await claimedSlotsAfter(deps, job.name, lookBackMs);
     request.memory?.queried(job.name, nowMs);
     // Read at most once per job here, and only on the rare paths that need it.
     let lockRead: Promise<LockItem | undefined> | undefined;
@@ -138,8 +137,8 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
   return outcomes;
 }
 
-/** How many claims before the look-back a node's periodic read also checks. */
-const OLDER_CLAIMS_READ = 10;
+/** How many claims before the look-back a deep read also checks (a few more items in one Query). */
+const OLDER_CLAIMS_READ = 5;
 
 /**
  * A claim still `claimed` (or `buffered`) a full lease after it was made, whose claimant does

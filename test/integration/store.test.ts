@@ -6,6 +6,7 @@ import {
   acquireLease,
   claimSlot,
   claimedSlotsAfter,
+  recentClaims,
   getLock,
   getSlot,
   jobKey,
@@ -139,10 +140,23 @@ describe('claimedSlotsAfter and recentSlots', () => {
     expect(recent.map((s) => s.slotMs)).toEqual([T0 + 240_000, T0 + 180_000]);
   });
 
+  it('reads with recentClaims every claim after a time and the given number before it, over pages', async () => {
+    const ctx = await store();
+    for (let i = 0; i < 130; i++) await claimSlot(ctx, claim(`n#${i}`, T0 + i * 1_000));
+    await acquireLease(ctx, lease('a#1'));
+    // 120 claims after T0 + 9 s (more than one page of 100), then 3 of the 10 before it.
+    const claimed = await recentClaims(ctx, 'report', T0 + 9_000, 3);
+    expect(claimed.size).toBe(123);
+    expect(Math.min(...claimed.keys())).toBe(T0 + 7_000);
+    expect(claimed.get(T0 + 129_000)?.claimedBy).toBe('n#129');
+    expect((await recentClaims(ctx, 'other', 0, 5)).size).toBe(0);
+  });
+
   it('does not mistake the lock item for a slot', async () => {
     const ctx = await store();
     await acquireLease(ctx, lease('a#1'));
     expect((await claimedSlotsAfter(ctx, 'report', 0)).size).toBe(0);
+    expect((await recentClaims(ctx, 'report', 0, 5)).size).toBe(0);
     expect(await recentSlots(ctx, 'report', 10)).toEqual([]);
   });
 });
