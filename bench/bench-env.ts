@@ -2,6 +2,7 @@
  * What every scenario shares: the local server (embedded dynalite in memory, or
  * DYNAMODB_ENDPOINT), a fresh table per measurement, generated schedules, counting handlers.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseScheduleObject } from '../functions/core/schedule.js';
@@ -150,4 +151,29 @@ export interface ScenarioResult<T = unknown> {
   name: string;
   data: T;
   failures: string[];
+}
+
+/**
+ * Runs `node <args>` in a fresh process and resolves with the JSON it prints on stdout, plus how
+ * long the process took from spawn to exit; rejects naming `label` when it fails or prints none.
+ */
+export function runJsonChild<T>(label: string, args: string[], env: NodeJS.ProcessEnv): Promise<T & { processMs: number }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const processMs = performance.now() - start;
+      if (code !== 0) return reject(new Error(`${label} exited with ${code}: ${err.trim().slice(0, 500)}`));
+      try {
+        resolve({ ...(JSON.parse(out) as T), processMs });
+      } catch {
+        reject(new Error(`${label} printed no result: ${out.slice(0, 200)} ${err.slice(0, 300)}`));
+      }
+    });
+  });
 }

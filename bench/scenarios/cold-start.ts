@@ -2,11 +2,10 @@
  * Scenario 4: the bundled tick handler's size and the time a fresh Node process takes to load
  * it (median of several), next to a minimal handler that only imports the DynamoDB client.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundleForLambda, type BundleInfo } from '../bundle.js';
-import { median, round2, type ScenarioResult } from '../bench-env.js';
+import { median, round2, runJsonChild, type ScenarioResult } from '../bench-env.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const loader = fileURLToPath(new URL('../load-module.mjs', import.meta.url));
@@ -45,24 +44,7 @@ const childEnv = {
 };
 
 function loadOnce(file: string): Promise<{ importMs: number; processMs: number; handler: string; maxRssKb: number }> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = spawn(process.execPath, [loader, file], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const processMs = performance.now() - start;
-      if (code !== 0) return reject(new Error(`loading ${file} exited with ${code}: ${err.trim().slice(0, 500)}`));
-      try {
-        resolve({ ...JSON.parse(out), processMs });
-      } catch {
-        reject(new Error(`loading ${file} printed no result: ${out.slice(0, 200)} ${err.slice(0, 300)}`));
-      }
-    });
-  });
+  return runJsonChild<{ importMs: number; handler: string; maxRssKb: number }>(`loading ${file}`, [loader, file], childEnv);
 }
 
 /** Runs scenario 4 with `loads` fresh processes per bundle, alternating the two bundles. */

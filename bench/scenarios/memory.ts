@@ -2,10 +2,9 @@
  * Scenario 5: peak RSS of a node ticking N jobs (a separate process, bundled like the Lambda,
  * against this process's server), next to the same process ticking one job.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bundleForLambda } from '../bundle.js';
-import { round2, type BenchEnv, type ScenarioResult } from '../bench-env.js';
+import { round2, runJsonChild, type BenchEnv, type ScenarioResult } from '../bench-env.js';
 
 /** What scenario 5 measured. */
 export interface MemoryResult {
@@ -23,25 +22,7 @@ export interface MemoryResult {
 const entry = fileURLToPath(new URL('../memory-child.ts', import.meta.url));
 
 function runChild(file: string, args: object): Promise<{ maxRssKb: number; peakHeapUsedBytes: number; outcomes: Record<string, number> }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, JSON.stringify(args)], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`memory child exited with ${code}: ${err.trim().slice(0, 500)}`));
-      try {
-        resolve(JSON.parse(out));
-      } catch {
-        reject(new Error(`memory child printed no result: ${out.slice(0, 200)} ${err.slice(0, 300)}`));
-      }
-    });
-  });
+  return runJsonChild('memory child', [file, JSON.stringify(args)], { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_OPTIONS: '' });
 }
 
 /** Runs scenario 5: `ticks` ticks of `jobs` jobs (the last a duplicate of the one before). */
