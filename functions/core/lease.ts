@@ -189,12 +189,11 @@ export class HeldLease {
    * lock still ours, when a slot is buffered behind us (unless `dropPending`): hand over then.
    */
   async release(options: { dropPending?: boolean } = {}): Promise<ReleaseResult> {
-    this.#stop();
-    await this.#renewing;
-    if (this.settings.unleased) return { released: true };
-    const result = await releaseLease(this.ctx, this.request.job, this.request.token, options);
-    if (!result.released && result.lock?.holder !== this.request.token) this.#lostAtTheEnd('release refused: another holder took the lease', result.lock?.holder);
-    return result;
+    if (this.settings.unleased) {
+      this.#stop();
+      return { released: true };
+    }
+    return this.#letGo(() => releaseLease(this.ctx, this.request.job, this.request.token, options), (result) => (result.released ? undefined : result), 'release refused: another holder took the lease');
   }
 
   /**
@@ -203,9 +202,7 @@ export class HeldLease {
    * lock as it stands when this holder no longer has it or the job was paused.
    */
   async handOver(next: { token: string; slotMs: number; pendingSlotMs?: number }): Promise<Awaited<ReturnType<typeof handOverLease>>> {
-    this.#stop();
-    await this.#renewing;
-    const result = await handOverLease(this.ctx, {
+    const write = (): ReturnType<typeof handOverLease> => handOverLease(this.ctx, {
       job: this.request.job,
       fromToken: this.request.token,
       toToken: next.token,
@@ -215,13 +212,23 @@ export class HeldLease {
       ...(next.pendingSlotMs !== undefined && { pendingSlotMs: next.pendingSlotMs }),
       respectPause: true,
     });
-    if (!result.handedOver && result.lock?.holder !== this.request.token) this.#lostAtTheEnd('hand-over refused: another holder took the lease', result.lock?.holder);
-    return result;
+    return this.#letGo(write, (result) => (result.handedOver ? undefined : result), 'hand-over refused: another holder took the lease');
   }
 
-  #lostAtTheEnd(reason: string, currentHolder: string | undefined): void {
-    this.leaseLost = true;
-    this.settings.log.error('lease.lost', { job: this.request.job, holder: this.request.token, fence: this.fence, reason, currentHolder });
+  /**
+   * The last write of a holder (release or hand-over): heartbeats stop first, then the write;
+   * refused with the lock in another's hands means the lease was lost before the end.
+   */
+  async #letGo<R>(write: () => Promise<R>, refusal: (result: R) => { lock: LockItem | undefined } | undefined, reason: string): Promise<R> {
+    this.#stop();
+    await this.#renewing;
+    const result = await write();
+    const refused = refusal(result);
+    if (refused && refused.lock?.holder !== this.request.token) {
+      this.leaseLost = true;
+      this.settings.log.error('lease.lost', { job: this.request.job, holder: this.request.token, fence: this.fence, reason, currentHolder: refused.lock?.holder });
+    }
+    return result;
   }
 
   /** The request this lease was taken with (job, token, slot, lease length). */

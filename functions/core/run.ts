@@ -93,6 +93,11 @@ function newToken(deps: TickDeps): string {
   return `${deps.instance}#${randomUUID().slice(0, 8)}`;
 }
 
+/** The lease a run of `job` holds under `token` with `fence`, until `leaseUntilMs` (renewed by its heartbeats once started). */
+function heldLease(deps: TickDeps, job: JobDefinition, held: { token: string; slotMs: number; fence: number }, leaseUntilMs: number, settings: LeaseSettings): HeldLease {
+  return new HeldLease(deps, { job: job.name, token: held.token, instance: deps.instance, slotMs: held.slotMs, leaseMs: job.leaseMs }, held.fence, leaseUntilMs, settings);
+}
+
 function leaseSettings(deps: TickDeps, options: { deadlineMs?: number }, unleased = false): LeaseSettings {
   return {
     log: deps.log,
@@ -216,7 +221,7 @@ async function bufferOrDrop(deps: TickDeps, job: JobDefinition, slotMs: number, 
 /** overlap `allow`: a fence from the counter, no lease; the slot claim alone prevents a second run of it. */
 async function runUnleased(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, options: RunOptions): Promise<TickOutcome[]> {
   const fence = await nextFence(deps, job.name);
-  const lease = new HeldLease(deps, { job: job.name, token, instance: deps.instance, slotMs, leaseMs: job.leaseMs }, fence, Number.POSITIVE_INFINITY, leaseSettings(deps, options, true));
+  const lease = heldLease(deps, job, { token, slotMs, fence }, Number.POSITIVE_INFINITY, leaseSettings(deps, options, true));
   const run = { job: job.name, slotMs, token, fence, trigger: options.trigger };
   const { outcome, record } = await runOnce(deps, job, run, lease, options.onStart);
   await lease.release();
@@ -241,7 +246,7 @@ export async function resumeContinuation(deps: TickDeps, job: JobDefinition, con
     deps.log.error('lease.lost', { job: job.name, slot, holder: continuation.token, fence: continuation.fence, reason: 'taken over before the hand-off arrived', currentHolder: renewed.lock?.holder });
     return [skipped(deps, job.name, slot, SkipReason.locked, renewed.lock?.holder, renewed.lock?.fence, renewed.lock?.leaseUntilMs)];
   }
-  const lease = new HeldLease(deps, { job: job.name, token: continuation.token, instance: deps.instance, slotMs: continuation.slotMs, leaseMs: job.leaseMs }, continuation.fence, leaseUntilMs, leaseSettings(deps, options));
+  const lease = heldLease(deps, job, continuation, leaseUntilMs, leaseSettings(deps, options));
   return runChain(deps, job, continuation, lease, options);
 }
 
@@ -273,7 +278,7 @@ async function runChain(deps: TickDeps, job: JobDefinition, first: Continuation,
       break;
     }
     run = next.continuation;
-    lease = new HeldLease(deps, { job: job.name, token: run.token, instance: deps.instance, slotMs: run.slotMs, leaseMs: job.leaseMs }, run.fence, next.leaseUntilMs, leaseSettings(deps, options));
+    lease = heldLease(deps, job, run, next.leaseUntilMs, leaseSettings(deps, options));
   }
   return outcomes;
 }
@@ -289,8 +294,7 @@ async function handOffContinuation(deps: TickDeps, job: JobDefinition, next: { c
     // Nobody will run it: free the lease at once rather than block the job for a lease.
     deps.log.error('run.hand-off.error', { job: job.name, slot, error: errorMessage(error) });
     await recordLost(deps, job.name, continuation.slotMs, continuation.token, `hand-off failed: ${errorMessage(error)}`);
-    const lease = new HeldLease(deps, { job: job.name, token: continuation.token, instance: deps.instance, slotMs: continuation.slotMs, leaseMs: job.leaseMs }, continuation.fence, 0, leaseSettings(deps, {}));
-    await lease.release();
+    await heldLease(deps, job, continuation, 0, leaseSettings(deps, {})).release();
     return { outcome: 'error', job: job.name, slot, error: `hand-off failed: ${errorMessage(error)}` };
   }
 }
@@ -338,7 +342,7 @@ async function passOn(
     if (handed.handedOver) {
       // The next link has the lease but no slot item: let the lease go rather than run unrecorded.
       deps.log.error('chain.end', { ...runAttrs, reason: `the next link's slot could not be claimed: ${'error' in claim ? errorMessage(claim.error) : 'taken'}` });
-      await new HeldLease(deps, { job: job.name, token: nextToken, instance: deps.instance, slotMs: nextSlotMs, leaseMs: job.leaseMs }, handed.fence, handed.leaseUntilMs, leaseSettings(deps, {})).release({ dropPending: true });
+      await heldLease(deps, job, { token: nextToken, slotMs: nextSlotMs, fence: handed.fence }, handed.leaseUntilMs, leaseSettings(deps, {})).release({ dropPending: true });
       return undefined;
     }
     const lostIt = handed.lock?.holder !== run.token;

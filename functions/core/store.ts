@@ -9,6 +9,7 @@ import {
   PutCommand,
   QueryCommand,
   UpdateCommand,
+  type QueryCommandInput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -147,33 +148,39 @@ export interface ClaimSummary {
   trigger: Trigger;
 }
 
-/** The slots already claimed after `fromMs` (exclusive), with claimant and status: one Query. */
-export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: number): Promise<Map<number, ClaimSummary>> {
+/** What a claims Query reads of each slot item: enough to tell who claimed it and what became of it. */
+const CLAIM_PROJECTION = {
+  ExpressionAttributeNames: { '#status': 'status', '#trigger': 'trigger' },
+  ProjectionExpression: 'slotMs, claimedBy, #status, claimedAtMs, #trigger',
+  ConsistentRead: true,
+} as const;
+
+function claimOf(item: Record<string, unknown>): ClaimSummary {
+  return { claimedBy: String(item.claimedBy), status: item.status as SlotStatus, claimedAtMs: Number(item.claimedAtMs), trigger: item.trigger as Trigger };
+}
+
+/**
+ * Pages through a claims Query, adding each item to `claimed` until `keep` says stop (it sees
+ * the item's slot time and returns false to end the read).
+ */
+async function readClaims(ctx: StoreContext, query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>, keep: (slotMs: number) => boolean = () => true): Promise<Map<number, ClaimSummary>> {
   const claimed = new Map<number, ClaimSummary>();
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await ctx.client.send(
-      new QueryCommand({
-        TableName: ctx.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk > :from',
-        ExpressionAttributeValues: { ':pk': jobKey(job), ':from': slotKey(fromMs) },
-        ExpressionAttributeNames: { '#status': 'status', '#trigger': 'trigger' },
-        ProjectionExpression: 'slotMs, claimedBy, #status, claimedAtMs, #trigger',
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
+    const page = await ctx.client.send(new QueryCommand({ TableName: ctx.tableName, ...CLAIM_PROJECTION, ...query, ExclusiveStartKey: startKey }));
     for (const item of page.Items ?? []) {
-      claimed.set(Number(item.slotMs), {
-        claimedBy: String(item.claimedBy),
-        status: item.status as SlotStatus,
-        claimedAtMs: Number(item.claimedAtMs),
-        trigger: item.trigger as Trigger,
-      });
+      const slotMs = Number(item.slotMs);
+      if (!keep(slotMs)) return claimed;
+      claimed.set(slotMs, claimOf(item));
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return claimed;
+}
+
+/** The slots already claimed after `fromMs` (exclusive), with claimant and status: one Query. */
+export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: number): Promise<Map<number, ClaimSummary>> {
+  return readClaims(ctx, { KeyConditionExpression: 'pk = :pk AND sk > :from', ExpressionAttributeValues: { ':pk': jobKey(job), ':from': slotKey(fromMs) } });
 }
 
 /**
@@ -182,31 +189,12 @@ export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: 
  * outage of every tick, which a look-back bounded in time no longer reaches.
  */
 export async function recentClaims(ctx: StoreContext, job: string, afterMs: number, olderCount: number): Promise<Map<number, ClaimSummary>> {
-  const claimed = new Map<number, ClaimSummary>();
   let older = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.client.send(
-      new QueryCommand({
-        TableName: ctx.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slot)',
-        ExpressionAttributeValues: { ':pk': jobKey(job), ':slot': SLOT_PREFIX },
-        ExpressionAttributeNames: { '#status': 'status', '#trigger': 'trigger' },
-        ProjectionExpression: 'slotMs, claimedBy, #status, claimedAtMs, #trigger',
-        ConsistentRead: true,
-        ScanIndexForward: false,
-        Limit: 100,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const slotMs = Number(item.slotMs);
-      if (slotMs <= afterMs && ++older > olderCount) return claimed;
-      claimed.set(slotMs, { claimedBy: String(item.claimedBy), status: item.status as SlotStatus, claimedAtMs: Number(item.claimedAtMs), trigger: item.trigger as Trigger });
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return claimed;
+  return readClaims(
+    ctx,
+    { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slot)', ExpressionAttributeValues: { ':pk': jobKey(job), ':slot': SLOT_PREFIX }, ScanIndexForward: false, Limit: 100 },
+    (slotMs) => slotMs > afterMs || ++older <= olderCount,
+  );
 }
 
 /** The newest slot items of a job, newest first. */

@@ -18,15 +18,9 @@ import type { RunContext } from '../../functions/core/types.js';
 import { startLocalDynamo, type LocalDynamo } from '../../functions/local/dynalite-server.js';
 import { ensureTable } from '../../functions/local/table.js';
 import { fakeClock, memoryLog, useLocalTables } from '../support/local-table.js';
+import { T0, deferred } from '../support/tick-harness.js';
 
 const tables = useLocalTables();
-const T0 = Date.parse('2026-11-26T10:00:00.000Z');
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -49,21 +43,27 @@ async function ownServer(): Promise<{ server: LocalDynamo; restart: () => Promis
   return { server, dataDir, restart: () => startLocalDynamo({ dataDir, port: server.port }) };
 }
 
+/** A node on a server of its own, with a run of `report` under way: started, waiting for `finish`. */
+async function runOnOwnServer() {
+  const own = await ownServer();
+  const client = createDocumentClient(own.server.endpoint, { maxAttempts: 1, requestTimeoutMs: 2_000 });
+  await ensureTable(client, 'adversity', { create: true });
+  const clock = fakeClock(T0 + 100);
+  const log = memoryLog();
+  const entered = deferred();
+  const finish = deferred();
+  const beats = manualBeats();
+  const deps: TickDeps = { client, tableName: 'adversity', clock, instance: 'node-a', log, scheduler: beats.scheduler, handlers: { Work: async () => (entered.resolve(), await finish.promise) } };
+  const running = tick(deps, { jobs: everyMinute });
+  await entered.promise;
+  return { ...own, client, clock, log, finish, beats, deps, running };
+}
+
 const everyMinute = parseSchedule('report:\n  cron: "* * * * *"\n  class: Work\n  lease: 30s\n  catchupWindow: 30s\n', { handlers: ['Work'] });
 
 describe('the local server', () => {
   it('going down in the middle of a run: the outcome is an error naming the connection, and after it is back the slot is marked lost and the next slot runs with the next fence', async () => {
-    const { server, restart } = await ownServer();
-    const client = createDocumentClient(server.endpoint, { maxAttempts: 1, requestTimeoutMs: 2_000 });
-    await ensureTable(client, 'adversity', { create: true });
-    const clock = fakeClock(T0 + 100);
-    const log = memoryLog();
-    const entered = deferred();
-    const finish = deferred();
-    const beats = manualBeats();
-    const deps: TickDeps = { client, tableName: 'adversity', clock, instance: 'node-a', log, scheduler: beats.scheduler, handlers: { Work: async () => (entered.resolve(), await finish.promise) } };
-    const running = tick(deps, { jobs: everyMinute });
-    await entered.promise;
+    const { server, restart, client, clock, log, finish, deps, running } = await runOnOwnServer();
     await server.close();
     finish.resolve();
     expect(await running).toEqual([{ outcome: 'error', job: 'report', error: expect.stringMatching(/ECONNREFUSED|connect/i) }]);
@@ -86,17 +86,7 @@ describe('the local server', () => {
   });
 
   it('restarting in the middle of a run: a heartbeat fails while it is down, the lease is kept, and the run is recorded once it is back', async () => {
-    const { server, restart } = await ownServer();
-    const client = createDocumentClient(server.endpoint, { maxAttempts: 1, requestTimeoutMs: 2_000 });
-    await ensureTable(client, 'adversity', { create: true });
-    const clock = fakeClock(T0 + 100);
-    const log = memoryLog();
-    const entered = deferred();
-    const finish = deferred();
-    const beats = manualBeats();
-    const deps: TickDeps = { client, tableName: 'adversity', clock, instance: 'node-a', log, scheduler: beats.scheduler, handlers: { Work: async () => (entered.resolve(), await finish.promise) } };
-    const running = tick(deps, { jobs: everyMinute });
-    await entered.promise;
+    const { server, restart, client, clock, log, finish, beats, running } = await runOnOwnServer();
     await server.close();
     clock.advance(10_000);
     beats.beat();
