@@ -186,3 +186,12 @@ export function nextSlots(schedule: CronSchedule, afterMs: number, count: number
   }
   return found;
 }
+
+/**
+ * A run started off the schedule (manual, a continuation) gets a slot that no cron slot can
+ * equal: cron slots fall on whole seconds, so one on a whole second moves 1 ms on. Scheduled
+ * slots are claimed on the lock and others by their item; distinct keys keep them apart (I1).
+ */
+export function offSchedule(ms: number): number {
+  return ms % 1_000 === 0 ? ms + 1 : ms;
+}
