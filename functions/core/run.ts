@@ -124,6 +124,14 @@ function claimsOnLock(trigger: Trigger): boolean {
   return trigger === Trigger.schedule || trigger === Trigger.catchUp;
 }
 
+/** Whether the lock as read lets this slot take the lease: no live holder, not paused (unless ignored), not taken on the lock. */
+function mayTake(deps: TickDeps, lock: LockItem | undefined, slotMs: number, options: RunOptions): boolean {
+  const held = lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) >= deps.clock();
+  const paused = lock?.paused === true && !options.ignorePause;
+  const taken = claimsOnLock(options.trigger) && (lock?.lastSlotMs ?? -Infinity) >= slotMs;
+  return !held && !paused && !taken;
+}
+
 /** How often a scheduled slot re-reads the lock when others keep changing it under its acquire. */
 const MAX_ACQUIRE_ATTEMPTS = 4;
 
@@ -217,7 +225,11 @@ async function acquireOver(deps: TickDeps, job: JobDefinition, slotMs: number, t
 
 async function acquireAndRun(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, overlap: OverlapPolicy, options: RunOptions, seen: LockItem | undefined): Promise<TickOutcome[]> {
   const slot = toIso(slotMs);
-  const acquired = await acquireOver(deps, job, slotMs, token, seen, options, claimsOnLock(options.trigger));
+  let acquired = await acquireOver(deps, job, slotMs, token, seen, options, claimsOnLock(options.trigger));
+  // Refused because the lock changed since it was read (a holder left or lapsed): decide again on the new one.
+  for (let attempt = 1; !('lease' in acquired) && attempt < MAX_ACQUIRE_ATTEMPTS && mayTake(deps, acquired.lock, slotMs, options); attempt++) {
+    acquired = await acquireOver(deps, job, slotMs, token, acquired.lock, options, claimsOnLock(options.trigger));
+  }
   if (!('lease' in acquired)) {
     const current = acquired.lock;
     const reason = current?.paused && !options.ignorePause && !current.holder ? SkipReason.paused : SkipReason.locked;
