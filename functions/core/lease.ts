@@ -4,7 +4,7 @@
  */
 import { DeadlineError, LeaseLostError, errorMessage } from './errors.js';
 import { acquireLease, handOverLease, releaseLease, renewLease, type AcquireRequest, type AcquireResult, type LockItem, type StoreContext } from './store.js';
-import type { EventLog } from './types.js';
+import type { EventLog, Trigger } from './types.js';
 
 /** Heartbeats per lease period: a renewal may fail twice before the lease is in danger. */
 export const HEARTBEATS_PER_LEASE = 3;
@@ -201,13 +201,14 @@ export class HeldLease {
    * conditional write, with a new fence. Returns the next holder's fence and lease end, or the
    * lock as it stands when this holder no longer has it or the job was paused.
    */
-  async handOver(next: { token: string; slotMs: number; pendingSlotMs?: number }): Promise<Awaited<ReturnType<typeof handOverLease>>> {
+  async handOver(next: { token: string; slotMs: number; trigger: Trigger; pendingSlotMs?: number }): Promise<Awaited<ReturnType<typeof handOverLease>>> {
     const write = (): ReturnType<typeof handOverLease> => handOverLease(this.ctx, {
       job: this.request.job,
       fromToken: this.request.token,
       toToken: next.token,
       instance: this.request.instance,
       slotMs: next.slotMs,
+      trigger: next.trigger,
       leaseMs: this.request.leaseMs,
       ...(next.pendingSlotMs !== undefined && { pendingSlotMs: next.pendingSlotMs }),
       respectPause: true,

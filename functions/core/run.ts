@@ -14,16 +14,21 @@ import {
   claimSlot,
   markBuffered,
   getLock,
+  getSlot,
   nextFence,
   recordLost,
+  recordLostRun,
   recordRun,
   recordSkip,
   renewLease,
   startBufferedSlot,
+  type AcquireResult,
   type LockItem,
   type RunRecord,
+  type SlotIdentity,
   type StoreContext,
 } from './store.js';
+import { offSchedule } from './slots.js';
 import { toIso } from './time.js';
 import { OverlapPolicy, Trigger, type ContinueResult, type EventLog, type JobDefinition, type JobHandler, type RunContext, type TickOutcome } from './types.js';
 
@@ -47,6 +52,8 @@ export interface Continuation {
   trigger: Trigger;
   /** A continuous job's state from the link before; must survive JSON. */
   state?: unknown;
+  /** A run claimed on the lock (a scheduled slot): its slot item is created by its record. */
+  identity?: SlotIdentity;
 }
 
 /** Everything a tick needs, built once by the caller (handler, CLI, node). */
@@ -82,6 +89,8 @@ export interface RunOptions {
   onStart?: () => void;
   /** The clock slots are judged by (a tick `--at` a past time runs ahead of the real one). */
   slotClock?: () => number;
+  /** The job's lock as the caller just read it (the tick reads it beside its Query). */
+  lock?: LockItem | undefined;
 }
 
 /** The clock skew the deps assume. */
@@ -94,8 +103,8 @@ function newToken(deps: TickDeps): string {
 }
 
 /** The lease a run of `job` holds under `token` with `fence`, until `leaseUntilMs` (renewed by its heartbeats once started). */
-function heldLease(deps: TickDeps, job: JobDefinition, held: { token: string; slotMs: number; fence: number }, leaseUntilMs: number, settings: LeaseSettings): HeldLease {
-  return new HeldLease(deps, { job: job.name, token: held.token, instance: deps.instance, slotMs: held.slotMs, leaseMs: job.leaseMs }, held.fence, leaseUntilMs, settings);
+function heldLease(deps: TickDeps, job: JobDefinition, held: { token: string; slotMs: number; fence: number; trigger: Trigger }, leaseUntilMs: number, settings: LeaseSettings): HeldLease {
+  return new HeldLease(deps, { job: job.name, token: held.token, instance: deps.instance, slotMs: held.slotMs, leaseMs: job.leaseMs, trigger: held.trigger }, held.fence, leaseUntilMs, settings);
 }
 
 function leaseSettings(deps: TickDeps, options: { deadlineMs?: number }, unleased = false): LeaseSettings {
@@ -110,26 +119,63 @@ function leaseSettings(deps: TickDeps, options: { deadlineMs?: number }, unlease
   };
 }
 
+/** Scheduled slots are claimed on the lock (`lastSlotMs`), in the acquire itself. */
+function claimsOnLock(trigger: Trigger): boolean {
+  return trigger === Trigger.schedule || trigger === Trigger.catchUp;
+}
+
+/** Whether the lock as read lets this slot take the lease: no live holder, not paused (unless ignored), not taken on the lock. */
+function mayTake(deps: TickDeps, lock: LockItem | undefined, slotMs: number, options: RunOptions): boolean {
+  const held = lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) >= deps.clock();
+  const paused = lock?.paused === true && !options.ignorePause;
+  const taken = claimsOnLock(options.trigger) && (lock?.lastSlotMs ?? -Infinity) >= slotMs;
+  return !held && !paused && !taken;
+}
+
+/** How often a scheduled slot re-reads the lock when others keep changing it under its acquire. */
+const MAX_ACQUIRE_ATTEMPTS = 4;
+
 /**
  * Claims one slot and, if it wins the slot and the lease, runs the handler and records it;
  * then runs whatever the lease is handed to (a buffered slot, a continuation) in this process,
  * or hands it off. Returns every outcome, the slot's own first.
+ *
+ * A scheduled slot that finds the lease free is claimed on the lock by the acquire itself, and
+ * its slot item is written once, with the outcome: three writes a run (acquire, record,
+ * release). Every other case claims the slot item first (a skip, a buffered slot, a manual run).
  */
 export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number, options: RunOptions): Promise<TickOutcome[]> {
   const overlap = options.overlap ?? job.overlap;
   const slot = toIso(slotMs);
   const token = newToken(deps);
-  const base = { job: job.name, slotMs, token, instance: deps.instance, trigger: options.trigger, retentionMs: deps.historyRetentionMs ?? TICK_DEFAULTS.historyRetentionMs, overlap };
+  const retentionMs = deps.historyRetentionMs ?? TICK_DEFAULTS.historyRetentionMs;
+  const base = { job: job.name, slotMs, token, instance: deps.instance, trigger: options.trigger, retentionMs, overlap };
+  const scheduled = claimsOnLock(options.trigger);
 
   // A visibly paused or held job is decided in the claim itself: one write.
-  const lock = await getLock(deps, job.name);
+  let lock = 'lock' in options ? options.lock : await getLock(deps, job.name);
   // Checked again right before the claim: a process that stalled since the tick looked at the
   // slot must not claim it after its catch-up window (claims stay findable by their slot time).
   const lateMs = (options.slotClock ?? deps.clock)() - slotMs;
-  if ((options.trigger === Trigger.schedule || options.trigger === Trigger.catchUp) && lateMs > job.catchupWindowMs) {
+  if (scheduled && lateMs > job.catchupWindowMs) {
     deps.log.warn('slot.missed', { job: job.name, slot, lateMs, why: 'outside the catch-up window', instance: deps.instance });
     return [{ outcome: 'missed', job: job.name, slot, lateMs, why: 'late' }];
   }
+  for (let attempt = 1; ; attempt++) {
+    if (scheduled && ((lock?.lastSlotMs ?? -Infinity) >= slotMs || lock?.holderSlotMs === slotMs)) {
+      // Taken on the lock already: running, ran, or parked behind the holder.
+      return [duplicate(deps, job.name, slot, lock?.holderSlotMs === slotMs ? lock.holder : lock?.pendingSlotMs === slotMs ? lock.pendingToken : undefined)];
+    }
+    const pausedNow = lock?.paused === true && !options.ignorePause;
+    const heldNow = lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) >= deps.clock();
+    if (pausedNow || (heldNow && overlap !== OverlapPolicy.allow) || !scheduled || overlap === OverlapPolicy.allow || attempt > MAX_ACQUIRE_ATTEMPTS) break;
+    // The fast path: claim and lease in one write.
+    const identity: SlotIdentity = { trigger: options.trigger, instance: deps.instance, claimedAtMs: deps.clock(), retentionMs, overlap };
+    const acquired = await acquireOver(deps, job, slotMs, token, lock, options, true);
+    if ('lease' in acquired) return startRun(deps, job, { job: job.name, slotMs, token, fence: acquired.lease.fence, trigger: options.trigger, identity }, acquired, options);
+    lock = acquired.lock;
+  }
+
   const pausedNow = lock?.paused === true && !options.ignorePause;
   const heldNow = lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) >= deps.clock();
   if (pausedNow || (heldNow && overlap === OverlapPolicy.skip)) {
@@ -148,36 +194,72 @@ export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number
   const claim = await claimSlot(deps, base);
   if (!claim.won) return [duplicate(deps, job.name, slot, claim.existing?.claimedBy)];
   if (overlap === OverlapPolicy.allow) return runUnleased(deps, job, slotMs, token, options);
-  return acquireAndRun(deps, job, slotMs, token, overlap, options);
+  return acquireAndRun(deps, job, slotMs, token, overlap, options, lock);
 }
 
-async function acquireAndRun(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, overlap: OverlapPolicy, options: RunOptions): Promise<TickOutcome[]> {
-  const slot = toIso(slotMs);
-  const acquired = await tryAcquire(
+/**
+ * Takes the lease as the caller last saw the lock. A lapsed holder's slot gets its fate first:
+ * the lock's holder fields are the only trace of a run claimed on the lock, and the acquisition
+ * overwrites them (I4). If the write does not apply, the fate is still true: that lease lapsed.
+ */
+async function acquireOver(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, lock: LockItem | undefined, options: RunOptions, claimOnLock: boolean) {
+  if (lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) < deps.clock()) {
+    await recordLostRun(deps, job.name, lock, `lease lapsed without an outcome (held by ${lock.holder}); taken over by ${token}`, deps.historyRetentionMs ?? TICK_DEFAULTS.historyRetentionMs);
+  }
+  return tryAcquire(
     deps,
-    { job: job.name, token, instance: deps.instance, slotMs, leaseMs: job.leaseMs, ...(options.ignorePause && { ignorePause: true }) },
+    {
+      job: job.name,
+      token,
+      instance: deps.instance,
+      slotMs,
+      leaseMs: job.leaseMs,
+      trigger: options.trigger,
+      expectHolder: lock?.holder ?? null,
+      ...(claimOnLock && { claimOnLock: true }),
+      ...(options.ignorePause && { ignorePause: true }),
+    },
     leaseSettings(deps, options),
   );
+}
+
+async function acquireAndRun(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, overlap: OverlapPolicy, options: RunOptions, seen: LockItem | undefined): Promise<TickOutcome[]> {
+  const slot = toIso(slotMs);
+  let acquired = await acquireOver(deps, job, slotMs, token, seen, options, claimsOnLock(options.trigger));
+  // Refused because the lock changed since it was read (a holder left or lapsed): decide again on the new one.
+  for (let attempt = 1; !('lease' in acquired) && attempt < MAX_ACQUIRE_ATTEMPTS && mayTake(deps, acquired.lock, slotMs, options); attempt++) {
+    acquired = await acquireOver(deps, job, slotMs, token, acquired.lock, options, claimsOnLock(options.trigger));
+  }
   if (!('lease' in acquired)) {
     const current = acquired.lock;
     const reason = current?.paused && !options.ignorePause && !current.holder ? SkipReason.paused : SkipReason.locked;
-    if (reason === SkipReason.locked && overlap === OverlapPolicy.bufferOne) return bufferOrDrop(deps, job, slotMs, token, options, 'claimed');
+    if (reason === SkipReason.locked && overlap === OverlapPolicy.bufferOne && current?.holderSlotMs !== slotMs) return bufferOrDrop(deps, job, slotMs, token, options, 'claimed');
     const held = reason === SkipReason.locked && current?.holder ? { heldBy: current.holder, heldFence: current.fence ?? 0 } : {};
     await recordSkip(deps, job.name, slotMs, token, { reason, ...held });
     return [skipped(deps, job.name, slot, reason, held.heldBy, held.heldFence, current?.leaseUntilMs)];
   }
-
-  const { lease, result } = acquired;
-  if (result.expired) {
-    deps.log.warn('lease.takeover', { job: job.name, slot, instance: deps.instance, fence: lease.fence, previousHolder: result.expired.holder, previousSlot: result.expired.slotMs !== undefined ? toIso(result.expired.slotMs) : undefined });
-    if (result.expired.slotMs !== undefined) {
-      await bestEffortLost(deps, job, result.expired.slotMs, result.expired.holder, `lease lapsed without an outcome; taken over by ${token}`);
+  // A slot claimed by its item (a backfill) whose run a scheduled tick took meanwhile: that
+  // tick's record replaced the claim. Start nothing; let the lease go.
+  if (options.trigger === Trigger.backfill) {
+    const item = await getSlot(deps, job.name, slotMs);
+    if (item?.claimedBy !== token) {
+      await acquired.lease.release();
+      return [duplicate(deps, job.name, slot, item?.claimedBy)];
     }
   }
-  if (result.stalePending) {
-    await bestEffortLost(deps, job, result.stalePending.slotMs, result.stalePending.token, `buffered behind ${result.expired?.holder ?? 'a holder'}, which died before handing over; taken over by ${token}`);
+  return startRun(deps, job, { job: job.name, slotMs, token, fence: acquired.lease.fence, trigger: options.trigger }, acquired, options);
+}
+
+/** Logs a takeover, records a slot that was buffered behind the dead holder as lost, and runs the chain. */
+async function startRun(deps: TickDeps, job: JobDefinition, run: Continuation, acquired: { lease: HeldLease; result: Extract<AcquireResult, { acquired: true }> }, options: RunOptions): Promise<TickOutcome[]> {
+  const { lease, result } = acquired;
+  if (result.expired) {
+    deps.log.warn('lease.takeover', { job: job.name, slot: toIso(run.slotMs), instance: deps.instance, fence: lease.fence, previousHolder: result.expired.holder, previousSlot: result.expired.slotMs !== undefined ? toIso(result.expired.slotMs) : undefined });
   }
-  return runChain(deps, job, { job: job.name, slotMs, token, fence: lease.fence, trigger: options.trigger }, lease, options);
+  if (result.stalePending) {
+    await bestEffortLost(deps, job, result.stalePending.slotMs, result.stalePending.token, `buffered behind ${result.expired?.holder ?? 'a holder'}, which died before handing over; taken over by ${run.token}`);
+  }
+  return runChain(deps, job, run, lease, options);
 }
 
 /**
@@ -197,7 +279,7 @@ async function bestEffortLost(deps: TickDeps, job: JobDefinition, slotMs: number
  */
 async function bufferOrDrop(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, options: RunOptions, claimedAs: 'claimed' | 'buffered'): Promise<TickOutcome[]> {
   const slot = toIso(slotMs);
-  const parked = await bufferSlot(deps, job.name, slotMs, token);
+  const parked = await bufferSlot(deps, job.name, slotMs, token, { claimOnLock: claimsOnLock(options.trigger) });
   if (parked.buffered) {
     if (claimedAs === 'claimed') await markBuffered(deps, job.name, slotMs, token);
     deps.log.info('slot.buffered', { job: job.name, slot, instance: deps.instance });
@@ -215,13 +297,13 @@ async function bufferOrDrop(deps: TickDeps, job: JobDefinition, slotMs: number, 
   }
   // The holder released between our read and our write: the lease is free, so take it. A
   // second refusal means another slot got it first; this one then counts as locked.
-  return acquireAndRun(deps, job, slotMs, token, OverlapPolicy.skip, options);
+  return acquireAndRun(deps, job, slotMs, token, OverlapPolicy.skip, options, lock);
 }
 
 /** overlap `allow`: a fence from the counter, no lease; the slot claim alone prevents a second run of it. */
 async function runUnleased(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, options: RunOptions): Promise<TickOutcome[]> {
   const fence = await nextFence(deps, job.name);
-  const lease = heldLease(deps, job, { token, slotMs, fence }, Number.POSITIVE_INFINITY, leaseSettings(deps, options, true));
+  const lease = heldLease(deps, job, { token, slotMs, fence, trigger: options.trigger }, Number.POSITIVE_INFINITY, leaseSettings(deps, options, true));
   const run = { job: job.name, slotMs, token, fence, trigger: options.trigger };
   const { outcome, record } = await runOnce(deps, job, run, lease, options.onStart);
   await lease.release();
@@ -267,7 +349,7 @@ async function runChain(deps: TickDeps, job: JobDefinition, first: Continuation,
       // Letting go found a successor: the run outlived its lease without a heartbeat noticing.
       // The record (written before, so a crash cannot lose it) must say so.
       (outcome as { leaseLost: boolean }).leaseLost = true;
-      await recordRun(deps, job.name, run.slotMs, run.token, { ...record, leaseLost: true }).catch((recordError: unknown) =>
+      await recordRun(deps, job.name, run.slotMs, run.token, { ...record, leaseLost: true }, run.identity).catch((recordError: unknown) =>
         deps.log.warn('run.record.error', { job: job.name, slot: toIso(run.slotMs), fence: run.fence, error: errorMessage(recordError), note: 'the slot does not show that the lease was lost' }),
       );
     }
@@ -328,13 +410,13 @@ async function passOn(
     // Record this run, claim the next link's slot and hand the lease over, all at once: one
     // round trip between two links. A claim that fails after the hand-over ends the chain.
     const nextToken = newToken(deps);
-    const nextSlotMs = Math.max(deps.clock(), run.slotMs + 1);
+    const nextSlotMs = offSchedule(Math.max(deps.clock(), run.slotMs + 1));
     const retentionMs = deps.historyRetentionMs ?? TICK_DEFAULTS.historyRetentionMs;
     const claimed = claimSlot(deps, { job: job.name, slotMs: nextSlotMs, token: nextToken, instance: deps.instance, trigger: Trigger.continuation, retentionMs, status: SlotStatus.buffered, overlap: job.overlap });
     const [, claim, handed] = await Promise.all([
       recordOrAbandon(deps, job, run, lease, record),
       claimed.catch((error: unknown) => ({ won: false as const, error })),
-      lease.handOver({ token: nextToken, slotMs: nextSlotMs }),
+      lease.handOver({ token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation }),
     ]);
     if (handed.handedOver && claim.won) {
       return { continuation: { job: job.name, slotMs: nextSlotMs, token: nextToken, fence: handed.fence, trigger: Trigger.continuation, ...('state' in wanted && { state: wanted.state }) }, leaseUntilMs: handed.leaseUntilMs };
@@ -342,7 +424,7 @@ async function passOn(
     if (handed.handedOver) {
       // The next link has the lease but no slot item: let the lease go rather than run unrecorded.
       deps.log.error('chain.end', { ...runAttrs, reason: `the next link's slot could not be claimed: ${'error' in claim ? errorMessage(claim.error) : 'taken'}` });
-      await heldLease(deps, job, { token: nextToken, slotMs: nextSlotMs, fence: handed.fence }, handed.leaseUntilMs, leaseSettings(deps, {})).release({ dropPending: true });
+      await heldLease(deps, job, { token: nextToken, slotMs: nextSlotMs, fence: handed.fence, trigger: Trigger.continuation }, handed.leaseUntilMs, leaseSettings(deps, {})).release({ dropPending: true });
       return undefined;
     }
     const lostIt = handed.lock?.holder !== run.token;
@@ -382,7 +464,7 @@ async function releaseOrHandOver(deps: TickDeps, job: JobDefinition, run: Contin
 async function handOverToPending(deps: TickDeps, job: JobDefinition, run: Continuation, lease: HeldLease, lock: LockItem): Promise<{ continuation: Continuation; leaseUntilMs: number } | undefined> {
   const pendingSlotMs = lock.pendingSlotMs!;
   const token = lock.pendingToken!;
-  const handed = await lease.handOver({ token, slotMs: pendingSlotMs, pendingSlotMs });
+  const handed = await lease.handOver({ token, slotMs: pendingSlotMs, trigger: Trigger.buffer, pendingSlotMs });
   if (handed.handedOver) return { continuation: { job: job.name, slotMs: pendingSlotMs, token, fence: handed.fence, trigger: Trigger.buffer }, leaseUntilMs: handed.leaseUntilMs };
   const now = handed.lock;
   if (now?.holder !== run.token) return undefined;
@@ -393,7 +475,7 @@ async function handOverToPending(deps: TickDeps, job: JobDefinition, run: Contin
 /** Records a run; if that fails, keeps the lease to lapse so the next holder marks the slot lost (I4). */
 async function recordOrAbandon(deps: TickDeps, job: JobDefinition, run: Continuation, lease: HeldLease, record: RunRecord): Promise<void> {
   try {
-    await recordRun(deps, job.name, run.slotMs, run.token, record);
+    await recordRun(deps, job.name, run.slotMs, run.token, record, run.identity);
   } catch (recordError) {
     lease.abandon();
     deps.log.error('run.record.error', { job: job.name, slot: toIso(run.slotMs), fence: run.fence, holder: run.token, error: errorMessage(recordError), note: 'the lease will lapse and the slot be marked lost' });

@@ -38,13 +38,20 @@ const SHORTHANDS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@dai
 
 /** True when `zone` is an IANA zone this runtime knows. */
 export function isValidTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return DateTime.now().setZone(zone).isValid;
-  } catch {
-    return false;
+  let valid = knownZones.get(zone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      valid = DateTime.now().setZone(zone).isValid;
+    } catch {
+      valid = false;
+    }
+    // Every tick asks again for every job; the answer never changes within a process.
+    if (knownZones.size < 1_000) knownZones.set(zone, valid);
   }
+  return valid;
 }
+const knownZones = new Map<string, boolean>();
 
 /**
  * Splits an optional trailing zone off a sidekiq-cron style expression
@@ -94,8 +101,16 @@ export function parseCron(expression: string, timezone: string, hashSeed = ''): 
 
 /** The parsed cron of a job definition (its name seeds `H`). */
 export function cronOf(job: { name: string; cron: string; timezone: string }): CronSchedule {
-  return parseCron(job.cron, job.timezone, job.name);
+  // Parsed once per job and process: a tick asks for every job, every time.
+  const key = `${job.name}\u0000${job.cron}\u0000${job.timezone}`;
+  let schedule = parsedCrons.get(key);
+  if (!schedule) {
+    schedule = parseCron(job.cron, job.timezone, job.name);
+    if (parsedCrons.size < 100_000) parsedCrons.set(key, schedule);
+  }
+  return schedule;
 }
+const parsedCrons = new Map<string, CronSchedule>();
 
 /** Offset of `zone` from UTC at the instant `ms`, in milliseconds. */
 function offsetMs(zone: string, ms: number): number {
@@ -185,4 +200,13 @@ export function nextSlots(schedule: CronSchedule, afterMs: number, count: number
     fromMs = found.length > 0 ? found[found.length - 1]! : fromMs + spanMs;
   }
   return found;
+}
+
+/**
+ * A run started off the schedule (manual, a continuation) gets a slot that no cron slot can
+ * equal: cron slots fall on whole seconds, so one on a whole second moves 1 ms on. Scheduled
+ * slots are claimed on the lock and others by their item; distinct keys keep them apart (I1).
+ */
+export function offSchedule(ms: number): number {
+  return ms % 1_000 === 0 ? ms + 1 : ms;
 }

@@ -15,7 +15,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Clock } from './time.js';
 import { toEpochSec, toIso } from './time.js';
-import type { Trigger } from './types.js';
+import { Trigger } from './types.js';
 
 /** Attribute names of the table's key and TTL; infra and table bootstrap use the same. */
 export const TABLE_SCHEMA = { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttlEpochSec' } as const;
@@ -52,7 +52,15 @@ export interface LockItem {
   holder?: string;
   holderInstance?: string;
   holderSlotMs?: number;
+  /** Why the holder runs (a lapsed holder's slot is recorded lost with it). */
+  holderTrigger?: Trigger;
   leaseUntilMs?: number;
+  /**
+   * The newest scheduled slot (schedule or catch-up) that took the lease or was parked for it:
+   * a scheduled slot is claimed on the lock itself, in the acquire, so a run costs one write
+   * less (I1: an acquire for a slot not newer than this is refused).
+   */
+  lastSlotMs?: number;
   acquiredAtMs?: number;
   lastReleasedBy?: string;
   releasedAtMs?: number;
@@ -123,6 +131,12 @@ const heldByMe = 'holder = :token';
 const heldByAnyone = '(attribute_exists(holder) AND leaseUntilMs >= :now)';
 const nothingPending = 'attribute_not_exists(pendingSlotMs)';
 const claimedByMe = 'claimedBy = :token';
+/** A scheduled slot not yet taken on the lock: newer than the last one that was. */
+const slotNewOnLock = '(attribute_not_exists(lastSlotMs) OR lastSlotMs < :slot)';
+/** The lock's (live or lapsed) holder is not already on this very slot. */
+const notHoldersSlot = '(attribute_not_exists(holderSlotMs) OR holderSlotMs <> :slot)';
+/** Not a run's outcome: a claim, a skip, a buffered slot or a lost one, which a run of the slot may replace. */
+const notARun = 'NOT (#status IN (:succeeded, :failed))';
 
 /** Reads the lock item with a consistent read; undefined when the job never ran. */
 export async function getLock(ctx: StoreContext, job: string): Promise<LockItem | undefined> {
@@ -274,6 +288,15 @@ export interface AcquireRequest {
   leaseMs: number;
   /** Manual triggers run even while the job is paused. */
   ignorePause?: boolean;
+  /** Written on the lock so a lapsed holder's slot can be recorded with it. */
+  trigger?: Trigger;
+  /** A scheduled slot: claim it on the lock in the same write (`lastSlotMs`). */
+  claimOnLock?: boolean;
+  /**
+   * The holder the caller read (null: none). The write is refused if another took the lock
+   * since, so a lapsed holder is replaced only after the caller recorded its slot's fate.
+   */
+  expectHolder?: string | null;
 }
 
 /** The result of an acquisition: the new fence, and a previous holder whose lease had lapsed. */
@@ -290,24 +313,36 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
   const nowMs = ctx.clock();
   const leaseUntilMs = nowMs + request.leaseMs;
   // Timeline: [holder H leases until L] ... now > L ... -> we may take it; while now <= L -> refused.
-  const condition = request.ignorePause ? leaseFree : `${leaseFree} AND ${notPaused}`;
+  // A scheduled slot: [last slot S0 < S] -> lastSlotMs = S, so a second acquire for S is refused.
+  const conditions = [leaseFree];
+  const values: Record<string, unknown> = {
+    ':token': request.token,
+    ':instance': request.instance,
+    ':slot': request.slotMs,
+    ':until': leaseUntilMs,
+    ':now': nowMs,
+    ':one': 1,
+  };
+  if (request.trigger !== undefined) values[':trigger'] = request.trigger;
+  if (!request.ignorePause) {
+    conditions.push(notPaused);
+    values[':false'] = false;
+  }
+  if (request.claimOnLock) conditions.push(slotNewOnLock);
+  if (request.expectHolder === null) conditions.push('attribute_not_exists(holder)');
+  if (typeof request.expectHolder === 'string') {
+    conditions.push('holder = :seen');
+    values[':seen'] = request.expectHolder;
+  }
+  const claim = request.claimOnLock ? ', lastSlotMs = :slot' : '';
   try {
     const result = await ctx.client.send(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: { pk: jobKey(request.job), sk: LOCK_SK },
-        UpdateExpression:
-          'SET holder = :token, holderInstance = :instance, holderSlotMs = :slot, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one REMOVE pendingSlotMs, pendingToken',
-        ConditionExpression: condition,
-        ExpressionAttributeValues: {
-          ':token': request.token,
-          ':instance': request.instance,
-          ':slot': request.slotMs,
-          ':until': leaseUntilMs,
-          ':now': nowMs,
-          ':one': 1,
-          ...(request.ignorePause ? {} : { ':false': false }),
-        },
+        UpdateExpression: `SET holder = :token, holderInstance = :instance, holderSlotMs = :slot, ${request.trigger !== undefined ? 'holderTrigger = :trigger, ' : ''}leaseUntilMs = :until, acquiredAtMs = :now${claim} ADD fence :one REMOVE pendingSlotMs, pendingToken${request.trigger !== undefined ? '' : ', holderTrigger'}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeValues: values,
         ReturnValues: 'ALL_OLD',
       }),
     );
@@ -374,7 +409,7 @@ export async function releaseLease(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: { pk: jobKey(job), sk: LOCK_SK },
-        UpdateExpression: `REMOVE holder, holderInstance, holderSlotMs${options.dropPending ? ', pendingSlotMs, pendingToken' : ''} SET leaseUntilMs = :zero, lastReleasedBy = :token, releasedAtMs = :now`,
+        UpdateExpression: `REMOVE holder, holderInstance, holderSlotMs, holderTrigger${options.dropPending ? ', pendingSlotMs, pendingToken' : ''} SET leaseUntilMs = :zero, lastReleasedBy = :token, releasedAtMs = :now`,
         ConditionExpression: options.dropPending ? heldByMe : `${heldByMe} AND ${nothingPending}`,
         ExpressionAttributeValues: { ':token': token, ':zero': 0, ':now': ctx.clock() },
         // DynamoDB returns the item with the refusal (no read before a hand-over); dynalite does not.
@@ -404,8 +439,38 @@ export interface RunRecord {
   trigger?: Trigger;
 }
 
-/** Records a run's outcome on its slot item, only for the claimant (I4). */
-export async function recordRun(ctx: StoreContext, job: string, slotMs: number, token: string, run: RunRecord): Promise<boolean> {
+/**
+ * Who a slot item belongs to, for a run claimed on the lock (a scheduled slot's fast path): its
+ * item is first written with the outcome.
+ */
+export interface SlotIdentity {
+  trigger: Trigger;
+  instance: string;
+  claimedAtMs: number;
+  retentionMs: number;
+  overlap?: string;
+}
+
+/** The attributes that make a slot item whole, for writes that may create it. */
+function identityOf(slotMs: number, job: string, identity: SlotIdentity): Record<string, unknown> {
+  return {
+    job,
+    slot: toIso(slotMs),
+    slotMs,
+    '#trigger': identity.trigger,
+    instance: identity.instance,
+    claimedAtMs: identity.claimedAtMs,
+    ttlEpochSec: toEpochSec(Math.max(slotMs, identity.claimedAtMs) + identity.retentionMs),
+    ...(identity.overlap !== undefined && { overlap: identity.overlap }),
+  };
+}
+
+/**
+ * Records a run's outcome on its slot item, only for the claimant (I4). A run claimed on the lock
+ * (`identity` given) creates the item here; it may replace a skip, a buffered or a lost mark
+ * that another instance wrote for the slot meanwhile, never another run's outcome.
+ */
+export async function recordRun(ctx: StoreContext, job: string, slotMs: number, token: string, run: RunRecord, identity?: SlotIdentity): Promise<boolean> {
   const values: Record<string, unknown> = {
     ':token': token,
     ':status': run.status,
@@ -416,7 +481,19 @@ export async function recordRun(ctx: StoreContext, job: string, slotMs: number, 
     ':lost': run.leaseLost,
   };
   let update = 'SET #status = :status, fence = :fence, startedAtMs = :started, finishedAtMs = :finished, durationMs = :duration, leaseLost = :lost';
-  if (run.trigger !== undefined) {
+  let condition = claimedByMe;
+  if (identity) {
+    for (const [name, value] of Object.entries(identityOf(slotMs, job, identity))) {
+      const key = `:${name.replace('#', '')}`;
+      update += `, ${name} = ${key}`;
+      values[key] = value;
+    }
+    update += ', claimedBy = :token';
+    condition = `attribute_not_exists(pk) OR ${claimedByMe} OR ${notARun}`;
+    values[':succeeded'] = SlotStatus.succeeded;
+    values[':failed'] = SlotStatus.failed;
+  }
+  if (run.trigger !== undefined && !identity) {
     update += ', #trigger = :trigger';
     values[':trigger'] = run.trigger;
   }
@@ -428,7 +505,7 @@ export async function recordRun(ctx: StoreContext, job: string, slotMs: number, 
     // while the run was still going; a run that then succeeds must not keep that error.
     update += ' REMOVE #error';
   }
-  return conditionalUpdate(ctx, job, slotMs, update, claimedByMe, values, true);
+  return conditionalUpdate(ctx, job, slotMs, update, condition, values, true);
 }
 
 /** Records that a claimed slot was skipped (lease held, or paused), only for the claimant (I4). */
@@ -471,6 +548,31 @@ export async function recordLost(ctx: StoreContext, job: string, slotMs: number,
     { ':token': holderToken, ':lost': SlotStatus.lost, ':claimed': SlotStatus.claimed, ':buffered': SlotStatus.buffered, ':why': why },
     true,
   );
+}
+
+/**
+ * The fate of a lapsed holder's slot, written before its lease is taken over: the lock's holder
+ * fields are the only trace of a run claimed on the lock, and the acquisition overwrites them
+ * (I4). Creates the item if the run never wrote one; leaves a recorded outcome alone.
+ */
+export async function recordLostRun(ctx: StoreContext, job: string, lock: LockItem, why: string, retentionMs: number): Promise<boolean> {
+  if (lock.holder === undefined || lock.holderSlotMs === undefined) return false;
+  const slotMs = lock.holderSlotMs;
+  const identity = identityOf(slotMs, job, {
+    trigger: lock.holderTrigger ?? Trigger.schedule,
+    instance: lock.holderInstance ?? '?',
+    claimedAtMs: lock.acquiredAtMs ?? ctx.clock(),
+    retentionMs,
+  });
+  const values: Record<string, unknown> = { ':token': lock.holder, ':lost': SlotStatus.lost, ':why': why, ':succeeded': SlotStatus.succeeded, ':failed': SlotStatus.failed };
+  let update = 'SET #status = :lost, #error = :why, claimedBy = :token';
+  for (const [name, value] of Object.entries(identity)) {
+    const key = `:${name.replace('#', '')}`;
+    // A claim already on the item keeps its trigger and times; the holder's run is what it became.
+    update += `, ${name} = if_not_exists(${name}, ${key})`;
+    values[key] = value;
+  }
+  return conditionalUpdate(ctx, job, slotMs, update, `attribute_not_exists(pk) OR ${notARun}`, values, true);
 }
 
 async function conditionalUpdate(
@@ -524,15 +626,23 @@ export async function setPaused(ctx: StoreContext, job: string, paused: boolean,
  * lease is free by now (the caller then reads the lock and decides again). A retry whose first
  * attempt applied finds its own token and counts as buffered.
  */
-export async function bufferSlot(ctx: StoreContext, job: string, slotMs: number, token: string): Promise<{ buffered: true } | { buffered: false; lock: LockItem | undefined }> {
+export async function bufferSlot(
+  ctx: StoreContext,
+  job: string,
+  slotMs: number,
+  token: string,
+  options: { claimOnLock?: boolean } = {},
+): Promise<{ buffered: true } | { buffered: false; lock: LockItem | undefined }> {
   // Timeline: [H holds until L, nothing pending] -> pending = S; [lease free or S' pending] -> refused.
+  // A scheduled slot is claimed on the lock as it is parked (lastSlotMs = S), like an acquire.
+  const conditions = [heldByAnyone, nothingPending, notHoldersSlot, ...(options.claimOnLock ? [slotNewOnLock] : [])];
   try {
     await ctx.client.send(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: { pk: jobKey(job), sk: LOCK_SK },
-        UpdateExpression: 'SET pendingSlotMs = :slot, pendingToken = :token',
-        ConditionExpression: `${heldByAnyone} AND ${nothingPending}`,
+        UpdateExpression: `SET pendingSlotMs = :slot, pendingToken = :token${options.claimOnLock ? ', lastSlotMs = :slot' : ''}`,
+        ConditionExpression: conditions.join(' AND '),
         ExpressionAttributeValues: { ':slot': slotMs, ':token': token, ':now': ctx.clock() },
       }),
     );
@@ -552,6 +662,7 @@ export interface HandOver {
   toToken: string;
   instance: string;
   slotMs: number;
+  trigger: Trigger;
   leaseMs: number;
   /** The buffered slot this hand-over consumes (bufferOne), checked and cleared in the write. */
   pendingSlotMs?: number;
@@ -577,11 +688,12 @@ export async function handOverLease(
     ':next': request.toToken,
     ':instance': request.instance,
     ':slot': request.slotMs,
+    ':trigger': request.trigger,
     ':until': leaseUntilMs,
     ':now': nowMs,
     ':one': 1,
   };
-  let update = 'SET holder = :next, holderInstance = :instance, holderSlotMs = :slot, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one';
+  let update = 'SET holder = :next, holderInstance = :instance, holderSlotMs = :slot, holderTrigger = :trigger, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one';
   if (request.pendingSlotMs !== undefined) {
     conditions.push('pendingSlotMs = :pending');
     values[':pending'] = request.pendingSlotMs;

@@ -6,7 +6,7 @@ import { UnknownJobError, errorMessage } from './errors.js';
 import type { TickCommand } from './payload.js';
 import { Permits } from './permits.js';
 import { TICK_DEFAULTS, duplicate, resumeContinuation, runSlot, skewMs, type TickDeps } from './run.js';
-import { cronOf, nextSlots, previousSlot, slotsBetween } from './slots.js';
+import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
 import type { SlotMemory } from './slot-memory.js';
 import { SlotStatus, claimedSlotsAfter, getLock, getSlot, recentClaims, recordLost, type ClaimSummary, type LockItem } from './store.js';
 import { toIso } from './time.js';
@@ -75,27 +75,30 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     // the look-back at the newest older claims, in the same Query: one abandoned just before
     // every tick stalled or stopped for longer than that is found too.
     const deep = !request.memory || nowMs - request.memory.lastQueryMs(job.name) >= job.leaseMs;
-    const claimed = deep ? await recentClaims(deps, job.name, lookBackMs, OLDER_CLAIMS_READ) : await claimedSlotsAfter(deps, job.name, lookBackMs);
+    // The lock is read beside the Query, in the same round trip: it holds the scheduled slots
+    // claimed on it (a running run has no slot item yet) and is what the first slot decides on.
+    const [claimed, lock] = await Promise.all([
+      deep ? recentClaims(deps, job.name, lookBackMs, OLDER_CLAIMS_READ) : claimedSlotsAfter(deps, job.name, lookBackMs),
+      getLock(deps, job.name),
+    ]);
     request.memory?.queried(job.name, nowMs);
-    // Read at most once per job here, and only on the rare paths that need it.
-    let lockRead: Promise<LockItem | undefined> | undefined;
-    const lockOnce = (): Promise<LockItem | undefined> => (lockRead ??= getLock(deps, job.name));
-    await settleAbandonedClaims(deps, job, claimed, lockOnce);
+    await settleAbandonedClaims(deps, job, claimed, lock);
     const latestMs = dueMs[dueMs.length - 1]!;
+    const lastOnLockMs = lock?.lastSlotMs ?? -Infinity;
     // The current slot already taken by another tick is a duplicate delivery; older taken
     // slots are history, not news (unless this process has not seen them: it reports them once).
-    const latestClaimedBy = claimed.get(latestMs)?.claimedBy;
+    const latestClaimedBy = claimed.get(latestMs)?.claimedBy ?? (lastOnLockMs >= latestMs ? (lock?.holderSlotMs === latestMs ? lock.holder : lock?.pendingSlotMs === latestMs ? lock.pendingToken : '') : undefined);
     const latestSeen = request.memory?.allKnown(job.name, [latestMs]) ?? false;
-    request.memory?.remember(job.name, claimed.keys(), windowStartMs);
+    request.memory?.remember(job.name, [...claimed.keys(), ...dueMs.filter((slotMs) => slotMs <= lastOnLockMs)], windowStartMs);
     // Slots are decided in time order: one older than a slot already claimed by the schedule
     // is not caught up behind it (that would also let a tick racing a newer claim pick up a
     // slot from before the job existed).
-    const newestClaimedMs = Math.max(-Infinity, ...[...claimed].filter(([, c]) => c.trigger !== Trigger.manual).map(([slotMs]) => slotMs));
+    const newestClaimedMs = Math.max(lastOnLockMs, ...[...claimed].filter(([, c]) => c.trigger !== Trigger.manual).map(([slotMs]) => slotMs));
     let open = dueMs.filter((slotMs) => !claimed.has(slotMs) && slotMs > newestClaimedMs);
-    if (latestClaimedBy !== undefined && !latestSeen) outcomes.push(duplicate(deps, job.name, toIso(latestMs), latestClaimedBy));
+    if (latestClaimedBy !== undefined && !latestSeen) outcomes.push(duplicate(deps, job.name, toIso(latestMs), latestClaimedBy || undefined));
     // A job that has never run has nothing to catch up: slots from before it existed are not
-    // its missed runs. Only then is the lock read here (it holds the fence of any past run).
-    if (open.some((slotMs) => slotMs !== latestMs) && (await lockOnce())?.fence === undefined) {
+    // its missed runs (the lock holds the fence of any past run).
+    if (open.some((slotMs) => slotMs !== latestMs) && lock?.fence === undefined) {
       open = open.filter((slotMs) => slotMs === latestMs);
     }
     if (open.length === 0) return outcomes.length > 0 ? outcomes : notDue();
@@ -110,6 +113,8 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
       deps.log.warn('slot.missed', { job: job.name, slot: toIso(newestMs), oldestSlot: toIso(overLimit[0]!), count: overLimit.length, why: `over the catch-up limit of ${job.catchupLimit}`, instance: deps.instance });
     }
     open = open.slice(-job.catchupLimit);
+    // The first slot decides on the lock just read; a later one (after a run) reads it afresh.
+    let freshLock: { lock: LockItem | undefined } | undefined = { lock };
     for (const slotMs of open) {
       const lateMs = slotClock() - slotMs;
       if (lateMs > job.catchupWindowMs) {
@@ -125,7 +130,8 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
         continue;
       }
       const trigger = slotMs === latestMs ? Trigger.schedule : Trigger.catchUp;
-      outcomes.push(...(await runSlot(deps, job, slotMs, { trigger, onStart: release, slotClock, ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }) })));
+      outcomes.push(...(await runSlot(deps, job, slotMs, { trigger, onStart: release, slotClock, ...freshLock, ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }) })));
+      freshLock = undefined;
       request.memory?.remember(job.name, [slotMs], windowStartMs);
     }
   } catch (error) {
@@ -143,20 +149,18 @@ const OLDER_CLAIMS_READ = 5;
 /**
  * A claim still `claimed` (or `buffered`) a full lease after it was made, whose claimant does
  * not hold the lease nor wait on it, lost its claimant between claim and acquire (crash, lost
- * connection, a hand-over that never happened): record it as lost (I4). The lock is read only
- * when such a claim exists.
+ * connection, a hand-over that never happened): record it as lost (I4).
  */
 async function settleAbandonedClaims(
   deps: TickDeps,
   job: JobDefinition,
   claimed: Map<number, ClaimSummary>,
-  readLock: () => Promise<LockItem | undefined>,
+  lock: LockItem | undefined,
 ): Promise<void> {
   const staleBeforeMs = deps.clock() - job.leaseMs - skewMs(deps);
   const waiting = (status: SlotStatus): boolean => status === SlotStatus.claimed || status === SlotStatus.buffered;
   const stale = [...claimed].filter(([, claim]) => waiting(claim.status) && claim.claimedAtMs < staleBeforeMs);
   if (stale.length === 0) return;
-  const lock = await readLock();
   for (const [slotMs, claim] of stale) {
     // A long run still heartbeating, or the slot buffered behind it; a holder whose lease lapsed is gone.
     const holding = lock?.holder === claim.claimedBy && (lock.leaseUntilMs ?? 0) >= deps.clock();
@@ -183,7 +187,7 @@ export async function triggerJob(deps: TickDeps, job: JobDefinition, options: { 
     return [{ outcome: 'error', job: job.name, error: `job "${job.name}" is continuous: overlap "allow" would run it beside its chain; use skip or bufferOne` }];
   }
   try {
-    return await runSlot(deps, job, deps.clock(), { trigger: Trigger.manual, ignorePause: true, ...options });
+    return await runSlot(deps, job, offSchedule(deps.clock()), { trigger: Trigger.manual, ignorePause: true, ...options });
   } catch (error) {
     deps.log.error('tick.error', { job: job.name, instance: deps.instance, error: errorMessage(error) });
     return [{ outcome: 'error', job: job.name, error: errorMessage(error) }];

@@ -8,8 +8,8 @@ import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import { describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../functions/core/lease.js';
 import { parseSchedule } from '../../functions/core/schedule.js';
-import { getSlot } from '../../functions/core/store.js';
-import { tick } from '../../functions/core/tick.js';
+import { claimedSlotsAfter, getSlot } from '../../functions/core/store.js';
+import { tick, triggerJob } from '../../functions/core/tick.js';
 import { fakeClock, memoryLog, useLocalTables } from '../support/local-table.js';
 
 const tables = useLocalTables();
@@ -31,14 +31,21 @@ describe('a claim abandoned between claim and acquire', () => {
       },
     } as unknown as DynamoDBDocumentClient;
     const base = { tableName, clock, log: memoryLog(), handlers: { Work: () => undefined }, scheduler: manualBeats, maxClockSkewMs: 1_000 };
-    const [first] = await tick({ ...base, client: throttledAcquire, instance: 'a' }, { jobs });
-    expect(first?.outcome).toBe('error');
-    expect((await getSlot({ ...base, client: real }, 'report', slotMs))?.status).toBe('claimed');
+    // A scheduled slot is claimed in the acquire itself: a refused acquire leaves no claim.
+    const [scheduled] = await tick({ ...base, client: throttledAcquire, instance: 'a' }, { jobs });
+    expect(scheduled?.outcome).toBe('error');
+    expect(await getSlot({ ...base, client: real }, 'report', slotMs)).toBeUndefined();
+    // A manual run claims its slot item first; its acquire fails and the claim is abandoned.
+    const [manual] = await triggerJob({ ...base, client: throttledAcquire, instance: 'a' }, jobs[0]!);
+    expect(manual?.outcome).toBe('error');
+    const claimed = await claimedSlotsAfter({ ...base, client: real }, 'report', slotMs);
+    expect([...claimed.values()].map((claim) => claim.status)).toEqual(['claimed']);
+    const abandonedMs = [...claimed.keys()][0]!;
     // A healthy node then ticks every second for a minute.
     for (let second = 1; second <= 60; second++) {
       clock.set(slotMs + second * 1_000 + 100);
       await tick({ ...base, client: real, instance: 'b' }, { jobs });
     }
-    expect((await getSlot({ ...base, client: real }, 'report', slotMs))?.status).not.toBe('claimed');
+    expect((await getSlot({ ...base, client: real }, 'report', abandonedMs))?.status).toBe('lost');
   });
 });

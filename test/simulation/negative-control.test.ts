@@ -23,12 +23,17 @@ const rewriteStep = (step: ReturnType<typeof stepOf>, change: (command: StoreCom
 
 const WEAKENINGS: Weakening[] = [
   {
-    // Acquire takes a lease that is still running: the expiry check is gone.
-    name: 'acquire without the expiry check',
+    // Acquire takes a lease that is still running: the lease check is gone (the expiry, and the
+    // holder the caller read).
+    name: 'acquire without the lease check',
     options: {
       rewrite: rewriteStep('acquire', (command) => {
         const input = (command as UpdateCommand).input;
-        return new UpdateCommand({ ...input, ConditionExpression: input.ConditionExpression!.replace('leaseUntilMs < :now', 'attribute_exists(holder)') });
+        const condition = input.ConditionExpression!.replace('(attribute_not_exists(holder) OR leaseUntilMs < :now)', '(attribute_exists(pk) OR attribute_not_exists(pk))')
+          .replace(' AND attribute_not_exists(holder)', '')
+          .replace(' AND holder = :seen', '');
+        const { ':seen': _seen, ...values } = input.ExpressionAttributeValues ?? {};
+        return new UpdateCommand({ ...input, ConditionExpression: condition, ExpressionAttributeValues: { ...values, ':now': 0 } });
       }),
     },
     expect: ['I2'],
@@ -45,7 +50,19 @@ const WEAKENINGS: Weakening[] = [
     expect: ['I2'],
   },
   {
-    // Claim overwrites an existing slot: duplicate deliveries run a slot twice.
+    // A scheduled slot is claimed on the lock by its acquire: without the last-slot check, a
+    // duplicate delivery that finds the lease free again runs the slot a second time.
+    name: 'acquire without the last-slot check',
+    options: {
+      rewrite: rewriteStep('acquire', (command) => {
+        const input = (command as UpdateCommand).input;
+        return new UpdateCommand({ ...input, ConditionExpression: input.ConditionExpression!.replace('(attribute_not_exists(lastSlotMs) OR lastSlotMs < :slot)', '(attribute_exists(pk) OR attribute_not_exists(pk))') });
+      }),
+    },
+    expect: ['I1'],
+  },
+  {
+    // Claim overwrites an existing slot: a manual run's claim, a skip or a buffered slot.
     name: 'claim without the not-claimed check',
     options: {
       rewrite: rewriteStep('claim', (command) => {
@@ -53,7 +70,7 @@ const WEAKENINGS: Weakening[] = [
         return new PutCommand(input);
       }),
     },
-    expect: ['I1'],
+    expect: ['I1', 'I4'],
   },
   {
     // The protocol is right but its assumption is broken: clocks four times further apart
