@@ -58,7 +58,9 @@ export function statusPageEntrySource(schedule: { text: string; source: string }
 
 /** The function, its URL and the token's secret. */
 export class StatusPage extends Construct {
+  /** The page's function (functions/status-page.ts with the schedule compiled in). */
   readonly function: NodejsFunction;
+  /** Its function URL, IAM auth: grant `lambda:InvokeFunctionUrl` on the function to whoever may open it. */
   readonly url: lambda.FunctionUrl;
   /** The token POSTs carry (X-Cluster-Cron-Token); read it with `aws secretsmanager get-secret-value`. */
   readonly tokenSecret: secretsmanager.Secret;

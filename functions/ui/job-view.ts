@@ -9,8 +9,9 @@ import { toIso } from '../core/time.js';
 import { Trigger, type JobDefinition, type OverlapPolicy } from '../core/types.js';
 import { describeCron } from '../describe-cron.js';
 
-/** Runs a JobView shows unless asked otherwise, and the most it shows. */
+/** Runs a JobView shows unless asked otherwise (`?runs=N`). */
 export const RUNS_DEFAULT = 50;
+/** The most runs a JobView shows: half the history read, so the counters still cover more. */
 export const RUNS_MAX = 500;
 
 /** How many slot items the counters and the last outcome look at (the CLI's `status` reads as many). */
