@@ -57,6 +57,20 @@ describe('buildJobView', () => {
     expect(view.lastOutcome?.slotMs).toBe(at(1));
   });
 
+  it('keeps the run holding the lease when newer slots skipped behind it fill `runs`, and misses none of the slots between', () => {
+    const held = lock({ holder: 'n#1', holderSlotMs: at(0), acquiredAtMs: at(0) + 50, leaseUntilMs: at(10) });
+    const skipped = [5, 4, 3, 2, 1].map((minute) => item(at(minute), { status: 'skipped', reason: 'locked', heldBy: 'n#1', heldFence: 7 }));
+    const view = buildJobView(status(skipped, held, at(5) + 40_000), at(5) + 40_000, 3);
+    expect(view.runs.map((run) => [run.slotMs, run.status])).toEqual([
+      [at(5), 'skipped'],
+      [at(4), 'skipped'],
+      [at(3), 'skipped'],
+      [at(0), 'running'],
+    ]);
+    expect(view.windowStartMs).toBe(at(0));
+    expect(view.missedMs).toEqual([]);
+  });
+
   it('calls a lock-only run at a time off the cron a manual one', () => {
     const held = lock({ holder: 'n#1', holderSlotMs: at(2) + 1_234, leaseUntilMs: at(3) });
     const view = buildJobView(status([], held, at(2) + 2_000), at(2) + 2_000, 50);
