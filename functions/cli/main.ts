@@ -1,5 +1,5 @@
 /**
- * The cluster-cron command line: db, start, tick, status, history, trigger, backfill, pause,
+ * The cluster-cron command line: db, start, ui, tick, status, history, trigger, backfill, pause,
  * resume, validate. Each command is a thin shell around the core; output as tables or JSON.
  */
 import { hostname } from 'node:os';
@@ -13,7 +13,7 @@ import { backfill } from '../core/backfill.js';
 import { jobStatus } from '../core/job-status.js';
 import { runTickCommand, triggerJob, type TickDeps } from '../core/tick.js';
 import { systemClock } from '../core/time.js';
-import { OverlapPolicy, type JobDefinition, type TickOutcome } from '../core/types.js';
+import { OverlapPolicy, type EventLog, type JobDefinition, type TickOutcome } from '../core/types.js';
 import { handlerNames, handlers } from '../jobs/index.js';
 import { createEventLog, type LogStream } from '../log.js';
 import { readMaxClockSkewMs } from '../settings.js';
@@ -21,6 +21,7 @@ import { DEFAULT_DATA_DIR, connect, type Connection } from '../local/connect.js'
 import { startLocalDynamo } from '../local/dynalite-server.js';
 import { runDemo } from '../local/demo.js';
 import { startNode, stopSignalHandler } from '../local/node.js';
+import { isLoopbackHost, startUiServer } from '../ui/ui-server.js';
 import { describeLock, describeSlot, formatMs, formatTime, outcomeDetail, printJobStatus, table } from './format.js';
 
 const DEFAULT_SCHEDULE = process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml';
@@ -97,6 +98,25 @@ function printOutcomes(outcomes: TickOutcome[], json: boolean): void {
   process.stdout.write(`${rows.toString()}\n`);
 }
 
+/**
+ * Resolves once `stop` has finished after the first SIGINT or SIGTERM; a second signal a moment
+ * later exits at once (`<what>.exit.forced`), leaving held leases to lapse.
+ */
+function untilStopped(log: EventLog, what: string, stop: (signal: NodeJS.Signals) => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = stopSignalHandler({
+      stop: (signal) => void stop(signal).then(resolve),
+      forceExit: (signal) => {
+        log.warn(`${what}.exit.forced`, { signal, note: 'leases still held lapse on their own' });
+        process.exit(130);
+      },
+      clock: systemClock,
+    });
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
 const program = new Command('cluster-cron')
   .description('Cluster-safe cron: every slot once, never two runs of a job at once, no master node.')
   .showHelpAfterError()
@@ -156,17 +176,33 @@ program
     const deps = tickDeps(connection, 'stdout');
     deps.log.info('node.connect', { endpoint: connection.endpoint, table: connection.tableName, embeddedServer: connection.embedded !== undefined, schedule: options.schedule });
     const node = startNode(deps, jobs);
-    const onSignal = stopSignalHandler({
-      stop: (signal) => void node.stop(signal),
-      forceExit: (signal) => {
-        deps.log.warn('node.exit.forced', { signal, note: 'leases still held lapse on their own' });
-        process.exit(130);
-      },
-      clock: systemClock,
+    await untilStopped(deps.log, 'node', (signal) => node.stop(signal));
+    await connection.close();
+  });
+
+program
+  .command('ui')
+  .description('serve the status page (jobs, runs on a timeline, the lock; trigger, pause, resume) until Ctrl-C')
+  .addOption(scheduleOption())
+  .addOption(new Option('-p, --port <port>', 'port (0: any free one)').argParser(port).default(8080))
+  .addOption(new Option('--host <host>', 'address to listen on; anything but loopback exposes the page to your network').default('127.0.0.1'))
+  .action(async (options: { schedule: string; port: number; host: string }) => {
+    const jobs = loadJobs(options.schedule);
+    const connection = await connect();
+    const deps = tickDeps(connection, 'stderr');
+    const server = await startUiServer({ deps, jobs, port: options.port, host: options.host }).catch(async (error: NodeJS.ErrnoException) => {
+      await connection.close();
+      if (error.code === 'EADDRINUSE') throw new ClusterCronError(`port ${options.port} on ${options.host} is in use; choose another with --port (0: any free one)`);
+      throw error;
     });
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    await node.stopped;
+    if (!isLoopbackHost(options.host)) {
+      process.stderr.write(`cluster-cron: WARNING: listening on ${options.host}, not loopback: anyone who can reach this address can read the page (actions still need the token)\n`);
+    }
+    process.stdout.write(`cluster-cron status page for table ${connection.tableName} at ${connection.endpoint}\n  open ${server.url}\n  (the token after # is needed for trigger, pause and resume; Ctrl-C stops)\n`);
+    await untilStopped(deps.log, 'ui', (signal) => {
+      deps.log.info('ui.stopping', { signal });
+      return server.close();
+    });
     await connection.close();
   });
 
