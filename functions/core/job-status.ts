@@ -49,12 +49,12 @@ export async function jobStatus(ctx: StoreContext, job: JobDefinition, nowMs: nu
     lock,
     recent: history.slice(0, options.runs ?? 10),
     nextMs: nextSlots(cron, nowMs, options.next ?? 10),
-    counters: countSlots(job, history, nowMs),
+    counters: countSlots(job, history, nowMs, lock?.holderSlotMs),
   };
 }
 
 /** Counts a job's slot items by fate; pure, so it is unit tested on its own. */
-export function countSlots(job: JobDefinition, items: readonly SlotItem[], nowMs: number): JobCounters {
+export function countSlots(job: JobDefinition, items: readonly SlotItem[], nowMs: number, runningSlotMs?: number): JobCounters {
   const counters: JobCounters = { slots: items.length, runs: 0, succeeded: 0, failures: 0, skippedByOverlap: 0, dropped: 0, paused: 0, buffered: 0, lost: 0, missed: 0 };
   for (const item of items) {
     if (item.status === SlotStatus.succeeded || item.status === SlotStatus.failed) counters.runs += 1;
@@ -70,7 +70,8 @@ export function countSlots(job: JobDefinition, items: readonly SlotItem[], nowMs
   if (scheduled.length > 0) {
     const oldestMs = Math.min(...scheduled.map((item) => item.slotMs));
     counters.sinceMs = oldestMs;
-    counters.missed = missedSlots(job, items, oldestMs, nowMs).length;
+    // A scheduled run in progress is claimed on the lock: its item comes with its outcome.
+    counters.missed = missedSlots(job, runningSlotMs === undefined ? items : [...items, { slotMs: runningSlotMs }], oldestMs, nowMs).length;
   }
   return counters;
 }

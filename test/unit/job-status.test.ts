@@ -96,6 +96,13 @@ describe('countSlots', () => {
       expect(countSlots(job(), items, at(4) + 90_000).missed).toBe(0);
     });
 
+    it('count the slot of a run still going (claimed on the lock, no item yet) as not missed', () => {
+      // A scheduled run started at :02 and still runs at :10; its item comes with its outcome.
+      const items = [item(at(1)), item(at(0))];
+      expect(countSlots(job(), items, at(3) + 90_000).missed).toBe(2);
+      expect(countSlots(job(), items, at(3) + 90_000, at(2)).missed).toBe(1);
+    });
+
     it('follow the cron, here every 10 seconds', () => {
       const tenSeconds = job({ cron: '*/10 * * * * *', hasSeconds: true, catchupWindowMs: 5_000 });
       const items = [item(T0 + 30_000), item(T0)];
