@@ -139,19 +139,21 @@ export function toRunView(item: SlotItem, lock: LockItem | undefined, nowMs: num
 }
 
 /**
- * The run that holds the lease but has no slot item yet (a run is written to its slot item when
- * it ends, so while it runs it lives on the lock item only).
+ * The run on the lock item with no slot item yet: a scheduled run is claimed on the lock and
+ * written to its slot item when it ends, so while it runs it lives on the lock only. Once its
+ * lease has lapsed without an outcome it is shown lost, as the next acquirer will record it.
  */
-function runOnLock(job: JobDefinition, lock: LockItem & { holder: string }, slotMs: number): RunView {
+function runOnLock(job: JobDefinition, lock: LockItem & { holder: string }, slotMs: number, live: boolean): RunView {
   const onSchedule = slotsBetween(cronOf(job), slotMs - 1, slotMs).includes(slotMs);
   return {
     slotMs,
     slot: toIso(slotMs),
-    trigger: onSchedule ? Trigger.schedule : Trigger.manual,
-    status: 'running',
+    trigger: lock.holderTrigger ?? (onSchedule ? Trigger.schedule : Trigger.manual),
+    status: live ? 'running' : SlotStatus.lost,
     ...(lock.holderInstance !== undefined && { instance: lock.holderInstance }),
     ...(lock.fence !== undefined && { fence: lock.fence }),
     ...(lock.acquiredAtMs !== undefined && { startedAtMs: lock.acquiredAtMs }),
+    ...(!live && { error: `lease lapsed without an outcome (held by ${lock.holder}); recorded lost when the next run takes the lease` }),
   };
 }
 
@@ -160,8 +162,8 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
   const { job, lock } = status;
   const history = status.recent.map((item) => toRunView(item, lock, nowMs));
   const live = liveHolder(lock, nowMs);
-  if (live && lock.holderSlotMs !== undefined && !history.some((run) => run.slotMs === lock.holderSlotMs)) {
-    const run = runOnLock(job, lock, lock.holderSlotMs);
+  if (lock?.holder !== undefined && lock.holderSlotMs !== undefined && !history.some((run) => run.slotMs === lock.holderSlotMs)) {
+    const run = runOnLock(job, { ...lock, holder: lock.holder }, lock.holderSlotMs, live);
     // Newest first: slot items sort by slot time, so the lock's run goes where its slot falls.
     const at = history.findIndex((other) => other.slotMs < run.slotMs);
     history.splice(at === -1 ? history.length : at, 0, run);

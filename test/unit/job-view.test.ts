@@ -77,11 +77,12 @@ describe('buildJobView', () => {
     expect(view.runs).toEqual([expect.objectContaining({ slotMs: at(2) + 1_234, trigger: 'manual', status: 'running' })]);
   });
 
-  it('shows no lock and no extra run once the lease has lapsed', () => {
+  it('shows no lock once the lease has lapsed, and its run with no outcome as lost', () => {
     const held = lock({ holder: 'n#1', holderSlotMs: at(2), leaseUntilMs: at(3) });
     const view = buildJobView(status([item(at(1))], held, at(3) + 1), at(3) + 1, 50);
     expect(view.lock).toBeNull();
-    expect(view.runs.map((run) => run.slotMs)).toEqual([at(1)]);
+    expect(view.runs.map((run) => [run.slotMs, run.status])).toEqual([[at(2), 'lost'], [at(1), 'succeeded']]);
+    expect(view.runs[0]!.error).toContain('held by n#1');
   });
 
   it('keeps the newest `runs`, starts the window at the oldest shown, and lists the unrecorded slots after it as missed', () => {
