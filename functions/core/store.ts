@@ -497,14 +497,17 @@ export async function recordRun(ctx: StoreContext, job: string, slotMs: number, 
     update += ', #trigger = :trigger';
     values[':trigger'] = run.trigger;
   }
+  // A skip or buffered mark this record replaces leaves none of its own attributes behind.
+  const removed = identity ? ['reason', 'heldBy', 'heldFence', 'bufferedSlotMs'] : [];
   if (run.error !== undefined) {
     update += ', #error = :error';
     values[':error'] = run.error.slice(0, 4_000);
   } else {
     // A successor that took over a lapsed lease may have marked this slot lost (with an error)
     // while the run was still going; a run that then succeeds must not keep that error.
-    update += ' REMOVE #error';
+    removed.push('#error');
   }
+  if (removed.length > 0) update += ` REMOVE ${removed.join(', ')}`;
   return conditionalUpdate(ctx, job, slotMs, update, condition, values, true);
 }
 
@@ -566,6 +569,11 @@ export async function recordLostRun(ctx: StoreContext, job: string, lock: LockIt
   });
   const values: Record<string, unknown> = { ':token': lock.holder, ':lost': SlotStatus.lost, ':why': why, ':succeeded': SlotStatus.succeeded, ':failed': SlotStatus.failed };
   let update = 'SET #status = :lost, #error = :why, claimedBy = :token';
+  if (lock.fence !== undefined) {
+    // The dead holder's fence: its late writes downstream carry it.
+    update += ', fence = :fence';
+    values[':fence'] = lock.fence;
+  }
   for (const [name, value] of Object.entries(identity)) {
     const key = `:${name.replace('#', '')}`;
     // A claim already on the item keeps its trigger and times; the holder's run is what it became.

@@ -323,6 +323,23 @@ describe('recording a slot', () => {
     expect(item?.error).toBeUndefined();
   });
 
+  it('creates the item of a run claimed on the lock, replacing a skip another tick wrote, never another run', async () => {
+    const ctx = await store();
+    const identity = { trigger: 'schedule' as const, instance: 'a', claimedAtMs: T0, retentionMs: RETENTION_MS, overlap: 'skip' };
+    const run = { status: 'succeeded' as const, fence: 2, startedAtMs: T0 + 10, finishedAtMs: T0 + 30, leaseLost: false };
+    // No item yet: the record creates it, whole.
+    expect(await recordRun(ctx, 'report', T0, 'a#1', run, identity)).toBe(true);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ pk: 'JOB#report', slot: new Date(T0).toISOString(), slotMs: T0, job: 'report', status: 'succeeded', claimedBy: 'a#1', trigger: 'schedule', fence: 2, durationMs: 20, overlap: 'skip' });
+    // A skip written for the next slot by a tick that saw the lease held is replaced by its run.
+    await claimSlot(ctx, claim('b#2', T0 + 60_000, { status: 'skipped', reason: 'locked' }));
+    expect(await recordRun(ctx, 'report', T0 + 60_000, 'c#3', { ...run, fence: 3 }, identity)).toBe(true);
+    expect(await getSlot(ctx, 'report', T0 + 60_000)).toMatchObject({ status: 'succeeded', claimedBy: 'c#3', fence: 3 });
+    expect((await getSlot(ctx, 'report', T0 + 60_000))?.reason).toBeUndefined();
+    // Another run's outcome is never replaced.
+    expect(await recordRun(ctx, 'report', T0, 'z#9', { ...run, fence: 9 }, identity)).toBe(false);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ claimedBy: 'a#1', fence: 2 });
+  });
+
   it('records a failed run with its error, cut to a bounded length', async () => {
     const ctx = await claimed();
     await recordRun(ctx, 'report', T0, 'a#1', { status: 'failed', fence: 1, startedAtMs: T0, finishedAtMs: T0 + 1, leaseLost: true, error: `Error: ${'x'.repeat(5_000)}` });

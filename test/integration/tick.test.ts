@@ -1,4 +1,4 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DeadlineError, LeaseLostError } from '../../functions/core/errors.js';
 import { parseSchedule } from '../../functions/core/schedule.js';
@@ -74,6 +74,38 @@ describe('tick against the local server', () => {
     expect(first?.outcome).toBe('ran');
     expect(second).toEqual([{ outcome: 'duplicate', job: 'report', slot: iso(T0), claimedBy: expect.stringMatching(/^node-a#/) }]);
     expect(runs).toBe(1);
+  });
+
+  it('reports a tick for a slot whose run still goes (claimed on the lock, no slot item yet) as a duplicate, writing nothing', async () => {
+    const { ctx, clock, deps } = await cluster(T0 + 500);
+    const started = deferred();
+    const finish = deferred();
+    let runs = 0;
+    const first = tick(deps('node-a', { Work: async () => (runs++, started.resolve(), finish.promise) }), { jobs: everyMinute() });
+    await started.promise;
+    clock.advance(5_000);
+    let writes = 0;
+    const counted = interpose(ctx.client, async (command) => {
+      if (!(command instanceof GetCommand) && !(command instanceof QueryCommand)) writes++;
+    });
+    const second = await tick({ ...deps('node-b', { Work: () => void runs++ }), client: counted }, { jobs: everyMinute() });
+    expect(second).toEqual([{ outcome: 'duplicate', job: 'report', slot: iso(T0), claimedBy: expect.stringMatching(/^node-a#/) }]);
+    expect(writes).toBe(0);
+    finish.resolve();
+    expect(await first).toMatchObject([{ outcome: 'ran', fence: 1 }]);
+    expect(runs).toBe(1);
+  });
+
+  it('moves a manual run that falls on the very millisecond of a cron slot 1 ms on, so the scheduled slot still runs once', async () => {
+    const { ctx, clock, deps } = await cluster(T0);
+    let runs = 0;
+    const work = { Work: () => void runs++ };
+    expect(await triggerJob(deps('node-a', work), everyMinute()[0]!)).toMatchObject([{ outcome: 'ran', slot: iso(T0 + 1), trigger: 'manual' }]);
+    clock.set(T0 + 500);
+    expect(await tick(deps('node-b', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 2 }]);
+    expect(await tick(deps('node-c', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'duplicate', slot: iso(T0) }]);
+    expect(runs).toBe(2);
+    expect((await getSlot(ctx, 'report', T0 + 1))?.trigger).toBe('manual');
   });
 
   it('hands the handler its slot time, fence, args, trigger, a live signal and a log that names the run', async () => {
@@ -273,6 +305,18 @@ describe('a holder that dies', () => {
       message: 'lease.takeover',
       attributes: expect.objectContaining({ job: 'report', fence: 2, previousHolder: 'dead#1', previousSlot: iso(T0) }),
     });
+  });
+
+  it('claimed on the lock (no slot item), gets its slot item as lost, with its fence, before its lease is taken over', async () => {
+    const { ctx, clock, log, deps } = await cluster(T0 + 500);
+    await acquireLease(ctx, { job: 'report', token: 'dead#1', instance: 'dead', slotMs: T0, leaseMs: 30_000, trigger: 'schedule', claimOnLock: true });
+    expect(await getSlot(ctx, 'report', T0)).toBeUndefined();
+    clock.set(T0 + MINUTE_MS + 500);
+    const outcomes = await tick(deps('node-b', { Work: () => {} }), { jobs: everyMinute() });
+    expect(outcomes).toMatchObject([{ outcome: 'ran', slot: iso(T0 + MINUTE_MS), fence: 2 }]);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'lost', claimedBy: 'dead#1', instance: 'dead', trigger: 'schedule', fence: 1, slot: iso(T0) });
+    expect(await getLock(ctx, 'report')).toMatchObject({ lastSlotMs: T0 + MINUTE_MS, fence: 2 });
+    expect(log.events.some((e) => e.message === 'lease.takeover')).toBe(true);
   });
 });
 
