@@ -40,11 +40,11 @@ function storedWindowMs(): number {
   return AUTO;
 }
 
-/** The window chosen automatically: the shortest span that holds about 45 slots of the fastest job. */
-export function autoWindowMs(jobs: readonly JobView[]): number {
+/** The window chosen automatically: the shortest span that holds about `slots` slots of the fastest job. */
+export function autoWindowMs(jobs: readonly JobView[], slots: number): number {
   const periodsMs = jobs.map((job) => (job.nextMs[1] ?? 0) - (job.nextMs[0] ?? 0)).filter((periodMs) => periodMs > 0);
   const fastestMs = periodsMs.length > 0 ? Math.min(...periodsMs) : 60_000;
-  return WINDOWS.find((choice) => choice.ms >= fastestMs * 45)?.ms ?? WINDOWS[WINDOWS.length - 1]!.ms;
+  return WINDOWS.find((choice) => choice.ms >= fastestMs * slots)?.ms ?? WINDOWS[WINDOWS.length - 1]!.ms;
 }
 
 function useMediaQuery(query: string): boolean {
@@ -156,7 +156,7 @@ export function App() {
             <h2 id="timeline-title">Runs</h2>
             <span class="muted zone">times in {browserZone()}</span>
             <div class="windows" role="group" aria-label="Time span">
-              <button type="button" class="chip" aria-pressed={windowMs === AUTO} title="fit about 45 slots of the fastest job" onClick={() => chooseWindow(AUTO)}>
+              <button type="button" class="chip" aria-pressed={windowMs === AUTO} title="fit the fastest job: about 45 of its slots (20 on a phone)" onClick={() => chooseWindow(AUTO)}>
                 auto
               </button>
               {WINDOWS.map((choice) => (
@@ -166,7 +166,7 @@ export function App() {
               ))}
             </div>
           </div>
-          {data ? jobs.length > 0 ? <Timeline jobs={jobs} nowMs={nowMs} windowMs={windowMs === AUTO ? autoWindowMs(jobs) : windowMs} narrow={narrow} /> : <p class="muted">No jobs in the schedule.</p> : <p class="muted">Loading…</p>}
+          {data ? jobs.length > 0 ? <Timeline jobs={jobs} nowMs={nowMs} windowMs={windowMs === AUTO ? autoWindowMs(jobs, narrow ? 20 : 45) : windowMs} narrow={narrow} /> : <p class="muted">No jobs in the schedule.</p> : <p class="muted">Loading…</p>}
           <Legend />
         </section>
         <section class="jobs" aria-label="Jobs">

@@ -68,6 +68,11 @@ function stateBadge(job: JobView): { text: string; cls: string } {
   return { text: 'Idle', cls: 'badge-idle' };
 }
 
+/** When the job's newest run started (0 if none): lets scripts and tests see a new run arrive. */
+function lastStartedMs(job: JobView): number {
+  return Math.max(0, ...job.runs.map((run) => run.startedAtMs ?? 0));
+}
+
 /** A job's card; its buttons open the confirmation dialog through `onAction`. */
 export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCardProps) {
   const badge = stateBadge(job);
@@ -75,7 +80,7 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
   const counters = job.counters;
   const id = `job-${job.name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   return (
-    <article class={`job ${job.paused ? 'is-paused' : ''}`} data-job={job.name} aria-labelledby={id}>
+    <article class={`job ${job.paused ? 'is-paused' : ''}`} data-job={job.name} data-last-started-ms={lastStartedMs(job)} aria-labelledby={id}>
       <header>
         <h2 id={id}>{job.name}</h2>
         <span class={`badge ${badge.cls}`} data-testid="job-state">

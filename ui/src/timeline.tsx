@@ -4,7 +4,7 @@
  * in place on every refresh, without animation, so it never flickers.
  */
 import { BarController, BarElement, Chart, LinearScale, PointElement, ScatterController, Tooltip, type ChartDataset, type Plugin, type ScriptableContext, type TooltipItem } from 'chart.js';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { JobView } from './api-types.js';
 import { describeRun, formatTime } from './format.js';
 import { barStyles, lagStyle, markerStyles, nowStyle, type BarFill } from './outcome-style.js';
@@ -253,12 +253,13 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
     };
   }, []);
 
+  const startMs = nowMs - windowMs;
+  const endMs = nowMs + windowMs * 0.08;
+  const model = useMemo(() => buildTimeline(jobs, nowMs, startMs, endMs), [jobs, nowMs, startMs, endMs]);
+
   useEffect(() => {
     const chart = chartRef.current;
     if (!chart) return;
-    const startMs = nowMs - windowMs;
-    const endMs = nowMs + windowMs * 0.08;
-    const model = buildTimeline(jobs, nowMs, startMs, endMs);
     chart.data.datasets = datasetsOf(model, jobs, nowMs);
     const stepMs = axisStepMs(endMs - startMs, narrow ? 4 : 9);
     const x = chart.options.scales!.x!;
@@ -283,10 +284,10 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
       scale.width = labelWidthPx;
     };
     chart.update('none');
-  }, [jobs, nowMs, windowMs, narrow]);
+  }, [model, narrow]);
 
   return (
-    <div class="timeline-canvas" style={{ height: `${Math.max(jobs.length, 1) * ROW_PX + AXIS_PX + 14}px` }}>
+    <div class="timeline-canvas" data-bars={model.bars.length} data-markers={model.markers.filter((marker) => marker.kind !== 'next').length} style={{ height: `${Math.max(jobs.length, 1) * ROW_PX + AXIS_PX + 14}px` }}>
       <canvas ref={canvasRef} role="img" aria-label={`Timeline of the last ${Math.round(windowMs / 60_000)} minutes of runs of ${jobs.map((job) => job.name).join(', ')}; each job's runs are listed in its card below.`} />
     </div>
   );
