@@ -2,10 +2,12 @@
 import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import type { JobStatus } from '../core/job-status.js';
-import cronstrue from 'cronstrue';
+import { describeCron } from '../describe-cron.js';
 import type { LockItem, SlotItem } from '../core/store.js';
 import { formatDurationMs } from '../core/time.js';
 import type { TickOutcome } from '../core/types.js';
+
+export { describeCron };
 
 /** A table with our defaults: no colour codes, so logs and CI output stay plain. */
 export function table(head: string[]): Table.Table {
@@ -86,15 +88,6 @@ export function outcomeDetail(outcome: TickOutcome): string {
       return outcome.error;
     default:
       return '';
-  }
-}
-
-/** A cron in plain words ("Every 2 seconds"), or the expression itself where cronstrue cannot read it (H). */
-export function describeCron(cron: string): string {
-  try {
-    return cronstrue.toString(cron, { use24HourTimeFormat: true, verbose: false });
-  } catch {
-    return cron;
   }
 }
 

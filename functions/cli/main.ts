@@ -1,5 +1,5 @@
 /**
- * The cluster-cron command line: db, start, tick, status, history, trigger, backfill, pause,
+ * The cluster-cron command line: db, start, ui, tick, status, history, trigger, backfill, pause,
  * resume, validate. Each command is a thin shell around the core; output as tables or JSON.
  */
 import { hostname } from 'node:os';
@@ -21,6 +21,7 @@ import { DEFAULT_DATA_DIR, connect, type Connection } from '../local/connect.js'
 import { startLocalDynamo } from '../local/dynalite-server.js';
 import { runDemo } from '../local/demo.js';
 import { startNode, stopSignalHandler } from '../local/node.js';
+import { isLoopbackHost, startUiServer } from '../ui/ui-server.js';
 import { describeLock, describeSlot, formatMs, formatTime, outcomeDetail, printJobStatus, table } from './format.js';
 
 const DEFAULT_SCHEDULE = process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml';
@@ -167,6 +168,43 @@ program
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     await node.stopped;
+    await connection.close();
+  });
+
+program
+  .command('ui')
+  .description('serve the status page (jobs, runs on a timeline, the lock; trigger, pause, resume) until Ctrl-C')
+  .addOption(scheduleOption())
+  .addOption(new Option('-p, --port <port>', 'port (0: any free one)').argParser(port).default(8080))
+  .addOption(new Option('--host <host>', 'address to listen on; anything but loopback exposes the page to your network').default('127.0.0.1'))
+  .action(async (options: { schedule: string; port: number; host: string }) => {
+    const jobs = loadJobs(options.schedule);
+    const connection = await connect();
+    const deps = tickDeps(connection, 'stderr');
+    const server = await startUiServer({ deps, jobs, port: options.port, host: options.host }).catch(async (error: NodeJS.ErrnoException) => {
+      await connection.close();
+      if (error.code === 'EADDRINUSE') throw new ClusterCronError(`port ${options.port} on ${options.host} is in use; choose another with --port (0: any free one)`);
+      throw error;
+    });
+    if (!isLoopbackHost(options.host)) {
+      process.stderr.write(`cluster-cron: WARNING: listening on ${options.host}, not loopback: anyone who can reach this address can read the page (actions still need the token)\n`);
+    }
+    process.stdout.write(`cluster-cron status page for table ${connection.tableName} at ${connection.endpoint}\n  open ${server.url}\n  (the token after # is needed for trigger, pause and resume; Ctrl-C stops)\n`);
+    await new Promise<void>((resolve) => {
+      const onSignal = stopSignalHandler({
+        stop: (signal) => {
+          deps.log.info('ui.stopping', { signal });
+          void server.close().then(resolve);
+        },
+        forceExit: (signal) => {
+          deps.log.warn('ui.exit.forced', { signal, note: 'leases still held lapse on their own' });
+          process.exit(130);
+        },
+        clock: systemClock,
+      });
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
     await connection.close();
   });
 

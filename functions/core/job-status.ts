@@ -70,9 +70,18 @@ export function countSlots(job: JobDefinition, items: readonly SlotItem[], nowMs
   if (scheduled.length > 0) {
     const oldestMs = Math.min(...scheduled.map((item) => item.slotMs));
     counters.sinceMs = oldestMs;
-    const recorded = new Set(items.map((item) => item.slotMs));
-    const settledBeforeMs = nowMs - job.catchupWindowMs;
-    if (settledBeforeMs > oldestMs) counters.missed = slotsBetween(cronOf(job), oldestMs, settledBeforeMs).filter((slotMs) => !recorded.has(slotMs)).length;
+    counters.missed = missedSlots(job, items, oldestMs, nowMs).length;
   }
   return counters;
+}
+
+/**
+ * The cron slots after `fromMs` and at least one catch-up window before `nowMs` (newer ones may
+ * still start) that have no item among `items`, ascending. Pure; `items` must cover the span.
+ */
+export function missedSlots(job: JobDefinition, items: readonly { slotMs: number }[], fromMs: number, nowMs: number): number[] {
+  const settledBeforeMs = nowMs - job.catchupWindowMs;
+  if (settledBeforeMs <= fromMs) return [];
+  const recorded = new Set(items.map((item) => item.slotMs));
+  return slotsBetween(cronOf(job), fromMs, settledBeforeMs).filter((slotMs) => !recorded.has(slotMs));
 }

@@ -176,8 +176,9 @@ async function settleAbandonedClaims(
  * Runs a job now, outside its schedule (`trigger`), still under the lease: if a run holds it,
  * the outcome is `locked` (or `buffered`, by the job's policy or the `overlap` override, as
  * Temporal's trigger-immediately). Runs even while the job is paused: an operator asked for it.
+ * `onStart` is called just before the handler starts (the status page answers then).
  */
-export async function triggerJob(deps: TickDeps, job: JobDefinition, options: { deadlineMs?: number; overlap?: OverlapPolicy } = {}): Promise<TickOutcome[]> {
+export async function triggerJob(deps: TickDeps, job: JobDefinition, options: { deadlineMs?: number; overlap?: OverlapPolicy; onStart?: () => void } = {}): Promise<TickOutcome[]> {
   if (job.continuous && options.overlap === 'allow') {
     // Its chain hands the lease from run to run; an unleased run beside it would overlap it.
     return [{ outcome: 'error', job: job.name, error: `job "${job.name}" is continuous: overlap "allow" would run it beside its chain; use skip or bufferOne` }];

@@ -1,0 +1,257 @@
+/**
+ * The status page's HTTP API, framework-agnostic: a request in plain data in, a response out.
+ * The local server (`cluster-cron ui`) and the Lambda function URL both call handleUiRequest.
+ * GETs read the same items as `cluster-cron status`; POSTs pause, resume and trigger through the
+ * same core calls as the CLI, and need the per-run token. It never throws.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { errorMessage } from '../core/errors.js';
+import { setPaused, type StoreContext } from '../core/store.js';
+import { OverlapPolicy, type EventLog, type JobDefinition, type TickOutcome } from '../core/types.js';
+import { RUNS_DEFAULT, RUNS_MAX, readJobView, readJobsView } from './job-view.js';
+import { jsonResponse, serveAsset, serveIndex, type UiResponse } from './static-assets.js';
+
+export type { UiResponse } from './static-assets.js';
+
+/** Largest request body an action accepts. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** The header that carries the token on POSTs. */
+export const TOKEN_HEADER = 'x-cluster-cron-token';
+
+/** A request in plain data. `path` is the raw (still percent-encoded) path without the query. */
+export interface UiRequest {
+  method: string;
+  path: string;
+  query?: Readonly<Record<string, string | undefined>>;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  body?: string | Buffer;
+}
+
+/**
+ * What a trigger did by the time the caller answers: `started` once the handler began (the run
+ * goes on in the background) or was handed to another invocation; otherwise the outcomes of a
+ * run that was refused, buffered or already over.
+ */
+export type TriggerResult = { started: true; outcomes: TickOutcome[]; invoked?: boolean } | { started: false; outcomes: TickOutcome[] };
+
+/** Runs a job now: `triggerJob` in-process locally, an asynchronous invoke of the tick function on AWS. */
+export type TriggerJob = (job: JobDefinition, options: { overlap?: OverlapPolicy }) => Promise<TriggerResult>;
+
+/** What the API needs, built once by the server or the Lambda handler. */
+export interface UiDeps {
+  store: StoreContext;
+  jobs: readonly JobDefinition[];
+  /** The token POSTs must carry. */
+  token: string;
+  trigger: TriggerJob;
+  /** The built page (dist/ui). */
+  assetsDir: string;
+  /** `Host` values accepted (DNS-rebinding guard); undefined: not checked (a Lambda function URL, behind IAM auth). */
+  allowedHosts?: readonly string[];
+  log: EventLog;
+}
+
+const ACTIONS = ['trigger', 'pause', 'resume'] as const;
+type Action = (typeof ACTIONS)[number];
+
+const actionBodies = {
+  trigger: z.strictObject({ overlap: z.enum(Object.values(OverlapPolicy) as [OverlapPolicy, ...OverlapPolicy[]]).optional() }),
+  pause: z.strictObject({ note: z.string().max(500).optional() }),
+  resume: z.strictObject({ note: z.string().max(500).optional() }),
+} as const;
+
+/** An answer that ends the request early: thrown inside, turned into `{ error }` at the top. */
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function header(request: UiRequest, name: string): string | undefined {
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
+  }
+  return undefined;
+}
+
+/** Compares in constant time; hashing first makes the lengths equal without revealing the token's. */
+export function sameToken(given: string, expected: string): boolean {
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `path segment ${show(segment)} is not valid percent-encoding`);
+  }
+}
+
+function findJob(deps: UiDeps, name: string): JobDefinition {
+  const job = deps.jobs.find((candidate) => candidate.name === name);
+  if (!job) throw new HttpError(404, `unknown job ${show(name)} (the schedule defines: ${deps.jobs.map((candidate) => candidate.name).join(', ') || 'no jobs'})`);
+  return job;
+}
+
+function parseRuns(query: UiRequest['query']): number {
+  const raw = query?.runs;
+  if (raw === undefined) return RUNS_DEFAULT;
+  const runs = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(runs) || runs < 1 || runs > RUNS_MAX) throw new HttpError(400, `query parameter "runs" has value ${show(raw)}; expected a whole number from 1 to ${RUNS_MAX}`);
+  return runs;
+}
+
+function methodNotAllowed(method: string, path: string, allow: string): never {
+  throw new HttpError(405, `method ${method} is not allowed on ${path}; use ${allow.replace(', HEAD', '')}`, {}, { Allow: allow });
+}
+
+function checkToken(deps: UiDeps, request: UiRequest): void {
+  const given = header(request, TOKEN_HEADER);
+  if (given === undefined || given === '') throw new HttpError(401, `missing header X-Cluster-Cron-Token: actions need the token printed when "cluster-cron ui" started (open the URL it printed)`);
+  if (!sameToken(given, deps.token)) throw new HttpError(403, 'wrong X-Cluster-Cron-Token: use the token printed when "cluster-cron ui" started (it changes at every start)');
+}
+
+/** The body of an action as an object validated by its schema; every failure names the field and value. */
+function parseBody<A extends Action>(action: A, request: UiRequest): z.infer<(typeof actionBodies)[A]> {
+  const contentType = header(request, 'content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) throw new HttpError(415, `Content-Type must be application/json, got ${show(contentType || '(none)')}`);
+  const bytes = request.body === undefined ? 0 : Buffer.byteLength(request.body);
+  if (bytes > MAX_BODY_BYTES) throw new HttpError(413, `request body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`);
+  const text = request.body === undefined ? '' : request.body.toString();
+  let input: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      input = JSON.parse(text);
+    } catch (error) {
+      throw new HttpError(400, `request body is not valid JSON (${(error as Error).message})`);
+    }
+  }
+  const example = action === 'trigger' ? '{"overlap": "skip"}' : '{"note": "deploying"}';
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new HttpError(400, `request body must be a JSON object such as ${example}; got ${show(input)}`);
+  const schema = actionBodies[action];
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data as z.infer<(typeof actionBodies)[A]>;
+  const issue = parsed.error.issues[0]!;
+  const allowed = Object.keys(schema.shape).join(', ');
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    throw new HttpError(400, `unknown field ${show(key)} with value ${show((input as Record<string, unknown>)[key])} (${action} takes: ${allowed})`);
+  }
+  const field = issue.path.map(String).join('.');
+  const value = (input as Record<string, unknown>)[String(issue.path[0])];
+  const expected =
+    issue.code === 'invalid_value'
+      ? `one of ${issue.values.map((v) => show(v)).join(', ')}`
+      : issue.code === 'too_big'
+        ? `a string of at most ${String(issue.maximum)} characters`
+        : issue.code === 'invalid_type'
+          ? `a ${issue.expected}`
+          : issue.message;
+  throw new HttpError(400, `field ${show(field)} has value ${show(value)}; expected ${expected}`);
+}
+
+const REFUSED: ReadonlySet<string> = new Set(['locked', 'paused', 'dropped', 'duplicate', 'missed']);
+
+function refusal(job: string, outcome: TickOutcome): string {
+  switch (outcome.outcome) {
+    case 'locked':
+      return `job ${show(job)} was not started: a run holds its lease (${outcome.heldBy ?? '?'}, fence ${outcome.heldFence ?? '?'}) until ${outcome.leaseUntil ?? '?'}; trigger with {"overlap": "bufferOne"} to run it right after`;
+    case 'dropped':
+      return `job ${show(job)} was not started: a run holds its lease and slot ${outcome.bufferedSlot ?? '?'} is already buffered behind it`;
+    case 'paused':
+      return `job ${show(job)} was not started: it is paused`;
+    default:
+      return `job ${show(job)} was not started: ${outcome.outcome}`;
+  }
+}
+
+async function trigger(deps: UiDeps, job: JobDefinition, request: UiRequest): Promise<UiResponse> {
+  const body = parseBody('trigger', request);
+  if (job.continuous && body.overlap === OverlapPolicy.allow) {
+    throw new HttpError(400, `field "overlap" has value "allow"; job ${show(job.name)} is continuous, so "allow" would run it beside its chain: use "skip" or "bufferOne"`);
+  }
+  const result = await deps.trigger(job, body.overlap !== undefined ? { overlap: body.overlap } : {});
+  deps.log.info('ui.trigger', { job: job.name, started: result.started, outcomes: result.outcomes });
+  if (result.started) return jsonResponse(202, { job: job.name, started: true, ...(result.invoked && { invoked: true }), outcomes: result.outcomes });
+  const first = result.outcomes[0];
+  const error = result.outcomes.find((outcome) => outcome.outcome === 'error');
+  if (error?.outcome === 'error') return jsonResponse(500, { error: `job ${show(job.name)}: ${error.error}`, outcomes: result.outcomes });
+  if (first && REFUSED.has(first.outcome)) return jsonResponse(409, { error: refusal(job.name, first), outcomes: result.outcomes });
+  return jsonResponse(202, { job: job.name, started: false, outcomes: result.outcomes });
+}
+
+async function pauseOrResume(deps: UiDeps, job: JobDefinition, action: 'pause' | 'resume', request: UiRequest): Promise<UiResponse> {
+  const body = parseBody(action, request);
+  const lock = await setPaused(deps.store, job.name, action === 'pause', body.note);
+  deps.log.info(`ui.${action}`, { job: job.name, note: body.note });
+  return jsonResponse(200, { job: job.name, paused: lock.paused === true, ...(lock.pausedNote !== undefined && { note: lock.pausedNote }), fence: lock.fence ?? 0 });
+}
+
+async function route(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
+  const method = request.method.toUpperCase();
+  const path = request.path;
+  if (deps.allowedHosts) {
+    const host = (header(request, 'host') ?? '').toLowerCase();
+    if (!deps.allowedHosts.includes(host)) {
+      throw new HttpError(403, `Host header ${show(host || '(none)')} is not the address this server listens on (${deps.allowedHosts.join(' or ')}); open the URL "cluster-cron ui" printed`);
+    }
+  }
+  const read = method === 'GET' || method === 'HEAD';
+  const segments = path.split('/').slice(1);
+  if (path === '/' || path === '/index.html') {
+    if (!read) methodNotAllowed(method, path, 'GET, HEAD');
+    return serveIndex(deps.assetsDir);
+  }
+  if (segments.length === 2 && segments[0] === 'assets') {
+    if (!read) methodNotAllowed(method, path, 'GET, HEAD');
+    return serveAsset(deps.assetsDir, segments[1]!);
+  }
+  if (segments[0] === 'api' && segments[1] === 'jobs') {
+    if (segments.length === 2) {
+      if (!read) methodNotAllowed(method, path, 'GET, HEAD');
+      const runs = parseRuns(request.query);
+      return jsonResponse(200, await readJobsView(deps.store, deps.jobs, deps.store.clock(), runs));
+    }
+    const name = decodeSegment(segments[2]!);
+    if (segments.length === 3 && name !== '') {
+      if (!read) methodNotAllowed(method, path, 'GET, HEAD');
+      const runs = parseRuns(request.query);
+      return jsonResponse(200, await readJobView(deps.store, findJob(deps, name), deps.store.clock(), runs));
+    }
+    const action = segments[3] as Action;
+    if (segments.length === 4 && name !== '' && ACTIONS.includes(action)) {
+      if (method !== 'POST') methodNotAllowed(method, path, 'POST');
+      checkToken(deps, request);
+      const job = findJob(deps, name);
+      return action === 'trigger' ? trigger(deps, job, request) : pauseOrResume(deps, job, action, request);
+    }
+  }
+  throw new HttpError(404, `no such path ${show(path.slice(0, 200))}: the API is GET /api/jobs, GET /api/jobs/<name>, POST /api/jobs/<name>/trigger|pause|resume`);
+}
+
+/**
+ * Answers one request. Bad input is a 4xx with `{ error }` naming the field and value; anything
+ * unexpected (a table that cannot be reached) a 500 with the message, logged. Never throws.
+ */
+export async function handleUiRequest(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
+  try {
+    return await route(deps, request);
+  } catch (error) {
+    if (error instanceof HttpError) return jsonResponse(error.status, { error: error.message, ...error.extra }, error.headers);
+    deps.log.error('ui.error', { method: request.method, path: request.path.slice(0, 200), error: errorMessage(error) });
+    return jsonResponse(500, { error: `internal error: ${errorMessage(error)}` });
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The status page's JSON: one JobView per job, built from the same read the CLI's `status` does
+ * (jobStatus), with times in epoch ms so a script or the page can draw them on one axis.
+ */
+import { jobStatus, missedSlots, type JobCounters, type JobStatus } from '../core/job-status.js';
+import { cronOf, slotsBetween } from '../core/slots.js';
+import { SkipReason, SlotStatus, type LockItem, type SlotItem, type StoreContext } from '../core/store.js';
+import { toIso } from '../core/time.js';
+import { Trigger, type JobDefinition, type OverlapPolicy } from '../core/types.js';
+import { describeCron } from '../describe-cron.js';
+
+/** Runs a JobView shows unless asked otherwise, and the most it shows. */
+export const RUNS_DEFAULT = 50;
+export const RUNS_MAX = 500;
+
+/** How many slot items the counters and the last outcome look at (the CLI's `status` reads as many). */
+const HISTORY_LIMIT = 1_000;
+
+/** What a run's status may be on the page: a slot item's status, or `running` while it holds the lease. */
+export type RunStatus = SlotStatus | 'running';
+
+/** One (job, slot) as the page shows it: the slot item's fields, in ms. */
+export interface RunView {
+  slotMs: number;
+  /** The slot as ISO-8601 UTC. */
+  slot: string;
+  trigger: string;
+  status: RunStatus;
+  reason?: string;
+  instance?: string;
+  fence?: number;
+  claimedAtMs?: number;
+  startedAtMs?: number;
+  finishedAtMs?: number;
+  durationMs?: number;
+  error?: string;
+  /** A skipped slot, in words: what held the lease, or why else it did not run. */
+  skippedBecause?: string;
+  heldBy?: string;
+  heldFence?: number;
+  /** A dropped slot: the buffered slot that was in the way. */
+  bufferedSlotMs?: number;
+  leaseLost?: boolean;
+}
+
+/** The lease while someone holds it. */
+export interface LockView {
+  holder: string;
+  holderInstance?: string;
+  holderSlotMs?: number;
+  acquiredAtMs?: number;
+  leaseUntilMs: number;
+  /** bufferOne: the slot waiting to run when the holder finishes. */
+  pendingSlotMs?: number;
+}
+
+/** Everything the page shows of one job. */
+export interface JobView {
+  name: string;
+  description?: string;
+  cron: string;
+  cronInWords: string;
+  timezone: string;
+  handler: string;
+  enabled: boolean;
+  overlap: OverlapPolicy;
+  continuous: boolean;
+  leaseMs: number;
+  catchupWindowMs: number;
+  catchupLimit: number;
+  paused: boolean;
+  pausedNote?: string;
+  pausedAtMs?: number;
+  /** The fence of the latest acquisition (0: never ran under a lease). */
+  fence: number;
+  /** Null when no one holds a live lease. */
+  lock: LockView | null;
+  /** The newest settled slot (succeeded, failed, lost or skipped) in the history read. */
+  lastOutcome: RunView | null;
+  /** The next 10 fire times. */
+  nextMs: number[];
+  /** The oldest slot among `runs` (now when there are none): the start of the timeline. */
+  windowStartMs: number;
+  /** Newest first. */
+  runs: RunView[];
+  /** Cron slots after `windowStartMs` and a catch-up window before now that have no record. */
+  missedMs: number[];
+  counters: JobCounters;
+}
+
+/** `GET /api/jobs`: every job of the schedule. */
+export interface JobsView {
+  nowMs: number;
+  table: string;
+  jobs: JobView[];
+}
+
+const SETTLED: ReadonlySet<string> = new Set([SlotStatus.succeeded, SlotStatus.failed, SlotStatus.lost, SlotStatus.skipped]);
+
+/** True while the lease is held and not yet past its expiry. */
+function liveHolder(lock: LockItem | undefined, nowMs: number): lock is LockItem & { holder: string; leaseUntilMs: number } {
+  return lock?.holder !== undefined && lock.leaseUntilMs !== undefined && lock.leaseUntilMs >= nowMs;
+}
+
+function skippedBecause(item: SlotItem): string | undefined {
+  if (item.status !== SlotStatus.skipped) return undefined;
+  if (item.reason === SkipReason.locked) return `the lease was held by ${item.heldBy ?? 'another run'} (fence ${item.heldFence ?? '?'})`;
+  if (item.reason === SkipReason.dropped) return item.bufferedSlotMs !== undefined ? `slot ${toIso(item.bufferedSlotMs)} was already buffered` : 'a slot was already buffered';
+  if (item.reason === SkipReason.paused) return 'the job was paused';
+  return item.reason;
+}
+
+/** A slot item as the page shows it; `running` when the live holder is its claimant or its slot. */
+export function toRunView(item: SlotItem, lock: LockItem | undefined, nowMs: number): RunView {
+  const waiting = item.status === SlotStatus.claimed || item.status === SlotStatus.buffered;
+  const holding = waiting && liveHolder(lock, nowMs) && (lock.holder === item.claimedBy || lock.holderSlotMs === item.slotMs);
+  const startedAtMs = item.startedAtMs ?? (holding ? lock!.acquiredAtMs : undefined);
+  const because = skippedBecause(item);
+  return {
+    slotMs: item.slotMs,
+    slot: item.slot,
+    trigger: item.trigger,
+    status: holding ? 'running' : item.status,
+    ...(item.reason !== undefined && { reason: item.reason }),
+    instance: item.instance,
+    ...((item.fence ?? (holding ? lock!.fence : undefined)) !== undefined && { fence: item.fence ?? lock!.fence }),
+    claimedAtMs: item.claimedAtMs,
+    ...(startedAtMs !== undefined && { startedAtMs }),
+    ...(item.finishedAtMs !== undefined && { finishedAtMs: item.finishedAtMs }),
+    ...(item.durationMs !== undefined && { durationMs: item.durationMs }),
+    ...(item.error !== undefined && { error: item.error }),
+    ...(because !== undefined && { skippedBecause: because }),
+    ...(item.heldBy !== undefined && { heldBy: item.heldBy }),
+    ...(item.heldFence !== undefined && { heldFence: item.heldFence }),
+    ...(item.bufferedSlotMs !== undefined && { bufferedSlotMs: item.bufferedSlotMs }),
+    ...(item.leaseLost !== undefined && { leaseLost: item.leaseLost }),
+  };
+}
+
+/**
+ * The run that holds the lease but has no slot item yet (a run is written to its slot item when
+ * it ends, so while it runs it lives on the lock item only).
+ */
+function runOnLock(job: JobDefinition, lock: LockItem & { holder: string }, slotMs: number): RunView {
+  const onSchedule = slotsBetween(cronOf(job), slotMs - 1, slotMs).includes(slotMs);
+  return {
+    slotMs,
+    slot: toIso(slotMs),
+    trigger: onSchedule ? Trigger.schedule : Trigger.manual,
+    status: 'running',
+    ...(lock.holderInstance !== undefined && { instance: lock.holderInstance }),
+    ...(lock.fence !== undefined && { fence: lock.fence }),
+    ...(lock.acquiredAtMs !== undefined && { startedAtMs: lock.acquiredAtMs }),
+  };
+}
+
+/** Builds a JobView from what jobStatus read; pure, so it is unit tested on its own. */
+export function buildJobView(status: JobStatus, nowMs: number, runs: number): JobView {
+  const { job, lock } = status;
+  const history = status.recent.map((item) => toRunView(item, lock, nowMs));
+  const live = liveHolder(lock, nowMs);
+  if (live && lock.holderSlotMs !== undefined && !history.some((run) => run.slotMs === lock.holderSlotMs)) {
+    const run = runOnLock(job, lock, lock.holderSlotMs);
+    // Newest first: slot items sort by slot time, so the lock's run goes where its slot falls.
+    const at = history.findIndex((other) => other.slotMs < run.slotMs);
+    history.splice(at === -1 ? history.length : at, 0, run);
+  }
+  const shown = history.slice(0, runs);
+  const windowStartMs = shown.length > 0 ? Math.min(...shown.map((run) => run.slotMs)) : nowMs;
+  return {
+    name: job.name,
+    ...(job.description !== undefined && { description: job.description }),
+    cron: job.cron,
+    cronInWords: describeCron(job.cron),
+    timezone: job.timezone,
+    handler: job.handler,
+    enabled: job.enabled,
+    overlap: job.overlap,
+    continuous: job.continuous,
+    leaseMs: job.leaseMs,
+    catchupWindowMs: job.catchupWindowMs,
+    catchupLimit: job.catchupLimit,
+    paused: lock?.paused === true,
+    ...(lock?.pausedNote !== undefined && { pausedNote: lock.pausedNote }),
+    ...(lock?.pausedAtMs !== undefined && { pausedAtMs: lock.pausedAtMs }),
+    fence: lock?.fence ?? 0,
+    lock: live
+      ? {
+          holder: lock.holder,
+          ...(lock.holderInstance !== undefined && { holderInstance: lock.holderInstance }),
+          ...(lock.holderSlotMs !== undefined && { holderSlotMs: lock.holderSlotMs }),
+          ...(lock.acquiredAtMs !== undefined && { acquiredAtMs: lock.acquiredAtMs }),
+          leaseUntilMs: lock.leaseUntilMs,
+          ...(lock.pendingSlotMs !== undefined && { pendingSlotMs: lock.pendingSlotMs }),
+        }
+      : null,
+    lastOutcome: history.find((run) => SETTLED.has(run.status)) ?? null,
+    nextMs: status.nextMs,
+    windowStartMs,
+    runs: shown,
+    missedMs: missedSlots(job, shown, windowStartMs, nowMs),
+    counters: status.counters,
+  };
+}
+
+/** Reads one job's view: its lock and history (one read, one query), as `status JOB` does. */
+export async function readJobView(store: StoreContext, job: JobDefinition, nowMs: number, runs = RUNS_DEFAULT): Promise<JobView> {
+  const status = await jobStatus(store, job, nowMs, { runs: HISTORY_LIMIT, next: 10, historyLimit: HISTORY_LIMIT });
+  return buildJobView(status, nowMs, runs);
+}
+
+/** Reads every job's view at once. */
+export async function readJobsView(store: StoreContext, jobs: readonly JobDefinition[], nowMs: number, runs = RUNS_DEFAULT): Promise<JobsView> {
+  return { nowMs, table: store.tableName, jobs: await Promise.all(jobs.map((job) => readJobView(store, job, nowMs, runs))) };
+}
