@@ -78,6 +78,7 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
   const badge = stateBadge(job);
   const next = job.nextMs.filter((ms) => ms > nowMs);
   const counters = job.counters;
+  const lastRun = job.runs.find((run) => run.finishedAtMs !== undefined || run.status === 'lost') ?? (job.lastOutcome?.startedAtMs !== undefined ? job.lastOutcome : undefined);
   const id = `job-${job.name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   return (
     <article class={`job ${job.paused ? 'is-paused' : ''}`} data-job={job.name} data-last-started-ms={lastStartedMs(job)} aria-labelledby={id}>
@@ -131,17 +132,26 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
         <dd>
           <span class="mono">{job.fence}</span> <span class="muted">lease {formatDuration(job.leaseMs)}, catch-up {formatDuration(job.catchupWindowMs)}</span>
         </dd>
-        <dt>Last outcome</dt>
+        <dt>Last run</dt>
         <dd data-testid="last-outcome">
-          {job.lastOutcome ? (
+          {lastRun ? (
             <>
-              <Fate run={job.lastOutcome} /> <span class="muted">slot {formatTime(job.lastOutcome.slotMs, nowMs)}
-              {job.lastOutcome.durationMs !== undefined ? `, ${formatDuration(job.lastOutcome.durationMs)}` : ''}</span>
-              {job.lastOutcome.error ? <div class="error-text">{job.lastOutcome.error}</div> : null}
+              <Fate run={lastRun} />{' '}
+              <span class="muted">
+                slot {formatTime(lastRun.slotMs, nowMs)}
+                {lastRun.durationMs !== undefined ? `, took ${formatDuration(lastRun.durationMs)}` : ''}
+                {lastRun.fence !== undefined ? `, fence ${lastRun.fence}` : ''}
+              </span>
+              {lastRun.error ? <div class="error-text">{lastRun.error}</div> : null}
             </>
           ) : (
-            <span class="muted">no run yet</span>
+            <span class="muted">{job.lock ? "none finished yet (one is running)" : "none yet"}</span>
           )}
+          {job.lastOutcome && job.lastOutcome !== lastRun && job.lastOutcome.slotMs > (lastRun?.slotMs ?? 0) ? (
+            <div class="later-slot">
+              then slot {formatTime(job.lastOutcome.slotMs, nowMs)}: <Fate run={job.lastOutcome} />
+            </div>
+          ) : null}
         </dd>
         <dt>Counts</dt>
         <dd class="counters">

@@ -6,7 +6,7 @@
 import { BarController, BarElement, Chart, LinearScale, PointElement, ScatterController, Tooltip, type ChartDataset, type Plugin, type ScriptableContext, type TooltipItem } from 'chart.js';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { JobView } from './api-types.js';
-import { describeRun, formatTime } from './format.js';
+import { describeRun, formatDuration, formatTime } from './format.js';
 import { barStyles, lagStyle, markerStyles, nowStyle, type BarFill } from './outcome-style.js';
 import { buildTimeline, type TimelineBar, type TimelineMarker, type TimelineModel } from './timeline-data.js';
 
@@ -287,9 +287,26 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
   }, [model, narrow]);
 
   return (
-    <div class="timeline-canvas" data-bars={model.bars.length} data-markers={model.markers.filter((marker) => marker.kind !== 'next').length} style={{ height: `${Math.max(jobs.length, 1) * ROW_PX + AXIS_PX + 14}px` }}>
-      <canvas ref={canvasRef} role="img" aria-label={`Timeline of the last ${Math.round(windowMs / 60_000)} minutes of runs of ${jobs.map((job) => job.name).join(', ')}; each job's runs are listed in its card below.`} />
-    </div>
+    <>
+      <div class="timeline-canvas" data-bars={model.bars.length} data-markers={model.markers.filter((marker) => marker.kind !== 'next').length} style={{ height: `${Math.max(jobs.length, 1) * ROW_PX + AXIS_PX + 14}px` }}>
+        <canvas ref={canvasRef} role="img" aria-label={`Timeline of the runs of ${jobs.map((job) => job.name).join(', ')} over the last ${formatDuration(windowMs)}; summed up below, and each job's slots are listed in its card.`} />
+      </div>
+      <ul class="visually-hidden timeline-summary">
+        {jobs.map((job, row) => {
+          const bars = model.bars.filter((bar) => bar.row === row);
+          const markers = model.markers.filter((marker) => marker.row === row && marker.kind !== 'next');
+          const byKind = new Map<string, number>();
+          for (const marker of markers) byKind.set(marker.kind, (byKind.get(marker.kind) ?? 0) + 1);
+          const counts = [...byKind].map(([kind, count]) => `${count} ${kind}`);
+          return (
+            <li key={job.name} data-job={job.name} data-bars={bars.length} data-overlaps={bars.filter((bar) => bar.overlaps).length}>
+              {job.name}: {bars.length} runs{bars.some((bar) => bar.overlaps) ? ', some overlapping' : ''}
+              {counts.length > 0 ? `, ${counts.join(', ')}` : ''} in the last {formatDuration(windowMs)}
+            </li>
+          );
+        })}
+      </ul>
+    </>
   );
 }
 
