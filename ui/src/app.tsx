@@ -156,7 +156,7 @@ export function App() {
             <h2 id="timeline-title">Runs</h2>
             <span class="muted zone">times in {browserZone()}</span>
             <div class="windows" role="group" aria-label="Time span">
-              <button type="button" class="chip" aria-pressed={windowMs === AUTO} title="fit the fastest job: about 45 of its slots (20 on a phone)" onClick={() => chooseWindow(AUTO)}>
+              <button type="button" class="chip" aria-pressed={windowMs === AUTO} title="fit the fastest job: about 30 of its slots (15 on a phone)" onClick={() => chooseWindow(AUTO)}>
                 auto
               </button>
               {WINDOWS.map((choice) => (
@@ -166,7 +166,7 @@ export function App() {
               ))}
             </div>
           </div>
-          {data ? jobs.length > 0 ? <Timeline jobs={jobs} nowMs={nowMs} windowMs={windowMs === AUTO ? autoWindowMs(jobs, narrow ? 20 : 45) : windowMs} narrow={narrow} /> : <p class="muted">No jobs in the schedule.</p> : <p class="muted">Loading…</p>}
+          {data ? jobs.length > 0 ? <Timeline jobs={jobs} nowMs={nowMs} windowMs={windowMs === AUTO ? autoWindowMs(jobs, narrow ? 15 : 30) : windowMs} narrow={narrow} /> : <p class="muted">No jobs in the schedule.</p> : <p class="muted">Loading…</p>}
           <Legend />
         </section>
         <section class="jobs" aria-label="Jobs">

@@ -29,12 +29,13 @@ function fateLook(run: RunView): { color: string; glyph: string } {
   return marker ? { color: markerStyles[marker].color, glyph: markerStyles[marker].glyph } : { color: '#57606a', glyph: '•' };
 }
 
-/** A slot's fate as a badge: glyph, colour and words (never colour alone). */
-export function Fate({ run }: { run: RunView }) {
+/** A slot's fate as a badge: glyph, colour and words (never colour alone); `short` keeps the words to one, with the rest in its tooltip. */
+export function Fate({ run, short = false }: { run: RunView; short?: boolean }) {
   const look = fateLook(run);
+  const text = outcomeText(run);
   return (
-    <span class="fate" style={{ '--c': look.color }}>
-      <span aria-hidden="true">{look.glyph}</span> {outcomeText(run)}
+    <span class="fate" style={{ '--c': look.color }} title={short ? text : undefined}>
+      <span aria-hidden="true">{look.glyph}</span> {short ? text.replace(/:.*/, '') : text}
     </span>
   );
 }
@@ -145,11 +146,11 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
               {lastRun.error ? <div class="error-text">{lastRun.error}</div> : null}
             </>
           ) : (
-            <span class="muted">{job.lock ? "none finished yet (one is running)" : "none yet"}</span>
+            <span class="muted">{job.lock ? 'none finished yet (one is running)' : 'none yet'}</span>
           )}
           {job.lastOutcome && job.lastOutcome !== lastRun && job.lastOutcome.slotMs > (lastRun?.slotMs ?? 0) ? (
             <div class="later-slot">
-              then slot {formatTime(job.lastOutcome.slotMs, nowMs)}: <Fate run={job.lastOutcome} />
+              then slot {formatTime(job.lastOutcome.slotMs, nowMs)}: <Fate run={job.lastOutcome} short />
             </div>
           ) : null}
         </dd>
