@@ -11,7 +11,7 @@ function run(slotSec: number, fields: Partial<RunView>): RunView {
 function job(name: string, runs: RunView[], extra: Partial<JobView> = {}): JobView {
   return {
     name, cron: '* * * * * *', cronInWords: 'Every second', timezone: 'UTC', handler: 'PrintWorker', enabled: true, overlap: 'skip', continuous: false,
-    leaseMs: 5_000, catchupWindowMs: 10_000, paused: false, fence: 1, lock: null, lastOutcome: null, nextMs: [], windowStartMs: T0 - 60_000, runs, missedMs: [],
+    leaseMs: 5_000, catchupWindowMs: 10_000, catchupLimit: 1, paused: false, fence: 1, lock: null, lastOutcome: null, nextMs: [], windowStartMs: T0 - 60_000, runs, missedMs: [],
     counters: { slots: 0, runs: 0, succeeded: 0, failures: 0, skippedByOverlap: 0, dropped: 0, paused: 0, buffered: 0, lost: 0, missed: 0 },
     ...extra,
   };
