@@ -15,6 +15,8 @@ import { takeToken } from './token.js';
 
 const REFRESH_MS = 2_000;
 const CLOCK_MS = 250;
+/** The chart moves with now in steps of this (the countdowns tick faster). */
+const CHART_STEP_MS = 1_000;
 const RUNS_PER_JOB = 300;
 const WINDOW_KEY = 'cluster-cron.windowMs';
 /** The window choice meaning "fit the fastest job". */
@@ -166,7 +168,7 @@ export function App() {
               ))}
             </div>
           </div>
-          {data ? jobs.length > 0 ? <Timeline jobs={jobs} nowMs={nowMs} windowMs={windowMs === AUTO ? autoWindowMs(jobs, narrow ? 15 : 30) : windowMs} narrow={narrow} /> : <p class="muted">No jobs in the schedule.</p> : <p class="muted">Loading…</p>}
+          {data ? jobs.length > 0 ? <Timeline jobs={jobs} nowMs={Math.floor(nowMs / CHART_STEP_MS) * CHART_STEP_MS} windowMs={windowMs === AUTO ? autoWindowMs(jobs, narrow ? 15 : 30) : windowMs} narrow={narrow} /> : <p class="muted">No jobs in the schedule.</p> : <p class="muted">Loading…</p>}
           <Legend />
         </section>
         <section class="jobs" aria-label="Jobs">

@@ -122,17 +122,17 @@ function decorations(get: () => { nowMs: number; rows: number }): Plugin<'bar'> 
 function datasetsOf(model: TimelineModel, jobs: readonly JobView[], nowMs: number): ChartDataset<'bar' | 'scatter', TimelinePoint[]>[] {
   const lanesOf = (row: number): number => model.rows[row]?.lanes ?? 1;
   const jobName = (row: number): string => jobs[row]?.name ?? '';
-  const bars = model.bars.map<TimelinePoint>((bar) => ({
-    x: [bar.startMs, Math.max(bar.endMs, bar.startMs)],
+  // The bar, its scheduled tick and the lag line between them all show the run's tooltip.
+  const runPoint = (bar: TimelineBar, x: TimelinePoint['x']): TimelinePoint => ({
+    x,
     y: laneY(bar.row, bar.lane, lanesOf(bar.row)),
     title: jobName(bar.row),
     tip: [...(bar.overlaps ? ['OVERLAPS an earlier run still going'] : []), ...describeRun(bar.run, nowMs)],
     bar,
-  }));
-  const lags = model.bars
-    .filter((bar) => bar.startMs > bar.run.slotMs)
-    .map<TimelinePoint>((bar) => ({ x: [bar.run.slotMs, bar.startMs], y: laneY(bar.row, bar.lane, lanesOf(bar.row)), title: '', tip: [], bar }));
-  const ticks = model.bars.map<TimelinePoint>((bar) => ({ x: bar.run.slotMs, y: laneY(bar.row, bar.lane, lanesOf(bar.row)), title: '', tip: [], bar }));
+  });
+  const bars = model.bars.map((bar) => runPoint(bar, [bar.startMs, Math.max(bar.endMs, bar.startMs)]));
+  const lags = model.bars.filter((bar) => bar.startMs > bar.run.slotMs).map((bar) => runPoint(bar, [bar.run.slotMs, bar.startMs]));
+  const ticks = model.bars.map((bar) => runPoint(bar, bar.run.slotMs));
   const markers = model.markers.map<TimelinePoint>((marker) => {
     const style = markerStyles[marker.kind];
     const tip = marker.run ? describeRun(marker.run, nowMs) : [`${style.label}: ${style.hint}`, formatTime(marker.atMs, nowMs)];
@@ -216,6 +216,8 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
   const liveRef = useRef({ nowMs, rows: jobs.length });
   liveRef.current = { nowMs, rows: jobs.length };
   const labelWidthPx = narrow ? 76 : 132;
+  // Where the pointer (or the last tap) is on the chart, so a refresh keeps its tooltip open.
+  const pointerRef = useRef<{ x: number; y: number } | null>(null);
 
   useEffect(() => {
     const canvas = canvasRef.current;
@@ -231,13 +233,15 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
         maintainAspectRatio: false,
         layout: { padding: { top: 14, right: 8 } },
         interaction: { mode: 'nearest', intersect: true },
+        onHover: (event) => {
+          pointerRef.current = event.type === 'mouseout' || event.x === null || event.y === null ? null : { x: event.x, y: event.y };
+        },
         scales: {
           x: { type: 'linear', position: 'bottom', grid: { color: '#d0d7de' }, border: { color: '#8c959f' }, ticks: { color: '#424a53', maxRotation: 0, includeBounds: false, autoSkip: true } },
           y: { type: 'linear', reverse: true, grid: { display: false }, border: { color: '#8c959f' }, ticks: { color: '#1f2328', stepSize: 1, autoSkip: false, font: { weight: 'bold' } } },
         },
         plugins: {
           tooltip: {
-            filter: (item) => (item.raw as TimelinePoint).tip.length > 0,
             callbacks: {
               title: (items: TooltipItem<'bar' | 'scatter'>[]) => (items[0]?.raw as TimelinePoint | undefined)?.title ?? '',
               label: (item: TooltipItem<'bar' | 'scatter'>) => (item.raw as TimelinePoint).tip,
@@ -284,6 +288,14 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
       scale.width = labelWidthPx;
     };
     chart.update('none');
+    const at = pointerRef.current;
+    if (at) {
+      // The update dropped the tooltip: show it again for whatever is now under the pointer.
+      const probe = { type: 'mousemove', native: null, x: at.x, y: at.y } as unknown as Event;
+      const active = chart.getElementsAtEventForMode(probe, 'nearest', { intersect: true }, false).map(({ datasetIndex, index }) => ({ datasetIndex, index }));
+      chart.tooltip?.setActiveElements(active, at);
+      chart.update('none');
+    }
   }, [model, narrow]);
 
   return (
