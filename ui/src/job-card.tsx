@@ -5,6 +5,18 @@ import { formatDuration, formatRelative, formatTime, formatTimeInZones, outcomeT
 import { barStyles, markerStyles } from './outcome-style.js';
 import { barKindOf, markerKindOf } from './timeline-data.js';
 
+/** The counters a card shows, in order, with their words. */
+const COUNTERS = [
+  ['runs', 'runs'],
+  ['failures', 'failed'],
+  ['skippedByOverlap', 'skipped'],
+  ['buffered', 'buffered'],
+  ['dropped', 'dropped'],
+  ['paused', 'paused'],
+  ['missed', 'missed'],
+  ['lost', 'lost'],
+] as const satisfies readonly (readonly [keyof JobView['counters'], string])[];
+
 /** A message under a card's buttons after an action: what the API answered. */
 export interface CardMessage {
   ok: boolean;
@@ -156,14 +168,11 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
         </dd>
         <dt>Counts</dt>
         <dd class="counters">
-          <span>{counters.runs} runs</span>
-          <span>{counters.failures} failed</span>
-          <span>{counters.skippedByOverlap} skipped</span>
-          <span>{counters.buffered} buffered</span>
-          <span>{counters.dropped} dropped</span>
-          <span>{counters.paused} paused</span>
-          <span>{counters.missed} missed</span>
-          <span>{counters.lost} lost</span>
+          {COUNTERS.map(([key, label]) => (
+            <span key={key} class={counters[key] === 0 ? 'muted' : undefined}>
+              {counters[key]} {label}
+            </span>
+          ))}
         </dd>
       </dl>
       <div class="actions">
