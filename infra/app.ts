@@ -1,7 +1,8 @@
 /**
  * The project's CDK app: `npx cdk deploy` deploys the ClusterCron stack for config/schedule.yml.
  * Context (`-c key=value`): schedule (default CLUSTER_CRON_SCHEDULE_FILE or config/schedule.yml),
- * stackName (default ClusterCron), alarmEmail (an SNS topic for the alarms, mailing this address).
+ * stackName (default ClusterCron), alarmEmail (an SNS topic for the alarms, mailing this address),
+ * statusPage (`true`: the status page as a Lambda function URL with IAM auth; run npm run build:ui first).
  * Every synth runs the cdk-nag AwsSolutions checks; a bad schedule fails it with the message
  * `cluster-cron validate` gives.
  */
@@ -21,6 +22,7 @@ try {
   new ClusterCronStack(app, context('stackName') ?? 'ClusterCron', {
     schedule: context('schedule') ?? process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml',
     ...(alarmEmail && { alarmEmail }),
+    ...(context('statusPage') === 'true' && { statusPage: { enabled: true } }),
     // Deploys to the account and region of the caller's credentials; synth needs neither.
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     description: 'cluster-cron: a cluster-safe cron (DynamoDB table, tick function, minute rule, alarms)',

@@ -40,5 +40,13 @@ export class ClusterCronStack extends Stack {
       value: `DYNAMODB_ENDPOINT=aws AWS_REGION=${this.region} CLUSTER_CRON_TABLE=${table.tableName}`,
       description: 'Prefix cluster-cron status/history/pause/resume/trigger with this to work on the deployed table',
     });
+    const statusPage = this.scheduler.statusPage;
+    if (statusPage) {
+      new CfnOutput(this, 'StatusPageUrl', { value: statusPage.url.url, description: 'The status page (IAM auth: open it through a SigV4 signing proxy, see the README)' });
+      new CfnOutput(this, 'StatusPageTokenCommand', {
+        value: `aws secretsmanager get-secret-value --region ${this.region} --secret-id ${statusPage.tokenSecret.secretArn} --query SecretString --output text`,
+        description: 'Prints the token that trigger, pause and resume need (open the page at <proxy>/#token=<token>)',
+      });
+    }
   }
 }

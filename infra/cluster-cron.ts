@@ -27,6 +27,7 @@ import type { JobDefinition } from '../functions/core/types.js';
 import { handlerNames } from '../functions/jobs/index.js';
 import { JOB_DIMENSION, METRICS_NAMESPACE, TickMetric } from '../functions/metrics.js';
 import { notStartedWindow } from './not-started-window.js';
+import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
 import { PROJECT_ROOT, writeTickEntry } from './tick-entry.js';
 
@@ -82,6 +83,11 @@ export interface ClusterCronProps {
   readonly memorySize?: number;
   /** The `service` of logs and metrics. @default `<stack name>-<construct id>` */
   readonly serviceName?: string;
+  /**
+   * The status page (`cluster-cron ui`) as a Lambda function URL with IAM auth; needs the page
+   * built first (`npm run build:ui`). @default - none
+   */
+  readonly statusPage?: StatusPageOptions;
 }
 
 /**
@@ -108,6 +114,8 @@ export class ClusterCron extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   /** The `service` dimension of the metrics. */
   readonly serviceName: string;
+  /** The status page, when `statusPage.enabled`. */
+  readonly statusPage?: StatusPage;
   /** The alarms, to add actions of your own. */
   readonly alarms: {
     tickErrors: cloudwatch.Alarm;
@@ -204,6 +212,18 @@ export class ClusterCron extends Construct {
       new iam.Policy(this, 'SelfInvoke', {
         roles: [role],
         statements: [new iam.PolicyStatement({ sid: 'HandOffToItself', actions: ['lambda:InvokeFunction'], resources: [this.tickFunction.functionArn] })],
+      });
+    }
+
+    if (props.statusPage?.enabled) {
+      this.statusPage = new StatusPage(this, 'StatusPage', {
+        table: this.table,
+        tickFunction: this.tickFunction,
+        schedule: { text: scheduleText, source: props.schedule },
+        ...(props.statusPage.assetsDir !== undefined && { assetsDir: props.statusPage.assetsDir }),
+        serviceName: this.serviceName,
+        logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        logLevel,
       });
     }
 

@@ -27,7 +27,8 @@ export interface TickEntry {
 
 const TICK_HANDLER_MODULE = join(PROJECT_ROOT, 'functions', 'tick-handler.ts');
 
-function importPath(fromDir: string, target: string): string {
+/** An import specifier from a module in `fromDir` to `target`, relative so it is the same on every checkout. */
+export function importPath(fromDir: string, target: string): string {
   const path = relative(fromDir, target).split(sep).join('/');
   return path.startsWith('.') ? path : `./${path}`;
 }
@@ -51,8 +52,12 @@ export function tickEntrySource(entry: TickEntry, entryDir: string): string {
  * its path. Written atomically: another synth may be reading the same file.
  */
 export function writeTickEntry(entry: TickEntry, entryDir = TICK_ENTRY_DIR): string {
-  const source = tickEntrySource(entry, entryDir);
-  const path = join(entryDir, `tick-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.mjs`);
+  return writeGeneratedEntry('tick', tickEntrySource(entry, entryDir), entryDir);
+}
+
+/** Writes a generated entry module `<prefix>-<hash of source>.mjs` atomically and returns its path. */
+export function writeGeneratedEntry(prefix: string, source: string, entryDir = TICK_ENTRY_DIR): string {
+  const path = join(entryDir, `${prefix}-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.mjs`);
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, source);

@@ -13,7 +13,7 @@ import { backfill } from '../core/backfill.js';
 import { jobStatus } from '../core/job-status.js';
 import { runTickCommand, triggerJob, type TickDeps } from '../core/tick.js';
 import { systemClock } from '../core/time.js';
-import { OverlapPolicy, type JobDefinition, type TickOutcome } from '../core/types.js';
+import { OverlapPolicy, type EventLog, type JobDefinition, type TickOutcome } from '../core/types.js';
 import { handlerNames, handlers } from '../jobs/index.js';
 import { createEventLog, type LogStream } from '../log.js';
 import { readMaxClockSkewMs } from '../settings.js';
@@ -98,6 +98,25 @@ function printOutcomes(outcomes: TickOutcome[], json: boolean): void {
   process.stdout.write(`${rows.toString()}\n`);
 }
 
+/**
+ * Resolves once `stop` has finished after the first SIGINT or SIGTERM; a second signal a moment
+ * later exits at once (`<what>.exit.forced`), leaving held leases to lapse.
+ */
+function untilStopped(log: EventLog, what: string, stop: (signal: NodeJS.Signals) => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = stopSignalHandler({
+      stop: (signal) => void stop(signal).then(resolve),
+      forceExit: (signal) => {
+        log.warn(`${what}.exit.forced`, { signal, note: 'leases still held lapse on their own' });
+        process.exit(130);
+      },
+      clock: systemClock,
+    });
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
 const program = new Command('cluster-cron')
   .description('Cluster-safe cron: every slot once, never two runs of a job at once, no master node.')
   .showHelpAfterError()
@@ -165,17 +184,7 @@ program
     const deps = tickDeps(connection, 'stdout');
     deps.log.info('node.connect', { endpoint: connection.endpoint, table: connection.tableName, embeddedServer: connection.embedded !== undefined, schedule: options.schedule });
     const node = startNode(deps, jobs);
-    const onSignal = stopSignalHandler({
-      stop: (signal) => void node.stop(signal),
-      forceExit: (signal) => {
-        deps.log.warn('node.exit.forced', { signal, note: 'leases still held lapse on their own' });
-        process.exit(130);
-      },
-      clock: systemClock,
-    });
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    await node.stopped;
+    await untilStopped(deps.log, 'node', (signal) => node.stop(signal));
     await connection.close();
   });
 
@@ -198,20 +207,9 @@ program
       process.stderr.write(`cluster-cron: WARNING: listening on ${options.host}, not loopback: anyone who can reach this address can read the page (actions still need the token)\n`);
     }
     process.stdout.write(`cluster-cron status page for table ${connection.tableName} at ${connection.endpoint}\n  open ${server.url}\n  (the token after # is needed for trigger, pause and resume; Ctrl-C stops)\n`);
-    await new Promise<void>((resolve) => {
-      const onSignal = stopSignalHandler({
-        stop: (signal) => {
-          deps.log.info('ui.stopping', { signal });
-          void server.close().then(resolve);
-        },
-        forceExit: (signal) => {
-          deps.log.warn('ui.exit.forced', { signal, note: 'leases still held lapse on their own' });
-          process.exit(130);
-        },
-        clock: systemClock,
-      });
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+    await untilStopped(deps.log, 'ui', (signal) => {
+      deps.log.info('ui.stopping', { signal });
+      return server.close();
     });
     await connection.close();
   });

@@ -43,8 +43,8 @@ export type TriggerJob = (job: JobDefinition, options: { overlap?: OverlapPolicy
 export interface UiDeps {
   store: StoreContext;
   jobs: readonly JobDefinition[];
-  /** The token POSTs must carry. */
-  token: string;
+  /** The token POSTs must carry, or how to read it (once; a Lambda reads it from Secrets Manager at the first POST). */
+  token: string | (() => Promise<string>);
   trigger: TriggerJob;
   /** The built page (dist/ui). */
   assetsDir: string;
@@ -118,10 +118,11 @@ function methodNotAllowed(method: string, path: string, allow: string): never {
   throw new HttpError(405, `method ${method} is not allowed on ${path}; use ${allow.replace(', HEAD', '')}`, {}, { Allow: allow });
 }
 
-function checkToken(deps: UiDeps, request: UiRequest): void {
+async function checkToken(deps: UiDeps, request: UiRequest): Promise<void> {
   const given = header(request, TOKEN_HEADER);
   if (given === undefined || given === '') throw new HttpError(401, `missing header X-Cluster-Cron-Token: actions need the token printed when "cluster-cron ui" started (open the URL it printed)`);
-  if (!sameToken(given, deps.token)) throw new HttpError(403, 'wrong X-Cluster-Cron-Token: use the token printed when "cluster-cron ui" started (it changes at every start)');
+  const expected = typeof deps.token === 'string' ? deps.token : await deps.token();
+  if (!sameToken(given, expected)) throw new HttpError(403, 'wrong X-Cluster-Cron-Token: use the token printed when "cluster-cron ui" started (it changes at every start)');
 }
 
 /** The body of an action as an object validated by its schema; every failure names the field and value. */
@@ -234,7 +235,7 @@ async function route(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
     const action = segments[3] as Action;
     if (segments.length === 4 && name !== '' && ACTIONS.includes(action)) {
       if (method !== 'POST') methodNotAllowed(method, path, 'POST');
-      checkToken(deps, request);
+      await checkToken(deps, request);
       const job = findJob(deps, name);
       return action === 'trigger' ? trigger(deps, job, request) : pauseOrResume(deps, job, action, request);
     }

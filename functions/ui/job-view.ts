@@ -9,8 +9,9 @@ import { toIso } from '../core/time.js';
 import { Trigger, type JobDefinition, type OverlapPolicy } from '../core/types.js';
 import { describeCron } from '../describe-cron.js';
 
-/** Runs a JobView shows unless asked otherwise, and the most it shows. */
+/** Runs a JobView shows unless asked otherwise (`?runs=N`). */
 export const RUNS_DEFAULT = 50;
+/** The most runs a JobView shows: half the history read, so the counters still cover more. */
 export const RUNS_MAX = 500;
 
 /** How many slot items the counters and the last outcome look at (the CLI's `status` reads as many). */
@@ -81,7 +82,7 @@ export interface JobView {
   nextMs: number[];
   /** The oldest slot among `runs` (now when there are none): the start of the timeline. */
   windowStartMs: number;
-  /** Newest first. */
+  /** The newest `runs`, newest first, and the run holding the lease even when it is older. */
   runs: RunView[];
   /** Cron slots after `windowStartMs` and a catch-up window before now that have no record. */
   missedMs: number[];
@@ -165,7 +166,9 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
     const at = history.findIndex((other) => other.slotMs < run.slotMs);
     history.splice(at === -1 ? history.length : at, 0, run);
   }
-  const shown = history.slice(0, runs);
+  // The run holding the lease is shown even when newer slots (skipped behind it) fill `runs`:
+  // a timeline without the long run that explains them would be a puzzle.
+  const shown = history.filter((run, index) => index < runs || run.status === 'running');
   const windowStartMs = shown.length > 0 ? Math.min(...shown.map((run) => run.slotMs)) : nowMs;
   return {
     name: job.name,
@@ -198,7 +201,8 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
     nextMs: status.nextMs,
     windowStartMs,
     runs: shown,
-    missedMs: missedSlots(job, shown, windowStartMs, nowMs),
+    // Judged against everything read, not only what is shown: a slot past `runs` is not missed.
+    missedMs: missedSlots(job, history, windowStartMs, nowMs),
     counters: status.counters,
   };
 }

@@ -77,6 +77,22 @@ async function setup(options: { jobs?: JobDefinition[]; handlers?: Record<string
   return { ...harness, jobs, server, tickAt };
 }
 
+/** `setup` over `report` (a 2 minute lease) whose handler blocks until `release()`; `started` resolves when a run is in it. */
+async function blockingSetup() {
+  const started = deferred();
+  const release = deferred();
+  const harness = await setup({ jobs: everyMinute('lease: 2m'), handlers: { Work: async () => (started.resolve(), await release.promise) } });
+  return { ...harness, started: started.promise, release: release.resolve };
+}
+
+/** `blockingSetup` with a node's run of slot T0 holding the lease; `done()` lets it finish. */
+async function whileHeld() {
+  const harness = await blockingSetup();
+  const running = harness.tickAt(T0 + 500);
+  await harness.started;
+  return { ...harness, done: () => (harness.release(), running) };
+}
+
 describe('GET /api/jobs', () => {
   it('lists every job with its schedule in words, next fire times, runs newest first, counters and missed slots', async () => {
     const { server, tickAt, clock } = await setup();
@@ -134,11 +150,7 @@ describe('GET /api/jobs', () => {
 
 describe('GET /api/jobs/:name', () => {
   it('answers one JobView, and shows a run holding the lease as running, with the lock and its expiry', async () => {
-    const started = deferred();
-    const finish = deferred();
-    const { server, tickAt, clock } = await setup({ jobs: everyMinute('lease: 2m'), handlers: { Work: async () => (started.resolve(), await finish.promise) } });
-    const running = tickAt(T0 + 500);
-    await started.promise;
+    const { server, clock, done } = await whileHeld();
     const job = (await call(server, 'GET', '/api/jobs/report')).json as unknown as JobView;
     expect(job.name).toBe('report');
     expect(job.lock).toMatchObject({ holder: expect.stringMatching(/^node-a#/), holderInstance: 'node-a', holderSlotMs: T0, leaseUntilMs: T0 + 500 + 2 * MINUTE_MS });
@@ -150,8 +162,7 @@ describe('GET /api/jobs/:name', () => {
     expect(expired.lock).toBeNull();
     expect(expired.runs[0]!.status).toBe('claimed');
     clock.set(T0 + 1_000);
-    finish.resolve();
-    await running;
+    await done();
   });
 
   it('answers 404 for an unknown job, naming it and the jobs the schedule defines', async () => {
@@ -199,46 +210,34 @@ describe('POST pause and resume', () => {
 
 describe('POST trigger', () => {
   it('answers 202 once a long run has started, and the run goes on to record its outcome', async () => {
-    const started = deferred();
-    const finish = deferred();
-    const { server, ctx } = await setup({ jobs: everyMinute('lease: 2m'), handlers: { Work: async () => (started.resolve(), await finish.promise) } });
+    const { server, ctx, started, release } = await blockingSetup();
     const answer = await post(server, '/api/jobs/report/trigger');
     expect(answer.status).toBe(202);
     expect(answer.json).toEqual({ job: 'report', started: true, outcomes: [] });
     // Answered while the handler is still blocked: the run is on the lease, not yet recorded.
-    await started.promise;
+    await started;
     expect(await getLock(ctx, 'report')).toMatchObject({ holderSlotMs: T0 + 500, fence: 1 });
     const during = (await call(server, 'GET', '/api/jobs/report')).json as unknown as JobView;
     expect(during.runs[0]).toMatchObject({ slotMs: T0 + 500, status: 'running', trigger: 'manual' });
-    finish.resolve();
+    release();
     await expect.poll(async () => (await getSlot(ctx, 'report', T0 + 500))?.status, { timeout: 10_000 }).toBe('succeeded');
   });
 
   it('answers 409 "locked" with the outcome while another run holds the lease', async () => {
-    const started = deferred();
-    const finish = deferred();
-    const { server, tickAt } = await setup({ jobs: everyMinute('lease: 2m'), handlers: { Work: async () => (started.resolve(), await finish.promise) } });
-    const running = tickAt(T0 + 500);
-    await started.promise;
+    const { server, done } = await whileHeld();
     const answer = await post(server, '/api/jobs/report/trigger');
     expect(answer.status).toBe(409);
     expect(answer.json.error).toMatch(/^job "report" was not started: a run holds its lease \(node-a#\w+, fence 1\) until 2026-11-26T10:02:00.500Z/);
     expect(answer.json.outcomes).toEqual([expect.objectContaining({ outcome: 'locked', job: 'report', heldFence: 1 })]);
-    finish.resolve();
-    await running;
+    await done();
   });
 
   it('buffers behind the holder with {"overlap": "bufferOne"}: 202 with the buffered outcome', async () => {
-    const started = deferred();
-    const finish = deferred();
-    const { server, tickAt } = await setup({ jobs: everyMinute('lease: 2m'), handlers: { Work: async () => (started.resolve(), await finish.promise) } });
-    const running = tickAt(T0 + 500);
-    await started.promise;
+    const { server, done } = await whileHeld();
     const answer = await post(server, '/api/jobs/report/trigger', { overlap: 'bufferOne' });
     expect(answer.status).toBe(202);
     expect(answer.json).toEqual({ job: 'report', started: false, outcomes: [expect.objectContaining({ outcome: 'buffered' })] });
-    finish.resolve();
-    await running;
+    await done();
   });
 
   it('refuses overlap "allow" for a continuous job with a 400 naming the field', async () => {
