@@ -46,8 +46,11 @@ function successMessage(action: JobAction, body: unknown, status: number): strin
   if (status >= 400) return `refused (HTTP ${status})`;
   if (action === 'pause') return 'paused';
   if (action === 'resume') return 'resumed';
-  const outcomes = (body as { outcomes?: { outcome?: string; fence?: number }[] } | undefined)?.outcomes ?? [];
-  const first = outcomes[0];
+  const answer = body as { started?: boolean; invoked?: boolean; outcomes?: { outcome?: string; fence?: number }[] } | undefined;
+  if (answer?.invoked) return 'sent to the tick function: it runs there';
+  if (answer?.started) return 'started: the run goes on in the background';
+  const first = answer?.outcomes?.[0];
   if (!first) return 'triggered';
+  if (first.outcome === 'buffered') return 'buffered: it starts the moment the running one ends';
   return first.fence !== undefined ? `triggered: ${first.outcome} (fence ${first.fence})` : `triggered: ${first.outcome ?? 'done'}`;
 }
