@@ -44,7 +44,7 @@ cleanup:
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = process.argv[2] ?? join(root, 'docs', 'status-page.png');
 
-const scene = await startStatusPageScene(SCHEDULE, 3);
+const scene = await startStatusPageScene(SCHEDULE, 3, 'cluster-cron-demo');
 const browser = await launchChromium({ width: 1280, height: 800 });
 try {
   console.log(`status page at ${scene.url.replace(/#.*/, '')}; letting the nodes run for a minute...`);

@@ -57,14 +57,13 @@ export async function waitFor<T>(find: () => T | undefined | Promise<T | undefin
   }
 }
 
-/** Starts the local DynamoDB, `nodeCount` nodes running `scheduleYaml`, and the ui; resolves once the ui printed its URL. */
-export async function startStatusPageScene(scheduleYaml: string, nodeCount = 1): Promise<StatusPageScene> {
+/** Starts the local DynamoDB, `nodeCount` nodes running `scheduleYaml`, and the ui on a fresh table; resolves once the ui printed its URL. */
+export async function startStatusPageScene(scheduleYaml: string, nodeCount = 1, tableName = `page-${randomUUID().slice(0, 8)}`): Promise<StatusPageScene> {
   const dir = mkdtempSync(join(tmpdir(), 'cluster-cron-page-'));
   const schedule = join(dir, 'schedule.yml');
   writeFileSync(schedule, scheduleYaml);
   const dynamo = await startLocalDynamo();
   const client = createDocumentClient(dynamo.endpoint);
-  const tableName = `page-${randomUUID().slice(0, 8)}`;
   await ensureTable(client, tableName, { create: true });
   const env = { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, CLUSTER_CRON_TABLE: tableName, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   const nodes = Array.from({ length: nodeCount }, () => startCli(['start', '--schedule', schedule], env));
