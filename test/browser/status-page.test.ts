@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { getLock, recentSlots, type SlotItem, type StoreContext } from '../../functions/core/store.js';
 import { launchChromium } from '../../scripts/chromium.js';
 import { startStatusPageScene, waitFor, type StatusPageScene } from '../../scripts/status-page-scene.js';
@@ -59,15 +59,23 @@ async function confirmAction(job: string, button: string, note?: string): Promis
   await dialog.waitFor({ state: 'detached' });
 }
 
-beforeAll(async () => {
-  // Without Chromium this throws with the install command: the test fails, it is never skipped.
-  browser = await launchChromium({ width: 1280, height: 800 });
-  context = browser.context;
-  scene = await startStatusPageScene(SCHEDULE);
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(scene.url);
-}, 60_000);
+let started: Promise<void> | undefined;
+/**
+ * Starts the browser, the scene and the page once, from the first test that needs them. Not a
+ * beforeAll: vitest would report the tests as skipped if it failed. Here, without Chromium,
+ * every test fails with the install command.
+ */
+function ready(): Promise<void> {
+  started ??= (async () => {
+    browser = await launchChromium({ width: 1280, height: 800 });
+    context = browser.context;
+    scene = await startStatusPageScene(SCHEDULE);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(scene.url);
+  })();
+  return started;
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -76,6 +84,7 @@ afterAll(async () => {
 
 describe('the status page in headless Chromium', () => {
   it('shows every job with its schedule in words, and a timeline with at least three runs', async () => {
+    await ready();
     await card('tick').waitFor({ state: 'visible', timeout: WAIT_MS });
     await card('hold').waitFor({ state: 'visible', timeout: WAIT_MS });
     expect(await card('tick').locator('h2').innerText()).toBe('tick');
@@ -94,6 +103,7 @@ describe('the status page in headless Chromium', () => {
   }, 90_000);
 
   it('pauses a job from its card: the page shows it paused and the node stops starting it', async () => {
+    await ready();
     await confirmAction('tick', 'Pause', 'paused by the browser test');
     await expect.poll(() => card('tick').locator('[data-testid="job-state"]').innerText(), { timeout: WAIT_MS }).toBe('Paused');
     expect(await card('tick').locator('.paused-note').innerText()).toContain('paused by the browser test');
@@ -117,6 +127,7 @@ describe('the status page in headless Chromium', () => {
   }, 90_000);
 
   it('resumes it: a new run starts and appears on the page', async () => {
+    await ready();
     const resumedFromMs = Date.now();
     await confirmAction('tick', 'Resume', 'back');
     await expect.poll(() => card('tick').locator('[data-testid="job-state"]').innerText(), { timeout: WAIT_MS }).not.toBe('Paused');
@@ -125,6 +136,7 @@ describe('the status page in headless Chromium', () => {
   }, 90_000);
 
   it('triggers a run now, alongside a running one when asked, and says it started', async () => {
+    await ready();
     const before = (await slotsOf('tick')).filter((item) => item.trigger === 'manual').length;
     await card('tick').getByRole('button', { name: 'Trigger now', exact: true }).click();
     const dialog = page.locator('dialog.confirm');
@@ -137,6 +149,7 @@ describe('the status page in headless Chromium', () => {
   }, 90_000);
 
   it('shows the API\'s message when a trigger is refused because a run holds the lease', async () => {
+    await ready();
     await card('hold').locator('[data-testid="lease-countdown"]').waitFor({ state: 'visible', timeout: WAIT_MS });
     await confirmAction('hold', 'Trigger now');
     const message = card('hold').locator('[data-testid="action-message"]');
@@ -144,7 +157,24 @@ describe('the status page in headless Chromium', () => {
     expect(await message.getAttribute('class')).toContain('bad');
   }, 90_000);
 
+  it('keeps the buttons off without the token, and says where to get it', async () => {
+    await ready();
+    // A new tab has its own sessionStorage: opened without #token=..., it has no token.
+    const bare = await context.newPage();
+    try {
+      await bare.goto(scene.url.replace(/#.*/, ''));
+      const hold = bare.locator('article[data-job="hold"]');
+      await hold.waitFor({ state: 'visible', timeout: WAIT_MS });
+      expect(await hold.getByRole('button', { name: 'Trigger now', exact: true }).isDisabled()).toBe(true);
+      expect(await hold.getByRole('button', { name: 'Pause', exact: true }).isDisabled()).toBe(true);
+      expect(await bare.locator('.banner').innerText()).toContain('#token=');
+    } finally {
+      await bare.close();
+    }
+  }, 90_000);
+
   it('fits a 390 px wide phone screen: no sideways scrolling, cards inside the screen', async () => {
+    await ready();
     await page.setViewportSize({ width: 390, height: 844 });
     // Evaluated in the page (strings, as this file is compiled without the DOM's types).
     await expect.poll(() => page.evaluate<number>('document.documentElement.clientWidth')).toBe(390);
