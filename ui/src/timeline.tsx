@@ -146,7 +146,8 @@ function datasetsOf(model: TimelineModel, jobs: readonly JobView[], nowMs: numbe
       label: 'runs',
       data: bars,
       grouped: false,
-      barThickness: 16,
+      // Thinner when some row has runs on several lanes, so the lanes do not cover each other.
+      barThickness: model.rows.some((row) => row.lanes > 1) ? 11 : 16,
       minBarLength: 3,
       order: 2,
       backgroundColor: (ctx) => {
