@@ -67,6 +67,14 @@ describe('the timeline model', () => {
     expect(model.bars.map((item) => item.row)).toEqual([1]);
   });
 
+  it('draws a running overlap: allow run from its claim, as it holds no lease to take the start from', () => {
+    const running = run(0, { status: 'claimed', claimedAtMs: T0 + 20 });
+    const nowMs = T0 + 3_000;
+    expect(buildTimeline([job('par', [running], { overlap: 'allow' })], nowMs, T0, nowMs).bars.map((item) => [item.kind, item.startMs - T0, item.endMs - T0])).toEqual([['running', 20, 3_000]]);
+    // Under a lease, a claim without a start is a slot waiting for it.
+    expect(buildTimeline([job('one', [running])], nowMs, T0, nowMs).markers.map((item) => item.kind)).toEqual(['buffered']);
+  });
+
   it('ends a lost run that recorded no end where its lease lapsed', () => {
     expect(barEndMs(run(0, { status: 'lost', startedAtMs: T0 }), 'lost', T0 + 60_000, 5_000)).toBe(T0 + 5_000);
   });

@@ -3,7 +3,7 @@ import type { JobView, RunView } from './api-types.js';
 import type { JobAction } from './api.js';
 import { formatDuration, formatRelative, formatTime, formatTimeInZones, outcomeText } from './format.js';
 import { barStyles, markerStyles } from './outcome-style.js';
-import { barKindOf, markerKindOf } from './timeline-data.js';
+import { barKindOf, markerKindOf, withInferredStart } from './timeline-data.js';
 
 /** The counters a card shows, in order, with their words. */
 const COUNTERS = [
@@ -207,7 +207,7 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
               </tr>
             </thead>
             <tbody>
-              {job.runs.slice(0, 10).map((run) => (
+              {job.runs.slice(0, 10).map((recorded) => withInferredStart(recorded, job)).map((run) => (
                 <tr key={run.slotMs}>
                   <td>{formatTime(run.slotMs, nowMs)}</td>
                   <td>{run.startedAtMs !== undefined ? `+${formatDuration(run.startedAtMs - run.slotMs)}` : '-'}</td>

@@ -90,7 +90,8 @@ export function buildTimeline(jobs: readonly JobView[], nowMs: number, startMs: 
   const model: TimelineModel = { rows: [], bars: [], markers: [] };
   jobs.forEach((job, row) => {
     const bars: TimelineBar[] = [];
-    for (const run of job.runs) {
+    for (const recorded of job.runs) {
+      const run = withInferredStart(recorded, job);
       const kind = barKindOf(run);
       if (kind !== undefined) {
         const barStartMs = run.startedAtMs ?? run.slotMs;
@@ -108,6 +109,16 @@ export function buildTimeline(jobs: readonly JobView[], nowMs: number, startMs: 
     model.rows.push({ job: job.name, lanes });
   });
   return model;
+}
+
+/**
+ * The table records a run's start only with its end; while it runs, the server takes the start
+ * from the lease. An `overlap: allow` run holds no lease, but it starts the moment its slot is
+ * claimed, so its claim time stands for its start (a dead one is recorded lost later).
+ */
+export function withInferredStart(run: RunView, job: Pick<JobView, 'overlap'>): RunView {
+  if (run.startedAtMs !== undefined || job.overlap !== 'allow' || run.status !== 'claimed' || run.claimedAtMs === undefined) return run;
+  return { ...run, startedAtMs: run.claimedAtMs };
 }
 
 /**
