@@ -48,13 +48,14 @@ const runStarts = (job: string) =>
     .map((line) => JSON.parse(line) as { job: string; slot: string })
     .filter((event) => event.job === job);
 
-/** Opens the card's action, checks the confirmation dialog, types the note if any, confirms. */
-async function confirmAction(job: string, button: string, note?: string): Promise<void> {
+/** Opens the card's action, checks the confirmation dialog, types the note or picks the overlap if given, confirms. */
+async function confirmAction(job: string, button: string, fields: { note?: string; overlap?: string } = {}): Promise<void> {
   await card(job).getByRole('button', { name: button, exact: true }).click();
   const dialog = page.locator('dialog.confirm');
   await dialog.waitFor({ state: 'visible' });
   expect(await dialog.locator('h2').innerText()).toContain(job);
-  if (note !== undefined) await dialog.locator('input[type="text"]').fill(note);
+  if (fields.note !== undefined) await dialog.locator('input[type="text"]').fill(fields.note);
+  if (fields.overlap !== undefined) await dialog.locator('select').selectOption(fields.overlap);
   await dialog.locator('button[type="submit"]').click();
   await dialog.waitFor({ state: 'detached' });
 }
@@ -104,7 +105,7 @@ describe('the status page in headless Chromium', () => {
 
   it('pauses a job from its card: the page shows it paused and the node stops starting it', async () => {
     await ready();
-    await confirmAction('tick', 'Pause', 'paused by the browser test');
+    await confirmAction('tick', 'Pause', { note: 'paused by the browser test' });
     await expect.poll(() => card('tick').locator('[data-testid="job-state"]').innerText(), { timeout: WAIT_MS }).toBe('Paused');
     expect(await card('tick').locator('.paused-note').innerText()).toContain('paused by the browser test');
     const pausedAtMs = (await getLock(store(), 'tick'))?.pausedAtMs;
@@ -129,7 +130,7 @@ describe('the status page in headless Chromium', () => {
   it('resumes it: a new run starts and appears on the page', async () => {
     await ready();
     const resumedFromMs = Date.now();
-    await confirmAction('tick', 'Resume', 'back');
+    await confirmAction('tick', 'Resume', { note: 'back' });
     await expect.poll(() => card('tick').locator('[data-testid="job-state"]').innerText(), { timeout: WAIT_MS }).not.toBe('Paused');
     await expect.poll(async () => Number(await card('tick').getAttribute('data-last-started-ms')), { timeout: WAIT_MS }).toBeGreaterThan(resumedFromMs);
     await waitFor(() => (runStarts('tick').some((event) => Date.parse(event.slot) > resumedFromMs - 1_000) ? true : undefined), WAIT_MS, 'a run.start of tick in the node\'s log after the resume');
@@ -138,12 +139,8 @@ describe('the status page in headless Chromium', () => {
   it('triggers a run now, alongside a running one when asked, and says it started', async () => {
     await ready();
     const before = (await slotsOf('tick')).filter((item) => item.trigger === 'manual').length;
-    await card('tick').getByRole('button', { name: 'Trigger now', exact: true }).click();
-    const dialog = page.locator('dialog.confirm');
-    await dialog.waitFor({ state: 'visible' });
     // "allow" runs it even if a scheduled run of tick holds the lease at this moment.
-    await dialog.locator('select').selectOption('allow');
-    await dialog.locator('button[type="submit"]').click();
+    await confirmAction('tick', 'Trigger now', { overlap: 'allow' });
     await expect.poll(() => card('tick').locator('[data-testid="action-message"]').innerText(), { timeout: WAIT_MS }).toMatch(/^started/);
     await waitFor(async () => ((await slotsOf('tick')).filter((item) => item.trigger === 'manual').length > before ? true : undefined), WAIT_MS, 'a manual run of tick in the table');
   }, 90_000);
