@@ -128,6 +128,12 @@ export function App() {
   const running = jobs.filter((job) => job.lock).length;
   const paused = jobs.filter((job) => job.paused).length;
 
+  const table = data?.table;
+  useEffect(() => {
+    // The tab says the state too, for a page left open in the background.
+    if (table) document.title = `${running} running, ${paused} paused · ${table} · cluster-cron`;
+  }, [table, running, paused]);
+
   return (
     <>
       <header class="top">
