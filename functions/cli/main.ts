@@ -160,9 +160,17 @@ program
   .addOption(new Option('-s, --schedule <file>', 'schedule file').default('config/demo-fast.yml'))
   .option('-n, --nodes <n>', 'how many nodes', positiveInt, 3)
   .option('--seconds <n>', 'stop after this many seconds (default: at Ctrl-C)', positiveInt)
-  .action(async (options: { schedule: string; nodes: number; seconds?: number }) => {
+  .addOption(new Option('--ui-port <port>', 'port of the status page it serves (0: any free one)').argParser(port).default(8080))
+  .option('--no-ui', 'no status page')
+  .action(async (options: { schedule: string; nodes: number; seconds?: number; ui: boolean; uiPort: number }) => {
     loadJobs(options.schedule);
-    const check = await runDemo({ nodes: options.nodes, schedule: options.schedule, out: process.stdout, ...(options.seconds !== undefined && { seconds: options.seconds }) });
+    const check = await runDemo({
+      nodes: options.nodes,
+      schedule: options.schedule,
+      out: process.stdout,
+      ...(options.seconds !== undefined && { seconds: options.seconds }),
+      ...(options.ui && { uiPort: options.uiPort }),
+    });
     if (check.overlaps.length + check.duplicateStarts.length + check.fenceOrder.length > 0) process.exitCode = 1;
   });
 

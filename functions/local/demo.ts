@@ -1,7 +1,7 @@
 /**
  * The seed's cluster demo in one terminal: a local DynamoDB and N identical `start` nodes on
- * it, their logs merged and summarised, then a check that no two runs overlapped and no slot
- * started twice.
+ * it, their logs merged and summarised, the status page (`cluster-cron ui`) on the same table,
+ * then a check that no two runs overlapped and no slot started twice.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -18,6 +18,8 @@ export interface DemoOptions {
   /** Stop after this long; undefined: until Ctrl-C. */
   seconds?: number;
   out: NodeJS.WritableStream;
+  /** Serve the status page on this port (0: any free one); undefined: no page. */
+  uiPort?: number;
 }
 
 function label(event: Record<string, unknown>, names: Map<string, string>): string | undefined {
@@ -44,6 +46,23 @@ function label(event: Record<string, unknown>, names: Map<string, string>): stri
   }
 }
 
+/**
+ * `cluster-cron ui` on the demo's table, in its own process group like the nodes; prints the
+ * page's address (with its token) when it is up, or why it could not start (a port in use).
+ */
+function startPage(port: number, schedule: string, env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, exited: Promise<void>[]): ChildProcess {
+  const child = spawn(process.execPath, [CLI, 'ui', '--port', String(port), '--schedule', schedule], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  exited.push(new Promise((resolve) => child.once('exit', () => resolve())));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const url = /open (http:\/\/\S+)/.exec(line)?.[1];
+    if (url) out.write(`status page: ${url}  (open it in a browser; the token after # allows trigger, pause and resume)\n`);
+  });
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    if (line.startsWith('cluster-cron:')) out.write(`status page not started: ${line.replace('cluster-cron: ', '').replace('--port', '--ui-port')}\n`);
+  });
+  return child;
+}
+
 /** Runs the demo; resolves with the check of every run the nodes logged. */
 export async function runDemo(options: DemoOptions): Promise<RunCheck> {
   const server = await startLocalDynamo();
@@ -52,9 +71,10 @@ export async function runDemo(options: DemoOptions): Promise<RunCheck> {
   const children: ChildProcess[] = [];
   options.out.write(`local DynamoDB (in memory) on ${server.endpoint}; starting ${options.nodes} nodes with ${options.schedule}\n`);
   const exited: Promise<void>[] = [];
+  const env = { ...process.env, DYNAMODB_ENDPOINT: server.endpoint, CLUSTER_CRON_TABLE: 'cluster-cron-demo' };
   for (let index = 1; index <= options.nodes; index++) {
     const child = spawn(process.execPath, [CLI, 'start', '--schedule', options.schedule], {
-      env: { ...process.env, DYNAMODB_ENDPOINT: server.endpoint, CLUSTER_CRON_TABLE: 'cluster-cron-demo' },
+      env,
       stdio: ['ignore', 'pipe', 'inherit'],
       // Its own process group: Ctrl-C in the terminal reaches the demo only, which then stops
       // each node with exactly one SIGINT (a second one would make a node exit at once).
@@ -73,6 +93,7 @@ export async function runDemo(options: DemoOptions): Promise<RunCheck> {
       }
     });
   }
+  if (options.uiPort !== undefined) children.push(startPage(options.uiPort, options.schedule, env, options.out, exited));
   // Never leave a node behind, even if the demo itself dies.
   const killAll = (): void => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL'));
   process.once('exit', killAll);

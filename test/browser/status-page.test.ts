@@ -1,0 +1,194 @@
+/**
+ * The status page in a real browser: Debian's Chromium (headless, driven by playwright-core)
+ * against a real `cluster-cron ui` and a real node on the local DynamoDB. The page must show the
+ * jobs and their runs, and its buttons must reach the table: a paused job stops starting runs,
+ * a resumed one starts again, a refused trigger shows the API's message. Only behaviour is
+ * asserted, never timings. Screenshots go to test-results/.
+ */
+import { mkdirSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { getLock, recentSlots, type SlotItem, type StoreContext } from '../../functions/core/store.js';
+import { launchChromium } from '../../scripts/chromium.js';
+import { startStatusPageScene, waitFor, type StatusPageScene } from '../../scripts/status-page-scene.js';
+
+// `tick` runs every second for a moment; `hold` starts one run that holds its lease for minutes,
+// so a trigger of it is refused (409 locked) whatever the timing.
+const SCHEDULE = `
+tick:
+  cron: "* * * * * *"
+  class: PrintWorker
+  args: { sleepSeconds: 0.2 }
+  lease: 5s
+  catchupWindow: 3s
+  description: "A short run every second"
+hold:
+  cron: "* * * * * *"
+  class: PrintWorker
+  args: { sleepSeconds: 600 }
+  lease: 5s
+  description: "One long run that holds the lease"
+`;
+
+const WAIT_MS = 45_000;
+
+let scene: StatusPageScene;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+
+const store = (): StoreContext => ({ client: scene.client, tableName: scene.tableName, clock: Date.now });
+const card = (job: string) => page.locator(`article[data-job="${job}"]`);
+const slotsOf = (job: string): Promise<SlotItem[]> => recentSlots(store(), job, 500);
+const runStarts = (job: string) =>
+  scene.nodes
+    .flatMap((node) => node.lines)
+    .filter((line) => line.includes('"message":"run.start"'))
+    .map((line) => JSON.parse(line) as { job: string; slot: string })
+    .filter((event) => event.job === job);
+
+/** Opens the card's action, checks the confirmation dialog, types the note or picks the overlap if given, confirms. */
+async function confirmAction(job: string, button: string, fields: { note?: string; overlap?: string } = {}): Promise<void> {
+  await card(job).getByRole('button', { name: button, exact: true }).click();
+  const dialog = page.locator('dialog.confirm');
+  await dialog.waitFor({ state: 'visible' });
+  expect(await dialog.locator('h2').innerText()).toContain(job);
+  if (fields.note !== undefined) await dialog.locator('input[type="text"]').fill(fields.note);
+  if (fields.overlap !== undefined) await dialog.locator('select').selectOption(fields.overlap);
+  await dialog.locator('button[type="submit"]').click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+let started: Promise<void> | undefined;
+/**
+ * Starts the browser, the scene and the page once, from the first test that needs them. Not a
+ * beforeAll: vitest would report the tests as skipped if it failed. Here, without Chromium,
+ * every test fails with the install command.
+ */
+function ready(): Promise<void> {
+  started ??= (async () => {
+    browser = await launchChromium({ width: 1280, height: 800 });
+    context = browser.context;
+    scene = await startStatusPageScene(SCHEDULE);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(scene.url);
+  })();
+  return started;
+}
+
+afterAll(async () => {
+  await browser?.close();
+  await scene?.stop();
+}, 60_000);
+
+describe('the status page in headless Chromium', () => {
+  it('shows every job with its schedule in words, and a timeline with at least three runs', async () => {
+    await ready();
+    await card('tick').waitFor({ state: 'visible', timeout: WAIT_MS });
+    await card('hold').waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await card('tick').locator('h2').innerText()).toBe('tick');
+    expect(await card('tick').innerText()).toContain('Every second');
+    // The token left the address bar, and the buttons are live.
+    expect(page.url()).not.toContain('token');
+    expect(await card('tick').getByRole('button', { name: 'Pause', exact: true }).isEnabled()).toBe(true);
+    // The timeline's row of tick (its text summary says what the canvas draws) holds three runs.
+    await expect.poll(async () => Number(await page.locator('.timeline-summary li[data-job="tick"]').getAttribute('data-bars')), { timeout: WAIT_MS }).toBeGreaterThanOrEqual(3);
+    expect(await page.locator('.timeline-summary li[data-job="tick"]').textContent()).toMatch(/^tick: \d+ runs/);
+    // The run the lease holder is on shows a live countdown.
+    await card('hold').locator('[data-testid="lease-countdown"]').waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await card('hold').locator('[data-testid="lease-countdown"]').innerText()).toMatch(/expires in/);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/status-page.png', fullPage: true });
+  }, 90_000);
+
+  it('pauses a job from its card: the page shows it paused and the node stops starting it', async () => {
+    await ready();
+    await confirmAction('tick', 'Pause', { note: 'paused by the browser test' });
+    await expect.poll(() => card('tick').locator('[data-testid="job-state"]').innerText(), { timeout: WAIT_MS }).toBe('Paused');
+    expect(await card('tick').locator('.paused-note').innerText()).toContain('paused by the browser test');
+    const pausedAtMs = (await getLock(store(), 'tick'))?.pausedAtMs;
+    expect(pausedAtMs).toBeTypeOf('number');
+    // Two slots after the pause, both recorded as paused...
+    const after = await waitFor(
+      async () => {
+        const items = (await slotsOf('tick')).filter((item) => item.slotMs > pausedAtMs!);
+        return items.filter((item) => item.status === 'skipped' && item.reason === 'paused').length >= 2 ? items : undefined;
+      },
+      WAIT_MS,
+      'two slots of tick recorded paused',
+    );
+    // ...and none started: not in the table, not in the node's log.
+    expect(after.filter((item) => item.startedAtMs !== undefined || item.status !== 'skipped')).toEqual([]);
+    expect(runStarts('tick').filter((event) => Date.parse(event.slot) > pausedAtMs!)).toEqual([]);
+    // The page lists them too.
+    await card('tick').locator('details.runs summary').click();
+    await expect.poll(() => card('tick').locator('details.runs tbody').innerText(), { timeout: WAIT_MS }).toContain('skipped: paused');
+  }, 90_000);
+
+  it('resumes it: a new run starts and appears on the page', async () => {
+    await ready();
+    const resumedFromMs = Date.now();
+    await confirmAction('tick', 'Resume', { note: 'back' });
+    await expect.poll(() => card('tick').locator('[data-testid="job-state"]').innerText(), { timeout: WAIT_MS }).not.toBe('Paused');
+    await expect.poll(async () => Number(await card('tick').getAttribute('data-last-started-ms')), { timeout: WAIT_MS }).toBeGreaterThan(resumedFromMs);
+    await waitFor(() => (runStarts('tick').some((event) => Date.parse(event.slot) > resumedFromMs - 1_000) ? true : undefined), WAIT_MS, 'a run.start of tick in the node\'s log after the resume');
+  }, 90_000);
+
+  it('triggers a run now, alongside a running one when asked, and says it started', async () => {
+    await ready();
+    const before = (await slotsOf('tick')).filter((item) => item.trigger === 'manual').length;
+    // "allow" runs it even if a scheduled run of tick holds the lease at this moment.
+    await confirmAction('tick', 'Trigger now', { overlap: 'allow' });
+    await expect.poll(() => card('tick').locator('[data-testid="action-message"]').innerText(), { timeout: WAIT_MS }).toMatch(/^started/);
+    await waitFor(async () => ((await slotsOf('tick')).filter((item) => item.trigger === 'manual').length > before ? true : undefined), WAIT_MS, 'a manual run of tick in the table');
+  }, 90_000);
+
+  it('shows the API\'s message when a trigger is refused because a run holds the lease', async () => {
+    await ready();
+    await card('hold').locator('[data-testid="lease-countdown"]').waitFor({ state: 'visible', timeout: WAIT_MS });
+    await confirmAction('hold', 'Trigger now');
+    const message = card('hold').locator('[data-testid="action-message"]');
+    await expect.poll(() => message.innerText(), { timeout: WAIT_MS }).toMatch(/^Refused: .*holds its lease/);
+    expect(await message.getAttribute('class')).toContain('bad');
+  }, 90_000);
+
+  it('keeps the buttons off without the token, and says where to get it', async () => {
+    await ready();
+    // A new tab has its own sessionStorage: opened without #token=..., it has no token.
+    const bare = await context.newPage();
+    try {
+      await bare.goto(scene.url.replace(/#.*/, ''));
+      const hold = bare.locator('article[data-job="hold"]');
+      await hold.waitFor({ state: 'visible', timeout: WAIT_MS });
+      expect(await hold.getByRole('button', { name: 'Trigger now', exact: true }).isDisabled()).toBe(true);
+      expect(await hold.getByRole('button', { name: 'Pause', exact: true }).isDisabled()).toBe(true);
+      expect(await bare.locator('.banner').innerText()).toContain('#token=');
+    } finally {
+      await bare.close();
+    }
+  }, 90_000);
+
+  it('fits a 390 px wide phone screen: no sideways scrolling, cards inside the screen', async () => {
+    await ready();
+    await page.setViewportSize({ width: 390, height: 844 });
+    // Evaluated in the page (strings, as this file is compiled without the DOM's types).
+    await expect.poll(() => page.evaluate<number>('document.documentElement.clientWidth')).toBe(390);
+    // The chart follows its box on the next frame; then nothing is wider than the screen.
+    const widest = () => page.evaluate<number>('Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)');
+    await expect.poll(widest, { timeout: WAIT_MS }).toBeLessThanOrEqual(390);
+    for (const job of ['tick', 'hold']) {
+      const box = await card(job).boundingBox();
+      expect(box).not.toBeNull();
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+      const fontPx = await page.evaluate<number>(`parseFloat(getComputedStyle(document.querySelector('article[data-job="${job}"] .facts dd')).fontSize)`);
+      expect(fontPx).toBeGreaterThanOrEqual(13);
+      const button = await card(job).getByRole('button', { name: 'Trigger now', exact: true }).boundingBox();
+      expect(button!.x + button!.width).toBeLessThanOrEqual(390);
+    }
+    await page.screenshot({ path: 'test-results/status-page-phone.png', fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+});
