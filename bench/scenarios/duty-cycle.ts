@@ -110,7 +110,7 @@ async function conditionalWriteMs(endpoint: string): Promise<number> {
     await client.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { pk: 'JOB#ref', sk: 'LOCK' },
+        Key: { pk: 'JOB#ref', sk: 'STATE' },
         UpdateExpression: 'SET holder = :next ADD fence :one',
         ConditionExpression: 'attribute_not_exists(holder) OR holder = :me',
         ExpressionAttributeValues: { ':next': `t${i + 1}`, ':me': `t${i}`, ':one': 1 },

@@ -63,7 +63,7 @@ export async function floorWrites(client: DynamoDBDocumentClient, tableName: str
     await client.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { pk: jobKey(job.name), sk: 'LOCK' },
+        Key: { pk: jobKey(job.name), sk: 'STATE' },
         UpdateExpression: 'SET holder = :token, holderInstance = :instance, holderSlotMs = :slot, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one',
         ConditionExpression: '(attribute_not_exists(holder) OR leaseUntilMs < :now)',
         ExpressionAttributeValues: { ':token': token, ':instance': instance, ':slot': slotMs, ':until': nowMs + job.leaseMs, ':now': nowMs, ':one': 1 },
@@ -75,7 +75,7 @@ export async function floorWrites(client: DynamoDBDocumentClient, tableName: str
     await client.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { pk: jobKey(job.name), sk: 'LOCK' },
+        Key: { pk: jobKey(job.name), sk: 'STATE' },
         UpdateExpression:
           'REMOVE holder, holderInstance, holderSlotMs SET leaseUntilMs = :zero, lastReleasedBy = :token, releasedAtMs = :now, lastSlotMs = :slot, lastStatus = :status, lastDurationMs = :duration',
         ConditionExpression: 'holder = :token',

@@ -100,7 +100,11 @@ export interface SlotItem {
   ttlEpochSec: number;
 }
 
-const LOCK_SK = 'LOCK';
+/**
+ * The sort key of a job's lock (and state) item. It sorts after every `SLOT#` key, so one Query
+ * reads a tick's window of slots and the lock together.
+ */
+const LOCK_SK = 'STATE';
 const SLOT_PREFIX = 'SLOT#';
 
 /** Partition key of every item of a job. */
@@ -165,7 +169,7 @@ export interface ClaimSummary {
 /** What a claims Query reads of each slot item: enough to tell who claimed it and what became of it. */
 const CLAIM_PROJECTION = {
   ExpressionAttributeNames: { '#status': 'status', '#trigger': 'trigger' },
-  ProjectionExpression: 'slotMs, claimedBy, #status, claimedAtMs, #trigger',
+  ProjectionExpression: 'sk, slotMs, claimedBy, #status, claimedAtMs, #trigger',
   ConsistentRead: true,
 } as const;
 
@@ -174,17 +178,27 @@ function claimOf(item: Record<string, unknown>): ClaimSummary {
 }
 
 /**
- * Pages through a claims Query, adding each item to `claimed` until `keep` says stop (it sees
- * the item's slot time and returns false to end the read).
+ * Pages through a claims Query, adding each slot item to `claimed` until `keep` says stop (it
+ * sees the item's slot time and returns false to end the read). The lock item, if the Query
+ * reaches it, goes to `onLock`.
  */
-async function readClaims(ctx: StoreContext, query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>, keep: (slotMs: number) => boolean = () => true): Promise<Map<number, ClaimSummary>> {
+async function readClaims(
+  ctx: StoreContext,
+  query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  options: { keep?: (slotMs: number) => boolean; onLock?: (lock: LockItem) => void; wholeItems?: boolean } = {},
+): Promise<Map<number, ClaimSummary>> {
   const claimed = new Map<number, ClaimSummary>();
+  const projection = options.wholeItems ? { ConsistentRead: true } : CLAIM_PROJECTION;
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await ctx.client.send(new QueryCommand({ TableName: ctx.tableName, ...CLAIM_PROJECTION, ...query, ExclusiveStartKey: startKey }));
+    const page = await ctx.client.send(new QueryCommand({ TableName: ctx.tableName, ...projection, ...query, ExclusiveStartKey: startKey }));
     for (const item of page.Items ?? []) {
+      if (item.sk === LOCK_SK) {
+        options.onLock?.(item as LockItem);
+        continue;
+      }
       const slotMs = Number(item.slotMs);
-      if (!keep(slotMs)) return claimed;
+      if (options.keep && !options.keep(slotMs)) return claimed;
       claimed.set(slotMs, claimOf(item));
     }
     startKey = page.LastEvaluatedKey;
@@ -197,18 +211,37 @@ export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: 
   return readClaims(ctx, { KeyConditionExpression: 'pk = :pk AND sk > :from', ExpressionAttributeValues: { ':pk': jobKey(job), ':from': slotKey(fromMs) } });
 }
 
+/** What a tick reads of a job in one request: its claims and its lock. */
+export interface JobWindow {
+  claimed: Map<number, ClaimSummary>;
+  lock: LockItem | undefined;
+}
+
 /**
- * The claims after `afterMs`, and also the `olderCount` newest at or before it, however old:
- * newest first, usually one Query page. The older ones find a claim abandoned just before a long
- * outage of every tick, which a look-back bounded in time no longer reaches.
+ * A tick's one read of a job: the claims after `afterMs` and the lock item (which sorts after
+ * them), in one consistent Query. With `olderCount`, newest first, it also reads the
+ * `olderCount` newest claims at or before `afterMs`, however old: they find a claim abandoned
+ * just before a long outage of every tick, which a look-back bounded in time no longer reaches.
  */
-export async function recentClaims(ctx: StoreContext, job: string, afterMs: number, olderCount: number): Promise<Map<number, ClaimSummary>> {
+export async function readJobWindow(ctx: StoreContext, job: string, afterMs: number, olderCount?: number): Promise<JobWindow> {
+  let lock: LockItem | undefined;
+  const onLock = (item: LockItem): void => void (lock = item);
+  if (olderCount === undefined) {
+    const claimed = await readClaims(ctx, { KeyConditionExpression: 'pk = :pk AND sk > :from', ExpressionAttributeValues: { ':pk': jobKey(job), ':from': slotKey(afterMs) } }, { onLock, wholeItems: true });
+    return { claimed, lock };
+  }
   let older = 0;
-  return readClaims(
+  const claimed = await readClaims(
     ctx,
-    { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slot)', ExpressionAttributeValues: { ':pk': jobKey(job), ':slot': SLOT_PREFIX }, ScanIndexForward: false, Limit: 100 },
-    (slotMs) => slotMs > afterMs || ++older <= olderCount,
+    { KeyConditionExpression: 'pk = :pk AND sk <= :lock', ExpressionAttributeValues: { ':pk': jobKey(job), ':lock': LOCK_SK }, ScanIndexForward: false, Limit: 100 },
+    { keep: (slotMs) => slotMs > afterMs || ++older <= olderCount, onLock, wholeItems: true },
   );
+  return { claimed, lock };
+}
+
+/** The claims after `afterMs` and the `olderCount` newest before it, newest first (see readJobWindow). */
+export async function recentClaims(ctx: StoreContext, job: string, afterMs: number, olderCount: number): Promise<Map<number, ClaimSummary>> {
+  return (await readJobWindow(ctx, job, afterMs, olderCount)).claimed;
 }
 
 /** The newest slot items of a job, newest first. */

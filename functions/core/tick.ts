@@ -8,7 +8,7 @@ import { Permits } from './permits.js';
 import { TICK_DEFAULTS, duplicate, resumeContinuation, runSlot, skewMs, type TickDeps } from './run.js';
 import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
 import type { SlotMemory } from './slot-memory.js';
-import { SlotStatus, claimedSlotsAfter, getLock, getSlot, recentClaims, recordLost, type ClaimSummary, type LockItem } from './store.js';
+import { SlotStatus, getSlot, readJobWindow, recordLost, type ClaimSummary, type LockItem } from './store.js';
 import { toIso } from './time.js';
 import { Trigger, type JobDefinition, type OverlapPolicy, type TickOutcome } from './types.js';
 
@@ -75,12 +75,9 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     // the look-back at the newest older claims, in the same Query: one abandoned just before
     // every tick stalled or stopped for longer than that is found too.
     const deep = !request.memory || nowMs - request.memory.lastQueryMs(job.name) >= job.leaseMs;
-    // The lock is read beside the Query, in the same round trip: it holds the scheduled slots
+    // The lock comes in the same Query (it sorts after the slots): it holds the scheduled slots
     // claimed on it (a running run has no slot item yet) and is what the first slot decides on.
-    const [claimed, lock] = await Promise.all([
-      deep ? recentClaims(deps, job.name, lookBackMs, OLDER_CLAIMS_READ) : claimedSlotsAfter(deps, job.name, lookBackMs),
-      getLock(deps, job.name),
-    ]);
+    const { claimed, lock } = await readJobWindow(deps, job.name, lookBackMs, deep ? OLDER_CLAIMS_READ : undefined);
     request.memory?.queried(job.name, nowMs);
     await settleAbandonedClaims(deps, job, claimed, lock);
     const latestMs = dueMs[dueMs.length - 1]!;

@@ -168,7 +168,7 @@ describe('acquireLease', () => {
     expect(result).toEqual({ acquired: true, fence: 1, leaseUntilMs: T0 + LEASE_MS });
     expect(await getLock(ctx, 'report')).toEqual({
       pk: 'JOB#report',
-      sk: 'LOCK',
+      sk: 'STATE',
       holder: 'a#1',
       holderInstance: 'a',
       holderSlotMs: T0,
@@ -404,7 +404,7 @@ describe('setPaused', () => {
   it('creates the lock item for a job that never ran, with no fence yet', async () => {
     const ctx = await store();
     await setPaused(ctx, 'report', true);
-    const raw = await ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: { pk: 'JOB#report', sk: 'LOCK' } }));
+    const raw = await ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: { pk: 'JOB#report', sk: 'STATE' } }));
     expect(raw.Item).toMatchObject({ paused: true });
     expect(raw.Item?.fence).toBeUndefined();
     await setPaused(ctx, 'report', false);

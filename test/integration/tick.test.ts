@@ -563,7 +563,7 @@ describe('a claimant that died between claim and acquire', () => {
     const holder = (await getLock(ctx, 'report'))!.holder!;
     // Its heartbeat keeps the lease current while the clock moves on by two leases.
     clock.set(T0 + MINUTE_MS + 500);
-    await ctx.client.send(new UpdateCommand({ TableName: ctx.tableName, Key: { pk: 'JOB#report', sk: 'LOCK' }, UpdateExpression: 'SET leaseUntilMs = :until', ExpressionAttributeValues: { ':until': clock() + 30_000 } }));
+    await ctx.client.send(new UpdateCommand({ TableName: ctx.tableName, Key: { pk: 'JOB#report', sk: 'STATE' }, UpdateExpression: 'SET leaseUntilMs = :until', ExpressionAttributeValues: { ':until': clock() + 30_000 } }));
     expect(await tick(deps('node-b', work), { jobs: schedule })).toMatchObject([{ outcome: 'locked', heldBy: holder }]);
     // The running slot is claimed on the lock (no item yet), and stays so.
     expect(await getSlot(ctx, 'report', T0)).toBeUndefined();

@@ -42,7 +42,7 @@ export function checkHistory(history: SimHistory): Violation[] {
 
     // The store's history of the lock: every acquisition (the fence rose) and the lease each
     // holder was granted (the latest leaseUntilMs written while it held the lock).
-    const lockWrites = history.writes.filter((write) => write.new.pk === pk && write.new.sk === 'LOCK');
+    const lockWrites = history.writes.filter((write) => write.new.pk === pk && write.new.sk === 'STATE');
     const acquisitions: { fence: number; holder: string; atMs: number }[] = [];
     const grantedUntil = new Map<string, number>();
     let lastFence = 0;

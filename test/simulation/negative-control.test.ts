@@ -17,6 +17,8 @@ interface Weakening {
   options: Omit<SimOptions, 'seed'>;
   /** The invariants a violation of which proves the bug was caught. */
   expect: Violation['invariant'][];
+  /** Seeds to try (default 80, or NEGATIVE_SEEDS). */
+  seeds?: number;
 }
 
 const rewriteStep = (step: ReturnType<typeof stepOf>, change: (command: StoreCommand) => StoreCommand) => (command: StoreCommand) => (stepOf(command) === step ? change(command) : command);
@@ -71,6 +73,8 @@ const WEAKENINGS: Weakening[] = [
       }),
     },
     expect: ['I1', 'I4'],
+    // Scheduled runs no longer claim by a put, so only a skip racing a run's record shows it: rarer.
+    seeds: 250,
   },
   {
     // The protocol is right but its assumption is broken: clocks four times further apart
@@ -84,7 +88,7 @@ const WEAKENINGS: Weakening[] = [
 describe('the checker catches a deliberately weakened protocol', () => {
   for (const weakening of WEAKENINGS) {
     it(`catches ${weakening.name}`, async () => {
-      const maxSeeds = Number(process.env.NEGATIVE_SEEDS ?? 80);
+      const maxSeeds = Number(process.env.NEGATIVE_SEEDS ?? weakening.seeds ?? 80);
       let caughtAt: number | undefined;
       let example: Violation | undefined;
       for (let seed = 1; seed <= maxSeeds && caughtAt === undefined; seed++) {
@@ -94,6 +98,6 @@ describe('the checker catches a deliberately weakened protocol', () => {
       }
       console.log(`negative control "${weakening.name}": ${caughtAt === undefined ? `not caught in ${maxSeeds} seeds` : `caught at seed ${caughtAt}: ${example!.invariant} ${example!.message}`}`);
       expect(caughtAt, `no ${weakening.expect.join('/')} violation found in ${maxSeeds} seeds`).toBeDefined();
-    });
+    }, 180_000);
   }
 });

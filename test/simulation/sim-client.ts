@@ -22,7 +22,7 @@ export function stepOf(command: StoreCommand): Step {
     if (update.includes('ADD fence')) return 'acquire';
     if (update.startsWith('REMOVE holder')) return 'release';
     if (update === 'SET leaseUntilMs = :until') return 'renew';
-    if (command.input.Key?.sk !== 'LOCK') return 'record';
+    if (command.input.Key?.sk !== 'STATE') return 'record';
   }
   return 'other';
 }

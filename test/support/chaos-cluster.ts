@@ -174,7 +174,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const endMs = Date.now();
   const page = await options.client.send(new QueryCommand({ TableName: options.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'JOB#print' }, ConsistentRead: true }));
   const items = (page.Items ?? []).filter((item) => String(item.sk).startsWith('SLOT#'));
-  const lock = (page.Items ?? []).find((item) => item.sk === 'LOCK');
+  const lock = (page.Items ?? []).find((item) => item.sk === 'STATE');
   return { nodes, runs: runsOf(nodes), items, lock, proxy: proxy.counts, kills, stops, endMs, leaseMs: LEASE_MS };
 }
 

@@ -5,7 +5,7 @@ import type { LockItem, SlotItem } from '../../functions/core/store.js';
 import { OverlapPolicy, type JobDefinition } from '../../functions/core/types.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
-const lock = (extra: Partial<LockItem>): LockItem => ({ pk: 'JOB#print', sk: 'LOCK', fence: 4, ...extra });
+const lock = (extra: Partial<LockItem>): LockItem => ({ pk: 'JOB#print', sk: 'STATE', fence: 4, ...extra });
 const slot = (extra: Partial<SlotItem>): SlotItem => ({
   pk: 'JOB#print', sk: 'SLOT#x', job: 'print', slot: '2026-11-26T10:00:00.000Z', slotMs: T0, status: 'claimed',
   trigger: 'schedule', claimedBy: 'a#1', instance: 'a', claimedAtMs: T0, ttlEpochSec: 0, ...extra,

@@ -17,7 +17,7 @@ function item(slotMs: number, extra: Partial<SlotItem> = {}): SlotItem {
 }
 
 function lock(extra: Partial<LockItem> = {}): LockItem {
-  return { pk: 'JOB#print', sk: 'LOCK', fence: 7, ...extra };
+  return { pk: 'JOB#print', sk: 'STATE', fence: 7, ...extra };
 }
 
 function status(recent: SlotItem[], lockItem: LockItem | undefined, nowMs: number): JobStatus {
