@@ -161,15 +161,14 @@ export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number
     deps.log.warn('slot.missed', { job: job.name, slot, lateMs, why: 'outside the catch-up window', instance: deps.instance });
     return [{ outcome: 'missed', job: job.name, slot, lateMs, why: 'late' }];
   }
-  for (let attempt = 1; ; attempt++) {
-    if (scheduled && ((lock?.lastSlotMs ?? -Infinity) >= slotMs || lock?.holderSlotMs === slotMs)) {
+  // The fast path, for a scheduled slot under a lease: claim and lease in one write.
+  for (let attempt = 1; scheduled && overlap !== OverlapPolicy.allow; attempt++) {
+    if ((lock?.lastSlotMs ?? -Infinity) >= slotMs || lock?.holderSlotMs === slotMs) {
       // Taken on the lock already: running, ran, or parked behind the holder.
       return [duplicate(deps, job.name, slot, lock?.holderSlotMs === slotMs ? lock.holder : lock?.pendingSlotMs === slotMs ? lock.pendingToken : undefined)];
     }
-    const pausedNow = lock?.paused === true && !options.ignorePause;
-    const heldNow = lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) >= deps.clock();
-    if (pausedNow || (heldNow && overlap !== OverlapPolicy.allow) || !scheduled || overlap === OverlapPolicy.allow || attempt > MAX_ACQUIRE_ATTEMPTS) break;
-    // The fast path: claim and lease in one write.
+    // Held or paused: decided below, by a claim of the slot item.
+    if (!mayTake(deps, lock, slotMs, options) || attempt > MAX_ACQUIRE_ATTEMPTS) break;
     const identity: SlotIdentity = { trigger: options.trigger, instance: deps.instance, claimedAtMs: deps.clock(), retentionMs, overlap };
     const acquired = await acquireOver(deps, job, slotMs, token, lock, options, true);
     if ('lease' in acquired) return startRun(deps, job, { job: job.name, slotMs, token, fence: acquired.lease.fence, trigger: options.trigger, identity }, acquired, options);
