@@ -12,6 +12,7 @@ import {
   SlotStatus,
   bufferSlot,
   claimSlot,
+  claimantOnLock,
   markBuffered,
   getLock,
   getSlot,
@@ -165,7 +166,7 @@ export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number
   for (let attempt = 1; scheduled && overlap !== OverlapPolicy.allow; attempt++) {
     if ((lock?.lastSlotMs ?? -Infinity) >= slotMs || lock?.holderSlotMs === slotMs) {
       // Taken on the lock already: running, ran, or parked behind the holder.
-      return [duplicate(deps, job.name, slot, lock?.holderSlotMs === slotMs ? lock.holder : lock?.pendingSlotMs === slotMs ? lock.pendingToken : undefined)];
+      return [duplicate(deps, job.name, slot, claimantOnLock(lock, slotMs))];
     }
     // Held or paused: decided below, by a claim of the slot item.
     if (!mayTake(deps, lock, slotMs, options) || attempt > MAX_ACQUIRE_ATTEMPTS) break;

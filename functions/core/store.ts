@@ -72,6 +72,16 @@ export interface LockItem {
   pendingToken?: string;
 }
 
+/**
+ * Who holds `slotMs` on the lock: the holder running it, or the token it is parked under
+ * (bufferOne); undefined when the lock names another slot or none.
+ */
+export function claimantOnLock(lock: LockItem | undefined, slotMs: number): string | undefined {
+  if (lock?.holderSlotMs === slotMs) return lock.holder;
+  if (lock?.pendingSlotMs === slotMs) return lock.pendingToken;
+  return undefined;
+}
+
 /** One run-slot item: the fate of one (job, slot). */
 export interface SlotItem {
   pk: string;
@@ -499,6 +509,21 @@ function identityOf(slotMs: number, job: string, identity: SlotIdentity): Record
 }
 
 /**
+ * The SET clauses (and values) that write a slot item's identity, for writes that may create the
+ * item. `keepExisting` leaves attributes the item already has (a claim's trigger and times).
+ */
+function identityClauses(slotMs: number, job: string, identity: SlotIdentity, keepExisting = false): { clauses: string; values: Record<string, unknown> } {
+  const values: Record<string, unknown> = {};
+  let clauses = '';
+  for (const [name, value] of Object.entries(identityOf(slotMs, job, identity))) {
+    const key = `:${name.replace('#', '')}`;
+    clauses += keepExisting ? `, ${name} = if_not_exists(${name}, ${key})` : `, ${name} = ${key}`;
+    values[key] = value;
+  }
+  return { clauses, values };
+}
+
+/**
  * Records a run's outcome on its slot item, only for the claimant (I4). A run claimed on the lock
  * (`identity` given) creates the item here; it may replace a skip, a buffered or a lost mark
  * that another instance wrote for the slot meanwhile, never another run's outcome.
@@ -516,12 +541,9 @@ export async function recordRun(ctx: StoreContext, job: string, slotMs: number, 
   let update = 'SET #status = :status, fence = :fence, startedAtMs = :started, finishedAtMs = :finished, durationMs = :duration, leaseLost = :lost';
   let condition = claimedByMe;
   if (identity) {
-    for (const [name, value] of Object.entries(identityOf(slotMs, job, identity))) {
-      const key = `:${name.replace('#', '')}`;
-      update += `, ${name} = ${key}`;
-      values[key] = value;
-    }
-    update += ', claimedBy = :token';
+    const written = identityClauses(slotMs, job, identity);
+    update += `${written.clauses}, claimedBy = :token`;
+    Object.assign(values, written.values);
     condition = `attribute_not_exists(pk) OR ${claimedByMe} OR ${notARun}`;
     values[':succeeded'] = SlotStatus.succeeded;
     values[':failed'] = SlotStatus.failed;
@@ -594,12 +616,12 @@ export async function recordLost(ctx: StoreContext, job: string, slotMs: number,
 export async function recordLostRun(ctx: StoreContext, job: string, lock: LockItem, why: string, retentionMs: number): Promise<boolean> {
   if (lock.holder === undefined || lock.holderSlotMs === undefined) return false;
   const slotMs = lock.holderSlotMs;
-  const identity = identityOf(slotMs, job, {
+  const identity: SlotIdentity = {
     trigger: lock.holderTrigger ?? Trigger.schedule,
     instance: lock.holderInstance ?? '?',
     claimedAtMs: lock.acquiredAtMs ?? ctx.clock(),
     retentionMs,
-  });
+  };
   const values: Record<string, unknown> = { ':token': lock.holder, ':lost': SlotStatus.lost, ':why': why, ':succeeded': SlotStatus.succeeded, ':failed': SlotStatus.failed };
   let update = 'SET #status = :lost, #error = :why, claimedBy = :token';
   if (lock.fence !== undefined) {
@@ -607,12 +629,10 @@ export async function recordLostRun(ctx: StoreContext, job: string, lock: LockIt
     update += ', fence = :fence';
     values[':fence'] = lock.fence;
   }
-  for (const [name, value] of Object.entries(identity)) {
-    const key = `:${name.replace('#', '')}`;
-    // A claim already on the item keeps its trigger and times; the holder's run is what it became.
-    update += `, ${name} = if_not_exists(${name}, ${key})`;
-    values[key] = value;
-  }
+  // A claim already on the item keeps its trigger and times; the holder's run is what it became.
+  const written = identityClauses(slotMs, job, identity, true);
+  update += written.clauses;
+  Object.assign(values, written.values);
   return conditionalUpdate(ctx, job, slotMs, update, `attribute_not_exists(pk) OR ${notARun}`, values, true);
 }
 

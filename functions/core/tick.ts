@@ -8,7 +8,7 @@ import { Permits } from './permits.js';
 import { TICK_DEFAULTS, duplicate, resumeContinuation, runSlot, skewMs, type TickDeps } from './run.js';
 import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
 import type { SlotMemory } from './slot-memory.js';
-import { SlotStatus, getSlot, readJobWindow, recordLost, type ClaimSummary, type LockItem } from './store.js';
+import { SlotStatus, claimantOnLock, getSlot, readJobWindow, recordLost, type ClaimSummary, type LockItem } from './store.js';
 import { toIso } from './time.js';
 import { Trigger, type JobDefinition, type OverlapPolicy, type TickOutcome } from './types.js';
 
@@ -84,7 +84,8 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     const lastOnLockMs = lock?.lastSlotMs ?? -Infinity;
     // The current slot already taken by another tick is a duplicate delivery; older taken
     // slots are history, not news (unless this process has not seen them: it reports them once).
-    const latestClaimedBy = claimed.get(latestMs)?.claimedBy ?? (lastOnLockMs >= latestMs ? (lock?.holderSlotMs === latestMs ? lock.holder : lock?.pendingSlotMs === latestMs ? lock.pendingToken : '') : undefined);
+    const latestTaken = claimed.has(latestMs) || lastOnLockMs >= latestMs;
+    const latestClaimedBy = claimed.get(latestMs)?.claimedBy ?? claimantOnLock(lock, latestMs);
     const latestSeen = request.memory?.allKnown(job.name, [latestMs]) ?? false;
     request.memory?.remember(job.name, [...claimed.keys(), ...dueMs.filter((slotMs) => slotMs <= lastOnLockMs)], windowStartMs);
     // Slots are decided in time order: one older than a slot already claimed by the schedule
@@ -92,7 +93,7 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     // slot from before the job existed).
     const newestClaimedMs = Math.max(lastOnLockMs, ...[...claimed].filter(([, c]) => c.trigger !== Trigger.manual).map(([slotMs]) => slotMs));
     let open = dueMs.filter((slotMs) => !claimed.has(slotMs) && slotMs > newestClaimedMs);
-    if (latestClaimedBy !== undefined && !latestSeen) outcomes.push(duplicate(deps, job.name, toIso(latestMs), latestClaimedBy || undefined));
+    if (latestTaken && !latestSeen) outcomes.push(duplicate(deps, job.name, toIso(latestMs), latestClaimedBy));
     // A job that has never run has nothing to catch up: slots from before it existed are not
     // its missed runs (the lock holds the fence of any past run).
     if (open.some((slotMs) => slotMs !== latestMs) && lock?.fence === undefined) {

@@ -144,11 +144,12 @@ export function toRunView(item: SlotItem, lock: LockItem | undefined, nowMs: num
  * lease has lapsed without an outcome it is shown lost, as the next acquirer will record it.
  */
 function runOnLock(job: JobDefinition, lock: LockItem & { holder: string }, slotMs: number, live: boolean): RunView {
-  const onSchedule = slotsBetween(cronOf(job), slotMs - 1, slotMs).includes(slotMs);
+  // A lock written before holderTrigger existed: judged by whether the slot is on the cron.
+  const onSchedule = (): boolean => slotsBetween(cronOf(job), slotMs - 1, slotMs).includes(slotMs);
   return {
     slotMs,
     slot: toIso(slotMs),
-    trigger: lock.holderTrigger ?? (onSchedule ? Trigger.schedule : Trigger.manual),
+    trigger: lock.holderTrigger ?? (onSchedule() ? Trigger.schedule : Trigger.manual),
     status: live ? 'running' : SlotStatus.lost,
     ...(lock.holderInstance !== undefined && { instance: lock.holderInstance }),
     ...(lock.fence !== undefined && { fence: lock.fence }),
