@@ -8,7 +8,7 @@ import { ClusterCronError, PayloadError, UnknownJobError, errorMessage } from '.
 import { parseIsoTime, parseTickPayload } from '../core/payload.js';
 import { checkLeasesAgainstSkew, describeJob, loadScheduleFile } from '../core/schedule.js';
 import { cronOf, nextSlots } from '../core/slots.js';
-import { getLock, recentSlots, setPaused, type StoreContext } from '../core/store.js';
+import { getLock, recentSlots, setPaused, withoutSupersededMarks, type StoreContext } from '../core/store.js';
 import { backfill } from '../core/backfill.js';
 import { jobStatus } from '../core/job-status.js';
 import { runTickCommand, triggerJob, type TickDeps } from '../core/tick.js';
@@ -292,8 +292,8 @@ program
     const rows = await withStore((store) =>
       Promise.all(
         jobs.map(async (job) => {
-          const [lock, runs] = await Promise.all([getLock(store, job.name), recentSlots(store, job.name, runsPerJob)]);
-          return { job, lock, runs, next: nextSlots(cronOf(job), nowMs, 3) };
+          const [lock, items] = await Promise.all([getLock(store, job.name), recentSlots(store, job.name, runsPerJob)]);
+          return { job, lock, runs: withoutSupersededMarks(items, lock), next: nextSlots(cronOf(job), nowMs, 3) };
         }),
       ),
     );
@@ -331,7 +331,8 @@ program
   .option('--json', 'one JSON object per slot')
   .action(async (name: string, options: { schedule: string; limit: number; json?: boolean }) => {
     findJob(loadJobs(options.schedule), name);
-    const [items, lock] = await withStore((store) => Promise.all([recentSlots(store, name, options.limit), getLock(store, name)]));
+    const [read, lock] = await withStore((store) => Promise.all([recentSlots(store, name, options.limit), getLock(store, name)]));
+    const items = withoutSupersededMarks(read, lock);
     if (options.json) {
       for (const item of items) process.stdout.write(`${JSON.stringify(item)}\n`);
       return;

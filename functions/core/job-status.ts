@@ -3,7 +3,7 @@
  * counters over its recorded history. Read-only: two queries and one read.
  */
 import { cronOf, nextSlots, slotsBetween } from './slots.js';
-import { SkipReason, SlotStatus, getLock, recentSlots, type LockItem, type SlotItem, type StoreContext } from './store.js';
+import { SkipReason, SlotStatus, getLock, recentSlots, withoutSupersededMarks, type LockItem, type SlotItem, type StoreContext } from './store.js';
 import { Trigger, type JobDefinition } from './types.js';
 
 /** Counters over the slots a job has recorded (at most `historyLimit` of the newest). */
@@ -42,7 +42,8 @@ export interface JobStatus {
  * the catch-up window before `nowMs` (newer ones may still be started).
  */
 export async function jobStatus(ctx: StoreContext, job: JobDefinition, nowMs: number, options: { runs?: number; next?: number; historyLimit?: number } = {}): Promise<JobStatus> {
-  const [lock, history] = await Promise.all([getLock(ctx, job.name), recentSlots(ctx, job.name, options.historyLimit ?? 1_000)]);
+  const [lock, items] = await Promise.all([getLock(ctx, job.name), recentSlots(ctx, job.name, options.historyLimit ?? 1_000)]);
+  const history = withoutSupersededMarks(items, lock);
   const cron = cronOf(job);
   return {
     job,

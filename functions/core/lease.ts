@@ -41,6 +41,9 @@ export type ReleaseResult = { released: true } | { released: false; lock: LockIt
 /** A lease this instance holds for one run. */
 export class HeldLease {
   readonly #controller = new AbortController();
+  // Its own controller: `signal` fires once, for the first reason, and a deadline or shutdown
+  // that fired it first must not hide a loss that follows (the run may still be writing).
+  readonly #lossController = new AbortController();
   #leaseUntilMs: number;
   #stopHeartbeat: (() => void) | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
@@ -61,6 +64,14 @@ export class HeldLease {
   /** Fires when the lease is lost, the deadline nears, or the node shuts down. */
   get signal(): AbortSignal {
     return this.#controller.signal;
+  }
+
+  /**
+   * Fires only when the lease is lost, with a LeaseLostError, even after `signal` already fired
+   * for a deadline or a shutdown: from then on a successor may hold the lease.
+   */
+  get leaseLostSignal(): AbortSignal {
+    return this.#lossController.signal;
   }
 
   /** The lock item as the last renewal returned it: shows a buffered slot or a pause early. */
@@ -163,7 +174,9 @@ export class HeldLease {
     if (this.leaseLost) return;
     this.leaseLost = true;
     this.settings.log.error('lease.lost', { job: this.request.job, holder: this.request.token, fence: this.fence, reason, currentHolder });
-    if (!this.signal.aborted) this.#controller.abort(new LeaseLostError(this.request.job, this.request.token, reason, currentHolder));
+    const lost = new LeaseLostError(this.request.job, this.request.token, reason, currentHolder);
+    if (!this.signal.aborted) this.#controller.abort(lost);
+    this.#lossController.abort(lost);
   }
 
   /**
@@ -228,6 +241,8 @@ export class HeldLease {
     if (refused && refused.lock?.holder !== this.request.token) {
       this.leaseLost = true;
       this.settings.log.error('lease.lost', { job: this.request.job, holder: this.request.token, fence: this.fence, reason, currentHolder: refused.lock?.holder });
+      // The run has returned by now; the loss signal still says so to anyone who kept it.
+      this.#lossController.abort(new LeaseLostError(this.request.job, this.request.token, reason, refused.lock?.holder));
     }
     return result;
   }

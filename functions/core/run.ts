@@ -509,6 +509,7 @@ async function runOnce(deps: TickDeps, job: JobDefinition, run: Continuation, le
       fence: run.fence,
       args: job.args,
       signal: lease.signal,
+      leaseLostSignal: lease.leaseLostSignal,
       log: withAttributes(deps.log, runAttrs),
       trigger: run.trigger,
       ...(run.state !== undefined && { state: run.state }),

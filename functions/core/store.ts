@@ -82,6 +82,22 @@ export function claimantOnLock(lock: LockItem | undefined, slotMs: number): stri
   return undefined;
 }
 
+/**
+ * True for a skip or buffered mark that lost a race to the lock: a tick read the lock while
+ * it was held, the holder let go, another tick claimed the same scheduled slot on the lock and
+ * runs it, then the first tick's mark landed on the slot item. The run's record replaces the
+ * mark when it ends (or the next acquirer's `lost`); until then the lock tells the slot's fate.
+ */
+export function supersededByLock(item: SlotItem, lock: LockItem | undefined): boolean {
+  if (lock?.holder === undefined || lock.holderSlotMs !== item.slotMs || item.claimedBy === lock.holder) return false;
+  return item.status === SlotStatus.skipped || item.status === SlotStatus.buffered;
+}
+
+/** The slot items as their fate stands: marks superseded by the lock's run are left out. */
+export function withoutSupersededMarks(items: readonly SlotItem[], lock: LockItem | undefined): SlotItem[] {
+  return items.filter((item) => !supersededByLock(item, lock));
+}
+
 /** One run-slot item: the fate of one (job, slot). */
 export interface SlotItem {
   pk: string;

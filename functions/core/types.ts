@@ -63,8 +63,13 @@ export interface RunContext {
   /** Rises by one on every acquisition of this job's lease: pass it to downstream writes. */
   fence: number;
   args: Record<string, unknown>;
-  /** Fires when the lease is lost or the invocation is about to time out. */
+  /** Fires when the lease is lost, the invocation is about to time out, or the node shuts down. */
   signal: AbortSignal;
+  /**
+   * Fires only when the lease is lost (a LeaseLostError), even if `signal` already fired for a
+   * deadline or shutdown: a successor may run from then on, so stop writing at once.
+   */
+  leaseLostSignal: AbortSignal;
   log: EventLog;
   trigger: Trigger;
   /** What the previous link of a continuous chain returned as `state`; undefined otherwise. */

@@ -286,6 +286,30 @@ describe('a run asked to stop (deadline, shutdown) that is still winding down', 
     expect(a.leaseLost).toBe(true);
     expect(a.signal.reason).toBeInstanceOf(DeadlineError); // the first reason stays
   });
+
+  it('tells the run of the loss on leaseLostSignal, which fires even after the deadline fired signal', async () => {
+    // Seed 20867: a handler that kept going after its deadline never heard that its slow
+    // heartbeat let the lease lapse, and a successor started beside it.
+    const ctx = await ctxAt();
+    const a = await hold(ctx, 'a#1', settings({ deadlineMs: T0 + 5_000, deadlineMarginMs: 5_000 }));
+    a.start();
+    await new Promise<void>((resolve) => a.signal.addEventListener('abort', () => resolve(), { once: true }));
+    expect(a.signal.reason).toBeInstanceOf(DeadlineError);
+    expect(a.leaseLostSignal.aborted).toBe(false);
+    ctx.clock.set(T0 + LEASE_MS - SKEW_MS);
+    await a.beat();
+    expect(a.leaseLostSignal.aborted).toBe(true);
+    expect(a.leaseLostSignal.reason).toBeInstanceOf(LeaseLostError);
+  });
+
+  it('fires leaseLostSignal when the release finds a successor holding the lease', async () => {
+    const ctx = await ctxAt();
+    const a = await hold(ctx, 'a#1');
+    a.start();
+    await acquireLease(otherNode(ctx, T0 + LEASE_MS + 1), request('b#2', T0 + 60_000));
+    expect((await a.release()).released).toBe(false);
+    expect(a.leaseLostSignal.reason).toBeInstanceOf(LeaseLostError);
+  });
 });
 
 describe('tryAcquire', () => {

@@ -55,6 +55,16 @@ export interface ClientWorld {
   counts: FaultCounts;
   crash(owner: Owner, why: string): void;
   rewrite?: (command: StoreCommand) => StoreCommand;
+  /** Receives one line per request and its fate, when a seed is traced (SIM_TRACE). */
+  trace?: (line: string) => void;
+}
+
+/** A request in one line: its step, key and the values it sends (a trace's reading of it). */
+function describeCommand(command: StoreCommand): string {
+  const input = command.input as { Key?: Record<string, unknown>; Item?: Record<string, unknown>; ExpressionAttributeValues?: Record<string, unknown>; KeyConditionExpression?: string };
+  const key = input.Key ?? (input.Item && { pk: input.Item.pk, sk: input.Item.sk });
+  const values = input.Item ?? input.ExpressionAttributeValues;
+  return `${stepOf(command)} ${key ? `${String(key.pk)} ${String(key.sk)}` : (input.KeyConditionExpression ?? '')} ${JSON.stringify(values ?? {})}`;
 }
 
 function count(world: ClientWorld, kind: string, step: Step): void {
@@ -84,6 +94,7 @@ export function simClient(world: ClientWorld, owner: Owner): DynamoDBDocumentCli
     const rand = world.rand;
     if (rand.chance(rates.crashBefore)) {
       count(world, 'crash-before-request', step);
+      world.trace?.(`${owner.label} crashed before: ${describeCommand(command)}`);
       world.crash(owner, `crash before ${step}`);
       return never;
     }
@@ -93,9 +104,11 @@ export function simClient(world: ClientWorld, owner: Owner): DynamoDBDocumentCli
     const lost = rand.chance(rates.lostResponse);
     const crashAfter = rand.chance(rates.crashAfter);
     const retryLost = rand.chance(0.6) && attempt < 3;
+    const trace = (fate: string): void => world.trace?.(`${owner.label} ${fate}: ${describeCommand(command)}`);
     return new Promise((resolve, reject) => {
       if (failBefore) {
         count(world, 'throttled', step);
+        trace('throttled');
         world.time.schedule(toServerMs + toClientMs, () => reject(throttled()), owner);
         return;
       }
@@ -109,6 +122,7 @@ export function simClient(world: ClientWorld, owner: Owner): DynamoDBDocumentCli
           } catch (thrown) {
             error = thrown;
           }
+          trace(error === undefined ? 'applied' : `refused (${(error as Error).name})`);
           if (crashAfter) {
             count(world, 'crash-after-write', step);
             world.crash(owner, `crash after ${step} landed`);
@@ -116,6 +130,7 @@ export function simClient(world: ClientWorld, owner: Owner): DynamoDBDocumentCli
           }
           if (lost) {
             count(world, retryLost ? 'lost-response-retried' : 'lost-response', step);
+            trace(retryLost ? 'response lost, retried' : 'response lost, timed out');
             // The SDK retries a timed-out request as is: the write is applied a second time.
             world.time.schedule(toClientMs + rand.int(20, 200), () => (retryLost ? send(command, attempt + 1).then(resolve, reject) : reject(timedOut())), owner);
             return;

@@ -82,6 +82,8 @@ export interface SimOptions {
   chaosMs?: number;
   /** Fault rates multiplier (1 = default mix). */
   intensity?: number;
+  /** Collects the seed's trace, step by step in true time (SIM_TRACE=1 prints it). */
+  trace?: string[];
 }
 
 const TABLE = 'sim';
@@ -156,17 +158,24 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     const record = instances.find((instance) => instance.owner === owner)!;
     record.crashMs = time.nowMs;
     record.crashReason = why;
+    trace?.(`${record.name} dies: ${why}`);
     for (const run of runs) if (run.instance === record.name && run.endMs === undefined && run.crashMs === undefined) run.crashMs = time.nowMs;
     if (chaos && record.base >= 0) time.schedule(chance.int(300, 6_000), () => startInstance(record.base, record.offsetMs), world);
   };
-  const clientWorld = { time, db, server, rand: chance, faults: () => (chaos ? chaosRates : calmRates), counts, crash, ...(options.rewrite && { rewrite: options.rewrite }) };
+  const traceLines = options.trace;
+  const trace = traceLines && ((line: string): void => void traceLines.push(`${new Date(time.nowMs).toISOString().slice(14, 23)} ${line}`));
+  const clientWorld = { time, db, server, rand: chance, faults: () => (chaos ? chaosRates : calmRates), counts, crash, ...(options.rewrite && { rewrite: options.rewrite }), ...(trace && { trace }) };
 
   const handlerFor = (record: InstanceRecord): JobHandler => async (ctx: RunContext) => {
     const profile = behaviours.get(ctx.job)!;
     const run: RunEvent = { job: ctx.job, slotMs: ctx.slot.getTime(), fence: ctx.fence, instance: record.name, startMs: time.nowMs, behaviour: profile.behaviour };
     runs.push(run);
-    ctx.signal.addEventListener('abort', () => {
-      if (ctx.signal.reason instanceof LeaseLostError) run.lossMs ??= time.nowMs;
+    trace?.(`${record.name} handler starts ${ctx.job} slot ${new Date(run.slotMs).toISOString().slice(14, 23)} fence ${ctx.fence} (clock ${new Date(time.nowMs + record.offsetMs).toISOString().slice(14, 23)})`);
+    ctx.signal.addEventListener('abort', () => trace?.(`${record.name} signal of ${ctx.job} fence ${ctx.fence} fires: ${String(ctx.signal.reason)}`));
+    // Told of the loss: by the loss signal, which fires even after a deadline fired `signal`.
+    ctx.leaseLostSignal.addEventListener('abort', () => {
+      trace?.(`${record.name} lease of ${ctx.job} fence ${ctx.fence} lost: ${String(ctx.leaseLostSignal.reason)}`);
+      if (ctx.leaseLostSignal.reason instanceof LeaseLostError) run.lossMs ??= time.nowMs;
     });
     const durationMs = chance.int(profile.minMs, profile.maxMs);
     const throws = profile.behaviour === 'flaky' && chance.chance(0.5);
@@ -192,6 +201,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
       }
     } finally {
       run.endMs = time.nowMs;
+      trace?.(`${record.name} handler of ${ctx.job} fence ${ctx.fence} ends${run.fencedWrite === undefined ? ' (threw)' : ''}`);
     }
   };
 
@@ -209,6 +219,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     const owner: Owner = { label: `n${base}.${generation}`, dead: false, frozenUntilMs: 0 };
     const record = { name: owner.label, offsetMs, startMs: time.nowMs, pauses: [], owner, base };
     instances.push(record);
+    trace?.(`${record.name} starts (clock offset ${offsetMs} ms)`);
     // A crash is the only way a node ends here: its timers stop firing, nothing is released.
     time.runAs(owner, () => startNode(depsFor(record, owner), jobs));
   };
@@ -219,6 +230,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     const owner: Owner = { label: `lambda${instances.filter((instance) => instance.base < 0).length}`, dead: false, frozenUntilMs: 0 };
     const record = { name: owner.label, offsetMs, startMs: time.nowMs, pauses: [], owner, base: -1 };
     instances.push(record);
+    trace?.(`${record.name} invoked (clock offset ${offsetMs} ms, timeout ${timeoutMs} ms)`);
     counts['lambda-invocation'] = (counts['lambda-invocation'] ?? 0) + 1;
     const deps: TickDeps = { ...depsFor(record, owner), deadlineMarginMs: 1_000 };
     const deadlineMs = deps.clock() + timeoutMs;
@@ -272,9 +284,11 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
             const untilMs = Math.min(time.nowMs + pauseMs, chaosEndMs);
             target.owner.frozenUntilMs = untilMs;
             target.pauses.push({ fromMs: time.nowMs, toMs: untilMs });
+            trace?.(`${target.name} paused until ${new Date(untilMs).toISOString().slice(14, 23)}`);
             counts[untilMs - time.nowMs > maxLeaseMs ? 'pause-longer-than-lease' : 'pause-short'] = (counts[untilMs - time.nowMs > maxLeaseMs ? 'pause-longer-than-lease' : 'pause-short'] ?? 0) + 1;
           } else if (kind === 'duplicate') {
             counts['duplicate-tick'] = (counts['duplicate-tick'] ?? 0) + 1;
+            trace?.(`${target.name} duplicate tick`);
             const deps = depsFor(target, target.owner);
             void time.runAs(target.owner, () => tick(deps, { jobs }).catch(() => undefined));
           }

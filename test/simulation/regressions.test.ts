@@ -1,0 +1,37 @@
+/**
+ * Seeds that once broke an invariant, each kept as a regression test of its class of
+ * interleavings (issue 12). Each replays exactly (the simulation is deterministic), so a
+ * protocol change that reopens the class fails here by name, whatever the CI offset drew.
+ */
+import { describe, expect, it } from 'vitest';
+import './sim-mocks.js';
+import { checkHistory } from './checker.js';
+import { simulate } from './simulation.js';
+
+const REGRESSIONS = [
+  {
+    seed: 20867,
+    // A Lambda run asked to stop by its deadline kept going (a stubborn handler); its renewal
+    // was slow, the lease lapsed and a successor took it: the run was never told of the loss,
+    // because its signal had already fired for the deadline.
+    what: 'a lease lost after the deadline fired the signal is still signalled to the run',
+  },
+  {
+    seed: 20174,
+    // A tick read the lock while its holder ran, the holder released, another tick claimed the
+    // same slot on the lock and ran it, then the first tick's skip landed on the slot item.
+    what: 'a skip that lands after the slot was claimed on the lock does not hide the run',
+  },
+  { seed: 20213, what: 'a skip that lands after the slot was claimed on the lock (another node released)' },
+  { seed: 20898, what: 'a skip that lands after the slot was claimed on the lock (the skipper had just released it itself)' },
+];
+
+describe('seeds that once broke an invariant', () => {
+  for (const { seed, what } of REGRESSIONS) {
+    it(`seed ${seed}: ${what}`, async () => {
+      const history = await simulate({ seed });
+      expect(history.runs.length).toBeGreaterThan(0);
+      expect(checkHistory(history).map((v) => `${v.invariant} ${v.job}: ${v.message}`)).toEqual([]);
+    });
+  }
+});
