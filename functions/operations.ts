@@ -17,7 +17,7 @@ import type { EventLog, JobDefinition, OverlapPolicy, TickOutcome } from './core
 import { loadConfig, resolveConfig, type LoadedConfig } from './config.js';
 import type { ClusterCronConfig } from './define.js';
 import { DEFAULT_TABLE_NAME, createDocumentClient } from './dynamo-client.js';
-import { createEventLog } from './log.js';
+import { createEventLog, type LogStream } from './log.js';
 import { readMaxClockSkewMs } from './settings.js';
 
 /** Where an operation finds its jobs and its table. */
@@ -58,7 +58,7 @@ export interface OperationContext {
 }
 
 /** Resolves the options into a context (exported for `startNode`, which shares it). */
-export async function openOperation(options: OperationOptions): Promise<OperationContext> {
+export async function openOperation(options: OperationOptions, defaultLogStream: LogStream = 'stderr'): Promise<OperationContext> {
   const config = await toLoadedConfig(options.config);
   const client = options.client ?? createDocumentClient(options.endpoint ?? process.env.DYNAMODB_ENDPOINT ?? config.endpoint);
   const tableName = options.tableName ?? process.env.CLUSTER_CRON_TABLE ?? config.tableName ?? DEFAULT_TABLE_NAME;
@@ -68,7 +68,7 @@ export async function openOperation(options: OperationOptions): Promise<Operatio
     tableName,
     clock: options.clock ?? systemClock,
     instance,
-    log: options.log ?? createEventLog({ instance, stream: 'stderr' }),
+    log: options.log ?? createEventLog({ instance, stream: defaultLogStream }),
     handlers: config.handlers,
     maxClockSkewMs: readMaxClockSkewMs(),
   };

@@ -9,7 +9,8 @@ function findPackageRoot(fromDir: string): string {
   let dir = fromDir;
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cluster-cron: no package.json above ${fromDir}`);
+    // A bundle (the deployed Lambda) has no package.json above it, and needs no root: its own folder.
+    if (parent === dir) return fromDir;
     dir = parent;
   }
   return dir;

@@ -29,7 +29,8 @@ import { JOB_DIMENSION, METRICS_NAMESPACE, TickMetric } from '../functions/metri
 import { notStartedWindow } from './not-started-window.js';
 import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
-import { PROJECT_ROOT, writeTickEntry } from './tick-entry.js';
+import { findProjectRoot, synthConfig } from './synth-config.js';
+import { PROJECT_ROOT, entryDirOf, writeTickEntry } from './tick-entry.js';
 
 /** The item actions the core sends (functions/core/store.ts): nothing else, on the table only. */
 export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] as const;
@@ -60,10 +61,19 @@ export interface ClusterCronTableOptions {
 
 /** Props of ClusterCron. */
 export interface ClusterCronProps {
-  /** Path of the schedule file, as given to `cluster-cron validate --schedule`. Validated at synth. */
-  readonly schedule: string;
-  /** Where the job handlers live. @default PROJECT_HANDLERS */
+  /**
+   * The user's config file (`cluster-cron.config.ts`, default export `defineConfig({...})`):
+   * bundled with its handlers and what they import. Validated at synth. Give this or `schedule`.
+   */
+  readonly config?: string;
+  /** Path of a schedule file, as given to `cluster-cron validate --schedule`, with `handlers`. Validated at synth. */
+  readonly schedule?: string;
+  /** Where a `schedule`'s handlers live. @default PROJECT_HANDLERS */
   readonly handlers?: HandlerRegistry;
+  /** Where esbuild bundles from (`config` only). @default the nearest folder above the config with a lock file */
+  readonly projectRoot?: string;
+  /** The project's lock file (`config` only). @default the lock file in `projectRoot` */
+  readonly depsLockFilePath?: string;
   /** Name, removal policy and deletion protection of the table. */
   readonly table?: ClusterCronTableOptions;
   /** Alarms (and their return to OK) are sent here. @default - alarms only, no actions */
@@ -127,16 +137,31 @@ export class ClusterCron extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterCronProps) {
     super(scope, id);
-    const registry = props.handlers ?? PROJECT_HANDLERS;
-    const handlersModule = resolve(registry.entry);
-    if (!existsSync(handlersModule)) {
-      throw new ClusterCronError(`handlers module ${registry.entry} does not exist (resolved to ${handlersModule})`);
+    if ((props.config === undefined) === (props.schedule === undefined)) {
+      throw new ClusterCronError(`ClusterCron "${id}": give exactly one of config (a cluster-cron.config.ts) and schedule (a schedule file)`);
     }
     const maxClockSkewMs = props.maxClockSkew?.toMilliseconds() ?? TICK_DEFAULTS.maxClockSkewMs;
-    // The same calls, and so the same messages, as `cluster-cron validate`.
-    this.jobs = loadScheduleFile(props.schedule, { handlers: registry.names });
-    checkLeasesAgainstSkew(this.jobs, maxClockSkewMs, props.schedule);
-    const scheduleText = readFileSync(props.schedule, 'utf8');
+    const source = props.config ?? props.schedule!;
+    let project: { projectRoot: string; depsLockFilePath: string };
+    let handlersModule: string | undefined;
+    if (props.config !== undefined) {
+      if (!existsSync(props.config)) throw new ClusterCronError(`ClusterCron "${id}": config file ${props.config} does not exist (resolved to ${resolve(props.config)})`);
+      const found = props.projectRoot === undefined ? findProjectRoot(props.config) : undefined;
+      const projectRoot = resolve(props.projectRoot ?? found!.projectRoot);
+      project = { projectRoot, depsLockFilePath: props.depsLockFilePath ?? found?.depsLockFilePath ?? join(projectRoot, 'package-lock.json') };
+      // The same loader, and so the same messages, as `cluster-cron validate --config`.
+      this.jobs = synthConfig(props.config, { cwd: projectRoot, maxClockSkewMs }).jobs;
+    } else {
+      const registry = props.handlers ?? PROJECT_HANDLERS;
+      handlersModule = resolve(registry.entry);
+      if (!existsSync(handlersModule)) {
+        throw new ClusterCronError(`handlers module ${registry.entry} does not exist (resolved to ${handlersModule})`);
+      }
+      project = { projectRoot: PROJECT_ROOT, depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json') };
+      // The same calls, and so the same messages, as `cluster-cron validate`.
+      this.jobs = loadScheduleFile(source, { handlers: registry.names });
+      checkLeasesAgainstSkew(this.jobs, maxClockSkewMs, source);
+    }
     for (const job of this.jobs.filter((candidate) => candidate.hasSeconds && candidate.enabled)) {
       Annotations.of(this).addWarningV2(
         `cluster-cron:secondsOnAws:${job.name}`,
@@ -177,12 +202,15 @@ export class ClusterCron extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TableItems', actions: [...TABLE_ACTIONS], resources: [this.table.tableArn] }));
 
     const logLevel = props.logLevel ?? 'INFO';
-    const entry = writeTickEntry({ scheduleText, scheduleSource: props.schedule, handlersModule });
+    const entry = writeTickEntry(
+      { jobs: this.jobs, source, ...(props.config !== undefined ? { configModule: resolve(props.config) } : { handlersModule: handlersModule! }) },
+      entryDirOf(project.projectRoot),
+    );
     this.tickFunction = new NodejsFunction(this, 'Tick', {
       entry,
       handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      projectRoot: project.projectRoot,
+      depsLockFilePath: project.depsLockFilePath,
       bundling: tickBundlingOptions(),
       runtime: TICK_RUNTIME,
       architecture: TICK_ARCHITECTURE,
@@ -193,7 +221,7 @@ export class ClusterCron extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel[logLevel],
       systemLogLevelV2: lambda.SystemLogLevel.INFO,
-      description: `cluster-cron tick: ${this.jobs.length} job(s) from ${props.schedule}`,
+      description: `cluster-cron tick: ${this.jobs.length} job(s) from ${source}`,
       environment: {
         CLUSTER_CRON_TABLE: this.table.tableName,
         MAX_CLOCK_SKEW_MS: String(maxClockSkewMs),
@@ -216,6 +244,8 @@ export class ClusterCron extends Construct {
     }
 
     if (props.statusPage?.enabled) {
+      if (props.schedule === undefined) throw new ClusterCronError(`ClusterCron "${id}": statusPage needs the schedule prop for now; it does not support config yet`);
+      const scheduleText = readFileSync(props.schedule, 'utf8');
       this.statusPage = new StatusPage(this, 'StatusPage', {
         table: this.table,
         tickFunction: this.tickFunction,

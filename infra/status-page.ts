@@ -16,6 +16,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ClusterCronError } from '../functions/core/errors.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
+import { ownModule } from '../functions/package-root.js';
 import { PROJECT_ROOT, TICK_ENTRY_DIR, importPath, writeGeneratedEntry } from './tick-entry.js';
 
 /** Where `npm run build:ui` writes the page. */
@@ -43,7 +44,7 @@ export interface StatusPageProps {
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
-const STATUS_PAGE_MODULE = join(PROJECT_ROOT, 'functions', 'status-page.ts');
+const STATUS_PAGE_MODULE = ownModule('functions/status-page');
 
 /** The generated entry's source: the handler with the schedule compiled in, as the tick's entry. */
 export function statusPageEntrySource(schedule: { text: string; source: string }, entryDir: string): string {

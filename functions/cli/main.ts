@@ -337,8 +337,13 @@ withSource(program.command('history <job>'))
 withSource(program.command('validate'))
   .description('check the config (or schedule) file and print each job\'s next fire times')
   .option('-n, --next <n>', 'fire times to print per job', positiveInt, 3)
-  .action(async (options: SourceOptions & { next: number }) => {
+  .option('--json', 'print the validated job definitions as JSON (what the ClusterCron construct compiles in)')
+  .action(async (options: SourceOptions & { next: number; json?: boolean }) => {
     const config = await loadJobs(options);
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ source: config.source, jobs: config.jobs })}\n`);
+      return;
+    }
     const nowMs = systemClock();
     for (const job of config.jobs) {
       process.stdout.write(`${describeJob(job)}\n`);
