@@ -3,8 +3,7 @@
  * the tick function (bundled locally by esbuild, the schedule compiled in), a minute rule with a
  * dead-letter queue, and alarms on the tick's errors, failed runs and jobs that stopped starting.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -19,18 +18,16 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ClusterCronError } from '../functions/core/errors.js';
-import { checkLeasesAgainstSkew, loadScheduleFile } from '../functions/core/schedule.js';
 import { TABLE_SCHEMA } from '../functions/core/store.js';
 import { TICK_DEFAULTS } from '../functions/core/tick.js';
 import { formatDurationMs } from '../functions/core/time.js';
 import type { JobDefinition } from '../functions/core/types.js';
-import { handlerNames } from '../functions/jobs/index.js';
 import { JOB_DIMENSION, METRICS_NAMESPACE, TickMetric } from '../functions/metrics.js';
 import { notStartedWindow } from './not-started-window.js';
 import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
-import { findProjectRoot, synthConfig } from './synth-config.js';
-import { PROJECT_ROOT, entryDirOf, writeTickEntry } from './tick-entry.js';
+import { resolveTickJobs, type HandlerRegistry } from './tick-jobs.js';
+import { entryDirOf, writeTickEntry } from './tick-entry.js';
 
 /** The item actions the core sends (functions/core/store.ts): nothing else, on the table only. */
 export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] as const;
@@ -38,16 +35,7 @@ export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:
 /** Lambda's limit on one invocation. */
 export const MAX_TIMEOUT = Duration.minutes(15);
 
-/** Where the job handlers live: a module exporting `handlers`, and their names, to check `class` at synth. */
-export interface HandlerRegistry {
-  /** Path of the module that exports `handlers` (a record of name to JobHandler). */
-  readonly entry: string;
-  /** The names it registers (export `handlerNames` beside `handlers` and pass it here). */
-  readonly names: readonly string[];
-}
-
-/** This project's registry: functions/jobs/index.ts. */
-export const PROJECT_HANDLERS: HandlerRegistry = { entry: join(PROJECT_ROOT, 'functions', 'jobs', 'index.ts'), names: handlerNames };
+export { PROJECT_HANDLERS, type HandlerRegistry } from './tick-jobs.js';
 
 /** Options of the table. */
 export interface ClusterCronTableOptions {
@@ -137,31 +125,10 @@ export class ClusterCron extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterCronProps) {
     super(scope, id);
-    if ((props.config === undefined) === (props.schedule === undefined)) {
-      throw new ClusterCronError(`ClusterCron "${id}": give exactly one of config (a cluster-cron.config.ts) and schedule (a schedule file)`);
-    }
     const maxClockSkewMs = props.maxClockSkew?.toMilliseconds() ?? TICK_DEFAULTS.maxClockSkewMs;
-    const source = props.config ?? props.schedule!;
-    let project: { projectRoot: string; depsLockFilePath: string };
-    let handlersModule: string | undefined;
-    if (props.config !== undefined) {
-      if (!existsSync(props.config)) throw new ClusterCronError(`ClusterCron "${id}": config file ${props.config} does not exist (resolved to ${resolve(props.config)})`);
-      const found = props.projectRoot === undefined ? findProjectRoot(props.config) : undefined;
-      const projectRoot = resolve(props.projectRoot ?? found!.projectRoot);
-      project = { projectRoot, depsLockFilePath: props.depsLockFilePath ?? found?.depsLockFilePath ?? join(projectRoot, 'package-lock.json') };
-      // The same loader, and so the same messages, as `cluster-cron validate --config`.
-      this.jobs = synthConfig(props.config, { cwd: projectRoot, maxClockSkewMs }).jobs;
-    } else {
-      const registry = props.handlers ?? PROJECT_HANDLERS;
-      handlersModule = resolve(registry.entry);
-      if (!existsSync(handlersModule)) {
-        throw new ClusterCronError(`handlers module ${registry.entry} does not exist (resolved to ${handlersModule})`);
-      }
-      project = { projectRoot: PROJECT_ROOT, depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json') };
-      // The same calls, and so the same messages, as `cluster-cron validate`.
-      this.jobs = loadScheduleFile(source, { handlers: registry.names });
-      checkLeasesAgainstSkew(this.jobs, maxClockSkewMs, source);
-    }
+    const tickJobs = resolveTickJobs(id, props, maxClockSkewMs);
+    const { source, project } = tickJobs;
+    this.jobs = tickJobs.jobs;
     for (const job of this.jobs.filter((candidate) => candidate.hasSeconds && candidate.enabled)) {
       Annotations.of(this).addWarningV2(
         `cluster-cron:secondsOnAws:${job.name}`,
@@ -202,10 +169,7 @@ export class ClusterCron extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TableItems', actions: [...TABLE_ACTIONS], resources: [this.table.tableArn] }));
 
     const logLevel = props.logLevel ?? 'INFO';
-    const entry = writeTickEntry(
-      { jobs: this.jobs, source, ...(props.config !== undefined ? { configModule: resolve(props.config) } : { handlersModule: handlersModule! }) },
-      entryDirOf(project.projectRoot),
-    );
+    const entry = writeTickEntry({ jobs: this.jobs, source, ...tickJobs.handlers }, entryDirOf(project.projectRoot));
     this.tickFunction = new NodejsFunction(this, 'Tick', {
       entry,
       handler: 'handler',

@@ -13,6 +13,7 @@ import type { TickDeps } from '../core/tick.js';
 import { systemClock } from '../core/time.js';
 import { OverlapPolicy, type EventLog, type TickOutcome } from '../core/types.js';
 import { loadConfig, type LoadedConfig } from '../config.js';
+import { displayPath } from '../resolve-config.js';
 import { createEventLog, type LogStream } from '../log.js';
 import { backfill, findJob, history, pause, resume, status, tick, trigger, type OperationOptions } from '../operations.js';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -174,7 +175,7 @@ withSource(program.command('demo'))
     const check = await runDemo({
       nodes: options.nodes,
       source: options.config !== undefined ? ['--config', options.config] : ['--schedule', schedule],
-      label: loaded.source,
+      label: displayPath(loaded.source),
       out: process.stdout,
       ...(options.seconds !== undefined && { seconds: options.seconds }),
       ...(options.ui && { uiPort: options.uiPort }),
