@@ -3,7 +3,6 @@
  * the tick function (bundled locally by esbuild, the schedule compiled in), a minute rule with a
  * dead-letter queue, and alarms on the tick's errors, failed runs and jobs that stopped starting.
  */
-import { readFileSync } from 'node:fs';
 import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -208,12 +207,11 @@ export class ClusterCron extends Construct {
     }
 
     if (props.statusPage?.enabled) {
-      if (props.schedule === undefined) throw new ClusterCronError(`ClusterCron "${id}": statusPage needs the schedule prop for now; it does not support config yet`);
-      const scheduleText = readFileSync(props.schedule, 'utf8');
       this.statusPage = new StatusPage(this, 'StatusPage', {
         table: this.table,
         tickFunction: this.tickFunction,
-        schedule: { text: scheduleText, source: props.schedule },
+        jobs: this.jobs,
+        project,
         ...(props.statusPage.assetsDir !== undefined && { assetsDir: props.statusPage.assetsDir }),
         serviceName: this.serviceName,
         logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,

@@ -11,10 +11,10 @@ const FIXTURES = 'test/fixtures/config';
 const CONFIG = join(FIXTURES, 'cluster-cron.config.ts');
 
 /** A stack with the construct for `config`; bundling skipped (tick-bundle.test.ts bundles). */
-function synth(config: string) {
+function synth(config: string, props: { statusPage?: { enabled: boolean } } = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test');
-  const cron = new ClusterCron(stack, 'Cron', { config });
+  const cron = new ClusterCron(stack, 'Cron', { config, ...props });
   return { cron, template: Template.fromStack(stack) };
 }
 
@@ -25,6 +25,12 @@ describe('ClusterCron with a config file', () => {
     // Timeout: twice the longest lease (greet, 2 min) plus 30 s.
     template.hasResourceProperties('AWS::Lambda::Function', { Description: `cluster-cron tick: 2 job(s) from ${CONFIG}`, Timeout: 270 });
     expect(Object.keys(cron.alarms.notStarted).sort()).toEqual(['greet', 'hourly-greeting']);
+  });
+
+  it('adds the status page for the config\'s jobs', () => {
+    const { cron, template } = synth(CONFIG, { statusPage: { enabled: true } });
+    expect(cron.statusPage).toBeDefined();
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: 'cluster-cron status page (function URL, IAM auth)' });
   });
 
   it('fails synth with the message `cluster-cron validate` gives for a bad job', () => {
