@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { ClusterCronError } from './core/errors.js';
 import { parseSchedule } from './core/schedule.js';
+import type { JobDefinition } from './core/types.js';
 import { systemClock } from './core/time.js';
 import { createDocumentClient } from './dynamo-client.js';
 import { createEventLog } from './log.js';
@@ -16,8 +17,10 @@ import { handleUiRequest, type TriggerJob, type UiDeps } from './ui/api.js';
 
 /** Where the page's handler comes from; everything but the schedule has a default from the environment. */
 export interface StatusPageOptions {
-  /** The schedule's text, compiled into the bundle at synth (classes were checked there). */
-  schedule: { text: string; source: string };
+  /** The schedule's text, compiled into the bundle at synth (classes were checked there)... */
+  schedule?: { text: string; source: string };
+  /** ...or the jobs already validated at synth (a config's, as the construct ships them). */
+  jobs?: readonly JobDefinition[];
   env?: NodeJS.ProcessEnv;
   /** @default `ui` beside the bundle (the construct copies dist/ui there) */
   assetsDir?: string;
@@ -58,7 +61,8 @@ function tickInvoker(functionName: string): (payload: string) => Promise<void> {
 /** Reads the configuration now (a bad one fails the cold start) and returns the handler. */
 export function createStatusPageHandler(options: StatusPageOptions): StatusPageHandler {
   const env = options.env ?? process.env;
-  const jobs = parseSchedule(options.schedule.text, { source: options.schedule.source });
+  if (!options.jobs && !options.schedule) throw new ClusterCronError('createStatusPageHandler: give the jobs or the schedule');
+  const jobs = options.jobs ?? parseSchedule(options.schedule!.text, { source: options.schedule!.source });
   const log = createEventLog({ instance: 'status-page' });
   const invokeTick = options.invokeTick ?? tickInvoker(requireEnv(env, 'CLUSTER_CRON_TICK_FUNCTION'));
   const readToken = options.readToken ?? secretReader(requireEnv(env, 'CLUSTER_CRON_TOKEN_SECRET'));

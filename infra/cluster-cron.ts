@@ -3,8 +3,6 @@
  * the tick function (bundled locally by esbuild, the schedule compiled in), a minute rule with a
  * dead-letter queue, and alarms on the tick's errors, failed runs and jobs that stopped starting.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -19,17 +17,16 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ClusterCronError } from '../functions/core/errors.js';
-import { checkLeasesAgainstSkew, loadScheduleFile } from '../functions/core/schedule.js';
 import { TABLE_SCHEMA } from '../functions/core/store.js';
 import { TICK_DEFAULTS } from '../functions/core/tick.js';
 import { formatDurationMs } from '../functions/core/time.js';
 import type { JobDefinition } from '../functions/core/types.js';
-import { handlerNames } from '../functions/jobs/index.js';
 import { JOB_DIMENSION, METRICS_NAMESPACE, TickMetric } from '../functions/metrics.js';
 import { notStartedWindow } from './not-started-window.js';
 import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
-import { PROJECT_ROOT, writeTickEntry } from './tick-entry.js';
+import { resolveTickJobs, type HandlerRegistry } from './tick-jobs.js';
+import { entryDirOf, writeTickEntry } from './tick-entry.js';
 
 /** The item actions the core sends (functions/core/store.ts): nothing else, on the table only. */
 export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] as const;
@@ -37,16 +34,7 @@ export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:
 /** Lambda's limit on one invocation. */
 export const MAX_TIMEOUT = Duration.minutes(15);
 
-/** Where the job handlers live: a module exporting `handlers`, and their names, to check `class` at synth. */
-export interface HandlerRegistry {
-  /** Path of the module that exports `handlers` (a record of name to JobHandler). */
-  readonly entry: string;
-  /** The names it registers (export `handlerNames` beside `handlers` and pass it here). */
-  readonly names: readonly string[];
-}
-
-/** This project's registry: functions/jobs/index.ts. */
-export const PROJECT_HANDLERS: HandlerRegistry = { entry: join(PROJECT_ROOT, 'functions', 'jobs', 'index.ts'), names: handlerNames };
+export { PROJECT_HANDLERS, type HandlerRegistry } from './tick-jobs.js';
 
 /** Options of the table. */
 export interface ClusterCronTableOptions {
@@ -60,10 +48,19 @@ export interface ClusterCronTableOptions {
 
 /** Props of ClusterCron. */
 export interface ClusterCronProps {
-  /** Path of the schedule file, as given to `cluster-cron validate --schedule`. Validated at synth. */
-  readonly schedule: string;
-  /** Where the job handlers live. @default PROJECT_HANDLERS */
+  /**
+   * The user's config file (`cluster-cron.config.ts`, default export `defineConfig({...})`):
+   * bundled with its handlers and what they import. Validated at synth. Give this or `schedule`.
+   */
+  readonly config?: string;
+  /** Path of a schedule file, as given to `cluster-cron validate --schedule`, with `handlers`. Validated at synth. */
+  readonly schedule?: string;
+  /** Where a `schedule`'s handlers live. @default PROJECT_HANDLERS */
   readonly handlers?: HandlerRegistry;
+  /** Where esbuild bundles from (`config` only). @default the nearest folder above the config with a lock file */
+  readonly projectRoot?: string;
+  /** The project's lock file (`config` only). @default the lock file in `projectRoot` */
+  readonly depsLockFilePath?: string;
   /** Name, removal policy and deletion protection of the table. */
   readonly table?: ClusterCronTableOptions;
   /** Alarms (and their return to OK) are sent here. @default - alarms only, no actions */
@@ -127,16 +124,10 @@ export class ClusterCron extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterCronProps) {
     super(scope, id);
-    const registry = props.handlers ?? PROJECT_HANDLERS;
-    const handlersModule = resolve(registry.entry);
-    if (!existsSync(handlersModule)) {
-      throw new ClusterCronError(`handlers module ${registry.entry} does not exist (resolved to ${handlersModule})`);
-    }
     const maxClockSkewMs = props.maxClockSkew?.toMilliseconds() ?? TICK_DEFAULTS.maxClockSkewMs;
-    // The same calls, and so the same messages, as `cluster-cron validate`.
-    this.jobs = loadScheduleFile(props.schedule, { handlers: registry.names });
-    checkLeasesAgainstSkew(this.jobs, maxClockSkewMs, props.schedule);
-    const scheduleText = readFileSync(props.schedule, 'utf8');
+    const tickJobs = resolveTickJobs(id, props, maxClockSkewMs);
+    const { source, project } = tickJobs;
+    this.jobs = tickJobs.jobs;
     for (const job of this.jobs.filter((candidate) => candidate.hasSeconds && candidate.enabled)) {
       Annotations.of(this).addWarningV2(
         `cluster-cron:secondsOnAws:${job.name}`,
@@ -177,12 +168,12 @@ export class ClusterCron extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TableItems', actions: [...TABLE_ACTIONS], resources: [this.table.tableArn] }));
 
     const logLevel = props.logLevel ?? 'INFO';
-    const entry = writeTickEntry({ scheduleText, scheduleSource: props.schedule, handlersModule });
+    const entry = writeTickEntry({ jobs: this.jobs, source, ...tickJobs.handlers }, entryDirOf(project.projectRoot));
     this.tickFunction = new NodejsFunction(this, 'Tick', {
       entry,
       handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      projectRoot: project.projectRoot,
+      depsLockFilePath: project.depsLockFilePath,
       bundling: tickBundlingOptions(),
       runtime: TICK_RUNTIME,
       architecture: TICK_ARCHITECTURE,
@@ -193,7 +184,7 @@ export class ClusterCron extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel[logLevel],
       systemLogLevelV2: lambda.SystemLogLevel.INFO,
-      description: `cluster-cron tick: ${this.jobs.length} job(s) from ${props.schedule}`,
+      description: `cluster-cron tick: ${this.jobs.length} job(s) from ${source}`,
       environment: {
         CLUSTER_CRON_TABLE: this.table.tableName,
         MAX_CLOCK_SKEW_MS: String(maxClockSkewMs),
@@ -219,7 +210,8 @@ export class ClusterCron extends Construct {
       this.statusPage = new StatusPage(this, 'StatusPage', {
         table: this.table,
         tickFunction: this.tickFunction,
-        schedule: { text: scheduleText, source: props.schedule },
+        jobs: this.jobs,
+        project,
         ...(props.statusPage.assetsDir !== undefined && { assetsDir: props.statusPage.assetsDir }),
         serviceName: this.serviceName,
         logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,

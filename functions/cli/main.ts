@@ -3,19 +3,20 @@
  * resume, validate. Each command is a thin shell around the core; output as tables or JSON.
  */
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ClusterCronError, PayloadError, UnknownJobError, errorMessage } from '../core/errors.js';
-import { parseIsoTime, parseTickPayload } from '../core/payload.js';
-import { checkLeasesAgainstSkew, describeJob, loadScheduleFile } from '../core/schedule.js';
+import { ClusterCronError, PayloadError, errorMessage } from '../core/errors.js';
+import { parseIsoTime } from '../core/payload.js';
+import { describeJob } from '../core/schedule.js';
 import { cronOf, nextSlots } from '../core/slots.js';
-import { getLock, recentSlots, setPaused, withoutSupersededMarks, type StoreContext } from '../core/store.js';
-import { backfill } from '../core/backfill.js';
-import { jobStatus } from '../core/job-status.js';
-import { runTickCommand, triggerJob, type TickDeps } from '../core/tick.js';
+import type { TickDeps } from '../core/tick.js';
 import { systemClock } from '../core/time.js';
-import { OverlapPolicy, type EventLog, type JobDefinition, type TickOutcome } from '../core/types.js';
-import { handlerNames, handlers } from '../jobs/index.js';
+import { OverlapPolicy, type EventLog, type TickOutcome } from '../core/types.js';
+import { loadConfig, type LoadedConfig } from '../config.js';
+import { displayPath } from '../resolve-config.js';
 import { createEventLog, type LogStream } from '../log.js';
+import { backfill, findJob, history, pause, resume, status, tick, trigger, type OperationOptions } from '../operations.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { readMaxClockSkewMs } from '../settings.js';
 import { DEFAULT_DATA_DIR, connect, type Connection } from '../local/connect.js';
 import { startLocalDynamo } from '../local/dynalite-server.js';
@@ -24,7 +25,6 @@ import { startNode, stopSignalHandler } from '../local/node.js';
 import { isLoopbackHost, startUiServer } from '../ui/ui-server.js';
 import { describeLock, describeSlot, formatMs, formatTime, outcomeDetail, printJobStatus, table } from './format.js';
 
-const DEFAULT_SCHEDULE = process.env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml';
 const instance = `${hostname()}:${process.pid}`;
 
 function positiveInt(value: string): number {
@@ -48,40 +48,42 @@ function isoTime(option: string): (value: string) => number {
   };
 }
 
-function loadJobs(path: string): JobDefinition[] {
-  const jobs = loadScheduleFile(path, { handlers: handlerNames });
-  checkLeasesAgainstSkew(jobs, readMaxClockSkewMs(), path);
-  return jobs;
+/** Where a command's jobs come from: --config, --schedule, CLUSTER_CRON_CONFIG, or the defaults. */
+interface SourceOptions {
+  config?: string;
+  schedule?: string;
 }
 
-function findJob(jobs: readonly JobDefinition[], name: string): JobDefinition {
-  const job = jobs.find((candidate) => candidate.name === name);
-  if (!job) throw new UnknownJobError(name, jobs.map((candidate) => candidate.name));
-  return job;
+function loadJobs(options: SourceOptions): Promise<LoadedConfig> {
+  const schedule = options.schedule ?? (options.config === undefined ? process.env.CLUSTER_CRON_SCHEDULE_FILE : undefined);
+  return loadConfig({ ...(options.config !== undefined && { config: options.config }), ...(schedule !== undefined && { schedule }), maxClockSkewMs: readMaxClockSkewMs() });
 }
 
-function tickDeps(connection: Connection, stream: LogStream): TickDeps {
-  return { client: connection.client, tableName: connection.tableName, clock: systemClock, instance, log: createEventLog({ instance, stream }), handlers, maxClockSkewMs: readMaxClockSkewMs() };
+function tickDeps(connection: Connection, stream: LogStream, config: LoadedConfig): TickDeps {
+  return { client: connection.client, tableName: connection.tableName, clock: systemClock, instance, log: createEventLog({ instance, stream }), handlers: config.handlers, maxClockSkewMs: readMaxClockSkewMs() };
 }
 
-async function withConnection<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
-  const connection = await connect();
+/** Opens the table: the environment's endpoint and name win over the config's defaults. */
+function connectFor(config: LoadedConfig): Promise<Connection> {
+  const endpoint = process.env.DYNAMODB_ENDPOINT ?? config.endpoint;
+  const tableName = process.env.CLUSTER_CRON_TABLE ?? config.tableName;
+  return connect({ ...(endpoint !== undefined && { endpoint }), ...(tableName !== undefined && { tableName }) });
+}
+
+/** Runs an operation (functions/operations.ts) on the command's table, started embedded if need be. */
+async function withOperation<T>(config: LoadedConfig, work: (options: OperationOptions) => Promise<T>): Promise<T> {
+  const connection = await connectFor(config);
   try {
-    return await work(connection);
+    return await work({ config, client: connection.client, tableName: connection.tableName, instance, log: createEventLog({ instance, stream: 'stderr' }) });
   } finally {
     await connection.close();
   }
 }
 
-/** Runs `work` against the table as the core's store context. */
-function withStore<T>(work: (store: StoreContext) => Promise<T>): Promise<T> {
-  return withConnection((connection) => work({ client: connection.client, tableName: connection.tableName, clock: systemClock }));
-}
-
 /** The CLI builds a tick payload from its options: name the option, not the payload field. */
-function asOptionError<T>(parse: () => T): T {
+async function asOptionError<T>(parse: () => Promise<T>): Promise<T> {
   try {
-    return parse();
+    return await parse();
   } catch (error) {
     if (!(error instanceof PayloadError)) throw error;
     throw new PayloadError(error.message.replace(/^payload field "at"/, 'option --at').replace(/^payload field "jobs(\[\d+\])?"/, 'option --job'), error.field);
@@ -127,10 +129,16 @@ Environment:
   DYNAMODB_ENDPOINT    DynamoDB to use (URL, or "aws" for the AWS endpoint and credentials chain).
                        Unset: the local server on 127.0.0.1:8000, started embedded if none answers.
   CLUSTER_CRON_TABLE   table name (default "cluster-cron")
-  CLUSTER_CRON_SCHEDULE_FILE  schedule file (default config/schedule.yml)`,
+  CLUSTER_CRON_CONFIG  config file (default cluster-cron.config.ts, .mts, .js or .mjs here)
+  CLUSTER_CRON_SCHEDULE_FILE  schedule file when there is no config file (default config/schedule.yml)`,
   );
 
-const scheduleOption = (): Option => new Option('-s, --schedule <file>', 'schedule file').default(DEFAULT_SCHEDULE);
+/** --config and --schedule, which every command that reads the jobs takes. */
+function withSource(command: Command): Command {
+  return command
+    .addOption(new Option('-c, --config <file>', 'config file (default: cluster-cron.config.ts|.mts|.js|.mjs here, or CLUSTER_CRON_CONFIG)'))
+    .addOption(new Option('-s, --schedule <file>', 'a schedule file with the built-in handlers, instead of a config file (default config/schedule.yml)'));
+}
 
 program
   .command('db')
@@ -154,19 +162,20 @@ program
     });
   });
 
-program
-  .command('demo')
-  .description("the seed's cluster demo in one terminal: a local DynamoDB and several nodes, then a check of their runs")
-  .addOption(new Option('-s, --schedule <file>', 'schedule file').default('config/demo-fast.yml'))
+withSource(program.command('demo'))
+  .description("the seed's cluster demo in one terminal: a local DynamoDB and several nodes, then a check of their runs (default: the package's config/demo-fast.yml)")
   .option('-n, --nodes <n>', 'how many nodes', positiveInt, 3)
   .option('--seconds <n>', 'stop after this many seconds (default: at Ctrl-C)', positiveInt)
   .addOption(new Option('--ui-port <port>', 'port of the status page it serves (0: any free one)').argParser(port).default(8080))
   .option('--no-ui', 'no status page')
-  .action(async (options: { schedule: string; nodes: number; seconds?: number; ui: boolean; uiPort: number }) => {
-    loadJobs(options.schedule);
+  .action(async (options: SourceOptions & { nodes: number; seconds?: number; ui: boolean; uiPort: number }) => {
+    // The demo's own schedule ships with the package, so `npx cluster-cron demo` works anywhere.
+    const schedule = options.schedule ?? join(PACKAGE_ROOT, 'config', 'demo-fast.yml');
+    const loaded = await loadJobs(options.config !== undefined ? { config: options.config } : { schedule });
     const check = await runDemo({
       nodes: options.nodes,
-      schedule: options.schedule,
+      source: options.config !== undefined ? ['--config', options.config] : ['--schedule', schedule],
+      label: displayPath(loaded.source),
       out: process.stdout,
       ...(options.seconds !== undefined && { seconds: options.seconds }),
       ...(options.ui && { uiPort: options.uiPort }),
@@ -174,31 +183,27 @@ program
     if (check.overlaps.length + check.duplicateStarts.length + check.fenceOrder.length > 0) process.exitCode = 1;
   });
 
-program
-  .command('start')
+withSource(program.command('start'))
   .description('run a node: tick at every slot boundary and run due jobs until Ctrl-C')
-  .addOption(scheduleOption())
-  .action(async (options: { schedule: string }) => {
-    const jobs = loadJobs(options.schedule);
-    const connection = await connect();
-    const deps = tickDeps(connection, 'stdout');
-    deps.log.info('node.connect', { endpoint: connection.endpoint, table: connection.tableName, embeddedServer: connection.embedded !== undefined, schedule: options.schedule });
-    const node = startNode(deps, jobs);
+  .action(async (options: SourceOptions) => {
+    const config = await loadJobs(options);
+    const connection = await connectFor(config);
+    const deps = tickDeps(connection, 'stdout', config);
+    deps.log.info('node.connect', { endpoint: connection.endpoint, table: connection.tableName, embeddedServer: connection.embedded !== undefined, schedule: config.source });
+    const node = startNode(deps, config.jobs);
     await untilStopped(deps.log, 'node', (signal) => node.stop(signal));
     await connection.close();
   });
 
-program
-  .command('ui')
+withSource(program.command('ui'))
   .description('serve the status page (jobs, runs on a timeline, the lock; trigger, pause, resume) until Ctrl-C')
-  .addOption(scheduleOption())
   .addOption(new Option('-p, --port <port>', 'port (0: any free one)').argParser(port).default(8080))
   .addOption(new Option('--host <host>', 'address to listen on; anything but loopback exposes the page to your network').default('127.0.0.1'))
-  .action(async (options: { schedule: string; port: number; host: string }) => {
-    const jobs = loadJobs(options.schedule);
-    const connection = await connect();
-    const deps = tickDeps(connection, 'stderr');
-    const server = await startUiServer({ deps, jobs, port: options.port, host: options.host }).catch(async (error: NodeJS.ErrnoException) => {
+  .action(async (options: SourceOptions & { port: number; host: string }) => {
+    const config = await loadJobs(options);
+    const connection = await connectFor(config);
+    const deps = tickDeps(connection, 'stderr', config);
+    const server = await startUiServer({ deps, jobs: config.jobs, port: options.port, host: options.host }).catch(async (error: NodeJS.ErrnoException) => {
       await connection.close();
       if (error.code === 'EADDRINUSE') throw new ClusterCronError(`port ${options.port} on ${options.host} is in use; choose another with --port (0: any free one)`);
       throw error;
@@ -214,93 +219,81 @@ program
     await connection.close();
   });
 
-program
-  .command('tick')
+function exitOnFailure(outcomes: readonly TickOutcome[]): void {
+  if (outcomes.some((outcome) => outcome.outcome === 'error' || outcome.outcome === 'failed')) process.exitCode = 1;
+}
+
+withSource(program.command('tick'))
   .description('tick once now (or as of --at), wait for the runs it starts, print each outcome')
-  .addOption(scheduleOption())
   .option('--at <iso>', 'tick as if at this time, e.g. 2026-11-26T10:00:00Z')
   .option('-j, --job <name...>', 'only these jobs')
   .option('--json', 'one JSON object per outcome')
-  .action(async (options: { schedule: string; at?: string; job?: string[]; json?: boolean }) => {
-    const jobs = loadJobs(options.schedule);
-    const command = asOptionError(() =>
-      parseTickPayload({ ...(options.at !== undefined && { at: options.at }), ...(options.job && { jobs: options.job }) }, jobs, systemClock()),
+  .action(async (options: SourceOptions & { at?: string; job?: string[]; json?: boolean }) => {
+    const config = await loadJobs(options);
+    const outcomes = await withOperation(config, (operation) =>
+      asOptionError(() => tick({ ...operation, ...(options.at !== undefined && { at: options.at }), ...(options.job && { jobs: options.job }) })),
     );
-    const outcomes = await withConnection((connection) => runTickCommand(tickDeps(connection, 'stderr'), jobs, command));
     printOutcomes(outcomes, options.json ?? false);
-    if (outcomes.some((outcome) => outcome.outcome === 'error' || outcome.outcome === 'failed')) process.exitCode = 1;
+    exitOnFailure(outcomes);
   });
 
-program
-  .command('trigger <job>')
+withSource(program.command('trigger <job>'))
   .description('run a job now, still under its lease (refused as "locked" while a run holds it, unless --overlap says otherwise)')
-  .addOption(scheduleOption())
   .addOption(new Option('--overlap <policy>', "what to do if a run holds the lease (default: the job's own policy)").choices(Object.values(OverlapPolicy)))
   .option('--json', 'print the outcome as JSON')
-  .action(async (name: string, options: { schedule: string; overlap?: OverlapPolicy; json?: boolean }) => {
-    const job = findJob(loadJobs(options.schedule), name);
-    const outcomes = await withConnection((connection) => triggerJob(tickDeps(connection, 'stderr'), job, options.overlap ? { overlap: options.overlap } : {}));
+  .action(async (name: string, options: SourceOptions & { overlap?: OverlapPolicy; json?: boolean }) => {
+    const config = await loadJobs(options);
+    findJob(config.jobs, name);
+    const outcomes = await withOperation(config, (operation) => trigger({ ...operation, job: name, ...(options.overlap && { overlap: options.overlap }) }));
     printOutcomes(outcomes, options.json ?? false);
-    if (outcomes.some((outcome) => outcome.outcome === 'error' || outcome.outcome === 'failed')) process.exitCode = 1;
+    exitOnFailure(outcomes);
   });
 
-program
-  .command('backfill <job>')
+withSource(program.command('backfill <job>'))
   .description('run the slots of a past range that have no record, oldest first, one at a time under the lease')
-  .addOption(scheduleOption())
   .requiredOption('--from <iso>', 'start of the range (exclusive), e.g. 2026-11-26T08:00:00Z', isoTime('--from'))
   .requiredOption('--to <iso>', 'end of the range (inclusive)', isoTime('--to'))
   .option('--json', 'one JSON object per outcome')
-  .action(async (name: string, options: { schedule: string; from: number; to: number; json?: boolean }) => {
-    const job = findJob(loadJobs(options.schedule), name);
-    const outcomes = await withConnection((connection) => backfill(tickDeps(connection, 'stderr'), job, { fromMs: options.from, toMs: options.to }));
+  .action(async (name: string, options: SourceOptions & { from: number; to: number; json?: boolean }) => {
+    const config = await loadJobs(options);
+    findJob(config.jobs, name);
+    const outcomes = await withOperation(config, (operation) => backfill({ ...operation, job: name, from: options.from, to: options.to }));
     if (outcomes.length === 0 && !options.json) process.stdout.write(`${name}: no missing slots between ${formatTime(options.from)} and ${formatTime(options.to)}\n`);
     else printOutcomes(outcomes, options.json ?? false);
-    if (outcomes.some((outcome) => outcome.outcome === 'error' || outcome.outcome === 'failed')) process.exitCode = 1;
+    exitOnFailure(outcomes);
   });
 
 for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
-  program
-    .command(`${verb} <job>`)
+  withSource(program.command(`${verb} <job>`))
     .description(paused ? 'skip the job\'s slots (recorded as paused) until resumed' : 'let a paused job run again')
-    .addOption(scheduleOption())
     .option('-n, --note <text>', 'why (shown in status)')
-    .action(async (name: string, options: { schedule: string; note?: string }) => {
-      findJob(loadJobs(options.schedule), name);
-      const lock = await withStore((store) => setPaused(store, name, paused, options.note));
+    .action(async (name: string, options: SourceOptions & { note?: string }) => {
+      const config = await loadJobs(options);
+      findJob(config.jobs, name);
+      const lock = await withOperation(config, (operation) => (paused ? pause : resume)({ ...operation, job: name, ...(options.note !== undefined && { note: options.note }) }));
       process.stdout.write(`${name}: ${lock.paused ? 'paused' : 'resumed'}${options.note ? ` (${options.note})` : ''}; fence ${lock.fence ?? 0}\n`);
     });
 }
 
-program
-  .command('status [job]')
+withSource(program.command('status [job]'))
   .description('each job: cron, zone, next fire times, lease, fence, paused, last runs; with JOB: its last runs, next fire times and counters')
-  .addOption(scheduleOption())
   .option('--runs <n>', 'last runs to show (per job; 10 with JOB)', positiveInt)
   .option('--json', 'print JSON')
-  .action(async (name: string | undefined, options: { schedule: string; runs?: number; json?: boolean }) => {
-    const jobs = loadJobs(options.schedule);
+  .action(async (name: string | undefined, options: SourceOptions & { runs?: number; json?: boolean }) => {
+    const config = await loadJobs(options);
     const nowMs = systemClock();
     if (name !== undefined) {
-      const job = findJob(jobs, name);
-      const status = await withStore((store) => jobStatus(store, job, nowMs, { runs: options.runs ?? 10 }));
-      if (options.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-      else process.stdout.write(printJobStatus(status, nowMs));
+      findJob(config.jobs, name);
+      const jobStatus = await withOperation(config, (operation) => status({ ...operation, job: name, runs: options.runs ?? 10 }));
+      if (options.json) process.stdout.write(`${JSON.stringify(jobStatus, null, 2)}\n`);
+      else process.stdout.write(printJobStatus(jobStatus, nowMs));
       return;
     }
-    const runsPerJob = options.runs ?? 3;
-    const rows = await withStore((store) =>
-      Promise.all(
-        jobs.map(async (job) => {
-          const [lock, items] = await Promise.all([getLock(store, job.name), recentSlots(store, job.name, runsPerJob)]);
-          return { job, lock, runs: withoutSupersededMarks(items, lock), next: nextSlots(cronOf(job), nowMs, 3) };
-        }),
-      ),
-    );
+    const rows = await withOperation(config, (operation) => status({ ...operation, runs: options.runs ?? 3 }));
     if (options.json) {
-      const json = rows.map(({ job, lock, runs, next }) => ({
+      const json = rows.map(({ job, lock, runs, nextMs }) => ({
         job: job.name, cron: job.cron, timezone: job.timezone, class: job.handler, enabled: job.enabled,
-        next: next.map((ms) => new Date(ms).toISOString()), paused: lock?.paused ?? false, pausedNote: lock?.pausedNote,
+        next: nextMs.map((ms) => new Date(ms).toISOString()), paused: lock?.paused ?? false, pausedNote: lock?.pausedNote,
         fence: lock?.fence ?? 0, holder: lock?.holder, holderInstance: lock?.holderInstance,
         leaseUntil: lock?.holder && lock.leaseUntilMs ? new Date(lock.leaseUntilMs).toISOString() : undefined, runs,
       }));
@@ -308,12 +301,12 @@ program
       return;
     }
     const out = table(['job', 'schedule', 'next', 'lock', 'fence', 'state', 'last runs']);
-    for (const { job, lock, runs, next } of rows) {
+    for (const { job, lock, runs, nextMs } of rows) {
       const state = !job.enabled ? 'disabled' : lock?.paused ? `PAUSED${lock.pausedNote ? `: ${lock.pausedNote}` : ''}` : 'active';
       out.push([
         job.name,
         `${job.cron}\n${job.timezone}\n${job.handler}`,
-        next.map((ms) => formatTime(ms, job.timezone)).join('\n'),
+        nextMs.map((ms) => formatTime(ms, job.timezone)).join('\n'),
         describeLock(lock, nowMs),
         String(lock?.fence ?? 0),
         state,
@@ -323,16 +316,14 @@ program
     process.stdout.write(`${out.toString()}\n`);
   });
 
-program
-  .command('history <job>')
+withSource(program.command('history <job>'))
   .description("a job's recent slots, newest first, with their fate")
-  .addOption(scheduleOption())
   .option('-l, --limit <n>', 'how many', positiveInt, 20)
   .option('--json', 'one JSON object per slot')
-  .action(async (name: string, options: { schedule: string; limit: number; json?: boolean }) => {
-    findJob(loadJobs(options.schedule), name);
-    const [read, lock] = await withStore((store) => Promise.all([recentSlots(store, name, options.limit), getLock(store, name)]));
-    const items = withoutSupersededMarks(read, lock);
+  .action(async (name: string, options: SourceOptions & { limit: number; json?: boolean }) => {
+    const config = await loadJobs(options);
+    findJob(config.jobs, name);
+    const { slots: items, lock } = await withOperation(config, (operation) => history({ ...operation, job: name, limit: options.limit }));
     if (options.json) {
       for (const item of items) process.stdout.write(`${JSON.stringify(item)}\n`);
       return;
@@ -344,19 +335,22 @@ program
     process.stdout.write(items.length > 0 ? `${out.toString()}\n` : `${name}: no slots recorded yet\n`);
   });
 
-program
-  .command('validate')
-  .description('check the schedule file and print each job\'s next fire times')
-  .addOption(scheduleOption())
+withSource(program.command('validate'))
+  .description('check the config (or schedule) file and print each job\'s next fire times')
   .option('-n, --next <n>', 'fire times to print per job', positiveInt, 3)
-  .action((options: { schedule: string; next: number }) => {
-    const jobs = loadJobs(options.schedule);
+  .option('--json', 'print the validated job definitions as JSON (what the ClusterCron construct compiles in)')
+  .action(async (options: SourceOptions & { next: number; json?: boolean }) => {
+    const config = await loadJobs(options);
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ source: config.source, jobs: config.jobs })}\n`);
+      return;
+    }
     const nowMs = systemClock();
-    for (const job of jobs) {
+    for (const job of config.jobs) {
       process.stdout.write(`${describeJob(job)}\n`);
       for (const ms of nextSlots(cronOf(job), nowMs, options.next)) process.stdout.write(`  next ${formatTime(ms, job.timezone)}\n`);
     }
-    process.stdout.write(`${options.schedule}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} valid\n`);
+    process.stdout.write(`${config.source}: ${config.jobs.length} job${config.jobs.length === 1 ? '' : 's'} valid\n`);
   });
 
 try {

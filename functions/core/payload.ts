@@ -2,8 +2,9 @@
  * The tick function's input: an EventBridge scheduled event, or a manual payload such as
  * `{"at": "2026-11-26T10:00:00Z"}`, `{"jobs": ["print"]}` or `{"trigger": "print"}`.
  * Validated up front: a bad payload gets a PayloadError naming the field, never a deep crash.
+ * Checked by hand, not with a schema library: this runs at every cold start of the deployed
+ * tick, which loads no YAML parser or schema library (the jobs were validated at synth).
  */
-import { z } from 'zod';
 import { PayloadError } from './errors.js';
 import type { Continuation } from './run.js';
 import { OverlapPolicy, Trigger, type JobDefinition } from './types.js';
@@ -34,25 +35,33 @@ export function parseIsoTime(text: string): number | undefined {
   return exists && !Number.isNaN(ms) ? ms : undefined;
 }
 
-const manualPayload = z
-  .object({
-    at: z.string().optional(),
-    jobs: z.array(z.string()).optional(),
-    trigger: z.string().optional(),
-    overlap: z.string().optional(),
-  })
-  .strict();
+const MANUAL_FIELDS = ['at', 'jobs', 'trigger', 'overlap'] as const;
+const CONTINUATION_FIELDS = ['job', 'slot', 'token', 'fence', 'trigger', 'state'] as const;
 
-const continuationSchema = z
-  .object({
-    job: z.string(),
-    slot: z.string(),
-    token: z.string().min(1).max(200),
-    fence: z.number().int().min(1),
-    trigger: z.enum([Trigger.buffer, Trigger.continuation]),
-    state: z.unknown().optional(),
-  })
-  .strict();
+/** The fields of a manual payload, checked in this order (a wrong value before an unknown field). */
+interface ManualPayload {
+  at?: string;
+  jobs?: string[];
+  trigger?: string;
+  overlap?: string;
+}
+
+/** Why a continuation field's value is wrong, or undefined when it is right. */
+function continuationProblem(key: (typeof CONTINUATION_FIELDS)[number], value: unknown): string | undefined {
+  switch (key) {
+    case 'job':
+    case 'slot':
+      return typeof value === 'string' ? undefined : 'expected a string';
+    case 'token':
+      return typeof value === 'string' && value.length >= 1 && value.length <= 200 ? undefined : 'expected a string of 1 to 200 characters';
+    case 'fence':
+      return Number.isInteger(value) && (value as number) >= 1 ? undefined : 'expected a whole number from 1';
+    case 'trigger':
+      return value === Trigger.buffer || value === Trigger.continuation ? undefined : `expected one of "${Trigger.buffer}", "${Trigger.continuation}"`;
+    case 'state':
+      return undefined;
+  }
+}
 
 /** Both marks of an EventBridge scheduled event: one alone is a manual payload with a stray field. */
 function isScheduledEvent(event: Record<string, unknown>): boolean {
@@ -82,24 +91,23 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
     return { kind: 'tick', source: 'schedule', ...(time && { eventTime: time }) };
   }
   if ('continuation' in record) return parseContinuation(record, jobs);
-  const parsed = manualPayload.safeParse(record);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    if (issue.code === 'unrecognized_keys') {
-      const key = issue.keys[0]!;
-      throw new PayloadError(`payload: unknown field "${key}" with value ${JSON.stringify(record[key])} (allowed: at, jobs, trigger, overlap, continuation)`, key);
+  for (const key of MANUAL_FIELDS) {
+    const value = record[key];
+    if (value === undefined) continue;
+    if (key === 'jobs') {
+      if (!Array.isArray(value)) throw new PayloadError(`payload field "jobs" has value ${JSON.stringify(value)}; expected a list of job names`, 'jobs');
+      // A bad entry of the list is named as jobs[1] with its own value, as an unknown job is.
+      const index = value.findIndex((name) => typeof name !== 'string');
+      if (index >= 0) throw new PayloadError(`payload field "jobs[${index}]" has value ${JSON.stringify(value[index])}; expected a job name (a string)`, `jobs[${index}]`);
+    } else if (typeof value !== 'string') {
+      throw new PayloadError(`payload field "${key}" has value ${JSON.stringify(value)}; expected a string`, key);
     }
-    const top = String(issue.path[0]);
-    // A bad entry of the list is named as jobs[1] with its own value, as an unknown job is.
-    if (top === 'jobs' && issue.path.length > 1) {
-      const index = Number(issue.path[1]);
-      const field = `jobs[${index}]`;
-      throw new PayloadError(`payload field "${field}" has value ${JSON.stringify((record.jobs as unknown[])[index])}; expected a job name (a string)`, field);
-    }
-    const expected = top === 'jobs' ? 'a list of job names' : 'a string';
-    throw new PayloadError(`payload field "${top}" has value ${JSON.stringify(record[top])}; expected ${expected}`, top);
   }
-  const { at, jobs: only, trigger, overlap } = parsed.data;
+  const unknown = Object.keys(record).find((key) => !(MANUAL_FIELDS as readonly string[]).includes(key));
+  if (unknown !== undefined) {
+    throw new PayloadError(`payload: unknown field "${unknown}" with value ${JSON.stringify(record[unknown])} (allowed: at, jobs, trigger, overlap, continuation)`, unknown);
+  }
+  const { at, jobs: only, trigger, overlap } = record as ManualPayload;
   if (overlap !== undefined) {
     const policies = Object.values(OverlapPolicy) as string[];
     if (trigger === undefined) throw new PayloadError(`payload field "overlap" has value ${JSON.stringify(overlap)} but goes only with "trigger"`, 'overlap');
@@ -138,20 +146,22 @@ function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDe
   if (others.length > 0) throw new PayloadError(`payload field "continuation" cannot be combined with "${others[0]}" (value ${JSON.stringify(record[others[0]!])})`, 'continuation');
   const size = Buffer.byteLength(JSON.stringify(record.continuation) ?? '');
   if (size > MAX_CONTINUATION_BYTES) throw new PayloadError(`payload field "continuation" is ${size} bytes; the limit is ${MAX_CONTINUATION_BYTES} (keep a continuous job's state small, or store it yourself and pass a key)`, 'continuation');
-  const parsed = continuationSchema.safeParse(record.continuation);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const given = record.continuation as Record<string, unknown> | undefined;
-    if (issue.code === 'unrecognized_keys') {
-      const key = issue.keys[0]!;
-      throw new PayloadError(`payload field "continuation.${key}" is not allowed (value ${JSON.stringify(given?.[key])}; allowed: job, slot, token, fence, trigger, state)`, `continuation.${key}`);
-    }
-    const key = issue.path.length > 0 ? `continuation.${issue.path.join('.')}` : 'continuation';
-    const value = issue.path.length > 0 && given && typeof given === 'object' ? given[String(issue.path[0])] : record.continuation;
-    if (value === undefined) throw new PayloadError(`payload field "${key}" is missing`, key);
-    throw new PayloadError(`payload field "${key}" has value ${JSON.stringify(value)}: ${issue.message}`, key);
+  const given = record.continuation;
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    throw new PayloadError(`payload field "continuation" has value ${JSON.stringify(given)}: expected an object with ${CONTINUATION_FIELDS.join(', ')}`, 'continuation');
   }
-  const { job, slot, token, fence, trigger, state } = parsed.data;
+  const fields = given as Record<string, unknown>;
+  for (const key of CONTINUATION_FIELDS) {
+    const value = fields[key];
+    if (value === undefined && key !== 'state') throw new PayloadError(`payload field "continuation.${key}" is missing`, `continuation.${key}`);
+    const problem = continuationProblem(key, value);
+    if (problem) throw new PayloadError(`payload field "continuation.${key}" has value ${JSON.stringify(value)}: ${problem}`, `continuation.${key}`);
+  }
+  const extra = Object.keys(fields).find((key) => !(CONTINUATION_FIELDS as readonly string[]).includes(key));
+  if (extra !== undefined) {
+    throw new PayloadError(`payload field "continuation.${extra}" is not allowed (value ${JSON.stringify(fields[extra])}; allowed: job, slot, token, fence, trigger, state)`, `continuation.${extra}`);
+  }
+  const { job, slot, token, fence, trigger, state } = fields as { job: string; slot: string; token: string; fence: number; trigger: typeof Trigger.buffer | typeof Trigger.continuation; state?: unknown };
   const slotMs = parseIsoTime(slot);
   if (slotMs === undefined) throw new PayloadError(`payload field "continuation.slot" has value ${JSON.stringify(slot)}; expected an ISO-8601 time with a zone`, 'continuation.slot');
   checkJob('continuation.job', job, jobs);

@@ -234,21 +234,7 @@ export function loadScheduleFile(path: string, options: Omit<ScheduleOptions, 's
   return parseSchedule(text, { ...options, source: path });
 }
 
-/**
- * A holder treats its lease as lost `maxClockSkewMs` before it ends, and renews it every third
- * of the lease: a lease of twice the skew or less would be lost before its first heartbeat.
- * @throws ScheduleError naming the job, its lease and the skew.
- */
-export function checkLeasesAgainstSkew(jobs: readonly JobDefinition[], maxClockSkewMs: number, source = 'schedule'): void {
-  for (const job of jobs) {
-    if (job.leaseMs <= 2 * maxClockSkewMs) {
-      throw new ScheduleError(
-        `${source}: job "${job.name}": key "lease" has value ${formatDurationMs(job.leaseMs)}; with a maximum clock skew of ${formatDurationMs(maxClockSkewMs)} (MAX_CLOCK_SKEW_MS) a lease must be longer than ${formatDurationMs(2 * maxClockSkewMs)}`,
-        { source, job: job.name, key: 'lease', value: formatDurationMs(job.leaseMs) },
-      );
-    }
-  }
-}
+export { checkLeasesAgainstSkew } from './lease-skew.js';
 
 /** A one-line summary of a job's settings, for `validate` and logs. */
 export function describeJob(job: JobDefinition): string {

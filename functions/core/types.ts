@@ -55,14 +55,14 @@ export interface EventLog {
   error(message: string, attributes?: Record<string, unknown>): void;
 }
 
-/** What a job handler receives for one run. */
-export interface RunContext {
+/** What a job handler receives for one run; `Args` is the type of the job's `args`. */
+export interface RunContext<Args extends object = Record<string, unknown>> {
   job: string;
   /** The slot's own time (I5): not when the tick arrived. */
   slot: Date;
   /** Rises by one on every acquisition of this job's lease: pass it to downstream writes. */
   fence: number;
-  args: Record<string, unknown>;
+  args: Args;
   /** Fires when the lease is lost, the invocation is about to time out, or the node shuts down. */
   signal: AbortSignal;
   /**
@@ -87,7 +87,7 @@ export interface ContinueResult {
 }
 
 /** A job handler: resolves when done, rejects on failure. */
-export type JobHandler = (context: RunContext) => Promise<unknown> | unknown;
+export type JobHandler<Args extends object = Record<string, unknown>> = (context: RunContext<Args>) => Promise<unknown> | unknown;
 
 /** The fate of one (job, slot) in one tick, returned as data. */
 export type TickOutcome =

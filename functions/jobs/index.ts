@@ -1,6 +1,6 @@
 /**
- * The handler registry: a schedule's `class` names one of these. Add your own handlers here
- * (a function of RunContext), then name them in config/schedule.yml.
+ * The built-in handlers a schedule file's `class` may name when there is no config file (the
+ * seed's demo). Your own jobs go in your project's cluster-cron.config.ts, never here.
  */
 import type { JobHandler } from '../core/types.js';
 import { printWorker } from './print-worker.js';

@@ -5,16 +5,20 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { startLocalDynamo } from './dynalite-server.js';
 import { checkRuns, parseRuns, type RunCheck } from './run-log.js';
 
-const CLI = fileURLToPath(new URL('../../bin/cluster-cron.mjs', import.meta.url));
+const CLI = join(PACKAGE_ROOT, 'bin', 'cluster-cron.mjs');
 
 /** Options of the demo. */
 export interface DemoOptions {
   nodes: number;
-  schedule: string;
+  /** The CLI options that name the jobs: `['--schedule', file]` or `['--config', file]`. */
+  source: string[];
+  /** How the output names them. */
+  label: string;
   /** Stop after this long; undefined: until Ctrl-C. */
   seconds?: number;
   out: NodeJS.WritableStream;
@@ -50,8 +54,8 @@ function label(event: Record<string, unknown>, names: Map<string, string>): stri
  * `cluster-cron ui` on the demo's table, in its own process group like the nodes; prints the
  * page's address (with its token) when it is up, or why it could not start (a port in use).
  */
-function startPage(port: number, schedule: string, env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, exited: Promise<void>[]): ChildProcess {
-  const child = spawn(process.execPath, [CLI, 'ui', '--port', String(port), '--schedule', schedule], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+function startPage(port: number, source: string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, exited: Promise<void>[]): ChildProcess {
+  const child = spawn(process.execPath, [CLI, 'ui', '--port', String(port), ...source], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   exited.push(new Promise((resolve) => child.once('exit', () => resolve())));
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const url = /open (http:\/\/\S+)/.exec(line)?.[1];
@@ -69,11 +73,11 @@ export async function runDemo(options: DemoOptions): Promise<RunCheck> {
   const lines: string[] = [];
   const names = new Map<string, string>();
   const children: ChildProcess[] = [];
-  options.out.write(`local DynamoDB (in memory) on ${server.endpoint}; starting ${options.nodes} nodes with ${options.schedule}\n`);
+  options.out.write(`local DynamoDB (in memory) on ${server.endpoint}; starting ${options.nodes} nodes with ${options.label}\n`);
   const exited: Promise<void>[] = [];
   const env = { ...process.env, DYNAMODB_ENDPOINT: server.endpoint, CLUSTER_CRON_TABLE: 'cluster-cron-demo' };
   for (let index = 1; index <= options.nodes; index++) {
-    const child = spawn(process.execPath, [CLI, 'start', '--schedule', options.schedule], {
+    const child = spawn(process.execPath, [CLI, 'start', ...options.source], {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
       // Its own process group: Ctrl-C in the terminal reaches the demo only, which then stops
@@ -93,7 +97,7 @@ export async function runDemo(options: DemoOptions): Promise<RunCheck> {
       }
     });
   }
-  if (options.uiPort !== undefined) children.push(startPage(options.uiPort, options.schedule, env, options.out, exited));
+  if (options.uiPort !== undefined) children.push(startPage(options.uiPort, options.source, env, options.out, exited));
   // Never leave a node behind, even if the demo itself dies.
   const killAll = (): void => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL'));
   process.once('exit', killAll);

@@ -4,9 +4,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** Where `npm run build:ui` puts the page: resolved from this package, not from the working directory. */
-export const DEFAULT_ASSETS_DIR = resolve(import.meta.dirname, '..', '..', 'dist', 'ui');
+export const DEFAULT_ASSETS_DIR = join(PACKAGE_ROOT, 'dist', 'ui');
 
 /** An HTTP answer in plain data, for node:http and Lambda function URLs alike. */
 export interface UiResponse {

@@ -12,6 +12,8 @@ import { METRICS_NAMESPACE, TickMetric } from '../../functions/metrics.js';
 import { ClusterCron } from '../../infra/cluster-cron.js';
 import { TICK_ESBUILD_OPTIONS } from '../../infra/tick-bundling.js';
 import { writeTickEntry } from '../../infra/tick-entry.js';
+import { loadScheduleFile } from '../../functions/core/schedule.js';
+import { handlerNames } from '../../functions/jobs/index.js';
 import { ensureTable } from '../../functions/local/table.js';
 import { useLocalTables } from '../support/local-table.js';
 
@@ -127,11 +129,8 @@ describe('the tick bundle of the synthesized asset', () => {
   });
 
   it('is what esbuild builds from TICK_ESBUILD_OPTIONS, byte for byte (a benchmark measures the deployed bundle)', async () => {
-    const entry = writeTickEntry({
-      scheduleText: readFileSync('test/infra/fixtures/bundle-schedule.yml', 'utf8'),
-      scheduleSource: 'test/infra/fixtures/bundle-schedule.yml',
-      handlersModule: resolve('functions/jobs/index.ts'),
-    });
+    const source = 'test/infra/fixtures/bundle-schedule.yml';
+    const entry = writeTickEntry({ jobs: loadScheduleFile(source, { handlers: handlerNames }), source, handlersModule: resolve('functions/jobs/index.ts') });
     const outfile = join(outdir, 'esbuild-api', 'index.mjs');
     await build({ ...TICK_ESBUILD_OPTIONS, entryPoints: [entry], outfile, logLevel: 'error' });
     expect(readFileSync(outfile).equals(readFileSync(bundle))).toBe(true);

@@ -1,0 +1,15 @@
+// The app's job: every second, a sync that takes longer than a second, never two at once.
+import { defineConfig, defineJob } from 'cluster-cron';
+import { syncInventory } from './src/jobs/sync-inventory.js';
+
+export default defineConfig({
+  jobs: {
+    'sync-inventory': defineJob({
+      cron: '* * * * * *',
+      lease: '3s',
+      overlap: 'skip',
+      args: { workMs: 1_500 },
+      handler: syncInventory,
+    }),
+  },
+});

@@ -1,0 +1,90 @@
+/**
+ * Loads the user's configuration: `cluster-cron.config.ts` (or .mts/.js/.mjs) in the working
+ * directory, the file `--config` or CLUSTER_CRON_CONFIG names, or, with none, a schedule file
+ * (config/schedule.yml) with the built-in handlers. Validated by resolveConfig.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ScheduleError, errorMessage } from './core/errors.js';
+import { checkLeasesAgainstSkew } from './core/lease-skew.js';
+import { loadScheduleFile } from './core/schedule.js';
+import { TICK_DEFAULTS } from './core/tick.js';
+import { handlers as builtInHandlers } from './jobs/index.js';
+import { displayPath, resolveConfig, type LoadedConfig } from './resolve-config.js';
+
+export { resolveConfig, type LoadedConfig } from './resolve-config.js';
+
+/** The file names looked for in the working directory, in this order. */
+export const CONFIG_FILE_NAMES = ['cluster-cron.config.ts', 'cluster-cron.config.mts', 'cluster-cron.config.js', 'cluster-cron.config.mjs'] as const;
+
+/** The schedule file used when there is no config file. */
+export const DEFAULT_SCHEDULE_FILE = 'config/schedule.yml';
+
+/** Where to look for the configuration. */
+export interface LoadConfigOptions {
+  /** A config file; default: CLUSTER_CRON_CONFIG, then CONFIG_FILE_NAMES in `cwd`. */
+  config?: string;
+  /** A schedule file to use instead of any config file, with the built-in handlers. */
+  schedule?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Leases must be longer than twice this (MAX_CLOCK_SKEW_MS). @default 1000 */
+  maxClockSkewMs?: number;
+}
+
+/** The config file to load, or undefined for none (then the schedule file is used). */
+export function findConfigFile(options: Pick<LoadConfigOptions, 'config' | 'cwd' | 'env'> = {}): string | undefined {
+  const cwd = options.cwd ?? process.cwd();
+  const named = options.config ?? (options.env ?? process.env).CLUSTER_CRON_CONFIG;
+  if (named) {
+    const path = resolve(cwd, named);
+    if (!existsSync(path)) throw new ScheduleError(`${named}: config file not found (resolved to ${path})`, { source: named });
+    return path;
+  }
+  return CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)).find((path) => existsSync(path));
+}
+
+let tsLoaderRegistered = false;
+
+/**
+ * Imports a config file's default export. JavaScript loads natively; TypeScript through tsx's
+ * loader, registered before the first import of a .ts file (Node caches a failed import, so it
+ * cannot be retried after the fact). Only the user's files need it: ours are compiled.
+ */
+export async function importConfigFile(path: string): Promise<unknown> {
+  let module: { default?: unknown };
+  try {
+    if (/\.[cm]?tsx?$/.test(path) && !tsLoaderRegistered) {
+      const { register } = await import('tsx/esm/api');
+      register();
+      tsLoaderRegistered = true;
+    }
+    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (cause) {
+    throw new ScheduleError(`${path}: cannot load the config file: ${errorMessage(cause)}`, { source: path }, { cause });
+  }
+  if (module.default === undefined) throw new ScheduleError(`${path}: the config file has no default export; write "export default defineConfig({ jobs: { ... } })"`, { source: path });
+  return module.default;
+}
+
+/**
+ * Finds, loads and validates the configuration (see LoadConfigOptions). With no config file,
+ * the schedule file (default config/schedule.yml) with the built-in handlers (PrintWorker).
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  if (options.schedule !== undefined && options.config !== undefined) {
+    throw new ScheduleError(`give a config file (${options.config}) or a schedule file (${options.schedule}), not both`, {});
+  }
+  const file = options.schedule === undefined ? findConfigFile({ ...options, cwd }) : undefined;
+  if (file) return resolveConfig(await importConfigFile(file), displayPath(file), { baseDir: dirname(file), maxClockSkewMs: options.maxClockSkewMs ?? TICK_DEFAULTS.maxClockSkewMs });
+  const schedule = options.schedule ?? DEFAULT_SCHEDULE_FILE;
+  const path = resolve(cwd, schedule);
+  if (options.schedule === undefined && !existsSync(path)) {
+    throw new ScheduleError(`no config file (${CONFIG_FILE_NAMES.join(', ')}) in ${cwd} and no ${schedule}: write one, or pass --config FILE`, { source: schedule });
+  }
+  const jobs = loadScheduleFile(options.cwd === undefined ? schedule : path, { handlers: Object.keys(builtInHandlers) });
+  checkLeasesAgainstSkew(jobs, options.maxClockSkewMs ?? TICK_DEFAULTS.maxClockSkewMs, schedule);
+  return { source: schedule, jobs, handlers: builtInHandlers };
+}

@@ -1,0 +1,78 @@
+/**
+ * The user's configuration in code: `defineJob` and `defineConfig` only shape and type the
+ * data; functions/config.ts validates it (with the schedule file's rules and messages). This
+ * module imports no parser or schema library, so the deployed tick function that imports the
+ * user's config does not load them at cold start.
+ */
+import type { JobHandler, OverlapPolicy } from './core/types.js';
+
+/** A duration as the schedule file takes it: `30s`, `5m`, `1h`, or a number of seconds. */
+export type Duration = string | number;
+
+/** One job in code: the schedule file's keys, with `handler` (a function) in place of `class`. */
+export interface JobOptions<Args extends object = Record<string, unknown>> {
+  /** 5 fields, or 6 with seconds first; a trailing zone (`0 9 * * * Europe/Berlin`) is allowed. */
+  cron: string;
+  /** Runs once per slot; receives `args` with the type given here. */
+  handler: JobHandler<Args>;
+  /** Passed to the handler as `ctx.args`. @default {} */
+  args?: Args;
+  /** What a slot that finds the lease held does. @default 'skip' */
+  overlap?: OverlapPolicy;
+  /** How long a run holds the lock without a heartbeat. @default '60s' */
+  lease?: Duration;
+  /** How late a slot may still start. @default '90s' */
+  catchupWindow?: Duration;
+  /** How many open slots one tick may run, newest first. @default 1 */
+  catchupLimit?: number;
+  /** Run again at once after each run while the handler returns `{ continue: true }`. @default false */
+  continuous?: boolean;
+  /** IANA zone the cron is read in. @default 'UTC' */
+  timezone?: string;
+  description?: string;
+  /** `disabled` keeps the job defined but never runs it. @default 'enabled' */
+  status?: 'enabled' | 'disabled';
+}
+
+/** A job as `defineJob` returns it: the options, marked so a config can tell it from a typo. */
+export interface JobSpec<Args extends object = Record<string, unknown>> extends JobOptions<Args> {
+  readonly kind: 'cluster-cron.job';
+}
+
+/** The default export of `cluster-cron.config.ts`. */
+export interface ClusterCronConfig {
+  /** Code-first jobs by name (`defineJob`). */
+  jobs?: Record<string, JobSpec<any>>;
+  /** A sidekiq-cron schedule.yml, relative to the config file; its `class` names resolve against `handlers`. */
+  schedule?: string;
+  /** The handlers a `schedule` file's `class` may name. */
+  // `any`: a handler typed for its own args is not assignable to one typed for all args.
+  handlers?: Record<string, JobHandler<any>>;
+  /** Table name default (CLUSTER_CRON_TABLE wins over it). */
+  tableName?: string;
+  /** DynamoDB endpoint default (DYNAMODB_ENDPOINT wins over it); `aws` or unset: the SDK's own. */
+  endpoint?: string;
+}
+
+/**
+ * Defines one job; validated where the config is loaded (CLI, `startNode`, the construct at
+ * synth), with the same messages as the schedule file. `args` gives the handler's `ctx.args` its type.
+ */
+export function defineJob<Args extends object = Record<string, unknown>>(options: JobOptions<Args>): JobSpec<Args> {
+  return { ...options, kind: 'cluster-cron.job' };
+}
+
+/** Types the config's default export; validation happens where it is loaded. */
+export function defineConfig(config: ClusterCronConfig): ClusterCronConfig {
+  return config;
+}
+
+/**
+ * Every handler the config's jobs name: the `handlers` registry of its schedule file, and each
+ * code job's own handler under the job's name (a JobDefinition's `handler` for a code job).
+ */
+export function handlerRegistry(config: ClusterCronConfig): Record<string, JobHandler> {
+  const registry: Record<string, JobHandler> = { ...config.handlers };
+  for (const [name, job] of Object.entries(config.jobs ?? {})) registry[name] = job.handler as JobHandler;
+  return registry;
+}

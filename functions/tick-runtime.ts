@@ -1,0 +1,98 @@
+/**
+ * The tick Lambda handler for validated jobs and their handlers, configured once per container
+ * from CLUSTER_CRON_TABLE and optional DYNAMODB_ENDPOINT and MAX_CLOCK_SKEW_MS. It loads no
+ * schedule parser or schema library: the construct's bundle (infra/tick-entry.ts) ships the jobs
+ * as data validated at synth; tick-handler.ts resolves them from a config, a schedule or the environment.
+ */
+import type { Context } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ClusterCronError, PayloadError } from './core/errors.js';
+import { parseTickPayload } from './core/payload.js';
+import { checkLeasesAgainstSkew } from './core/lease-skew.js';
+import { runTickCommand, type TickDeps } from './core/tick.js';
+import { systemClock } from './core/time.js';
+import type { JobDefinition, JobHandler, TickOutcome } from './core/types.js';
+import { createDocumentClient } from './dynamo-client.js';
+import { lambdaHandOff } from './hand-off.js';
+import { createEventLog } from './log.js';
+import { TickMetric, createTickMetrics, recordOutcomes, withLagMetric } from './metrics.js';
+import { readMaxClockSkewMs } from './settings.js';
+
+/** What one invocation returns: every outcome, and counts per kind for a quick look. */
+export interface TickResponse {
+  instance: string;
+  outcomes: TickOutcome[];
+  counts: Partial<Record<TickOutcome['outcome'], number>>;
+}
+
+/** The Lambda context fields the handler uses. */
+export type TickContext = Pick<Context, 'getRemainingTimeInMillis' | 'logStreamName' | 'awsRequestId'>;
+
+/** The handler Lambda calls: an EventBridge scheduled event or a manual payload. */
+export type TickHandler = (event: unknown, context?: TickContext) => Promise<TickResponse>;
+
+/** Validated jobs and the handlers they name. */
+export interface JobsTickHandlerOptions {
+  /** JobDefinition.handler -> function. */
+  handlers: Readonly<Record<string, JobHandler>>;
+  jobs: readonly JobDefinition[];
+  /** The name errors give the jobs' origin (a file name). */
+  source: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ClusterCronError(`environment variable ${name} is not set`);
+  return value;
+}
+
+/**
+ * Reads the environment now (a missing table name or a lease too short for the skew fails the
+ * cold start) and returns the handler. It throws a PayloadError for a bad payload, and an error
+ * after all jobs were handled if any job hit a store error, so Lambda's retry (safe: the tick is
+ * idempotent) and the error alarm see it.
+ */
+export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHandler {
+  const env = options.env ?? process.env;
+  const { handlers, jobs, source } = options;
+  const tableName = requireEnv(env, 'CLUSTER_CRON_TABLE');
+  const client = createDocumentClient(env.DYNAMODB_ENDPOINT);
+  const maxClockSkewMs = readMaxClockSkewMs(env);
+  checkLeasesAgainstSkew(jobs, maxClockSkewMs, source);
+  const metrics = createTickMetrics(env);
+  // Set by the Lambda runtime: a continuous job's next link near the deadline goes to a fresh invocation.
+  const handOff = lambdaHandOff(env.AWS_LAMBDA_FUNCTION_NAME);
+
+  return async (event, context) => {
+    metrics.captureColdStartMetric();
+    const instance = `lambda:${(context?.logStreamName ?? 'local').split(']').pop()?.slice(0, 12) || 'local'}`;
+    const log = createEventLog({ instance });
+    const deps: TickDeps = { client, tableName, clock: systemClock, instance, log: withLagMetric(log, metrics), handlers, maxClockSkewMs, ...(handOff && { handOff }) };
+    let command;
+    try {
+      command = parseTickPayload(event, jobs, systemClock(), maxClockSkewMs);
+    } catch (error) {
+      if (error instanceof PayloadError) log.error('tick.payload.invalid', { error: error.message, field: error.field });
+      throw error;
+    }
+    const deadlineMs = context ? systemClock() + context.getRemainingTimeInMillis() : undefined;
+    const startedMs = systemClock();
+    let outcomes: TickOutcome[];
+    try {
+      outcomes = await runTickCommand(deps, jobs, command, deadlineMs !== undefined ? { deadlineMs } : {});
+      recordOutcomes(metrics, outcomes);
+    } finally {
+      metrics.addMetric(TickMetric.tickDuration, MetricUnit.Milliseconds, systemClock() - startedMs);
+      metrics.publishStoredMetrics();
+    }
+    const counts: TickResponse['counts'] = {};
+    for (const outcome of outcomes) counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
+    // A continuation's state may be large: the log names it, without it.
+    const logged = command.kind === 'continue' ? { ...command, continuation: { ...command.continuation, state: command.continuation.state === undefined ? undefined : '(omitted)' } } : command;
+    log.info('tick.end', { command: logged, counts, tickMs: systemClock() - startedMs, requestId: context?.awsRequestId });
+    const errors = outcomes.filter((outcome) => outcome.outcome === 'error');
+    if (errors.length > 0) throw new ClusterCronError(`tick failed for ${errors.length} job(s): ${JSON.stringify(errors)}`);
+    return { instance, outcomes, counts };
+  };
+}
