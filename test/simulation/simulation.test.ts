@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import './sim-mocks.js';
 import { checkHistory } from './checker.js';
+import { seedStats, summary, type SeedStats } from './soak-summary.js';
 import { simulate, type SimHistory } from './simulation.js';
 
 /** How many seeds `npm test` draws afresh each run, beside the fixed ones. */
@@ -27,61 +28,33 @@ function seeds(): number[] {
   return [...range(1, 50), ...range(freshFrom, FRESH_SEEDS)];
 }
 
-function summary(histories: SimHistory[], violations: number): string {
-  const faults: Record<string, number> = {};
-  const bySteps: Record<string, number> = {};
-  for (const history of histories) {
-    for (const [kind, n] of Object.entries(history.faults)) {
-      const into = kind.includes('@') ? bySteps : faults;
-      into[kind] = (into[kind] ?? 0) + n;
-    }
-  }
-  const runs = histories.reduce((n, h) => n + h.runs.length, 0);
-  const stale = histories.reduce((n, h) => n + Object.values(h.fencedStore).reduce((m, s) => m + s.rejectedStale, 0), 0);
-  // crash-during-run counts a subset of crash; a Lambda invocation is no fault (its timeout is).
-  const total = Object.entries(faults).reduce((n, [kind, m]) => (kind === 'crash-during-run' || kind === 'lambda-invocation' ? n : n + m), 0);
-  // Measured, not asserted: how long after a holder died mid-run its job ran again, against
-  // the goal of one lease + one slot (chaos goes on meanwhile, so some take longer).
-  const takeovers = histories.flatMap((history) =>
-    history.runs
-      .filter((run) => run.crashMs !== undefined)
-      .flatMap((run) => {
-        const job = history.jobs.find((candidate) => candidate.name === run.job)!;
-        const next = history.runs.filter((other) => other.job === run.job && other.startMs > run.crashMs!).sort((a, b) => a.startMs - b.startMs)[0];
-        const slotMs = Number(/^\*\/(\d+)/.exec(job.cron)?.[1] ?? 1) * 1_000;
-        return next ? [{ gapMs: next.startMs - run.crashMs!, withinGoal: next.startMs - run.crashMs! <= job.leaseMs + slotMs }] : [];
-      }),
-  );
-  const gaps = takeovers.map((t) => t.gapMs).sort((a, b) => a - b);
-  const takeover = `${takeovers.length} holders killed mid-run: the job ran again after ${gaps[Math.floor(gaps.length / 2)] ?? '-'} ms (median), ${gaps.at(-1) ?? '-'} ms (max); within lease + one slot: ${takeovers.filter((t) => t.withinGoal).length}`;
-  return `simulation: ${histories.length} seeds, ${runs} runs, ${total} faults injected ${JSON.stringify(faults)}, ${stale} stale fenced writes rejected, ${takeover}, violations: ${violations}; by protocol step ${JSON.stringify(Object.fromEntries(Object.entries(bySteps).sort()))}`;
-}
-
 describe('the simulated cluster under faults', () => {
   const seedsToRun = seeds();
   it('keeps I1..I4 for every seed', { timeout: 30_000 + seedsToRun.length * 2_000 }, async () => {
-    const histories: SimHistory[] = [];
+    const stats: SeedStats[] = [];
     const failures: string[] = [];
-    for (const seed of seedsToRun) {
+    for (const [index, seed] of seedsToRun.entries()) {
       const trace = process.env.SIM_TRACE ? [] : undefined;
       const history = await simulate({ seed, ...(trace && { trace }) });
       if (trace) console.log(trace.join('\n'));
-      histories.push(history);
+      stats.push(seedStats(history));
+      // A long soak says how far it is (npm run soak runs one process per core).
+      if (seedsToRun.length >= 1_000 && (index + 1) % 250 === 0) process.stderr.write(`simulation: ${index + 1}/${seedsToRun.length} seeds (at seed ${seed}), ${failures.length} failing\n`);
       const violations = checkHistory(history);
       if (violations.length > 0) {
         failures.push(`seed ${seed} (replay: SIM_SEED=${seed} npx vitest run test/simulation/simulation.test.ts):\n${violations.map((v) => `  ${v.invariant} ${v.job}: ${v.message}${v.known ? ` [known: ${v.known}]` : ''}`).join('\n')}`);
       }
     }
-    console.log(summary(histories, failures.length));
+    console.log(summary(stats, failures.length));
     expect(failures).toEqual([]);
     // The faults really happened: every kind the simulation injects was injected.
-    const kinds = new Set(histories.flatMap((history) => Object.keys(history.faults)));
-    if (histories.length >= 10) {
+    const kinds = new Set(stats.flatMap((seed) => Object.keys(seed.faults)));
+    if (stats.length >= 10) {
       for (const kind of ['throttled', 'lost-response', 'lost-response-retried', 'crash', 'pause-longer-than-lease', 'duplicate-tick', 'lambda-invocation']) expect(kinds).toContain(kind);
     }
     // The GC-pause case really happened: some run outlived its lease, came back after its
     // successor had written, and its fenced write was refused.
-    if (histories.length >= 50) expect(histories.some((history) => Object.values(history.fencedStore).some((store) => store.rejectedStale > 0))).toBe(true);
+    if (stats.length >= 50) expect(stats.some((seed) => seed.staleRejected > 0)).toBe(true);
   });
 
   it('replays a seed exactly', async () => {
