@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import type { JobStatus } from '../core/job-status.js';
 import { describeCron } from '../describe-cron.js';
-import type { LockItem, SlotItem } from '../core/store.js';
+import { liveHolder, type LockItem, type SlotItem } from '../core/store.js';
 import { formatDurationMs } from '../core/time.js';
 import type { TickOutcome } from '../core/types.js';
 
@@ -40,8 +40,11 @@ export function describeLock(lock: LockItem | undefined, nowMs: number): string 
   return `held by ${lock.holder} ${state}`;
 }
 
-/** One line per fate of a slot item, for history and status. */
-export function describeSlot(item: SlotItem, lock: LockItem | undefined): string {
+/**
+ * One line per fate of a slot item, for history and status. With `nowMs`, a claim whose holder's
+ * lease has passed is not running, as the status page shows it (the next acquirer records it lost).
+ */
+export function describeSlot(item: SlotItem, lock: LockItem | undefined, nowMs?: number): string {
   if (item.status === 'skipped') {
     if (item.reason === 'locked') return `skipped: locked by ${item.heldBy ?? '?'} (fence ${item.heldFence ?? '?'})`;
     if (item.reason === 'dropped') return `dropped: ${item.bufferedSlotMs !== undefined ? `slot ${formatTime(item.bufferedSlotMs)} was already buffered` : 'one slot was already buffered'}`;
@@ -55,6 +58,9 @@ export function describeSlot(item: SlotItem, lock: LockItem | undefined): string
   if (item.status === 'failed') return `failed: ${item.error ?? ''}`;
   if (item.status === 'lost') return `lost: ${item.error ?? ''}`;
   if (item.status === 'claimed') {
+    if (lock?.holder === item.claimedBy && nowMs !== undefined && !liveHolder(lock, nowMs)) {
+      return `claimed, no outcome yet: the lease of ${lock.holder} lapsed (recorded lost when the next run takes the lease)`;
+    }
     if (lock?.holder === item.claimedBy) return `running (fence ${lock.fence ?? '?'})`;
     return 'claimed, no outcome yet (recorded lost once its lease has passed)';
   }
@@ -108,7 +114,7 @@ export function printJobStatus(status: JobStatus, nowMs: number): string {
       formatTime(item.startedAtMs),
       formatMs(item.startedAtMs !== undefined ? item.startedAtMs - item.slotMs : undefined),
       formatMs(item.durationMs),
-      describeSlot(item, lock),
+      describeSlot(item, lock, nowMs),
       String(item.fence ?? '-'),
       item.instance,
       item.trigger,

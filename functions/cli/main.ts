@@ -310,7 +310,7 @@ withSource(program.command('status [job]'))
         describeLock(lock, nowMs),
         String(lock?.fence ?? 0),
         state,
-        runs.map((run) => `${run.slot.replace('.000Z', 'Z')} ${describeSlot(run, lock)}${run.durationMs !== undefined ? ` ${formatMs(run.durationMs)}` : ''}`).join('\n') || '-',
+        runs.map((run) => `${run.slot.replace('.000Z', 'Z')} ${describeSlot(run, lock, nowMs)}${run.durationMs !== undefined ? ` ${formatMs(run.durationMs)}` : ''}`).join('\n') || '-',
       ]);
     }
     process.stdout.write(`${out.toString()}\n`);
@@ -330,7 +330,7 @@ withSource(program.command('history <job>'))
     }
     const out = table(['slot', 'trigger', 'fate', 'fence', 'instance', 'lag', 'duration']);
     for (const item of items) {
-      out.push([item.slot, item.trigger, describeSlot(item, lock), String(item.fence ?? '-'), item.instance, formatMs(item.startedAtMs !== undefined ? item.startedAtMs - item.slotMs : undefined), formatMs(item.durationMs)]);
+      out.push([item.slot, item.trigger, describeSlot(item, lock, systemClock()), String(item.fence ?? '-'), item.instance, formatMs(item.startedAtMs !== undefined ? item.startedAtMs - item.slotMs : undefined), formatMs(item.durationMs)]);
     }
     process.stdout.write(items.length > 0 ? `${out.toString()}\n` : `${name}: no slots recorded yet\n`);
   });

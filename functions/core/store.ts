@@ -83,6 +83,14 @@ export function claimantOnLock(lock: LockItem | undefined, slotMs: number): stri
 }
 
 /**
+ * True while the lock has a holder whose lease has not yet passed by `nowMs`: the one reading of
+ * "is this lease live?" that the status page and the CLI share, so they never disagree.
+ */
+export function liveHolder(lock: LockItem | undefined, nowMs: number): lock is LockItem & { holder: string; leaseUntilMs: number } {
+  return lock?.holder !== undefined && lock.leaseUntilMs !== undefined && lock.leaseUntilMs >= nowMs;
+}
+
+/**
  * True for a skip or buffered mark that lost a race to the lock: a tick read the lock while
  * it was held, the holder let go, another tick claimed the same scheduled slot on the lock and
  * runs it, then the first tick's mark landed on the slot item. The run's record replaces the

@@ -4,7 +4,7 @@
  */
 import { jobStatus, missedSlots, type JobCounters, type JobStatus } from '../core/job-status.js';
 import { cronOf, slotsBetween } from '../core/slots.js';
-import { SkipReason, SlotStatus, type LockItem, type SlotItem, type StoreContext } from '../core/store.js';
+import { SkipReason, SlotStatus, liveHolder, type LockItem, type SlotItem, type StoreContext } from '../core/store.js';
 import { toIso } from '../core/time.js';
 import { Trigger, type JobDefinition, type OverlapPolicy } from '../core/types.js';
 import { describeCron } from '../describe-cron.js';
@@ -97,11 +97,6 @@ export interface JobsView {
 }
 
 const SETTLED: ReadonlySet<string> = new Set([SlotStatus.succeeded, SlotStatus.failed, SlotStatus.lost, SlotStatus.skipped]);
-
-/** True while the lease is held and not yet past its expiry. */
-function liveHolder(lock: LockItem | undefined, nowMs: number): lock is LockItem & { holder: string; leaseUntilMs: number } {
-  return lock?.holder !== undefined && lock.leaseUntilMs !== undefined && lock.leaseUntilMs >= nowMs;
-}
 
 function skippedBecause(item: SlotItem): string | undefined {
   if (item.status !== SlotStatus.skipped) return undefined;

@@ -3,6 +3,7 @@ import { describeCron, describeLock, describeSlot, formatMs, formatTime, outcome
 import type { JobStatus } from '../../functions/core/job-status.js';
 import type { LockItem, SlotItem } from '../../functions/core/store.js';
 import { OverlapPolicy, type JobDefinition } from '../../functions/core/types.js';
+import { toRunView } from '../../functions/ui/job-view.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const lock = (extra: Partial<LockItem>): LockItem => ({ pk: 'JOB#print', sk: 'STATE', fence: 4, ...extra });
@@ -12,6 +13,17 @@ const slot = (extra: Partial<SlotItem>): SlotItem => ({
 });
 
 describe('CLI formatting', () => {
+  it('agrees with the status page on whether a claim runs: only while its holder\'s lease is live', () => {
+    const held = lock({ holder: 'a#1', leaseUntilMs: T0 + 60_000 });
+    for (const nowMs of [T0 + 1_000, T0 + 60_000, T0 + 60_001, T0 + 3_600_000]) {
+      const pageSaysRunning = toRunView(slot({}), held, nowMs).status === 'running';
+      const cliSaysRunning = describeSlot(slot({}), held, nowMs).startsWith('running');
+      expect(cliSaysRunning, `at +${nowMs - T0} ms`).toBe(pageSaysRunning);
+      expect(pageSaysRunning).toBe(nowMs <= T0 + 60_000);
+    }
+    expect(describeSlot(slot({}), held, T0 + 60_001)).toBe('claimed, no outcome yet: the lease of a#1 lapsed (recorded lost when the next run takes the lease)');
+  });
+
   it('tells a running claim from one whose claimant is gone', () => {
     expect(describeSlot(slot({}), lock({ holder: 'a#1' }))).toBe('running (fence 4)');
     expect(describeSlot(slot({}), lock({ holder: 'b#2' }))).toBe('claimed, no outcome yet (recorded lost once its lease has passed)');
