@@ -3,6 +3,7 @@ import { DeadlineError, LeaseLostError } from '../../functions/core/errors.js';
 import { HEARTBEATS_PER_LEASE, HeldLease, tryAcquire, type LeaseSettings, type Scheduler } from '../../functions/core/lease.js';
 import { acquireLease, getLock, releaseLease, renewLease, type AcquireRequest, type StoreContext } from '../../functions/core/store.js';
 import { fakeClock, memoryLog, useLocalTables, type FakeClock } from '../support/local-table.js';
+import { aborted } from '../support/tick-harness.js';
 
 const tables = useLocalTables();
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
@@ -293,7 +294,7 @@ describe('a run asked to stop (deadline, shutdown) that is still winding down', 
     const ctx = await ctxAt();
     const a = await hold(ctx, 'a#1', settings({ deadlineMs: T0 + 5_000, deadlineMarginMs: 5_000 }));
     a.start();
-    await new Promise<void>((resolve) => a.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await aborted(a.signal);
     expect(a.signal.reason).toBeInstanceOf(DeadlineError);
     expect(a.leaseLostSignal.aborted).toBe(false);
     ctx.clock.set(T0 + LEASE_MS - SKEW_MS);
