@@ -9,7 +9,7 @@ import { parseScheduleObject } from '../functions/core/schedule.js';
 import type { TickDeps } from '../functions/core/tick.js';
 import type { EventLog, JobDefinition, JobHandler } from '../functions/core/types.js';
 import { createDocumentClient } from '../functions/dynamo-client.js';
-import { startLocalDynamo, type LocalDynamo } from '../functions/local/dynalite-server.js';
+import { type LocalDynamo, startLocalDynamo } from '../functions/local/dynalite-server.js';
 import { ensureTable } from '../functions/local/table.js';
 import { RequestCounter } from './request-counter.js';
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { build, type BuildOptions } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { TICK_ESBUILD_OPTIONS } from '../infra/tick-bundling.js';
 
 /** Sizes of one bundle. */
@@ -26,7 +26,14 @@ function packageOf(path: string): string {
 
 /** The esbuild options of the deployed tick function (infra/tick-bundling.ts: the AWS SDK bundled too). */
 export function lambdaBundleOptions(entry: string, outfile: string): BuildOptions {
-  return { ...TICK_ESBUILD_OPTIONS, mainFields: [...TICK_ESBUILD_OPTIONS.mainFields], external: [...TICK_ESBUILD_OPTIONS.external], entryPoints: [entry], outfile, logLevel: 'silent' };
+  return {
+    ...TICK_ESBUILD_OPTIONS,
+    mainFields: [...TICK_ESBUILD_OPTIONS.mainFields],
+    external: [...TICK_ESBUILD_OPTIONS.external],
+    entryPoints: [entry],
+    outfile,
+    logLevel: 'silent',
+  };
 }
 
 /** Builds `entry` into `outfile` and reports its sizes. */

@@ -7,4 +7,7 @@ const file = process.argv[2];
 const before = performance.now();
 const module = await import(pathToFileURL(file).href);
 const importMs = performance.now() - before;
-process.stdout.write(JSON.stringify({ importMs, sinceStartMs: performance.now(), handler: typeof module.handler, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
+process.stdout.write(
+  JSON.stringify({ importMs, sinceStartMs: performance.now(), handler: typeof module.handler, maxRssKb: process.resourceUsage().maxRSS }) +
+    '\n',
+);

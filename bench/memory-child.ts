@@ -9,7 +9,12 @@ import type { TickOutcome } from '../functions/core/types.js';
 import { createDocumentClient } from '../functions/dynamo-client.js';
 
 const MINUTE_MS = 60_000;
-const { endpoint, tableName, jobs: jobCount, ticks } = JSON.parse(process.argv[2] ?? '{}') as { endpoint: string; tableName: string; jobs: number; ticks: number };
+const {
+  endpoint,
+  tableName,
+  jobs: jobCount,
+  ticks,
+} = JSON.parse(process.argv[2] ?? '{}') as { endpoint: string; tableName: string; jobs: number; ticks: number };
 const client = createDocumentClient(endpoint);
 const raw: Record<string, unknown> = {};
 for (let i = 0; i < jobCount; i++) raw[`job-${i}`] = { cron: '* * * * *', class: 'Work', catchupWindow: '30s' };

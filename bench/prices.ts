@@ -34,9 +34,16 @@ export interface MonthlyCost {
  * Cost of `jobsPerMinute` jobs each running every minute, one tick per minute for all of them:
  * `readUnits`/`writeUnits` per run, `tickMs` per tick at `lambdaMemoryMb`.
  */
-export function monthlyCost(input: { jobsPerMinute: number; readUnits: number; writeUnits: number; tickMs: number; lambdaMemoryMb: number }): MonthlyCost {
+export function monthlyCost(input: {
+  jobsPerMinute: number;
+  readUnits: number;
+  writeUnits: number;
+  tickMs: number;
+  lambdaMemoryMb: number;
+}): MonthlyCost {
   const runsPerMonth = input.jobsPerMinute * SLOTS_PER_MONTH;
-  const dynamoUsd = (runsPerMonth * (input.writeUnits * PRICES.dynamoWritePerMillionUsd + input.readUnits * PRICES.dynamoReadPerMillionUsd)) / 1e6;
+  const dynamoUsd =
+    (runsPerMonth * (input.writeUnits * PRICES.dynamoWritePerMillionUsd + input.readUnits * PRICES.dynamoReadPerMillionUsd)) / 1e6;
   const gbSeconds = SLOTS_PER_MONTH * (Math.ceil(input.tickMs) / 1000) * (input.lambdaMemoryMb / 1024);
   const lambdaUsd = gbSeconds * PRICES.lambdaArmPerGbSecondUsd + (SLOTS_PER_MONTH * PRICES.lambdaPerMillionRequestsUsd) / 1e6;
   return { runsPerMonth, dynamoUsd, lambdaUsd, totalUsd: dynamoUsd + lambdaUsd };

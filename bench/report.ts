@@ -51,7 +51,8 @@ export interface BenchReport {
   failures: string[];
 }
 
-const usd = (value: number): string => (value >= 100 ? `$${value.toFixed(0)}` : value >= 1 ? `$${value.toFixed(2)}` : `$${value.toFixed(4)}`);
+const usd = (value: number): string =>
+  value >= 100 ? `$${value.toFixed(0)}` : value >= 1 ? `$${value.toFixed(2)}` : `$${value.toFixed(4)}`;
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 
 /** Monthly cost of 1 and 1,000 jobs per minute from the scheduled run's units and measured tick times. */
@@ -69,7 +70,8 @@ export function costTable(report: BenchReport): CostRow[] {
   const memoryFor = (jobs: number): { lambdaMemoryMb: number; memorySource: string } => {
     if (report.lambdaMemoryMb !== 'auto') return { lambdaMemoryMb: report.lambdaMemoryMb, memorySource: 'given (--lambda-memory-mb)' };
     const mem = report.memory;
-    const [rssMb, source] = jobs === 1 ? [mem.baselineRssMb, 'peak RSS ticking 1 job'] : [mem.peakRssMb, `peak RSS ticking ${mem.jobs} jobs`];
+    const [rssMb, source] =
+      jobs === 1 ? [mem.baselineRssMb, 'peak RSS ticking 1 job'] : [mem.peakRssMb, `peak RSS ticking ${mem.jobs} jobs`];
     let sizeMb = 128;
     while (sizeMb < rssMb * 1.25) sizeMb *= 2;
     return { lambdaMemoryMb: sizeMb, memorySource: `${source} (${rssMb} MB) + 25%` };
@@ -126,7 +128,16 @@ function sections(report: BenchReport): Section[] {
       rows: r.cases.map((c) => {
         const per = c.jobs;
         const f = (n: number): number => Math.round((n / per) * 1000) / 1000;
-        return [c.case, c.outcome, f(c.counts.reads), f(c.counts.writes), f(c.counts.failedConditionalWrites), f(c.counts.readUnits), f(c.counts.writeUnits), commands(c.counts.byCommand, per) || 'none'];
+        return [
+          c.case,
+          c.outcome,
+          f(c.counts.reads),
+          f(c.counts.writes),
+          f(c.counts.failedConditionalWrites),
+          f(c.counts.readUnits),
+          f(c.counts.writeUnits),
+          commands(c.counts.byCommand, per) || 'none',
+        ];
       }),
       notes: [
         `Heartbeats: a ${r.heartbeat.runMs} ms run with a ${r.heartbeat.leaseMs} ms lease wrote ${r.heartbeat.heartbeatWrites} renewal(s); at the default 60 s lease a run renews ${r.heartbeat.writesPerMinuteOfRunAtDefaultLease} times per minute it lasts beyond the first 20 s.`,
@@ -155,7 +166,17 @@ function sections(report: BenchReport): Section[] {
   if (report.tickVsFloor) {
     out.push({
       title: '2. Tick time vs the floor',
-      head: ['due jobs', 'tick (median ms)', 'floor (median ms)', 'ratio of medians', 'median ratio of pairs', 'tick requests per run', 'tick peak requests / jobs in flight', 'floor jobs at once', 'handler start after tick start (median / last, ms)'],
+      head: [
+        'due jobs',
+        'tick (median ms)',
+        'floor (median ms)',
+        'ratio of medians',
+        'median ratio of pairs',
+        'tick requests per run',
+        'tick peak requests / jobs in flight',
+        'floor jobs at once',
+        'handler start after tick start (median / last, ms)',
+      ],
       rows: report.tickVsFloor.map((row) => [
         row.jobs,
         row.tickMedianMs,
@@ -175,8 +196,28 @@ function sections(report: BenchReport): Section[] {
   if (report.contention) {
     out.push({
       title: '3. Contention: K instances tick the same slots at once',
-      head: ['instances', 'due jobs', 'total (median ms)', 'reads', 'writes', 'failed conditional writes', 'requests per slot', 'handler starts', 'slots started twice'],
-      rows: report.contention.map((row) => [row.instances, row.jobs, row.medianMs, row.counts.reads, row.counts.writes, row.counts.failedConditionalWrites, row.requestsPerSlot, row.handlerStarts, row.slotsStartedTwice]),
+      head: [
+        'instances',
+        'due jobs',
+        'total (median ms)',
+        'reads',
+        'writes',
+        'failed conditional writes',
+        'requests per slot',
+        'handler starts',
+        'slots started twice',
+      ],
+      rows: report.contention.map((row) => [
+        row.instances,
+        row.jobs,
+        row.medianMs,
+        row.counts.reads,
+        row.counts.writes,
+        row.counts.failedConditionalWrites,
+        row.requestsPerSlot,
+        row.handlerStarts,
+        row.slotsStartedTwice,
+      ]),
       notes: ['Each instance has its own client and name; all share one table. Requests are those of the median-time repeat.'],
     });
   }
@@ -185,9 +226,18 @@ function sections(report: BenchReport): Section[] {
     out.push({
       title: '4. Cold start: load the bundle in a fresh Node process',
       head: ['module', 'bundle', 'gzip', 'import (median ms)', 'process start to exit (median ms)', 'RSS after load'],
-      rows: c.rows.map((row) => [row.module, kb(row.bundle.bytes), kb(row.bundle.gzipBytes), row.importMedianMs, row.processMedianMs, `${(row.maxRssKb / 1024).toFixed(1)} MB`]),
+      rows: c.rows.map((row) => [
+        row.module,
+        kb(row.bundle.bytes),
+        kb(row.bundle.gzipBytes),
+        row.importMedianMs,
+        row.processMedianMs,
+        `${(row.maxRssKb / 1024).toFixed(1)} MB`,
+      ]),
       notes: [
-        `Largest parts of the tick bundle: ${c.rows[0]!.bundle.byPackage.slice(0, 6).map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}.`,
+        `Largest parts of the tick bundle: ${c.rows[0]!.bundle.byPackage.slice(0, 6)
+          .map((p) => `${p.name} ${kb(p.bytes)}`)
+          .join(', ')}.`,
         `Ratios tick/minimal: import ${c.importRatio}x, process ${c.processRatio}x (both bundled with the tick function's own esbuild options from infra/tick-bundling.ts: ESM, minified, source map, the AWS SDK included, as deployed); median of ${c.rows[0]!.importMs.length} loads each, alternating.`,
       ],
     });
@@ -197,15 +247,39 @@ function sections(report: BenchReport): Section[] {
     out.push({
       title: '5. Memory: a node ticking many jobs',
       head: ['jobs', 'ticks', 'outcomes', 'peak RSS', 'same, ticking 1 job', 'difference', 'peak heap used'],
-      rows: [[mem.jobs, mem.ticks, JSON.stringify(mem.outcomes), `${mem.peakRssMb} MB`, `${mem.baselineRssMb} MB`, `${mem.tickRssMb} MB`, `${mem.peakHeapUsedMb} MB`]],
-      notes: ['A separate process bundled like the Lambda (process.resourceUsage().maxRSS); the last tick repeats the minute before, so every job is a duplicate.'],
+      rows: [
+        [
+          mem.jobs,
+          mem.ticks,
+          JSON.stringify(mem.outcomes),
+          `${mem.peakRssMb} MB`,
+          `${mem.baselineRssMb} MB`,
+          `${mem.tickRssMb} MB`,
+          `${mem.peakHeapUsedMb} MB`,
+        ],
+      ],
+      notes: [
+        'A separate process bundled like the Lambda (process.resourceUsage().maxRSS); the last tick repeats the minute before, so every job is a duplicate.',
+      ],
     });
   }
   const duty = report.dutyCycle;
   if (duty && duty.length > 0) {
     out.push({
       title: '6. Duty cycle: a job that always has work, by overlap policy',
-      head: ['policy', 'nodes', 'wall s', 'runs', 'duty cycle', 'median gap end to start', 'worst gap', 'overlaps', 'slots started twice', 'stall after SIGKILL (lease)', 'reference: one conditional write'],
+      head: [
+        'policy',
+        'nodes',
+        'wall s',
+        'runs',
+        'duty cycle',
+        'median gap end to start',
+        'worst gap',
+        'overlaps',
+        'slots started twice',
+        'stall after SIGKILL (lease)',
+        'reference: one conditional write',
+      ],
       rows: duty.map((row) => [
         row.policy,
         row.nodes,
@@ -219,7 +293,9 @@ function sections(report: BenchReport): Section[] {
         row.stallAfterKillMs !== undefined ? `${row.stallAfterKillMs} ms (${row.leaseMs} ms)` : '-',
         `${row.refWriteMs} ms`,
       ]),
-      notes: ['Real `cluster-cron start` processes on one local server, a per-second cron, each run working 2.5 s (2.5 slot periods), lease 5 s; read back from the nodes\' logs. The killed holder is the node whose run is open at half time.'],
+      notes: [
+        "Real `cluster-cron start` processes on one local server, a per-second cron, each run working 2.5 s (2.5 slot periods), lease 5 s; read back from the nodes' logs. The killed holder is the node whose run is open at half time.",
+      ],
     });
   }
   return out;
@@ -243,7 +319,11 @@ export function toMarkdown(report: BenchReport): string {
   for (const section of sections(report)) {
     parts.push(
       `#### ${section.title}`,
-      [`| ${section.head.map(cell).join(' | ')} |`, `|${section.head.map(() => '---').join('|')}|`, ...section.rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n'),
+      [
+        `| ${section.head.map(cell).join(' | ')} |`,
+        `|${section.head.map(() => '---').join('|')}|`,
+        ...section.rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+      ].join('\n'),
       ...section.notes,
     );
   }

@@ -46,7 +46,17 @@ export class RequestCounter {
   #inFlight = 0;
 
   static #empty(): RequestCounts {
-    return { byCommand: {}, reads: 0, writes: 0, failedConditionalWrites: 0, otherErrors: {}, readUnits: 0, writeUnits: 0, maxInFlight: 0, maxJobsInFlight: 0 };
+    return {
+      byCommand: {},
+      reads: 0,
+      writes: 0,
+      failedConditionalWrites: 0,
+      otherErrors: {},
+      readUnits: 0,
+      writeUnits: 0,
+      maxInFlight: 0,
+      maxJobsInFlight: 0,
+    };
   }
 
   readonly #partitionsInFlight = new Map<string, number>();

@@ -8,13 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { startBenchEnv, type ScenarioResult } from './bench-env.js';
+import { type ScenarioResult, startBenchEnv } from './bench-env.js';
 import { machineInfo } from './machine.js';
-import { costTable, printReport, toMarkdown, type BenchReport } from './report.js';
 import { PRICES } from './prices.js';
+import { type BenchReport, costTable, printReport, toMarkdown } from './report.js';
+import { coldStart } from './scenarios/cold-start.js';
 import { contention } from './scenarios/contention.js';
 import { dutyCycle } from './scenarios/duty-cycle.js';
-import { coldStart } from './scenarios/cold-start.js';
 import { memory } from './scenarios/memory.js';
 import { requestsPerRun } from './scenarios/requests-per-run.js';
 import { tickVsFloor } from './scenarios/tick-vs-floor.js';
@@ -43,8 +43,28 @@ if (lambdaMemoryMb !== 'auto' && (!Number.isInteger(lambdaMemoryMb) || lambdaMem
 }
 
 const sizes = quick
-  ? { idleJobs: 20, jobCounts: [1, 10], repeats: 1, instanceCounts: [1, 5], contentionJobs: 2, contentionRepeats: 1, loads: 2, memoryJobs: 50, memoryTicks: 2 }
-  : { idleJobs: 1_000, jobCounts: [1, 10, 100, 1_000], repeats: 5, instanceCounts: [1, 10, 50], contentionJobs: 10, contentionRepeats: 3, loads: 11, memoryJobs: 1_000, memoryTicks: 3 };
+  ? {
+      idleJobs: 20,
+      jobCounts: [1, 10],
+      repeats: 1,
+      instanceCounts: [1, 5],
+      contentionJobs: 2,
+      contentionRepeats: 1,
+      loads: 2,
+      memoryJobs: 50,
+      memoryTicks: 2,
+    }
+  : {
+      idleJobs: 1_000,
+      jobCounts: [1, 10, 100, 1_000],
+      repeats: 5,
+      instanceCounts: [1, 10, 50],
+      contentionJobs: 10,
+      contentionRepeats: 3,
+      loads: 11,
+      memoryJobs: 1_000,
+      memoryTicks: 3,
+    };
 const outDir = `${benchDir}/.out`;
 
 const startedAt = new Date().toISOString();
@@ -60,14 +80,18 @@ const step = async <T>(label: string, run: () => Promise<ScenarioResult<T>>): Pr
   } catch (error) {
     result = { name: label, data: undefined as T, failures: [`${label} threw: ${(error as Error).stack ?? error}`] };
   }
-  process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(1)} s${result.failures.length ? ` (${result.failures.length} failure(s))` : ''}\n`);
+  process.stderr.write(
+    ` ${((performance.now() - started) / 1000).toFixed(1)} s${result.failures.length ? ` (${result.failures.length} failure(s))` : ''}\n`,
+  );
   results.push(result);
   return result;
 };
 
 const requests = await step('requests per run', () => requestsPerRun(env, { idleJobs: sizes.idleJobs }));
 const floor = await step('tick vs floor', () => tickVsFloor(env, { jobCounts: sizes.jobCounts, repeats: sizes.repeats }));
-const contended = await step('contention', () => contention(env, { instanceCounts: sizes.instanceCounts, jobs: sizes.contentionJobs, repeats: sizes.contentionRepeats }));
+const contended = await step('contention', () =>
+  contention(env, { instanceCounts: sizes.instanceCounts, jobs: sizes.contentionJobs, repeats: sizes.contentionRepeats }),
+);
 const cold = await step('cold start', () => coldStart({ loads: sizes.loads, outDir }));
 const mem = await step('memory', () => memory(env, { jobs: sizes.memoryJobs, ticks: sizes.memoryTicks, outDir }));
 const duty = await step('duty cycle', () => dutyCycle({ seconds: quick ? 7 : 30, nodes: 3, outDir }));

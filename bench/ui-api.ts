@@ -35,17 +35,43 @@ for (const name of names) {
   const items = Array.from({ length: options.history }, (_, i) => {
     const slotMs = nowMs - (i + 1) * 1_000;
     return {
-      pk: jobKey(name), sk: slotKey(slotMs), job: name, slot: toIso(slotMs), slotMs, status: 'succeeded', trigger: 'schedule', claimedBy: `bench#${i}`, instance: 'bench',
-      claimedAtMs: slotMs + 5, fence: options.history - i, startedAtMs: slotMs + 6, finishedAtMs: slotMs + 206, durationMs: 200, leaseLost: false, ttlEpochSec: Math.floor(slotMs / 1_000) + 86_400,
+      pk: jobKey(name),
+      sk: slotKey(slotMs),
+      job: name,
+      slot: toIso(slotMs),
+      slotMs,
+      status: 'succeeded',
+      trigger: 'schedule',
+      claimedBy: `bench#${i}`,
+      instance: 'bench',
+      claimedAtMs: slotMs + 5,
+      fence: options.history - i,
+      startedAtMs: slotMs + 6,
+      finishedAtMs: slotMs + 206,
+      durationMs: 200,
+      leaseLost: false,
+      ttlEpochSec: Math.floor(slotMs / 1_000) + 86_400,
     };
   });
   for (let at = 0; at < items.length; at += 25) {
-    await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: items.slice(at, at + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    await client.send(
+      new BatchWriteCommand({ RequestItems: { [tableName]: items.slice(at, at + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+    );
   }
 }
 
-const log = { debug: () => {}, info: () => {}, warn: () => {}, error: (message: string, attributes?: Record<string, unknown>) => console.error(message, attributes) };
-const ui = await startUiServer({ deps: { client, tableName, clock: systemClock, instance: 'bench', log, handlers: {} }, jobs, port: 0, assetsDir: '/nonexistent' });
+const log = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: (message: string, attributes?: Record<string, unknown>) => console.error(message, attributes),
+};
+const ui = await startUiServer({
+  deps: { client, tableName, clock: systemClock, instance: 'bench', log, handlers: {} },
+  jobs,
+  port: 0,
+  assetsDir: '/nonexistent',
+});
 const timesMs: number[] = [];
 let bytes = 0;
 for (let i = 0; i < options.requests; i += 1) {
@@ -62,4 +88,6 @@ await server.close();
 
 timesMs.sort((a, b) => a - b);
 const at = (q: number): string => timesMs[Math.min(timesMs.length - 1, Math.floor(q * timesMs.length))]!.toFixed(0);
-console.log(`GET /api/jobs (${options.jobs} jobs x ${options.history} slot items, 50 runs each): p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms over ${options.requests} requests; ${(bytes / 1024).toFixed(0)} KB per answer`);
+console.log(
+  `GET /api/jobs (${options.jobs} jobs x ${options.history} slot items, 50 runs each): p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms over ${options.requests} requests; ${(bytes / 1024).toFixed(0)} KB per answer`,
+);

@@ -6,17 +6,22 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ScheduleError, errorMessage } from './core/errors.js';
+import { errorMessage, ScheduleError } from './core/errors.js';
 import { checkLeasesAgainstSkew } from './core/lease-skew.js';
 import { loadScheduleFile } from './core/schedule.js';
 import { TICK_DEFAULTS } from './core/tick.js';
 import { handlers as builtInHandlers } from './jobs/index.js';
-import { displayPath, resolveConfig, type LoadedConfig } from './resolve-config.js';
+import { displayPath, type LoadedConfig, resolveConfig } from './resolve-config.js';
 
-export { resolveConfig, type LoadedConfig } from './resolve-config.js';
+export { type LoadedConfig, resolveConfig } from './resolve-config.js';
 
 /** The file names looked for in the working directory, in this order. */
-export const CONFIG_FILE_NAMES = ['cluster-cron.config.ts', 'cluster-cron.config.mts', 'cluster-cron.config.js', 'cluster-cron.config.mjs'] as const;
+export const CONFIG_FILE_NAMES = [
+  'cluster-cron.config.ts',
+  'cluster-cron.config.mts',
+  'cluster-cron.config.js',
+  'cluster-cron.config.mjs',
+] as const;
 
 /** The schedule file used when there is no config file. */
 export const DEFAULT_SCHEDULE_FILE = 'config/schedule.yml';
@@ -64,7 +69,10 @@ export async function importConfigFile(path: string): Promise<unknown> {
   } catch (cause) {
     throw new ScheduleError(`${path}: cannot load the config file: ${errorMessage(cause)}`, { source: path }, { cause });
   }
-  if (module.default === undefined) throw new ScheduleError(`${path}: the config file has no default export; write "export default defineConfig({ jobs: { ... } })"`, { source: path });
+  if (module.default === undefined)
+    throw new ScheduleError(`${path}: the config file has no default export; write "export default defineConfig({ jobs: { ... } })"`, {
+      source: path,
+    });
   return module.default;
 }
 
@@ -78,11 +86,18 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     throw new ScheduleError(`give a config file (${options.config}) or a schedule file (${options.schedule}), not both`, {});
   }
   const file = options.schedule === undefined ? findConfigFile({ ...options, cwd }) : undefined;
-  if (file) return resolveConfig(await importConfigFile(file), displayPath(file), { baseDir: dirname(file), maxClockSkewMs: options.maxClockSkewMs ?? TICK_DEFAULTS.maxClockSkewMs });
+  if (file)
+    return resolveConfig(await importConfigFile(file), displayPath(file), {
+      baseDir: dirname(file),
+      maxClockSkewMs: options.maxClockSkewMs ?? TICK_DEFAULTS.maxClockSkewMs,
+    });
   const schedule = options.schedule ?? DEFAULT_SCHEDULE_FILE;
   const path = resolve(cwd, schedule);
   if (options.schedule === undefined && !existsSync(path)) {
-    throw new ScheduleError(`no config file (${CONFIG_FILE_NAMES.join(', ')}) in ${cwd} and no ${schedule}: write one, or pass --config FILE`, { source: schedule });
+    throw new ScheduleError(
+      `no config file (${CONFIG_FILE_NAMES.join(', ')}) in ${cwd} and no ${schedule}: write one, or pass --config FILE`,
+      { source: schedule },
+    );
   }
   const jobs = loadScheduleFile(options.cwd === undefined ? schedule : path, { handlers: Object.keys(builtInHandlers) });
   checkLeasesAgainstSkew(jobs, options.maxClockSkewMs ?? TICK_DEFAULTS.maxClockSkewMs, schedule);

@@ -27,7 +27,10 @@ export function isLoopbackEndpoint(endpoint: string | undefined): boolean {
  * normal credentials chain). Loopback endpoints get region `local` and dummy credentials unless
  * real ones are configured, as DynamoDB Local and dynalite accept any.
  */
-export function createDocumentClient(endpoint: string | undefined, options: { maxAttempts?: number; requestTimeoutMs?: number } = {}): DynamoDBDocumentClient {
+export function createDocumentClient(
+  endpoint: string | undefined,
+  options: { maxAttempts?: number; requestTimeoutMs?: number } = {},
+): DynamoDBDocumentClient {
   const local = isLoopbackEndpoint(endpoint);
   const client = new DynamoDBClient({
     ...(endpoint && endpoint !== 'aws' && { endpoint }),

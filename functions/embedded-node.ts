@@ -8,7 +8,7 @@ import type { JobDefinition, TickOutcome } from './core/types.js';
 import { isLoopbackEndpoint } from './dynamo-client.js';
 import { startNode as startLocalNode } from './local/node.js';
 import { ensureTable } from './local/table.js';
-import { openOperation, type OperationOptions } from './operations.js';
+import { type OperationOptions, openOperation } from './operations.js';
 
 /** Options of startNode: the operations' options (config, client, tableName, endpoint, instance, log). */
 export interface StartNodeOptions extends OperationOptions {
@@ -46,7 +46,9 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Cluster
   const { deps, config } = operation;
   const endpoint = options.endpoint ?? process.env.DYNAMODB_ENDPOINT ?? config.endpoint;
   try {
-    await ensureTable(deps.client, deps.tableName, { create: options.createTable ?? (options.client === undefined && isLoopbackEndpoint(endpoint)) });
+    await ensureTable(deps.client, deps.tableName, {
+      create: options.createTable ?? (options.client === undefined && isLoopbackEndpoint(endpoint)),
+    });
   } catch (error) {
     operation.close();
     throw error;

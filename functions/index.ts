@@ -4,13 +4,8 @@
  * CLI's operations as functions. The construct is `cluster-cron/cdk`; the local DynamoDB for
  * tests is `cluster-cron/local`.
  */
-export { defineConfig, defineJob, handlerRegistry, type ClusterCronConfig, type Duration, type JobOptions, type JobSpec } from './define.js';
-export { loadConfig, findConfigFile, CONFIG_FILE_NAMES, type LoadConfigOptions } from './config.js';
-export { resolveConfig, type LoadedConfig } from './resolve-config.js';
-export { startNode, type ClusterCronNode, type ClusterCronNodeEvents, type StartNodeOptions } from './embedded-node.js';
-export { createTickHandler, createJobsTickHandler, type TickContext, type TickHandler, type TickHandlerOptions, type TickResponse } from './tick-handler.js';
-export { backfill, history, pause, resume, status, tick, trigger, type JobSummary, type OperationOptions, type TimeInput } from './operations.js';
-export { printWorker } from './jobs/print-worker.js';
+
+export { CONFIG_FILE_NAMES, findConfigFile, type LoadConfigOptions, loadConfig } from './config.js';
 export {
   ClusterCronError,
   CronExpressionError,
@@ -21,6 +16,48 @@ export {
   TableError,
   UnknownJobError,
 } from './core/errors.js';
-export { OverlapPolicy, Trigger, type ContinueResult, type EventLog, type JobDefinition, type JobHandler, type OutcomeKind, type RunContext, type TickOutcome } from './core/types.js';
-export type { JobStatus, JobCounters } from './core/job-status.js';
+export type { JobCounters, JobStatus } from './core/job-status.js';
 export type { LockItem, SlotItem } from './core/store.js';
+export {
+  type ContinueResult,
+  type EventLog,
+  type JobDefinition,
+  type JobHandler,
+  type OutcomeKind,
+  OverlapPolicy,
+  type RunContext,
+  type TickOutcome,
+  Trigger,
+} from './core/types.js';
+export {
+  type ClusterCronConfig,
+  type Duration,
+  defineConfig,
+  defineJob,
+  handlerRegistry,
+  type JobOptions,
+  type JobSpec,
+} from './define.js';
+export { type ClusterCronNode, type ClusterCronNodeEvents, type StartNodeOptions, startNode } from './embedded-node.js';
+export { printWorker } from './jobs/print-worker.js';
+export {
+  backfill,
+  history,
+  type JobSummary,
+  type OperationOptions,
+  pause,
+  resume,
+  status,
+  type TimeInput,
+  tick,
+  trigger,
+} from './operations.js';
+export { type LoadedConfig, resolveConfig } from './resolve-config.js';
+export {
+  createJobsTickHandler,
+  createTickHandler,
+  type TickContext,
+  type TickHandler,
+  type TickHandlerOptions,
+  type TickResponse,
+} from './tick-handler.js';

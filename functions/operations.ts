@@ -5,18 +5,18 @@
  */
 import { hostname } from 'node:os';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type LoadedConfig, loadConfig, resolveConfig } from './config.js';
 import { backfill as backfillSlots } from './core/backfill.js';
 import { PayloadError, UnknownJobError } from './core/errors.js';
-import { jobStatus, type JobStatus } from './core/job-status.js';
+import { type JobStatus, jobStatus } from './core/job-status.js';
 import { parseIsoTime, parseTickPayload } from './core/payload.js';
 import { cronOf, nextSlots } from './core/slots.js';
-import { getLock, recentSlots, setPaused, withoutSupersededMarks, type LockItem, type SlotItem, type StoreContext } from './core/store.js';
-import { runTickCommand, triggerJob, type TickDeps } from './core/tick.js';
-import { systemClock, type Clock } from './core/time.js';
+import { getLock, type LockItem, recentSlots, type SlotItem, type StoreContext, setPaused, withoutSupersededMarks } from './core/store.js';
+import { runTickCommand, type TickDeps, triggerJob } from './core/tick.js';
+import { type Clock, systemClock } from './core/time.js';
 import type { EventLog, JobDefinition, OverlapPolicy, TickOutcome } from './core/types.js';
-import { loadConfig, resolveConfig, type LoadedConfig } from './config.js';
 import type { ClusterCronConfig } from './define.js';
-import { DEFAULT_TABLE_NAME, createDocumentClient } from './dynamo-client.js';
+import { createDocumentClient, DEFAULT_TABLE_NAME } from './dynamo-client.js';
 import { createEventLog, type LogStream } from './log.js';
 import { readMaxClockSkewMs } from './settings.js';
 
@@ -40,12 +40,18 @@ export interface OperationOptions {
 export type TimeInput = Date | number | string;
 
 function isLoaded(config: unknown): config is LoadedConfig {
-  return typeof config === 'object' && config !== null && typeof (config as LoadedConfig).source === 'string' && Array.isArray((config as LoadedConfig).jobs);
+  return (
+    typeof config === 'object' &&
+    config !== null &&
+    typeof (config as LoadedConfig).source === 'string' &&
+    Array.isArray((config as LoadedConfig).jobs)
+  );
 }
 
 /** Loads or validates `config` as OperationOptions takes it. */
 export async function toLoadedConfig(config: OperationOptions['config']): Promise<LoadedConfig> {
-  if (config === undefined || typeof config === 'string') return loadConfig({ ...(config !== undefined && { config }), maxClockSkewMs: readMaxClockSkewMs() });
+  if (config === undefined || typeof config === 'string')
+    return loadConfig({ ...(config !== undefined && { config }), maxClockSkewMs: readMaxClockSkewMs() });
   if (isLoaded(config)) return config;
   return resolveConfig(config, 'config', { maxClockSkewMs: readMaxClockSkewMs() });
 }
@@ -87,14 +93,19 @@ async function withOperation<T>(options: OperationOptions, work: (context: Opera
 /** The job named `name` of the config. @throws UnknownJobError listing the jobs there are. */
 export function findJob(jobs: readonly JobDefinition[], name: string): JobDefinition {
   const job = jobs.find((candidate) => candidate.name === name);
-  if (!job) throw new UnknownJobError(name, jobs.map((candidate) => candidate.name));
+  if (!job)
+    throw new UnknownJobError(
+      name,
+      jobs.map((candidate) => candidate.name),
+    );
   return job;
 }
 
 /** Epoch ms of a TimeInput. @throws PayloadError naming `field` for a string that is no ISO-8601 time. */
 export function toTimeMs(value: TimeInput, field: string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : parseIsoTime(value);
-  if (ms === undefined || !Number.isFinite(ms)) throw new PayloadError(`${field} has value ${JSON.stringify(value)}; expected a Date, epoch ms or an ISO-8601 time with a zone`, field);
+  if (ms === undefined || !Number.isFinite(ms))
+    throw new PayloadError(`${field} has value ${JSON.stringify(value)}; expected a Date, epoch ms or an ISO-8601 time with a zone`, field);
   return ms;
 }
 
@@ -110,7 +121,9 @@ export function tick(options: OperationOptions & { at?: TimeInput; jobs?: string
 
 /** Runs a job now under its lease (outcome `locked` while a run holds it, unless `overlap` says otherwise). */
 export function trigger(options: OperationOptions & { job: string; overlap?: OverlapPolicy }): Promise<TickOutcome[]> {
-  return withOperation(options, ({ config, deps }) => triggerJob(deps, findJob(config.jobs, options.job), options.overlap ? { overlap: options.overlap } : {}));
+  return withOperation(options, ({ config, deps }) =>
+    triggerJob(deps, findJob(config.jobs, options.job), options.overlap ? { overlap: options.overlap } : {}),
+  );
 }
 
 /** Runs the slots in `(from, to]` that have no record, oldest first, one at a time under the lease. */
@@ -162,7 +175,9 @@ export function status(options: OperationOptions & { job?: string; runs?: number
 }
 
 /** A job's newest `limit` (default 20) slot records with their fate, and its lock. */
-export function history(options: OperationOptions & { job: string; limit?: number }): Promise<{ lock: LockItem | undefined; slots: SlotItem[] }> {
+export function history(
+  options: OperationOptions & { job: string; limit?: number },
+): Promise<{ lock: LockItem | undefined; slots: SlotItem[] }> {
   return withOperation(options, async ({ config, deps }) => {
     const store: StoreContext = deps;
     const name = findJob(config.jobs, options.job).name;

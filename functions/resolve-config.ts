@@ -5,11 +5,11 @@
  */
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ScheduleError } from './core/errors.js';
-import { loadScheduleFile, parseScheduleObject } from './core/schedule.js';
 import { checkLeasesAgainstSkew } from './core/lease-skew.js';
+import { loadScheduleFile, parseScheduleObject } from './core/schedule.js';
 import { TICK_DEFAULTS } from './core/tick.js';
 import type { JobDefinition, JobHandler } from './core/types.js';
-import { handlerRegistry, type ClusterCronConfig } from './define.js';
+import { type ClusterCronConfig, handlerRegistry } from './define.js';
 
 /** A validated configuration: what the CLI, a node and the construct work from. */
 export interface LoadedConfig {
@@ -23,7 +23,19 @@ export interface LoadedConfig {
 }
 
 const CONFIG_KEYS = ['jobs', 'schedule', 'handlers', 'tableName', 'endpoint'] as const;
-const JOB_KEYS = ['cron', 'handler', 'args', 'overlap', 'lease', 'catchupWindow', 'catchupLimit', 'continuous', 'timezone', 'description', 'status'] as const;
+const JOB_KEYS = [
+  'cron',
+  'handler',
+  'args',
+  'overlap',
+  'lease',
+  'catchupWindow',
+  'catchupLimit',
+  'continuous',
+  'timezone',
+  'description',
+  'status',
+] as const;
 
 function show(value: unknown): string {
   if (typeof value === 'function') return `a function`;
@@ -47,15 +59,24 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** One code job -> a job definition, through the schedule file's validation. */
 function codeJob(source: string, name: string, spec: unknown): JobDefinition {
-  if (!isRecord(spec)) fail(source, `job "${name}" must be defineJob({ cron, handler, ... }), got ${show(spec)}`, { job: name, value: spec });
+  if (!isRecord(spec))
+    fail(source, `job "${name}" must be defineJob({ cron, handler, ... }), got ${show(spec)}`, { job: name, value: spec });
   const { kind: _kind, handler, ...keys } = spec;
   for (const [key, value] of Object.entries(keys)) {
     if (!(JOB_KEYS as readonly string[]).includes(key)) {
-      fail(source, `job "${name}": unknown key "${key}" with value ${show(value)} (allowed: ${JOB_KEYS.join(', ')})`, { job: name, key, value });
+      fail(source, `job "${name}": unknown key "${key}" with value ${show(value)} (allowed: ${JOB_KEYS.join(', ')})`, {
+        job: name,
+        key,
+        value,
+      });
     }
   }
   if (typeof handler !== 'function') {
-    fail(source, `job "${name}": key "handler" has value ${show(handler)}; expected a function of the run's context`, { job: name, key: 'handler', value: handler });
+    fail(source, `job "${name}": key "handler" has value ${show(handler)}; expected a function of the run's context`, {
+      job: name,
+      key: 'handler',
+      value: handler,
+    });
   }
   // The job's own name is its handler's key in the registry (handlerRegistry).
   const [job] = parseScheduleObject({ [name]: { ...keys, class: name } }, { handlers: [name], source });
@@ -70,24 +91,43 @@ function codeJob(source: string, name: string, spec: unknown): JobDefinition {
 export function resolveConfig(config: unknown, source: string, options: { baseDir?: string; maxClockSkewMs?: number } = {}): LoadedConfig {
   if (!isRecord(config)) fail(source, `the default export must be defineConfig({ jobs, ... }), got ${show(config)}`, { value: config });
   for (const [key, value] of Object.entries(config)) {
-    if (!(CONFIG_KEYS as readonly string[]).includes(key)) fail(source, `unknown key "${key}" with value ${show(value)} (allowed: ${CONFIG_KEYS.join(', ')})`, { key, value });
+    if (!(CONFIG_KEYS as readonly string[]).includes(key))
+      fail(source, `unknown key "${key}" with value ${show(value)} (allowed: ${CONFIG_KEYS.join(', ')})`, { key, value });
   }
   const { jobs = {}, schedule, handlers = {}, tableName, endpoint } = config as ClusterCronConfig;
-  if (!isRecord(jobs)) fail(source, `key "jobs" has value ${show(jobs)}; expected a mapping of job name to defineJob(...)`, { key: 'jobs', value: jobs });
-  if (!isRecord(handlers)) fail(source, `key "handlers" has value ${show(handlers)}; expected a mapping of class name to handler function`, { key: 'handlers', value: handlers });
+  if (!isRecord(jobs))
+    fail(source, `key "jobs" has value ${show(jobs)}; expected a mapping of job name to defineJob(...)`, { key: 'jobs', value: jobs });
+  if (!isRecord(handlers))
+    fail(source, `key "handlers" has value ${show(handlers)}; expected a mapping of class name to handler function`, {
+      key: 'handlers',
+      value: handlers,
+    });
   for (const [name, handler] of Object.entries(handlers)) {
-    if (typeof handler !== 'function') fail(source, `key "handlers.${name}" has value ${show(handler)}; expected a handler function`, { key: `handlers.${name}`, value: handler });
+    if (typeof handler !== 'function')
+      fail(source, `key "handlers.${name}" has value ${show(handler)}; expected a handler function`, {
+        key: `handlers.${name}`,
+        value: handler,
+      });
   }
-  for (const [key, value] of [['schedule', schedule], ['tableName', tableName], ['endpoint', endpoint]] as const) {
-    if (value !== undefined && (typeof value !== 'string' || value === '')) fail(source, `key "${key}" has value ${show(value)}; expected a non-empty string`, { key, value });
+  for (const [key, value] of [
+    ['schedule', schedule],
+    ['tableName', tableName],
+    ['endpoint', endpoint],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'string' || value === ''))
+      fail(source, `key "${key}" has value ${show(value)}; expected a non-empty string`, { key, value });
   }
   const definitions: JobDefinition[] = [];
   if (schedule !== undefined) {
-    definitions.push(...loadScheduleFile(displayPath(resolve(options.baseDir ?? process.cwd(), schedule)), { handlers: Object.keys(handlers) }));
+    definitions.push(
+      ...loadScheduleFile(displayPath(resolve(options.baseDir ?? process.cwd(), schedule)), { handlers: Object.keys(handlers) }),
+    );
   }
   for (const [name, spec] of Object.entries(jobs)) {
-    if (definitions.some((job) => job.name === name)) fail(source, `job "${name}" is defined twice: in "jobs" and in the schedule file ${schedule}`, { job: name });
-    if (name in handlers) fail(source, `job "${name}" has the name of a handler in "handlers"; rename one of them`, { job: name, key: 'handlers' });
+    if (definitions.some((job) => job.name === name))
+      fail(source, `job "${name}" is defined twice: in "jobs" and in the schedule file ${schedule}`, { job: name });
+    if (name in handlers)
+      fail(source, `job "${name}" has the name of a handler in "handlers"; rename one of them`, { job: name, key: 'handlers' });
     definitions.push(codeJob(source, name, spec));
   }
   if (definitions.length === 0) fail(source, 'defines no jobs; add one to "jobs" (defineJob) or name a "schedule" file');
@@ -100,4 +140,3 @@ export function resolveConfig(config: unknown, source: string, options: { baseDi
     ...(endpoint !== undefined && { endpoint }),
   };
 }
-

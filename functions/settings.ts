@@ -11,7 +11,9 @@ export function readMaxClockSkewMs(env: NodeJS.ProcessEnv = process.env): number
   if (raw === undefined || raw === '') return TICK_DEFAULTS.maxClockSkewMs;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) {
-    throw new ClusterCronError(`environment variable MAX_CLOCK_SKEW_MS has value ${JSON.stringify(raw)}; expected a number of milliseconds >= 0`);
+    throw new ClusterCronError(
+      `environment variable MAX_CLOCK_SKEW_MS has value ${JSON.stringify(raw)}; expected a number of milliseconds >= 0`,
+    );
   }
   return value;
 }

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { ClusterCronError } from './core/errors.js';
 import { parseSchedule } from './core/schedule.js';
-import type { JobDefinition } from './core/types.js';
 import { systemClock } from './core/time.js';
+import type { JobDefinition } from './core/types.js';
 import { createDocumentClient } from './dynamo-client.js';
 import { createEventLog } from './log.js';
 import { handleUiRequest, type TriggerJob, type UiDeps } from './ui/api.js';
@@ -53,8 +53,11 @@ function secretReader(secretId: string): () => Promise<string> {
 function tickInvoker(functionName: string): (payload: string) => Promise<void> {
   return async (payload) => {
     const sdk = await import('@aws-sdk/client-lambda');
-    const result = await new sdk.LambdaClient({}).send(new sdk.InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(payload) }));
-    if (result.StatusCode !== 202) throw new ClusterCronError(`asynchronous invoke of ${functionName} returned status ${result.StatusCode}`);
+    const result = await new sdk.LambdaClient({}).send(
+      new sdk.InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(payload) }),
+    );
+    if (result.StatusCode !== 202)
+      throw new ClusterCronError(`asynchronous invoke of ${functionName} returned status ${result.StatusCode}`);
   };
 }
 
@@ -91,6 +94,11 @@ export function createStatusPageHandler(options: StatusPageOptions): StatusPageH
       ...(event.body !== undefined && { body: event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body }),
     });
     const binary = Buffer.isBuffer(answer.body);
-    return { statusCode: answer.status, headers: answer.headers, body: binary ? answer.body.toString('base64') : (answer.body as string), isBase64Encoded: binary };
+    return {
+      statusCode: answer.status,
+      headers: answer.headers,
+      body: binary ? answer.body.toString('base64') : (answer.body as string),
+      isBase64Encoded: binary,
+    };
   };
 }

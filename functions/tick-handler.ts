@@ -10,7 +10,13 @@ import { resolveConfig } from './resolve-config.js';
 import { readMaxClockSkewMs } from './settings.js';
 import { createJobsTickHandler, type TickHandler } from './tick-runtime.js';
 
-export { createJobsTickHandler, type JobsTickHandlerOptions, type TickContext, type TickHandler, type TickResponse } from './tick-runtime.js';
+export {
+  createJobsTickHandler,
+  type JobsTickHandlerOptions,
+  type TickContext,
+  type TickHandler,
+  type TickResponse,
+} from './tick-runtime.js';
 
 /** Where the handler's jobs come from: one of `config`, `jobs` (with `handlers`), `schedule` (with `handlers`), or the environment. */
 export interface TickHandlerOptions {
@@ -44,7 +50,12 @@ export function createTickHandler(options: TickHandlerOptions): TickHandler {
   }
   if (env.CLUSTER_CRON_SCHEDULE) {
     const source = 'CLUSTER_CRON_SCHEDULE';
-    return createJobsTickHandler({ handlers, jobs: parseSchedule(env.CLUSTER_CRON_SCHEDULE, { handlers: handlerNames, source }), source, env });
+    return createJobsTickHandler({
+      handlers,
+      jobs: parseSchedule(env.CLUSTER_CRON_SCHEDULE, { handlers: handlerNames, source }),
+      source,
+      env,
+    });
   }
   const source = env.CLUSTER_CRON_SCHEDULE_FILE ?? 'config/schedule.yml';
   return createJobsTickHandler({ handlers, jobs: loadScheduleFile(source, { handlers: handlerNames }), source, env });

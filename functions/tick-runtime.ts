@@ -4,18 +4,19 @@
  * schedule parser or schema library: the construct's bundle (infra/tick-entry.ts) ships the jobs
  * as data validated at synth; tick-handler.ts resolves them from a config, a schedule or the environment.
  */
-import type { Context } from 'aws-lambda';
+
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { ClusterCronError, PayloadError } from './core/errors.js';
-import { parseTickPayload } from './core/payload.js';
 import { checkLeasesAgainstSkew } from './core/lease-skew.js';
+import { parseTickPayload } from './core/payload.js';
 import { runTickCommand, type TickDeps } from './core/tick.js';
 import { systemClock } from './core/time.js';
 import type { JobDefinition, JobHandler, TickOutcome } from './core/types.js';
 import { createDocumentClient } from './dynamo-client.js';
 import { lambdaHandOff } from './hand-off.js';
 import { createEventLog } from './log.js';
-import { TickMetric, createTickMetrics, recordOutcomes, withLagMetric } from './metrics.js';
+import { createTickMetrics, recordOutcomes, TickMetric, withLagMetric } from './metrics.js';
 import { readMaxClockSkewMs } from './settings.js';
 
 /** What one invocation returns: every outcome, and counts per kind for a quick look. */
@@ -68,7 +69,16 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
     metrics.captureColdStartMetric();
     const instance = `lambda:${(context?.logStreamName ?? 'local').split(']').pop()?.slice(0, 12) || 'local'}`;
     const log = createEventLog({ instance });
-    const deps: TickDeps = { client, tableName, clock: systemClock, instance, log: withLagMetric(log, metrics), handlers, maxClockSkewMs, ...(handOff && { handOff }) };
+    const deps: TickDeps = {
+      client,
+      tableName,
+      clock: systemClock,
+      instance,
+      log: withLagMetric(log, metrics),
+      handlers,
+      maxClockSkewMs,
+      ...(handOff && { handOff }),
+    };
     let command;
     try {
       command = parseTickPayload(event, jobs, systemClock(), maxClockSkewMs);
@@ -89,7 +99,13 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
     const counts: TickResponse['counts'] = {};
     for (const outcome of outcomes) counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
     // A continuation's state may be large: the log names it, without it.
-    const logged = command.kind === 'continue' ? { ...command, continuation: { ...command.continuation, state: command.continuation.state === undefined ? undefined : '(omitted)' } } : command;
+    const logged =
+      command.kind === 'continue'
+        ? {
+            ...command,
+            continuation: { ...command.continuation, state: command.continuation.state === undefined ? undefined : '(omitted)' },
+          }
+        : command;
     log.info('tick.end', { command: logged, counts, tickMs: systemClock() - startedMs, requestId: context?.awsRequestId });
     const errors = outcomes.filter((outcome) => outcome.outcome === 'error');
     if (errors.length > 0) throw new ClusterCronError(`tick failed for ${errors.length} job(s): ${JSON.stringify(errors)}`);

@@ -25,8 +25,8 @@ import { JOB_DIMENSION, METRICS_NAMESPACE, TickMetric } from '../functions/metri
 import { notStartedWindow } from './not-started-window.js';
 import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
-import { resolveTickJobs, type HandlerRegistry } from './tick-jobs.js';
 import { entryDirOf, writeTickEntry } from './tick-entry.js';
+import { type HandlerRegistry, resolveTickJobs } from './tick-jobs.js';
 
 /** The item actions the core sends (functions/core/store.ts): nothing else, on the table only. */
 export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] as const;
@@ -34,7 +34,7 @@ export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:
 /** Lambda's limit on one invocation. */
 export const MAX_TIMEOUT = Duration.minutes(15);
 
-export { PROJECT_HANDLERS, type HandlerRegistry } from './tick-jobs.js';
+export { type HandlerRegistry, PROJECT_HANDLERS } from './tick-jobs.js';
 
 /** Options of the table. */
 export interface ClusterCronTableOptions {
@@ -165,7 +165,9 @@ export class ClusterCron extends Construct {
       description: 'cluster-cron tick: writes its own log group and the items of its table',
     });
     logGroup.grantWrite(role);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TableItems', actions: [...TABLE_ACTIONS], resources: [this.table.tableArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'TableItems', actions: [...TABLE_ACTIONS], resources: [this.table.tableArn] }),
+    );
 
     const logLevel = props.logLevel ?? 'INFO';
     const entry = writeTickEntry({ jobs: this.jobs, source, ...tickJobs.handlers }, entryDirOf(project.projectRoot));
@@ -202,7 +204,13 @@ export class ClusterCron extends Construct {
     if (this.jobs.some((job) => job.continuous || job.overlap === 'bufferOne')) {
       new iam.Policy(this, 'SelfInvoke', {
         roles: [role],
-        statements: [new iam.PolicyStatement({ sid: 'HandOffToItself', actions: ['lambda:InvokeFunction'], resources: [this.tickFunction.functionArn] })],
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'HandOffToItself',
+            actions: ['lambda:InvokeFunction'],
+            resources: [this.tickFunction.functionArn],
+          }),
+        ],
       });
     }
 
@@ -226,23 +234,32 @@ export class ClusterCron extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the minute rule; its messages are inspected by hand, and a DeadLetters alarm watches it.',
+      reason:
+        'This queue is itself the dead-letter queue of the minute rule; its messages are inspected by hand, and a DeadLetters alarm watches it.',
     });
     this.rule = new events.Rule(this, 'EveryMinute', {
       description: 'cluster-cron: one tick per minute',
       schedule: events.Schedule.rate(Duration.minutes(1)),
       // The tick is idempotent, so a retry is safe; a tick lost anyway is caught up by the next one.
-      targets: [new targets.LambdaFunction(this.tickFunction, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 3, maxEventAge: Duration.minutes(2) })],
+      targets: [
+        new targets.LambdaFunction(this.tickFunction, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 3,
+          maxEventAge: Duration.minutes(2),
+        }),
+      ],
     });
 
     this.alarms = {
-      tickErrors: this.tickFunction.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }).createAlarm(this, 'TickErrorsAlarm', {
-        alarmDescription: `cluster-cron ${this.serviceName}: the tick function failed (a store error, a bad payload, a timeout or a crash); see its log group`,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      tickErrors: this.tickFunction
+        .metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })
+        .createAlarm(this, 'TickErrorsAlarm', {
+          alarmDescription: `cluster-cron ${this.serviceName}: the tick function failed (a store error, a bad payload, a timeout or a crash); see its log group`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
       failedRuns: this.metric(TickMetric.failedRuns).createAlarm(this, 'FailedRunsAlarm', {
         alarmDescription: `cluster-cron ${this.serviceName}: a job's handler failed; "cluster-cron history JOB" shows which and why`,
         threshold: 1,
@@ -271,7 +288,11 @@ export class ClusterCron extends Construct {
         continue;
       }
       // No data is a minute (or hour) without a start: breaching. All N periods must breach.
-      this.alarms.notStarted[job.name] = this.metric(TickMetric.runs, { [JOB_DIMENSION]: job.name }, Duration.seconds(window.periodSec)).createAlarm(
+      this.alarms.notStarted[job.name] = this.metric(
+        TickMetric.runs,
+        { [JOB_DIMENSION]: job.name },
+        Duration.seconds(window.periodSec),
+      ).createAlarm(
         this,
         // Job names have no "/", so they are valid construct ids; logical ids add a hash of the path.
         `NotStarted-${job.name}`,
@@ -295,7 +316,11 @@ export class ClusterCron extends Construct {
   }
 
   /** One of the tick's metrics (functions/metrics.ts), summed per period; per job with `{ job }`. */
-  metric(name: (typeof TickMetric)[keyof typeof TickMetric], dimensions: Record<string, string> = {}, period = Duration.minutes(5)): cloudwatch.Metric {
+  metric(
+    name: (typeof TickMetric)[keyof typeof TickMetric],
+    dimensions: Record<string, string> = {},
+    period = Duration.minutes(5),
+  ): cloudwatch.Metric {
     const isTime = name === TickMetric.tickDuration || name === TickMetric.startLag;
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,

@@ -15,10 +15,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ClusterCronError } from '../functions/core/errors.js';
-import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
-import { ownModule } from '../functions/package-root.js';
 import type { JobDefinition } from '../functions/core/types.js';
-import { PROJECT_ROOT, entryDirOf, importPath, writeGeneratedEntry } from './tick-entry.js';
+import { ownModule } from '../functions/package-root.js';
+import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
+import { entryDirOf, importPath, PROJECT_ROOT, writeGeneratedEntry } from './tick-entry.js';
 
 /** Where `npm run build:ui` writes the page. */
 export const DEFAULT_UI_DIR = join(PROJECT_ROOT, 'dist', 'ui');
@@ -94,14 +94,28 @@ export class StatusPage extends Construct {
       description: 'cluster-cron status page: reads the table, pauses and resumes jobs, invokes the tick function',
     });
     logGroup.grantWrite(role);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TableItems', actions: [...STATUS_PAGE_TABLE_ACTIONS], resources: [props.table.tableArn] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TriggerThroughTick', actions: ['lambda:InvokeFunction'], resources: [props.tickFunction.functionArn] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadToken', actions: ['secretsmanager:GetSecretValue'], resources: [this.tokenSecret.secretArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'TableItems', actions: [...STATUS_PAGE_TABLE_ACTIONS], resources: [props.table.tableArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'TriggerThroughTick',
+        actions: ['lambda:InvokeFunction'],
+        resources: [props.tickFunction.functionArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadToken', actions: ['secretsmanager:GetSecretValue'], resources: [this.tokenSecret.secretArn] }),
+    );
 
     const bundling = tickBundlingOptions();
     const project = props.project ?? { projectRoot: PROJECT_ROOT, depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json') };
     this.function = new NodejsFunction(this, 'Function', {
-      entry: writeGeneratedEntry('status-page', statusPageEntrySource(props.jobs, entryDirOf(project.projectRoot)), entryDirOf(project.projectRoot)),
+      entry: writeGeneratedEntry(
+        'status-page',
+        statusPageEntrySource(props.jobs, entryDirOf(project.projectRoot)),
+        entryDirOf(project.projectRoot),
+      ),
       handler: 'handler',
       projectRoot: project.projectRoot,
       depsLockFilePath: project.depsLockFilePath,
@@ -111,7 +125,9 @@ export class StatusPage extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [`mkdir -p "${outputDir}/ui" && cp -R "${assetsDir}/." "${outputDir}/ui/"`],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `mkdir -p "${outputDir}/ui" && cp -R "${assetsDir}/." "${outputDir}/ui/"`,
+          ],
         },
       },
       runtime: TICK_RUNTIME,

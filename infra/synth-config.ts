@@ -20,7 +20,10 @@ export function findProjectRoot(fromPath: string): { projectRoot: string; depsLo
     const lock = LOCK_FILES.map((name) => join(dir, name)).find((path) => existsSync(path));
     if (lock) return { projectRoot: dir, depsLockFilePath: lock };
     const parent = dirname(dir);
-    if (parent === dir) throw new ClusterCronError(`no lock file (${LOCK_FILES.join(', ')}) in any folder above ${fromPath}: install the project's dependencies, or pass projectRoot and depsLockFilePath`);
+    if (parent === dir)
+      throw new ClusterCronError(
+        `no lock file (${LOCK_FILES.join(', ')}) in any folder above ${fromPath}: install the project's dependencies, or pass projectRoot and depsLockFilePath`,
+      );
     dir = parent;
   }
 }
@@ -29,20 +32,34 @@ export function findProjectRoot(fromPath: string): { projectRoot: string; depsLo
  * The validated jobs of a config file, as `cluster-cron validate --config FILE --json` gives them.
  * @throws ClusterCronError with validate's message (file, job, key and value) for a bad config.
  */
-export function synthConfig(configFile: string, options: { cwd: string; maxClockSkewMs: number }): { source: string; jobs: JobDefinition[] } {
+export function synthConfig(
+  configFile: string,
+  options: { cwd: string; maxClockSkewMs: number },
+): { source: string; jobs: JobDefinition[] } {
   try {
-    const stdout = execFileSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'cluster-cron.mjs'), 'validate', '--json', '--config', resolve(configFile)], {
-      cwd: options.cwd,
-      env: { ...process.env, MAX_CLOCK_SKEW_MS: String(options.maxClockSkewMs), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const stdout = execFileSync(
+      process.execPath,
+      [join(PACKAGE_ROOT, 'bin', 'cluster-cron.mjs'), 'validate', '--json', '--config', resolve(configFile)],
+      {
+        cwd: options.cwd,
+        env: {
+          ...process.env,
+          MAX_CLOCK_SKEW_MS: String(options.maxClockSkewMs),
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { source: string; jobs: JobDefinition[] };
     // The source as the user named it, not the absolute path the child was given.
     return { source: configFile, jobs: parsed.jobs };
   } catch (error) {
     const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
-    const message = stderr.split('\n').find((line) => line.startsWith('cluster-cron: '))?.slice('cluster-cron: '.length);
+    const message = stderr
+      .split('\n')
+      .find((line) => line.startsWith('cluster-cron: '))
+      ?.slice('cluster-cron: '.length);
     throw new ClusterCronError(message ?? `cannot read the config ${configFile}: ${stderr || (error as Error).message}`, { cause: error });
   }
 }

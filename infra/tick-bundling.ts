@@ -2,9 +2,10 @@
  * How the tick function is bundled, in one place: the CDK's NodejsFunction and a benchmark that
  * builds the same bundle with esbuild's API both take their options from here.
  */
-import type { BuildOptions } from 'esbuild';
+
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
 
 /** The newest Node.js runtime aws-cdk-lib knows; cdk-nag's AwsSolutions-L1 asks for it. */
 export const TICK_RUNTIME = Runtime.NODEJS_24_X;
@@ -13,7 +14,8 @@ export const TICK_RUNTIME = Runtime.NODEJS_24_X;
 export const TICK_ARCHITECTURE = Architecture.ARM_64;
 
 /** Lets CommonJS dependencies inside the ESM bundle call `require` for Node's built-ins. */
-const CREATE_REQUIRE_BANNER = "import { createRequire as __clusterCronCreateRequire } from 'node:module'; const require = __clusterCronCreateRequire(import.meta.url);";
+const CREATE_REQUIRE_BANNER =
+  "import { createRequire as __clusterCronCreateRequire } from 'node:module'; const require = __clusterCronCreateRequire(import.meta.url);";
 
 /**
  * esbuild options of the tick bundle, in esbuild's API shape (add `entryPoints` and `outfile`).

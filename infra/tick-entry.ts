@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { JobDefinition } from '../functions/core/types.js';
-import { PACKAGE_ROOT, ownModule } from '../functions/package-root.js';
+import { ownModule, PACKAGE_ROOT } from '../functions/package-root.js';
 
 /** The root of this package (our own stack's NodejsFunction projectRoot). */
 export const PROJECT_ROOT = PACKAGE_ROOT;

@@ -46,7 +46,8 @@ export function resolveTickJobs(id: string, props: TickJobsProps, maxClockSkewMs
     throw new ClusterCronError(`ClusterCron "${id}": give exactly one of config (a cluster-cron.config.ts) and schedule (a schedule file)`);
   }
   if (props.config !== undefined) {
-    if (!existsSync(props.config)) throw new ClusterCronError(`ClusterCron "${id}": config file ${props.config} does not exist (resolved to ${resolve(props.config)})`);
+    if (!existsSync(props.config))
+      throw new ClusterCronError(`ClusterCron "${id}": config file ${props.config} does not exist (resolved to ${resolve(props.config)})`);
     const found = props.projectRoot === undefined ? findProjectRoot(props.config) : undefined;
     const projectRoot = resolve(props.projectRoot ?? found!.projectRoot);
     const depsLockFilePath = props.depsLockFilePath ?? found?.depsLockFilePath ?? join(projectRoot, 'package-lock.json');
@@ -55,9 +56,15 @@ export function resolveTickJobs(id: string, props: TickJobsProps, maxClockSkewMs
   }
   const registry = props.handlers ?? PROJECT_HANDLERS;
   const handlersModule = resolve(registry.entry);
-  if (!existsSync(handlersModule)) throw new ClusterCronError(`handlers module ${registry.entry} does not exist (resolved to ${handlersModule})`);
+  if (!existsSync(handlersModule))
+    throw new ClusterCronError(`handlers module ${registry.entry} does not exist (resolved to ${handlersModule})`);
   // The same calls, and so the same messages, as `cluster-cron validate --schedule`.
   const jobs = loadScheduleFile(props.schedule!, { handlers: registry.names });
   checkLeasesAgainstSkew(jobs, maxClockSkewMs, props.schedule);
-  return { jobs, source: props.schedule!, project: { projectRoot: PROJECT_ROOT, depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json') }, handlers: { handlersModule } };
+  return {
+    jobs,
+    source: props.schedule!,
+    project: { projectRoot: PROJECT_ROOT, depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json') },
+    handlers: { handlersModule },
+  };
 }

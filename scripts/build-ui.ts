@@ -3,11 +3,12 @@
  * minified bundle with no external requests, so the page works offline. Prints the sizes.
  * `npm run build:ui`; the page's server (`cluster-cron ui`) serves `dist/ui`.
  */
-import { build } from 'esbuild';
+
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'ui');
@@ -38,7 +39,10 @@ export async function buildUi(options: { quiet?: boolean } = {}): Promise<{ file
     }),
   );
   if (!options.quiet) {
-    for (const size of sizes) console.log(`${relative(root, join(outDir, size.file))}  ${(size.bytes / 1024).toFixed(1)} KiB (${(size.gzipBytes / 1024).toFixed(1)} KiB gzipped)`);
+    for (const size of sizes)
+      console.log(
+        `${relative(root, join(outDir, size.file))}  ${(size.bytes / 1024).toFixed(1)} KiB (${(size.gzipBytes / 1024).toFixed(1)} KiB gzipped)`,
+      );
   }
   return sizes;
 }

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 
 /** Where Debian's `chromium` package puts the browser. */
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
@@ -15,7 +15,15 @@ export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_INSTALL_COMMAND = 'sudo apt-get update && sudo apt-get install -y chromium';
 
 /** Headless, no sandbox (we run as root in CI), no GPU, and no background calls home. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** `CHROMIUM_PATH` when set, else Debian's path when it exists; undefined when there is none. */
 export function chromiumPath(): string | undefined {
@@ -26,12 +34,17 @@ export function chromiumPath(): string | undefined {
 
 /** Why the browser cannot start, with the command that fixes it. */
 export function missingChromiumMessage(): string {
-  const where = process.env.CHROMIUM_PATH ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist` : `${DEBIAN_CHROMIUM} does not exist`;
+  const where = process.env.CHROMIUM_PATH
+    ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist`
+    : `${DEBIAN_CHROMIUM} does not exist`;
   return `Chromium is needed for the status page's browser test and screenshot, and ${where}. Install Debian's package: ${CHROMIUM_INSTALL_COMMAND} (or set CHROMIUM_PATH to a Chromium binary).`;
 }
 
 /** A headless Chromium with a fresh, empty profile; `close()` also deletes the profile. */
-export async function launchChromium(viewport: { width: number; height: number }): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(viewport: {
+  width: number;
+  height: number;
+}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error(missingChromiumMessage());
   const userDataDir = mkdtempSync(join(tmpdir(), 'cluster-cron-chromium-'));

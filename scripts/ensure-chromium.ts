@@ -18,7 +18,9 @@ if (!chromiumPath()) {
     console.error(missingChromiumMessage());
     process.exit(1);
   }
-  console.error('Chromium is missing: installing Debian\'s chromium package (apt-get update, apt-get install -y chromium) for the browser test.');
+  console.error(
+    "Chromium is missing: installing Debian's chromium package (apt-get update, apt-get install -y chromium) for the browser test.",
+  );
   if (!run('apt-get', ['update']) || !run('apt-get', ['install', '-y', 'chromium']) || !chromiumPath()) {
     console.error(`Installing Chromium failed. ${missingChromiumMessage()}`);
     process.exit(1);

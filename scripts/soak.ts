@@ -11,10 +11,14 @@ const total = Number(process.env.SIM_SEEDS ?? 3_000);
 const from = process.env.SIM_FROM ? Number(process.env.SIM_FROM) : 1_000_000 + Math.floor(Math.random() * 1_000_000_000);
 const workers = Math.max(1, Math.min(Number(process.env.SOAK_WORKERS ?? availableParallelism()), total));
 if (!Number.isInteger(total) || total <= 0 || !Number.isInteger(from)) {
-  process.stderr.write(`soak: SIM_SEEDS and SIM_FROM must be whole numbers, got ${JSON.stringify({ SIM_SEEDS: process.env.SIM_SEEDS, SIM_FROM: process.env.SIM_FROM })}\n`);
+  process.stderr.write(
+    `soak: SIM_SEEDS and SIM_FROM must be whole numbers, got ${JSON.stringify({ SIM_SEEDS: process.env.SIM_SEEDS, SIM_FROM: process.env.SIM_FROM })}\n`,
+  );
   process.exit(2);
 }
-process.stdout.write(`soak: seeds ${from} to ${from + total - 1} on ${workers} processes (replay one: SIM_SEED=<n> npx vitest run test/simulation/simulation.test.ts)\n`);
+process.stdout.write(
+  `soak: seeds ${from} to ${from + total - 1} on ${workers} processes (replay one: SIM_SEED=<n> npx vitest run test/simulation/simulation.test.ts)\n`,
+);
 
 const startedMs = Date.now();
 const slice = Math.ceil(total / workers);
@@ -40,5 +44,7 @@ const runs = Array.from({ length: workers }, (_, index) => {
 const results = await Promise.all(runs);
 for (const [index, result] of results.entries()) process.stdout.write(`slice ${index + 1} (exit ${result.code}): ${result.summary}\n`);
 const failed = results.filter((result) => result.code !== 0).length;
-process.stdout.write(`soak: ${total} seeds from ${from} in ${((Date.now() - startedMs) / 60_000).toFixed(1)} min; ${failed === 0 ? 'all passed' : `${failed} slice(s) failed`}\n`);
+process.stdout.write(
+  `soak: ${total} seeds from ${from} in ${((Date.now() - startedMs) / 60_000).toFixed(1)} min; ${failed === 0 ? 'all passed' : `${failed} slice(s) failed`}\n`,
+);
 process.exit(failed === 0 ? 0 : 1);

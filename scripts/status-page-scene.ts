@@ -3,7 +3,7 @@
  * `cluster-cron start` nodes and a real `cluster-cron ui` on a free port, all on one fresh table.
  * Used by the browser test and by `npm run screenshot`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,11 @@ export interface StatusPageScene {
 }
 
 function startCli(args: string[], env: NodeJS.ProcessEnv): SceneProcess {
-  const child = spawn(process.execPath, [join(root, 'bin', 'cluster-cron.mjs'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'bin', 'cluster-cron.mjs'), ...args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
   createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
@@ -58,14 +62,23 @@ export async function waitFor<T>(find: () => T | undefined | Promise<T | undefin
 }
 
 /** Starts the local DynamoDB, `nodeCount` nodes running `scheduleYaml`, and the ui on a fresh table; resolves once the ui printed its URL. */
-export async function startStatusPageScene(scheduleYaml: string, nodeCount = 1, tableName = `page-${randomUUID().slice(0, 8)}`): Promise<StatusPageScene> {
+export async function startStatusPageScene(
+  scheduleYaml: string,
+  nodeCount = 1,
+  tableName = `page-${randomUUID().slice(0, 8)}`,
+): Promise<StatusPageScene> {
   const dir = mkdtempSync(join(tmpdir(), 'cluster-cron-page-'));
   const schedule = join(dir, 'schedule.yml');
   writeFileSync(schedule, scheduleYaml);
   const dynamo = await startLocalDynamo();
   const client = createDocumentClient(dynamo.endpoint);
   await ensureTable(client, tableName, { create: true });
-  const env = { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, CLUSTER_CRON_TABLE: tableName, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = {
+    ...process.env,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    CLUSTER_CRON_TABLE: tableName,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   const nodes = Array.from({ length: nodeCount }, () => startCli(['start', '--schedule', schedule], env));
   const ui = startCli(['ui', '--port', '0', '--schedule', schedule], env);
   const stop = async (): Promise<void> => {

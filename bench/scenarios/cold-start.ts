@@ -4,8 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { bundleForLambda, type BundleInfo } from '../bundle.js';
 import { median, round2, runJsonChild, type ScenarioResult } from '../bench-env.js';
+import { type BundleInfo, bundleForLambda } from '../bundle.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const loader = fileURLToPath(new URL('../load-module.mjs', import.meta.url));
@@ -53,7 +53,11 @@ export async function coldStart(options: { loads: number; outDir: string }): Pro
   mkdirSync(options.outDir, { recursive: true });
   const modules = [
     { module: 'tick handler (functions/tick.ts)', entry: `${root}functions/tick.ts`, outfile: `${options.outDir}/tick/index.mjs` },
-    { module: 'minimal handler (DynamoDB client only)', entry: `${root}bench/fixtures/minimal-handler.ts`, outfile: `${options.outDir}/minimal/index.mjs` },
+    {
+      module: 'minimal handler (DynamoDB client only)',
+      entry: `${root}bench/fixtures/minimal-handler.ts`,
+      outfile: `${options.outDir}/minimal/index.mjs`,
+    },
   ];
   const bundles: BundleInfo[] = [];
   for (const m of modules) bundles.push(await bundleForLambda(m.entry, m.outfile));
@@ -71,16 +75,19 @@ export async function coldStart(options: { loads: number; outDir: string }): Pro
       }
     }
   }
-  if (failures.length > 0) return { name: 'cold start', data: { rows: [], importRatio: Number.NaN, processRatio: Number.NaN, sizeRatio: Number.NaN }, failures };
-  const rows = modules.map((m, index): ColdStartRow => ({
-    module: m.module,
-    bundle: { ...bundles[index]!, outfile: bundles[index]!.outfile.replace(root, '') },
-    importMs: samples[index]!.importMs.map(round2),
-    importMedianMs: round2(median(samples[index]!.importMs)),
-    processMs: samples[index]!.processMs.map(round2),
-    processMedianMs: round2(median(samples[index]!.processMs)),
-    maxRssKb: samples[index]!.maxRssKb,
-  }));
+  if (failures.length > 0)
+    return { name: 'cold start', data: { rows: [], importRatio: Number.NaN, processRatio: Number.NaN, sizeRatio: Number.NaN }, failures };
+  const rows = modules.map(
+    (m, index): ColdStartRow => ({
+      module: m.module,
+      bundle: { ...bundles[index]!, outfile: bundles[index]!.outfile.replace(root, '') },
+      importMs: samples[index]!.importMs.map(round2),
+      importMedianMs: round2(median(samples[index]!.importMs)),
+      processMs: samples[index]!.processMs.map(round2),
+      processMedianMs: round2(median(samples[index]!.processMs)),
+      maxRssKb: samples[index]!.maxRssKb,
+    }),
+  );
   const [tickRow, minimalRow] = rows as [ColdStartRow, ColdStartRow];
   return {
     name: 'cold start',

@@ -4,7 +4,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { tick } from '../../functions/core/tick.js';
-import { benchDeps, justAfterSlotMs, makeJobs, median, round2, RunTally, timed, type BenchEnv, type ScenarioResult } from '../bench-env.js';
+import { type BenchEnv, benchDeps, justAfterSlotMs, makeJobs, median, RunTally, round2, type ScenarioResult, timed } from '../bench-env.js';
 import { RequestCounter, type RequestCounts } from '../request-counter.js';
 
 /** One K of scenario 3. */
@@ -22,7 +22,10 @@ export interface ContentionRow {
 }
 
 /** Runs scenario 3 for each K with `jobs` due jobs, `repeats` times each. */
-export async function contention(env: BenchEnv, options: { instanceCounts: number[]; jobs: number; repeats: number }): Promise<ScenarioResult<ContentionRow[]>> {
+export async function contention(
+  env: BenchEnv,
+  options: { instanceCounts: number[]; jobs: number; repeats: number },
+): Promise<ScenarioResult<ContentionRow[]>> {
   const failures: string[] = [];
   const rows: ContentionRow[] = [];
   const jobs = makeJobs(options.jobs);
@@ -33,7 +36,9 @@ export async function contention(env: BenchEnv, options: { instanceCounts: numbe
       const counter = new RequestCounter();
       const clients = Array.from({ length: k }, () => counter.client(env.endpoint));
       // Each client sends one request first, so no instance pays connection set-up in the race.
-      await Promise.all(clients.map((client) => client.send(new GetCommand({ TableName: tableName, Key: { pk: 'warm-up', sk: 'warm-up' } }))));
+      await Promise.all(
+        clients.map((client) => client.send(new GetCommand({ TableName: tableName, Key: { pk: 'warm-up', sk: 'warm-up' } }))),
+      );
       counter.reset();
       const tally = new RunTally();
       const atMs = justAfterSlotMs();
@@ -46,10 +51,14 @@ export async function contention(env: BenchEnv, options: { instanceCounts: numbe
       for (const client of clients) client.destroy();
       const label = `${k} instances, ${options.jobs} jobs`;
       if (tally.total !== options.jobs || tally.startedTwice.length > 0 || tally.starts.size !== options.jobs) {
-        failures.push(`${label}: ${tally.total} handler starts for ${options.jobs} slots (started twice: ${JSON.stringify(tally.startedTwice)})`);
+        failures.push(
+          `${label}: ${tally.total} handler starts for ${options.jobs} slots (started twice: ${JSON.stringify(tally.startedTwice)})`,
+        );
       }
       if (outcomes.ran !== options.jobs || (outcomes.duplicate ?? 0) !== options.jobs * (k - 1)) {
-        failures.push(`${label}: outcomes ${JSON.stringify(outcomes)}, expected ${options.jobs} ran and ${options.jobs * (k - 1)} duplicate`);
+        failures.push(
+          `${label}: outcomes ${JSON.stringify(outcomes)}, expected ${options.jobs} ran and ${options.jobs * (k - 1)} duplicate`,
+        );
       }
     }
     const sorted = [...reps].sort((a, b) => a.ms - b.ms);

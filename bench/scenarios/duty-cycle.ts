@@ -5,7 +5,7 @@
  * fraction of wall time a run was active, the gaps between one run's end and the next start,
  * overlaps (must be 0), and, for a holder killed with SIGKILL, how long the job stalled.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/dynamo-client.js';
 import { startLocalDynamo } from '../../functions/local/dynalite-server.js';
+import { checkRuns, type LoggedRun, parseRuns } from '../../functions/local/run-log.js';
 import { ensureTable } from '../../functions/local/table.js';
-import { checkRuns, parseRuns, type LoggedRun } from '../../functions/local/run-log.js';
 
 const CLI = fileURLToPath(new URL('../../bin/cluster-cron.mjs', import.meta.url));
 
@@ -122,7 +122,10 @@ async function conditionalWriteMs(endpoint: string): Promise<number> {
   return Math.round(median(times.slice(5)) * 100) / 100;
 }
 
-async function measure(variant: Variant, options: { seconds: number; nodes: number; endpoint: string; outDir: string }): Promise<Omit<DutyCycleRow, 'refWriteMs'>> {
+async function measure(
+  variant: Variant,
+  options: { seconds: number; nodes: number; endpoint: string; outDir: string },
+): Promise<Omit<DutyCycleRow, 'refWriteMs'>> {
   const file = join(options.outDir, `duty-${variant.policy.replace(/\W+/g, '-')}.yml`);
   writeFileSync(file, scheduleText(variant.keys));
   const table = `duty-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
@@ -144,7 +147,9 @@ async function measure(variant: Variant, options: { seconds: number; nodes: numb
     if (variant.kill) {
       await sleep((options.seconds * 1_000) / 2);
       // The holder: the node whose latest run has started and not ended.
-      const open = parseRuns(lines).filter((run) => run.endMs === undefined).sort((a, b) => b.startMs - a.startMs)[0];
+      const open = parseRuns(lines)
+        .filter((run) => run.endMs === undefined)
+        .sort((a, b) => b.startMs - a.startMs)[0];
       const victim = children.find((child) => open && open.instance === `${hostname()}:${child.pid}`);
       if (victim) {
         killedAtMs = Date.now();
@@ -165,7 +170,9 @@ async function measure(variant: Variant, options: { seconds: number; nodes: numb
   const runs = parseRuns(lines).sort((a, b) => a.startMs - b.startMs);
   const fromMs = runs[0]?.startMs ?? stopMs;
   // The run the killed node had going never ends in the logs: it counts as active until the kill.
-  const ended = runs.map((run) => (run.endMs === undefined && killedAtMs !== undefined && run.startMs < killedAtMs ? { ...run, endMs: killedAtMs } : run));
+  const ended = runs.map((run) =>
+    run.endMs === undefined && killedAtMs !== undefined && run.startMs < killedAtMs ? { ...run, endMs: killedAtMs } : run,
+  );
   const check = checkRuns(ended, stopMs);
   const gaps: number[] = [];
   for (let i = 1; i < ended.length; i++) gaps.push(ended[i]!.startMs - (ended[i - 1]!.endMs ?? ended[i]!.startMs));
@@ -198,13 +205,18 @@ export async function dutyCycle(options: { seconds: number; nodes: number; outDi
     for (const variant of VARIANTS) {
       // A killed holder needs a lease and a slot to be replaced: give that run room for it.
       const seconds = variant.kill ? Math.max(options.seconds, 2 * (LEASE_MS / 1_000 + 2)) : options.seconds;
-      const row = { ...(await measure(variant, { ...options, seconds, endpoint: server.endpoint })), refWriteMs: await conditionalWriteMs(server.endpoint) };
+      const row = {
+        ...(await measure(variant, { ...options, seconds, endpoint: server.endpoint })),
+        refWriteMs: await conditionalWriteMs(server.endpoint),
+      };
       data.push(row);
       if (row.runs === 0) failures.push(`duty cycle ${row.policy}: no run started`);
       if (row.overlaps > 0) failures.push(`duty cycle ${row.policy}: ${row.overlaps} overlapping run(s)`);
       if (row.slotsStartedTwice > 0) failures.push(`duty cycle ${row.policy}: ${row.slotsStartedTwice} slot(s) started twice`);
       if (row.stallAfterKillMs !== undefined && row.stallAfterKillMs > LEASE_MS + 2 * SLOT_MS) {
-        failures.push(`duty cycle ${row.policy}: stalled ${row.stallAfterKillMs} ms after the kill, more than the lease (${LEASE_MS} ms) plus a slot`);
+        failures.push(
+          `duty cycle ${row.policy}: stalled ${row.stallAfterKillMs} ms after the kill, more than the lease (${LEASE_MS} ms) plus a slot`,
+        );
       }
     }
   } finally {

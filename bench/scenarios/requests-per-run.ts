@@ -9,7 +9,7 @@ import { JOB_DEFAULTS } from '../../functions/core/schedule.js';
 import { tick } from '../../functions/core/tick.js';
 import { parseDurationMs } from '../../functions/core/time.js';
 import type { TickOutcome } from '../../functions/core/types.js';
-import { benchDeps, countedClient, makeJobs, manualClock, MINUTE_MS, RunTally, type BenchEnv, type ScenarioResult } from '../bench-env.js';
+import { type BenchEnv, benchDeps, countedClient, MINUTE_MS, makeJobs, manualClock, RunTally, type ScenarioResult } from '../bench-env.js';
 import type { RequestCounts } from '../request-counter.js';
 
 /** Requests of one case, and the outcome it gave. */
@@ -73,7 +73,9 @@ export async function requestsPerRun(env: BenchEnv, options: { idleJobs: number 
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
     const a = countedClient(env);
-    const longRun = tick(benchDeps(a.client, tableName, 'node-a', { Work: () => (started(), held) }, { clock, scheduler: noBeats }), { jobs: job });
+    const longRun = tick(benchDeps(a.client, tableName, 'node-a', { Work: () => (started(), held) }, { clock, scheduler: noBeats }), {
+      jobs: job,
+    });
     await running;
     clock.set(T0 + MINUTE_MS + 500);
     const b = countedClient(env);
@@ -109,7 +111,10 @@ export async function requestsPerRun(env: BenchEnv, options: { idleJobs: number 
     const a = countedClient(env);
     const slotJob = makeJobs(1, { lease: '3s' });
     const atMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + 500;
-    const outcomes = await tick(benchDeps(a.client, tableName, 'node-a', { Work: () => new Promise((resolve) => setTimeout(resolve, runMs)) }), { jobs: slotJob, atMs });
+    const outcomes = await tick(
+      benchDeps(a.client, tableName, 'node-a', { Work: () => new Promise((resolve) => setTimeout(resolve, runMs)) }),
+      { jobs: slotJob, atMs },
+    );
     expect('heartbeat run', outcomes, 'ran');
     const scheduled = cases[0]!.counts;
     heartbeatWrites = a.counter.snapshot().writes - scheduled.writes;
@@ -121,7 +126,12 @@ export async function requestsPerRun(env: BenchEnv, options: { idleJobs: number 
     name: 'requests per run',
     data: {
       cases,
-      heartbeat: { leaseMs, runMs, heartbeatWrites, writesPerMinuteOfRunAtDefaultLease: (MINUTE_MS / defaultLeaseMs) * HEARTBEATS_PER_LEASE },
+      heartbeat: {
+        leaseMs,
+        runMs,
+        heartbeatWrites,
+        writesPerMinuteOfRunAtDefaultLease: (MINUTE_MS / defaultLeaseMs) * HEARTBEATS_PER_LEASE,
+      },
     },
     failures,
   };

@@ -5,11 +5,11 @@
  * requests in flight for), measured alternately in one run.
  */
 import { randomUUID } from 'node:crypto';
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { jobKey, slotKey } from '../../functions/core/store.js';
 import { tick } from '../../functions/core/tick.js';
 import type { JobDefinition } from '../../functions/core/types.js';
-import { benchDeps, justAfterSlotMs, makeJobs, median, round2, RunTally, timed, type BenchEnv, type ScenarioResult } from '../bench-env.js';
+import { type BenchEnv, benchDeps, justAfterSlotMs, makeJobs, median, RunTally, round2, type ScenarioResult, timed } from '../bench-env.js';
 import { RequestCounter, type RequestCounts } from '../request-counter.js';
 
 /** The floor's writes per run: claim, acquire, record-and-release. */
@@ -45,7 +45,13 @@ export interface TickVsFloorRow {
  * The floor for `jobs`: per job, three conditional writes in protocol order (each needs the one
  * before), `concurrency` jobs at a time. Throws if any write is refused.
  */
-export async function floorWrites(client: DynamoDBDocumentClient, tableName: string, jobs: readonly JobDefinition[], slotMs: number, concurrency: number): Promise<void> {
+export async function floorWrites(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  jobs: readonly JobDefinition[],
+  slotMs: number,
+  concurrency: number,
+): Promise<void> {
   const instance = 'floor';
   const one = async (job: JobDefinition): Promise<void> => {
     const token = `${instance}#${randomUUID().slice(0, 8)}`;
@@ -54,8 +60,17 @@ export async function floorWrites(client: DynamoDBDocumentClient, tableName: str
       new PutCommand({
         TableName: tableName,
         Item: {
-          pk: jobKey(job.name), sk: slotKey(slotMs), job: job.name, slot: new Date(slotMs).toISOString(), slotMs,
-          status: 'claimed', trigger: 'schedule', claimedBy: token, instance, claimedAtMs: nowMs, ttlEpochSec: Math.floor(nowMs / 1000) + 2_592_000,
+          pk: jobKey(job.name),
+          sk: slotKey(slotMs),
+          job: job.name,
+          slot: new Date(slotMs).toISOString(),
+          slotMs,
+          status: 'claimed',
+          trigger: 'schedule',
+          claimedBy: token,
+          instance,
+          claimedAtMs: nowMs,
+          ttlEpochSec: Math.floor(nowMs / 1000) + 2_592_000,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
@@ -64,9 +79,17 @@ export async function floorWrites(client: DynamoDBDocumentClient, tableName: str
       new UpdateCommand({
         TableName: tableName,
         Key: { pk: jobKey(job.name), sk: 'STATE' },
-        UpdateExpression: 'SET holder = :token, holderInstance = :instance, holderSlotMs = :slot, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one',
+        UpdateExpression:
+          'SET holder = :token, holderInstance = :instance, holderSlotMs = :slot, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one',
         ConditionExpression: '(attribute_not_exists(holder) OR leaseUntilMs < :now)',
-        ExpressionAttributeValues: { ':token': token, ':instance': instance, ':slot': slotMs, ':until': nowMs + job.leaseMs, ':now': nowMs, ':one': 1 },
+        ExpressionAttributeValues: {
+          ':token': token,
+          ':instance': instance,
+          ':slot': slotMs,
+          ':until': nowMs + job.leaseMs,
+          ':now': nowMs,
+          ':one': 1,
+        },
         ReturnValues: 'ALL_OLD',
       }),
     );
@@ -79,7 +102,14 @@ export async function floorWrites(client: DynamoDBDocumentClient, tableName: str
         UpdateExpression:
           'REMOVE holder, holderInstance, holderSlotMs SET leaseUntilMs = :zero, lastReleasedBy = :token, releasedAtMs = :now, lastSlotMs = :slot, lastStatus = :status, lastDurationMs = :duration',
         ConditionExpression: 'holder = :token',
-        ExpressionAttributeValues: { ':token': token, ':zero': 0, ':now': doneMs, ':slot': slotMs, ':status': 'succeeded', ':duration': doneMs - nowMs },
+        ExpressionAttributeValues: {
+          ':token': token,
+          ':zero': 0,
+          ':now': doneMs,
+          ':slot': slotMs,
+          ':status': 'succeeded',
+          ':duration': doneMs - nowMs,
+        },
       }),
     );
   };
@@ -101,16 +131,27 @@ async function measureTick(
   const tally = new RunTally();
   counter.reset();
   const startMs = performance.now();
-  const { ms, value: outcomes } = await timed(() => tick(benchDeps(client, tableName, 'node-a', { Work: tally.handler }), { jobs, atMs: justAfterSlotMs() }));
+  const { ms, value: outcomes } = await timed(() =>
+    tick(benchDeps(client, tableName, 'node-a', { Work: tally.handler }), { jobs, atMs: justAfterSlotMs() }),
+  );
   const counts = counter.snapshot();
   const ran = outcomes.filter((o) => o.outcome === 'ran').length;
   if (ran !== jobs.length || tally.total !== jobs.length) {
-    failures.push(`tick of ${jobs.length} due jobs: ${ran} ran, ${tally.total} handler starts (${JSON.stringify(outcomes.find((o) => o.outcome !== 'ran'))})`);
+    failures.push(
+      `tick of ${jobs.length} due jobs: ${ran} ran, ${tally.total} handler starts (${JSON.stringify(outcomes.find((o) => o.outcome !== 'ran'))})`,
+    );
   }
   return { ms, counts, startLagsMs: tally.startTimesMs.map((t) => t - startMs) };
 }
 
-async function measureFloor(env: BenchEnv, client: DynamoDBDocumentClient, counter: RequestCounter, jobs: JobDefinition[], concurrency: number, failures: string[]): Promise<{ ms: number; counts: RequestCounts }> {
+async function measureFloor(
+  env: BenchEnv,
+  client: DynamoDBDocumentClient,
+  counter: RequestCounter,
+  jobs: JobDefinition[],
+  concurrency: number,
+  failures: string[],
+): Promise<{ ms: number; counts: RequestCounts }> {
   const tableName = await env.newTable();
   counter.reset();
   const slotMs = justAfterSlotMs(0);
@@ -124,7 +165,10 @@ async function measureFloor(env: BenchEnv, client: DynamoDBDocumentClient, count
 }
 
 /** Runs scenario 2 for each N, `repeats` times each, tick and floor alternating which goes first. */
-export async function tickVsFloor(env: BenchEnv, options: { jobCounts: number[]; repeats: number }): Promise<ScenarioResult<TickVsFloorRow[]>> {
+export async function tickVsFloor(
+  env: BenchEnv,
+  options: { jobCounts: number[]; repeats: number },
+): Promise<ScenarioResult<TickVsFloorRow[]>> {
   const failures: string[] = [];
   const counter = new RequestCounter();
   const client = counter.client(env.endpoint);
@@ -184,7 +228,8 @@ export async function tickVsFloor(env: BenchEnv, options: { jobCounts: number[];
       startLagMedianMs: round2(lastLagsMs.length ? median(lastLagsMs) : Number.NaN),
       startLagMaxMs: round2(Math.max(...lastLagsMs)),
     });
-    if (lastFloor!.writes !== n * FLOOR_WRITES_PER_RUN) failures.push(`floor of ${n} jobs sent ${lastFloor!.writes} writes, expected ${n * FLOOR_WRITES_PER_RUN}`);
+    if (lastFloor!.writes !== n * FLOOR_WRITES_PER_RUN)
+      failures.push(`floor of ${n} jobs sent ${lastFloor!.writes} writes, expected ${n * FLOOR_WRITES_PER_RUN}`);
   }
   client.destroy();
   return { name: 'tick vs floor', data: rows, failures };

@@ -2,10 +2,10 @@
 import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import type { JobStatus } from '../core/job-status.js';
-import { describeCron } from '../describe-cron.js';
-import { liveHolder, type LockItem, type SlotItem } from '../core/store.js';
+import { type LockItem, liveHolder, type SlotItem } from '../core/store.js';
 import { formatDurationMs } from '../core/time.js';
 import type { TickOutcome } from '../core/types.js';
+import { describeCron } from '../describe-cron.js';
 
 export { describeCron };
 
@@ -47,7 +47,8 @@ export function describeLock(lock: LockItem | undefined, nowMs: number): string 
 export function describeSlot(item: SlotItem, lock: LockItem | undefined, nowMs?: number): string {
   if (item.status === 'skipped') {
     if (item.reason === 'locked') return `skipped: locked by ${item.heldBy ?? '?'} (fence ${item.heldFence ?? '?'})`;
-    if (item.reason === 'dropped') return `dropped: ${item.bufferedSlotMs !== undefined ? `slot ${formatTime(item.bufferedSlotMs)} was already buffered` : 'one slot was already buffered'}`;
+    if (item.reason === 'dropped')
+      return `dropped: ${item.bufferedSlotMs !== undefined ? `slot ${formatTime(item.bufferedSlotMs)} was already buffered` : 'one slot was already buffered'}`;
     return `skipped: ${item.reason}`;
   }
   if (item.status === 'buffered') {

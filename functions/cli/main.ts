@@ -5,23 +5,23 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ClusterCronError, PayloadError, errorMessage } from '../core/errors.js';
+import { type LoadedConfig, loadConfig } from '../config.js';
+import { ClusterCronError, errorMessage, PayloadError } from '../core/errors.js';
 import { parseIsoTime } from '../core/payload.js';
 import { describeJob } from '../core/schedule.js';
 import { cronOf, nextSlots } from '../core/slots.js';
 import type { TickDeps } from '../core/tick.js';
 import { systemClock } from '../core/time.js';
-import { OverlapPolicy, type EventLog, type TickOutcome } from '../core/types.js';
-import { loadConfig, type LoadedConfig } from '../config.js';
-import { displayPath } from '../resolve-config.js';
-import { createEventLog, type LogStream } from '../log.js';
-import { backfill, findJob, history, pause, resume, status, tick, trigger, type OperationOptions } from '../operations.js';
-import { PACKAGE_ROOT } from '../package-root.js';
-import { readMaxClockSkewMs } from '../settings.js';
-import { DEFAULT_DATA_DIR, connect, type Connection } from '../local/connect.js';
-import { startLocalDynamo } from '../local/dynalite-server.js';
+import { type EventLog, OverlapPolicy, type TickOutcome } from '../core/types.js';
+import { type Connection, connect, DEFAULT_DATA_DIR } from '../local/connect.js';
 import { runDemo } from '../local/demo.js';
+import { startLocalDynamo } from '../local/dynalite-server.js';
 import { startNode, stopSignalHandler } from '../local/node.js';
+import { createEventLog, type LogStream } from '../log.js';
+import { backfill, findJob, history, type OperationOptions, pause, resume, status, tick, trigger } from '../operations.js';
+import { PACKAGE_ROOT } from '../package-root.js';
+import { displayPath } from '../resolve-config.js';
+import { readMaxClockSkewMs } from '../settings.js';
 import { isLoopbackHost, startUiServer } from '../ui/ui-server.js';
 import { describeLock, describeSlot, formatMs, formatTime, outcomeDetail, printJobStatus, table } from './format.js';
 
@@ -35,7 +35,8 @@ function positiveInt(value: string): number {
 
 function port(value: string): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > 65_535) throw new InvalidArgumentError(`expected a port number 0-65535, got "${value}"`);
+  if (!Number.isInteger(number) || number < 0 || number > 65_535)
+    throw new InvalidArgumentError(`expected a port number 0-65535, got "${value}"`);
   return number;
 }
 
@@ -43,7 +44,8 @@ function isoTime(option: string): (value: string) => number {
   return (value) => {
     // The payload's parser: an impossible date (30 February, 24:00) is refused, not rolled over.
     const ms = parseIsoTime(value);
-    if (ms === undefined) throw new InvalidArgumentError(`expected an ISO-8601 time with a zone such as 2026-11-26T10:00:00Z, got "${value}" for ${option}`);
+    if (ms === undefined)
+      throw new InvalidArgumentError(`expected an ISO-8601 time with a zone such as 2026-11-26T10:00:00Z, got "${value}" for ${option}`);
     return ms;
   };
 }
@@ -56,11 +58,23 @@ interface SourceOptions {
 
 function loadJobs(options: SourceOptions): Promise<LoadedConfig> {
   const schedule = options.schedule ?? (options.config === undefined ? process.env.CLUSTER_CRON_SCHEDULE_FILE : undefined);
-  return loadConfig({ ...(options.config !== undefined && { config: options.config }), ...(schedule !== undefined && { schedule }), maxClockSkewMs: readMaxClockSkewMs() });
+  return loadConfig({
+    ...(options.config !== undefined && { config: options.config }),
+    ...(schedule !== undefined && { schedule }),
+    maxClockSkewMs: readMaxClockSkewMs(),
+  });
 }
 
 function tickDeps(connection: Connection, stream: LogStream, config: LoadedConfig): TickDeps {
-  return { client: connection.client, tableName: connection.tableName, clock: systemClock, instance, log: createEventLog({ instance, stream }), handlers: config.handlers, maxClockSkewMs: readMaxClockSkewMs() };
+  return {
+    client: connection.client,
+    tableName: connection.tableName,
+    clock: systemClock,
+    instance,
+    log: createEventLog({ instance, stream }),
+    handlers: config.handlers,
+    maxClockSkewMs: readMaxClockSkewMs(),
+  };
 }
 
 /** Opens the table: the environment's endpoint and name win over the config's defaults. */
@@ -74,7 +88,13 @@ function connectFor(config: LoadedConfig): Promise<Connection> {
 async function withOperation<T>(config: LoadedConfig, work: (options: OperationOptions) => Promise<T>): Promise<T> {
   const connection = await connectFor(config);
   try {
-    return await work({ config, client: connection.client, tableName: connection.tableName, instance, log: createEventLog({ instance, stream: 'stderr' }) });
+    return await work({
+      config,
+      client: connection.client,
+      tableName: connection.tableName,
+      instance,
+      log: createEventLog({ instance, stream: 'stderr' }),
+    });
   } finally {
     await connection.close();
   }
@@ -86,7 +106,10 @@ async function asOptionError<T>(parse: () => Promise<T>): Promise<T> {
     return await parse();
   } catch (error) {
     if (!(error instanceof PayloadError)) throw error;
-    throw new PayloadError(error.message.replace(/^payload field "at"/, 'option --at').replace(/^payload field "jobs(\[\d+\])?"/, 'option --job'), error.field);
+    throw new PayloadError(
+      error.message.replace(/^payload field "at"/, 'option --at').replace(/^payload field "jobs(\[\d+\])?"/, 'option --job'),
+      error.field,
+    );
   }
 }
 
@@ -96,7 +119,8 @@ function printOutcomes(outcomes: TickOutcome[], json: boolean): void {
     return;
   }
   const rows = table(['job', 'slot', 'outcome', 'detail']);
-  for (const outcome of outcomes) rows.push([outcome.job, 'slot' in outcome ? (outcome.slot ?? '-') : '-', outcome.outcome, outcomeDetail(outcome)]);
+  for (const outcome of outcomes)
+    rows.push([outcome.job, 'slot' in outcome ? (outcome.slot ?? '-') : '-', outcome.outcome, outcomeDetail(outcome)]);
   process.stdout.write(`${rows.toString()}\n`);
 }
 
@@ -136,8 +160,15 @@ Environment:
 /** --config and --schedule, which every command that reads the jobs takes. */
 function withSource(command: Command): Command {
   return command
-    .addOption(new Option('-c, --config <file>', 'config file (default: cluster-cron.config.ts|.mts|.js|.mjs here, or CLUSTER_CRON_CONFIG)'))
-    .addOption(new Option('-s, --schedule <file>', 'a schedule file with the built-in handlers, instead of a config file (default config/schedule.yml)'));
+    .addOption(
+      new Option('-c, --config <file>', 'config file (default: cluster-cron.config.ts|.mts|.js|.mjs here, or CLUSTER_CRON_CONFIG)'),
+    )
+    .addOption(
+      new Option(
+        '-s, --schedule <file>',
+        'a schedule file with the built-in handlers, instead of a config file (default config/schedule.yml)',
+      ),
+    );
 }
 
 program
@@ -148,8 +179,13 @@ program
   .addOption(new Option('-d, --data <dir>', 'folder that keeps the data').default(process.env.CLUSTER_CRON_DATA_DIR ?? DEFAULT_DATA_DIR))
   .option('--memory', 'keep the data in memory only (lost on exit)')
   .action(async (options: { port: number; host: string; data: string; memory?: boolean }) => {
-    const server = await startLocalDynamo({ port: options.port, host: options.host, ...(!options.memory && { dataDir: options.data }) }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') throw new ClusterCronError(`port ${options.port} on ${options.host} is in use: is another "cluster-cron db" running? Use --port.`);
+    const server = await startLocalDynamo({
+      port: options.port,
+      host: options.host,
+      ...(!options.memory && { dataDir: options.data }),
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE')
+        throw new ClusterCronError(`port ${options.port} on ${options.host} is in use: is another "cluster-cron db" running? Use --port.`);
       throw error;
     });
     const where = options.memory ? 'in memory' : `in ${options.data}`;
@@ -163,7 +199,9 @@ program
   });
 
 withSource(program.command('demo'))
-  .description("the seed's cluster demo in one terminal: a local DynamoDB and several nodes, then a check of their runs (default: the package's config/demo-fast.yml)")
+  .description(
+    "the seed's cluster demo in one terminal: a local DynamoDB and several nodes, then a check of their runs (default: the package's config/demo-fast.yml)",
+  )
   .option('-n, --nodes <n>', 'how many nodes', positiveInt, 3)
   .option('--seconds <n>', 'stop after this many seconds (default: at Ctrl-C)', positiveInt)
   .addOption(new Option('--ui-port <port>', 'port of the status page it serves (0: any free one)').argParser(port).default(8080))
@@ -189,7 +227,12 @@ withSource(program.command('start'))
     const config = await loadJobs(options);
     const connection = await connectFor(config);
     const deps = tickDeps(connection, 'stdout', config);
-    deps.log.info('node.connect', { endpoint: connection.endpoint, table: connection.tableName, embeddedServer: connection.embedded !== undefined, schedule: config.source });
+    deps.log.info('node.connect', {
+      endpoint: connection.endpoint,
+      table: connection.tableName,
+      embeddedServer: connection.embedded !== undefined,
+      schedule: config.source,
+    });
     const node = startNode(deps, config.jobs);
     await untilStopped(deps.log, 'node', (signal) => node.stop(signal));
     await connection.close();
@@ -198,20 +241,29 @@ withSource(program.command('start'))
 withSource(program.command('ui'))
   .description('serve the status page (jobs, runs on a timeline, the lock; trigger, pause, resume) until Ctrl-C')
   .addOption(new Option('-p, --port <port>', 'port (0: any free one)').argParser(port).default(8080))
-  .addOption(new Option('--host <host>', 'address to listen on; anything but loopback exposes the page to your network').default('127.0.0.1'))
+  .addOption(
+    new Option('--host <host>', 'address to listen on; anything but loopback exposes the page to your network').default('127.0.0.1'),
+  )
   .action(async (options: SourceOptions & { port: number; host: string }) => {
     const config = await loadJobs(options);
     const connection = await connectFor(config);
     const deps = tickDeps(connection, 'stderr', config);
-    const server = await startUiServer({ deps, jobs: config.jobs, port: options.port, host: options.host }).catch(async (error: NodeJS.ErrnoException) => {
-      await connection.close();
-      if (error.code === 'EADDRINUSE') throw new ClusterCronError(`port ${options.port} on ${options.host} is in use; choose another with --port (0: any free one)`);
-      throw error;
-    });
+    const server = await startUiServer({ deps, jobs: config.jobs, port: options.port, host: options.host }).catch(
+      async (error: NodeJS.ErrnoException) => {
+        await connection.close();
+        if (error.code === 'EADDRINUSE')
+          throw new ClusterCronError(`port ${options.port} on ${options.host} is in use; choose another with --port (0: any free one)`);
+        throw error;
+      },
+    );
     if (!isLoopbackHost(options.host)) {
-      process.stderr.write(`cluster-cron: WARNING: listening on ${options.host}, not loopback: anyone who can reach this address can read the page (actions still need the token)\n`);
+      process.stderr.write(
+        `cluster-cron: WARNING: listening on ${options.host}, not loopback: anyone who can reach this address can read the page (actions still need the token)\n`,
+      );
     }
-    process.stdout.write(`cluster-cron status page for table ${connection.tableName} at ${connection.endpoint}\n  open ${server.url}\n  (the token after # is needed for trigger, pause and resume; Ctrl-C stops)\n`);
+    process.stdout.write(
+      `cluster-cron status page for table ${connection.tableName} at ${connection.endpoint}\n  open ${server.url}\n  (the token after # is needed for trigger, pause and resume; Ctrl-C stops)\n`,
+    );
     await untilStopped(deps.log, 'ui', (signal) => {
       deps.log.info('ui.stopping', { signal });
       return server.close();
@@ -231,7 +283,9 @@ withSource(program.command('tick'))
   .action(async (options: SourceOptions & { at?: string; job?: string[]; json?: boolean }) => {
     const config = await loadJobs(options);
     const outcomes = await withOperation(config, (operation) =>
-      asOptionError(() => tick({ ...operation, ...(options.at !== undefined && { at: options.at }), ...(options.job && { jobs: options.job }) })),
+      asOptionError(() =>
+        tick({ ...operation, ...(options.at !== undefined && { at: options.at }), ...(options.job && { jobs: options.job }) }),
+      ),
     );
     printOutcomes(outcomes, options.json ?? false);
     exitOnFailure(outcomes);
@@ -239,12 +293,18 @@ withSource(program.command('tick'))
 
 withSource(program.command('trigger <job>'))
   .description('run a job now, still under its lease (refused as "locked" while a run holds it, unless --overlap says otherwise)')
-  .addOption(new Option('--overlap <policy>', "what to do if a run holds the lease (default: the job's own policy)").choices(Object.values(OverlapPolicy)))
+  .addOption(
+    new Option('--overlap <policy>', "what to do if a run holds the lease (default: the job's own policy)").choices(
+      Object.values(OverlapPolicy),
+    ),
+  )
   .option('--json', 'print the outcome as JSON')
   .action(async (name: string, options: SourceOptions & { overlap?: OverlapPolicy; json?: boolean }) => {
     const config = await loadJobs(options);
     findJob(config.jobs, name);
-    const outcomes = await withOperation(config, (operation) => trigger({ ...operation, job: name, ...(options.overlap && { overlap: options.overlap }) }));
+    const outcomes = await withOperation(config, (operation) =>
+      trigger({ ...operation, job: name, ...(options.overlap && { overlap: options.overlap }) }),
+    );
     printOutcomes(outcomes, options.json ?? false);
     exitOnFailure(outcomes);
   });
@@ -258,25 +318,35 @@ withSource(program.command('backfill <job>'))
     const config = await loadJobs(options);
     findJob(config.jobs, name);
     const outcomes = await withOperation(config, (operation) => backfill({ ...operation, job: name, from: options.from, to: options.to }));
-    if (outcomes.length === 0 && !options.json) process.stdout.write(`${name}: no missing slots between ${formatTime(options.from)} and ${formatTime(options.to)}\n`);
+    if (outcomes.length === 0 && !options.json)
+      process.stdout.write(`${name}: no missing slots between ${formatTime(options.from)} and ${formatTime(options.to)}\n`);
     else printOutcomes(outcomes, options.json ?? false);
     exitOnFailure(outcomes);
   });
 
-for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
+for (const [verb, paused] of [
+  ['pause', true],
+  ['resume', false],
+] as const) {
   withSource(program.command(`${verb} <job>`))
-    .description(paused ? 'skip the job\'s slots (recorded as paused) until resumed' : 'let a paused job run again')
+    .description(paused ? "skip the job's slots (recorded as paused) until resumed" : 'let a paused job run again')
     .option('-n, --note <text>', 'why (shown in status)')
     .action(async (name: string, options: SourceOptions & { note?: string }) => {
       const config = await loadJobs(options);
       findJob(config.jobs, name);
-      const lock = await withOperation(config, (operation) => (paused ? pause : resume)({ ...operation, job: name, ...(options.note !== undefined && { note: options.note }) }));
-      process.stdout.write(`${name}: ${lock.paused ? 'paused' : 'resumed'}${options.note ? ` (${options.note})` : ''}; fence ${lock.fence ?? 0}\n`);
+      const lock = await withOperation(config, (operation) =>
+        (paused ? pause : resume)({ ...operation, job: name, ...(options.note !== undefined && { note: options.note }) }),
+      );
+      process.stdout.write(
+        `${name}: ${lock.paused ? 'paused' : 'resumed'}${options.note ? ` (${options.note})` : ''}; fence ${lock.fence ?? 0}\n`,
+      );
     });
 }
 
 withSource(program.command('status [job]'))
-  .description('each job: cron, zone, next fire times, lease, fence, paused, last runs; with JOB: its last runs, next fire times and counters')
+  .description(
+    'each job: cron, zone, next fire times, lease, fence, paused, last runs; with JOB: its last runs, next fire times and counters',
+  )
   .option('--runs <n>', 'last runs to show (per job; 10 with JOB)', positiveInt)
   .option('--json', 'print JSON')
   .action(async (name: string | undefined, options: SourceOptions & { runs?: number; json?: boolean }) => {
@@ -292,10 +362,19 @@ withSource(program.command('status [job]'))
     const rows = await withOperation(config, (operation) => status({ ...operation, runs: options.runs ?? 3 }));
     if (options.json) {
       const json = rows.map(({ job, lock, runs, nextMs }) => ({
-        job: job.name, cron: job.cron, timezone: job.timezone, class: job.handler, enabled: job.enabled,
-        next: nextMs.map((ms) => new Date(ms).toISOString()), paused: lock?.paused ?? false, pausedNote: lock?.pausedNote,
-        fence: lock?.fence ?? 0, holder: lock?.holder, holderInstance: lock?.holderInstance,
-        leaseUntil: lock?.holder && lock.leaseUntilMs ? new Date(lock.leaseUntilMs).toISOString() : undefined, runs,
+        job: job.name,
+        cron: job.cron,
+        timezone: job.timezone,
+        class: job.handler,
+        enabled: job.enabled,
+        next: nextMs.map((ms) => new Date(ms).toISOString()),
+        paused: lock?.paused ?? false,
+        pausedNote: lock?.pausedNote,
+        fence: lock?.fence ?? 0,
+        holder: lock?.holder,
+        holderInstance: lock?.holderInstance,
+        leaseUntil: lock?.holder && lock.leaseUntilMs ? new Date(lock.leaseUntilMs).toISOString() : undefined,
+        runs,
       }));
       process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       return;
@@ -310,7 +389,12 @@ withSource(program.command('status [job]'))
         describeLock(lock, nowMs),
         String(lock?.fence ?? 0),
         state,
-        runs.map((run) => `${run.slot.replace('.000Z', 'Z')} ${describeSlot(run, lock, nowMs)}${run.durationMs !== undefined ? ` ${formatMs(run.durationMs)}` : ''}`).join('\n') || '-',
+        runs
+          .map(
+            (run) =>
+              `${run.slot.replace('.000Z', 'Z')} ${describeSlot(run, lock, nowMs)}${run.durationMs !== undefined ? ` ${formatMs(run.durationMs)}` : ''}`,
+          )
+          .join('\n') || '-',
       ]);
     }
     process.stdout.write(`${out.toString()}\n`);
@@ -330,13 +414,21 @@ withSource(program.command('history <job>'))
     }
     const out = table(['slot', 'trigger', 'fate', 'fence', 'instance', 'lag', 'duration']);
     for (const item of items) {
-      out.push([item.slot, item.trigger, describeSlot(item, lock, systemClock()), String(item.fence ?? '-'), item.instance, formatMs(item.startedAtMs !== undefined ? item.startedAtMs - item.slotMs : undefined), formatMs(item.durationMs)]);
+      out.push([
+        item.slot,
+        item.trigger,
+        describeSlot(item, lock, systemClock()),
+        String(item.fence ?? '-'),
+        item.instance,
+        formatMs(item.startedAtMs !== undefined ? item.startedAtMs - item.slotMs : undefined),
+        formatMs(item.durationMs),
+      ]);
     }
     process.stdout.write(items.length > 0 ? `${out.toString()}\n` : `${name}: no slots recorded yet\n`);
   });
 
 withSource(program.command('validate'))
-  .description('check the config (or schedule) file and print each job\'s next fire times')
+  .description("check the config (or schedule) file and print each job's next fire times")
   .option('-n, --next <n>', 'fire times to print per job', positiveInt, 3)
   .option('--json', 'print the validated job definitions as JSON (what the ClusterCron construct compiles in)')
   .action(async (options: SourceOptions & { next: number; json?: boolean }) => {

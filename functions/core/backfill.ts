@@ -5,10 +5,10 @@
  */
 import { ClusterCronError, errorMessage } from './errors.js';
 import { runSlot, type TickDeps } from './run.js';
-import { MAX_SLOTS_PER_WINDOW, cronOf, slotsBetween } from './slots.js';
+import { cronOf, MAX_SLOTS_PER_WINDOW, slotsBetween } from './slots.js';
 import { claimedSlotsAfter, getLock } from './store.js';
 import { toIso } from './time.js';
-import { OverlapPolicy, Trigger, type JobDefinition, type TickOutcome } from './types.js';
+import { type JobDefinition, OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
 /** What to backfill: slots in `(fromMs, toMs]`, and how long to wait for a held lease before each. */
 export interface BackfillRequest {
@@ -31,16 +31,29 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export async function backfill(deps: TickDeps, job: JobDefinition, request: BackfillRequest): Promise<TickOutcome[]> {
   const { fromMs, toMs } = request;
   const nowMs = deps.clock();
-  if (!(fromMs < toMs)) throw new ClusterCronError(`backfill of job "${job.name}": --from ${toIso(fromMs)} must be before --to ${toIso(toMs)}`);
-  if (toMs > nowMs) throw new ClusterCronError(`backfill of job "${job.name}": --to ${toIso(toMs)} is in the future; a slot is backfilled only once it has passed`);
+  if (!(fromMs < toMs))
+    throw new ClusterCronError(`backfill of job "${job.name}": --from ${toIso(fromMs)} must be before --to ${toIso(toMs)}`);
+  if (toMs > nowMs)
+    throw new ClusterCronError(
+      `backfill of job "${job.name}": --to ${toIso(toMs)} is in the future; a slot is backfilled only once it has passed`,
+    );
   const slots = slotsBetween(cronOf(job), fromMs, toMs);
   // slotsBetween keeps the newest MAX slots: more exist if one lies between `fromMs` and the first kept.
   if (slots.length >= MAX_SLOTS_PER_WINDOW && slotsBetween(cronOf(job), fromMs, slots[0]! - 1).length > 0) {
-    throw new ClusterCronError(`backfill of job "${job.name}": the range ${toIso(fromMs)} .. ${toIso(toMs)} holds more than ${MAX_SLOTS_PER_WINDOW} slots; backfill it in parts`);
+    throw new ClusterCronError(
+      `backfill of job "${job.name}": the range ${toIso(fromMs)} .. ${toIso(toMs)} holds more than ${MAX_SLOTS_PER_WINDOW} slots; backfill it in parts`,
+    );
   }
   const recorded = await claimedSlotsAfter(deps, job.name, fromMs);
   const missing = slots.filter((slotMs) => !recorded.has(slotMs));
-  deps.log.info('backfill.start', { job: job.name, from: toIso(fromMs), to: toIso(toMs), slots: slots.length, missing: missing.length, instance: deps.instance });
+  deps.log.info('backfill.start', {
+    job: job.name,
+    from: toIso(fromMs),
+    to: toIso(toMs),
+    slots: slots.length,
+    missing: missing.length,
+    instance: deps.instance,
+  });
   const sleep = request.sleep ?? defaultSleep;
   const outcomes: TickOutcome[] = [];
   for (const slotMs of missing) {
@@ -56,7 +69,12 @@ export async function backfill(deps: TickDeps, job: JobDefinition, request: Back
       break;
     }
   }
-  deps.log.info('backfill.end', { job: job.name, ran: outcomes.filter((o) => o.outcome === 'ran').length, outcomes: outcomes.length, instance: deps.instance });
+  deps.log.info('backfill.end', {
+    job: job.name,
+    ran: outcomes.filter((o) => o.outcome === 'ran').length,
+    outcomes: outcomes.length,
+    instance: deps.instance,
+  });
   return outcomes;
 }
 

@@ -24,21 +24,31 @@ export class CronExpressionError extends ScheduleError {}
 
 /** A tick payload (EventBridge event or manual) is invalid; the message names the field. */
 export class PayloadError extends ClusterCronError {
-  constructor(message: string, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
 
 /** A CLI or API call named a job that the schedule does not define. */
 export class UnknownJobError extends ClusterCronError {
-  constructor(readonly job: string, known: readonly string[]) {
+  constructor(
+    readonly job: string,
+    known: readonly string[],
+  ) {
     super(`unknown job "${job}" (the schedule defines: ${known.join(', ') || 'no jobs'})`);
   }
 }
 
 /** The table is missing or has a key schema the core cannot use. */
 export class TableError extends ClusterCronError {
-  constructor(message: string, readonly tableName: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly tableName: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

@@ -3,8 +3,17 @@
  * counters over its recorded history. Read-only: two queries and one read.
  */
 import { cronOf, nextSlots, slotsBetween } from './slots.js';
-import { SkipReason, SlotStatus, getLock, recentSlots, withoutSupersededMarks, type LockItem, type SlotItem, type StoreContext } from './store.js';
-import { Trigger, type JobDefinition } from './types.js';
+import {
+  getLock,
+  type LockItem,
+  recentSlots,
+  SkipReason,
+  type SlotItem,
+  SlotStatus,
+  type StoreContext,
+  withoutSupersededMarks,
+} from './store.js';
+import { type JobDefinition, Trigger } from './types.js';
 
 /** Counters over the slots a job has recorded (at most `historyLimit` of the newest). */
 export interface JobCounters {
@@ -41,7 +50,12 @@ export interface JobStatus {
  * `historyLimit` items, and missed slots are the cron slots in that span with no item, up to
  * the catch-up window before `nowMs` (newer ones may still be started).
  */
-export async function jobStatus(ctx: StoreContext, job: JobDefinition, nowMs: number, options: { runs?: number; next?: number; historyLimit?: number } = {}): Promise<JobStatus> {
+export async function jobStatus(
+  ctx: StoreContext,
+  job: JobDefinition,
+  nowMs: number,
+  options: { runs?: number; next?: number; historyLimit?: number } = {},
+): Promise<JobStatus> {
   const [lock, items] = await Promise.all([getLock(ctx, job.name), recentSlots(ctx, job.name, options.historyLimit ?? 1_000)]);
   const history = withoutSupersededMarks(items, lock);
   const cron = cronOf(job);
@@ -56,7 +70,18 @@ export async function jobStatus(ctx: StoreContext, job: JobDefinition, nowMs: nu
 
 /** Counts a job's slot items by fate; pure, so it is unit tested on its own. */
 export function countSlots(job: JobDefinition, items: readonly SlotItem[], nowMs: number, runningSlotMs?: number): JobCounters {
-  const counters: JobCounters = { slots: items.length, runs: 0, succeeded: 0, failures: 0, skippedByOverlap: 0, dropped: 0, paused: 0, buffered: 0, lost: 0, missed: 0 };
+  const counters: JobCounters = {
+    slots: items.length,
+    runs: 0,
+    succeeded: 0,
+    failures: 0,
+    skippedByOverlap: 0,
+    dropped: 0,
+    paused: 0,
+    buffered: 0,
+    lost: 0,
+    missed: 0,
+  };
   for (const item of items) {
     if (item.status === SlotStatus.succeeded || item.status === SlotStatus.failed) counters.runs += 1;
     if (item.status === SlotStatus.succeeded) counters.succeeded += 1;

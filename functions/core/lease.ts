@@ -2,8 +2,17 @@
  * A held lease: heartbeat, holder-side skew margin, and the AbortSignal a run listens to.
  * Acquire/renew/release are single conditional writes in store.ts; this keeps them going.
  */
-import { DeadlineError, LeaseLostError, errorMessage } from './errors.js';
-import { acquireLease, handOverLease, releaseLease, renewLease, type AcquireRequest, type AcquireResult, type LockItem, type StoreContext } from './store.js';
+import { DeadlineError, errorMessage, LeaseLostError } from './errors.js';
+import {
+  type AcquireRequest,
+  type AcquireResult,
+  acquireLease,
+  handOverLease,
+  type LockItem,
+  releaseLease,
+  renewLease,
+  type StoreContext,
+} from './store.js';
 import type { EventLog, Trigger } from './types.js';
 
 /** Heartbeats per lease period: a renewal may fail twice before the lease is in danger. */
@@ -140,7 +149,12 @@ export class HeldLease {
       this.#lose('another holder took the lease', result.lock?.holder);
     } catch (error) {
       // A failed heartbeat is not a lost lease: the next one may succeed before it runs out.
-      this.settings.log.warn('lease.renew.error', { job: this.request.job, holder: this.request.token, fence: this.fence, error: errorMessage(error) });
+      this.settings.log.warn('lease.renew.error', {
+        job: this.request.job,
+        holder: this.request.token,
+        fence: this.fence,
+        error: errorMessage(error),
+      });
     }
   }
 
@@ -152,16 +166,24 @@ export class HeldLease {
     if (this.#watchdog) clearTimeout(this.#watchdog);
     if (this.leaseLost || this.#stopped) return;
     const fireInMs = this.#leaseUntilMs - this.settings.maxClockSkewMs - this.ctx.clock();
-    this.#watchdog = setTimeout(() => {
-      if (this.ctx.clock() >= this.#leaseUntilMs - this.settings.maxClockSkewMs) this.#lose('the lease ran out before a heartbeat renewed it', undefined);
-      else this.#armWatchdog();
-    }, Math.max(0, fireInMs));
+    this.#watchdog = setTimeout(
+      () => {
+        if (this.ctx.clock() >= this.#leaseUntilMs - this.settings.maxClockSkewMs)
+          this.#lose('the lease ran out before a heartbeat renewed it', undefined);
+        else this.#armWatchdog();
+      },
+      Math.max(0, fireInMs),
+    );
     this.#watchdog.unref();
   }
 
   #deadline(): void {
     if (this.signal.aborted) return;
-    this.settings.log.warn('run.deadline', { job: this.request.job, fence: this.fence, deadline: new Date(this.settings.deadlineMs ?? 0).toISOString() });
+    this.settings.log.warn('run.deadline', {
+      job: this.request.job,
+      fence: this.fence,
+      deadline: new Date(this.settings.deadlineMs ?? 0).toISOString(),
+    });
     this.#requestStop(new DeadlineError(`job "${this.request.job}": the invocation is about to time out`));
   }
 
@@ -206,7 +228,11 @@ export class HeldLease {
       this.#stop();
       return { released: true };
     }
-    return this.#letGo(() => releaseLease(this.ctx, this.request.job, this.request.token, options), (result) => (result.released ? undefined : result), 'release refused: another holder took the lease');
+    return this.#letGo(
+      () => releaseLease(this.ctx, this.request.job, this.request.token, options),
+      (result) => (result.released ? undefined : result),
+      'release refused: another holder took the lease',
+    );
   }
 
   /**
@@ -214,18 +240,24 @@ export class HeldLease {
    * conditional write, with a new fence. Returns the next holder's fence and lease end, or the
    * lock as it stands when this holder no longer has it or the job was paused.
    */
-  async handOver(next: { token: string; slotMs: number; trigger: Trigger; pendingSlotMs?: number }): Promise<Awaited<ReturnType<typeof handOverLease>>> {
-    const write = (): ReturnType<typeof handOverLease> => handOverLease(this.ctx, {
-      job: this.request.job,
-      fromToken: this.request.token,
-      toToken: next.token,
-      instance: this.request.instance,
-      slotMs: next.slotMs,
-      trigger: next.trigger,
-      leaseMs: this.request.leaseMs,
-      ...(next.pendingSlotMs !== undefined && { pendingSlotMs: next.pendingSlotMs }),
-      respectPause: true,
-    });
+  async handOver(next: {
+    token: string;
+    slotMs: number;
+    trigger: Trigger;
+    pendingSlotMs?: number;
+  }): Promise<Awaited<ReturnType<typeof handOverLease>>> {
+    const write = (): ReturnType<typeof handOverLease> =>
+      handOverLease(this.ctx, {
+        job: this.request.job,
+        fromToken: this.request.token,
+        toToken: next.token,
+        instance: this.request.instance,
+        slotMs: next.slotMs,
+        trigger: next.trigger,
+        leaseMs: this.request.leaseMs,
+        ...(next.pendingSlotMs !== undefined && { pendingSlotMs: next.pendingSlotMs }),
+        respectPause: true,
+      });
     return this.#letGo(write, (result) => (result.handedOver ? undefined : result), 'hand-over refused: another holder took the lease');
   }
 
@@ -240,7 +272,13 @@ export class HeldLease {
     const refused = refusal(result);
     if (refused && refused.lock?.holder !== this.request.token) {
       this.leaseLost = true;
-      this.settings.log.error('lease.lost', { job: this.request.job, holder: this.request.token, fence: this.fence, reason, currentHolder: refused.lock?.holder });
+      this.settings.log.error('lease.lost', {
+        job: this.request.job,
+        holder: this.request.token,
+        fence: this.fence,
+        reason,
+        currentHolder: refused.lock?.holder,
+      });
       // The run has returned by now; the loss signal still says so to anyone who kept it.
       this.#lossController.abort(new LeaseLostError(this.request.job, this.request.token, reason, refused.lock?.holder));
     }

@@ -7,7 +7,7 @@
  */
 import { PayloadError } from './errors.js';
 import type { Continuation } from './run.js';
-import { OverlapPolicy, Trigger, type JobDefinition } from './types.js';
+import { type JobDefinition, OverlapPolicy, Trigger } from './types.js';
 
 /** What a validated payload asks for. */
 export type TickCommand =
@@ -27,10 +27,22 @@ const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,3})?)
 export function parseIsoTime(text: string): number | undefined {
   const match = ISO_TIME.exec(text);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 7].map((index) => Number(match[index] ?? 0)) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 7].map((index) => Number(match[index] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const wall = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   const exists =
-    wall.getUTCFullYear() === year && wall.getUTCMonth() === month - 1 && wall.getUTCDate() === day && wall.getUTCHours() === hour && wall.getUTCMinutes() === minute && wall.getUTCSeconds() === second;
+    wall.getUTCFullYear() === year &&
+    wall.getUTCMonth() === month - 1 &&
+    wall.getUTCDate() === day &&
+    wall.getUTCHours() === hour &&
+    wall.getUTCMinutes() === minute &&
+    wall.getUTCSeconds() === second;
   const ms = Date.parse(text);
   return exists && !Number.isNaN(ms) ? ms : undefined;
 }
@@ -57,7 +69,9 @@ function continuationProblem(key: (typeof CONTINUATION_FIELDS)[number], value: u
     case 'fence':
       return Number.isInteger(value) && (value as number) >= 1 ? undefined : 'expected a whole number from 1';
     case 'trigger':
-      return value === Trigger.buffer || value === Trigger.continuation ? undefined : `expected one of "${Trigger.buffer}", "${Trigger.continuation}"`;
+      return value === Trigger.buffer || value === Trigger.continuation
+        ? undefined
+        : `expected one of "${Trigger.buffer}", "${Trigger.continuation}"`;
     case 'state':
       return undefined;
   }
@@ -70,7 +84,10 @@ function isScheduledEvent(event: Record<string, unknown>): boolean {
 
 function checkJob(field: string, name: string, jobs: readonly JobDefinition[]): string {
   if (!jobs.some((job) => job.name === name)) {
-    throw new PayloadError(`payload field "${field}": unknown job ${JSON.stringify(name)} (the schedule defines: ${jobs.map((j) => j.name).join(', ')})`, field);
+    throw new PayloadError(
+      `payload field "${field}": unknown job ${JSON.stringify(name)} (the schedule defines: ${jobs.map((j) => j.name).join(', ')})`,
+      field,
+    );
   }
   return name;
 }
@@ -81,9 +98,12 @@ function checkJob(field: string, name: string, jobs: readonly JobDefinition[]): 
  * @throws PayloadError naming the field and the value.
  */
 export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[], nowMs: number, maxSkewMs = 1_000): TickCommand {
-  if (event === undefined || event === null || (typeof event === 'string' && event.trim() === '')) return { kind: 'tick', source: 'manual' };
+  if (event === undefined || event === null || (typeof event === 'string' && event.trim() === ''))
+    return { kind: 'tick', source: 'manual' };
   if (typeof event !== 'object' || Array.isArray(event)) {
-    throw new PayloadError(`payload must be a JSON object such as {"at": "2026-11-26T10:00:00Z"}, {"jobs": ["print"]} or {"trigger": "print"}; got ${JSON.stringify(event)}`);
+    throw new PayloadError(
+      `payload must be a JSON object such as {"at": "2026-11-26T10:00:00Z"}, {"jobs": ["print"]} or {"trigger": "print"}; got ${JSON.stringify(event)}`,
+    );
   }
   const record = event as Record<string, unknown>;
   if (isScheduledEvent(record)) {
@@ -95,39 +115,65 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
     const value = record[key];
     if (value === undefined) continue;
     if (key === 'jobs') {
-      if (!Array.isArray(value)) throw new PayloadError(`payload field "jobs" has value ${JSON.stringify(value)}; expected a list of job names`, 'jobs');
+      if (!Array.isArray(value))
+        throw new PayloadError(`payload field "jobs" has value ${JSON.stringify(value)}; expected a list of job names`, 'jobs');
       // A bad entry of the list is named as jobs[1] with its own value, as an unknown job is.
       const index = value.findIndex((name) => typeof name !== 'string');
-      if (index >= 0) throw new PayloadError(`payload field "jobs[${index}]" has value ${JSON.stringify(value[index])}; expected a job name (a string)`, `jobs[${index}]`);
+      if (index >= 0)
+        throw new PayloadError(
+          `payload field "jobs[${index}]" has value ${JSON.stringify(value[index])}; expected a job name (a string)`,
+          `jobs[${index}]`,
+        );
     } else if (typeof value !== 'string') {
       throw new PayloadError(`payload field "${key}" has value ${JSON.stringify(value)}; expected a string`, key);
     }
   }
   const unknown = Object.keys(record).find((key) => !(MANUAL_FIELDS as readonly string[]).includes(key));
   if (unknown !== undefined) {
-    throw new PayloadError(`payload: unknown field "${unknown}" with value ${JSON.stringify(record[unknown])} (allowed: at, jobs, trigger, overlap, continuation)`, unknown);
+    throw new PayloadError(
+      `payload: unknown field "${unknown}" with value ${JSON.stringify(record[unknown])} (allowed: at, jobs, trigger, overlap, continuation)`,
+      unknown,
+    );
   }
   const { at, jobs: only, trigger, overlap } = record as ManualPayload;
   if (overlap !== undefined) {
     const policies = Object.values(OverlapPolicy) as string[];
-    if (trigger === undefined) throw new PayloadError(`payload field "overlap" has value ${JSON.stringify(overlap)} but goes only with "trigger"`, 'overlap');
-    if (!policies.includes(overlap)) throw new PayloadError(`payload field "overlap" has value ${JSON.stringify(overlap)}; expected one of ${policies.join(', ')}`, 'overlap');
+    if (trigger === undefined)
+      throw new PayloadError(`payload field "overlap" has value ${JSON.stringify(overlap)} but goes only with "trigger"`, 'overlap');
+    if (!policies.includes(overlap))
+      throw new PayloadError(
+        `payload field "overlap" has value ${JSON.stringify(overlap)}; expected one of ${policies.join(', ')}`,
+        'overlap',
+      );
   }
   if (trigger !== undefined) {
     const other = at !== undefined ? 'at' : only !== undefined ? 'jobs' : undefined;
     if (other) {
-      throw new PayloadError(`payload field "trigger" has value ${JSON.stringify(trigger)} and cannot be combined with "${other}" (value ${JSON.stringify(record[other])}); a trigger runs the job now`, 'trigger');
+      throw new PayloadError(
+        `payload field "trigger" has value ${JSON.stringify(trigger)} and cannot be combined with "${other}" (value ${JSON.stringify(record[other])}); a trigger runs the job now`,
+        'trigger',
+      );
     }
-    return { kind: 'trigger', job: checkJob('trigger', trigger, jobs), ...(overlap !== undefined && { overlap: overlap as OverlapPolicy }) };
+    return {
+      kind: 'trigger',
+      job: checkJob('trigger', trigger, jobs),
+      ...(overlap !== undefined && { overlap: overlap as OverlapPolicy }),
+    };
   }
   let atMs: number | undefined;
   if (at !== undefined) {
     atMs = parseIsoTime(at);
     if (atMs === undefined) {
-      throw new PayloadError(`payload field "at" has value ${JSON.stringify(at)}; expected an ISO-8601 time with a zone, such as "2026-11-26T10:00:00Z"`, 'at');
+      throw new PayloadError(
+        `payload field "at" has value ${JSON.stringify(at)}; expected an ISO-8601 time with a zone, such as "2026-11-26T10:00:00Z"`,
+        'at',
+      );
     }
     if (atMs > nowMs + maxSkewMs) {
-      throw new PayloadError(`payload field "at" has value ${JSON.stringify(at)}, which is in the future; a slot runs only once it is due`, 'at');
+      throw new PayloadError(
+        `payload field "at" has value ${JSON.stringify(at)}, which is in the future; a slot runs only once it is due`,
+        'at',
+      );
     }
   }
   if (only !== undefined) {
@@ -143,27 +189,54 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
  */
 function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDefinition[]): TickCommand {
   const others = Object.keys(record).filter((key) => key !== 'continuation');
-  if (others.length > 0) throw new PayloadError(`payload field "continuation" cannot be combined with "${others[0]}" (value ${JSON.stringify(record[others[0]!])})`, 'continuation');
+  if (others.length > 0)
+    throw new PayloadError(
+      `payload field "continuation" cannot be combined with "${others[0]}" (value ${JSON.stringify(record[others[0]!])})`,
+      'continuation',
+    );
   const size = Buffer.byteLength(JSON.stringify(record.continuation) ?? '');
-  if (size > MAX_CONTINUATION_BYTES) throw new PayloadError(`payload field "continuation" is ${size} bytes; the limit is ${MAX_CONTINUATION_BYTES} (keep a continuous job's state small, or store it yourself and pass a key)`, 'continuation');
+  if (size > MAX_CONTINUATION_BYTES)
+    throw new PayloadError(
+      `payload field "continuation" is ${size} bytes; the limit is ${MAX_CONTINUATION_BYTES} (keep a continuous job's state small, or store it yourself and pass a key)`,
+      'continuation',
+    );
   const given = record.continuation;
   if (given === null || typeof given !== 'object' || Array.isArray(given)) {
-    throw new PayloadError(`payload field "continuation" has value ${JSON.stringify(given)}: expected an object with ${CONTINUATION_FIELDS.join(', ')}`, 'continuation');
+    throw new PayloadError(
+      `payload field "continuation" has value ${JSON.stringify(given)}: expected an object with ${CONTINUATION_FIELDS.join(', ')}`,
+      'continuation',
+    );
   }
   const fields = given as Record<string, unknown>;
   for (const key of CONTINUATION_FIELDS) {
     const value = fields[key];
-    if (value === undefined && key !== 'state') throw new PayloadError(`payload field "continuation.${key}" is missing`, `continuation.${key}`);
+    if (value === undefined && key !== 'state')
+      throw new PayloadError(`payload field "continuation.${key}" is missing`, `continuation.${key}`);
     const problem = continuationProblem(key, value);
-    if (problem) throw new PayloadError(`payload field "continuation.${key}" has value ${JSON.stringify(value)}: ${problem}`, `continuation.${key}`);
+    if (problem)
+      throw new PayloadError(`payload field "continuation.${key}" has value ${JSON.stringify(value)}: ${problem}`, `continuation.${key}`);
   }
   const extra = Object.keys(fields).find((key) => !(CONTINUATION_FIELDS as readonly string[]).includes(key));
   if (extra !== undefined) {
-    throw new PayloadError(`payload field "continuation.${extra}" is not allowed (value ${JSON.stringify(fields[extra])}; allowed: job, slot, token, fence, trigger, state)`, `continuation.${extra}`);
+    throw new PayloadError(
+      `payload field "continuation.${extra}" is not allowed (value ${JSON.stringify(fields[extra])}; allowed: job, slot, token, fence, trigger, state)`,
+      `continuation.${extra}`,
+    );
   }
-  const { job, slot, token, fence, trigger, state } = fields as { job: string; slot: string; token: string; fence: number; trigger: typeof Trigger.buffer | typeof Trigger.continuation; state?: unknown };
+  const { job, slot, token, fence, trigger, state } = fields as {
+    job: string;
+    slot: string;
+    token: string;
+    fence: number;
+    trigger: typeof Trigger.buffer | typeof Trigger.continuation;
+    state?: unknown;
+  };
   const slotMs = parseIsoTime(slot);
-  if (slotMs === undefined) throw new PayloadError(`payload field "continuation.slot" has value ${JSON.stringify(slot)}; expected an ISO-8601 time with a zone`, 'continuation.slot');
+  if (slotMs === undefined)
+    throw new PayloadError(
+      `payload field "continuation.slot" has value ${JSON.stringify(slot)}; expected an ISO-8601 time with a zone`,
+      'continuation.slot',
+    );
   checkJob('continuation.job', job, jobs);
   return { kind: 'continue', continuation: { job, slotMs, token, fence, trigger, ...(state !== undefined && { state }) } };
 }

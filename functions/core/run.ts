@@ -6,32 +6,41 @@
  */
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from './errors.js';
-import { HeldLease, tryAcquire, type LeaseSettings, type Scheduler } from './lease.js';
+import { HeldLease, type LeaseSettings, type Scheduler, tryAcquire } from './lease.js';
+import { offSchedule } from './slots.js';
 import {
-  SkipReason,
-  SlotStatus,
+  type AcquireResult,
   bufferSlot,
-  claimSlot,
   claimantOnLock,
-  markBuffered,
+  claimSlot,
   getLock,
   getSlot,
+  type LockItem,
+  markBuffered,
   nextFence,
+  type RunRecord,
   recordLost,
   recordLostRun,
   recordRun,
   recordSkip,
   renewLease,
-  startBufferedSlot,
-  type AcquireResult,
-  type LockItem,
-  type RunRecord,
+  SkipReason,
   type SlotIdentity,
+  SlotStatus,
   type StoreContext,
+  startBufferedSlot,
 } from './store.js';
-import { offSchedule } from './slots.js';
 import { toIso } from './time.js';
-import { OverlapPolicy, Trigger, type ContinueResult, type EventLog, type JobDefinition, type JobHandler, type RunContext, type TickOutcome } from './types.js';
+import {
+  type ContinueResult,
+  type EventLog,
+  type JobDefinition,
+  type JobHandler,
+  OverlapPolicy,
+  type RunContext,
+  type TickOutcome,
+  Trigger,
+} from './types.js';
 
 /** Defaults of the tick's settings. */
 export const TICK_DEFAULTS = {
@@ -104,8 +113,20 @@ function newToken(deps: TickDeps): string {
 }
 
 /** The lease a run of `job` holds under `token` with `fence`, until `leaseUntilMs` (renewed by its heartbeats once started). */
-function heldLease(deps: TickDeps, job: JobDefinition, held: { token: string; slotMs: number; fence: number; trigger: Trigger }, leaseUntilMs: number, settings: LeaseSettings): HeldLease {
-  return new HeldLease(deps, { job: job.name, token: held.token, instance: deps.instance, slotMs: held.slotMs, leaseMs: job.leaseMs, trigger: held.trigger }, held.fence, leaseUntilMs, settings);
+function heldLease(
+  deps: TickDeps,
+  job: JobDefinition,
+  held: { token: string; slotMs: number; fence: number; trigger: Trigger },
+  leaseUntilMs: number,
+  settings: LeaseSettings,
+): HeldLease {
+  return new HeldLease(
+    deps,
+    { job: job.name, token: held.token, instance: deps.instance, slotMs: held.slotMs, leaseMs: job.leaseMs, trigger: held.trigger },
+    held.fence,
+    leaseUntilMs,
+    settings,
+  );
 }
 
 function leaseSettings(deps: TickDeps, options: { deadlineMs?: number }, unleased = false): LeaseSettings {
@@ -172,7 +193,14 @@ export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number
     if (!mayTake(deps, lock, slotMs, options) || attempt > MAX_ACQUIRE_ATTEMPTS) break;
     const identity: SlotIdentity = { trigger: options.trigger, instance: deps.instance, claimedAtMs: deps.clock(), retentionMs, overlap };
     const acquired = await acquireOver(deps, job, slotMs, token, lock, options, true);
-    if ('lease' in acquired) return startRun(deps, job, { job: job.name, slotMs, token, fence: acquired.lease.fence, trigger: options.trigger, identity }, acquired, options);
+    if ('lease' in acquired)
+      return startRun(
+        deps,
+        job,
+        { job: job.name, slotMs, token, fence: acquired.lease.fence, trigger: options.trigger, identity },
+        acquired,
+        options,
+      );
     lock = acquired.lock;
   }
 
@@ -202,9 +230,23 @@ export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number
  * the lock's holder fields are the only trace of a run claimed on the lock, and the acquisition
  * overwrites them (I4). If the write does not apply, the fate is still true: that lease lapsed.
  */
-async function acquireOver(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, lock: LockItem | undefined, options: RunOptions, claimOnLock: boolean) {
+async function acquireOver(
+  deps: TickDeps,
+  job: JobDefinition,
+  slotMs: number,
+  token: string,
+  lock: LockItem | undefined,
+  options: RunOptions,
+  claimOnLock: boolean,
+) {
   if (lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) < deps.clock()) {
-    await recordLostRun(deps, job.name, lock, `lease lapsed without an outcome (held by ${lock.holder}); taken over by ${token}`, deps.historyRetentionMs ?? TICK_DEFAULTS.historyRetentionMs);
+    await recordLostRun(
+      deps,
+      job.name,
+      lock,
+      `lease lapsed without an outcome (held by ${lock.holder}); taken over by ${token}`,
+      deps.historyRetentionMs ?? TICK_DEFAULTS.historyRetentionMs,
+    );
   }
   return tryAcquire(
     deps,
@@ -223,17 +265,30 @@ async function acquireOver(deps: TickDeps, job: JobDefinition, slotMs: number, t
   );
 }
 
-async function acquireAndRun(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, overlap: OverlapPolicy, options: RunOptions, seen: LockItem | undefined): Promise<TickOutcome[]> {
+async function acquireAndRun(
+  deps: TickDeps,
+  job: JobDefinition,
+  slotMs: number,
+  token: string,
+  overlap: OverlapPolicy,
+  options: RunOptions,
+  seen: LockItem | undefined,
+): Promise<TickOutcome[]> {
   const slot = toIso(slotMs);
   let acquired = await acquireOver(deps, job, slotMs, token, seen, options, claimsOnLock(options.trigger));
   // Refused because the lock changed since it was read (a holder left or lapsed): decide again on the new one.
-  for (let attempt = 1; !('lease' in acquired) && attempt < MAX_ACQUIRE_ATTEMPTS && mayTake(deps, acquired.lock, slotMs, options); attempt++) {
+  for (
+    let attempt = 1;
+    !('lease' in acquired) && attempt < MAX_ACQUIRE_ATTEMPTS && mayTake(deps, acquired.lock, slotMs, options);
+    attempt++
+  ) {
     acquired = await acquireOver(deps, job, slotMs, token, acquired.lock, options, claimsOnLock(options.trigger));
   }
   if (!('lease' in acquired)) {
     const current = acquired.lock;
     const reason = current?.paused && !options.ignorePause && !current.holder ? SkipReason.paused : SkipReason.locked;
-    if (reason === SkipReason.locked && overlap === OverlapPolicy.bufferOne && current?.holderSlotMs !== slotMs) return bufferOrDrop(deps, job, slotMs, token, options, 'claimed');
+    if (reason === SkipReason.locked && overlap === OverlapPolicy.bufferOne && current?.holderSlotMs !== slotMs)
+      return bufferOrDrop(deps, job, slotMs, token, options, 'claimed');
     const held = reason === SkipReason.locked && current?.holder ? { heldBy: current.holder, heldFence: current.fence ?? 0 } : {};
     await recordSkip(deps, job.name, slotMs, token, { reason, ...held });
     return [skipped(deps, job.name, slot, reason, held.heldBy, held.heldFence, current?.leaseUntilMs)];
@@ -251,13 +306,32 @@ async function acquireAndRun(deps: TickDeps, job: JobDefinition, slotMs: number,
 }
 
 /** Logs a takeover, records a slot that was buffered behind the dead holder as lost, and runs the chain. */
-async function startRun(deps: TickDeps, job: JobDefinition, run: Continuation, acquired: { lease: HeldLease; result: Extract<AcquireResult, { acquired: true }> }, options: RunOptions): Promise<TickOutcome[]> {
+async function startRun(
+  deps: TickDeps,
+  job: JobDefinition,
+  run: Continuation,
+  acquired: { lease: HeldLease; result: Extract<AcquireResult, { acquired: true }> },
+  options: RunOptions,
+): Promise<TickOutcome[]> {
   const { lease, result } = acquired;
   if (result.expired) {
-    deps.log.warn('lease.takeover', { job: job.name, slot: toIso(run.slotMs), instance: deps.instance, fence: lease.fence, previousHolder: result.expired.holder, previousSlot: result.expired.slotMs !== undefined ? toIso(result.expired.slotMs) : undefined });
+    deps.log.warn('lease.takeover', {
+      job: job.name,
+      slot: toIso(run.slotMs),
+      instance: deps.instance,
+      fence: lease.fence,
+      previousHolder: result.expired.holder,
+      previousSlot: result.expired.slotMs !== undefined ? toIso(result.expired.slotMs) : undefined,
+    });
   }
   if (result.stalePending) {
-    await bestEffortLost(deps, job, result.stalePending.slotMs, result.stalePending.token, `buffered behind ${result.expired?.holder ?? 'a holder'}, which died before handing over; taken over by ${run.token}`);
+    await bestEffortLost(
+      deps,
+      job,
+      result.stalePending.slotMs,
+      result.stalePending.token,
+      `buffered behind ${result.expired?.holder ?? 'a holder'}, which died before handing over; taken over by ${run.token}`,
+    );
   }
   return runChain(deps, job, run, lease, options);
 }
@@ -268,7 +342,13 @@ async function startRun(deps: TickDeps, job: JobDefinition, run: Continuation, a
  */
 async function bestEffortLost(deps: TickDeps, job: JobDefinition, slotMs: number, holder: string, why: string): Promise<void> {
   await recordLost(deps, job.name, slotMs, holder, why).catch((error: unknown) =>
-    deps.log.warn('slot.lost.error', { job: job.name, slot: toIso(slotMs), holder, error: errorMessage(error), note: 'a later tick records it' }),
+    deps.log.warn('slot.lost.error', {
+      job: job.name,
+      slot: toIso(slotMs),
+      holder,
+      error: errorMessage(error),
+      note: 'a later tick records it',
+    }),
   );
 }
 
@@ -277,7 +357,14 @@ async function bestEffortLost(deps: TickDeps, job: JobDefinition, slotMs: number
  * start when it finishes. If a slot is already parked, this one is dropped; if the lease came
  * free meanwhile, it runs now.
  */
-async function bufferOrDrop(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, options: RunOptions, claimedAs: 'claimed' | 'buffered'): Promise<TickOutcome[]> {
+async function bufferOrDrop(
+  deps: TickDeps,
+  job: JobDefinition,
+  slotMs: number,
+  token: string,
+  options: RunOptions,
+  claimedAs: 'claimed' | 'buffered',
+): Promise<TickOutcome[]> {
   const slot = toIso(slotMs);
   const parked = await bufferSlot(deps, job.name, slotMs, token, { claimOnLock: claimsOnLock(options.trigger) });
   if (parked.buffered) {
@@ -303,7 +390,13 @@ async function bufferOrDrop(deps: TickDeps, job: JobDefinition, slotMs: number, 
 /** overlap `allow`: a fence from the counter, no lease; the slot claim alone prevents a second run of it. */
 async function runUnleased(deps: TickDeps, job: JobDefinition, slotMs: number, token: string, options: RunOptions): Promise<TickOutcome[]> {
   const fence = await nextFence(deps, job.name);
-  const lease = heldLease(deps, job, { token, slotMs, fence, trigger: options.trigger }, Number.POSITIVE_INFINITY, leaseSettings(deps, options, true));
+  const lease = heldLease(
+    deps,
+    job,
+    { token, slotMs, fence, trigger: options.trigger },
+    Number.POSITIVE_INFINITY,
+    leaseSettings(deps, options, true),
+  );
   const run = { job: job.name, slotMs, token, fence, trigger: options.trigger };
   const { outcome, record } = await runOnce(deps, job, run, lease, options.onStart);
   await lease.release();
@@ -316,7 +409,12 @@ async function runUnleased(deps: TickDeps, job: JobDefinition, slotMs: number, t
  * `claimed` (a second delivery of the same payload is refused there), confirms the lease is
  * still its own, and runs the chain on.
  */
-export async function resumeContinuation(deps: TickDeps, job: JobDefinition, continuation: Continuation, options: { deadlineMs?: number } = {}): Promise<TickOutcome[]> {
+export async function resumeContinuation(
+  deps: TickDeps,
+  job: JobDefinition,
+  continuation: Continuation,
+  options: { deadlineMs?: number } = {},
+): Promise<TickOutcome[]> {
   const slot = toIso(continuation.slotMs);
   if (!(await startBufferedSlot(deps, job.name, continuation.slotMs, continuation.token))) {
     return [duplicate(deps, job.name, slot, continuation.token)];
@@ -325,7 +423,14 @@ export async function resumeContinuation(deps: TickDeps, job: JobDefinition, con
   const renewed = await renewLease(deps, job.name, continuation.token, leaseUntilMs);
   if (!renewed.renewed) {
     await recordLost(deps, job.name, continuation.slotMs, continuation.token, 'the lease was taken over before the handed-off run started');
-    deps.log.error('lease.lost', { job: job.name, slot, holder: continuation.token, fence: continuation.fence, reason: 'taken over before the hand-off arrived', currentHolder: renewed.lock?.holder });
+    deps.log.error('lease.lost', {
+      job: job.name,
+      slot,
+      holder: continuation.token,
+      fence: continuation.fence,
+      reason: 'taken over before the hand-off arrived',
+      currentHolder: renewed.lock?.holder,
+    });
     return [skipped(deps, job.name, slot, SkipReason.locked, renewed.lock?.holder, renewed.lock?.fence, renewed.lock?.leaseUntilMs)];
   }
   const lease = heldLease(deps, job, continuation, leaseUntilMs, leaseSettings(deps, options));
@@ -337,7 +442,13 @@ export async function resumeContinuation(deps: TickDeps, job: JobDefinition, con
  * handler is done and nothing is buffered, the lease is lost, the job is paused, or the node
  * stops. Near the invocation's deadline the next link is handed off instead of run here.
  */
-async function runChain(deps: TickDeps, job: JobDefinition, first: Continuation, firstLease: HeldLease, options: { deadlineMs?: number; onStart?: () => void }): Promise<TickOutcome[]> {
+async function runChain(
+  deps: TickDeps,
+  job: JobDefinition,
+  first: Continuation,
+  firstLease: HeldLease,
+  options: { deadlineMs?: number; onStart?: () => void },
+): Promise<TickOutcome[]> {
   const outcomes: TickOutcome[] = [];
   let run = first;
   let lease = firstLease;
@@ -350,11 +461,20 @@ async function runChain(deps: TickDeps, job: JobDefinition, first: Continuation,
       // The record (written before, so a crash cannot lose it) must say so.
       (outcome as { leaseLost: boolean }).leaseLost = true;
       await recordRun(deps, job.name, run.slotMs, run.token, { ...record, leaseLost: true }, run.identity).catch((recordError: unknown) =>
-        deps.log.warn('run.record.error', { job: job.name, slot: toIso(run.slotMs), fence: run.fence, error: errorMessage(recordError), note: 'the slot does not show that the lease was lost' }),
+        deps.log.warn('run.record.error', {
+          job: job.name,
+          slot: toIso(run.slotMs),
+          fence: run.fence,
+          error: errorMessage(recordError),
+          note: 'the slot does not show that the lease was lost',
+        }),
       );
     }
     if (!next) break;
-    const handOffNow = deps.handOff !== undefined && options.deadlineMs !== undefined && deps.clock() >= options.deadlineMs - (deps.deadlineMarginMs ?? TICK_DEFAULTS.deadlineMarginMs);
+    const handOffNow =
+      deps.handOff !== undefined &&
+      options.deadlineMs !== undefined &&
+      deps.clock() >= options.deadlineMs - (deps.deadlineMarginMs ?? TICK_DEFAULTS.deadlineMarginMs);
     if (handOffNow) {
       outcomes.push(await handOffContinuation(deps, job, next));
       break;
@@ -370,7 +490,13 @@ async function handOffContinuation(deps: TickDeps, job: JobDefinition, next: { c
   const slot = toIso(continuation.slotMs);
   try {
     await deps.handOff!(continuation);
-    deps.log.info('run.handed-off', { job: job.name, slot, fence: continuation.fence, holder: continuation.token, trigger: continuation.trigger });
+    deps.log.info('run.handed-off', {
+      job: job.name,
+      slot,
+      fence: continuation.fence,
+      holder: continuation.token,
+      trigger: continuation.trigger,
+    });
     return { outcome: 'handed-off', job: job.name, slot, fence: continuation.fence, trigger: continuation.trigger };
   } catch (error) {
     // Nobody will run it: free the lease at once rather than block the job for a lease.
@@ -382,9 +508,18 @@ async function handOffContinuation(deps: TickDeps, job: JobDefinition, next: { c
 }
 
 /** Whether a run's handler asked for another run at once, and with which state. */
-function continueRequest(job: JobDefinition, outcome: TickOutcome, result: unknown, lease: HeldLease, deps: TickDeps): { state?: unknown } | undefined {
+function continueRequest(
+  job: JobDefinition,
+  outcome: TickOutcome,
+  result: unknown,
+  lease: HeldLease,
+  deps: TickDeps,
+): { state?: unknown } | undefined {
   if (outcome.outcome !== 'ran' || lease.leaseLost || deps.shutdown?.aborted) return undefined;
-  const asked = typeof result === 'object' && result !== null && typeof (result as ContinueResult).continue === 'boolean' ? (result as ContinueResult) : undefined;
+  const asked =
+    typeof result === 'object' && result !== null && typeof (result as ContinueResult).continue === 'boolean'
+      ? (result as ContinueResult)
+      : undefined;
   if (asked) return asked.continue ? ('state' in asked ? { state: asked.state } : {}) : undefined;
   return job.continuous ? {} : undefined;
 }
@@ -412,23 +547,55 @@ async function passOn(
     const nextToken = newToken(deps);
     const nextSlotMs = offSchedule(Math.max(deps.clock(), run.slotMs + 1));
     const retentionMs = deps.historyRetentionMs ?? TICK_DEFAULTS.historyRetentionMs;
-    const claimed = claimSlot(deps, { job: job.name, slotMs: nextSlotMs, token: nextToken, instance: deps.instance, trigger: Trigger.continuation, retentionMs, status: SlotStatus.buffered, overlap: job.overlap });
+    const claimed = claimSlot(deps, {
+      job: job.name,
+      slotMs: nextSlotMs,
+      token: nextToken,
+      instance: deps.instance,
+      trigger: Trigger.continuation,
+      retentionMs,
+      status: SlotStatus.buffered,
+      overlap: job.overlap,
+    });
     const [, claim, handed] = await Promise.all([
       recordOrAbandon(deps, job, run, lease, record),
       claimed.catch((error: unknown) => ({ won: false as const, error })),
       lease.handOver({ token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation }),
     ]);
     if (handed.handedOver && claim.won) {
-      return { continuation: { job: job.name, slotMs: nextSlotMs, token: nextToken, fence: handed.fence, trigger: Trigger.continuation, ...('state' in wanted && { state: wanted.state }) }, leaseUntilMs: handed.leaseUntilMs };
+      return {
+        continuation: {
+          job: job.name,
+          slotMs: nextSlotMs,
+          token: nextToken,
+          fence: handed.fence,
+          trigger: Trigger.continuation,
+          ...('state' in wanted && { state: wanted.state }),
+        },
+        leaseUntilMs: handed.leaseUntilMs,
+      };
     }
     if (handed.handedOver) {
       // The next link has the lease but no slot item: let the lease go rather than run unrecorded.
-      deps.log.error('chain.end', { ...runAttrs, reason: `the next link's slot could not be claimed: ${'error' in claim ? errorMessage(claim.error) : 'taken'}` });
-      await heldLease(deps, job, { token: nextToken, slotMs: nextSlotMs, fence: handed.fence, trigger: Trigger.continuation }, handed.leaseUntilMs, leaseSettings(deps, {})).release({ dropPending: true });
+      deps.log.error('chain.end', {
+        ...runAttrs,
+        reason: `the next link's slot could not be claimed: ${'error' in claim ? errorMessage(claim.error) : 'taken'}`,
+      });
+      await heldLease(
+        deps,
+        job,
+        { token: nextToken, slotMs: nextSlotMs, fence: handed.fence, trigger: Trigger.continuation },
+        handed.leaseUntilMs,
+        leaseSettings(deps, {}),
+      ).release({ dropPending: true });
       return undefined;
     }
     const lostIt = handed.lock?.holder !== run.token;
-    if (claim.won) await recordSkip(deps, job.name, nextSlotMs, nextToken, { reason: lostIt ? SkipReason.locked : SkipReason.paused, ...(lostIt && handed.lock?.holder && { heldBy: handed.lock.holder }) });
+    if (claim.won)
+      await recordSkip(deps, job.name, nextSlotMs, nextToken, {
+        reason: lostIt ? SkipReason.locked : SkipReason.paused,
+        ...(lostIt && handed.lock?.holder && { heldBy: handed.lock.holder }),
+      });
     deps.log.info('chain.end', { ...runAttrs, reason: lostIt ? 'the lease was lost' : 'the job is paused' });
     if (lostIt) return undefined;
     return releaseOrHandOver(deps, job, run, lease, handed.lock);
@@ -444,9 +611,16 @@ async function passOn(
 }
 
 /** Releases the lease; if a slot is buffered behind it, hands the lease to that slot instead. */
-async function releaseOrHandOver(deps: TickDeps, job: JobDefinition, run: Continuation, lease: HeldLease, known: LockItem | undefined): Promise<{ continuation: Continuation; leaseUntilMs: number } | undefined> {
+async function releaseOrHandOver(
+  deps: TickDeps,
+  job: JobDefinition,
+  run: Continuation,
+  lease: HeldLease,
+  known: LockItem | undefined,
+): Promise<{ continuation: Continuation; leaseUntilMs: number } | undefined> {
   const stopping = deps.shutdown?.aborted === true;
-  if (known?.pendingSlotMs !== undefined && known.pendingToken && !stopping && !known.paused) return handOverToPending(deps, job, run, lease, known);
+  if (known?.pendingSlotMs !== undefined && known.pendingToken && !stopping && !known.paused)
+    return handOverToPending(deps, job, run, lease, known);
   const released = await lease.release();
   if (released.released) return undefined;
   const lock = released.lock;
@@ -455,17 +629,34 @@ async function releaseOrHandOver(deps: TickDeps, job: JobDefinition, run: Contin
     if (!lock.paused && !stopping) return handOverToPending(deps, job, run, lease, lock);
     // Paused, or this node is stopping: the buffered slot gets its fate here, and the lease goes free.
     if (lock.paused) await recordSkip(deps, job.name, lock.pendingSlotMs, lock.pendingToken, { reason: SkipReason.paused });
-    else await recordLost(deps, job.name, lock.pendingSlotMs, lock.pendingToken, `buffered behind ${run.token}, whose node stopped before starting it`);
+    else
+      await recordLost(
+        deps,
+        job.name,
+        lock.pendingSlotMs,
+        lock.pendingToken,
+        `buffered behind ${run.token}, whose node stopped before starting it`,
+      );
   }
   await lease.release({ dropPending: true });
   return undefined;
 }
 
-async function handOverToPending(deps: TickDeps, job: JobDefinition, run: Continuation, lease: HeldLease, lock: LockItem): Promise<{ continuation: Continuation; leaseUntilMs: number } | undefined> {
+async function handOverToPending(
+  deps: TickDeps,
+  job: JobDefinition,
+  run: Continuation,
+  lease: HeldLease,
+  lock: LockItem,
+): Promise<{ continuation: Continuation; leaseUntilMs: number } | undefined> {
   const pendingSlotMs = lock.pendingSlotMs!;
   const token = lock.pendingToken!;
   const handed = await lease.handOver({ token, slotMs: pendingSlotMs, trigger: Trigger.buffer, pendingSlotMs });
-  if (handed.handedOver) return { continuation: { job: job.name, slotMs: pendingSlotMs, token, fence: handed.fence, trigger: Trigger.buffer }, leaseUntilMs: handed.leaseUntilMs };
+  if (handed.handedOver)
+    return {
+      continuation: { job: job.name, slotMs: pendingSlotMs, token, fence: handed.fence, trigger: Trigger.buffer },
+      leaseUntilMs: handed.leaseUntilMs,
+    };
   const now = handed.lock;
   if (now?.holder !== run.token) return undefined;
   // Still ours, but the pending slot changed or the job was paused: decide again from the item.
@@ -478,13 +669,26 @@ async function recordOrAbandon(deps: TickDeps, job: JobDefinition, run: Continua
     await recordRun(deps, job.name, run.slotMs, run.token, record, run.identity);
   } catch (recordError) {
     lease.abandon();
-    deps.log.error('run.record.error', { job: job.name, slot: toIso(run.slotMs), fence: run.fence, holder: run.token, error: errorMessage(recordError), note: 'the lease will lapse and the slot be marked lost' });
+    deps.log.error('run.record.error', {
+      job: job.name,
+      slot: toIso(run.slotMs),
+      fence: run.fence,
+      holder: run.token,
+      error: errorMessage(recordError),
+      note: 'the lease will lapse and the slot be marked lost',
+    });
     throw recordError;
   }
 }
 
 /** Runs the handler once under `lease` (started here) and logs it: the outcome, what the handler returned, and the record to write. */
-async function runOnce(deps: TickDeps, job: JobDefinition, run: Continuation, lease: HeldLease, onStart?: () => void): Promise<{ outcome: TickOutcome; result: unknown; record: RunRecord }> {
+async function runOnce(
+  deps: TickDeps,
+  job: JobDefinition,
+  run: Continuation,
+  lease: HeldLease,
+  onStart?: () => void,
+): Promise<{ outcome: TickOutcome; result: unknown; record: RunRecord }> {
   const slot = toIso(run.slotMs);
   const runAttrs = { job: job.name, slot, instance: deps.instance, trigger: run.trigger, fence: run.fence, holder: run.token };
   const handler = deps.handlers[job.handler];
@@ -496,8 +700,19 @@ async function runOnce(deps: TickDeps, job: JobDefinition, run: Continuation, le
     // Never call the handler on a lease that may already be someone else's (I2).
     error = errorMessage(lease.signal.reason);
     deps.log.warn('run.not-started', { ...runAttrs, error });
-    const record: RunRecord = { status: SlotStatus.failed, fence: run.fence, startedAtMs, finishedAtMs: startedAtMs, leaseLost: true, error };
-    return { outcome: { outcome: 'failed', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs: 0, error, leaseLost: true }, result, record };
+    const record: RunRecord = {
+      status: SlotStatus.failed,
+      fence: run.fence,
+      startedAtMs,
+      finishedAtMs: startedAtMs,
+      leaseLost: true,
+      error,
+    };
+    return {
+      outcome: { outcome: 'failed', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs: 0, error, leaseLost: true },
+      result,
+      record,
+    };
   }
   deps.log.info('run.start', { ...runAttrs, lagMs: startedAtMs - run.slotMs });
   onStart?.();
@@ -561,7 +776,14 @@ function skipped(
   }
   const leaseUntil = leaseUntilMs ? toIso(leaseUntilMs) : undefined;
   deps.log.info('slot.locked', { job, slot, instance: deps.instance, heldBy, heldFence, leaseUntil });
-  return { outcome: 'locked', job, slot, ...(heldBy !== undefined && { heldBy }), ...(heldFence !== undefined && { heldFence }), ...(leaseUntil && { leaseUntil }) };
+  return {
+    outcome: 'locked',
+    job,
+    slot,
+    ...(heldBy !== undefined && { heldBy }),
+    ...(heldFence !== undefined && { heldFence }),
+    ...(leaseUntil && { leaseUntil }),
+  };
 }
 
 /** Wraps a log so every line of a run carries its job, slot and fence. */

@@ -3,12 +3,12 @@
  * validated into JobDefinitions. Every error names the file, the job, the key and the value.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CronExpressionError, ScheduleError } from './errors.js';
 import { nextSlots, parseCron, splitZone } from './slots.js';
 import { formatDurationMs, parseDurationMs } from './time.js';
-import { OverlapPolicy, type JobDefinition } from './types.js';
+import { type JobDefinition, OverlapPolicy } from './types.js';
 
 /** Defaults for the keys a job may leave out. */
 export const JOB_DEFAULTS = {
@@ -67,35 +67,48 @@ function describeIssue(source: string, job: string, raw: Record<string, unknown>
   const key = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.join('", "');
-    fail(source, `job "${job}": unknown key "${keys}" with value ${show(raw[issue.keys[0] ?? ''])} (allowed: ${Object.keys(rawJob.shape).join(', ')})`, { job, key: issue.keys[0], value: raw[issue.keys[0] ?? ''] });
+    fail(
+      source,
+      `job "${job}": unknown key "${keys}" with value ${show(raw[issue.keys[0] ?? ''])} (allowed: ${Object.keys(rawJob.shape).join(', ')})`,
+      { job, key: issue.keys[0], value: raw[issue.keys[0] ?? ''] },
+    );
   }
   const value = key ? raw[issue.path[0] as string] : undefined;
   if (value === undefined && key) fail(source, `job "${job}": missing key "${key}"`, { job, key });
   // Numeric keys with a range are described by the range, not by zod's wording.
   const ranged: Record<string, string> = { catchupLimit: 'a whole number from 1 to 1000' };
-  const expected = ranged[key] && typeof value === 'number'
-    ? ranged[key]
-    : issue.code === 'invalid_value'
-      ? `one of ${issue.values.map((v) => show(v)).join(', ')}`
-      : issue.code === 'invalid_type'
-        ? issue.expected === 'record'
-          ? 'a mapping of name to value'
-          : `a ${issue.expected}`
-        : issue.message;
+  const expected =
+    ranged[key] && typeof value === 'number'
+      ? ranged[key]
+      : issue.code === 'invalid_value'
+        ? `one of ${issue.values.map((v) => show(v)).join(', ')}`
+        : issue.code === 'invalid_type'
+          ? issue.expected === 'record'
+            ? 'a mapping of name to value'
+            : `a ${issue.expected}`
+          : issue.message;
   fail(source, `job "${job}": key "${key}" has value ${show(value)}; expected ${expected}`, { job, key, value });
 }
 
 function durationMs(source: string, job: string, key: string, value: string | number | undefined, fallback: string): number {
   const ms = parseDurationMs(value ?? fallback);
   if (ms === undefined || !(ms > 0)) {
-    fail(source, `job "${job}": key "${key}" has value ${show(value)}; expected a positive duration such as 30s, 5m or 1h`, { job, key, value });
+    fail(source, `job "${job}": key "${key}" has value ${show(value)}; expected a positive duration such as 30s, 5m or 1h`, {
+      job,
+      key,
+      value,
+    });
   }
   return ms;
 }
 
 function toJob(source: string, name: string, input: unknown, options: ScheduleOptions): JobDefinition {
   if (!JOB_NAME.test(name)) {
-    fail(source, `job name ${show(name)} is invalid: use letters, digits, "_", "-", ".", ":" (at most 100, starting with a letter or digit)`, { job: name, value: name });
+    fail(
+      source,
+      `job name ${show(name)} is invalid: use letters, digits, "_", "-", ".", ":" (at most 100, starting with a letter or digit)`,
+      { job: name, value: name },
+    );
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     fail(source, `job "${name}" must be a mapping with at least "cron" and "class", got ${show(input)}`, { job: name, value: input });
@@ -106,7 +119,11 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
 
   const { expression, zone } = splitZone(raw.cron);
   if (zone && raw.timezone && zone !== raw.timezone) {
-    fail(source, `job "${name}": key "cron" names zone "${zone}" but key "timezone" is "${raw.timezone}"; give one`, { job: name, key: 'timezone', value: raw.timezone });
+    fail(source, `job "${name}": key "cron" names zone "${zone}" but key "timezone" is "${raw.timezone}"; give one`, {
+      job: name,
+      key: 'timezone',
+      value: raw.timezone,
+    });
   }
   const timezone = zone ?? raw.timezone ?? JOB_DEFAULTS.timezone;
   let hasSeconds: boolean;
@@ -119,17 +136,33 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
   } catch (error) {
     if (!(error instanceof CronExpressionError)) throw error;
     const key = error.details.value === timezone && !expression.includes(timezone) ? (zone ? 'cron' : 'timezone') : 'cron';
-    throw new ScheduleError(`${source}: job "${name}": key "${key}": ${error.message}`, { source, job: name, key, value: key === 'cron' ? raw.cron : raw.timezone }, { cause: error });
+    throw new ScheduleError(
+      `${source}: job "${name}": key "${key}": ${error.message}`,
+      { source, job: name, key, value: key === 'cron' ? raw.cron : raw.timezone },
+      { cause: error },
+    );
   }
   if (options.handlers && !options.handlers.includes(raw.class)) {
-    fail(source, `job "${name}": key "class" has value ${show(raw.class)}, which is not a registered handler (registered: ${options.handlers.join(', ') || 'none'})`, { job: name, key: 'class', value: raw.class });
+    fail(
+      source,
+      `job "${name}": key "class" has value ${show(raw.class)}, which is not a registered handler (registered: ${options.handlers.join(', ') || 'none'})`,
+      { job: name, key: 'class', value: raw.class },
+    );
   }
   const leaseMs = durationMs(source, name, 'lease', raw.lease, JOB_DEFAULTS.lease);
   if (raw.continuous && raw.overlap === OverlapPolicy.allow) {
-    fail(source, `job "${name}": key "continuous" is true with overlap "allow"; a continuous chain hands its lease from run to run, so use overlap skip or bufferOne`, { job: name, key: 'continuous', value: raw.continuous });
+    fail(
+      source,
+      `job "${name}": key "continuous" is true with overlap "allow"; a continuous chain hands its lease from run to run, so use overlap skip or bufferOne`,
+      { job: name, key: 'continuous', value: raw.continuous },
+    );
   }
   if (leaseMs < 1_000) {
-    fail(source, `job "${name}": key "lease" has value ${show(raw.lease)}; a lease must be at least 1s so heartbeats can keep it`, { job: name, key: 'lease', value: raw.lease });
+    fail(source, `job "${name}": key "lease" has value ${show(raw.lease)}; a lease must be at least 1s so heartbeats can keep it`, {
+      job: name,
+      key: 'lease',
+      value: raw.lease,
+    });
   }
   return {
     name,
@@ -204,10 +237,18 @@ export function parseSchedule(text: string, options: ScheduleOptions = {}): JobD
     const position = problem.linePos?.[0];
     const where = position ? ` at line ${position.line}, column ${position.col}` : '';
     if (problem.code === 'DUPLICATE_KEY' && position) {
-      const key = (text.split(/\r?\n/)[position.line - 1] ?? '').slice(position.col - 1).split(':')[0]?.trim().replace(/^["']|["']$/g, '');
+      const key = (text.split(/\r?\n/)[position.line - 1] ?? '')
+        .slice(position.col - 1)
+        .split(':')[0]
+        ?.trim()
+        .replace(/^["']|["']$/g, '');
       const job = jobContaining(document, problem.pos[0]);
       const what = job === undefined ? `job "${key}"` : `job "${job}": key "${key}"`;
-      throw new ScheduleError(`${source}: ${what} is defined twice${where}`, job === undefined ? { source, job: key } : { source, job, key }, { cause: problem });
+      throw new ScheduleError(
+        `${source}: ${what} is defined twice${where}`,
+        job === undefined ? { source, job: key } : { source, job, key },
+        { cause: problem },
+      );
     }
     const reason = problem.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
     throw new ScheduleError(`${source}: invalid YAML${where}: ${reason}`, { source }, { cause: problem });

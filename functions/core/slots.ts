@@ -9,7 +9,7 @@
  *   (02:30 on a spring-forward day in Berlin runs at 03:30 CEST), and a time that exists twice
  *   runs once, at its first occurrence. So a daily job runs exactly once every day.
  */
-import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import { type CronExpression, CronExpressionParser } from 'cron-parser';
 import { DateTime } from 'luxon';
 import { CronExpressionError } from './errors.js';
 
@@ -34,7 +34,18 @@ export interface CronSchedule {
 }
 
 /** The `@` shorthands cron-parser knows (`@daily`, `@hourly`, ...), as sidekiq-cron users write them. */
-const SHORTHANDS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly', '@minutely', '@secondly', '@weekdays', '@weekends']);
+const SHORTHANDS = new Set([
+  '@yearly',
+  '@annually',
+  '@monthly',
+  '@weekly',
+  '@daily',
+  '@hourly',
+  '@minutely',
+  '@secondly',
+  '@weekdays',
+  '@weekends',
+]);
 
 /** True when `zone` is an IANA zone this runtime knows. */
 export function isValidTimeZone(zone: string): boolean {
@@ -60,7 +71,13 @@ const knownZones = new Map<string, boolean>();
 export function splitZone(raw: string): { expression: string; zone?: string } {
   const tokens = raw.trim().split(/\s+/);
   const last = tokens[tokens.length - 1];
-  if (tokens.length >= 2 && last && /[A-Za-z]/.test(last) && /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(last) && (last.includes('/') || isValidTimeZone(last))) {
+  if (
+    tokens.length >= 2 &&
+    last &&
+    /[A-Za-z]/.test(last) &&
+    /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(last) &&
+    (last.includes('/') || isValidTimeZone(last))
+  ) {
     return { expression: tokens.slice(0, -1).join(' '), zone: last };
   }
   return { expression: tokens.join(' ') };
@@ -75,7 +92,9 @@ export function parseCron(expression: string, timezone: string, hashSeed = ''): 
   const fields = expression.trim().split(/\s+/).filter(Boolean);
   const shorthand = fields.length === 1 && fields[0]!.startsWith('@');
   if (shorthand && !SHORTHANDS.has(fields[0]!)) {
-    throw new CronExpressionError(`cron "${expression}" is not a known shorthand (known: ${[...SHORTHANDS].join(', ')})`, { value: expression });
+    throw new CronExpressionError(`cron "${expression}" is not a known shorthand (known: ${[...SHORTHANDS].join(', ')})`, {
+      value: expression,
+    });
   }
   if (!shorthand && fields.length !== 5 && fields.length !== 6) {
     throw new CronExpressionError(

@@ -5,12 +5,12 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-  UpdateCommand,
   type QueryCommandInput,
-  type DynamoDBDocumentClient,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Clock } from './time.js';
@@ -153,7 +153,13 @@ export const slotKey = (slotMs: number): string => `${SLOT_PREFIX}${toIso(slotMs
 function itemOf<T>(error: unknown): T | undefined {
   const item = (error as { Item?: Record<string, unknown> }).Item;
   if (!item) return undefined;
-  const marshalled = Object.values(item).every((value) => typeof value === 'object' && value !== null && Object.keys(value).length === 1 && /^(S|N|B|BOOL|NULL|M|L|SS|NS|BS)$/.test(Object.keys(value)[0]!));
+  const marshalled = Object.values(item).every(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      Object.keys(value).length === 1 &&
+      /^(S|N|B|BOOL|NULL|M|L|SS|NS|BS)$/.test(Object.keys(value)[0]!),
+  );
   return (marshalled ? unmarshall(item as Parameters<typeof unmarshall>[0]) : item) as T;
 }
 
@@ -208,7 +214,12 @@ const CLAIM_PROJECTION = {
 } as const;
 
 function claimOf(item: Record<string, unknown>): ClaimSummary {
-  return { claimedBy: String(item.claimedBy), status: item.status as SlotStatus, claimedAtMs: Number(item.claimedAtMs), trigger: item.trigger as Trigger };
+  return {
+    claimedBy: String(item.claimedBy),
+    status: item.status as SlotStatus,
+    claimedAtMs: Number(item.claimedAtMs),
+    trigger: item.trigger as Trigger,
+  };
 }
 
 /**
@@ -225,7 +236,9 @@ async function readClaims(
   const projection = options.wholeItems ? { ConsistentRead: true } : CLAIM_PROJECTION;
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await ctx.client.send(new QueryCommand({ TableName: ctx.tableName, ...projection, ...query, ExclusiveStartKey: startKey }));
+    const page = await ctx.client.send(
+      new QueryCommand({ TableName: ctx.tableName, ...projection, ...query, ExclusiveStartKey: startKey }),
+    );
     for (const item of page.Items ?? []) {
       if (item.sk === LOCK_SK) {
         options.onLock?.(item as LockItem);
@@ -242,7 +255,10 @@ async function readClaims(
 
 /** The slots already claimed after `fromMs` (exclusive), with claimant and status: one Query. */
 export async function claimedSlotsAfter(ctx: StoreContext, job: string, fromMs: number): Promise<Map<number, ClaimSummary>> {
-  return readClaims(ctx, { KeyConditionExpression: 'pk = :pk AND sk > :from', ExpressionAttributeValues: { ':pk': jobKey(job), ':from': slotKey(fromMs) } });
+  return readClaims(ctx, {
+    KeyConditionExpression: 'pk = :pk AND sk > :from',
+    ExpressionAttributeValues: { ':pk': jobKey(job), ':from': slotKey(fromMs) },
+  });
 }
 
 /** What a tick reads of a job in one request: its claims and its lock. */
@@ -261,20 +277,34 @@ export async function readJobWindow(ctx: StoreContext, job: string, afterMs: num
   let lock: LockItem | undefined;
   const onLock = (item: LockItem): void => void (lock = item);
   if (olderCount === undefined) {
-    const claimed = await readClaims(ctx, { KeyConditionExpression: 'pk = :pk AND sk > :from', ExpressionAttributeValues: { ':pk': jobKey(job), ':from': slotKey(afterMs) } }, { onLock, wholeItems: true });
+    const claimed = await readClaims(
+      ctx,
+      { KeyConditionExpression: 'pk = :pk AND sk > :from', ExpressionAttributeValues: { ':pk': jobKey(job), ':from': slotKey(afterMs) } },
+      { onLock, wholeItems: true },
+    );
     return { claimed, lock };
   }
   let older = 0;
   const claimed = await readClaims(
     ctx,
-    { KeyConditionExpression: 'pk = :pk AND sk <= :lock', ExpressionAttributeValues: { ':pk': jobKey(job), ':lock': LOCK_SK }, ScanIndexForward: false, Limit: 100 },
+    {
+      KeyConditionExpression: 'pk = :pk AND sk <= :lock',
+      ExpressionAttributeValues: { ':pk': jobKey(job), ':lock': LOCK_SK },
+      ScanIndexForward: false,
+      Limit: 100,
+    },
     { keep: (slotMs) => slotMs > afterMs || ++older <= olderCount, onLock, wholeItems: true },
   );
   return { claimed, lock };
 }
 
 /** The claims after `afterMs` and the `olderCount` newest before it, newest first (see readJobWindow). */
-export async function recentClaims(ctx: StoreContext, job: string, afterMs: number, olderCount: number): Promise<Map<number, ClaimSummary>> {
+export async function recentClaims(
+  ctx: StoreContext,
+  job: string,
+  afterMs: number,
+  olderCount: number,
+): Promise<Map<number, ClaimSummary>> {
   return (await readJobWindow(ctx, job, afterMs, olderCount)).claimed;
 }
 
@@ -335,7 +365,12 @@ export async function claimSlot(
   };
   try {
     await ctx.client.send(
-      new PutCommand({ TableName: ctx.tableName, Item: item, ConditionExpression: notClaimed, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+      new PutCommand({
+        TableName: ctx.tableName,
+        Item: item,
+        ConditionExpression: notClaimed,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
     );
     return { won: true, item };
   } catch (error) {
@@ -368,7 +403,13 @@ export interface AcquireRequest {
 
 /** The result of an acquisition: the new fence, and a previous holder whose lease had lapsed. */
 export type AcquireResult =
-  | { acquired: true; fence: number; leaseUntilMs: number; expired?: { holder: string; slotMs?: number }; stalePending?: { slotMs: number; token: string } }
+  | {
+      acquired: true;
+      fence: number;
+      leaseUntilMs: number;
+      expired?: { holder: string; slotMs?: number };
+      stalePending?: { slotMs: number; token: string };
+    }
   | { acquired: false; lock: LockItem | undefined };
 
 /**
@@ -416,8 +457,15 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
     const old = result.Attributes as LockItem | undefined;
     const expired = old?.holder ? { holder: old.holder, ...(old.holderSlotMs !== undefined && { slotMs: old.holderSlotMs }) } : undefined;
     // A slot buffered behind a holder that died without handing over: the caller records its fate.
-    const stalePending = old?.pendingSlotMs !== undefined && old.pendingToken ? { slotMs: old.pendingSlotMs, token: old.pendingToken } : undefined;
-    return { acquired: true, fence: (old?.fence ?? 0) + 1, leaseUntilMs, ...(expired && { expired }), ...(stalePending && { stalePending }) };
+    const stalePending =
+      old?.pendingSlotMs !== undefined && old.pendingToken ? { slotMs: old.pendingSlotMs, token: old.pendingToken } : undefined;
+    return {
+      acquired: true,
+      fence: (old?.fence ?? 0) + 1,
+      leaseUntilMs,
+      ...(expired && { expired }),
+      ...(stalePending && { stalePending }),
+    };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const lock = await getLock(ctx, request.job);
@@ -536,7 +584,12 @@ function identityOf(slotMs: number, job: string, identity: SlotIdentity): Record
  * The SET clauses (and values) that write a slot item's identity, for writes that may create the
  * item. `keepExisting` leaves attributes the item already has (a claim's trigger and times).
  */
-function identityClauses(slotMs: number, job: string, identity: SlotIdentity, keepExisting = false): { clauses: string; values: Record<string, unknown> } {
+function identityClauses(
+  slotMs: number,
+  job: string,
+  identity: SlotIdentity,
+  keepExisting = false,
+): { clauses: string; values: Record<string, unknown> } {
   const values: Record<string, unknown> = {};
   let clauses = '';
   for (const [name, value] of Object.entries(identityOf(slotMs, job, identity))) {
@@ -552,7 +605,14 @@ function identityClauses(slotMs: number, job: string, identity: SlotIdentity, ke
  * (`identity` given) creates the item here; it may replace a skip, a buffered or a lost mark
  * that another instance wrote for the slot meanwhile, never another run's outcome.
  */
-export async function recordRun(ctx: StoreContext, job: string, slotMs: number, token: string, run: RunRecord, identity?: SlotIdentity): Promise<boolean> {
+export async function recordRun(
+  ctx: StoreContext,
+  job: string,
+  slotMs: number,
+  token: string,
+  run: RunRecord,
+  identity?: SlotIdentity,
+): Promise<boolean> {
   const values: Record<string, unknown> = {
     ':token': token,
     ':status': run.status,
@@ -562,7 +622,8 @@ export async function recordRun(ctx: StoreContext, job: string, slotMs: number, 
     ':duration': run.finishedAtMs - run.startedAtMs,
     ':lost': run.leaseLost,
   };
-  let update = 'SET #status = :status, fence = :fence, startedAtMs = :started, finishedAtMs = :finished, durationMs = :duration, leaseLost = :lost';
+  let update =
+    'SET #status = :status, fence = :fence, startedAtMs = :started, finishedAtMs = :finished, durationMs = :duration, leaseLost = :lost';
   let condition = claimedByMe;
   if (identity) {
     const written = identityClauses(slotMs, job, identity);
@@ -646,7 +707,13 @@ export async function recordLostRun(ctx: StoreContext, job: string, lock: LockIt
     claimedAtMs: lock.acquiredAtMs ?? ctx.clock(),
     retentionMs,
   };
-  const values: Record<string, unknown> = { ':token': lock.holder, ':lost': SlotStatus.lost, ':why': why, ':succeeded': SlotStatus.succeeded, ':failed': SlotStatus.failed };
+  const values: Record<string, unknown> = {
+    ':token': lock.holder,
+    ':lost': SlotStatus.lost,
+    ':why': why,
+    ':succeeded': SlotStatus.succeeded,
+    ':failed': SlotStatus.failed,
+  };
   let update = 'SET #status = :lost, #error = :why, claimedBy = :token';
   if (lock.fence !== undefined) {
     // The dead holder's fence: its late writes downstream carry it.
@@ -697,7 +764,10 @@ export async function setPaused(ctx: StoreContext, job: string, paused: boolean,
     new UpdateCommand({
       TableName: ctx.tableName,
       Key: { pk: jobKey(job), sk: LOCK_SK },
-      UpdateExpression: note !== undefined ? 'SET paused = :paused, pausedAtMs = :now, pausedNote = :note' : 'SET paused = :paused, pausedAtMs = :now REMOVE pausedNote',
+      UpdateExpression:
+        note !== undefined
+          ? 'SET paused = :paused, pausedAtMs = :now, pausedNote = :note'
+          : 'SET paused = :paused, pausedAtMs = :now REMOVE pausedNote',
       ExpressionAttributeValues: { ':paused': paused, ':now': ctx.clock(), ...(note !== undefined && { ':note': note }) },
       ReturnValues: 'ALL_NEW',
     }),
@@ -778,7 +848,8 @@ export async function handOverLease(
     ':now': nowMs,
     ':one': 1,
   };
-  let update = 'SET holder = :next, holderInstance = :instance, holderSlotMs = :slot, holderTrigger = :trigger, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one';
+  let update =
+    'SET holder = :next, holderInstance = :instance, holderSlotMs = :slot, holderTrigger = :trigger, leaseUntilMs = :until, acquiredAtMs = :now ADD fence :one';
   if (request.pendingSlotMs !== undefined) {
     conditions.push('pendingSlotMs = :pending');
     values[':pending'] = request.pendingSlotMs;

@@ -2,17 +2,17 @@
  * tick(): for each job, every due slot in its catch-up window -> claim -> lease -> run ->
  * record -> release. Any number of instances may tick at once; outcomes come back as data.
  */
-import { UnknownJobError, errorMessage } from './errors.js';
+import { errorMessage, UnknownJobError } from './errors.js';
 import type { TickCommand } from './payload.js';
 import { Permits } from './permits.js';
-import { TICK_DEFAULTS, duplicate, resumeContinuation, runSlot, skewMs, type TickDeps } from './run.js';
-import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
+import { duplicate, resumeContinuation, runSlot, skewMs, TICK_DEFAULTS, type TickDeps } from './run.js';
 import type { SlotMemory } from './slot-memory.js';
-import { SlotStatus, claimantOnLock, getSlot, readJobWindow, recordLost, type ClaimSummary, type LockItem } from './store.js';
+import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
+import { type ClaimSummary, claimantOnLock, getSlot, type LockItem, readJobWindow, recordLost, SlotStatus } from './store.js';
 import { toIso } from './time.js';
-import { Trigger, type JobDefinition, type OverlapPolicy, type TickOutcome } from './types.js';
+import { type JobDefinition, type OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
-export { TICK_DEFAULTS, type Continuation, type TickDeps } from './run.js';
+export { type Continuation, TICK_DEFAULTS, type TickDeps } from './run.js';
 
 /** What one tick should do. */
 export interface TickRequest {
@@ -42,7 +42,13 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
   return perJob.flat();
 }
 
-async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => number, request: TickRequest, permits: Permits): Promise<TickOutcome[]> {
+async function tickJob(
+  deps: TickDeps,
+  job: JobDefinition,
+  slotClock: () => number,
+  request: TickRequest,
+  permits: Permits,
+): Promise<TickOutcome[]> {
   if (!job.enabled) return [{ outcome: 'disabled', job: job.name }];
   const outcomes: TickOutcome[] = [];
   let release: (() => void) | undefined;
@@ -70,7 +76,10 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     // window after its slot: reading slots back two leases and a window means a process that
     // reads once a lease never misses one.
     const beforeWindowMs = previousSlot(cron, windowStartMs);
-    const lookBackMs = Math.min(nowMs - 2 * job.leaseMs - skewMs(deps) - job.catchupWindowMs, beforeWindowMs !== undefined ? beforeWindowMs - 1 : Number.POSITIVE_INFINITY);
+    const lookBackMs = Math.min(
+      nowMs - 2 * job.leaseMs - skewMs(deps) - job.catchupWindowMs,
+      beforeWindowMs !== undefined ? beforeWindowMs - 1 : Number.POSITIVE_INFINITY,
+    );
     // A tick without a memory of its own (Lambda), and a node's read once a lease, also look past
     // the look-back at the newest older claims, in the same Query: one abandoned just before
     // every tick stalled or stopped for longer than that is found too.
@@ -91,7 +100,10 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
     // Slots are decided in time order: one older than a slot already claimed by the schedule
     // is not caught up behind it (that would also let a tick racing a newer claim pick up a
     // slot from before the job existed).
-    const newestClaimedMs = Math.max(lastOnLockMs, ...[...claimed].filter(([, c]) => c.trigger !== Trigger.manual).map(([slotMs]) => slotMs));
+    const newestClaimedMs = Math.max(
+      lastOnLockMs,
+      ...[...claimed].filter(([, c]) => c.trigger !== Trigger.manual).map(([slotMs]) => slotMs),
+    );
     let open = dueMs.filter((slotMs) => !claimed.has(slotMs) && slotMs > newestClaimedMs);
     if (latestTaken && !latestSeen) outcomes.push(duplicate(deps, job.name, toIso(latestMs), latestClaimedBy));
     // A job that has never run has nothing to catch up: slots from before it existed are not
@@ -108,7 +120,14 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
       const newestMs = overLimit[overLimit.length - 1]!;
       const lateMs = slotClock() - newestMs;
       outcomes.push({ outcome: 'missed', job: job.name, slot: toIso(newestMs), lateMs, why: 'limit', count: overLimit.length });
-      deps.log.warn('slot.missed', { job: job.name, slot: toIso(newestMs), oldestSlot: toIso(overLimit[0]!), count: overLimit.length, why: `over the catch-up limit of ${job.catchupLimit}`, instance: deps.instance });
+      deps.log.warn('slot.missed', {
+        job: job.name,
+        slot: toIso(newestMs),
+        oldestSlot: toIso(overLimit[0]!),
+        count: overLimit.length,
+        why: `over the catch-up limit of ${job.catchupLimit}`,
+        instance: deps.instance,
+      });
     }
     open = open.slice(-job.catchupLimit);
     // The first slot decides on the lock just read; a later one (after a run) reads it afresh.
@@ -124,11 +143,25 @@ async function tickJob(deps: TickDeps, job: JobDefinition, slotClock: () => numb
           continue;
         }
         outcomes.push({ outcome: 'missed', job: job.name, slot: toIso(slotMs), lateMs, why: 'late' });
-        deps.log.warn('slot.missed', { job: job.name, slot: toIso(slotMs), lateMs, why: 'outside the catch-up window', instance: deps.instance });
+        deps.log.warn('slot.missed', {
+          job: job.name,
+          slot: toIso(slotMs),
+          lateMs,
+          why: 'outside the catch-up window',
+          instance: deps.instance,
+        });
         continue;
       }
       const trigger = slotMs === latestMs ? Trigger.schedule : Trigger.catchUp;
-      outcomes.push(...(await runSlot(deps, job, slotMs, { trigger, onStart: release, slotClock, ...freshLock, ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }) })));
+      outcomes.push(
+        ...(await runSlot(deps, job, slotMs, {
+          trigger,
+          onStart: release,
+          slotClock,
+          ...freshLock,
+          ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }),
+        })),
+      );
       freshLock = undefined;
       request.memory?.remember(job.name, [slotMs], windowStartMs);
     }
@@ -180,10 +213,20 @@ async function settleAbandonedClaims(
  * Temporal's trigger-immediately). Runs even while the job is paused: an operator asked for it.
  * `onStart` is called just before the handler starts (the status page answers then).
  */
-export async function triggerJob(deps: TickDeps, job: JobDefinition, options: { deadlineMs?: number; overlap?: OverlapPolicy; onStart?: () => void } = {}): Promise<TickOutcome[]> {
+export async function triggerJob(
+  deps: TickDeps,
+  job: JobDefinition,
+  options: { deadlineMs?: number; overlap?: OverlapPolicy; onStart?: () => void } = {},
+): Promise<TickOutcome[]> {
   if (job.continuous && options.overlap === 'allow') {
     // Its chain hands the lease from run to run; an unleased run beside it would overlap it.
-    return [{ outcome: 'error', job: job.name, error: `job "${job.name}" is continuous: overlap "allow" would run it beside its chain; use skip or bufferOne` }];
+    return [
+      {
+        outcome: 'error',
+        job: job.name,
+        error: `job "${job.name}" is continuous: overlap "allow" would run it beside its chain; use skip or bufferOne`,
+      },
+    ];
   }
   try {
     return await runSlot(deps, job, offSchedule(deps.clock()), { trigger: Trigger.manual, ignorePause: true, ...options });
@@ -206,7 +249,11 @@ export async function runTickCommand(
   if (command.kind === 'trigger' || command.kind === 'continue') {
     const name = command.kind === 'trigger' ? command.job : command.continuation.job;
     const job = jobs.find((candidate) => candidate.name === name);
-    if (!job) throw new UnknownJobError(name, jobs.map((candidate) => candidate.name));
+    if (!job)
+      throw new UnknownJobError(
+        name,
+        jobs.map((candidate) => candidate.name),
+      );
     if (command.kind === 'trigger') return triggerJob(deps, job, { ...options, ...(command.overlap && { overlap: command.overlap }) });
     try {
       return await resumeContinuation(deps, job, command.continuation, options);

@@ -5,8 +5,14 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ClusterCronError } from '../core/errors.js';
-import { DEFAULT_LOCAL_ENDPOINT, DEFAULT_LOCAL_PORT, DEFAULT_TABLE_NAME, createDocumentClient, isLoopbackEndpoint } from '../dynamo-client.js';
-import { isListening, startLocalDynamo, type LocalDynamo } from './dynalite-server.js';
+import {
+  createDocumentClient,
+  DEFAULT_LOCAL_ENDPOINT,
+  DEFAULT_LOCAL_PORT,
+  DEFAULT_TABLE_NAME,
+  isLoopbackEndpoint,
+} from '../dynamo-client.js';
+import { isListening, type LocalDynamo, startLocalDynamo } from './dynalite-server.js';
 import { ensureTable } from './table.js';
 
 /** Folder where the local server keeps its data unless CLUSTER_CRON_DATA_DIR says otherwise. */
@@ -64,7 +70,10 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     await close();
     const code = (error as { code?: string; name?: string }).code ?? (error as { name?: string }).name;
     if (code === 'ECONNREFUSED' || code === 'ECONNRESET') {
-      throw new ClusterCronError(`cannot reach DynamoDB at ${endpoint} (${code}); start it with "cluster-cron db" or fix DYNAMODB_ENDPOINT`, { cause: error });
+      throw new ClusterCronError(
+        `cannot reach DynamoDB at ${endpoint} (${code}); start it with "cluster-cron db" or fix DYNAMODB_ENDPOINT`,
+        { cause: error },
+      );
     }
     throw error;
   }

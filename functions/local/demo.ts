@@ -3,9 +3,9 @@
  * it, their logs merged and summarised, the status page (`cluster-cron ui`) on the same table,
  * then a check that no two runs overlapped and no slot started twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { startLocalDynamo } from './dynalite-server.js';
 import { checkRuns, parseRuns, type RunCheck } from './run-log.js';
@@ -54,15 +54,26 @@ function label(event: Record<string, unknown>, names: Map<string, string>): stri
  * `cluster-cron ui` on the demo's table, in its own process group like the nodes; prints the
  * page's address (with its token) when it is up, or why it could not start (a port in use).
  */
-function startPage(port: number, source: string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, exited: Promise<void>[]): ChildProcess {
-  const child = spawn(process.execPath, [CLI, 'ui', '--port', String(port), ...source], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+function startPage(
+  port: number,
+  source: string[],
+  env: NodeJS.ProcessEnv,
+  out: NodeJS.WritableStream,
+  exited: Promise<void>[],
+): ChildProcess {
+  const child = spawn(process.execPath, [CLI, 'ui', '--port', String(port), ...source], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   exited.push(new Promise((resolve) => child.once('exit', () => resolve())));
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const url = /open (http:\/\/\S+)/.exec(line)?.[1];
     if (url) out.write(`status page: ${url}  (open it in a browser; the token after # allows trigger, pause and resume)\n`);
   });
   createInterface({ input: child.stderr! }).on('line', (line) => {
-    if (line.startsWith('cluster-cron:')) out.write(`status page not started: ${line.replace('cluster-cron: ', '').replace('--port', '--ui-port')}\n`);
+    if (line.startsWith('cluster-cron:'))
+      out.write(`status page not started: ${line.replace('cluster-cron: ', '').replace('--port', '--ui-port')}\n`);
   });
   return child;
 }

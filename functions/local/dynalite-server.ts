@@ -28,7 +28,12 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
   const host = options.host ?? '127.0.0.1';
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   // Tables become ACTIVE quickly, as they do in practice for on-demand tables.
-  const server: Server = dynalite({ createTableMs: 20, deleteTableMs: 20, updateTableMs: 20, ...(options.dataDir && { path: options.dataDir }) });
+  const server: Server = dynalite({
+    createTableMs: 20,
+    deleteTableMs: 20,
+    updateTableMs: 20,
+    ...(options.dataDir && { path: options.dataDir }),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

@@ -5,7 +5,7 @@
  */
 import { errorMessage } from '../core/errors.js';
 import { SlotMemory } from '../core/slot-memory.js';
-import { tick, type TickDeps } from '../core/tick.js';
+import { type TickDeps, tick } from '../core/tick.js';
 import type { JobDefinition, TickOutcome } from '../core/types.js';
 
 /** A running node. */
@@ -22,7 +22,11 @@ export function tickPeriodMs(jobs: readonly JobDefinition[]): number {
 }
 
 /** Starts a node; the first tick runs at once (catching up missed slots), then on each boundary. */
-export function startNode(deps: Omit<TickDeps, 'shutdown'>, jobs: readonly JobDefinition[], onOutcomes?: (outcomes: TickOutcome[]) => void): LocalNode {
+export function startNode(
+  deps: Omit<TickDeps, 'shutdown'>,
+  jobs: readonly JobDefinition[],
+  onOutcomes?: (outcomes: TickOutcome[]) => void,
+): LocalNode {
   const shutdown = new AbortController();
   const tickDeps: TickDeps = { ...deps, shutdown: shutdown.signal };
   const periodMs = tickPeriodMs(jobs);
@@ -45,10 +49,13 @@ export function startNode(deps: Omit<TickDeps, 'shutdown'>, jobs: readonly JobDe
     const nowMs = deps.clock();
     // Wake just after the boundary, so the slot at the boundary is due by every clock.
     const nextBoundaryMs = Math.floor(nowMs / periodMs) * periodMs + periodMs;
-    timer = setTimeout(() => {
-      runTick();
-      schedule();
-    }, nextBoundaryMs - nowMs + 5);
+    timer = setTimeout(
+      () => {
+        runTick();
+        schedule();
+      },
+      nextBoundaryMs - nowMs + 5,
+    );
   };
 
   deps.log.info('node.start', { instance: deps.instance, tickPeriodMs: periodMs, jobs: jobs.map((job) => job.name) });

@@ -6,8 +6,8 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
   type TableDescription,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TableError } from '../core/errors.js';
@@ -31,7 +31,8 @@ async function describe(client: DynamoDBDocumentClient, tableName: string): Prom
 /** Throws TableError unless the table has the string key schema the core writes. */
 export function checkKeySchema(table: TableDescription, tableName: string): void {
   const keyType = (name: string): string | undefined => table.KeySchema?.find((key) => key.AttributeName === name)?.KeyType;
-  const attributeType = (name: string): string | undefined => table.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
+  const attributeType = (name: string): string | undefined =>
+    table.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
   const ok =
     table.KeySchema?.length === 2 &&
     keyType(partitionKey) === 'HASH' &&
@@ -62,7 +63,11 @@ async function waitActive(client: DynamoDBDocumentClient, tableName: string, tim
  * Makes sure the table exists with the right keys; creates it (on demand billing, TTL on
  * `ttlEpochSec` where the server supports it) when `create` is true, else throws TableError.
  */
-export async function ensureTable(client: DynamoDBDocumentClient, tableName: string, options: { create: boolean; timeoutMs?: number } = { create: true }): Promise<void> {
+export async function ensureTable(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  options: { create: boolean; timeoutMs?: number } = { create: true },
+): Promise<void> {
   const existing = await describe(client, tableName);
   if (existing) {
     checkKeySchema(existing, tableName);
@@ -70,7 +75,10 @@ export async function ensureTable(client: DynamoDBDocumentClient, tableName: str
     return;
   }
   if (!options.create) {
-    throw new TableError(`table "${tableName}" does not exist (deploy the stack, or set CLUSTER_CRON_TABLE to the deployed table's name)`, tableName);
+    throw new TableError(
+      `table "${tableName}" does not exist (deploy the stack, or set CLUSTER_CRON_TABLE to the deployed table's name)`,
+      tableName,
+    );
   }
   try {
     await client.send(
@@ -94,7 +102,9 @@ export async function ensureTable(client: DynamoDBDocumentClient, tableName: str
   const table = await waitActive(client, tableName, options.timeoutMs ?? 30_000);
   checkKeySchema(table, tableName);
   try {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: ttlAttribute } }));
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: ttlAttribute } }),
+    );
   } catch (error) {
     // dynalite has no TTL API; history then simply stays. Correctness never depends on TTL.
     if (!isNamed(error, 'UnknownOperationException') && !isNamed(error, 'ValidationException')) throw error;

@@ -7,9 +7,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { errorMessage } from '../core/errors.js';
-import { setPaused, type StoreContext } from '../core/store.js';
-import { OverlapPolicy, type EventLog, type JobDefinition, type TickOutcome } from '../core/types.js';
-import { RUNS_DEFAULT, RUNS_MAX, readJobView, readJobsView } from './job-view.js';
+import { type StoreContext, setPaused } from '../core/store.js';
+import { type EventLog, type JobDefinition, OverlapPolicy, type TickOutcome } from '../core/types.js';
+import { RUNS_DEFAULT, RUNS_MAX, readJobsView, readJobView } from './job-view.js';
 import { jsonResponse, serveAsset, serveIndex, type UiResponse } from './static-assets.js';
 
 export type { UiResponse } from './static-assets.js';
@@ -102,7 +102,11 @@ function decodeSegment(segment: string): string {
 
 function findJob(deps: UiDeps, name: string): JobDefinition {
   const job = deps.jobs.find((candidate) => candidate.name === name);
-  if (!job) throw new HttpError(404, `unknown job ${show(name)} (the schedule defines: ${deps.jobs.map((candidate) => candidate.name).join(', ') || 'no jobs'})`);
+  if (!job)
+    throw new HttpError(
+      404,
+      `unknown job ${show(name)} (the schedule defines: ${deps.jobs.map((candidate) => candidate.name).join(', ') || 'no jobs'})`,
+    );
   return job;
 }
 
@@ -110,7 +114,8 @@ function parseRuns(query: UiRequest['query']): number {
   const raw = query?.runs;
   if (raw === undefined) return RUNS_DEFAULT;
   const runs = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(runs) || runs < 1 || runs > RUNS_MAX) throw new HttpError(400, `query parameter "runs" has value ${show(raw)}; expected a whole number from 1 to ${RUNS_MAX}`);
+  if (!Number.isInteger(runs) || runs < 1 || runs > RUNS_MAX)
+    throw new HttpError(400, `query parameter "runs" has value ${show(raw)}; expected a whole number from 1 to ${RUNS_MAX}`);
   return runs;
 }
 
@@ -120,15 +125,24 @@ function methodNotAllowed(method: string, path: string, allow: string): never {
 
 async function checkToken(deps: UiDeps, request: UiRequest): Promise<void> {
   const given = header(request, TOKEN_HEADER);
-  if (given === undefined || given === '') throw new HttpError(401, `missing header X-Cluster-Cron-Token: actions need the token printed when "cluster-cron ui" started (open the URL it printed)`);
+  if (given === undefined || given === '')
+    throw new HttpError(
+      401,
+      `missing header X-Cluster-Cron-Token: actions need the token printed when "cluster-cron ui" started (open the URL it printed)`,
+    );
   const expected = typeof deps.token === 'string' ? deps.token : await deps.token();
-  if (!sameToken(given, expected)) throw new HttpError(403, 'wrong X-Cluster-Cron-Token: use the token printed when "cluster-cron ui" started (it changes at every start)');
+  if (!sameToken(given, expected))
+    throw new HttpError(
+      403,
+      'wrong X-Cluster-Cron-Token: use the token printed when "cluster-cron ui" started (it changes at every start)',
+    );
 }
 
 /** The body of an action as an object validated by its schema; every failure names the field and value. */
 function parseBody<A extends Action>(action: A, request: UiRequest): z.infer<(typeof actionBodies)[A]> {
   const contentType = header(request, 'content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(contentType)) throw new HttpError(415, `Content-Type must be application/json, got ${show(contentType || '(none)')}`);
+  if (!/^application\/json\s*(;|$)/i.test(contentType))
+    throw new HttpError(415, `Content-Type must be application/json, got ${show(contentType || '(none)')}`);
   const bytes = request.body === undefined ? 0 : Buffer.byteLength(request.body);
   if (bytes > MAX_BODY_BYTES) throw new HttpError(413, `request body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`);
   const text = request.body === undefined ? '' : request.body.toString();
@@ -141,7 +155,8 @@ function parseBody<A extends Action>(action: A, request: UiRequest): z.infer<(ty
     }
   }
   const example = action === 'trigger' ? '{"overlap": "skip"}' : '{"note": "deploying"}';
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new HttpError(400, `request body must be a JSON object such as ${example}; got ${show(input)}`);
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw new HttpError(400, `request body must be a JSON object such as ${example}; got ${show(input)}`);
   const schema = actionBodies[action];
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data as z.infer<(typeof actionBodies)[A]>;
@@ -149,7 +164,10 @@ function parseBody<A extends Action>(action: A, request: UiRequest): z.infer<(ty
   const allowed = Object.keys(schema.shape).join(', ');
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
-    throw new HttpError(400, `unknown field ${show(key)} with value ${show((input as Record<string, unknown>)[key])} (${action} takes: ${allowed})`);
+    throw new HttpError(
+      400,
+      `unknown field ${show(key)} with value ${show((input as Record<string, unknown>)[key])} (${action} takes: ${allowed})`,
+    );
   }
   const field = issue.path.map(String).join('.');
   const value = (input as Record<string, unknown>)[String(issue.path[0])];
@@ -182,11 +200,15 @@ function refusal(job: string, outcome: TickOutcome): string {
 async function trigger(deps: UiDeps, job: JobDefinition, request: UiRequest): Promise<UiResponse> {
   const body = parseBody('trigger', request);
   if (job.continuous && body.overlap === OverlapPolicy.allow) {
-    throw new HttpError(400, `field "overlap" has value "allow"; job ${show(job.name)} is continuous, so "allow" would run it beside its chain: use "skip" or "bufferOne"`);
+    throw new HttpError(
+      400,
+      `field "overlap" has value "allow"; job ${show(job.name)} is continuous, so "allow" would run it beside its chain: use "skip" or "bufferOne"`,
+    );
   }
   const result = await deps.trigger(job, body.overlap !== undefined ? { overlap: body.overlap } : {});
   deps.log.info('ui.trigger', { job: job.name, started: result.started, outcomes: result.outcomes });
-  if (result.started) return jsonResponse(202, { job: job.name, started: true, ...(result.invoked && { invoked: true }), outcomes: result.outcomes });
+  if (result.started)
+    return jsonResponse(202, { job: job.name, started: true, ...(result.invoked && { invoked: true }), outcomes: result.outcomes });
   const first = result.outcomes[0];
   const error = result.outcomes.find((outcome) => outcome.outcome === 'error');
   if (error?.outcome === 'error') return jsonResponse(500, { error: `job ${show(job.name)}: ${error.error}`, outcomes: result.outcomes });
@@ -198,7 +220,12 @@ async function pauseOrResume(deps: UiDeps, job: JobDefinition, action: 'pause' |
   const body = parseBody(action, request);
   const lock = await setPaused(deps.store, job.name, action === 'pause', body.note);
   deps.log.info(`ui.${action}`, { job: job.name, note: body.note });
-  return jsonResponse(200, { job: job.name, paused: lock.paused === true, ...(lock.pausedNote !== undefined && { note: lock.pausedNote }), fence: lock.fence ?? 0 });
+  return jsonResponse(200, {
+    job: job.name,
+    paused: lock.paused === true,
+    ...(lock.pausedNote !== undefined && { note: lock.pausedNote }),
+    fence: lock.fence ?? 0,
+  });
 }
 
 async function route(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
@@ -207,7 +234,10 @@ async function route(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
   if (deps.allowedHosts) {
     const host = (header(request, 'host') ?? '').toLowerCase();
     if (!deps.allowedHosts.includes(host)) {
-      throw new HttpError(403, `Host header ${show(host || '(none)')} is not the address this server listens on (${deps.allowedHosts.join(' or ')}); open the URL "cluster-cron ui" printed`);
+      throw new HttpError(
+        403,
+        `Host header ${show(host || '(none)')} is not the address this server listens on (${deps.allowedHosts.join(' or ')}); open the URL "cluster-cron ui" printed`,
+      );
     }
   }
   const read = method === 'GET' || method === 'HEAD';
@@ -240,7 +270,10 @@ async function route(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
       return action === 'trigger' ? trigger(deps, job, request) : pauseOrResume(deps, job, action, request);
     }
   }
-  throw new HttpError(404, `no such path ${show(path.slice(0, 200))}: the API is GET /api/jobs, GET /api/jobs/<name>, POST /api/jobs/<name>/trigger|pause|resume`);
+  throw new HttpError(
+    404,
+    `no such path ${show(path.slice(0, 200))}: the API is GET /api/jobs, GET /api/jobs/<name>, POST /api/jobs/<name>/trigger|pause|resume`,
+  );
 }
 
 /**

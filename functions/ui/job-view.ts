@@ -2,11 +2,11 @@
  * The status page's JSON: one JobView per job, built from the same read the CLI's `status` does
  * (jobStatus), with times in epoch ms so a script or the page can draw them on one axis.
  */
-import { jobStatus, missedSlots, type JobCounters, type JobStatus } from '../core/job-status.js';
+import { type JobCounters, type JobStatus, jobStatus, missedSlots } from '../core/job-status.js';
 import { cronOf, slotsBetween } from '../core/slots.js';
-import { SkipReason, SlotStatus, liveHolder, type LockItem, type SlotItem, type StoreContext } from '../core/store.js';
+import { type LockItem, liveHolder, SkipReason, type SlotItem, SlotStatus, type StoreContext } from '../core/store.js';
 import { toIso } from '../core/time.js';
-import { Trigger, type JobDefinition, type OverlapPolicy } from '../core/types.js';
+import { type JobDefinition, type OverlapPolicy, Trigger } from '../core/types.js';
 import { describeCron } from '../describe-cron.js';
 
 /** Runs a JobView shows unless asked otherwise (`?runs=N`). */
@@ -101,7 +101,8 @@ const SETTLED: ReadonlySet<string> = new Set([SlotStatus.succeeded, SlotStatus.f
 function skippedBecause(item: SlotItem): string | undefined {
   if (item.status !== SlotStatus.skipped) return undefined;
   if (item.reason === SkipReason.locked) return `the lease was held by ${item.heldBy ?? 'another run'} (fence ${item.heldFence ?? '?'})`;
-  if (item.reason === SkipReason.dropped) return item.bufferedSlotMs !== undefined ? `slot ${toIso(item.bufferedSlotMs)} was already buffered` : 'a slot was already buffered';
+  if (item.reason === SkipReason.dropped)
+    return item.bufferedSlotMs !== undefined ? `slot ${toIso(item.bufferedSlotMs)} was already buffered` : 'a slot was already buffered';
   if (item.reason === SkipReason.paused) return 'the job was paused';
   return item.reason;
 }
@@ -212,6 +213,11 @@ export async function readJobView(store: StoreContext, job: JobDefinition, nowMs
 }
 
 /** Reads every job's view at once. */
-export async function readJobsView(store: StoreContext, jobs: readonly JobDefinition[], nowMs: number, runs = RUNS_DEFAULT): Promise<JobsView> {
+export async function readJobsView(
+  store: StoreContext,
+  jobs: readonly JobDefinition[],
+  nowMs: number,
+  runs = RUNS_DEFAULT,
+): Promise<JobsView> {
   return { nowMs, table: store.tableName, jobs: await Promise.all(jobs.map((job) => readJobView(store, job, nowMs, runs))) };
 }

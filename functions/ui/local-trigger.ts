@@ -4,7 +4,7 @@
  * refused), while the run goes on in the background with its outcome logged.
  */
 import { errorMessage } from '../core/errors.js';
-import { triggerJob, type TickDeps } from '../core/tick.js';
+import { type TickDeps, triggerJob } from '../core/tick.js';
 import type { TickOutcome } from '../core/types.js';
 import type { TriggerJob, TriggerResult } from './api.js';
 

@@ -38,13 +38,18 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'Cache-Control': 'no-store',
 };
 
 /** A JSON answer: `{ error }` bodies and API data alike. */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): UiResponse {
-  return { status, headers: { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+  return {
+    status,
+    headers: { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 /** A file name in the assets folder: no separators, no dot first (so no `..`), nothing encoded. */
@@ -53,7 +58,11 @@ const ASSET_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
 async function fileResponse(path: string): Promise<UiResponse | undefined> {
   try {
     const body = await readFile(path);
-    return { status: 200, headers: { ...SECURITY_HEADERS, 'Content-Type': CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream' }, body };
+    return {
+      status: 200,
+      headers: { ...SECURITY_HEADERS, 'Content-Type': CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream' },
+      body,
+    };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;
@@ -63,7 +72,10 @@ async function fileResponse(path: string): Promise<UiResponse | undefined> {
 
 /** `GET /`: the page, or 503 naming the build command when it was never built. */
 export async function serveIndex(assetsDir: string): Promise<UiResponse> {
-  return (await fileResponse(join(assetsDir, 'index.html'))) ?? jsonResponse(503, { error: `the page is not built: run npm run build:ui (looked for ${join(assetsDir, 'index.html')})` });
+  return (
+    (await fileResponse(join(assetsDir, 'index.html'))) ??
+    jsonResponse(503, { error: `the page is not built: run npm run build:ui (looked for ${join(assetsDir, 'index.html')})` })
+  );
 }
 
 /** `GET /assets/<name>`: one file of `<assetsDir>/assets`, or 404. `name` is the raw (undecoded) path segment. */

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { hostname, networkInterfaces } from 'node:os';
 import type { TickDeps } from '../core/tick.js';
 import type { JobDefinition } from '../core/types.js';
-import { MAX_BODY_BYTES, handleUiRequest, type UiDeps, type UiRequest } from './api.js';
+import { handleUiRequest, MAX_BODY_BYTES, type UiDeps, type UiRequest } from './api.js';
 import { localTrigger } from './local-trigger.js';
 import { DEFAULT_ASSETS_DIR, jsonResponse, type UiResponse } from './static-assets.js';
 
@@ -122,12 +122,19 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
           send(response, jsonResponse(413, { error: `request body is over the limit of ${MAX_BODY_BYTES} bytes` }), true);
           return;
         }
-        const uiRequest: UiRequest = { method: request.method ?? 'GET', path, query, headers: request.headers, ...(body !== undefined && { body }) };
+        const uiRequest: UiRequest = {
+          method: request.method ?? 'GET',
+          path,
+          query,
+          headers: request.headers,
+          ...(body !== undefined && { body }),
+        };
         send(response, await handleUiRequest(deps, uiRequest));
       } catch (error) {
         // handleUiRequest never throws; this guards the reading of the request itself.
         options.deps.log.error('ui.request.error', { error: (error as Error).message });
-        if (!response.headersSent) send(response, jsonResponse(400, { error: `could not read the request: ${(error as Error).message}` }), true);
+        if (!response.headersSent)
+          send(response, jsonResponse(400, { error: `could not read the request: ${(error as Error).message}` }), true);
         else response.destroy();
       }
     })();

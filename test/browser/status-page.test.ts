@@ -10,7 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getLock, recentSlots, type SlotItem, type StoreContext } from '../../functions/core/store.js';
 import { launchChromium } from '../../scripts/chromium.js';
-import { startStatusPageScene, waitFor, type StatusPageScene } from '../../scripts/status-page-scene.js';
+import { type StatusPageScene, startStatusPageScene, waitFor } from '../../scripts/status-page-scene.js';
 
 // `tick` runs every second for a moment; `hold` starts one run that holds its lease for minutes,
 // so a trigger of it is refused (409 locked) whatever the timing.
@@ -94,7 +94,9 @@ describe('the status page in headless Chromium', () => {
     expect(page.url()).not.toContain('token');
     expect(await card('tick').getByRole('button', { name: 'Pause', exact: true }).isEnabled()).toBe(true);
     // The timeline's row of tick (its text summary says what the canvas draws) holds three runs.
-    await expect.poll(async () => Number(await page.locator('.timeline-summary li[data-job="tick"]').getAttribute('data-bars')), { timeout: WAIT_MS }).toBeGreaterThanOrEqual(3);
+    await expect
+      .poll(async () => Number(await page.locator('.timeline-summary li[data-job="tick"]').getAttribute('data-bars')), { timeout: WAIT_MS })
+      .toBeGreaterThanOrEqual(3);
     expect(await page.locator('.timeline-summary li[data-job="tick"]').textContent()).toMatch(/^tick: \d+ runs/);
     // The run the lease holder is on shows a live countdown.
     await card('hold').locator('[data-testid="lease-countdown"]').waitFor({ state: 'visible', timeout: WAIT_MS });
@@ -132,8 +134,14 @@ describe('the status page in headless Chromium', () => {
     const resumedFromMs = Date.now();
     await confirmAction('tick', 'Resume', { note: 'back' });
     await expect.poll(() => card('tick').locator('[data-testid="job-state"]').innerText(), { timeout: WAIT_MS }).not.toBe('Paused');
-    await expect.poll(async () => Number(await card('tick').getAttribute('data-last-started-ms')), { timeout: WAIT_MS }).toBeGreaterThan(resumedFromMs);
-    await waitFor(() => (runStarts('tick').some((event) => Date.parse(event.slot) > resumedFromMs - 1_000) ? true : undefined), WAIT_MS, 'a run.start of tick in the node\'s log after the resume');
+    await expect
+      .poll(async () => Number(await card('tick').getAttribute('data-last-started-ms')), { timeout: WAIT_MS })
+      .toBeGreaterThan(resumedFromMs);
+    await waitFor(
+      () => (runStarts('tick').some((event) => Date.parse(event.slot) > resumedFromMs - 1_000) ? true : undefined),
+      WAIT_MS,
+      "a run.start of tick in the node's log after the resume",
+    );
   }, 90_000);
 
   it('triggers a run now, alongside a running one when asked, and says it started', async () => {
@@ -142,10 +150,14 @@ describe('the status page in headless Chromium', () => {
     // "allow" runs it even if a scheduled run of tick holds the lease at this moment.
     await confirmAction('tick', 'Trigger now', { overlap: 'allow' });
     await expect.poll(() => card('tick').locator('[data-testid="action-message"]').innerText(), { timeout: WAIT_MS }).toMatch(/^started/);
-    await waitFor(async () => ((await slotsOf('tick')).filter((item) => item.trigger === 'manual').length > before ? true : undefined), WAIT_MS, 'a manual run of tick in the table');
+    await waitFor(
+      async () => ((await slotsOf('tick')).filter((item) => item.trigger === 'manual').length > before ? true : undefined),
+      WAIT_MS,
+      'a manual run of tick in the table',
+    );
   }, 90_000);
 
-  it('shows the API\'s message when a trigger is refused because a run holds the lease', async () => {
+  it("shows the API's message when a trigger is refused because a run holds the lease", async () => {
     await ready();
     await card('hold').locator('[data-testid="lease-countdown"]').waitFor({ state: 'visible', timeout: WAIT_MS });
     await confirmAction('hold', 'Trigger now');
@@ -183,7 +195,9 @@ describe('the status page in headless Chromium', () => {
       expect(box).not.toBeNull();
       expect(box!.x).toBeGreaterThanOrEqual(0);
       expect(box!.x + box!.width).toBeLessThanOrEqual(390);
-      const fontPx = await page.evaluate<number>(`parseFloat(getComputedStyle(document.querySelector('article[data-job="${job}"] .facts dd')).fontSize)`);
+      const fontPx = await page.evaluate<number>(
+        `parseFloat(getComputedStyle(document.querySelector('article[data-job="${job}"] .facts dd')).fontSize)`,
+      );
       expect(fontPx).toBeGreaterThanOrEqual(13);
       const button = await card(job).getByRole('button', { name: 'Trigger now', exact: true }).boundingBox();
       expect(button!.x + button!.width).toBeLessThanOrEqual(390);

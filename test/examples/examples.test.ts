@@ -5,17 +5,17 @@
  * app's embedded nodes, the CLI and a plain `node` import from the fresh folder.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/dynamo-client.js';
-import { startLocalDynamo, type LocalDynamo } from '../../functions/local/dynalite-server.js';
-import { ensureTable } from '../../functions/local/table.js';
+import { type LocalDynamo, startLocalDynamo } from '../../functions/local/dynalite-server.js';
 import { checkRuns, parseRuns } from '../../functions/local/run-log.js';
-import { installExample, packPackage, packedFiles, sh, shResult, startProcess, userEnv } from '../support/packed-example.js';
+import { ensureTable } from '../../functions/local/table.js';
+import { installExample, packedFiles, packPackage, sh, shResult, startProcess, userEnv } from '../support/packed-example.js';
 
 const work = mkdtempSync(join(tmpdir(), 'cluster-cron-examples-'));
 let db: LocalDynamo;
@@ -27,7 +27,10 @@ beforeAll(async () => {
   db = await startLocalDynamo();
   tarball = await packPackage(work);
   // Both installs at once: most of the time is npm unpacking from its cache.
-  [cdkApp, webApp] = await Promise.all([installExample('cdk-app', join(work, 'cdk-app'), tarball), installExample('web-app', join(work, 'web-app'), tarball)]);
+  [cdkApp, webApp] = await Promise.all([
+    installExample('cdk-app', join(work, 'cdk-app'), tarball),
+    installExample('web-app', join(work, 'web-app'), tarball),
+  ]);
 }, 300_000);
 
 afterAll(async () => {
@@ -42,10 +45,26 @@ const bin = (dir: string, name: string): string => join(dir, 'node_modules', '.b
 describe('the tarball', () => {
   it('holds the compiled package and its assets, and no tests, benchmarks or fixtures', async () => {
     const files = await packedFiles();
-    for (const file of ['dist/functions/index.js', 'dist/functions/index.d.ts', 'dist/infra/index.js', 'dist/functions/local/index.js', 'dist/ui/index.html', 'bin/cluster-cron.mjs', 'config/schedule.yml', 'LICENSE', 'README.md', 'CHANGELOG.md']) {
+    for (const file of [
+      'dist/functions/index.js',
+      'dist/functions/index.d.ts',
+      'dist/infra/index.js',
+      'dist/functions/local/index.js',
+      'dist/ui/index.html',
+      'bin/cluster-cron.mjs',
+      'config/schedule.yml',
+      'LICENSE',
+      'README.md',
+      'CHANGELOG.md',
+    ]) {
       expect(files).toContain(file);
     }
-    expect(files.filter((file) => /^(test|bench|examples|scripts|functions|infra)\//.test(file) || file.includes('fixtures') || file.endsWith('.tsbuildinfo'))).toEqual([]);
+    expect(
+      files.filter(
+        (file) =>
+          /^(test|bench|examples|scripts|functions|infra)\//.test(file) || file.includes('fixtures') || file.endsWith('.tsbuildinfo'),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -56,8 +75,12 @@ describe('examples/cdk-app from the tarball', () => {
 
   it('cdk synth bundles its job, and the bundled tick runs the slot once; a second invocation is a duplicate', async () => {
     await sh(cdkApp, bin(cdkApp, 'cdk'), ['synth', '--no-notices', '--quiet']);
-    const template = JSON.parse(readFileSync(join(cdkApp, 'cdk.out', 'Reports.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }> };
-    const tick = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Lambda::Function' && String(resource.Properties.Description).startsWith('cluster-cron tick'));
+    const template = JSON.parse(readFileSync(join(cdkApp, 'cdk.out', 'Reports.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }>;
+    };
+    const tick = Object.values(template.Resources).find(
+      (resource) => resource.Type === 'AWS::Lambda::Function' && String(resource.Properties.Description).startsWith('cluster-cron tick'),
+    );
     expect(tick?.Properties.Description).toBe(`cluster-cron tick: 1 job(s) from ${join(cdkApp, 'cluster-cron.config.ts')}`);
     const assetDir = join(cdkApp, 'cdk.out', tick!.Metadata!['aws:asset:path']!);
     expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
@@ -70,7 +93,14 @@ describe('examples/cdk-app from the tarball', () => {
 
     const client = createDocumentClient(db.endpoint);
     await ensureTable(client, 'cdk-cron', { create: true });
-    await client.send(new CreateTableCommand({ TableName: 'cdk-reports', AttributeDefinitions: [{ AttributeName: 'report', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'report', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'cdk-reports',
+        AttributeDefinitions: [{ AttributeName: 'report', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'report', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 200)); // the local server's CreateTable takes 20 ms
     const invoker = `
       const intoMinuteMs = Date.now() % 60000;
@@ -82,7 +112,10 @@ describe('examples/cdk-app from the tarball', () => {
       process.stderr.write(JSON.stringify(results));`;
     const env = userEnv({ DYNAMODB_ENDPOINT: db.endpoint, CLUSTER_CRON_TABLE: 'cdk-cron', REPORTS_TABLE: 'cdk-reports' });
     const { stderr } = await sh(work, process.execPath, ['--input-type=module', '-e', invoker], env);
-    const [first, second] = JSON.parse(stderr.trim().split('\n').pop()!) as { counts: Record<string, number>; outcomes: { outcome: string; fence?: number; slot: string }[] }[];
+    const [first, second] = JSON.parse(stderr.trim().split('\n').pop()!) as {
+      counts: Record<string, number>;
+      outcomes: { outcome: string; fence?: number; slot: string }[];
+    }[];
     expect(first!.counts).toEqual({ ran: 1 });
     expect(second!.counts).toEqual({ duplicate: 1 });
     const report = await client.send(new GetCommand({ TableName: 'cdk-reports', Key: { report: 'minutes' } }));
@@ -101,16 +134,29 @@ describe('examples/web-app from the tarball', () => {
     expect(validate).toMatchObject({ code: 0 });
     expect(validate.stdout).toContain('sync-inventory: "* * * * * *" UTC -> sync-inventory (lease 3s');
     expect(validate.stdout).toContain('cluster-cron.config.ts: 1 job valid');
-    const tick = await shResult(webApp, 'npx', ['--no-install', 'cluster-cron', 'tick', '--json'], userEnv({ DYNAMODB_ENDPOINT: db.endpoint, CLUSTER_CRON_TABLE: 'web-cli' }));
+    const tick = await shResult(
+      webApp,
+      'npx',
+      ['--no-install', 'cluster-cron', 'tick', '--json'],
+      userEnv({ DYNAMODB_ENDPOINT: db.endpoint, CLUSTER_CRON_TABLE: 'web-cli' }),
+    );
     expect(tick.code).toBe(0);
-    const outcomes = tick.stdout.trim().split('\n').map((line) => JSON.parse(line) as { outcome: string; job: string });
+    const outcomes = tick.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { outcome: string; job: string });
     expect(outcomes.map((outcome) => [outcome.job, outcome.outcome])).toEqual([['sync-inventory', 'ran']]);
   }, 60_000);
 
   it('cluster-cron start runs its job as a node until SIGINT, then exits 0', async () => {
     // The installed bin itself (what npx runs), so the signal reaches the real process.
-    const node = startProcess(webApp, ['node_modules/cluster-cron/bin/cluster-cron.mjs', 'start'], userEnv({ DYNAMODB_ENDPOINT: db.endpoint, CLUSTER_CRON_TABLE: 'web-start' }));
-    for (let waitedMs = 0; !node.lines.some((line) => line.includes('"run.end"')) && waitedMs < 15_000; waitedMs += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    const node = startProcess(
+      webApp,
+      ['node_modules/cluster-cron/bin/cluster-cron.mjs', 'start'],
+      userEnv({ DYNAMODB_ENDPOINT: db.endpoint, CLUSTER_CRON_TABLE: 'web-start' }),
+    );
+    for (let waitedMs = 0; !node.lines.some((line) => line.includes('"run.end"')) && waitedMs < 15_000; waitedMs += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     node.child.kill('SIGINT');
     expect(await node.exited).toBe(0);
     const runs = parseRuns(node.lines);
@@ -119,13 +165,15 @@ describe('examples/web-app from the tarball', () => {
   }, 30_000);
 
   it('the public API imports in plain node', async () => {
-    const script = "import { defineConfig, defineJob, startNode, createTickHandler } from 'cluster-cron'; import { ClusterCron } from 'cluster-cron/cdk'; import { startLocalDynamo } from 'cluster-cron/local'; console.log([defineConfig, defineJob, startNode, createTickHandler, ClusterCron, startLocalDynamo].map((f) => typeof f).join(' '));";
+    const script =
+      "import { defineConfig, defineJob, startNode, createTickHandler } from 'cluster-cron'; import { ClusterCron } from 'cluster-cron/cdk'; import { startLocalDynamo } from 'cluster-cron/local'; console.log([defineConfig, defineJob, startNode, createTickHandler, ClusterCron, startLocalDynamo].map((f) => typeof f).join(' '));";
     const { stdout } = await sh(cdkApp, process.execPath, ['--input-type=module', '-e', script]);
     expect(stdout.trim()).toBe('function function function function function function');
   });
 
   it('two instances run each slot once and never overlap; one goes on when the other is killed', async () => {
-    const env = (instance: string): NodeJS.ProcessEnv => userEnv({ DYNAMODB_ENDPOINT: db.endpoint, CLUSTER_CRON_TABLE: 'web-nodes', PORT: '0', INSTANCE: instance });
+    const env = (instance: string): NodeJS.ProcessEnv =>
+      userEnv({ DYNAMODB_ENDPOINT: db.endpoint, CLUSTER_CRON_TABLE: 'web-nodes', PORT: '0', INSTANCE: instance });
     const a = startProcess(webApp, ['dist/src/server.js'], env('node-a'));
     const b = startProcess(webApp, ['dist/src/server.js'], env('node-b'));
     await new Promise((resolve) => setTimeout(resolve, 8_000));

@@ -11,8 +11,13 @@ afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: tr
 
 /** The environment of a machine with no AWS account: no credentials, no instance metadata. */
 function offlineEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  for (const key of Object.keys(env)) if (/^(AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE)|CDK_DEFAULT_)/.test(key)) delete env[key];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  for (const key of Object.keys(env))
+    if (/^(AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE)|CDK_DEFAULT_)/.test(key)) delete env[key];
   return env;
 }
 
@@ -21,7 +26,10 @@ async function cdkSynth(...args: string[]): Promise<{ code: number; stdout: stri
   const outdir = mkdtempSync(join(tmpdir(), 'cluster-cron-synth-'));
   outdirs.push(outdir);
   try {
-    const { stdout, stderr } = await run('node_modules/.bin/cdk', ['synth', '--no-notices', '--quiet', '--output', outdir, ...args], { env: offlineEnv(), maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await run('node_modules/.bin/cdk', ['synth', '--no-notices', '--quiet', '--output', outdir, ...args], {
+      env: offlineEnv(),
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr, outdir };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -33,7 +41,10 @@ describe('cdk synth of the project app', () => {
   it('succeeds offline with the project CLI, bundling the tick function for config/schedule.yml', async () => {
     const result = await cdkSynth();
     expect(result.code, result.stderr).toBe(0);
-    const template = JSON.parse(readFileSync(join(result.outdir, 'ClusterCron.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: any }>; Outputs: Record<string, unknown> };
+    const template = JSON.parse(readFileSync(join(result.outdir, 'ClusterCron.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: any }>;
+      Outputs: Record<string, unknown>;
+    };
     const fn = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Lambda::Function')!;
     expect(fn.Properties.Description).toBe('cluster-cron tick: 1 job(s) from config/schedule.yml');
     const asset = join(result.outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
@@ -50,7 +61,9 @@ describe('cdk synth of the project app', () => {
       (error: { stderr: string }) => error,
     );
     const message = validate.stderr.trim();
-    expect(message).toBe('cluster-cron: test/infra/fixtures/bad-cron.yml: job "print": key "cron": cron "61 * * * *" is invalid: Constraint error, got value 61 expected range 0-59');
+    expect(message).toBe(
+      'cluster-cron: test/infra/fixtures/bad-cron.yml: job "print": key "cron": cron "61 * * * *" is invalid: Constraint error, got value 61 expected range 0-59',
+    );
 
     const result = await cdkSynth('--context', `schedule=${schedule}`);
     expect(result.code).not.toBe(0);

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ScheduleError } from '../../functions/core/errors.js';
 import { TABLE_SCHEMA } from '../../functions/core/store.js';
 import { METRICS_NAMESPACE, TickMetric } from '../../functions/metrics.js';
-import { ClusterCron, TABLE_ACTIONS, type ClusterCronProps } from '../../infra/cluster-cron.js';
+import { ClusterCron, type ClusterCronProps, TABLE_ACTIONS } from '../../infra/cluster-cron.js';
 
 const SCHEDULE = 'test/infra/fixtures/schedule.yml';
 
@@ -31,7 +31,8 @@ function scheduleFile(text: string): string {
   return path;
 }
 
-const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }): string => stack.getLogicalId(construct.node.defaultChild as never);
+const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }): string =>
+  stack.getLogicalId(construct.node.defaultChild as never);
 
 describe('the ClusterCron construct', () => {
   describe('its table', () => {
@@ -94,9 +95,17 @@ describe('the ClusterCron construct', () => {
     });
 
     it('gives at least 1 minute and at most 15 minutes, and refuses a longer timeout given explicitly', () => {
-      synth({ schedule: scheduleFile('quick:\n  cron: "* * * * *"\n  class: PrintWorker\n  lease: 10s\n') }).template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 60 });
-      synth({ schedule: scheduleFile('slow:\n  cron: "0 * * * *"\n  class: PrintWorker\n  lease: 10m\n') }).template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 900 });
-      expect(() => synth({ timeout: Duration.minutes(16) })).toThrow('ClusterCron "Cron": timeout is 16 minutes; Lambda allows at most 15 minutes');
+      synth({ schedule: scheduleFile('quick:\n  cron: "* * * * *"\n  class: PrintWorker\n  lease: 10s\n') }).template.hasResourceProperties(
+        'AWS::Lambda::Function',
+        { Timeout: 60 },
+      );
+      synth({ schedule: scheduleFile('slow:\n  cron: "0 * * * *"\n  class: PrintWorker\n  lease: 10m\n') }).template.hasResourceProperties(
+        'AWS::Lambda::Function',
+        { Timeout: 900 },
+      );
+      expect(() => synth({ timeout: Duration.minutes(16) })).toThrow(
+        'ClusterCron "Cron": timeout is 16 minutes; Lambda allows at most 15 minutes',
+      );
       synth({ timeout: Duration.minutes(15) }).template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 900 });
     });
 
@@ -112,8 +121,17 @@ describe('the ClusterCron construct', () => {
       const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
       const statements = policy!.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Effect: string }[];
       expect(statements).toEqual([
-        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logicalId(stack, cron.node.findChild('TickLogs') as never), 'Arn'] } },
-        { Sid: 'TableItems', Effect: 'Allow', Action: [...TABLE_ACTIONS], Resource: { 'Fn::GetAtt': [logicalId(stack, cron.table), 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logicalId(stack, cron.node.findChild('TickLogs') as never), 'Arn'] },
+        },
+        {
+          Sid: 'TableItems',
+          Effect: 'Allow',
+          Action: [...TABLE_ACTIONS],
+          Resource: { 'Fn::GetAtt': [logicalId(stack, cron.table), 'Arn'] },
+        },
       ]);
       // No managed policies (AWSLambdaBasicExecutionRole would allow every log group).
       template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
@@ -124,16 +142,27 @@ describe('the ClusterCron construct', () => {
       chained.template.resourceCountIs('AWS::IAM::Policy', 2);
       chained.template.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
-          Statement: [{ Sid: 'HandOffToItself', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalId(chained.stack, chained.cron.tickFunction), 'Arn'] } }],
+          Statement: [
+            {
+              Sid: 'HandOffToItself',
+              Effect: 'Allow',
+              Action: 'lambda:InvokeFunction',
+              Resource: { 'Fn::GetAtt': [logicalId(chained.stack, chained.cron.tickFunction), 'Arn'] },
+            },
+          ],
         },
       });
       expect(() => chained.template.toJSON()).not.toThrow();
-      synth({ schedule: scheduleFile('report:\n  cron: "* * * * *"\n  class: PrintWorker\n  overlap: bufferOne\n') }).template.resourceCountIs('AWS::IAM::Policy', 2);
+      synth({
+        schedule: scheduleFile('report:\n  cron: "* * * * *"\n  class: PrintWorker\n  overlap: bufferOne\n'),
+      }).template.resourceCountIs('AWS::IAM::Policy', 2);
     });
 
     it('lists every command the core sends to the table (functions/core/store.ts)', () => {
       const source = readFileSync('functions/core/store.ts', 'utf8');
-      const commands = [...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((match) => `dynamodb:${match[1]}Item`.replace('QueryItem', 'Query')))];
+      const commands = [
+        ...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((match) => `dynamodb:${match[1]}Item`.replace('QueryItem', 'Query'))),
+      ];
       expect([...TABLE_ACTIONS].sort()).toEqual(commands.sort());
     });
   });
@@ -216,7 +245,15 @@ describe('the ClusterCron construct', () => {
       );
       expect(Object.keys(byJob).sort()).toEqual(['print', 'report']);
       // print: 1 min between slots + 630 s timeout + 1 min = 12.5 min -> 13 consecutive minutes.
-      expect(byJob.print).toMatchObject({ Period: 60, EvaluationPeriods: 13, DatapointsToAlarm: 13, Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', Statistic: 'Sum' });
+      expect(byJob.print).toMatchObject({
+        Period: 60,
+        EvaluationPeriods: 13,
+        DatapointsToAlarm: 13,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        Statistic: 'Sum',
+      });
       // report: weekdays only, Friday 22:00 to Monday 22:00 is 72 h -> 73 consecutive hours.
       expect(byJob.report).toMatchObject({ Period: 3_600, EvaluationPeriods: 73, DatapointsToAlarm: 73 });
       expect(Object.keys(cron.alarms.notStarted).sort()).toEqual(['print', 'report']);
@@ -224,12 +261,18 @@ describe('the ClusterCron construct', () => {
 
     it('warns at synth about a job too rare for a not-started alarm', () => {
       const { stack } = synth();
-      Annotations.fromStack(stack).hasWarning('/Test/Cron', Match.stringLikeRegexp('job "new-year" \\("0 0 1 1 \\*"\\) fires less than weekly'));
+      Annotations.fromStack(stack).hasWarning(
+        '/Test/Cron',
+        Match.stringLikeRegexp('job "new-year" \\("0 0 1 1 \\*"\\) fires less than weekly'),
+      );
     });
 
     it('warns at synth that a job with a seconds field is ticked once a minute on AWS', () => {
       const { stack } = synth({ schedule: scheduleFile('fast:\n  cron: "*/2 * * * * *"\n  class: PrintWorker\n') });
-      Annotations.fromStack(stack).hasWarning('/Test/Cron', Match.stringLikeRegexp('job "fast" has a seconds field \\("\\*/2 \\* \\* \\* \\* \\*"\\), but on AWS the tick runs once a minute'));
+      Annotations.fromStack(stack).hasWarning(
+        '/Test/Cron',
+        Match.stringLikeRegexp('job "fast" has a seconds field \\("\\*/2 \\* \\* \\* \\* \\*"\\), but on AWS the tick runs once a minute'),
+      );
     });
 
     it('send alarm and OK notifications to the alarm topic when one is given', () => {
@@ -257,7 +300,9 @@ describe('the ClusterCron construct', () => {
         }
       })();
       expect(thrown).toBeInstanceOf(ScheduleError);
-      expect((thrown as Error).message).toBe('test/infra/fixtures/bad-cron.yml: job "print": key "cron": cron "61 * * * *" is invalid: Constraint error, got value 61 expected range 0-59');
+      expect((thrown as Error).message).toBe(
+        'test/infra/fixtures/bad-cron.yml: job "print": key "cron": cron "61 * * * *" is invalid: Constraint error, got value 61 expected range 0-59',
+      );
     });
 
     it('refuses a class the handler registry does not have, naming the registered ones', () => {
@@ -267,11 +312,15 @@ describe('the ClusterCron construct', () => {
     });
 
     it('refuses a lease too short for the clock skew, naming MAX_CLOCK_SKEW_MS', () => {
-      expect(() => synth({ maxClockSkew: Duration.seconds(40) })).toThrow(/job "print": key "lease" has value 1m; with a maximum clock skew of 40s \(MAX_CLOCK_SKEW_MS\)/);
+      expect(() => synth({ maxClockSkew: Duration.seconds(40) })).toThrow(
+        /job "print": key "lease" has value 1m; with a maximum clock skew of 40s \(MAX_CLOCK_SKEW_MS\)/,
+      );
     });
 
     it('refuses a handlers module that does not exist', () => {
-      expect(() => synth({ handlers: { entry: 'functions/jobs/nope.ts', names: ['PrintWorker'] } })).toThrow('handlers module functions/jobs/nope.ts does not exist');
+      expect(() => synth({ handlers: { entry: 'functions/jobs/nope.ts', names: ['PrintWorker'] } })).toThrow(
+        'handlers module functions/jobs/nope.ts does not exist',
+      );
     });
   });
 });

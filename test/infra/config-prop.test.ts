@@ -4,8 +4,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ClusterCron } from '../../infra/cluster-cron.js';
-import { entryDirOf, tickEntrySource } from '../../infra/tick-entry.js';
 import { findProjectRoot } from '../../infra/synth-config.js';
+import { entryDirOf, tickEntrySource } from '../../infra/tick-entry.js';
 
 const FIXTURES = 'test/fixtures/config';
 const CONFIG = join(FIXTURES, 'cluster-cron.config.ts');
@@ -27,14 +27,16 @@ describe('ClusterCron with a config file', () => {
     expect(Object.keys(cron.alarms.notStarted).sort()).toEqual(['greet', 'hourly-greeting']);
   });
 
-  it('adds the status page for the config\'s jobs', () => {
+  it("adds the status page for the config's jobs", () => {
     const { cron, template } = synth(CONFIG, { statusPage: { enabled: true } });
     expect(cron.statusPage).toBeDefined();
     template.hasResourceProperties('AWS::Lambda::Function', { Description: 'cluster-cron status page (function URL, IAM auth)' });
   });
 
   it('fails synth with the message `cluster-cron validate` gives for a bad job', () => {
-    expect(() => synth(join(FIXTURES, 'bad-lease.config.ts'))).toThrow(/^test\/fixtures\/config\/bad-lease\.config\.ts: job "nightly": key "lease" has value "500ms"/);
+    expect(() => synth(join(FIXTURES, 'bad-lease.config.ts'))).toThrow(
+      /^test\/fixtures\/config\/bad-lease\.config\.ts: job "nightly": key "lease" has value "500ms"/,
+    );
   });
 
   it('refuses a config and a schedule together, and a config file that does not exist', () => {

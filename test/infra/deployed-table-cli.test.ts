@@ -51,7 +51,9 @@ describe('the CLI on a table shaped as the stack deploys it', () => {
     expect(paused).toMatchObject({ code: 0, stdout: 'print: paused (maintenance); fence 0\n' });
     const status = await cli(tableName, 'status', '--json');
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toEqual([expect.objectContaining({ job: 'print', paused: true, pausedNote: 'maintenance', fence: 0 })]);
+    expect(JSON.parse(status.stdout)).toEqual([
+      expect.objectContaining({ job: 'print', paused: true, pausedNote: 'maintenance', fence: 0 }),
+    ]);
     expect(await cli(tableName, 'resume', 'print')).toMatchObject({ code: 0, stdout: 'print: resumed; fence 0\n' });
     expect(await cli(tableName, 'history', 'print')).toMatchObject({ code: 0, stdout: 'print: no slots recorded yet\n' });
   }, 60_000);
@@ -59,7 +61,11 @@ describe('the CLI on a table shaped as the stack deploys it', () => {
   it('refuses a table that does not exist, and does not create it', async () => {
     const result = await cli('not-deployed', 'status');
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('cluster-cron: table "not-deployed" does not exist (deploy the stack, or set CLUSTER_CRON_TABLE to the deployed table\'s name)');
-    await expect(tables.client().send(new DescribeTableCommand({ TableName: 'not-deployed' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(result.stderr).toContain(
+      'cluster-cron: table "not-deployed" does not exist (deploy the stack, or set CLUSTER_CRON_TABLE to the deployed table\'s name)',
+    );
+    await expect(tables.client().send(new DescribeTableCommand({ TableName: 'not-deployed' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   }, 60_000);
 });

@@ -1,13 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TickOutcome } from '../../functions/core/types.js';
-import { METRICS_NAMESPACE, TickMetric, createTickMetrics, recordOutcomes, withLagMetric } from '../../functions/metrics.js';
+import { createTickMetrics, METRICS_NAMESPACE, recordOutcomes, TickMetric, withLagMetric } from '../../functions/metrics.js';
 import { memoryLog } from '../support/local-table.js';
 
 /** The EMF documents written to stdout while `work` runs. */
 function emfOf(work: () => void): Record<string, any>[] {
   const lines: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter((line) => line.startsWith('{')));
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((line) => line.startsWith('{')),
+    );
     return true;
   });
   try {
@@ -22,7 +26,8 @@ function emfOf(work: () => void): Record<string, any>[] {
 function serviceTotals(docs: Record<string, any>[]): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const doc of docs.filter((candidate) => candidate.job === undefined)) {
-    for (const { Name } of doc._aws.CloudWatchMetrics[0].Metrics as { Name: string }[]) totals[Name] = (totals[Name] ?? 0) + [doc[Name]].flat().reduce((a: number, b: number) => a + b, 0);
+    for (const { Name } of doc._aws.CloudWatchMetrics[0].Metrics as { Name: string }[])
+      totals[Name] = (totals[Name] ?? 0) + [doc[Name]].flat().reduce((a: number, b: number) => a + b, 0);
   }
   return totals;
 }
@@ -60,7 +65,9 @@ describe('the tick metrics', () => {
       [TickMetric.missedSlots]: 1,
       [TickMetric.jobErrors]: 1,
     });
-    const perJob = docs.filter((doc) => doc.job !== undefined).map((doc) => ({ job: doc.job, dimensions: doc._aws.CloudWatchMetrics[0].Dimensions, runs: doc.Runs, failed: doc.FailedRuns }));
+    const perJob = docs
+      .filter((doc) => doc.job !== undefined)
+      .map((doc) => ({ job: doc.job, dimensions: doc._aws.CloudWatchMetrics[0].Dimensions, runs: doc.Runs, failed: doc.FailedRuns }));
     expect(perJob).toEqual([
       { job: 'a', dimensions: [['service', 'job']], runs: 1, failed: undefined },
       { job: 'b', dimensions: [['service', 'job']], runs: 1, failed: undefined },
@@ -88,7 +95,12 @@ describe('the tick metrics', () => {
       ]);
       metrics.publishStoredMetrics();
     });
-    expect(serviceTotals(docs)).toEqual({ [TickMetric.bufferedSlots]: 1, [TickMetric.droppedSlots]: 1, [TickMetric.handOffs]: 1, [TickMetric.missedSlots]: 59 });
+    expect(serviceTotals(docs)).toEqual({
+      [TickMetric.bufferedSlots]: 1,
+      [TickMetric.droppedSlots]: 1,
+      [TickMetric.handOffs]: 1,
+      [TickMetric.missedSlots]: 59,
+    });
   });
 
   it("record each scheduled run's lag from its slot when it starts, but not a manual trigger's", () => {

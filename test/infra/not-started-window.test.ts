@@ -24,7 +24,11 @@ describe('the not-started window', () => {
 
   it('counts minutes up to a day, hours up to a week, and gives up beyond', () => {
     expect(notStartedWindow(job('* * * * *'), 150_000)).toEqual({ windowMs: 270_000, periodSec: 60, evaluationPeriods: 5 });
-    expect(notStartedWindow(job('0 9 * * *'), 60_000)).toEqual({ windowMs: 24 * HOUR + 2 * MINUTE, periodSec: 3_600, evaluationPeriods: 25 });
+    expect(notStartedWindow(job('0 9 * * *'), 60_000)).toEqual({
+      windowMs: 24 * HOUR + 2 * MINUTE,
+      periodSec: 3_600,
+      evaluationPeriods: 25,
+    });
     expect(notStartedWindow(job('0 0 * * 0'), 60_000)).toBeUndefined();
     expect(notStartedWindow(job('0 0 1 * *'), 60_000)).toBeUndefined();
   });

@@ -19,7 +19,8 @@ function acknowledgements(app: App): Record<string, Record<string, string>> {
   const found: Record<string, Record<string, string>> = {};
   for (const construct of app.node.findAll()) {
     for (const entry of construct.node.metadata) {
-      if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) found[construct.node.path] = { ...found[construct.node.path], ...(entry.data as Record<string, string>) };
+      if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        found[construct.node.path] = { ...found[construct.node.path], ...(entry.data as Record<string, string>) };
     }
   }
   return found;
@@ -50,7 +51,9 @@ describe('the security review (cdk-nag AwsSolutions)', () => {
     expect(Object.keys(acknowledged['ClusterCron/Alarms']!)).toEqual([expect.stringMatching(/AwsSolutions-SNS2$/)]);
     expect(Object.keys(acknowledged['ClusterCron/Scheduler/TickDeadLetters']!)).toEqual([expect.stringMatching(/AwsSolutions-SQS3$/)]);
     // SNS2 (no KMS key on the topic): CloudWatch cannot publish to a topic under the AWS managed key.
-    expect(Object.values(acknowledged['ClusterCron/Alarms']!)[0]).toMatch(/CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key/);
+    expect(Object.values(acknowledged['ClusterCron/Alarms']!)[0]).toMatch(
+      /CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key/,
+    );
     // SQS3 (a queue without its own DLQ): this queue is the dead-letter queue.
     expect(Object.values(acknowledged['ClusterCron/Scheduler/TickDeadLetters']!)[0]).toMatch(/itself the dead-letter queue/);
   });

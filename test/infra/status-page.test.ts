@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,7 +30,10 @@ const WITH_PAGE = { statusPage: { enabled: true, assetsDir: FIXTURE_UI } } as co
 
 /** A fresh app and stack; bundling is skipped unless a test asks for it. */
 function synth(props: Partial<ClusterCronProps> = {}, options: { bundle?: boolean; outdir?: string } = {}) {
-  const app = new App({ ...(options.outdir && { outdir: options.outdir }), context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({
+    ...(options.outdir && { outdir: options.outdir }),
+    context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
+  });
   const stack = new Stack(app, 'Test');
   const cron = new ClusterCron(stack, 'Cron', { schedule: SCHEDULE, ...props });
   return { app, stack, cron, template: Template.fromStack(stack) };
@@ -41,7 +44,9 @@ type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; E
 /** The statements of the policies attached to the status page's role. */
 function statusPageStatements(template: Template, stack: Stack, cron: ClusterCron): Statement[] {
   const roleId = stack.getLogicalId(cron.statusPage!.function.role!.node.defaultChild as never);
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId));
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+    JSON.stringify(policy.Properties.Roles).includes(roleId),
+  );
   return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }
 
@@ -64,7 +69,13 @@ describe('the status page option of ClusterCron', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'cluster-cron status page (function URL, IAM auth)',
-      Environment: { Variables: Match.objectLike({ CLUSTER_CRON_TABLE: Match.anyValue(), CLUSTER_CRON_TICK_FUNCTION: Match.anyValue(), CLUSTER_CRON_TOKEN_SECRET: Match.anyValue() }) },
+      Environment: {
+        Variables: Match.objectLike({
+          CLUSTER_CRON_TABLE: Match.anyValue(),
+          CLUSTER_CRON_TICK_FUNCTION: Match.anyValue(),
+          CLUSTER_CRON_TOKEN_SECRET: Match.anyValue(),
+        }),
+      },
     });
   });
 
@@ -77,7 +88,11 @@ describe('the status page option of ClusterCron', () => {
     expect(bySid.TableItems).toMatchObject({ Effect: 'Allow', Action: [...STATUS_PAGE_TABLE_ACTIONS], Resource: tableArn });
     expect(STATUS_PAGE_TABLE_ACTIONS).not.toContain('dynamodb:PutItem');
     expect(bySid.TriggerThroughTick).toMatchObject({ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: tickArn });
-    expect(bySid.ReadToken).toMatchObject({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: stack.getLogicalId(cron.statusPage!.tokenSecret.node.defaultChild as never) } });
+    expect(bySid.ReadToken).toMatchObject({
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: { Ref: stack.getLogicalId(cron.statusPage!.tokenSecret.node.defaultChild as never) },
+    });
     // The rest writes its own log group only.
     const others = statements.filter((statement) => !statement.Sid);
     expect(others.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
@@ -86,13 +101,17 @@ describe('the status page option of ClusterCron', () => {
 
   it('generates the token into a Secrets Manager secret', () => {
     const { template } = synth(WITH_PAGE);
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false } });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false },
+    });
   });
 
   it('fails the synth with "run npm run build:ui" when the page is not built', () => {
     const empty = mkdtempSync(join(tmpdir(), 'cluster-cron-no-ui-'));
     try {
-      expect(() => synth({ statusPage: { enabled: true, assetsDir: empty } })).toThrow(/statusPage: the page is not built \(no .*index\.html\): run npm run build:ui/);
+      expect(() => synth({ statusPage: { enabled: true, assetsDir: empty } })).toThrow(
+        /statusPage: the page is not built \(no .*index\.html\): run npm run build:ui/,
+      );
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
@@ -107,7 +126,11 @@ describe('the status page option of ClusterCron', () => {
     expect(report.pluginReports).toEqual([]);
     const acknowledged = app.node
       .findAll()
-      .flatMap((construct) => construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((entry) => [construct.node.path, entry.data as Record<string, string>] as const))
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .map((entry) => [construct.node.path, entry.data as Record<string, string>] as const),
+      )
       .filter(([path]) => path.includes('StatusPage'));
     expect(acknowledged).toHaveLength(1);
     expect(acknowledged[0]![0]).toBe('ClusterCron/Scheduler/StatusPage/Token');
@@ -136,9 +159,23 @@ describe('the status page option of ClusterCron', () => {
       expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8')).not.toContain('I AM WORKING');
 
       // And it runs: the page from `ui/` beside it, the jobs from the table.
-      const env = { PATH: process.env.PATH, CLUSTER_CRON_TABLE: await tables.newTable(), DYNAMODB_ENDPOINT: tables.endpoint(), CLUSTER_CRON_TICK_FUNCTION: 'tick', CLUSTER_CRON_TOKEN_SECRET: 'secret', AWS_REGION: 'eu-west-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', INVOKER, join(assetDir, 'index.mjs')], { cwd: tmpdir(), env });
-      const answers = JSON.parse(stdout.slice(stdout.indexOf('{"page"'))) as { page: { statusCode: number; html: string }; jobs: { statusCode: number; body: { jobs: { name: string }[] } } };
+      const env = {
+        PATH: process.env.PATH,
+        CLUSTER_CRON_TABLE: await tables.newTable(),
+        DYNAMODB_ENDPOINT: tables.endpoint(),
+        CLUSTER_CRON_TICK_FUNCTION: 'tick',
+        CLUSTER_CRON_TOKEN_SECRET: 'secret',
+        AWS_REGION: 'eu-west-1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      };
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', INVOKER, join(assetDir, 'index.mjs')], {
+        cwd: tmpdir(),
+        env,
+      });
+      const answers = JSON.parse(stdout.slice(stdout.indexOf('{"page"'))) as {
+        page: { statusCode: number; html: string };
+        jobs: { statusCode: number; body: { jobs: { name: string }[] } };
+      };
       expect(answers.page).toEqual({ statusCode: 200, html: expect.stringContaining('fixture page') });
       expect(answers.jobs.statusCode).toBe(200);
       expect(answers.jobs.body.jobs.length).toBeGreaterThan(0);

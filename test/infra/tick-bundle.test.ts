@@ -7,14 +7,14 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { App, Stack } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadScheduleFile } from '../../functions/core/schedule.js';
 import { getLock, recentSlots } from '../../functions/core/store.js';
+import { handlerNames } from '../../functions/jobs/index.js';
+import { ensureTable } from '../../functions/local/table.js';
 import { METRICS_NAMESPACE, TickMetric } from '../../functions/metrics.js';
 import { ClusterCron } from '../../infra/cluster-cron.js';
 import { TICK_ESBUILD_OPTIONS } from '../../infra/tick-bundling.js';
 import { writeTickEntry } from '../../infra/tick-entry.js';
-import { loadScheduleFile } from '../../functions/core/schedule.js';
-import { handlerNames } from '../../functions/jobs/index.js';
-import { ensureTable } from '../../functions/local/table.js';
 import { useLocalTables } from '../support/local-table.js';
 
 const run = promisify(execFile);
@@ -76,7 +76,9 @@ describe('the tick bundle of the synthesized asset', () => {
     const stack = new Stack(app, 'BundleTest');
     new ClusterCron(stack, 'Cron', { schedule: 'test/infra/fixtures/bundle-schedule.yml' });
     const assembly = app.synth();
-    const template = assembly.getStackByName('BundleTest').template as { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+    const template = assembly.getStackByName('BundleTest').template as {
+      Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+    };
     const resources = Object.values(template.Resources);
     const fn = resources.find((resource) => resource.Type === 'AWS::Lambda::Function')!;
     const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
@@ -108,11 +110,15 @@ describe('the tick bundle of the synthesized asset', () => {
   }
 
   async function invoke(env: NodeJS.ProcessEnv, events: unknown[]): Promise<{ results: Invocation[]; logs: Record<string, any>[] }> {
-    const { stdout, stderr } = await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', INVOKER, bundle, JSON.stringify(events)], {
-      env,
-      cwd: tmpdir(),
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--enable-source-maps', '--input-type=module', '-e', INVOKER, bundle, JSON.stringify(events)],
+      {
+        env,
+        cwd: tmpdir(),
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     const results = JSON.parse(stderr.trim().split('\n').pop()!) as Invocation[];
     const logs = stdout
       .split('\n')
@@ -123,14 +129,20 @@ describe('the tick bundle of the synthesized asset', () => {
 
   it('is one ESM file with its source map, outside the project (so it runs with no node_modules beside it)', () => {
     expect(existsSync(`${bundle}.map`)).toBe(true);
-    expect(readFileSync(bundle, 'utf8').startsWith("import { createRequire as __clusterCronCreateRequire } from 'node:module';")).toBe(true);
+    expect(readFileSync(bundle, 'utf8').startsWith("import { createRequire as __clusterCronCreateRequire } from 'node:module';")).toBe(
+      true,
+    );
     expect(relative(process.cwd(), bundle).startsWith('..')).toBe(true);
     expect(statSync(bundle).size).toBeGreaterThan(0);
   });
 
   it('is what esbuild builds from TICK_ESBUILD_OPTIONS, byte for byte (a benchmark measures the deployed bundle)', async () => {
     const source = 'test/infra/fixtures/bundle-schedule.yml';
-    const entry = writeTickEntry({ jobs: loadScheduleFile(source, { handlers: handlerNames }), source, handlersModule: resolve('functions/jobs/index.ts') });
+    const entry = writeTickEntry({
+      jobs: loadScheduleFile(source, { handlers: handlerNames }),
+      source,
+      handlersModule: resolve('functions/jobs/index.ts'),
+    });
     const outfile = join(outdir, 'esbuild-api', 'index.mjs');
     await build({ ...TICK_ESBUILD_OPTIONS, entryPoints: [entry], outfile, logLevel: 'error' });
     expect(readFileSync(outfile).equals(readFileSync(bundle))).toBe(true);
@@ -144,9 +156,13 @@ describe('the tick bundle of the synthesized asset', () => {
     const [first, second] = results;
     expect(first?.response?.counts).toEqual({ ran: 1 });
     const slot = first!.response!.outcomes[0]!.slot as string;
-    expect(first!.response!.outcomes).toEqual([{ outcome: 'ran', job: 'print', slot, trigger: 'schedule', fence: 1, durationMs: expect.any(Number), leaseLost: false }]);
+    expect(first!.response!.outcomes).toEqual([
+      { outcome: 'ran', job: 'print', slot, trigger: 'schedule', fence: 1, durationMs: expect.any(Number), leaseLost: false },
+    ]);
     expect(second?.response?.counts).toEqual({ duplicate: 1 });
-    expect(second!.response!.outcomes).toEqual([{ outcome: 'duplicate', job: 'print', slot, claimedBy: expect.stringMatching(/^lambda:0123456789ab#/) }]);
+    expect(second!.response!.outcomes).toEqual([
+      { outcome: 'duplicate', job: 'print', slot, claimedBy: expect.stringMatching(/^lambda:0123456789ab#/) },
+    ]);
 
     const store = { client: tables.client(), tableName, clock: Date.now };
     const slots = await recentSlots(store, 'print', 10);
@@ -155,7 +171,9 @@ describe('the tick bundle of the synthesized asset', () => {
     expect((await getLock(store, 'print'))?.fence).toBe(1);
 
     // Its logs: one run, the schedule compiled in under its file name, JSON from Powertools.
-    expect(logs.filter((log) => log.message === 'run.start')).toEqual([expect.objectContaining({ level: 'INFO', job: 'print', slot, fence: 1, service: environment.POWERTOOLS_SERVICE_NAME })]);
+    expect(logs.filter((log) => log.message === 'run.start')).toEqual([
+      expect.objectContaining({ level: 'INFO', job: 'print', slot, fence: 1, service: environment.POWERTOOLS_SERVICE_NAME }),
+    ]);
     expect(logs.filter((log) => String(log.message).startsWith('I AM WORKING AT'))).toHaveLength(1);
     // Its metrics: EMF in the stack's namespace and service, one run, one duplicate.
     const emf = logs.filter((log) => log._aws?.CloudWatchMetrics?.[0]?.Namespace === METRICS_NAMESPACE);
@@ -174,7 +192,9 @@ describe('the tick bundle of the synthesized asset', () => {
   it('refuses a bad payload with a PayloadError by name (names survive minification) and writes nothing', async () => {
     const { tableName, env } = await deployLocally();
     const { results } = await invoke(env, [{ trigger: 'nope' }]);
-    expect(results).toEqual([{ errorType: 'PayloadError', errorMessage: 'payload field "trigger": unknown job "nope" (the schedule defines: print)' }]);
+    expect(results).toEqual([
+      { errorType: 'PayloadError', errorMessage: 'payload field "trigger": unknown job "nope" (the schedule defines: print)' },
+    ]);
     expect(await recentSlots({ client: tables.client(), tableName, clock: Date.now }, 'print', 10)).toEqual([]);
   }, 60_000);
 });

@@ -4,7 +4,7 @@
  * Ticks read claims back two leases and a catch-up window, and at least to the slot before
  * their window, so a job that runs less often than that settles it at its next slot.
  */
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../functions/core/lease.js';
 import { parseSchedule } from '../../functions/core/schedule.js';
@@ -17,7 +17,9 @@ const manualBeats: Scheduler = () => () => {};
 
 describe('a claim abandoned between claim and acquire', () => {
   it('gets a fate even when the job runs less often than its catch-up window plus lease', async () => {
-    const jobs = parseSchedule('report:\n  cron: "*/10 * * * * *"\n  class: Work\n  lease: 3s\n  catchupWindow: 2s\n', { handlers: ['Work'] });
+    const jobs = parseSchedule('report:\n  cron: "*/10 * * * * *"\n  class: Work\n  lease: 3s\n  catchupWindow: 2s\n', {
+      handlers: ['Work'],
+    });
     const slotMs = Date.parse('2026-11-26T10:00:00.000Z');
     const clock = fakeClock(slotMs + 100);
     const tableName = await tables.newTable();
@@ -25,7 +27,9 @@ describe('a claim abandoned between claim and acquire', () => {
     const throttledAcquire = {
       send: async (command: unknown) => {
         if (command instanceof UpdateCommand && command.input.UpdateExpression?.includes('ADD fence')) {
-          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ProvisionedThroughputExceededException' });
+          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+            name: 'ProvisionedThroughputExceededException',
+          });
         }
         return real.send(command as UpdateCommand);
       },

@@ -7,18 +7,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../functions/dynamo-client.js';
 import type { Scheduler } from '../../functions/core/lease.js';
 import { parseSchedule } from '../../functions/core/schedule.js';
 import { getLock, getSlot } from '../../functions/core/store.js';
-import { tick, type TickDeps } from '../../functions/core/tick.js';
+import { type TickDeps, tick } from '../../functions/core/tick.js';
 import type { RunContext } from '../../functions/core/types.js';
-import { startLocalDynamo, type LocalDynamo } from '../../functions/local/dynalite-server.js';
+import { createDocumentClient } from '../../functions/dynamo-client.js';
+import { type LocalDynamo, startLocalDynamo } from '../../functions/local/dynalite-server.js';
 import { ensureTable } from '../../functions/local/table.js';
 import { fakeClock, memoryLog, useLocalTables } from '../support/local-table.js';
-import { T0, deferred } from '../support/tick-harness.js';
+import { deferred, T0 } from '../support/tick-harness.js';
 
 const tables = useLocalTables();
 
@@ -33,7 +33,10 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 /** Heartbeats driven by hand: `beat()` calls every beat scheduled so far. */
 function manualBeats(): { scheduler: Scheduler; beat: () => void } {
   const beats: (() => void)[] = [];
-  return { scheduler: (_intervalMs, beat) => (beats.push(beat), () => void beats.splice(beats.indexOf(beat), 1)), beat: () => beats.forEach((beat) => beat()) };
+  return {
+    scheduler: (_intervalMs, beat) => (beats.push(beat), () => void beats.splice(beats.indexOf(beat), 1)),
+    beat: () => beats.forEach((beat) => beat()),
+  };
 }
 
 /** A server of its own, with its data in a folder so it can be restarted on the same port. */
@@ -53,13 +56,23 @@ async function runOnOwnServer() {
   const entered = deferred();
   const finish = deferred();
   const beats = manualBeats();
-  const deps: TickDeps = { client, tableName: 'adversity', clock, instance: 'node-a', log, scheduler: beats.scheduler, handlers: { Work: async () => (entered.resolve(), await finish.promise) } };
+  const deps: TickDeps = {
+    client,
+    tableName: 'adversity',
+    clock,
+    instance: 'node-a',
+    log,
+    scheduler: beats.scheduler,
+    handlers: { Work: async () => (entered.resolve(), await finish.promise) },
+  };
   const running = tick(deps, { jobs: everyMinute });
   await entered.promise;
   return { ...own, client, clock, log, finish, beats, deps, running };
 }
 
-const everyMinute = parseSchedule('report:\n  cron: "* * * * *"\n  class: Work\n  lease: 30s\n  catchupWindow: 30s\n', { handlers: ['Work'] });
+const everyMinute = parseSchedule('report:\n  cron: "* * * * *"\n  class: Work\n  lease: 30s\n  catchupWindow: 30s\n', {
+  handlers: ['Work'],
+});
 
 describe('the local server', () => {
   it('going down in the middle of a run: the outcome is an error naming the connection, and after it is back the slot is marked lost and the next slot runs with the next fence', async () => {
@@ -67,7 +80,12 @@ describe('the local server', () => {
     await server.close();
     finish.resolve();
     expect(await running).toEqual([{ outcome: 'error', job: 'report', error: expect.stringMatching(/ECONNREFUSED|connect/i) }]);
-    expect(log.events).toContainEqual(expect.objectContaining({ message: 'run.record.error', attributes: expect.objectContaining({ note: 'the lease will lapse and the slot be marked lost' }) }));
+    expect(log.events).toContainEqual(
+      expect.objectContaining({
+        message: 'run.record.error',
+        attributes: expect.objectContaining({ note: 'the lease will lapse and the slot be marked lost' }),
+      }),
+    );
     client.destroy();
 
     const back = await restart();
@@ -96,7 +114,10 @@ describe('the local server', () => {
       clock.advance(5_000);
       beats.beat();
       const ctx = { client, tableName: 'adversity', clock };
-      await until(async () => (await getLock(ctx, 'report').catch(() => undefined))?.leaseUntilMs === T0 + 100 + 15_000 + 30_000, 'the renewed lease');
+      await until(
+        async () => (await getLock(ctx, 'report').catch(() => undefined))?.leaseUntilMs === T0 + 100 + 15_000 + 30_000,
+        'the renewed lease',
+      );
       finish.resolve();
       expect(await running).toEqual([expect.objectContaining({ outcome: 'ran', fence: 1, leaseLost: false })]);
       expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'succeeded', fence: 1, leaseLost: false });
@@ -148,14 +169,29 @@ describe('a handler that ignores its abort signal', () => {
     await entered.promise;
     clock.advance(5_000);
     beats.beat(); // the lease ran out by node-a's clock: its signal fires, and it does not listen
-    const successor = await tick({ ...base, instance: 'node-b', handlers: { Work: (ctx: RunContext) => saveReport(client, tableName, ctx, 'from the successor') } }, { jobs });
+    const successor = await tick(
+      { ...base, instance: 'node-b', handlers: { Work: (ctx: RunContext) => saveReport(client, tableName, ctx, 'from the successor') } },
+      { jobs },
+    );
     expect(successor).toEqual([expect.objectContaining({ outcome: 'ran', fence: 2 })]);
     finish.resolve();
     expect(await stale).toEqual([expect.objectContaining({ outcome: 'ran', fence: 1, leaseLost: true })]);
     expect(signalled).toBe(true);
     expect(staleWrite).toBeInstanceOf(ConditionalCheckFailedException);
     const ctx = { client, tableName, clock };
-    expect((await client.send(new UpdateCommand({ TableName: tableName, Key: { pk: 'REPORT', sk: 'report' }, UpdateExpression: 'SET seen = :t', ExpressionAttributeValues: { ':t': true }, ReturnValues: 'ALL_NEW' }))).Attributes).toMatchObject({ fence: 2, body: 'from the successor' });
+    expect(
+      (
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: 'REPORT', sk: 'report' },
+            UpdateExpression: 'SET seen = :t',
+            ExpressionAttributeValues: { ':t': true },
+            ReturnValues: 'ALL_NEW',
+          }),
+        )
+      ).Attributes,
+    ).toMatchObject({ fence: 2, body: 'from the successor' });
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'succeeded', fence: 1, leaseLost: true });
     expect(await getLock(ctx, 'report')).toMatchObject({ fence: 2 });
   });

@@ -6,7 +6,7 @@ import { acquireLease, getLock, recentSlots } from '../../functions/core/store.j
 import { tick } from '../../functions/core/tick.js';
 import type { RunContext } from '../../functions/core/types.js';
 import { useLocalTables } from '../support/local-table.js';
-import { MINUTE_MS, T0, cluster as harnessCluster, everyMinute, iso } from '../support/tick-harness.js';
+import { everyMinute, cluster as harnessCluster, iso, MINUTE_MS, T0 } from '../support/tick-harness.js';
 
 const tables = useLocalTables();
 const cluster = (startMs: number) => harnessCluster(tables, startMs);
@@ -47,7 +47,9 @@ describe('backfill', () => {
 
     // Again: nothing is missing any more.
     expect(await backfill(deps('cli', { Work }), schedule[0]!, { fromMs: T0 - 2 * MINUTE_MS, toMs: T0 + 5 * MINUTE_MS })).toEqual([]);
-    expect((await recentSlots(ctx, 'report', 20)).map((item) => item.slotMs).sort()).toEqual([-1, 0, 1, 2, 3, 4, 5].map((m) => T0 + m * MINUTE_MS));
+    expect((await recentSlots(ctx, 'report', 20)).map((item) => item.slotMs).sort()).toEqual(
+      [-1, 0, 1, 2, 3, 4, 5].map((m) => T0 + m * MINUTE_MS),
+    );
   });
 
   it('run twice at once still starts each slot once', async () => {
@@ -71,7 +73,12 @@ describe('backfill', () => {
       sleeps++;
       clock.advance(ms);
     };
-    const outcomes = await backfill(deps('cli', { Work }), schedule[0]!, { fromMs: T0, toMs: T0 + 2 * MINUTE_MS, waitForLeaseMs: 60_000, sleep });
+    const outcomes = await backfill(deps('cli', { Work }), schedule[0]!, {
+      fromMs: T0,
+      toMs: T0 + 2 * MINUTE_MS,
+      waitForLeaseMs: 60_000,
+      sleep,
+    });
     expect(outcomes.map((o) => o.outcome)).toEqual(['ran', 'ran']);
     expect(sleeps).toBeGreaterThan(0);
     expect(startedAtMs[0]).toBeGreaterThan(T0 + 10 * MINUTE_MS + 20_000);
@@ -83,9 +90,15 @@ describe('backfill', () => {
     const job = everyMinute()[0]!;
     const secondly = parseSchedule('fast:\n  cron: "* * * * * *"\n  class: Work\n', { handlers: ['Work'] })[0]!;
     const d = deps('cli', { Work: () => {} });
-    await expect(backfill(d, job, { fromMs: T0 - MINUTE_MS, toMs: T0 - 2 * MINUTE_MS })).rejects.toThrow(/job "report": --from 2026-11-26T09:59:00.000Z must be before --to 2026-11-26T09:58:00.000Z/);
-    await expect(backfill(d, job, { fromMs: T0 - MINUTE_MS, toMs: T0 + MINUTE_MS })).rejects.toThrow(/--to 2026-11-26T10:01:00.000Z is in the future/);
+    await expect(backfill(d, job, { fromMs: T0 - MINUTE_MS, toMs: T0 - 2 * MINUTE_MS })).rejects.toThrow(
+      /job "report": --from 2026-11-26T09:59:00.000Z must be before --to 2026-11-26T09:58:00.000Z/,
+    );
+    await expect(backfill(d, job, { fromMs: T0 - MINUTE_MS, toMs: T0 + MINUTE_MS })).rejects.toThrow(
+      /--to 2026-11-26T10:01:00.000Z is in the future/,
+    );
     await expect(backfill(d, secondly, { fromMs: T0 - 86_400_000, toMs: T0 })).rejects.toThrow(ClusterCronError);
-    await expect(backfill(d, secondly, { fromMs: T0 - 86_400_000, toMs: T0 })).rejects.toThrow(/more than 10000 slots; backfill it in parts/);
+    await expect(backfill(d, secondly, { fromMs: T0 - 86_400_000, toMs: T0 })).rejects.toThrow(
+      /more than 10000 slots; backfill it in parts/,
+    );
   });
 });

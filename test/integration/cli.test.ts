@@ -89,21 +89,52 @@ describe('cluster-cron validate', () => {
     expect(printNext[0]! % 60_000).toBe(0);
     expect(printNext).toEqual([printNext[0], printNext[0]! + 60_000, printNext[0]! + 120_000]);
     expect(out[4]).toBe('nightly: "30 2 * * *" Europe/Berlin -> PrintWorker (lease 10m, catch-up 90s, overlap skip)');
-    for (const line of out.slice(5, 8)) expect(line).toMatch(/^ {2}next \d{4}-\d{2}-\d{2}T0[01]:30:00Z \(\d{4}-\d{2}-\d{2} 02:30:00 \S+\)$/);
+    for (const line of out.slice(5, 8))
+      expect(line).toMatch(/^ {2}next \d{4}-\d{2}-\d{2}T0[01]:30:00Z \(\d{4}-\d{2}-\d{2} 02:30:00 \S+\)$/);
     expect(out[8]).toBe(`${path}: 2 jobs valid`);
     expect(out).toHaveLength(9);
   });
 
   describe('on a bad file', () => {
     const cases: [name: string, file: string, text: string | undefined, message: string][] = [
-      ['a bad cron', 'bad-cron.yml', 'print:\n  cron: "61 * * * *"\n  class: PrintWorker\n', 'job "print": key "cron": cron "61 * * * *" is invalid: Constraint error, got value 61 expected range 0-59'],
-      ['an unknown zone', 'bad-zone.yml', 'print:\n  cron: "* * * * *"\n  timezone: Mars/Olympus\n  class: PrintWorker\n', 'job "print": key "timezone": unknown time zone "Mars/Olympus"'],
-      ['an unknown class', 'bad-class.yml', 'print:\n  cron: "* * * * *"\n  class: NoSuchWorker\n', 'job "print": key "class" has value "NoSuchWorker", which is not a registered handler (registered: PrintWorker)'],
+      [
+        'a bad cron',
+        'bad-cron.yml',
+        'print:\n  cron: "61 * * * *"\n  class: PrintWorker\n',
+        'job "print": key "cron": cron "61 * * * *" is invalid: Constraint error, got value 61 expected range 0-59',
+      ],
+      [
+        'an unknown zone',
+        'bad-zone.yml',
+        'print:\n  cron: "* * * * *"\n  timezone: Mars/Olympus\n  class: PrintWorker\n',
+        'job "print": key "timezone": unknown time zone "Mars/Olympus"',
+      ],
+      [
+        'an unknown class',
+        'bad-class.yml',
+        'print:\n  cron: "* * * * *"\n  class: NoSuchWorker\n',
+        'job "print": key "class" has value "NoSuchWorker", which is not a registered handler (registered: PrintWorker)',
+      ],
       ['a job defined twice', 'dup-job.yml', `${PRINT_JOB}${PRINT_JOB}`, 'job "print" is defined twice at line 6, column 1'],
-      ['a key given twice in one job', 'dup-key.yml', 'print:\n  cron: "* * * * *"\n  class: PrintWorker\n  class: OtherWorker\n', 'job "print": key "class" is defined twice at line 4, column 3'],
+      [
+        'a key given twice in one job',
+        'dup-key.yml',
+        'print:\n  cron: "* * * * *"\n  class: PrintWorker\n  class: OtherWorker\n',
+        'job "print": key "class" is defined twice at line 4, column 3',
+      ],
       ['a missing cron', 'no-cron.yml', 'print:\n  class: PrintWorker\n', 'job "print": missing key "cron"'],
-      ['a negative lease', 'bad-lease.yml', 'print:\n  cron: "* * * * *"\n  class: PrintWorker\n  lease: "-5s"\n', 'job "print": key "lease" has value "-5s"; expected a positive duration such as 30s, 5m or 1h'],
-      ['an unknown key', 'bad-key.yml', 'print:\n  cron: "* * * * *"\n  class: PrintWorker\n  colour: blue\n', 'job "print": unknown key "colour"'],
+      [
+        'a negative lease',
+        'bad-lease.yml',
+        'print:\n  cron: "* * * * *"\n  class: PrintWorker\n  lease: "-5s"\n',
+        'job "print": key "lease" has value "-5s"; expected a positive duration such as 30s, 5m or 1h',
+      ],
+      [
+        'an unknown key',
+        'bad-key.yml',
+        'print:\n  cron: "* * * * *"\n  class: PrintWorker\n  colour: blue\n',
+        'job "print": unknown key "colour"',
+      ],
       ['an empty file', 'empty.yml', '', 'the schedule is empty; define at least one job'],
       ['a missing file', 'missing.yml', undefined, 'cannot read the schedule file (ENOENT)'],
     ];
@@ -138,14 +169,23 @@ describe('cluster-cron tick, status, history and trigger on one job', () => {
 
   it('tick --json prints one JSON object per outcome: the slot ran', () => {
     expect(first.code).toBe(0);
-    expect(jsonLines(first.stdout)).toEqual([{ outcome: 'ran', job: 'print', slot, trigger: 'schedule', fence: 1, durationMs: expect.any(Number), leaseLost: false }]);
+    expect(jsonLines(first.stdout)).toEqual([
+      { outcome: 'ran', job: 'print', slot, trigger: 'schedule', fence: 1, durationMs: expect.any(Number), leaseLost: false },
+    ]);
   });
 
   it('tick logs the run to stderr as JSON lines, run.start and run.end carrying job, slot, fence, instance and timestamp', () => {
     const logs = jsonLines(first.stderr);
     const start = logs.find((log) => log.message === 'run.start');
     const end = logs.find((log) => log.message === 'run.end');
-    const fields = { job: 'print', slot, fence: 1, instance: expect.stringMatching(/^.+:\d+$/), timestamp: expect.stringMatching(ISO_MS), holder: expect.any(String) };
+    const fields = {
+      job: 'print',
+      slot,
+      fence: 1,
+      instance: expect.stringMatching(/^.+:\d+$/),
+      timestamp: expect.stringMatching(ISO_MS),
+      holder: expect.any(String),
+    };
     expect(start).toMatchObject(fields);
     expect(end).toMatchObject({ ...fields, status: 'succeeded' });
     expect(end?.holder).toBe(start?.holder);
@@ -171,7 +211,15 @@ describe('cluster-cron tick, status, history and trigger on one job', () => {
     expect(result.code).toBe(0);
     const [status, ...others] = JSON.parse(result.stdout) as Record<string, unknown>[];
     expect(others).toEqual([]);
-    expect(status).toMatchObject({ job: 'print', cron: '* * * * *', timezone: 'UTC', class: 'PrintWorker', enabled: true, paused: false, fence: 1 });
+    expect(status).toMatchObject({
+      job: 'print',
+      cron: '* * * * *',
+      timezone: 'UTC',
+      class: 'PrintWorker',
+      enabled: true,
+      paused: false,
+      fence: 1,
+    });
     expect(status?.holder).toBeUndefined();
     const next = (status?.next as string[]).map((iso) => Date.parse(iso));
     expect(next).toHaveLength(3);
@@ -183,7 +231,9 @@ describe('cluster-cron tick, status, history and trigger on one job', () => {
   it('history --json prints one JSON object per slot with its fate', async () => {
     const result = await cli(['history', 'print', '--schedule', schedule, '--json'], table);
     expect(result.code).toBe(0);
-    expect(jsonLines(result.stdout)).toEqual([expect.objectContaining({ job: 'print', slot, status: 'succeeded', fence: 1, trigger: 'schedule', durationMs: expect.any(Number) })]);
+    expect(jsonLines(result.stdout)).toEqual([
+      expect.objectContaining({ job: 'print', slot, status: 'succeeded', fence: 1, trigger: 'schedule', durationMs: expect.any(Number) }),
+    ]);
   });
 
   it('trigger --json runs the job now, under the lease, with a higher fence', async () => {
@@ -194,7 +244,12 @@ describe('cluster-cron tick, status, history and trigger on one job', () => {
     expect(others).toEqual([]);
     expect(outcome).toMatchObject({ outcome: 'ran', job: 'print', trigger: 'manual', fence: 2, leaseLost: false });
     expect(Date.parse(String(outcome?.slot))).toBeGreaterThanOrEqual(beforeMs);
-    expect(jsonLines(result.stderr).find((log) => log.message === 'run.start')).toMatchObject({ job: 'print', fence: 2, trigger: 'manual', slot: outcome?.slot });
+    expect(jsonLines(result.stderr).find((log) => log.message === 'run.start')).toMatchObject({
+      job: 'print',
+      fence: 2,
+      trigger: 'manual',
+      slot: outcome?.slot,
+    });
 
     const history = await cli(['history', 'print', '--schedule', schedule, '--json'], table);
     expect(jsonLines(history.stdout).map((item) => [item.slot, item.trigger, item.fence])).toEqual([
@@ -209,7 +264,9 @@ describe('cluster-cron tick, status, history and trigger on one job', () => {
     expect(others).toEqual([]);
     expect(outcome).toMatchObject({ outcome: 'ran', job: 'print', trigger: 'manual', fence: 3 });
     const history = await cli(['history', 'print', '--schedule', schedule, '--limit', '1', '--json'], table);
-    expect(jsonLines(history.stdout)).toEqual([expect.objectContaining({ slot: outcome?.slot, trigger: 'manual', status: 'succeeded', overlap: 'allow' })]);
+    expect(jsonLines(history.stdout)).toEqual([
+      expect.objectContaining({ slot: outcome?.slot, trigger: 'manual', status: 'succeeded', overlap: 'allow' }),
+    ]);
   });
 });
 
@@ -244,7 +301,10 @@ describe('cluster-cron pause and resume', () => {
     expect(jsonLines(whilePaused.stdout)).toEqual([{ outcome: 'paused', job: 'print', slot: pausedSlot }]);
     expect(jsonLines(whilePaused.stderr).map((log) => log.message)).not.toContain('run.start');
 
-    const [status, history] = await Promise.all([cli(['status', '--schedule', schedule, '--json'], table), cli(['history', 'print', '--schedule', schedule, '--json'], table)]);
+    const [status, history] = await Promise.all([
+      cli(['status', '--schedule', schedule, '--json'], table),
+      cli(['history', 'print', '--schedule', schedule, '--json'], table),
+    ]);
     expect(JSON.parse(status.stdout)).toEqual([expect.objectContaining({ job: 'print', paused: true, pausedNote: 'db down', fence: 0 })]);
     expect(jsonLines(history.stdout)).toEqual([expect.objectContaining({ slot: pausedSlot, status: 'skipped', reason: 'paused' })]);
 
@@ -262,13 +322,41 @@ describe('cluster-cron pause and resume', () => {
 
 describe('cluster-cron refusals', () => {
   const cases: [name: string, args: (schedule: string) => string[], message: string][] = [
-    ['tick --at in the future', (s) => ['tick', '--schedule', s, '--at', '2999-01-01T00:00:00Z'], 'cluster-cron: option --at has value "2999-01-01T00:00:00Z", which is in the future'],
-    ['tick --at that is not a time', (s) => ['tick', '--schedule', s, '--at', 'yesterday'], 'cluster-cron: option --at has value "yesterday"; expected an ISO-8601 time'],
-    ['tick --job with an unknown job', (s) => ['tick', '--schedule', s, '--job', 'nope'], 'cluster-cron: option --job: unknown job "nope" (the schedule defines: print)'],
-    ['history of an unknown job', (s) => ['history', 'nope', '--schedule', s], 'cluster-cron: unknown job "nope" (the schedule defines: print)'],
-    ['trigger of an unknown job', (s) => ['trigger', 'nope', '--schedule', s], 'cluster-cron: unknown job "nope" (the schedule defines: print)'],
-    ['pause of an unknown job', (s) => ['pause', 'nope', '--schedule', s, '--note', 'x'], 'cluster-cron: unknown job "nope" (the schedule defines: print)'],
-    ['resume of an unknown job', (s) => ['resume', 'nope', '--schedule', s], 'cluster-cron: unknown job "nope" (the schedule defines: print)'],
+    [
+      'tick --at in the future',
+      (s) => ['tick', '--schedule', s, '--at', '2999-01-01T00:00:00Z'],
+      'cluster-cron: option --at has value "2999-01-01T00:00:00Z", which is in the future',
+    ],
+    [
+      'tick --at that is not a time',
+      (s) => ['tick', '--schedule', s, '--at', 'yesterday'],
+      'cluster-cron: option --at has value "yesterday"; expected an ISO-8601 time',
+    ],
+    [
+      'tick --job with an unknown job',
+      (s) => ['tick', '--schedule', s, '--job', 'nope'],
+      'cluster-cron: option --job: unknown job "nope" (the schedule defines: print)',
+    ],
+    [
+      'history of an unknown job',
+      (s) => ['history', 'nope', '--schedule', s],
+      'cluster-cron: unknown job "nope" (the schedule defines: print)',
+    ],
+    [
+      'trigger of an unknown job',
+      (s) => ['trigger', 'nope', '--schedule', s],
+      'cluster-cron: unknown job "nope" (the schedule defines: print)',
+    ],
+    [
+      'pause of an unknown job',
+      (s) => ['pause', 'nope', '--schedule', s, '--note', 'x'],
+      'cluster-cron: unknown job "nope" (the schedule defines: print)',
+    ],
+    [
+      'resume of an unknown job',
+      (s) => ['resume', 'nope', '--schedule', s],
+      'cluster-cron: unknown job "nope" (the schedule defines: print)',
+    ],
   ];
   const table = newTable();
   const results = new Map<string, Promise<CliResult>>();
@@ -359,7 +447,10 @@ describe('cluster-cron backfill and status JOB on one job', () => {
     let afterMs: number;
     beforeAll(async () => {
       beforeMs = Date.now();
-      [text, json] = await Promise.all([cli(['status', 'print', '--schedule', schedule], table), cli(['status', 'print', '--schedule', schedule, '--json'], table)]);
+      [text, json] = await Promise.all([
+        cli(['status', 'print', '--schedule', schedule], table),
+        cli(['status', 'print', '--schedule', schedule, '--json'], table),
+      ]);
       afterMs = Date.now();
     });
     /** Slots after slot(5) with no record and older than the 30 s catch-up window at `nowMs`: slot(1) onwards. */
@@ -394,7 +485,12 @@ describe('cluster-cron backfill and status JOB on one job', () => {
       const rows = out
         .slice(start + 1, out.indexOf('next fire times:'))
         .filter((line) => line.startsWith('│'))
-        .map((line) => line.split('│').map((cell) => cell.trim()).slice(1, -1));
+        .map((line) =>
+          line
+            .split('│')
+            .map((cell) => cell.trim())
+            .slice(1, -1),
+        );
       expect(rows[0]).toEqual(['scheduled', 'started', 'lag', 'duration', 'outcome', 'fence', 'instance', 'trigger']);
       expect(rows.slice(1).map((row) => [row[0], row[4], row[5], row[7]])).toEqual([
         [formatTime(slotMs(2)), 'succeeded', '4', 'backfill'],
@@ -421,14 +517,29 @@ describe('cluster-cron backfill and status JOB on one job', () => {
 
     it('--json gives the same as data: the job, its lock, recent runs, 10 next fire times and the counters', () => {
       expect(json.code).toBe(0);
-      const status = JSON.parse(json.stdout) as { job: Record<string, unknown>; lock: Record<string, unknown>; recent: Record<string, unknown>[]; nextMs: number[]; counters: Record<string, unknown> };
+      const status = JSON.parse(json.stdout) as {
+        job: Record<string, unknown>;
+        lock: Record<string, unknown>;
+        recent: Record<string, unknown>[];
+        nextMs: number[];
+        counters: Record<string, unknown>;
+      };
       expect(status.job).toMatchObject({ name: 'print', cron: '* * * * *', overlap: 'skip', catchupLimit: 1, continuous: false });
       expect(status.lock).toMatchObject({ fence: 4 });
       expect(status.recent.map((item) => item.slot)).toEqual([slot(2), slot(3), slot(4), slot(5)]);
       expect(status.nextMs).toHaveLength(10);
       expect(status.nextMs[0]).toBeGreaterThan(beforeMs);
       expect(status.nextMs).toEqual(status.nextMs.map((_, index) => status.nextMs[0]! + index * 60_000));
-      expect(status.counters).toMatchObject({ slots: 4, sinceMs: slotMs(5), runs: 4, succeeded: 4, failures: 0, skippedByOverlap: 0, buffered: 0, lost: 0 });
+      expect(status.counters).toMatchObject({
+        slots: 4,
+        sinceMs: slotMs(5),
+        runs: 4,
+        succeeded: 4,
+        failures: 0,
+        skippedByOverlap: 0,
+        buffered: 0,
+        lost: 0,
+      });
     });
   });
 });
@@ -440,7 +551,11 @@ describe('cluster-cron refusals of backfill, trigger --overlap and status JOB', 
       (s) => ['trigger', 'print', '--schedule', s, '--overlap', 'nope'],
       "error: option '--overlap <policy>' argument 'nope' is invalid. Allowed choices are skip, bufferOne, allow.",
     ],
-    ['backfill without --from', (s) => ['backfill', 'print', '--schedule', s, '--to', '2026-11-26T10:00:00Z'], "error: required option '--from <iso>' not specified"],
+    [
+      'backfill without --from',
+      (s) => ['backfill', 'print', '--schedule', s, '--to', '2026-11-26T10:00:00Z'],
+      "error: required option '--from <iso>' not specified",
+    ],
     [
       'backfill --from that is not a time',
       (s) => ['backfill', 'print', '--schedule', s, '--from', 'yesterday', '--to', '2026-11-26T10:00:00Z'],
@@ -466,7 +581,11 @@ describe('cluster-cron refusals of backfill, trigger --overlap and status JOB', 
       (s) => ['backfill', 'print', '--schedule', s, '--from', '2000-01-01T00:00:00Z', '--to', '2026-11-26T09:00:00Z'],
       'cluster-cron: backfill of job "print": the range 2000-01-01T00:00:00.000Z .. 2026-11-26T09:00:00.000Z holds more than 10000 slots; backfill it in parts',
     ],
-    ['status of an unknown job', (s) => ['status', 'nope', '--schedule', s], 'cluster-cron: unknown job "nope" (the schedule defines: print)'],
+    [
+      'status of an unknown job',
+      (s) => ['status', 'nope', '--schedule', s],
+      'cluster-cron: unknown job "nope" (the schedule defines: print)',
+    ],
   ];
   const table = newTable();
   const results = new Map<string, Promise<CliResult>>();

@@ -4,7 +4,7 @@
  * overlapping and no slot started twice; a holder killed with SIGKILL blocks its job for one
  * lease at most, and its slot is recorded as lost.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,12 +52,16 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
 }
 
 const events = (nodes: Node[], message: string) =>
-  nodes.flatMap((node) => node.lines.filter((line) => line.includes(`"message":"${message}"`)).map((line) => JSON.parse(line) as Record<string, unknown>));
+  nodes.flatMap((node) =>
+    node.lines.filter((line) => line.includes(`"message":"${message}"`)).map((line) => JSON.parse(line) as Record<string, unknown>),
+  );
 
 describe('several local nodes on one table', () => {
   it('start each slot at most once and never run the job twice at once', async () => {
     const tableName = `cluster-${randomUUID().slice(0, 8)}`;
-    const schedule = writeSchedule('print:\n  cron: "* * * * * *"\n  class: PrintWorker\n  args: {sleepSeconds: 1.5}\n  lease: 3s\n  catchupWindow: 2s\n');
+    const schedule = writeSchedule(
+      'print:\n  cron: "* * * * * *"\n  class: PrintWorker\n  args: {sleepSeconds: 1.5}\n  lease: 3s\n  catchupWindow: 2s\n',
+    );
     const nodes = startNodes(3, schedule, tableName);
     await until(() => events(nodes, 'run.end').length >= 3, 20_000);
     for (const node of nodes) node.child.kill('SIGINT');
@@ -77,7 +81,9 @@ describe('several local nodes on one table', () => {
 
   it('let another node take over one lease after the holder is killed, and record the dead run as lost', async () => {
     const tableName = `cluster-${randomUUID().slice(0, 8)}`;
-    const schedule = writeSchedule('print:\n  cron: "* * * * * *"\n  class: PrintWorker\n  args: {sleepSeconds: 30}\n  lease: 3s\n  catchupWindow: 2s\n');
+    const schedule = writeSchedule(
+      'print:\n  cron: "* * * * * *"\n  class: PrintWorker\n  args: {sleepSeconds: 30}\n  lease: 3s\n  catchupWindow: 2s\n',
+    );
     const nodes = startNodes(3, schedule, tableName);
     await until(() => events(nodes, 'run.start').length >= 1, 20_000);
     const first = events(nodes, 'run.start')[0]!;

@@ -30,7 +30,14 @@ describe('startNode embedded in an app', () => {
     });
     const hooked: TickOutcome[] = [];
     const emitted: TickOutcome[] = [];
-    const node = await startNode({ config, client: tables.client(), tableName, instance: 'app-1', log: memoryLog(), onOutcome: (outcome) => hooked.push(outcome) });
+    const node = await startNode({
+      config,
+      client: tables.client(),
+      tableName,
+      instance: 'app-1',
+      log: memoryLog(),
+      onOutcome: (outcome) => hooked.push(outcome),
+    });
     node.on('outcome', (outcome) => emitted.push(outcome));
     expect(node.jobs.map((job) => job.name)).toEqual(['greet']);
     for (let waitedMs = 0; seen.length === 0 && waitedMs < 5_000; waitedMs += 50) await sleep(50);
@@ -40,7 +47,9 @@ describe('startNode embedded in an app', () => {
     await node.stop('test');
     expect(aborted).toBe(true);
     // The run's outcome arrived through both the hook and the event, and the lease is free.
-    expect(hooked.filter((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'ran').map((outcome) => outcome.job)).toEqual(['greet']);
+    expect(hooked.filter((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'ran').map((outcome) => outcome.job)).toEqual([
+      'greet',
+    ]);
     expect(emitted.filter((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'ran')).toHaveLength(1);
     const lock = await getLock({ client: tables.client(), tableName, clock: Date.now }, 'greet');
     expect(lock?.holder).toBeUndefined();
@@ -49,7 +58,9 @@ describe('startNode embedded in an app', () => {
 
   it('refuses a table that does not exist when given a client, naming it', async () => {
     const config = defineConfig({ jobs: { greet: defineJob({ cron: '* * * * *', handler: () => undefined }) } });
-    await expect(startNode({ config, client: tables.client(), tableName: 'no-such-table', log: memoryLog() })).rejects.toThrow('no-such-table');
+    await expect(startNode({ config, client: tables.client(), tableName: 'no-such-table', log: memoryLog() })).rejects.toThrow(
+      'no-such-table',
+    );
   });
 });
 
@@ -62,16 +73,25 @@ describe('the operations as functions', () => {
 
     const [first] = await tick(options);
     expect(first).toMatchObject({ outcome: 'ran', job: 'report', fence: 1 });
-    expect((await tick({ ...options, at: new Date(Date.parse(first!.outcome === 'ran' ? first!.slot : '')) }))[0]).toMatchObject({ outcome: 'duplicate' });
+    expect((await tick({ ...options, at: new Date(Date.parse(first!.outcome === 'ran' ? first!.slot : '')) }))[0]).toMatchObject({
+      outcome: 'duplicate',
+    });
     expect((await trigger({ ...options, job: 'report' }))[0]).toMatchObject({ outcome: 'ran', trigger: 'manual', fence: 2 });
     expect(runs).toEqual(['schedule', 'manual']);
 
     expect(await pause({ ...options, job: 'report', note: 'deploying' })).toMatchObject({ paused: true, pausedNote: 'deploying' });
-    expect((await status(options))[0]).toMatchObject({ job: { name: 'report' }, lock: { paused: true }, nextMs: [expect.any(Number), expect.any(Number), expect.any(Number)] });
+    expect((await status(options))[0]).toMatchObject({
+      job: { name: 'report' },
+      lock: { paused: true },
+      nextMs: [expect.any(Number), expect.any(Number), expect.any(Number)],
+    });
     expect((await resume({ ...options, job: 'report' })).paused).toBe(false);
     expect((await status({ ...options, job: 'report' })).counters).toMatchObject({ runs: 2, succeeded: 2 });
     const { slots, lock } = await history({ ...options, job: 'report' });
-    expect(slots.map((slot) => [slot.trigger, slot.status])).toEqual([['manual', 'succeeded'], ['schedule', 'succeeded']]);
+    expect(slots.map((slot) => [slot.trigger, slot.status])).toEqual([
+      ['manual', 'succeeded'],
+      ['schedule', 'succeeded'],
+    ]);
     expect(lock?.fence).toBe(2);
     await expect(trigger({ ...options, job: 'nope' })).rejects.toBeInstanceOf(UnknownJobError);
     await expect(tick({ ...options, at: 'yesterday' })).rejects.toThrow('payload field "at" has value "yesterday"');

@@ -21,7 +21,13 @@ const CONTEXT = {
 };
 const INSTANCE = 'lambda:abcdef012345';
 
-const ENV_KEYS = ['CLUSTER_CRON_TABLE', 'DYNAMODB_ENDPOINT', 'CLUSTER_CRON_SCHEDULE', 'CLUSTER_CRON_SCHEDULE_FILE', 'MAX_CLOCK_SKEW_MS'] as const;
+const ENV_KEYS = [
+  'CLUSTER_CRON_TABLE',
+  'DYNAMODB_ENDPOINT',
+  'CLUSTER_CRON_SCHEDULE',
+  'CLUSTER_CRON_SCHEDULE_FILE',
+  'MAX_CLOCK_SKEW_MS',
+] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
 afterAll(() => {
   for (const key of ENV_KEYS) {
@@ -107,23 +113,39 @@ describe('the tick Lambda handler', () => {
       expect(first.instance).toBe(INSTANCE);
       expect(first.counts).toEqual({ ran: 1 });
       expect(first.outcomes).toEqual([
-        { outcome: 'ran', job: 'print', slot: new Date(slotMs).toISOString(), trigger: 'schedule', fence: 1, durationMs: expect.any(Number), leaseLost: false },
+        {
+          outcome: 'ran',
+          job: 'print',
+          slot: new Date(slotMs).toISOString(),
+          trigger: 'schedule',
+          fence: 1,
+          durationMs: expect.any(Number),
+          leaseLost: false,
+        },
       ]);
 
       const { result: second, logs: secondLogs } = await captureLogs(() => handler(event, { ...CONTEXT, awsRequestId: 'r2' }));
       expect(second.counts).toEqual({ duplicate: 1 });
       expect(second.outcomes).toEqual([
-        { outcome: 'duplicate', job: 'print', slot: new Date(slotMs).toISOString(), claimedBy: expect.stringMatching(new RegExp(`^${INSTANCE}#`)) },
+        {
+          outcome: 'duplicate',
+          job: 'print',
+          slot: new Date(slotMs).toISOString(),
+          claimedBy: expect.stringMatching(new RegExp(`^${INSTANCE}#`)),
+        },
       ]);
 
       // The handler ran once: one run.start, one PrintWorker line, one run.end, all in the first invocation.
       const messages = (logs: Record<string, unknown>[]): string[] => logs.map((log) => String(log.message));
-      expect(messages(firstLogs).filter((message) => message === 'run.start' || message === 'run.end' || message.startsWith('I AM WORKING'))).toEqual([
-        'run.start',
-        expect.stringMatching(/^I AM WORKING AT /),
-        'run.end',
-      ]);
-      expect(firstLogs.find((log) => log.message === 'run.start')).toMatchObject({ job: 'print', slot: new Date(slotMs).toISOString(), fence: 1, instance: INSTANCE });
+      expect(
+        messages(firstLogs).filter((message) => message === 'run.start' || message === 'run.end' || message.startsWith('I AM WORKING')),
+      ).toEqual(['run.start', expect.stringMatching(/^I AM WORKING AT /), 'run.end']);
+      expect(firstLogs.find((log) => log.message === 'run.start')).toMatchObject({
+        job: 'print',
+        slot: new Date(slotMs).toISOString(),
+        fence: 1,
+        instance: INSTANCE,
+      });
       expect(firstLogs.find((log) => log.message === 'tick.end')).toMatchObject({ counts: { ran: 1 }, requestId: 'r1' });
       expect(messages(secondLogs)).not.toContain('run.start');
       expect(secondLogs.find((log) => log.message === 'tick.end')).toMatchObject({ counts: { duplicate: 1 }, requestId: 'r2' });
@@ -194,7 +216,13 @@ describe('the tick Lambda handler', () => {
 
     it('is refused as locked while another holder has the lease', async () => {
       const { handler, store } = await loadHandler();
-      const held = await acquireLease(store, { job: 'print', token: 'node-b:202#cafe0001', instance: 'node-b:202', slotMs: Date.now(), leaseMs: 60_000 });
+      const held = await acquireLease(store, {
+        job: 'print',
+        token: 'node-b:202#cafe0001',
+        instance: 'node-b:202',
+        slotMs: Date.now(),
+        leaseMs: 60_000,
+      });
       expect(held).toMatchObject({ acquired: true, fence: 1 });
 
       const response = await handler({ trigger: 'print' }, CONTEXT);
@@ -210,7 +238,12 @@ describe('the tick Lambda handler', () => {
   describe('given a bad payload', () => {
     it.each([
       ['"at" that is not a time', { at: 'yesterday' }, 'at', /payload field "at" has value "yesterday"/],
-      ['"at" in the future', { at: '2999-01-01T00:00:00Z' }, 'at', /payload field "at" has value "2999-01-01T00:00:00Z", which is in the future/],
+      [
+        '"at" in the future',
+        { at: '2999-01-01T00:00:00Z' },
+        'at',
+        /payload field "at" has value "2999-01-01T00:00:00Z", which is in the future/,
+      ],
       ['"trigger" naming an unknown job', { trigger: 'nope' }, 'trigger', /payload field "trigger": unknown job "nope"/],
       ['an unknown job in "jobs"', { jobs: ['print', 'nope'] }, 'jobs[1]', /payload field "jobs\[1\]": unknown job "nope"/],
       ['an unknown field', { job: 'print' }, 'job', /payload: unknown field "job" with value "print"/],
@@ -249,7 +282,12 @@ off:
       const response = await handler(payload);
       expect(response.instance).toBe('lambda:local');
       expect(response.counts).toEqual({ ran: 2, 'not-due': 1, disabled: 1 });
-      expect(response.outcomes.map((outcome) => `${outcome.job}:${outcome.outcome}`).sort()).toEqual(['off:disabled', 'print:ran', 'report:ran', 'yearly:not-due']);
+      expect(response.outcomes.map((outcome) => `${outcome.job}:${outcome.outcome}`).sort()).toEqual([
+        'off:disabled',
+        'print:ran',
+        'report:ran',
+        'yearly:not-due',
+      ]);
 
       const again = await handler({ ...payload, jobs: ['report'] });
       expect(again.counts).toEqual({ duplicate: 1 });
@@ -259,7 +297,9 @@ off:
 
   describe('its configuration', () => {
     it('refuses to load without CLUSTER_CRON_TABLE, naming the variable', async () => {
-      await expect(loadHandler({ env: { CLUSTER_CRON_TABLE: undefined } })).rejects.toThrow('environment variable CLUSTER_CRON_TABLE is not set');
+      await expect(loadHandler({ env: { CLUSTER_CRON_TABLE: undefined } })).rejects.toThrow(
+        'environment variable CLUSTER_CRON_TABLE is not set',
+      );
     });
 
     it('refuses to load with a MAX_CLOCK_SKEW_MS that is not a number, naming the variable and value', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DeadlineError, LeaseLostError } from '../../functions/core/errors.js';
-import { HEARTBEATS_PER_LEASE, HeldLease, tryAcquire, type LeaseSettings, type Scheduler } from '../../functions/core/lease.js';
-import { acquireLease, getLock, releaseLease, renewLease, type AcquireRequest, type StoreContext } from '../../functions/core/store.js';
-import { fakeClock, memoryLog, useLocalTables, type FakeClock } from '../support/local-table.js';
+import { HEARTBEATS_PER_LEASE, HeldLease, type LeaseSettings, type Scheduler, tryAcquire } from '../../functions/core/lease.js';
+import { type AcquireRequest, acquireLease, getLock, releaseLease, renewLease, type StoreContext } from '../../functions/core/store.js';
+import { type FakeClock, fakeClock, memoryLog, useLocalTables } from '../support/local-table.js';
 import { aborted } from '../support/tick-harness.js';
 
 const tables = useLocalTables();
@@ -21,7 +21,13 @@ async function ctxAt(startMs = T0): Promise<Ctx> {
 /** The same table seen through another node's clock. */
 const otherNode = (ctx: Ctx, startMs: number): Ctx => ({ ...ctx, clock: fakeClock(startMs) });
 
-const request = (token: string, slotMs = T0): AcquireRequest => ({ job: 'report', token, instance: token.split('#')[0]!, slotMs, leaseMs: LEASE_MS });
+const request = (token: string, slotMs = T0): AcquireRequest => ({
+  job: 'report',
+  token,
+  instance: token.split('#')[0]!,
+  slotMs,
+  leaseMs: LEASE_MS,
+});
 
 function settings(extra: Partial<LeaseSettings> = {}): LeaseSettings {
   return { log: memoryLog(), maxClockSkewMs: SKEW_MS, scheduler: manualBeats, ...extra };
@@ -81,7 +87,11 @@ describe('a holder that stops heartbeating', () => {
     expect(reason).toBeInstanceOf(LeaseLostError);
     expect(reason).toMatchObject({ job: 'report', holder: 'a#1', reason: 'another holder took the lease', currentHolder: 'b#2' });
     expect(reason.message).toBe('lease on job "report" lost by a#1: another holder took the lease');
-    expect(log.events).toContainEqual({ level: 'error', message: 'lease.lost', attributes: expect.objectContaining({ job: 'report', holder: 'a#1', fence: 1, currentHolder: 'b#2' }) });
+    expect(log.events).toContainEqual({
+      level: 'error',
+      message: 'lease.lost',
+      attributes: expect.objectContaining({ job: 'report', holder: 'a#1', fence: 1, currentHolder: 'b#2' }),
+    });
     expect(await getLock(ctx, 'report')).toMatchObject({ holder: 'b#2', fence: 2, leaseUntilMs: T0 + 2 * LEASE_MS + 1 });
 
     expect((await a.release()).released).toBe(false);
@@ -181,7 +191,11 @@ describe('heartbeats', () => {
     expect(a.signal.aborted).toBe(false);
     expect(a.leaseLost).toBe(false);
     expect(a.leaseUntilMs).toBe(T0 + LEASE_MS);
-    expect(log.events).toContainEqual({ level: 'warn', message: 'lease.renew.error', attributes: expect.objectContaining({ job: 'report', holder: 'a#1' }) });
+    expect(log.events).toContainEqual({
+      level: 'warn',
+      message: 'lease.renew.error',
+      attributes: expect.objectContaining({ job: 'report', holder: 'a#1' }),
+    });
   });
 });
 

@@ -16,7 +16,14 @@ describe('the local DynamoDB server', () => {
     const firstClient = createDocumentClient(first.endpoint);
     const store = { client: firstClient, tableName: 'persisted', clock: () => SLOT_MS };
     await ensureTable(firstClient, 'persisted', { create: true });
-    await claimSlot(store, { job: 'print', slotMs: SLOT_MS, token: 'node-a#1', instance: 'node-a', trigger: 'schedule', retentionMs: 60_000 });
+    await claimSlot(store, {
+      job: 'print',
+      slotMs: SLOT_MS,
+      token: 'node-a#1',
+      instance: 'node-a',
+      trigger: 'schedule',
+      retentionMs: 60_000,
+    });
     firstClient.destroy();
     await first.close();
     expect(await isListening(first.port)).toBe(false);

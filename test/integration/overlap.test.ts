@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { parseTickPayload } from '../../functions/core/payload.js';
 import { acquireLease, getLock, getSlot, recentSlots, setPaused } from '../../functions/core/store.js';
-import { runTickCommand, tick, triggerJob, type Continuation } from '../../functions/core/tick.js';
+import { type Continuation, runTickCommand, tick, triggerJob } from '../../functions/core/tick.js';
 import type { RunContext, TickOutcome } from '../../functions/core/types.js';
 import { useLocalTables } from '../support/local-table.js';
-import { MINUTE_MS, T0, cluster as harnessCluster, deferred, everyMinute, interpose, iso } from '../support/tick-harness.js';
-import { parseTickPayload } from '../../functions/core/payload.js';
+import { deferred, everyMinute, cluster as harnessCluster, interpose, iso, MINUTE_MS, T0 } from '../support/tick-harness.js';
 
 const tables = useLocalTables();
 const cluster = (startMs: number) => harnessCluster(tables, startMs);
@@ -32,7 +32,9 @@ describe('overlap bufferOne', () => {
     await work.gate(0).started.promise;
 
     clock.set(T0 + MINUTE_MS + 500);
-    expect(await tick(deps('node-b', work.handlers), { jobs: schedule })).toEqual([{ outcome: 'buffered', job: 'report', slot: iso(T0 + MINUTE_MS) }]);
+    expect(await tick(deps('node-b', work.handlers), { jobs: schedule })).toEqual([
+      { outcome: 'buffered', job: 'report', slot: iso(T0 + MINUTE_MS) },
+    ]);
     clock.set(T0 + 2 * MINUTE_MS + 500);
     expect(await tick(deps('node-c', work.handlers), { jobs: schedule })).toEqual([
       { outcome: 'dropped', job: 'report', slot: iso(T0 + 2 * MINUTE_MS), bufferedSlot: iso(T0 + MINUTE_MS) },
@@ -57,13 +59,17 @@ describe('overlap bufferOne', () => {
       { outcome: 'ran', slot: iso(T0), fence: 1 },
       { outcome: 'ran', slot: iso(T0 + MINUTE_MS), fence: 2, trigger: 'buffer' },
     ]);
-    expect((await recentSlots(ctx, 'report', 10)).map((item) => [item.slotMs, item.status, item.reason ?? '-', item.fence ?? '-'])).toEqual([
-      [T0 + 2 * MINUTE_MS, 'skipped', 'dropped', '-'],
-      [T0 + MINUTE_MS, 'succeeded', '-', 2],
-      [T0, 'succeeded', '-', 1],
-    ]);
+    expect((await recentSlots(ctx, 'report', 10)).map((item) => [item.slotMs, item.status, item.reason ?? '-', item.fence ?? '-'])).toEqual(
+      [
+        [T0 + 2 * MINUTE_MS, 'skipped', 'dropped', '-'],
+        [T0 + MINUTE_MS, 'succeeded', '-', 2],
+        [T0, 'succeeded', '-', 1],
+      ],
+    );
     expect(await getLock(ctx, 'report')).not.toHaveProperty('holder');
-    const starts = log.events.filter((e) => e.message === 'run.start' || e.message === 'run.end').map((e) => `${e.message}:${e.attributes.fence}`);
+    const starts = log.events
+      .filter((e) => e.message === 'run.start' || e.message === 'run.end')
+      .map((e) => `${e.message}:${e.attributes.fence}`);
     expect(starts).toEqual(['run.start:1', 'run.end:1', 'run.start:2', 'run.end:2']);
   });
 
@@ -80,7 +86,9 @@ describe('overlap bufferOne', () => {
         await acquireLease(ctx, { job: 'report', token: 'node-z#1', instance: 'node-z', slotMs: T0 - MINUTE_MS, leaseMs: 300_000 });
       }
     });
-    expect(await tick({ ...deps('node-a', { Work: () => void runs++ }), client }, { jobs: schedule })).toEqual([{ outcome: 'buffered', job: 'report', slot: iso(T0) }]);
+    expect(await tick({ ...deps('node-a', { Work: () => void runs++ }), client }, { jobs: schedule })).toEqual([
+      { outcome: 'buffered', job: 'report', slot: iso(T0) },
+    ]);
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'buffered' });
     expect(await getLock(ctx, 'report')).toMatchObject({ holder: 'node-z#1', pendingSlotMs: T0 });
     expect(runs).toBe(0);
@@ -112,7 +120,9 @@ describe('overlap bufferOne', () => {
     const work = { Work: (c: RunContext) => void runs.push(c.slot.getTime()) };
     expect(await tick(deps('node-b', work), { jobs: schedule })).toMatchObject([{ outcome: 'buffered', slot: iso(T0) }]);
     clock.set(T0 + 2 * MINUTE_MS + 500); // dead#1's lease ended at T0 + 90.5 s
-    expect(await tick(deps('node-c', work), { jobs: schedule })).toMatchObject([{ outcome: 'ran', slot: iso(T0 + 2 * MINUTE_MS), fence: 2 }]);
+    expect(await tick(deps('node-c', work), { jobs: schedule })).toMatchObject([
+      { outcome: 'ran', slot: iso(T0 + 2 * MINUTE_MS), fence: 2 },
+    ]);
     expect(runs).toEqual([T0 + 2 * MINUTE_MS]);
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'lost', error: expect.stringContaining('dead#1') });
     expect(await getLock(ctx, 'report')).not.toHaveProperty('pendingSlotMs');
@@ -130,7 +140,9 @@ describe('overlap allow', () => {
     const second = tick(deps('node-b', work.handlers), { jobs: schedule });
     await work.gate(1).started.promise;
     expect(work.seen.map((c) => c.fence)).toEqual([1, 2]);
-    expect(await tick(deps('node-c', work.handlers), { jobs: schedule })).toMatchObject([{ outcome: 'duplicate', slot: iso(T0 + MINUTE_MS) }]);
+    expect(await tick(deps('node-c', work.handlers), { jobs: schedule })).toMatchObject([
+      { outcome: 'duplicate', slot: iso(T0 + MINUTE_MS) },
+    ]);
     work.gate(0).finish.resolve();
     work.gate(1).finish.resolve();
     expect(await first).toMatchObject([{ outcome: 'ran', fence: 1 }]);
@@ -172,7 +184,13 @@ describe('a continuous job', () => {
     const seen: { fence: number; state: unknown; trigger: string; holderFence?: number; holder?: string }[] = [];
     const Work = async (context: RunContext) => {
       const lock = await getLock(ctx, 'report');
-      seen.push({ fence: context.fence, state: context.state, trigger: context.trigger, ...(lock?.fence !== undefined && { holderFence: lock.fence }), ...(lock?.holder && { holder: lock.holder }) });
+      seen.push({
+        fence: context.fence,
+        state: context.state,
+        trigger: context.trigger,
+        ...(lock?.fence !== undefined && { holderFence: lock.fence }),
+        ...(lock?.holder && { holder: lock.holder }),
+      });
       const count = (context.state as { count: number } | undefined)?.count ?? 0;
       return count < 5 ? { continue: true, state: { count: count + 1, items: ['a', { deep: [count] }] } } : { continue: false };
     };
@@ -185,7 +203,10 @@ describe('a continuous job', () => {
       ['ran', 5, 'continuation'],
       ['ran', 6, 'continuation'],
     ]);
-    expect(seen.map((s) => s.state)).toEqual([undefined, ...[0, 1, 2, 3, 4].map((count) => ({ count: count + 1, items: ['a', { deep: [count] }] }))]);
+    expect(seen.map((s) => s.state)).toEqual([
+      undefined,
+      ...[0, 1, 2, 3, 4].map((count) => ({ count: count + 1, items: ['a', { deep: [count] }] })),
+    ]);
     // One holder at a time: during each run the lock's fence is that run's, and a holder is set.
     for (const s of seen) expect(s.holderFence).toBe(s.fence);
     expect(new Set(seen.map((s) => s.holder)).size).toBe(6);
@@ -248,7 +269,9 @@ describe('a continuous job', () => {
     const Work = (context: RunContext) => {
       seen.push([context.fence, context.state]);
       clock.advance(5_000);
-      return (context.state as number | undefined) === 1 ? { continue: false } : { continue: true, state: ((context.state as number | undefined) ?? 0) + 1 };
+      return (context.state as number | undefined) === 1
+        ? { continue: false }
+        : { continue: true, state: ((context.state as number | undefined) ?? 0) + 1 };
     };
     // The invocation ends 12 s after it started: past its 10 s margin once the first run is done.
     const outcomes = await tick(deps('lambda:a', { Work }, { handOff }), { jobs: schedule, deadlineMs: T0 + 12_500 });
@@ -288,7 +311,10 @@ describe('a continuous job', () => {
       return { continue: true, state: 1 };
     };
     const outcomes: TickOutcome[] = await tick(deps('lambda:a', { Work }, { handOff }), { jobs: schedule, deadlineMs: T0 + 12_500 });
-    expect(outcomes).toMatchObject([{ outcome: 'ran', fence: 1 }, { outcome: 'error', error: expect.stringContaining('AccessDeniedException') }]);
+    expect(outcomes).toMatchObject([
+      { outcome: 'ran', fence: 1 },
+      { outcome: 'error', error: expect.stringContaining('AccessDeniedException') },
+    ]);
     expect(await getLock(ctx, 'report')).not.toHaveProperty('holder');
     const history = await recentSlots(ctx, 'report', 5);
     expect(history[0]).toMatchObject({ status: 'lost', trigger: 'continuation', error: expect.stringContaining('hand-off failed') });
@@ -298,7 +324,13 @@ describe('a continuous job', () => {
     const { ctx, deps } = await cluster(T0 + 500);
     let runs = 0;
     const outcomes = await triggerJob(deps('cli', { Work: () => void runs++ }), everyMinute('continuous: true')[0]!, { overlap: 'allow' });
-    expect(outcomes).toEqual([{ outcome: 'error', job: 'report', error: expect.stringContaining('job "report" is continuous: overlap "allow" would run it beside its chain') }]);
+    expect(outcomes).toEqual([
+      {
+        outcome: 'error',
+        job: 'report',
+        error: expect.stringContaining('job "report" is continuous: overlap "allow" would run it beside its chain'),
+      },
+    ]);
     expect(runs).toBe(0);
     expect(await recentSlots(ctx, 'report', 1)).toEqual([]);
   });

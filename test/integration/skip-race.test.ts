@@ -5,12 +5,21 @@
  * condition spans two items, so the store holds both; every reader shows the run.
  */
 import { describe, expect, it } from 'vitest';
-import { readJobView } from '../../functions/ui/job-view.js';
 import { jobStatus } from '../../functions/core/job-status.js';
-import { SkipReason, SlotStatus, acquireLease, claimSlot, getSlot, recordRun, releaseLease, type StoreContext } from '../../functions/core/store.js';
+import {
+  acquireLease,
+  claimSlot,
+  getSlot,
+  recordRun,
+  releaseLease,
+  SkipReason,
+  SlotStatus,
+  type StoreContext,
+} from '../../functions/core/store.js';
 import { Trigger } from '../../functions/core/types.js';
+import { readJobView } from '../../functions/ui/job-view.js';
 import { fakeClock, useLocalTables } from '../support/local-table.js';
-import { MINUTE_MS, T0, everyMinute } from '../support/tick-harness.js';
+import { everyMinute, MINUTE_MS, T0 } from '../support/tick-harness.js';
 
 const tables = useLocalTables();
 const [job] = everyMinute('lease: 5m');
@@ -25,7 +34,9 @@ async function raced(): Promise<StoreContext> {
   expect(await releaseLease(ctx, job!.name, 'a#1')).toMatchObject({ released: true });
   expect(await acquireLease(ctx, { ...lease, token: 'b#2', slotMs: SLOT_MS })).toMatchObject({ acquired: true, fence: 2 });
   const skip = { job: job!.name, slotMs: SLOT_MS, token: 'c#3', instance: 'c', trigger: Trigger.schedule, retentionMs: RETENTION_MS };
-  expect(await claimSlot(ctx, { ...skip, status: SlotStatus.skipped, reason: SkipReason.locked, heldBy: 'a#1', heldFence: 1 })).toMatchObject({ won: true });
+  expect(
+    await claimSlot(ctx, { ...skip, status: SlotStatus.skipped, reason: SkipReason.locked, heldBy: 'a#1', heldFence: 1 }),
+  ).toMatchObject({ won: true });
   return ctx;
 }
 

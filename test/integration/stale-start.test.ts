@@ -3,7 +3,7 @@
  * landing and its handler starting (a GC pause, a slow response) must not start the handler
  * once its lease has lapsed by its own clock: a successor may hold it by now.
  */
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../functions/core/lease.js';
 import { runSlot } from '../../functions/core/run.js';
@@ -30,7 +30,16 @@ describe('a holder held up between acquire and start', () => {
     } as unknown as DynamoDBDocumentClient;
     let started = false;
     const outcome = await runSlot(
-      { client, tableName: await tables.newTable(), clock, instance: 'a', log: memoryLog(), handlers: { Work: () => void (started = true) }, scheduler: manualBeats, maxClockSkewMs: 1_000 },
+      {
+        client,
+        tableName: await tables.newTable(),
+        clock,
+        instance: 'a',
+        log: memoryLog(),
+        handlers: { Work: () => void (started = true) },
+        scheduler: manualBeats,
+        maxClockSkewMs: 1_000,
+      },
       job!,
       slotMs,
       { trigger: Trigger.schedule },

@@ -19,7 +19,11 @@ print:
 const TOKEN = 'token-from-the-secret';
 
 /** A function URL event (payload format 2.0) as Lambda builds it for a signed request. */
-function urlEvent(method: string, rawPath: string, options: { body?: string; base64?: boolean; headers?: Record<string, string>; query?: Record<string, string> } = {}): LambdaFunctionURLEvent {
+function urlEvent(
+  method: string,
+  rawPath: string,
+  options: { body?: string; base64?: boolean; headers?: Record<string, string>; query?: Record<string, string> } = {},
+): LambdaFunctionURLEvent {
   const body = options.body !== undefined && options.base64 ? Buffer.from(options.body).toString('base64') : options.body;
   return {
     version: '2.0',
@@ -57,7 +61,7 @@ async function setup() {
     schedule: { text: SCHEDULE, source: 'schedule.yml' },
     env,
     assetsDir: 'test/fixtures/ui',
-    readToken: async () => (tokenReads += 1, TOKEN),
+    readToken: async () => ((tokenReads += 1), TOKEN),
     invokeTick: async (payload) => {
       invoked.push(JSON.parse(payload));
       ticks.push(tick(JSON.parse(payload)));
@@ -69,7 +73,11 @@ async function setup() {
 
 const json = (body: string | undefined): Record<string, unknown> => JSON.parse(body ?? '') as Record<string, unknown>;
 const action = (path: string, body: unknown, token = TOKEN) =>
-  urlEvent('POST', path, { body: JSON.stringify(body), base64: true, headers: { 'content-type': 'application/json', 'x-cluster-cron-token': token } });
+  urlEvent('POST', path, {
+    body: JSON.stringify(body),
+    base64: true,
+    headers: { 'content-type': 'application/json', 'x-cluster-cron-token': token },
+  });
 
 describe('the status page on a Lambda function URL', () => {
   it('answers GET /api/jobs with the jobs of the compiled-in schedule', async () => {
@@ -92,7 +100,10 @@ describe('the status page on a Lambda function URL', () => {
 
   it('pauses and resumes with the token (read once per container), and refuses without it', async () => {
     const { handler, store, tokenReads } = await setup();
-    expect((await handler(urlEvent('POST', '/api/jobs/print/pause', { body: '{}', headers: { 'content-type': 'application/json' } }))).statusCode).toBe(401);
+    expect(
+      (await handler(urlEvent('POST', '/api/jobs/print/pause', { body: '{}', headers: { 'content-type': 'application/json' } })))
+        .statusCode,
+    ).toBe(401);
     const wrong = await handler(action('/api/jobs/print/pause', {}, 'guess'));
     expect(wrong.statusCode).toBe(403);
     const paused = await handler(action('/api/jobs/print/pause', { note: 'from the page' }));

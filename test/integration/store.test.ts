@@ -1,27 +1,27 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
-  SlotStatus,
-  TABLE_SCHEMA,
   acquireLease,
-  claimSlot,
   claimedSlotsAfter,
-  recentClaims,
+  claimSlot,
   getLock,
   getSlot,
   jobKey,
+  recentClaims,
   recentSlots,
   recordLost,
   recordRun,
   recordSkip,
   releaseLease,
   renewLease,
+  type SlotClaim,
+  SlotStatus,
+  type StoreContext,
   setPaused,
   slotKey,
-  type SlotClaim,
-  type StoreContext,
+  TABLE_SCHEMA,
 } from '../../functions/core/store.js';
-import { fakeClock, useLocalTables, type FakeClock } from '../support/local-table.js';
+import { type FakeClock, fakeClock, useLocalTables } from '../support/local-table.js';
 
 const tables = useLocalTables();
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
@@ -248,8 +248,14 @@ describe('renewLease', () => {
   it('extends the lease of its holder and may be repeated', async () => {
     const ctx = await store();
     await acquireLease(ctx, lease('a#1'));
-    expect(await renewLease(ctx, 'report', 'a#1', T0 + 15_000)).toMatchObject({ renewed: true, lock: { holder: 'a#1', leaseUntilMs: T0 + 15_000 } });
-    expect(await renewLease(ctx, 'report', 'a#1', T0 + 15_000)).toMatchObject({ renewed: true, lock: { holder: 'a#1', leaseUntilMs: T0 + 15_000 } });
+    expect(await renewLease(ctx, 'report', 'a#1', T0 + 15_000)).toMatchObject({
+      renewed: true,
+      lock: { holder: 'a#1', leaseUntilMs: T0 + 15_000 },
+    });
+    expect(await renewLease(ctx, 'report', 'a#1', T0 + 15_000)).toMatchObject({
+      renewed: true,
+      lock: { holder: 'a#1', leaseUntilMs: T0 + 15_000 },
+    });
     expect(await getLock(ctx, 'report')).toMatchObject({ holder: 'a#1', leaseUntilMs: T0 + 15_000, fence: 1 });
   });
 
@@ -316,10 +322,23 @@ describe('recording a slot', () => {
 
   it('records a successful run for its claimant', async () => {
     const ctx = await claimed();
-    const ok = await recordRun(ctx, 'report', T0, 'a#1', { status: 'succeeded', fence: 3, startedAtMs: T0 + 100, finishedAtMs: T0 + 350, leaseLost: false });
+    const ok = await recordRun(ctx, 'report', T0, 'a#1', {
+      status: 'succeeded',
+      fence: 3,
+      startedAtMs: T0 + 100,
+      finishedAtMs: T0 + 350,
+      leaseLost: false,
+    });
     expect(ok).toBe(true);
     const item = await getSlot(ctx, 'report', T0);
-    expect(item).toMatchObject({ status: 'succeeded', fence: 3, startedAtMs: T0 + 100, finishedAtMs: T0 + 350, durationMs: 250, leaseLost: false });
+    expect(item).toMatchObject({
+      status: 'succeeded',
+      fence: 3,
+      startedAtMs: T0 + 100,
+      finishedAtMs: T0 + 350,
+      durationMs: 250,
+      leaseLost: false,
+    });
     expect(item?.error).toBeUndefined();
   });
 
@@ -329,7 +348,18 @@ describe('recording a slot', () => {
     const run = { status: 'succeeded' as const, fence: 2, startedAtMs: T0 + 10, finishedAtMs: T0 + 30, leaseLost: false };
     // No item yet: the record creates it, whole.
     expect(await recordRun(ctx, 'report', T0, 'a#1', run, identity)).toBe(true);
-    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ pk: 'JOB#report', slot: new Date(T0).toISOString(), slotMs: T0, job: 'report', status: 'succeeded', claimedBy: 'a#1', trigger: 'schedule', fence: 2, durationMs: 20, overlap: 'skip' });
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({
+      pk: 'JOB#report',
+      slot: new Date(T0).toISOString(),
+      slotMs: T0,
+      job: 'report',
+      status: 'succeeded',
+      claimedBy: 'a#1',
+      trigger: 'schedule',
+      fence: 2,
+      durationMs: 20,
+      overlap: 'skip',
+    });
     // A skip written for the next slot by a tick that saw the lease held is replaced by its run.
     await claimSlot(ctx, claim('b#2', T0 + 60_000, { status: 'skipped', reason: 'locked' }));
     expect(await recordRun(ctx, 'report', T0 + 60_000, 'c#3', { ...run, fence: 3 }, identity)).toBe(true);
@@ -342,7 +372,14 @@ describe('recording a slot', () => {
 
   it('records a failed run with its error, cut to a bounded length', async () => {
     const ctx = await claimed();
-    await recordRun(ctx, 'report', T0, 'a#1', { status: 'failed', fence: 1, startedAtMs: T0, finishedAtMs: T0 + 1, leaseLost: true, error: `Error: ${'x'.repeat(5_000)}` });
+    await recordRun(ctx, 'report', T0, 'a#1', {
+      status: 'failed',
+      fence: 1,
+      startedAtMs: T0,
+      finishedAtMs: T0 + 1,
+      leaseLost: true,
+      error: `Error: ${'x'.repeat(5_000)}`,
+    });
     const item = await getSlot(ctx, 'report', T0);
     expect(item).toMatchObject({ status: 'failed', leaseLost: true });
     expect(item?.error).toHaveLength(4_000);
@@ -351,14 +388,18 @@ describe('recording a slot', () => {
 
   it('refuses to record for anyone but the claimant', async () => {
     const ctx = await claimed();
-    expect(await recordRun(ctx, 'report', T0, 'b#2', { status: 'succeeded', fence: 1, startedAtMs: T0, finishedAtMs: T0, leaseLost: false })).toBe(false);
+    expect(
+      await recordRun(ctx, 'report', T0, 'b#2', { status: 'succeeded', fence: 1, startedAtMs: T0, finishedAtMs: T0, leaseLost: false }),
+    ).toBe(false);
     expect(await recordSkip(ctx, 'report', T0, 'b#2', { reason: 'paused' })).toBe(false);
     expect((await getSlot(ctx, 'report', T0))?.status).toBe('claimed');
   });
 
   it('refuses to record on a slot nobody claimed, without creating it', async () => {
     const ctx = await store();
-    expect(await recordRun(ctx, 'report', T0, 'a#1', { status: 'succeeded', fence: 1, startedAtMs: T0, finishedAtMs: T0, leaseLost: false })).toBe(false);
+    expect(
+      await recordRun(ctx, 'report', T0, 'a#1', { status: 'succeeded', fence: 1, startedAtMs: T0, finishedAtMs: T0, leaseLost: false }),
+    ).toBe(false);
     expect(await getSlot(ctx, 'report', T0)).toBeUndefined();
   });
 
@@ -379,7 +420,11 @@ describe('recording a slot', () => {
   it('marks the slot of a holder that left no outcome as lost, naming the successor', async () => {
     const ctx = await claimed();
     expect(await recordLost(ctx, 'report', T0, 'a#1', 'lease lapsed without an outcome; taken over by b#2')).toBe(true);
-    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'lost', error: 'lease lapsed without an outcome; taken over by b#2', claimedBy: 'a#1' });
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({
+      status: 'lost',
+      error: 'lease lapsed without an outcome; taken over by b#2',
+      claimedBy: 'a#1',
+    });
   });
 
   it('does not mark a slot lost when its holder recorded an outcome after all', async () => {
@@ -395,7 +440,14 @@ describe('setPaused', () => {
     const ctx = await store();
     await acquireLease(ctx, lease('a#1'));
     const paused = await setPaused(ctx, 'report', true, 'maintenance');
-    expect(paused).toMatchObject({ paused: true, pausedNote: 'maintenance', pausedAtMs: T0, holder: 'a#1', fence: 1, leaseUntilMs: T0 + LEASE_MS });
+    expect(paused).toMatchObject({
+      paused: true,
+      pausedNote: 'maintenance',
+      pausedAtMs: T0,
+      holder: 'a#1',
+      fence: 1,
+      leaseUntilMs: T0 + LEASE_MS,
+    });
     const resumed = await setPaused(ctx, 'report', false);
     expect(resumed).toMatchObject({ paused: false, holder: 'a#1', fence: 1, leaseUntilMs: T0 + LEASE_MS });
     expect(resumed.pausedNote).toBeUndefined();

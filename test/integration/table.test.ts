@@ -39,6 +39,8 @@ describe('ensureTable', () => {
       }),
     );
     const attempt = ensureTable(tables.client(), tableName, { create: true });
-    await expect(attempt).rejects.toThrow(`table "${tableName}" has key schema [id (HASH)]; cluster-cron needs pk (HASH, string) and sk (RANGE, string)`);
+    await expect(attempt).rejects.toThrow(
+      `table "${tableName}" has key schema [id (HASH)]; cluster-cron needs pk (HASH, string) and sk (RANGE, string)`,
+    );
   });
 });

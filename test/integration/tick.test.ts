@@ -1,14 +1,14 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DeadlineError, LeaseLostError } from '../../functions/core/errors.js';
-import { parseSchedule } from '../../functions/core/schedule.js';
 import type { Scheduler } from '../../functions/core/lease.js';
+import { parseSchedule } from '../../functions/core/schedule.js';
 import { SlotMemory } from '../../functions/core/slot-memory.js';
-import { acquireLease, claimSlot, getLock, getSlot, recentSlots, setPaused, type StoreContext } from '../../functions/core/store.js';
+import { acquireLease, claimSlot, getLock, getSlot, recentSlots, type StoreContext, setPaused } from '../../functions/core/store.js';
 import { tick, triggerJob } from '../../functions/core/tick.js';
 import type { JobHandler, RunContext, TickOutcome } from '../../functions/core/types.js';
 import { fakeClock, memoryLog, useLocalTables } from '../support/local-table.js';
-import { MINUTE_MS, T0, aborted, cluster as harnessCluster, deferred, everyMinute, interpose, iso } from '../support/tick-harness.js';
+import { aborted, deferred, everyMinute, cluster as harnessCluster, interpose, iso, MINUTE_MS, T0 } from '../support/tick-harness.js';
 
 const tables = useLocalTables();
 const cluster = (startMs: number) => harnessCluster(tables, startMs);
@@ -17,7 +17,8 @@ function jobs(yaml: string) {
   return parseSchedule(yaml, { handlers: ['Count'] });
 }
 
-const isAcquire = (command: unknown): boolean => command instanceof UpdateCommand && (command.input.UpdateExpression ?? '').includes('ADD fence');
+const isAcquire = (command: unknown): boolean =>
+  command instanceof UpdateCommand && (command.input.UpdateExpression ?? '').includes('ADD fence');
 const ran = (outcomes: TickOutcome[]) => outcomes.filter((o): o is Extract<TickOutcome, { outcome: 'ran' }> => o.outcome === 'ran');
 
 describe('tick against the local server', () => {
@@ -46,7 +47,9 @@ describe('tick against the local server', () => {
   it('runs a due slot and records it: who, when, how long, with which fence', async () => {
     const { ctx, clock, log, deps } = await cluster(T0 + 500);
     const outcomes = await tick(deps('node-a', { Work: () => void clock.advance(250) }), { jobs: everyMinute() });
-    expect(outcomes).toEqual([{ outcome: 'ran', job: 'report', slot: iso(T0), trigger: 'schedule', fence: 1, durationMs: 250, leaseLost: false }]);
+    expect(outcomes).toEqual([
+      { outcome: 'ran', job: 'report', slot: iso(T0), trigger: 'schedule', fence: 1, durationMs: 250, leaseLost: false },
+    ]);
     const item = await getSlot(ctx, 'report', T0);
     expect(item).toMatchObject({
       status: 'succeeded',
@@ -61,7 +64,12 @@ describe('tick against the local server', () => {
     });
     expect(item?.claimedBy).toMatch(/^node-a#/);
     expect(log.events.map((e) => e.message)).toEqual(expect.arrayContaining(['run.start', 'run.end']));
-    expect(log.events.find((e) => e.message === 'run.start')?.attributes).toMatchObject({ job: 'report', slot: iso(T0), fence: 1, lagMs: 500 });
+    expect(log.events.find((e) => e.message === 'run.start')?.attributes).toMatchObject({
+      job: 'report',
+      slot: iso(T0),
+      fence: 1,
+      lagMs: 500,
+    });
   });
 
   it('reports a later tick for an already claimed slot as a duplicate, without running it again', async () => {
@@ -100,9 +108,13 @@ describe('tick against the local server', () => {
     const { ctx, clock, deps } = await cluster(T0);
     let runs = 0;
     const work = { Work: () => void runs++ };
-    expect(await triggerJob(deps('node-a', work), everyMinute()[0]!)).toMatchObject([{ outcome: 'ran', slot: iso(T0 + 1), trigger: 'manual' }]);
+    expect(await triggerJob(deps('node-a', work), everyMinute()[0]!)).toMatchObject([
+      { outcome: 'ran', slot: iso(T0 + 1), trigger: 'manual' },
+    ]);
     clock.set(T0 + 500);
-    expect(await tick(deps('node-b', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 2 }]);
+    expect(await tick(deps('node-b', work), { jobs: everyMinute() })).toMatchObject([
+      { outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 2 },
+    ]);
     expect(await tick(deps('node-c', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'duplicate', slot: iso(T0) }]);
     expect(runs).toBe(2);
     expect((await getSlot(ctx, 'report', T0 + 1))?.trigger).toBe('manual');
@@ -122,7 +134,13 @@ describe('tick against the local server', () => {
     expect(context!.slot.getTime()).not.toBe(clock());
     expect(context).toMatchObject({ job: 'report', fence: 1, args: { to: 'ops' }, trigger: 'schedule' });
     expect(context!.signal.aborted).toBe(false);
-    expect(log.events.find((e) => e.message === 'work.done')?.attributes).toMatchObject({ rows: 3, job: 'report', slot: iso(T0), fence: 1, holder: expect.stringMatching(/^node-a#/) });
+    expect(log.events.find((e) => e.message === 'work.done')?.attributes).toMatchObject({
+      rows: 3,
+      job: 'report',
+      slot: iso(T0),
+      fence: 1,
+      holder: expect.stringMatching(/^node-a#/),
+    });
   });
 
   it('reads the cron in the job zone and runs seconds slots of a 6-field cron', async () => {
@@ -159,9 +177,12 @@ describe('tick against the local server', () => {
 
   it('handles only the jobs named in `only`', async () => {
     const { deps } = await cluster(T0 + 500);
-    const schedule = parseSchedule('a:\n  cron: "* * * * *"\n  class: Work\n  catchupWindow: 30s\nb:\n  cron: "* * * * *"\n  class: Work\n  catchupWindow: 30s\n', {
-      handlers: ['Work'],
-    });
+    const schedule = parseSchedule(
+      'a:\n  cron: "* * * * *"\n  class: Work\n  catchupWindow: 30s\nb:\n  cron: "* * * * *"\n  class: Work\n  catchupWindow: 30s\n',
+      {
+        handlers: ['Work'],
+      },
+    );
     const names: string[] = [];
     const outcomes = await tick(deps('node-a', { Work: (c) => void names.push(c.job) }), { jobs: schedule, only: ['b'] });
     expect(outcomes.map((o) => [o.outcome, o.job])).toEqual([['ran', 'b']]);
@@ -172,7 +193,10 @@ describe('tick against the local server', () => {
     const { deps } = await cluster(T0 + 500);
     const slots: number[] = [];
     const atMs = T0 + 3 * 3_600_000 + 700;
-    const outcomes = await tick(deps('node-a', { Work: (c) => void slots.push(c.slot.getTime()) }), { jobs: everyMinute('catchupWindow: 30s'), atMs });
+    const outcomes = await tick(deps('node-a', { Work: (c) => void slots.push(c.slot.getTime()) }), {
+      jobs: everyMinute('catchupWindow: 30s'),
+      atMs,
+    });
     expect(outcomes).toMatchObject([{ outcome: 'ran', slot: iso(T0 + 3 * 3_600_000) }]);
     expect(slots).toEqual([T0 + 3 * 3_600_000]);
   });
@@ -203,7 +227,9 @@ describe('a node that knows its slots', () => {
 describe('a tick over many jobs', () => {
   it('lets a bounded number of jobs reach the table at once, but a running handler never holds them up', async () => {
     const { deps } = await cluster(T0 + 500);
-    const schedule = jobs(['a', 'b', 'c', 'd'].map((name) => `${name}:\n  cron: "* * * * *"\n  class: Count\n  catchupWindow: 30s\n`).join(''));
+    const schedule = jobs(
+      ['a', 'b', 'c', 'd'].map((name) => `${name}:\n  cron: "* * * * *"\n  class: Count\n  catchupWindow: 30s\n`).join(''),
+    );
     const started: string[] = [];
     const finish = deferred();
     const Count = async (context: RunContext) => {
@@ -241,12 +267,22 @@ describe('a tick while the previous run holds the lease', () => {
     clock.advance(MINUTE_MS);
     const second = await tick(deps('node-b', handlers), { jobs: schedule });
 
-    expect(second).toEqual([{ outcome: 'locked', job: 'report', slot: iso(T0 + MINUTE_MS), heldBy: holder, heldFence: 1, leaseUntil: iso(T0 + 500 + 300_000) }]);
-    expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toMatchObject({ status: 'skipped', reason: 'locked', heldBy: holder, heldFence: 1, trigger: 'schedule' });
+    expect(second).toEqual([
+      { outcome: 'locked', job: 'report', slot: iso(T0 + MINUTE_MS), heldBy: holder, heldFence: 1, leaseUntil: iso(T0 + 500 + 300_000) },
+    ]);
+    expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toMatchObject({
+      status: 'skipped',
+      reason: 'locked',
+      heldBy: holder,
+      heldFence: 1,
+      trigger: 'schedule',
+    });
     expect(runs).toBe(1);
 
     finish.resolve();
-    expect(await first).toEqual([{ outcome: 'ran', job: 'report', slot: iso(T0), trigger: 'schedule', fence: 1, durationMs: MINUTE_MS, leaseLost: false }]);
+    expect(await first).toEqual([
+      { outcome: 'ran', job: 'report', slot: iso(T0), trigger: 'schedule', fence: 1, durationMs: MINUTE_MS, leaseLost: false },
+    ]);
     expect(runs).toBe(1);
     expect(await getLock(ctx, 'report')).toMatchObject({ fence: 1, leaseUntilMs: 0 });
   });
@@ -263,7 +299,9 @@ describe('a tick while the previous run holds the lease', () => {
     let runs = 0;
     const outcomes = await tick({ ...deps('node-a', { Work: () => void runs++ }), client }, { jobs: everyMinute() });
     expect(interposed).toBe(true);
-    expect(outcomes).toEqual([{ outcome: 'locked', job: 'report', slot: iso(T0), heldBy: 'other#1', heldFence: 1, leaseUntil: iso(T0 + 500 + 60_000) }]);
+    expect(outcomes).toEqual([
+      { outcome: 'locked', job: 'report', slot: iso(T0), heldBy: 'other#1', heldFence: 1, leaseUntil: iso(T0 + 500 + 60_000) },
+    ]);
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'skipped', reason: 'locked', heldBy: 'other#1', heldFence: 1 });
     expect(runs).toBe(0);
   });
@@ -282,12 +320,16 @@ describe('a holder that dies', () => {
     const work = { Work: () => void runs++ };
 
     clock.set(T0 + MINUTE_MS + 500);
-    expect(await tick(deps('node-b', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'locked', heldBy: 'dead#1', heldFence: 1 }]);
+    expect(await tick(deps('node-b', work), { jobs: everyMinute() })).toMatchObject([
+      { outcome: 'locked', heldBy: 'dead#1', heldFence: 1 },
+    ]);
     expect(runs).toBe(0);
 
     clock.set(T0 + 2 * MINUTE_MS + 500);
     const outcomes = await tick(deps('node-b', work), { jobs: everyMinute() });
-    expect(outcomes).toEqual([{ outcome: 'ran', job: 'report', slot: iso(T0 + 2 * MINUTE_MS), trigger: 'schedule', fence: 2, durationMs: 0, leaseLost: false }]);
+    expect(outcomes).toEqual([
+      { outcome: 'ran', job: 'report', slot: iso(T0 + 2 * MINUTE_MS), trigger: 'schedule', fence: 2, durationMs: 0, leaseLost: false },
+    ]);
     expect(runs).toBe(1);
   });
 
@@ -299,7 +341,11 @@ describe('a holder that dies', () => {
     expect(outcomes).toMatchObject([{ outcome: 'ran', slot: iso(T0 + MINUTE_MS), fence: 2 }]);
 
     const successor = (await getSlot(ctx, 'report', T0 + MINUTE_MS))?.claimedBy;
-    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'lost', claimedBy: 'dead#1', error: `lease lapsed without an outcome (held by dead#1); taken over by ${successor}` });
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({
+      status: 'lost',
+      claimedBy: 'dead#1',
+      error: `lease lapsed without an outcome (held by dead#1); taken over by ${successor}`,
+    });
     expect(log.events).toContainEqual({
       level: 'warn',
       message: 'lease.takeover',
@@ -309,12 +355,27 @@ describe('a holder that dies', () => {
 
   it('claimed on the lock (no slot item), gets its slot item as lost, with its fence, before its lease is taken over', async () => {
     const { ctx, clock, log, deps } = await cluster(T0 + 500);
-    await acquireLease(ctx, { job: 'report', token: 'dead#1', instance: 'dead', slotMs: T0, leaseMs: 30_000, trigger: 'schedule', claimOnLock: true });
+    await acquireLease(ctx, {
+      job: 'report',
+      token: 'dead#1',
+      instance: 'dead',
+      slotMs: T0,
+      leaseMs: 30_000,
+      trigger: 'schedule',
+      claimOnLock: true,
+    });
     expect(await getSlot(ctx, 'report', T0)).toBeUndefined();
     clock.set(T0 + MINUTE_MS + 500);
     const outcomes = await tick(deps('node-b', { Work: () => {} }), { jobs: everyMinute() });
     expect(outcomes).toMatchObject([{ outcome: 'ran', slot: iso(T0 + MINUTE_MS), fence: 2 }]);
-    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'lost', claimedBy: 'dead#1', instance: 'dead', trigger: 'schedule', fence: 1, slot: iso(T0) });
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({
+      status: 'lost',
+      claimedBy: 'dead#1',
+      instance: 'dead',
+      trigger: 'schedule',
+      fence: 1,
+      slot: iso(T0),
+    });
     expect(await getLock(ctx, 'report')).toMatchObject({ lastSlotMs: T0 + MINUTE_MS, fence: 2 });
     expect(log.events.some((e) => e.message === 'lease.takeover')).toBe(true);
   });
@@ -327,7 +388,9 @@ describe('fences', () => {
     const seen: number[] = [];
     for (let i = 0; i < 20; i++) {
       clock.set(T0 + i * MINUTE_MS + 500);
-      const outcomes = await tick(deps(`node-${i % 3}`, { Work: (c) => void seen.push(c.fence) }), { jobs: everyMinute('catchupWindow: 30s') });
+      const outcomes = await tick(deps(`node-${i % 3}`, { Work: (c) => void seen.push(c.fence) }), {
+        jobs: everyMinute('catchupWindow: 30s'),
+      });
       fences.push(...ran(outcomes).map((o) => o.fence));
       const lock = await getLock(ctx, 'report');
       expect(lock?.holder).toBeUndefined();
@@ -368,7 +431,9 @@ describe('retried writes whose first attempt applied', () => {
     let runs = 0;
     const outcomes = await tick({ ...deps('node-a', { Work: () => void runs++ }), client }, { jobs: everyMinute() });
     expect(doubled).toBeGreaterThanOrEqual(3); // acquire (with the claim), record, release
-    expect(outcomes).toEqual([{ outcome: 'ran', job: 'report', slot: iso(T0), trigger: 'schedule', fence: 1, durationMs: 0, leaseLost: false }]);
+    expect(outcomes).toEqual([
+      { outcome: 'ran', job: 'report', slot: iso(T0), trigger: 'schedule', fence: 1, durationMs: 0, leaseLost: false },
+    ]);
     expect(runs).toBe(1);
     expect(await getLock(ctx, 'report')).toMatchObject({ fence: 1, leaseUntilMs: 0 });
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'succeeded', fence: 1 });
@@ -378,7 +443,8 @@ describe('retried writes whose first attempt applied', () => {
 describe('a run whose outcome cannot be recorded', () => {
   it('keeps its lease instead of releasing it, so the next holder after it lapses marks the slot lost', async () => {
     const { ctx, clock, log, deps } = await cluster(T0 + 500);
-    const isRecordRun = (command: unknown): boolean => command instanceof UpdateCommand && (command.input.UpdateExpression ?? '').includes('durationMs');
+    const isRecordRun = (command: unknown): boolean =>
+      command instanceof UpdateCommand && (command.input.UpdateExpression ?? '').includes('durationMs');
     const client = interpose(ctx.client, async (command) => {
       if (isRecordRun(command)) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
     });
@@ -410,7 +476,9 @@ describe('catch-up', () => {
     const schedule = everyMinute('catchupWindow: 90s', 'catchupLimit: 5');
     // A 90 s window half a second after T0 also holds the slot a minute before, but the job
     // has never run: that slot is from before it existed, so only the current one runs.
-    expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([{ outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 1 }]);
+    expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([
+      { outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 1 },
+    ]);
     clock.set(T0 + 2 * MINUTE_MS + 500);
     const outcomes = await tick(deps('node-a', work), { jobs: schedule });
     expect(outcomes).toMatchObject([
@@ -440,7 +508,9 @@ describe('catch-up', () => {
     ]);
     expect(runs).toEqual([T0, T0 + 3 * MINUTE_MS]);
     expect(await getSlot(ctx, 'report', T0 + MINUTE_MS)).toBeUndefined();
-    expect(log.events.filter((e) => e.message === 'slot.missed')).toMatchObject([{ level: 'warn', attributes: { count: 2, oldestSlot: iso(T0 + MINUTE_MS) } }]);
+    expect(log.events.filter((e) => e.message === 'slot.missed')).toMatchObject([
+      { level: 'warn', attributes: { count: 2, oldestSlot: iso(T0 + MINUTE_MS) } },
+    ]);
     // The next tick does not report them again: they are older than the slot that ran.
     clock.set(T0 + 3 * MINUTE_MS + 900);
     expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([{ outcome: 'duplicate' }]);
@@ -476,12 +546,14 @@ describe('catch-up', () => {
     // Nobody ticked at T0 - 1m; node-b ticked T0. A tick at T0 + 1s does not go back to T0 - 1m.
     await claimSlot(ctx, { job: 'report', slotMs: T0, token: 'node-b#1', instance: 'node-b', trigger: 'schedule', retentionMs: 60_000 });
     clock.set(T0 + 1_000);
-    expect(await tick(deps('node-a', work), { jobs: schedule })).toEqual([{ outcome: 'duplicate', job: 'report', slot: iso(T0), claimedBy: 'node-b#1' }]);
+    expect(await tick(deps('node-a', work), { jobs: schedule })).toEqual([
+      { outcome: 'duplicate', job: 'report', slot: iso(T0), claimedBy: 'node-b#1' },
+    ]);
     expect(await getSlot(ctx, 'report', T0 - MINUTE_MS)).toBeUndefined();
     expect(runs).toBe(1);
   });
 
-  it('still runs a scheduled slot that an operator\'s manual trigger came just after', async () => {
+  it("still runs a scheduled slot that an operator's manual trigger came just after", async () => {
     const { ctx, clock, deps } = await cluster(T0 - MINUTE_MS + 500);
     let runs = 0;
     const work = { Work: () => void runs++ };
@@ -490,7 +562,9 @@ describe('catch-up', () => {
     clock.set(T0 + 300);
     expect(await triggerJob(deps('node-b', work), schedule[0]!)).toMatchObject([{ outcome: 'ran', fence: 2 }]);
     clock.set(T0 + 2_000);
-    expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([{ outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 3 }]);
+    expect(await tick(deps('node-a', work), { jobs: schedule })).toMatchObject([
+      { outcome: 'ran', slot: iso(T0), trigger: 'schedule', fence: 3 },
+    ]);
     expect(runs).toBe(3);
   });
 
@@ -514,7 +588,9 @@ describe('catch-up', () => {
     const { ctx, clock, log, deps } = await cluster(T0 - MINUTE_MS + 500);
     let slow = false;
     const work = { Work: () => void (slow && clock.advance(100_000)) };
-    expect(await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s', 'catchupLimit: 5') })).toMatchObject([{ outcome: 'ran', slot: iso(T0 - MINUTE_MS) }]);
+    expect(await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s', 'catchupLimit: 5') })).toMatchObject([
+      { outcome: 'ran', slot: iso(T0 - MINUTE_MS) },
+    ]);
     clock.set(T0 + MINUTE_MS + 500);
     slow = true;
     const outcomes = await tick(deps('node-a', work), { jobs: everyMinute('catchupWindow: 90s', 'catchupLimit: 5') });
@@ -548,7 +624,11 @@ describe('a claimant that died between claim and acquire', () => {
       claimedBy: 'dead#1',
       error: 'claimed by dead#1, which never ran it and is gone; found by node-a',
     });
-    expect(log.events.find((e) => e.message === 'slot.abandoned')?.attributes).toMatchObject({ job: 'report', slot: iso(T0), claimedBy: 'dead#1' });
+    expect(log.events.find((e) => e.message === 'slot.abandoned')?.attributes).toMatchObject({
+      job: 'report',
+      slot: iso(T0),
+      claimedBy: 'dead#1',
+    });
     expect(runs).toBe(1);
   });
 
@@ -563,7 +643,14 @@ describe('a claimant that died between claim and acquire', () => {
     const holder = (await getLock(ctx, 'report'))!.holder!;
     // Its heartbeat keeps the lease current while the clock moves on by two leases.
     clock.set(T0 + MINUTE_MS + 500);
-    await ctx.client.send(new UpdateCommand({ TableName: ctx.tableName, Key: { pk: 'JOB#report', sk: 'STATE' }, UpdateExpression: 'SET leaseUntilMs = :until', ExpressionAttributeValues: { ':until': clock() + 30_000 } }));
+    await ctx.client.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: { pk: 'JOB#report', sk: 'STATE' },
+        UpdateExpression: 'SET leaseUntilMs = :until',
+        ExpressionAttributeValues: { ':until': clock() + 30_000 },
+      }),
+    );
     expect(await tick(deps('node-b', work), { jobs: schedule })).toMatchObject([{ outcome: 'locked', heldBy: holder }]);
     // The running slot is claimed on the lock (no item yet), and stays so.
     expect(await getSlot(ctx, 'report', T0)).toBeUndefined();
@@ -613,7 +700,9 @@ describe('a paused job', () => {
 
     await setPaused(ctx, 'report', false);
     clock.set(T0 + MINUTE_MS + 500);
-    expect(await tick(deps('node-a', work), { jobs: everyMinute() })).toMatchObject([{ outcome: 'ran', slot: iso(T0 + MINUTE_MS), fence: 1 }]);
+    expect(await tick(deps('node-a', work), { jobs: everyMinute() })).toMatchObject([
+      { outcome: 'ran', slot: iso(T0 + MINUTE_MS), fence: 1 },
+    ]);
     expect(runs).toBe(1);
   });
 
@@ -641,7 +730,9 @@ describe('triggerJob', () => {
     await setPaused(ctx, 'report', true);
     const seen: RunContext[] = [];
     const outcomes = await triggerJob(deps('cli', { Work: (c) => void seen.push(c) }), everyMinute()[0]!);
-    expect(outcomes).toEqual([{ outcome: 'ran', job: 'report', slot: iso(T0 + 12_345), trigger: 'manual', fence: 1, durationMs: 0, leaseLost: false }]);
+    expect(outcomes).toEqual([
+      { outcome: 'ran', job: 'report', slot: iso(T0 + 12_345), trigger: 'manual', fence: 1, durationMs: 0, leaseLost: false },
+    ]);
     expect(seen.map((c) => [c.trigger, c.slot.getTime()])).toEqual([['manual', clock()]]);
     expect(await getSlot(ctx, 'report', T0 + 12_345)).toMatchObject({ status: 'succeeded', trigger: 'manual' });
     expect(await getLock(ctx, 'report')).toMatchObject({ paused: true, fence: 1 });
@@ -665,8 +756,15 @@ describe('triggerJob', () => {
     clock.advance(2_000);
 
     const outcomes = await triggerJob(deps('cli', handlers), everyMinute()[0]!);
-    expect(outcomes).toEqual([{ outcome: 'locked', job: 'report', slot: iso(T0 + 2_500), heldBy: holder, heldFence: 1, leaseUntil: iso(T0 + 500 + 60_000) }]);
-    expect(await getSlot(ctx, 'report', T0 + 2_500)).toMatchObject({ status: 'skipped', reason: 'locked', trigger: 'manual', heldBy: holder });
+    expect(outcomes).toEqual([
+      { outcome: 'locked', job: 'report', slot: iso(T0 + 2_500), heldBy: holder, heldFence: 1, leaseUntil: iso(T0 + 500 + 60_000) },
+    ]);
+    expect(await getSlot(ctx, 'report', T0 + 2_500)).toMatchObject({
+      status: 'skipped',
+      reason: 'locked',
+      trigger: 'manual',
+      heldBy: holder,
+    });
     expect(runs).toBe(1);
     finish.resolve();
     expect(await running).toMatchObject([{ outcome: 'ran', fence: 1 }]);
@@ -691,7 +789,18 @@ describe('a handler that fails', () => {
       }),
       { jobs: everyMinute() },
     );
-    expect(outcomes).toEqual([{ outcome: 'failed', job: 'report', slot: iso(T0), trigger: 'schedule', fence: 1, durationMs: 40, error: 'Error: boom', leaseLost: false }]);
+    expect(outcomes).toEqual([
+      {
+        outcome: 'failed',
+        job: 'report',
+        slot: iso(T0),
+        trigger: 'schedule',
+        fence: 1,
+        durationMs: 40,
+        error: 'Error: boom',
+        leaseLost: false,
+      },
+    ]);
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'failed', error: 'Error: boom', fence: 1, durationMs: 40 });
     const lock = await getLock(ctx, 'report');
     expect(lock?.holder).toBeUndefined();
@@ -766,7 +875,10 @@ describe('the signal a run gets', () => {
       await aborted(signal);
       reason = signal.reason;
     };
-    const outcomes = await tick(deps('node-a', { Work: handler }, { deadlineMarginMs: 5_000 }), { jobs: everyMinute(), deadlineMs: clock() + 5_000 });
+    const outcomes = await tick(deps('node-a', { Work: handler }, { deadlineMarginMs: 5_000 }), {
+      jobs: everyMinute(),
+      deadlineMs: clock() + 5_000,
+    });
     expect(reason).toBeInstanceOf(DeadlineError);
     expect(outcomes).toMatchObject([{ outcome: 'ran', leaseLost: false }]);
   });
@@ -774,7 +886,10 @@ describe('the signal a run gets', () => {
   it('fires when the node shuts down', async () => {
     const { deps } = await cluster(T0 + 500);
     let aborted: boolean | undefined;
-    const outcomes = await tick(deps('node-a', { Work: ({ signal }) => void (aborted = signal.aborted) }, { shutdown: AbortSignal.abort() }), { jobs: everyMinute() });
+    const outcomes = await tick(
+      deps('node-a', { Work: ({ signal }) => void (aborted = signal.aborted) }, { shutdown: AbortSignal.abort() }),
+      { jobs: everyMinute() },
+    );
     expect(aborted).toBe(true);
     expect(outcomes).toMatchObject([{ outcome: 'ran' }]);
   });
@@ -795,7 +910,9 @@ describe('a node that remembers claimed slots', () => {
     expect(readsAfterFirst).toBeGreaterThan(0);
 
     clock.advance(1_000);
-    expect(await tick(nodeB, { jobs: everyMinute(), memory })).toEqual([{ outcome: 'not-due', job: 'report', nextSlot: iso(T0 + MINUTE_MS) }]);
+    expect(await tick(nodeB, { jobs: everyMinute(), memory })).toEqual([
+      { outcome: 'not-due', job: 'report', nextSlot: iso(T0 + MINUTE_MS) },
+    ]);
     expect(reads).toBe(readsAfterFirst);
   });
 

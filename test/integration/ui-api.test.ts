@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +9,10 @@ import { getLock, getSlot } from '../../functions/core/store.js';
 import { tick } from '../../functions/core/tick.js';
 import type { JobDefinition, JobHandler } from '../../functions/core/types.js';
 import { MAX_BODY_BYTES } from '../../functions/ui/api.js';
-import type { JobView, JobsView } from '../../functions/ui/job-view.js';
+import type { JobsView, JobView } from '../../functions/ui/job-view.js';
 import { startUiServer, type UiServer } from '../../functions/ui/ui-server.js';
 import { useLocalTables } from '../support/local-table.js';
-import { MINUTE_MS, T0, aborted, cluster as harnessCluster, deferred, everyMinute, iso } from '../support/tick-harness.js';
+import { aborted, deferred, everyMinute, cluster as harnessCluster, iso, MINUTE_MS, T0 } from '../support/tick-harness.js';
 
 const tables = useLocalTables();
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,7 +30,12 @@ interface Answer {
 }
 
 /** One HTTP request through node:http, which (unlike fetch) sends any Host header it is given. */
-function call(server: UiServer, method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
+function call(
+  server: UiServer,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     // A body is framed by its length: GET and DELETE are not chunked by default, so an unframed body would read as a second request.
     const length = options.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(options.body)) } : {};
@@ -64,7 +69,9 @@ function post(server: UiServer, path: string, body: unknown = {}, headers: Recor
 }
 
 /** A table, a fake clock at `startMs`, the jobs, and a ui server on any free port reading them. */
-async function setup(options: { jobs?: JobDefinition[]; handlers?: Record<string, JobHandler>; startMs?: number; assetsDir?: string } = {}) {
+async function setup(
+  options: { jobs?: JobDefinition[]; handlers?: Record<string, JobHandler>; startMs?: number; assetsDir?: string } = {},
+) {
   const harness = await harnessCluster(tables, options.startMs ?? T0 + 500);
   const jobs = options.jobs ?? everyMinute();
   const handlers = options.handlers ?? { Work: () => undefined };
@@ -81,7 +88,10 @@ async function setup(options: { jobs?: JobDefinition[]; handlers?: Record<string
 async function blockingSetup() {
   const started = deferred();
   const release = deferred();
-  const harness = await setup({ jobs: everyMinute('lease: 2m'), handlers: { Work: async () => (started.resolve(), await release.promise) } });
+  const harness = await setup({
+    jobs: everyMinute('lease: 2m'),
+    handlers: { Work: async () => (started.resolve(), await release.promise) },
+  });
   return { ...harness, started: started.promise, release: release.resolve };
 }
 
@@ -108,15 +118,31 @@ describe('GET /api/jobs', () => {
     expect(view.jobs).toHaveLength(1);
     const job = view.jobs[0]!;
     expect(job).toMatchObject({
-      name: 'report', cron: '* * * * *', cronInWords: 'Every minute', timezone: 'UTC', handler: 'Work', enabled: true,
-      overlap: 'skip', continuous: false, paused: false, fence: 3, lock: null, windowStartMs: T0,
+      name: 'report',
+      cron: '* * * * *',
+      cronInWords: 'Every minute',
+      timezone: 'UTC',
+      handler: 'Work',
+      enabled: true,
+      overlap: 'skip',
+      continuous: false,
+      paused: false,
+      fence: 3,
+      lock: null,
+      windowStartMs: T0,
     });
     expect(job.runs.map((run) => [run.slot, run.status, run.fence])).toEqual([
       [iso(T0 + 4 * MINUTE_MS), 'succeeded', 3],
       [iso(T0 + MINUTE_MS), 'succeeded', 2],
       [iso(T0), 'succeeded', 1],
     ]);
-    expect(job.runs[0]).toMatchObject({ slotMs: T0 + 4 * MINUTE_MS, trigger: 'schedule', instance: 'node-a', startedAtMs: T0 + 4 * MINUTE_MS + 500, durationMs: 0 });
+    expect(job.runs[0]).toMatchObject({
+      slotMs: T0 + 4 * MINUTE_MS,
+      trigger: 'schedule',
+      instance: 'node-a',
+      startedAtMs: T0 + 4 * MINUTE_MS + 500,
+      durationMs: 0,
+    });
     expect(job.lastOutcome).toEqual(job.runs[0]);
     expect(job.missedMs).toEqual([T0 + 2 * MINUTE_MS, T0 + 3 * MINUTE_MS]);
     expect(job.counters).toMatchObject({ slots: 3, runs: 3, succeeded: 3, missed: 2 });
@@ -153,7 +179,12 @@ describe('GET /api/jobs/:name', () => {
     const { server, clock, done } = await whileHeld();
     const job = (await call(server, 'GET', '/api/jobs/report')).json as unknown as JobView;
     expect(job.name).toBe('report');
-    expect(job.lock).toMatchObject({ holder: expect.stringMatching(/^node-a#/), holderInstance: 'node-a', holderSlotMs: T0, leaseUntilMs: T0 + 500 + 2 * MINUTE_MS });
+    expect(job.lock).toMatchObject({
+      holder: expect.stringMatching(/^node-a#/),
+      holderInstance: 'node-a',
+      holderSlotMs: T0,
+      leaseUntilMs: T0 + 500 + 2 * MINUTE_MS,
+    });
     expect(job.runs[0]).toMatchObject({ slotMs: T0, status: 'running', fence: 1, startedAtMs: T0 + 500 });
     expect(job.lastOutcome).toBeNull();
     // Past its expiry the lease is no one's, whatever the item still says.
@@ -161,7 +192,11 @@ describe('GET /api/jobs/:name', () => {
     const expired = (await call(server, 'GET', '/api/jobs/report')).json as unknown as JobView;
     expect(expired.lock).toBeNull();
     // Its run has no item yet (claimed on the lock): shown lost, as the next acquirer records it.
-    expect(expired.runs[0]).toMatchObject({ slotMs: T0, status: 'lost', error: expect.stringContaining('lease lapsed without an outcome') });
+    expect(expired.runs[0]).toMatchObject({
+      slotMs: T0,
+      status: 'lost',
+      error: expect.stringContaining('lease lapsed without an outcome'),
+    });
     clock.set(T0 + 1_000);
     await done();
   });
@@ -228,7 +263,9 @@ describe('POST trigger', () => {
     const { server, done } = await whileHeld();
     const answer = await post(server, '/api/jobs/report/trigger');
     expect(answer.status).toBe(409);
-    expect(answer.json.error).toMatch(/^job "report" was not started: a run holds its lease \(node-a#\w+, fence 1\) until 2026-11-26T10:02:00.500Z/);
+    expect(answer.json.error).toMatch(
+      /^job "report" was not started: a run holds its lease \(node-a#\w+, fence 1\) until 2026-11-26T10:02:00.500Z/,
+    );
     expect(answer.json.outcomes).toEqual([expect.objectContaining({ outcome: 'locked', job: 'report', heldFence: 1 })]);
     await done();
   });
@@ -266,7 +303,10 @@ describe('POST trigger', () => {
     await started.promise;
     await server.close();
     expect(signalled).toBe(true);
-    expect(await getSlot(ctx, 'report', T0 + 500)).toMatchObject({ status: 'failed', error: expect.stringContaining('stopped by the signal') });
+    expect(await getSlot(ctx, 'report', T0 + 500)).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('stopped by the signal'),
+    });
   });
 });
 
@@ -286,12 +326,30 @@ describe('bad requests', () => {
 
   it.each([
     ['a wrong content type', { 'Content-Type': 'text/plain' }, '{}', 415, 'Content-Type must be application/json, got "text/plain"'],
-    ['a form post', { 'Content-Type': 'application/x-www-form-urlencoded' }, 'note=x', 415, 'Content-Type must be application/json, got "application/x-www-form-urlencoded"'],
+    [
+      'a form post',
+      { 'Content-Type': 'application/x-www-form-urlencoded' },
+      'note=x',
+      415,
+      'Content-Type must be application/json, got "application/x-www-form-urlencoded"',
+    ],
     ['bad JSON', {}, '{"note": ', 400, /^request body is not valid JSON \(/],
-    ['a body that is not an object', {}, '["deploying"]', 400, 'request body must be a JSON object such as {"note": "deploying"}; got ["deploying"]'],
+    [
+      'a body that is not an object',
+      {},
+      '["deploying"]',
+      400,
+      'request body must be a JSON object such as {"note": "deploying"}; got ["deploying"]',
+    ],
     ['an unknown field', {}, '{"reason": "x"}', 400, 'unknown field "reason" with value "x" (pause takes: note)'],
     ['a note that is not a string', {}, '{"note": 42}', 400, 'field "note" has value 42; expected a string'],
-    ['a note too long', {}, JSON.stringify({ note: 'n'.repeat(501) }), 400, `field "note" has value "${'n'.repeat(76)}...; expected a string of at most 500 characters`],
+    [
+      'a note too long',
+      {},
+      JSON.stringify({ note: 'n'.repeat(501) }),
+      400,
+      `field "note" has value "${'n'.repeat(76)}...; expected a string of at most 500 characters`,
+    ],
   ])('refuses %s on pause', async (_name, headers, body, status, message) => {
     const { server, ctx } = await setup();
     const answer = await post(server, '/api/jobs/report/pause', body, headers);
@@ -314,10 +372,19 @@ describe('bad requests', () => {
     expect(huge.json.error).toMatch(/over the limit of 16384 bytes/);
     // A body sent in chunks without a length is cut off as it arrives.
     const chunked = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/api/jobs/report/pause', headers: { 'Content-Type': 'application/json', 'X-Cluster-Cron-Token': server.token } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'POST',
+          path: '/api/jobs/report/pause',
+          headers: { 'Content-Type': 'application/json', 'X-Cluster-Cron-Token': server.token },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       for (let i = 0; i < 40; i += 1) req.write('x'.repeat(1_000));
       req.end();
@@ -402,15 +469,21 @@ describe('the page and its assets', () => {
     expect(head.text).toBe('');
   });
 
-  it.each(['/assets/../index.html', '/assets/..', '/assets/%2e%2e%2fpackage.json', '/assets/..%2F..%2Fpackage.json', '/assets/.hidden', '/assets//etc/passwd', '/assets/a/b.js', '/assets/missing.js'])(
-    'never serves a file outside the assets folder: %s is 404',
-    async (path) => {
-      const { server } = await setup();
-      const answer = await call(server, 'GET', path);
-      expect(answer.status).toBe(404);
-      expect(answer.text).not.toContain('"name": "cluster-cron"');
-    },
-  );
+  it.each([
+    '/assets/../index.html',
+    '/assets/..',
+    '/assets/%2e%2e%2fpackage.json',
+    '/assets/..%2F..%2Fpackage.json',
+    '/assets/.hidden',
+    '/assets//etc/passwd',
+    '/assets/a/b.js',
+    '/assets/missing.js',
+  ])('never serves a file outside the assets folder: %s is 404', async (path) => {
+    const { server } = await setup();
+    const answer = await call(server, 'GET', path);
+    expect(answer.status).toBe(404);
+    expect(answer.text).not.toContain('"name": "cluster-cron"');
+  });
 
   it('answers 503 naming the build command when the page was never built', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'cluster-cron-ui-empty-'));
@@ -432,9 +505,18 @@ describe('cluster-cron ui (the real command)', () => {
   it('prints a loopback URL with its token, serves the API, pauses with the token, and stops cleanly on SIGINT', async () => {
     const schedule = join(dir, 'schedule.yml');
     writeFileSync(schedule, 'print:\n  cron: "* * * * *"\n  class: PrintWorker\n  args: {sleepSeconds: 0}\n');
-    const env: NodeJS.ProcessEnv = { ...process.env, DYNAMODB_ENDPOINT: tables.endpoint(), CLUSTER_CRON_TABLE: await tables.newTable(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DYNAMODB_ENDPOINT: tables.endpoint(),
+      CLUSTER_CRON_TABLE: await tables.newTable(),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
     delete env.CLUSTER_CRON_SCHEDULE_FILE;
-    const child = spawn(process.execPath, ['bin/cluster-cron.mjs', 'ui', '--port', '0', '-s', schedule], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/cluster-cron.mjs', 'ui', '--port', '0', '-s', schedule], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -447,9 +529,17 @@ describe('cluster-cron ui (the real command)', () => {
       const base = `http://127.0.0.1:${port}`;
       const jobs = (await (await fetch(`${base}/api/jobs`)).json()) as JobsView;
       expect(jobs.jobs.map((job) => job.name)).toEqual(['print']);
-      const refused = await fetch(`${base}/api/jobs/print/pause`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      const refused = await fetch(`${base}/api/jobs/print/pause`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{}',
+      });
       expect(refused.status).toBe(401);
-      const paused = await fetch(`${base}/api/jobs/print/pause`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Cluster-Cron-Token': token! }, body: '{"note":"from the test"}' });
+      const paused = await fetch(`${base}/api/jobs/print/pause`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Cluster-Cron-Token': token! },
+        body: '{"note":"from the test"}',
+      });
       expect(paused.status).toBe(200);
       expect(await paused.json()).toEqual({ job: 'print', paused: true, note: 'from the test', fence: 0 });
       expect(stderr).not.toContain('WARNING');

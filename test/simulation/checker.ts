@@ -26,7 +26,8 @@ export function checkHistory(history: SimHistory): Violation[] {
   const violations: Violation[] = [];
   const offsetOf = new Map(history.instances.map((instance) => [instance.name, instance.offsetMs]));
   const pausesOf = new Map(history.instances.map((instance) => [instance.name, instance.pauses]));
-  const frozenAt = (instance: string, atMs: number): boolean => (pausesOf.get(instance) ?? []).some((pause) => pause.fromMs <= atMs && atMs < pause.toMs);
+  const frozenAt = (instance: string, atMs: number): boolean =>
+    (pausesOf.get(instance) ?? []).some((pause) => pause.fromMs <= atMs && atMs < pause.toMs);
   const skewMs = history.maxClockSkewMs;
 
   for (const job of history.jobs) {
@@ -37,7 +38,12 @@ export function checkHistory(history: SimHistory): Violation[] {
     const perSlot = new Map<number, RunEvent[]>();
     for (const run of runs) perSlot.set(run.slotMs, [...(perSlot.get(run.slotMs) ?? []), run]);
     for (const [slotMs, list] of perSlot) {
-      if (list.length > 1) violations.push({ invariant: 'I1', job: job.name, message: `slot ${iso(slotMs)} started ${list.length} runs: ${list.map(describe).join('; ')}` });
+      if (list.length > 1)
+        violations.push({
+          invariant: 'I1',
+          job: job.name,
+          message: `slot ${iso(slotMs)} started ${list.length} runs: ${list.map(describe).join('; ')}`,
+        });
     }
 
     // The store's history of the lock: every acquisition (the fence rose) and the lease each
@@ -51,7 +57,12 @@ export function checkHistory(history: SimHistory): Violation[] {
       const holder = write.new.holder as string | undefined;
       if (fence !== Number(write.old?.fence ?? 0)) {
         // I2: every acquisition gets a strictly larger fence, for the life of the job.
-        if (fence <= lastFence) violations.push({ invariant: 'I2', job: job.name, message: `acquisition at ${iso(write.atMs)} got fence ${fence} after fence ${lastFence}` });
+        if (fence <= lastFence)
+          violations.push({
+            invariant: 'I2',
+            job: job.name,
+            message: `acquisition at ${iso(write.atMs)} got fence ${fence} after fence ${lastFence}`,
+          });
         lastFence = Math.max(lastFence, fence);
         acquisitions.push({ fence, holder: holder ?? '?', atMs: write.atMs });
       }
@@ -68,7 +79,12 @@ export function checkHistory(history: SimHistory): Violation[] {
         // started (its process was held up between acquire and start).
         const until = grantedUntil.get(holderOfFence.get(later.fence) ?? '');
         const stale = until !== undefined && later.startMs >= until - (offsetOf.get(later.instance) ?? 0) - skewMs;
-        violations.push({ invariant: 'I2', job: job.name, message: `fences out of start order: ${describe(earlier)} then ${describe(later)}`, ...(stale && { known: 'stale-start' as const }) });
+        violations.push({
+          invariant: 'I2',
+          job: job.name,
+          message: `fences out of start order: ${describe(earlier)} then ${describe(later)}`,
+          ...(stale && { known: 'stale-start' as const }),
+        });
       }
     }
 
@@ -103,7 +119,11 @@ export function checkHistory(history: SimHistory): Violation[] {
     let idleSinceMs = history.chaosEndMs;
     for (const [startMs, endMs] of busy) {
       if (startMs > idleSinceMs && startMs - idleSinceMs > boundMs) {
-        violations.push({ invariant: 'I3', job: job.name, message: `no run from ${iso(idleSinceMs)} to ${iso(startMs)} (${startMs - idleSinceMs} ms > ${boundMs} ms)` });
+        violations.push({
+          invariant: 'I3',
+          job: job.name,
+          message: `no run from ${iso(idleSinceMs)} to ${iso(startMs)} (${startMs - idleSinceMs} ms > ${boundMs} ms)`,
+        });
       }
       idleSinceMs = Math.max(idleSinceMs, endMs);
     }
@@ -114,12 +134,19 @@ export function checkHistory(history: SimHistory): Violation[] {
     // I4: every claimed slot has a fate; a slot that ran says so.
     const lock = history.items.find((item) => item.pk === pk && item.sk === 'STATE');
     const slotItems = history.items.filter((item) => item.pk === pk && String(item.sk).startsWith('SLOT#'));
-    const running = new Set(runs.filter((run) => run.endMs === undefined && run.crashMs === undefined).map((run) => holderOfFence.get(run.fence)));
+    const running = new Set(
+      runs.filter((run) => run.endMs === undefined && run.crashMs === undefined).map((run) => holderOfFence.get(run.fence)),
+    );
     const settledBeforeMs = history.endMs - job.leaseMs - skewMs - 3 * history.tickPeriodMs;
     for (const item of slotItems) {
       const slotMs = Number(item.slotMs);
       if (item.status === 'claimed' && slotMs < settledBeforeMs && !running.has(String(item.claimedBy))) {
-        violations.push({ invariant: 'I4', job: job.name, message: `slot ${iso(slotMs)} still "claimed" by ${String(item.claimedBy)} at the end, which is not running it`, known: 'abandoned-claim' });
+        violations.push({
+          invariant: 'I4',
+          job: job.name,
+          message: `slot ${iso(slotMs)} still "claimed" by ${String(item.claimedBy)} at the end, which is not running it`,
+          known: 'abandoned-claim',
+        });
       }
     }
     for (const run of runs) {

@@ -47,7 +47,8 @@ export class Placeholders {
 
   name(token: string): string {
     const resolved = this.scope.names?.[token];
-    if (resolved === undefined) throw new ValidationError(`An expression attribute name used in the document path is not defined; attribute name: ${token}`);
+    if (resolved === undefined)
+      throw new ValidationError(`An expression attribute name used in the document path is not defined; attribute name: ${token}`);
     this.usedNames.add(token);
     return resolved;
   }
@@ -63,9 +64,11 @@ export class Placeholders {
   /** DynamoDB refuses placeholders that no expression of the request uses. */
   checkAllUsed(): void {
     const unusedValues = Object.keys(this.scope.values ?? {}).filter((key) => !this.usedValues.has(key));
-    if (unusedValues.length > 0) throw new ValidationError(`Value provided in ExpressionAttributeValues unused in expressions: keys: {${unusedValues.join(', ')}}`);
+    if (unusedValues.length > 0)
+      throw new ValidationError(`Value provided in ExpressionAttributeValues unused in expressions: keys: {${unusedValues.join(', ')}}`);
     const unusedNames = Object.keys(this.scope.names ?? {}).filter((key) => !this.usedNames.has(key));
-    if (unusedNames.length > 0) throw new ValidationError(`Value provided in ExpressionAttributeNames unused in expressions: keys: {${unusedNames.join(', ')}}`);
+    if (unusedNames.length > 0)
+      throw new ValidationError(`Value provided in ExpressionAttributeNames unused in expressions: keys: {${unusedNames.join(', ')}}`);
   }
 }
 
@@ -105,7 +108,8 @@ class Parser {
     const token = this.take();
     if (token.kind === 'hash') return this.placeholders.name(token.text);
     if (token.kind === 'name') {
-      if (RESERVED.has(token.text.toUpperCase())) throw new ValidationError(`Invalid expression: Attribute name is a reserved keyword; reserved keyword: ${token.text}`);
+      if (RESERVED.has(token.text.toUpperCase()))
+        throw new ValidationError(`Invalid expression: Attribute name is a reserved keyword; reserved keyword: ${token.text}`);
       return token.text;
     }
     throw new ValidationError(`Invalid expression: expected an attribute name, found "${token.text}"`);
@@ -196,11 +200,23 @@ class Parser {
       return (item) => options.some((option) => compare('=', left(item), option(item)));
     }
     const op = this.take();
-    if (op.kind !== 'op' || !['=', '<>', '<', '<=', '>', '>='].includes(op.text)) throw new ValidationError(`Invalid expression: expected a comparator, found "${op.text}"`);
+    if (op.kind !== 'op' || !['=', '<>', '<', '<=', '>', '>='].includes(op.text))
+      throw new ValidationError(`Invalid expression: expected a comparator, found "${op.text}"`);
     const rightAt = this.#index;
     const right = this.operand();
-    if (this.tokens.slice(leftAt, leftAt + (this.#index - rightAt)).map((t) => t.text).join(' ') === this.tokens.slice(rightAt, this.#index).map((t) => t.text).join(' ')) {
-      throw new ValidationError(`Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: ${op.text}`);
+    if (
+      this.tokens
+        .slice(leftAt, leftAt + (this.#index - rightAt))
+        .map((t) => t.text)
+        .join(' ') ===
+      this.tokens
+        .slice(rightAt, this.#index)
+        .map((t) => t.text)
+        .join(' ')
+    ) {
+      throw new ValidationError(
+        `Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: ${op.text}`,
+      );
     }
     return (item) => compare(op.text, left(item), right(item));
   }
@@ -227,14 +243,19 @@ class Parser {
     const touched = new Set<string>();
     const seenClauses = new Set<string>();
     const touch = (name: string): void => {
-      if (touched.has(name)) throw new ValidationError(`Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [${name}], path two: [${name}]`);
+      if (touched.has(name))
+        throw new ValidationError(
+          `Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [${name}], path two: [${name}]`,
+        );
       touched.add(name);
     };
     while (!this.done()) {
       const clause = this.take();
       const word = clause.text.toUpperCase();
-      if (clause.kind !== 'name' || !['SET', 'REMOVE', 'ADD', 'DELETE'].includes(word)) throw new ValidationError(`Invalid UpdateExpression: Syntax error; token: "${clause.text}"`);
-      if (seenClauses.has(word)) throw new ValidationError(`Invalid UpdateExpression: The "${word}" section can only be used once in an update expression;`);
+      if (clause.kind !== 'name' || !['SET', 'REMOVE', 'ADD', 'DELETE'].includes(word))
+        throw new ValidationError(`Invalid UpdateExpression: Syntax error; token: "${clause.text}"`);
+      if (seenClauses.has(word))
+        throw new ValidationError(`Invalid UpdateExpression: The "${word}" section can only be used once in an update expression;`);
       seenClauses.add(word);
       do {
         if (steps.length > 0 && this.isOp(',')) this.take();
@@ -253,13 +274,15 @@ class Parser {
             const delta = value(old);
             if (word === 'ADD') {
               if (typeof delta === 'number') {
-                if (current !== undefined && typeof current !== 'number') throw new ValidationError('An operand in the update expression has an incorrect data type');
+                if (current !== undefined && typeof current !== 'number')
+                  throw new ValidationError('An operand in the update expression has an incorrect data type');
                 next[name] = ((current as number | undefined) ?? 0) + delta;
               } else if (delta instanceof Set) {
                 next[name] = new Set([...((current as Set<unknown> | undefined) ?? []), ...delta]);
               } else throw new ValidationError('Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD');
             } else {
-              if (!(delta instanceof Set)) throw new ValidationError('Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE');
+              if (!(delta instanceof Set))
+                throw new ValidationError('Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE');
               const remaining = new Set([...((current as Set<unknown> | undefined) ?? [])].filter((element) => !delta.has(element)));
               if (remaining.size > 0) next[name] = remaining;
               else delete next[name];
@@ -281,7 +304,8 @@ class Parser {
       const second = this.setOperand();
       return (old) => {
         const [a, b] = [first(old), second(old)];
-        if (typeof a !== 'number' || typeof b !== 'number') throw new ValidationError('An operand in the update expression has an incorrect data type');
+        if (typeof a !== 'number' || typeof b !== 'number')
+          throw new ValidationError('An operand in the update expression has an incorrect data type');
         return a + sign * b;
       };
     }
@@ -316,7 +340,26 @@ class Parser {
 }
 
 // A few of DynamoDB's reserved words that our item attributes would otherwise collide with.
-const RESERVED = new Set(['STATUS', 'TRIGGER', 'ERROR', 'NAME', 'VALUE', 'DATA', 'KEY', 'TIMESTAMP', 'DURATION', 'SIZE', 'COUNT', 'AND', 'OR', 'NOT', 'SET', 'REMOVE', 'ADD', 'DELETE']);
+const RESERVED = new Set([
+  'STATUS',
+  'TRIGGER',
+  'ERROR',
+  'NAME',
+  'VALUE',
+  'DATA',
+  'KEY',
+  'TIMESTAMP',
+  'DURATION',
+  'SIZE',
+  'COUNT',
+  'AND',
+  'OR',
+  'NOT',
+  'SET',
+  'REMOVE',
+  'ADD',
+  'DELETE',
+]);
 
 function sizeOf(value: unknown): number | undefined {
   if (typeof value === 'string') return Buffer.byteLength(value);

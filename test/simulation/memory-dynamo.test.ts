@@ -4,13 +4,13 @@
  * condition/update expressions run against the memory table and against real dynalite
  * through the real SDK; every answer and the final items must be identical.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import * as store from '../../functions/core/store.js';
 import { Trigger } from '../../functions/core/types.js';
 import { useLocalTables } from '../support/local-table.js';
 import { MemoryDynamo, memoryDocumentClient } from './memory-dynamo.js';
-import { prng, type Prng } from './prng.js';
+import { type Prng, prng } from './prng.js';
 
 const tables = useLocalTables();
 
@@ -49,7 +49,12 @@ function randomStoreOp(rand: Prng): { label: string; run: (ctx: store.StoreConte
     case 0:
     case 1: {
       const trigger = rand.pick([Trigger.schedule, Trigger.catchUp, Trigger.manual]);
-      const skipped = rand.chance(0.3) && { status: store.SlotStatus.skipped, reason: store.SkipReason.locked, heldBy: rand.pick(TOKENS), heldFence: rand.int(0, 4) };
+      const skipped = rand.chance(0.3) && {
+        status: store.SlotStatus.skipped,
+        reason: store.SkipReason.locked,
+        heldBy: rand.pick(TOKENS),
+        heldFence: rand.int(0, 4),
+      };
       return {
         label: `claim ${job} ${slotMs} ${token}`,
         run: (ctx) => store.claimSlot(ctx, { job, slotMs, token, instance: 'i', trigger, retentionMs: 60_000, ...skipped }),
@@ -58,7 +63,10 @@ function randomStoreOp(rand: Prng): { label: string; run: (ctx: store.StoreConte
     case 2:
     case 3: {
       const ignorePause = rand.chance(0.3);
-      return { label: `acquire ${job} ${token}`, run: (ctx) => store.acquireLease(ctx, { job, token, instance: 'i', slotMs, leaseMs, ...(ignorePause && { ignorePause }) }) };
+      return {
+        label: `acquire ${job} ${token}`,
+        run: (ctx) => store.acquireLease(ctx, { job, token, instance: 'i', slotMs, leaseMs, ...(ignorePause && { ignorePause }) }),
+      };
     }
     case 4:
       return { label: `renew ${job} ${token}`, run: (ctx) => store.renewLease(ctx, job, token, ctx.clock() + leaseMs) };
@@ -79,7 +87,11 @@ function randomStoreOp(rand: Prng): { label: string; run: (ctx: store.StoreConte
     }
     case 7: {
       const held = rand.chance(0.5);
-      return { label: `recordSkip ${job} ${slotMs} ${token}`, run: (ctx) => store.recordSkip(ctx, job, slotMs, token, { reason: store.SkipReason.locked, ...(held && { heldBy: 't9', heldFence: 3 }) }) };
+      return {
+        label: `recordSkip ${job} ${slotMs} ${token}`,
+        run: (ctx) =>
+          store.recordSkip(ctx, job, slotMs, token, { reason: store.SkipReason.locked, ...(held && { heldBy: 't9', heldFence: 3 }) }),
+      };
     }
     case 8:
       return { label: `recordLost ${job} ${slotMs} ${token}`, run: (ctx) => store.recordLost(ctx, job, slotMs, token, 'gone') };
@@ -88,8 +100,7 @@ function randomStoreOp(rand: Prng): { label: string; run: (ctx: store.StoreConte
       const note = rand.chance(0.5) ? 'maintenance' : undefined;
       return { label: `setPaused ${job} ${paused}`, run: (ctx) => store.setPaused(ctx, job, paused, note) };
     }
-    case 10:
-    {
+    case 10: {
       const fromMs = slotMs - rand.int(0, 3) * 1_000;
       return { label: `claimedSlotsAfter ${job}`, run: (ctx) => store.claimedSlotsAfter(ctx, job, fromMs) };
     }
@@ -105,7 +116,13 @@ function randomStoreOp(rand: Prng): { label: string; run: (ctx: store.StoreConte
 async function allItems(client: DynamoDBDocumentClient, tableName: string): Promise<unknown> {
   const items = [];
   for (const job of JOBS) {
-    const result = await client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': store.jobKey(job) } }));
+    const result = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': store.jobKey(job) },
+      }),
+    );
     items.push(...(result.Items ?? []));
   }
   return normalize(items);
@@ -175,13 +192,26 @@ async function expressionsAgree(seed: number): Promise<void> {
     if (rand.chance(0.3)) {
       const item: Record<string, unknown> = { ...key };
       for (const name of attrs) if (rand.chance(0.6)) item[name] = rand.pick(values);
-      command = () => new PutCommand({ TableName: tableName, Item: item, ConditionExpression: cond, ...(Object.keys(used).length > 0 && { ExpressionAttributeValues: used }), ReturnValues: 'ALL_OLD' });
+      command = () =>
+        new PutCommand({
+          TableName: tableName,
+          Item: item,
+          ConditionExpression: cond,
+          ...(Object.keys(used).length > 0 && { ExpressionAttributeValues: used }),
+          ReturnValues: 'ALL_OLD',
+        });
     } else {
       const target = rand.pick(attrs);
       const action = rand.pick(['set', 'add', 'remove', 'set-if-not-exists']);
       const values2 = { ...used, ':n': rand.pick([1, 2]), ':s': rand.pick(values) };
       const update =
-        action === 'set' ? `SET ${target} = :s` : action === 'add' ? `ADD ${target} :n` : action === 'remove' ? `REMOVE ${target}` : `SET ${target} = if_not_exists(${target}, :s)`;
+        action === 'set'
+          ? `SET ${target} = :s`
+          : action === 'add'
+            ? `ADD ${target} :n`
+            : action === 'remove'
+              ? `REMOVE ${target}`
+              : `SET ${target} = if_not_exists(${target}, :s)`;
       const returnValues = rand.pick(['ALL_OLD', 'ALL_NEW', 'NONE'] as const);
       const needed = Object.fromEntries(Object.entries(values2).filter(([name]) => update.includes(name) || cond.includes(name)));
       command = () =>
@@ -199,6 +229,8 @@ async function expressionsAgree(seed: number): Promise<void> {
     const fake = await outcome(() => memory.send(command() as UpdateCommand));
     expect(fake, `seed ${seed} step ${step}: ${cond} with ${JSON.stringify(used)} on ${before}`).toEqual(real);
     const read = () => new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true });
-    expect(await outcome(() => memory.send(read())), `seed ${seed} step ${step}: item after`).toEqual(await outcome(() => tables.client().send(read())));
+    expect(await outcome(() => memory.send(read())), `seed ${seed} step ${step}: item after`).toEqual(
+      await outcome(() => tables.client().send(read())),
+    );
   }
 }

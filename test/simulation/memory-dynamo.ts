@@ -4,8 +4,8 @@
  * (expression.ts). Synchronous at heart, so the simulation decides when a write lands.
  */
 import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Placeholders, ValidationError, parseCondition, parseProjection, parseUpdate, type Item } from './expression.js';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type Item, Placeholders, parseCondition, parseProjection, parseUpdate, ValidationError } from './expression.js';
 
 /** One write the table applied: what the checker reads as the store's history. */
 export interface AppliedWrite {
@@ -34,7 +34,11 @@ function keyOf(item: Item): string {
 function clean<T>(value: T): T {
   if (value === undefined || value === null || typeof value !== 'object' || value instanceof Set || ArrayBuffer.isView(value)) return value;
   if (Array.isArray(value)) return value.map(clean) as T;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, clean(v)])) as T;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, clean(v)]),
+  ) as T;
 }
 
 function conditionFailed(): ConditionalCheckFailedException {
@@ -104,7 +108,10 @@ export class MemoryDynamo {
     if (condition && !condition(old ?? {})) throw conditionFailed();
     const next = update(old ?? keyItem);
     for (const name of KEY) {
-      if (next[name] !== keyItem[name]) throw new ValidationError(`One or more parameter values were invalid: Cannot update attribute ${name}. This attribute is part of the key`);
+      if (next[name] !== keyItem[name])
+        throw new ValidationError(
+          `One or more parameter values were invalid: Cannot update attribute ${name}. This attribute is part of the key`,
+        );
     }
     table.set(key, next);
     this.onApply?.({ table: input.TableName!, key, kind: 'update', old: old && structuredClone(old), new: structuredClone(next) });
@@ -124,12 +131,20 @@ export class MemoryDynamo {
     const start = input.ExclusiveStartKey ? JSON.stringify([input.ExclusiveStartKey.pk, input.ExclusiveStartKey.sk]) : undefined;
     if (start) {
       const at = items.findIndex((item) => keyOf(item) === start);
-      items = at >= 0 ? items.slice(at + 1) : items.filter((item) => (input.ScanIndexForward === false ? byKey(item, JSON.parse(start)) < 0 : byKey(item, JSON.parse(start)) > 0));
+      items =
+        at >= 0
+          ? items.slice(at + 1)
+          : items.filter((item) =>
+              input.ScanIndexForward === false ? byKey(item, JSON.parse(start)) < 0 : byKey(item, JSON.parse(start)) > 0,
+            );
     }
     const limit = input.Limit;
     const page = limit !== undefined ? items.slice(0, limit) : items;
     const last = limit !== undefined && items.length >= limit && page.length > 0 ? page[page.length - 1] : undefined;
-    const project = (item: Item): Item => (projection ? Object.fromEntries(projection.filter((name) => item[name] !== undefined).map((name) => [name, structuredClone(item[name])])) : structuredClone(item));
+    const project = (item: Item): Item =>
+      projection
+        ? Object.fromEntries(projection.filter((name) => item[name] !== undefined).map((name) => [name, structuredClone(item[name])]))
+        : structuredClone(item);
     return {
       Items: page.map(project),
       Count: page.length,

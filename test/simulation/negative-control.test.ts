@@ -9,7 +9,7 @@ import './sim-mocks.js';
 import { checkHistory, type Violation } from './checker.js';
 import type { StoreCommand } from './memory-dynamo.js';
 import { stepOf } from './sim-client.js';
-import { simulate, type SimOptions } from './simulation.js';
+import { type SimOptions, simulate } from './simulation.js';
 
 /** A broken variant of the protocol, expressed as a rewrite of what the table receives. */
 interface Weakening {
@@ -21,7 +21,8 @@ interface Weakening {
   seeds?: number;
 }
 
-const rewriteStep = (step: ReturnType<typeof stepOf>, change: (command: StoreCommand) => StoreCommand) => (command: StoreCommand) => (stepOf(command) === step ? change(command) : command);
+const rewriteStep = (step: ReturnType<typeof stepOf>, change: (command: StoreCommand) => StoreCommand) => (command: StoreCommand) =>
+  stepOf(command) === step ? change(command) : command;
 
 const WEAKENINGS: Weakening[] = [
   {
@@ -31,7 +32,11 @@ const WEAKENINGS: Weakening[] = [
     options: {
       rewrite: rewriteStep('acquire', (command) => {
         const input = (command as UpdateCommand).input;
-        const condition = input.ConditionExpression!.replace('(attribute_not_exists(holder) OR leaseUntilMs < :now)', '(attribute_exists(pk) OR attribute_not_exists(pk))')
+        const condition = input
+          .ConditionExpression!.replace(
+            '(attribute_not_exists(holder) OR leaseUntilMs < :now)',
+            '(attribute_exists(pk) OR attribute_not_exists(pk))',
+          )
           .replace(' AND attribute_not_exists(holder)', '')
           .replace(' AND holder = :seen', '');
         const { ':seen': _seen, ...values } = input.ExpressionAttributeValues ?? {};
@@ -58,7 +63,13 @@ const WEAKENINGS: Weakening[] = [
     options: {
       rewrite: rewriteStep('acquire', (command) => {
         const input = (command as UpdateCommand).input;
-        return new UpdateCommand({ ...input, ConditionExpression: input.ConditionExpression!.replace('(attribute_not_exists(lastSlotMs) OR lastSlotMs < :slot)', '(attribute_exists(pk) OR attribute_not_exists(pk))') });
+        return new UpdateCommand({
+          ...input,
+          ConditionExpression: input.ConditionExpression!.replace(
+            '(attribute_not_exists(lastSlotMs) OR lastSlotMs < :slot)',
+            '(attribute_exists(pk) OR attribute_not_exists(pk))',
+          ),
+        });
       }),
     },
     expect: ['I1'],
@@ -93,10 +104,14 @@ describe('the checker catches a deliberately weakened protocol', () => {
       let example: Violation | undefined;
       for (let seed = 1; seed <= maxSeeds && caughtAt === undefined; seed++) {
         // Only violations the unweakened protocol never shows count (not the known kinds).
-        const found = checkHistory(await simulate({ seed, ...weakening.options })).find((violation) => weakening.expect.includes(violation.invariant) && violation.known === undefined);
+        const found = checkHistory(await simulate({ seed, ...weakening.options })).find(
+          (violation) => weakening.expect.includes(violation.invariant) && violation.known === undefined,
+        );
         if (found) [caughtAt, example] = [seed, found];
       }
-      console.log(`negative control "${weakening.name}": ${caughtAt === undefined ? `not caught in ${maxSeeds} seeds` : `caught at seed ${caughtAt}: ${example!.invariant} ${example!.message}`}`);
+      console.log(
+        `negative control "${weakening.name}": ${caughtAt === undefined ? `not caught in ${maxSeeds} seeds` : `caught at seed ${caughtAt}: ${example!.invariant} ${example!.message}`}`,
+      );
       expect(caughtAt, `no ${weakening.expect.join('/')} violation found in ${maxSeeds} seeds`).toBeDefined();
     }, 180_000);
   }

@@ -4,7 +4,7 @@
  * retry of the same request, or a surfaced timeout), and crashes of the process at either
  * side of a write. A `rewrite` hook lets the negative control weaken the conditions sent.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MemoryDynamo, StoreCommand } from './memory-dynamo.js';
 import type { Prng } from './prng.js';
 import type { Owner, VirtualTime } from './virtual-time.js';
@@ -61,7 +61,12 @@ export interface ClientWorld {
 
 /** A request in one line: its step, key and the values it sends (a trace's reading of it). */
 function describeCommand(command: StoreCommand): string {
-  const input = command.input as { Key?: Record<string, unknown>; Item?: Record<string, unknown>; ExpressionAttributeValues?: Record<string, unknown>; KeyConditionExpression?: string };
+  const input = command.input as {
+    Key?: Record<string, unknown>;
+    Item?: Record<string, unknown>;
+    ExpressionAttributeValues?: Record<string, unknown>;
+    KeyConditionExpression?: string;
+  };
   const key = input.Key ?? (input.Item && { pk: input.Item.pk, sk: input.Item.sk });
   const values = input.Item ?? input.ExpressionAttributeValues;
   return `${stepOf(command)} ${key ? `${String(key.pk)} ${String(key.sk)}` : (input.KeyConditionExpression ?? '')} ${JSON.stringify(values ?? {})}`;
@@ -132,7 +137,11 @@ export function simClient(world: ClientWorld, owner: Owner): DynamoDBDocumentCli
             count(world, retryLost ? 'lost-response-retried' : 'lost-response', step);
             trace(retryLost ? 'response lost, retried' : 'response lost, timed out');
             // The SDK retries a timed-out request as is: the write is applied a second time.
-            world.time.schedule(toClientMs + rand.int(20, 200), () => (retryLost ? send(command, attempt + 1).then(resolve, reject) : reject(timedOut())), owner);
+            world.time.schedule(
+              toClientMs + rand.int(20, 200),
+              () => (retryLost ? send(command, attempt + 1).then(resolve, reject) : reject(timedOut())),
+              owner,
+            );
             return;
           }
           world.time.schedule(toClientMs, () => (error === undefined ? resolve(result!) : reject(error)), owner);

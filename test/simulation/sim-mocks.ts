@@ -9,5 +9,9 @@ import { vi } from 'vitest';
 vi.mock('node:crypto', async (original) => {
   const crypto = await original<typeof import('node:crypto')>();
   const counter = globalThis as { simTokenCounter?: number };
-  return { ...crypto, randomUUID: () => `${((counter.simTokenCounter = (counter.simTokenCounter ?? 0) + 1)).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000` };
+  return {
+    ...crypto,
+    randomUUID: () =>
+      `${(counter.simTokenCounter = (counter.simTokenCounter ?? 0) + 1).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`,
+  };
 });

@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import './sim-mocks.js';
 import { checkHistory } from './checker.js';
-import { seedStats, summary, type SeedStats } from './soak-summary.js';
-import { simulate, type SimHistory } from './simulation.js';
+import { type SimHistory, simulate } from './simulation.js';
+import { type SeedStats, seedStats, summary } from './soak-summary.js';
 
 /** How many seeds `npm test` draws afresh each run, beside the fixed ones. */
 const FRESH_SEEDS = 100;
@@ -24,7 +24,9 @@ function seeds(): number[] {
   if (process.env.SIM_FROM || process.env.SIM_SEEDS) return range(Number(process.env.SIM_FROM ?? 1), Number(process.env.SIM_SEEDS ?? 100));
   // Above every range soaked by hand (they stay below 1,000,000).
   const freshFrom = 1_000_000 + Math.floor(Math.random() * 1_000_000_000);
-  console.log(`simulation: fresh seeds ${freshFrom} to ${freshFrom + FRESH_SEEDS - 1} (replay them: SIM_FROM=${freshFrom} SIM_SEEDS=${FRESH_SEEDS} npx vitest run test/simulation/simulation.test.ts)`);
+  console.log(
+    `simulation: fresh seeds ${freshFrom} to ${freshFrom + FRESH_SEEDS - 1} (replay them: SIM_FROM=${freshFrom} SIM_SEEDS=${FRESH_SEEDS} npx vitest run test/simulation/simulation.test.ts)`,
+  );
   return [...range(1, 50), ...range(freshFrom, FRESH_SEEDS)];
 }
 
@@ -39,10 +41,13 @@ describe('the simulated cluster under faults', () => {
       if (trace) console.log(trace.join('\n'));
       stats.push(seedStats(history));
       // A long soak says how far it is (npm run soak runs one process per core).
-      if (seedsToRun.length >= 1_000 && (index + 1) % 250 === 0) process.stderr.write(`simulation: ${index + 1}/${seedsToRun.length} seeds (at seed ${seed}), ${failures.length} failing\n`);
+      if (seedsToRun.length >= 1_000 && (index + 1) % 250 === 0)
+        process.stderr.write(`simulation: ${index + 1}/${seedsToRun.length} seeds (at seed ${seed}), ${failures.length} failing\n`);
       const violations = checkHistory(history);
       if (violations.length > 0) {
-        failures.push(`seed ${seed} (replay: SIM_SEED=${seed} npx vitest run test/simulation/simulation.test.ts):\n${violations.map((v) => `  ${v.invariant} ${v.job}: ${v.message}${v.known ? ` [known: ${v.known}]` : ''}`).join('\n')}`);
+        failures.push(
+          `seed ${seed} (replay: SIM_SEED=${seed} npx vitest run test/simulation/simulation.test.ts):\n${violations.map((v) => `  ${v.invariant} ${v.job}: ${v.message}${v.known ? ` [known: ${v.known}]` : ''}`).join('\n')}`,
+        );
       }
     }
     console.log(summary(stats, failures.length));
@@ -50,7 +55,16 @@ describe('the simulated cluster under faults', () => {
     // The faults really happened: every kind the simulation injects was injected.
     const kinds = new Set(stats.flatMap((seed) => Object.keys(seed.faults)));
     if (stats.length >= 10) {
-      for (const kind of ['throttled', 'lost-response', 'lost-response-retried', 'crash', 'pause-longer-than-lease', 'duplicate-tick', 'lambda-invocation']) expect(kinds).toContain(kind);
+      for (const kind of [
+        'throttled',
+        'lost-response',
+        'lost-response-retried',
+        'crash',
+        'pause-longer-than-lease',
+        'duplicate-tick',
+        'lambda-invocation',
+      ])
+        expect(kinds).toContain(kind);
     }
     // The GC-pause case really happened: some run outlived its lease, came back after its
     // successor had written, and its fenced write was refused.

@@ -6,15 +6,15 @@
  * cluster must recover. Returns the full history for the checker.
  */
 import { LeaseLostError } from '../../functions/core/errors.js';
-import { parseScheduleObject } from '../../functions/core/schedule.js';
 import type { TickDeps } from '../../functions/core/run.js';
+import { parseScheduleObject } from '../../functions/core/schedule.js';
 import { tick } from '../../functions/core/tick.js';
 import type { EventLog, JobDefinition, JobHandler, RunContext } from '../../functions/core/types.js';
 import { startNode } from '../../functions/local/node.js';
-import { MemoryDynamo, type AppliedWrite, type StoreCommand } from './memory-dynamo.js';
-import { prng, type Prng } from './prng.js';
-import { simClient, type FaultCounts, type FaultRates } from './sim-client.js';
-import { VirtualTime, worldOwner, type Owner } from './virtual-time.js';
+import { type AppliedWrite, MemoryDynamo, type StoreCommand } from './memory-dynamo.js';
+import { type Prng, prng } from './prng.js';
+import { type FaultCounts, type FaultRates, simClient } from './sim-client.js';
+import { type Owner, VirtualTime, worldOwner } from './virtual-time.js';
 
 /** How a handler reacts to its signal. */
 export type Behaviour = 'cooperative' | 'stubborn' | 'flaky';
@@ -90,7 +90,10 @@ const TABLE = 'sim';
 const MAX_CLOCK_SKEW_MS = 1_000;
 const START_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
 
-function randomJobs(rand: Prng): { jobs: JobDefinition[]; behaviours: Map<string, { behaviour: Behaviour; minMs: number; maxMs: number }> } {
+function randomJobs(rand: Prng): {
+  jobs: JobDefinition[];
+  behaviours: Map<string, { behaviour: Behaviour; minMs: number; maxMs: number }>;
+} {
   const count = rand.int(1, 3);
   const raw: Record<string, unknown> = {};
   const behaviours = new Map<string, { behaviour: Behaviour; minMs: number; maxMs: number }>();
@@ -159,51 +162,75 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     record.crashMs = time.nowMs;
     record.crashReason = why;
     trace?.(`${record.name} dies: ${why}`);
-    for (const run of runs) if (run.instance === record.name && run.endMs === undefined && run.crashMs === undefined) run.crashMs = time.nowMs;
+    for (const run of runs)
+      if (run.instance === record.name && run.endMs === undefined && run.crashMs === undefined) run.crashMs = time.nowMs;
     if (chaos && record.base >= 0) time.schedule(chance.int(300, 6_000), () => startInstance(record.base, record.offsetMs), world);
   };
   const traceLines = options.trace;
   const trace = traceLines && ((line: string): void => void traceLines.push(`${new Date(time.nowMs).toISOString().slice(14, 23)} ${line}`));
-  const clientWorld = { time, db, server, rand: chance, faults: () => (chaos ? chaosRates : calmRates), counts, crash, ...(options.rewrite && { rewrite: options.rewrite }), ...(trace && { trace }) };
-
-  const handlerFor = (record: InstanceRecord): JobHandler => async (ctx: RunContext) => {
-    const profile = behaviours.get(ctx.job)!;
-    const run: RunEvent = { job: ctx.job, slotMs: ctx.slot.getTime(), fence: ctx.fence, instance: record.name, startMs: time.nowMs, behaviour: profile.behaviour };
-    runs.push(run);
-    trace?.(`${record.name} handler starts ${ctx.job} slot ${new Date(run.slotMs).toISOString().slice(14, 23)} fence ${ctx.fence} (clock ${new Date(time.nowMs + record.offsetMs).toISOString().slice(14, 23)})`);
-    ctx.signal.addEventListener('abort', () => trace?.(`${record.name} signal of ${ctx.job} fence ${ctx.fence} fires: ${String(ctx.signal.reason)}`));
-    // Told of the loss: by the loss signal, which fires even after a deadline fired `signal`.
-    ctx.leaseLostSignal.addEventListener('abort', () => {
-      trace?.(`${record.name} lease of ${ctx.job} fence ${ctx.fence} lost: ${String(ctx.leaseLostSignal.reason)}`);
-      if (ctx.leaseLostSignal.reason instanceof LeaseLostError) run.lossMs ??= time.nowMs;
-    });
-    const durationMs = chance.int(profile.minMs, profile.maxMs);
-    const throws = profile.behaviour === 'flaky' && chance.chance(0.5);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => (throws ? reject(new Error('the job failed (simulated)')) : resolve()), durationMs);
-        if (profile.behaviour !== 'stubborn') {
-          ctx.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            setTimeout(() => reject(ctx.signal.reason), chance.int(0, 30));
-          });
-        }
-      });
-      // The handler's own store takes a write only with a fence at least as high as any before.
-      const store = (fencedStore[ctx.job] ??= { accepted: 0, rejectedStale: 0 });
-      if (ctx.fence >= (highestFence.get(ctx.job) ?? 0)) {
-        highestFence.set(ctx.job, ctx.fence);
-        store.accepted++;
-        run.fencedWrite = true;
-      } else {
-        store.rejectedStale++;
-        run.fencedWrite = false;
-      }
-    } finally {
-      run.endMs = time.nowMs;
-      trace?.(`${record.name} handler of ${ctx.job} fence ${ctx.fence} ends${run.fencedWrite === undefined ? ' (threw)' : ''}`);
-    }
+  const clientWorld = {
+    time,
+    db,
+    server,
+    rand: chance,
+    faults: () => (chaos ? chaosRates : calmRates),
+    counts,
+    crash,
+    ...(options.rewrite && { rewrite: options.rewrite }),
+    ...(trace && { trace }),
   };
+
+  const handlerFor =
+    (record: InstanceRecord): JobHandler =>
+    async (ctx: RunContext) => {
+      const profile = behaviours.get(ctx.job)!;
+      const run: RunEvent = {
+        job: ctx.job,
+        slotMs: ctx.slot.getTime(),
+        fence: ctx.fence,
+        instance: record.name,
+        startMs: time.nowMs,
+        behaviour: profile.behaviour,
+      };
+      runs.push(run);
+      trace?.(
+        `${record.name} handler starts ${ctx.job} slot ${new Date(run.slotMs).toISOString().slice(14, 23)} fence ${ctx.fence} (clock ${new Date(time.nowMs + record.offsetMs).toISOString().slice(14, 23)})`,
+      );
+      ctx.signal.addEventListener('abort', () =>
+        trace?.(`${record.name} signal of ${ctx.job} fence ${ctx.fence} fires: ${String(ctx.signal.reason)}`),
+      );
+      // Told of the loss: by the loss signal, which fires even after a deadline fired `signal`.
+      ctx.leaseLostSignal.addEventListener('abort', () => {
+        trace?.(`${record.name} lease of ${ctx.job} fence ${ctx.fence} lost: ${String(ctx.leaseLostSignal.reason)}`);
+        if (ctx.leaseLostSignal.reason instanceof LeaseLostError) run.lossMs ??= time.nowMs;
+      });
+      const durationMs = chance.int(profile.minMs, profile.maxMs);
+      const throws = profile.behaviour === 'flaky' && chance.chance(0.5);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => (throws ? reject(new Error('the job failed (simulated)')) : resolve()), durationMs);
+          if (profile.behaviour !== 'stubborn') {
+            ctx.signal.addEventListener('abort', () => {
+              clearTimeout(timer);
+              setTimeout(() => reject(ctx.signal.reason), chance.int(0, 30));
+            });
+          }
+        });
+        // The handler's own store takes a write only with a fence at least as high as any before.
+        const store = (fencedStore[ctx.job] ??= { accepted: 0, rejectedStale: 0 });
+        if (ctx.fence >= (highestFence.get(ctx.job) ?? 0)) {
+          highestFence.set(ctx.job, ctx.fence);
+          store.accepted++;
+          run.fencedWrite = true;
+        } else {
+          store.rejectedStale++;
+          run.fencedWrite = false;
+        }
+      } finally {
+        run.endMs = time.nowMs;
+        trace?.(`${record.name} handler of ${ctx.job} fence ${ctx.fence} ends${run.fencedWrite === undefined ? ' (threw)' : ''}`);
+      }
+    };
 
   const depsFor = (record: InstanceRecord, owner: Owner): TickDeps => ({
     client: simClient(clientWorld, owner),
@@ -277,7 +304,9 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
           const target = candidates[Math.floor(pick * candidates.length)];
           if (!target) return;
           if (kind === 'crash' && candidates.length > 1) {
-            counts['crash-during-run'] = (counts['crash-during-run'] ?? 0) + (runs.some((run) => run.instance === target.name && run.endMs === undefined && run.crashMs === undefined) ? 1 : 0);
+            counts['crash-during-run'] =
+              (counts['crash-during-run'] ?? 0) +
+              (runs.some((run) => run.instance === target.name && run.endMs === undefined && run.crashMs === undefined) ? 1 : 0);
             counts.crash = (counts.crash ?? 0) + 1;
             crash(target.owner, 'killed');
           } else if (kind === 'pause') {
@@ -285,7 +314,8 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
             target.owner.frozenUntilMs = untilMs;
             target.pauses.push({ fromMs: time.nowMs, toMs: untilMs });
             trace?.(`${target.name} paused until ${new Date(untilMs).toISOString().slice(14, 23)}`);
-            counts[untilMs - time.nowMs > maxLeaseMs ? 'pause-longer-than-lease' : 'pause-short'] = (counts[untilMs - time.nowMs > maxLeaseMs ? 'pause-longer-than-lease' : 'pause-short'] ?? 0) + 1;
+            counts[untilMs - time.nowMs > maxLeaseMs ? 'pause-longer-than-lease' : 'pause-short'] =
+              (counts[untilMs - time.nowMs > maxLeaseMs ? 'pause-longer-than-lease' : 'pause-short'] ?? 0) + 1;
           } else if (kind === 'duplicate') {
             counts['duplicate-tick'] = (counts['duplicate-tick'] ?? 0) + 1;
             trace?.(`${target.name} duplicate tick`);

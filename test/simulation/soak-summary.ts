@@ -21,7 +21,9 @@ export function seedStats(history: SimHistory): SeedStats {
     .filter((run) => run.crashMs !== undefined)
     .flatMap((run) => {
       const job = history.jobs.find((candidate) => candidate.name === run.job)!;
-      const next = history.runs.filter((other) => other.job === run.job && other.startMs > run.crashMs!).sort((a, b) => a.startMs - b.startMs)[0];
+      const next = history.runs
+        .filter((other) => other.job === run.job && other.startMs > run.crashMs!)
+        .sort((a, b) => a.startMs - b.startMs)[0];
       const slotMs = Number(/^\*\/(\d+)/.exec(job.cron)?.[1] ?? 1) * 1_000;
       return next ? [{ gapMs: next.startMs - run.crashMs!, withinGoal: next.startMs - run.crashMs! <= job.leaseMs + slotMs }] : [];
     });
@@ -46,7 +48,10 @@ export function summary(stats: readonly SeedStats[], violations: number): string
   const runs = stats.reduce((n, seed) => n + seed.runs, 0);
   const stale = stats.reduce((n, seed) => n + seed.staleRejected, 0);
   // crash-during-run counts a subset of crash; a Lambda invocation is no fault (its timeout is).
-  const total = Object.entries(faults).reduce((n, [kind, m]) => (kind === 'crash-during-run' || kind === 'lambda-invocation' ? n : n + m), 0);
+  const total = Object.entries(faults).reduce(
+    (n, [kind, m]) => (kind === 'crash-during-run' || kind === 'lambda-invocation' ? n : n + m),
+    0,
+  );
   const takeovers = stats.flatMap((seed) => seed.takeovers);
   const gaps = takeovers.map((t) => t.gapMs).sort((a, b) => a - b);
   const takeover = `${takeovers.length} holders killed mid-run: the job ran again after ${gaps[Math.floor(gaps.length / 2)] ?? '-'} ms (median), ${gaps.at(-1) ?? '-'} ms (max); within lease + one slot: ${takeovers.filter((t) => t.withinGoal).length}`;

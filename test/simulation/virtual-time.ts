@@ -46,7 +46,8 @@ class VirtualTimer {
   }
 }
 
-const before = (a: VirtualTimer, b: VirtualTimer): boolean => (a.atMs !== b.atMs ? a.atMs < b.atMs : a.dueMs !== b.dueMs ? a.dueMs < b.dueMs : a.id < b.id);
+const before = (a: VirtualTimer, b: VirtualTimer): boolean =>
+  a.atMs !== b.atMs ? a.atMs < b.atMs : a.dueMs !== b.dueMs ? a.dueMs < b.dueMs : a.id < b.id;
 
 /** The event queue and the current virtual time. */
 export class VirtualTime {
@@ -96,7 +97,8 @@ export class VirtualTime {
     const g = globalThis as unknown as Record<string, unknown>;
     this.#saved = { setTimeout: g.setTimeout, clearTimeout: g.clearTimeout, setInterval: g.setInterval, clearInterval: g.clearInterval };
     g.setTimeout = (fn: () => void, delayMs?: number) => this.schedule(delayMs ?? 0, fn);
-    g.setInterval = (fn: () => void, delayMs?: number) => this.schedule(Math.max(1, delayMs ?? 1), fn, this.current(), Math.max(1, delayMs ?? 1));
+    g.setInterval = (fn: () => void, delayMs?: number) =>
+      this.schedule(Math.max(1, delayMs ?? 1), fn, this.current(), Math.max(1, delayMs ?? 1));
     g.clearTimeout = (timer: unknown) => this.cancel(timer);
     g.clearInterval = (timer: unknown) => this.cancel(timer);
   }

@@ -4,7 +4,7 @@
  * fresh node started), or stopped with SIGSTOP past its lease and continued. Afterwards the
  * nodes' JSON logs and the table are checked for I1..I4 (`checkChaos`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { getLock } from '../../functions/core/store.js';
-import { startFaultProxy, type FaultProxy, type ProxyFaults } from './fault-proxy.js';
+import { type FaultProxy, type ProxyFaults, startFaultProxy } from './fault-proxy.js';
 
 /** One node process and everything it printed. */
 export interface ChaosNode {
@@ -68,7 +68,12 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 function startNode(schedule: string, endpoint: string, tableName: string): ChaosNode {
   const child = spawn(process.execPath, ['bin/cluster-cron.mjs', 'start', '--schedule', schedule], {
-    env: { ...process.env, DYNAMODB_ENDPOINT: endpoint, CLUSTER_CRON_TABLE: tableName, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      DYNAMODB_ENDPOINT: endpoint,
+      CLUSTER_CRON_TABLE: tableName,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -96,7 +101,14 @@ export function runsOf(nodes: ChaosNode[]): ChaosRun[] {
     for (const event of parse(node)) {
       const holder = String(event.holder ?? '');
       if (event.message === 'run.start') {
-        byHolder.set(holder, { job: String(event.job), slot: String(event.slot), fence: Number(event.fence), holder, pid: node.child.pid!, startMs: Date.parse(String(event.timestamp)) });
+        byHolder.set(holder, {
+          job: String(event.job),
+          slot: String(event.slot),
+          fence: Number(event.fence),
+          holder,
+          pid: node.child.pid!,
+          startMs: Date.parse(String(event.timestamp)),
+        });
       } else if (event.message === 'run.end' && byHolder.has(holder)) {
         Object.assign(byHolder.get(holder)!, { endMs: Date.parse(String(event.timestamp)), leaseLost: event.leaseLost === true });
       }
@@ -130,7 +142,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const holderNode = async (): Promise<ChaosNode | undefined> => {
       for (let attempt = 0; attempt < 40; attempt++) {
         const lock = await getLock({ client: options.client, tableName: options.tableName, clock: Date.now }, 'print');
-        const pid = Number(String(lock?.holderInstance ?? '').split(':').at(-1));
+        const pid = Number(
+          String(lock?.holderInstance ?? '')
+            .split(':')
+            .at(-1),
+        );
         const node = live().find((candidate) => candidate.child.pid === pid);
         if (node) return node;
         await sleep(100);
@@ -172,7 +188,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await proxy.close();
   }
   const endMs = Date.now();
-  const page = await options.client.send(new QueryCommand({ TableName: options.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'JOB#print' }, ConsistentRead: true }));
+  const page = await options.client.send(
+    new QueryCommand({
+      TableName: options.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'JOB#print' },
+      ConsistentRead: true,
+    }),
+  );
   const items = (page.Items ?? []).filter((item) => String(item.sk).startsWith('SLOT#'));
   const lock = (page.Items ?? []).find((item) => item.sk === 'STATE');
   return { nodes, runs: runsOf(nodes), items, lock, proxy: proxy.counts, kills, stops, endMs, leaseMs: LEASE_MS };
@@ -188,7 +211,8 @@ export function checkChaos(result: ChaosResult): { violations: string[]; stopped
   const itemOf = new Map(result.items.map((item) => [String(item.slot), item]));
   const lostLease = (run: ChaosRun): boolean => run.leaseLost === true || itemOf.get(run.slot)?.leaseLost === true;
   const nodeOf = new Map(result.nodes.map((node) => [node.child.pid!, node]));
-  const describe = (run: ChaosRun): string => `fence ${run.fence} slot ${run.slot} (pid ${run.pid}, ${new Date(run.startMs).toISOString()}..${run.endMs ? new Date(run.endMs).toISOString() : 'killed'})`;
+  const describe = (run: ChaosRun): string =>
+    `fence ${run.fence} slot ${run.slot} (pid ${run.pid}, ${new Date(run.startMs).toISOString()}..${run.endMs ? new Date(run.endMs).toISOString() : 'killed'})`;
   // I1: a slot starts at most once.
   const slots = new Map<string, number>();
   for (const run of result.runs) slots.set(run.slot, (slots.get(run.slot) ?? 0) + 1);
@@ -200,7 +224,8 @@ export function checkChaos(result: ChaosResult): { violations: string[]; stopped
     violations.push(`I2: fences out of start order: ${describe(earlier)} then ${describe(later)}`);
   }
   const highest = Math.max(0, ...result.runs.map((run) => run.fence));
-  if (Number(result.lock?.fence ?? 0) < highest) violations.push(`I2: the lock's fence ${String(result.lock?.fence)} is below a run's fence ${highest}`);
+  if (Number(result.lock?.fence ?? 0) < highest)
+    violations.push(`I2: the lock's fence ${String(result.lock?.fence)} is below a run's fence ${highest}`);
   // I2: two runs overlap only when the earlier one's process was stopped (SIGSTOP) when the
   // later one started, and the earlier one then reported its lease lost (in its log, or on its
   // slot once its release was refused). A killed run ends when its process died.
@@ -215,7 +240,9 @@ export function checkChaos(result: ChaosResult): { violations: string[]; stopped
         stoppedOverlaps++;
         continue;
       }
-      violations.push(`I2: ${describe(earlier)} still running when ${describe(later)} started (stopped: ${stopped}, lease lost: ${String(earlier.leaseLost)})`);
+      violations.push(
+        `I2: ${describe(earlier)} still running when ${describe(later)} started (stopped: ${stopped}, lease lost: ${String(earlier.leaseLost)})`,
+      );
     }
   }
   // I4: every run's slot says what happened to it; no slot is left claimed by a gone process.
@@ -223,11 +250,13 @@ export function checkChaos(result: ChaosResult): { violations: string[]; stopped
     const item = itemOf.get(run.slot);
     if (!item) violations.push(`I4: ${describe(run)} has no slot item`);
     else if (item.status === 'skipped') violations.push(`I4: ${describe(run)} is recorded as skipped`);
-    else if ((item.status === 'succeeded' || item.status === 'failed') && Number(item.fence) !== run.fence) violations.push(`I4: ${describe(run)} is recorded with fence ${String(item.fence)}`);
+    else if ((item.status === 'succeeded' || item.status === 'failed') && Number(item.fence) !== run.fence)
+      violations.push(`I4: ${describe(run)} is recorded with fence ${String(item.fence)}`);
   }
   const settledBeforeMs = result.endMs - result.leaseMs - 5_000;
   for (const item of result.items) {
-    if (item.status === 'claimed' && Number(item.slotMs) < settledBeforeMs) violations.push(`I4: slot ${String(item.slot)} is still claimed by ${String(item.claimedBy)}`);
+    if (item.status === 'claimed' && Number(item.slotMs) < settledBeforeMs)
+      violations.push(`I4: slot ${String(item.slot)} is still claimed by ${String(item.claimedBy)}`);
   }
   return { violations, stoppedOverlaps };
 }

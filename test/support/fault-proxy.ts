@@ -3,7 +3,7 @@
  * forwarded, or dropped before it reaches the server, or delayed, or forwarded and its
  * response thrown away (the write landed, the caller never hears: the SDK retries it).
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Probabilities per request. */

@@ -1,5 +1,5 @@
 /** A valid JobDefinition for pure-logic tests: `print`, every minute, PrintWorker, the defaults. */
-import { OverlapPolicy, type JobDefinition } from '../../functions/core/types.js';
+import { type JobDefinition, OverlapPolicy } from '../../functions/core/types.js';
 
 export function jobDefinition(extra: Partial<JobDefinition> = {}): JobDefinition {
   return {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { createDocumentClient } from '../../functions/dynamo-client.js';
-import { startLocalDynamo, type LocalDynamo } from '../../functions/local/dynalite-server.js';
+import { type LocalDynamo, startLocalDynamo } from '../../functions/local/dynalite-server.js';
 import { ensureTable } from '../../functions/local/table.js';
 
 /** A controllable clock: tests move time instead of sleeping. */
@@ -60,9 +60,18 @@ export function useLocalTables(): LocalTables {
 }
 
 /** A log that keeps every event, for assertions on what an operator would read. */
-export function memoryLog(): { events: { level: string; message: string; attributes: Record<string, unknown> }[]; debug: Log; info: Log; warn: Log; error: Log } {
+export function memoryLog(): {
+  events: { level: string; message: string; attributes: Record<string, unknown> }[];
+  debug: Log;
+  info: Log;
+  warn: Log;
+  error: Log;
+} {
   const events: { level: string; message: string; attributes: Record<string, unknown> }[] = [];
-  const at = (level: string): Log => (message, attributes = {}) => void events.push({ level, message, attributes });
+  const at =
+    (level: string): Log =>
+    (message, attributes = {}) =>
+      void events.push({ level, message, attributes });
   return { events, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 type Log = (message: string, attributes?: Record<string, unknown>) => void;

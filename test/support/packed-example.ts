@@ -3,7 +3,7 @@
  * this repository, install the tarball and the example's own dependencies (offline-capable:
  * the npm cache holds everything `npm ci` fetched), and run its commands.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,17 +26,30 @@ export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs a command in `cwd`; resolves with its output, rejects with it (and the exit code) on failure. */
-export async function sh(cwd: string, file: string, args: string[], env = userEnv(), timeoutMs = 240_000): Promise<{ stdout: string; stderr: string }> {
+export async function sh(
+  cwd: string,
+  file: string,
+  args: string[],
+  env = userEnv(),
+  timeoutMs = 240_000,
+): Promise<{ stdout: string; stderr: string }> {
   try {
     return await run(file, args, { cwd, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string; message: string };
-    throw new Error(`${file} ${args.join(' ')} in ${cwd} failed (${failed.code}): ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
+    throw new Error(
+      `${file} ${args.join(' ')} in ${cwd} failed (${failed.code}): ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`,
+    );
   }
 }
 
 /** Runs the command and returns its exit code and output, without throwing on failure. */
-export async function shResult(cwd: string, file: string, args: string[], env = userEnv()): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function shResult(
+  cwd: string,
+  file: string,
+  args: string[],
+  env = userEnv(),
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(file, args, { cwd, env, timeout: 120_000 });
     return { code: 0, stdout, stderr };
@@ -78,7 +91,11 @@ export async function installExample(name: string, dir: string, tarball: string)
 }
 
 /** Starts a long-running process of the example; `lines` collects its stdout line by line. */
-export function startProcess(cwd: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
+export function startProcess(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
   const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let partial = '';

@@ -8,7 +8,7 @@ import { parseSchedule } from '../../functions/core/schedule.js';
 import type { StoreContext } from '../../functions/core/store.js';
 import type { TickDeps } from '../../functions/core/tick.js';
 import type { JobDefinition, JobHandler } from '../../functions/core/types.js';
-import { fakeClock, memoryLog, type FakeClock, type LocalTables } from './local-table.js';
+import { type FakeClock, fakeClock, type LocalTables, memoryLog } from './local-table.js';
 
 export const T0 = Date.parse('2026-11-26T10:00:00.000Z');
 export const MINUTE_MS = 60_000;
@@ -22,7 +22,9 @@ export const manualBeats: Scheduler = () => () => {};
  */
 export function everyMinute(...extra: string[]): JobDefinition[] {
   const lines = extra.some((line) => line.startsWith('catchupWindow:')) ? extra : ['catchupWindow: 30s', ...extra];
-  return parseSchedule(['report:', '  cron: "* * * * *"', '  class: Work', ...lines.map((line) => `  ${line}`)].join('\n'), { handlers: ['Work'] });
+  return parseSchedule(['report:', '  cron: "* * * * *"', '  class: Work', ...lines.map((line) => `  ${line}`)].join('\n'), {
+    handlers: ['Work'],
+  });
 }
 
 /** Resolves when `signal` fires (at once if it already has). */
@@ -55,5 +57,7 @@ export async function cluster(tables: LocalTables, startMs: number) {
 
 /** A client on the same server that runs `before` ahead of each command it sends. */
 export function interpose(client: DynamoDBDocumentClient, before: (command: unknown) => Promise<void>): DynamoDBDocumentClient {
-  return { send: async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => (await before(command), client.send(command)) } as unknown as DynamoDBDocumentClient;
+  return {
+    send: async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => (await before(command), client.send(command)),
+  } as unknown as DynamoDBDocumentClient;
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findConfigFile, loadConfig } from '../../functions/config.js';
 import { ScheduleError } from '../../functions/core/errors.js';
 import { parseSchedule } from '../../functions/core/schedule.js';
-import { findConfigFile, loadConfig } from '../../functions/config.js';
 import { defineConfig, defineJob } from '../../functions/define.js';
 import { resolveConfig } from '../../functions/resolve-config.js';
 
@@ -11,45 +11,73 @@ const noop = (): void => undefined;
 
 describe('defineJob in a config', () => {
   it('becomes the job definition the same keys give in a schedule file', () => {
-    const config = defineConfig({ jobs: { report: defineJob({ cron: '30 2 * * * Europe/Berlin', lease: '5m', catchupWindow: '10m', overlap: 'bufferOne', args: { region: 'eu' }, handler: noop }) } });
+    const config = defineConfig({
+      jobs: {
+        report: defineJob({
+          cron: '30 2 * * * Europe/Berlin',
+          lease: '5m',
+          catchupWindow: '10m',
+          overlap: 'bufferOne',
+          args: { region: 'eu' },
+          handler: noop,
+        }),
+      },
+    });
     const [job] = resolveConfig(config, 'app.config.ts').jobs;
-    const [fromYaml] = parseSchedule('report:\n  cron: "30 2 * * * Europe/Berlin"\n  class: report\n  lease: 5m\n  catchupWindow: 10m\n  overlap: bufferOne\n  args: { region: eu }\n', { handlers: ['report'] });
+    const [fromYaml] = parseSchedule(
+      'report:\n  cron: "30 2 * * * Europe/Berlin"\n  class: report\n  lease: 5m\n  catchupWindow: 10m\n  overlap: bufferOne\n  args: { region: eu }\n',
+      { handlers: ['report'] },
+    );
     expect(job).toEqual(fromYaml);
   });
 
-  it('registers each code job\'s handler under the job\'s name', () => {
+  it("registers each code job's handler under the job's name", () => {
     const loaded = resolveConfig({ jobs: { report: defineJob({ cron: '* * * * *', handler: noop }) } }, 'app.config.ts');
     expect(loaded.handlers.report).toBe(noop);
   });
 
-  it('refuses a bad cron with the schedule file\'s message, naming the config file', () => {
+  it("refuses a bad cron with the schedule file's message, naming the config file", () => {
     const config = { jobs: { report: defineJob({ cron: '61 * * * *', handler: noop }) } };
     expect(() => resolveConfig(config, 'app.config.ts')).toThrow(/^app\.config\.ts: job "report": key "cron": /);
-    const yamlMessage = (() => { try { parseSchedule('report:\n  cron: "61 * * * *"\n  class: report\n', { handlers: ['report'], source: 'app.config.ts' }); } catch (error) { return (error as Error).message; } })();
+    const yamlMessage = (() => {
+      try {
+        parseSchedule('report:\n  cron: "61 * * * *"\n  class: report\n', { handlers: ['report'], source: 'app.config.ts' });
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
     expect(() => resolveConfig(config, 'app.config.ts')).toThrow(yamlMessage!);
   });
 
   it('names the job, the key and the value of an unknown key, a bad value and a missing handler', () => {
-    expect(() => resolveConfig({ jobs: { report: { ...defineJob({ cron: '* * * * *', handler: noop }), leese: '5m' } } }, 'app.config.ts')).toThrow(
-      'app.config.ts: job "report": unknown key "leese" with value "5m" (allowed: cron, handler, args, overlap',
-    );
-    expect(() => resolveConfig({ jobs: { report: defineJob({ cron: '* * * * *', handler: noop, overlap: 'never' as 'skip' }) } }, 'app.config.ts')).toThrow(
-      'app.config.ts: job "report": key "overlap" has value "never"; expected one of "skip", "bufferOne", "allow"',
-    );
+    expect(() =>
+      resolveConfig({ jobs: { report: { ...defineJob({ cron: '* * * * *', handler: noop }), leese: '5m' } } }, 'app.config.ts'),
+    ).toThrow('app.config.ts: job "report": unknown key "leese" with value "5m" (allowed: cron, handler, args, overlap');
+    expect(() =>
+      resolveConfig({ jobs: { report: defineJob({ cron: '* * * * *', handler: noop, overlap: 'never' as 'skip' }) } }, 'app.config.ts'),
+    ).toThrow('app.config.ts: job "report": key "overlap" has value "never"; expected one of "skip", "bufferOne", "allow"');
     expect(() => resolveConfig({ jobs: { report: { cron: '* * * * *', handler: 'ReportWorker' } } }, 'app.config.ts')).toThrow(
       'app.config.ts: job "report": key "handler" has value "ReportWorker"; expected a function',
     );
-    const error = (() => { try { resolveConfig({ jobs: { report: defineJob({ cron: '* * * * *', lease: 'soon', handler: noop }) } }, 'app.config.ts'); } catch (caught) { return caught; } })();
+    const error = (() => {
+      try {
+        resolveConfig({ jobs: { report: defineJob({ cron: '* * * * *', lease: 'soon', handler: noop }) } }, 'app.config.ts');
+      } catch (caught) {
+        return caught;
+      }
+    })();
     expect(error).toBeInstanceOf(ScheduleError);
     expect((error as ScheduleError).details).toEqual({ source: 'app.config.ts', job: 'report', key: 'lease', value: 'soon' });
   });
 
   it('refuses an unknown top-level key, a config with no jobs, and a job named like a handler', () => {
-    expect(() => resolveConfig({ job: {} }, 'app.config.ts')).toThrow('app.config.ts: unknown key "job" with value {} (allowed: jobs, schedule, handlers, tableName, endpoint)');
-    expect(() => resolveConfig({}, 'app.config.ts')).toThrow('app.config.ts: defines no jobs');
-    expect(() => resolveConfig({ jobs: { Greeter: defineJob({ cron: '* * * * *', handler: noop }) }, handlers: { Greeter: noop } }, 'app.config.ts')).toThrow(
-      'app.config.ts: job "Greeter" has the name of a handler in "handlers"',
+    expect(() => resolveConfig({ job: {} }, 'app.config.ts')).toThrow(
+      'app.config.ts: unknown key "job" with value {} (allowed: jobs, schedule, handlers, tableName, endpoint)',
     );
+    expect(() => resolveConfig({}, 'app.config.ts')).toThrow('app.config.ts: defines no jobs');
+    expect(() =>
+      resolveConfig({ jobs: { Greeter: defineJob({ cron: '* * * * *', handler: noop }) }, handlers: { Greeter: noop } }, 'app.config.ts'),
+    ).toThrow('app.config.ts: job "Greeter" has the name of a handler in "handlers"');
   });
 });
 
@@ -57,20 +85,27 @@ describe('loadConfig', () => {
   it('loads a TypeScript config with its handlers, its schedule file (relative to it) and its table name', async () => {
     const loaded = await loadConfig({ config: join(FIXTURES, 'cluster-cron.config.ts') });
     expect(loaded.source).toBe(join(FIXTURES, 'cluster-cron.config.ts'));
-    expect(loaded.jobs.map((job) => [job.name, job.handler, job.cron])).toEqual([['hourly-greeting', 'Greeter', '0 * * * *'], ['greet', 'greet', '*/5 * * * *']]);
+    expect(loaded.jobs.map((job) => [job.name, job.handler, job.cron])).toEqual([
+      ['hourly-greeting', 'Greeter', '0 * * * *'],
+      ['greet', 'greet', '*/5 * * * *'],
+    ]);
     expect(Object.keys(loaded.handlers).sort()).toEqual(['Greeter', 'greet']);
     expect(loaded.tableName).toBe('from-config');
   });
 
   it('finds cluster-cron.config.ts in the working directory, or the file CLUSTER_CRON_CONFIG names', () => {
     expect(findConfigFile({ cwd: FIXTURES, env: {} })).toBe(join(process.cwd(), FIXTURES, 'cluster-cron.config.ts'));
-    expect(findConfigFile({ cwd: FIXTURES, env: { CLUSTER_CRON_CONFIG: 'bad-lease.config.ts' } })).toBe(join(process.cwd(), FIXTURES, 'bad-lease.config.ts'));
+    expect(findConfigFile({ cwd: FIXTURES, env: { CLUSTER_CRON_CONFIG: 'bad-lease.config.ts' } })).toBe(
+      join(process.cwd(), FIXTURES, 'bad-lease.config.ts'),
+    );
     expect(findConfigFile({ cwd: 'test/unit', env: {} })).toBeUndefined();
     expect(() => findConfigFile({ config: 'nope.config.ts', env: {} })).toThrow('nope.config.ts: config file not found');
   });
 
   it('checks leases against the clock skew, naming the config file', async () => {
-    await expect(loadConfig({ config: join(FIXTURES, 'bad-lease.config.ts') })).rejects.toThrow(`${join(FIXTURES, 'bad-lease.config.ts')}: job "nightly": key "lease" has value "500ms"`);
+    await expect(loadConfig({ config: join(FIXTURES, 'bad-lease.config.ts') })).rejects.toThrow(
+      `${join(FIXTURES, 'bad-lease.config.ts')}: job "nightly": key "lease" has value "500ms"`,
+    );
   });
 
   it('with no config file, reads config/schedule.yml with the built-in PrintWorker', async () => {
@@ -81,6 +116,8 @@ describe('loadConfig', () => {
   });
 
   it('in a folder with neither, says what to write', async () => {
-    await expect(loadConfig({ cwd: 'test/unit' })).rejects.toThrow(/no config file \(cluster-cron\.config\.ts, .*\) in .*test\/unit and no config\/schedule\.yml/);
+    await expect(loadConfig({ cwd: 'test/unit' })).rejects.toThrow(
+      /no config file \(cluster-cron\.config\.ts, .*\) in .*test\/unit and no config\/schedule\.yml/,
+    );
   });
 });

@@ -1,19 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { describeCron, describeLock, describeSlot, formatMs, formatTime, outcomeDetail, printJobStatus } from '../../functions/cli/format.js';
+import {
+  describeCron,
+  describeLock,
+  describeSlot,
+  formatMs,
+  formatTime,
+  outcomeDetail,
+  printJobStatus,
+} from '../../functions/cli/format.js';
 import type { JobStatus } from '../../functions/core/job-status.js';
 import type { LockItem, SlotItem } from '../../functions/core/store.js';
-import { OverlapPolicy, type JobDefinition } from '../../functions/core/types.js';
+import { type JobDefinition, OverlapPolicy } from '../../functions/core/types.js';
 import { toRunView } from '../../functions/ui/job-view.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const lock = (extra: Partial<LockItem>): LockItem => ({ pk: 'JOB#print', sk: 'STATE', fence: 4, ...extra });
 const slot = (extra: Partial<SlotItem>): SlotItem => ({
-  pk: 'JOB#print', sk: 'SLOT#x', job: 'print', slot: '2026-11-26T10:00:00.000Z', slotMs: T0, status: 'claimed',
-  trigger: 'schedule', claimedBy: 'a#1', instance: 'a', claimedAtMs: T0, ttlEpochSec: 0, ...extra,
+  pk: 'JOB#print',
+  sk: 'SLOT#x',
+  job: 'print',
+  slot: '2026-11-26T10:00:00.000Z',
+  slotMs: T0,
+  status: 'claimed',
+  trigger: 'schedule',
+  claimedBy: 'a#1',
+  instance: 'a',
+  claimedAtMs: T0,
+  ttlEpochSec: 0,
+  ...extra,
 });
 
 describe('CLI formatting', () => {
-  it('agrees with the status page on whether a claim runs: only while its holder\'s lease is live', () => {
+  it("agrees with the status page on whether a claim runs: only while its holder's lease is live", () => {
     const held = lock({ holder: 'a#1', leaseUntilMs: T0 + 60_000 });
     for (const nowMs of [T0 + 1_000, T0 + 60_000, T0 + 60_001, T0 + 3_600_000]) {
       const pageSaysRunning = toRunView(slot({}), held, nowMs).status === 'running';
@@ -21,7 +39,9 @@ describe('CLI formatting', () => {
       expect(cliSaysRunning, `at +${nowMs - T0} ms`).toBe(pageSaysRunning);
       expect(pageSaysRunning).toBe(nowMs <= T0 + 60_000);
     }
-    expect(describeSlot(slot({}), held, T0 + 60_001)).toBe('claimed, no outcome yet: the lease of a#1 lapsed (recorded lost when the next run takes the lease)');
+    expect(describeSlot(slot({}), held, T0 + 60_001)).toBe(
+      'claimed, no outcome yet: the lease of a#1 lapsed (recorded lost when the next run takes the lease)',
+    );
   });
 
   it('tells a running claim from one whose claimant is gone', () => {
@@ -31,7 +51,9 @@ describe('CLI formatting', () => {
   });
 
   it('says why a slot was skipped or failed', () => {
-    expect(describeSlot(slot({ status: 'skipped', reason: 'locked', heldBy: 'b#2', heldFence: 3 }), undefined)).toBe('skipped: locked by b#2 (fence 3)');
+    expect(describeSlot(slot({ status: 'skipped', reason: 'locked', heldBy: 'b#2', heldFence: 3 }), undefined)).toBe(
+      'skipped: locked by b#2 (fence 3)',
+    );
     expect(describeSlot(slot({ status: 'skipped', reason: 'paused' }), undefined)).toBe('skipped: paused');
     expect(describeSlot(slot({ status: 'failed', error: 'Error: boom' }), undefined)).toBe('failed: Error: boom');
   });
@@ -72,12 +94,16 @@ describe('CLI formatting', () => {
     it('tells a buffered slot waiting behind the holder from one that is starting or stranded', () => {
       expect(describeSlot(buffered, lock({ holder: 'a#1', pendingToken: 'c#3', pendingSlotMs: T0 }))).toBe('buffered behind a#1 (fence 4)');
       expect(describeSlot(buffered, lock({ holder: 'c#3' }))).toBe('starting (fence 4)');
-      expect(describeSlot(buffered, lock({ holder: 'a#1', pendingToken: 'd#9' }))).toBe('buffered, not started (recorded lost once a lease has passed)');
+      expect(describeSlot(buffered, lock({ holder: 'a#1', pendingToken: 'd#9' }))).toBe(
+        'buffered, not started (recorded lost once a lease has passed)',
+      );
       expect(describeSlot(buffered, undefined)).toBe('buffered, not started (recorded lost once a lease has passed)');
     });
 
     it('says which buffered slot a dropped slot found in the way', () => {
-      expect(describeSlot(slot({ status: 'skipped', reason: 'dropped', bufferedSlotMs: T0 - 60_000 }), undefined)).toBe('dropped: slot 2026-11-26T09:59:00Z was already buffered');
+      expect(describeSlot(slot({ status: 'skipped', reason: 'dropped', bufferedSlotMs: T0 - 60_000 }), undefined)).toBe(
+        'dropped: slot 2026-11-26T09:59:00Z was already buffered',
+      );
       expect(describeSlot(slot({ status: 'skipped', reason: 'dropped' }), undefined)).toBe('dropped: one slot was already buffered');
     });
   });
@@ -86,31 +112,65 @@ describe('CLI formatting', () => {
     const at = '2026-11-26T10:00:00.000Z';
 
     it('explains buffered, dropped and handed-off', () => {
-      expect(outcomeDetail({ outcome: 'buffered', job: 'print', slot: at, heldBy: 'a#1', heldFence: 4 })).toBe('waits for the running holder; starts the moment it finishes');
-      expect(outcomeDetail({ outcome: 'dropped', job: 'print', slot: at, bufferedSlot: '2026-11-26T09:59:00.000Z' })).toBe('a slot (2026-11-26T09:59:00.000Z) is already buffered');
+      expect(outcomeDetail({ outcome: 'buffered', job: 'print', slot: at, heldBy: 'a#1', heldFence: 4 })).toBe(
+        'waits for the running holder; starts the moment it finishes',
+      );
+      expect(outcomeDetail({ outcome: 'dropped', job: 'print', slot: at, bufferedSlot: '2026-11-26T09:59:00.000Z' })).toBe(
+        'a slot (2026-11-26T09:59:00.000Z) is already buffered',
+      );
       expect(outcomeDetail({ outcome: 'dropped', job: 'print', slot: at })).toBe('a slot (?) is already buffered');
-      expect(outcomeDetail({ outcome: 'handed-off', job: 'print', slot: at, fence: 7, trigger: 'continuation' })).toBe('fence 7, sent to a fresh invocation (continuation)');
+      expect(outcomeDetail({ outcome: 'handed-off', job: 'print', slot: at, fence: 7, trigger: 'continuation' })).toBe(
+        'fence 7, sent to a fresh invocation (continuation)',
+      );
     });
 
     it('tells a slot missed over the catch-up limit from one missed for being late', () => {
-      expect(outcomeDetail({ outcome: 'missed', job: 'print', slot: at, lateMs: 120_000, why: 'limit', count: 3 })).toBe('3 slot(s) up to this one, over the catch-up limit (catchupLimit)');
-      expect(outcomeDetail({ outcome: 'missed', job: 'print', slot: at, lateMs: 120_000, why: 'limit' })).toBe('1 slot(s) up to this one, over the catch-up limit (catchupLimit)');
-      expect(outcomeDetail({ outcome: 'missed', job: 'print', slot: at, lateMs: 125_000, why: 'late' })).toBe('2m05s late, outside the catch-up window');
+      expect(outcomeDetail({ outcome: 'missed', job: 'print', slot: at, lateMs: 120_000, why: 'limit', count: 3 })).toBe(
+        '3 slot(s) up to this one, over the catch-up limit (catchupLimit)',
+      );
+      expect(outcomeDetail({ outcome: 'missed', job: 'print', slot: at, lateMs: 120_000, why: 'limit' })).toBe(
+        '1 slot(s) up to this one, over the catch-up limit (catchupLimit)',
+      );
+      expect(outcomeDetail({ outcome: 'missed', job: 'print', slot: at, lateMs: 125_000, why: 'late' })).toBe(
+        '2m05s late, outside the catch-up window',
+      );
       expect(outcomeDetail({ outcome: 'missed', job: 'print', slot: at, lateMs: 95_000 })).toBe('1m35s late, outside the catch-up window');
     });
   });
 
   describe('status of one job', () => {
     const job: JobDefinition = {
-      name: 'print', cron: '*/2 * * * * *', timezone: 'UTC', handler: 'PrintWorker', args: {}, enabled: true, leaseMs: 30_000,
-      catchupWindowMs: 90_000, overlap: OverlapPolicy.bufferOne, catchupLimit: 3, continuous: true, hasSeconds: true,
+      name: 'print',
+      cron: '*/2 * * * * *',
+      timezone: 'UTC',
+      handler: 'PrintWorker',
+      args: {},
+      enabled: true,
+      leaseMs: 30_000,
+      catchupWindowMs: 90_000,
+      overlap: OverlapPolicy.bufferOne,
+      catchupLimit: 3,
+      continuous: true,
+      hasSeconds: true,
     };
     const status = (extra: Partial<JobStatus> = {}): JobStatus => ({
       job,
       lock: lock({ fence: 9, paused: true, pausedNote: 'db down', pendingSlotMs: T0 + 2_000, pendingToken: 'c#3' }),
       recent: [slot({ status: 'succeeded', trigger: 'buffer', fence: 9, startedAtMs: T0 + 1_250, durationMs: 4_000, instance: 'node-b' })],
       nextMs: [T0 + 4_000, T0 + 6_000],
-      counters: { slots: 4, sinceMs: T0 - 6_000, runs: 2, succeeded: 1, failures: 1, skippedByOverlap: 0, dropped: 1, paused: 0, buffered: 1, lost: 0, missed: 5 },
+      counters: {
+        slots: 4,
+        sinceMs: T0 - 6_000,
+        runs: 2,
+        succeeded: 1,
+        failures: 1,
+        skippedByOverlap: 0,
+        dropped: 1,
+        paused: 0,
+        buffered: 1,
+        lost: 0,
+        missed: 5,
+      },
       ...extra,
     });
 
@@ -129,7 +189,12 @@ describe('CLI formatting', () => {
       const text = printJobStatus(status(), T0 + 3_000);
       expect(text).toContain('last runs (newest first):');
       const row = text.split('\n').find((line) => line.includes('2026-11-26T10:00:01.250Z'));
-      expect(row?.split('│').map((cell) => cell.trim()).filter(Boolean)).toEqual(['2026-11-26T10:00:00Z', '2026-11-26T10:00:01.250Z', '1.3s', '4.0s', 'succeeded', '9', 'node-b', 'buffer']);
+      expect(
+        row
+          ?.split('│')
+          .map((cell) => cell.trim())
+          .filter(Boolean),
+      ).toEqual(['2026-11-26T10:00:00Z', '2026-11-26T10:00:01.250Z', '1.3s', '4.0s', 'succeeded', '9', 'node-b', 'buffer']);
       expect(text.endsWith('next fire times:\n  2026-11-26T10:00:04Z\n  2026-11-26T10:00:06Z\n')).toBe(true);
     });
 

@@ -6,12 +6,21 @@ import { parseSchedule } from '../../functions/core/schedule.js';
 import { lambdaHandOff } from '../../functions/hand-off.js';
 
 const jobs = parseSchedule('report:\n  cron: "* * * * *"\n  class: Work\n  continuous: true\n', { handlers: ['Work'] });
-const continuation = { job: 'report', slotMs: Date.parse('2026-11-26T10:00:00.123Z'), token: 'lambda:a#1234', fence: 7, trigger: 'continuation' as const, state: { cursor: 'k-42', seen: [1, 2] } };
+const continuation = {
+  job: 'report',
+  slotMs: Date.parse('2026-11-26T10:00:00.123Z'),
+  token: 'lambda:a#1234',
+  fence: 7,
+  trigger: 'continuation' as const,
+  state: { cursor: 'k-42', seen: [1, 2] },
+};
 
 /** Stands in for the Lambda API: keeps what would be sent and answers like an accepted async invoke. */
 function recordingClient(statusCode = 202) {
   const sent: { FunctionName?: string; InvocationType?: string; Payload?: Uint8Array }[] = [];
-  const client = { send: async (command: { input: (typeof sent)[number] }) => (sent.push(command.input), { StatusCode: statusCode }) } as unknown as LambdaClient;
+  const client = {
+    send: async (command: { input: (typeof sent)[number] }) => (sent.push(command.input), { StatusCode: statusCode }),
+  } as unknown as LambdaClient;
   return { sent, client };
 }
 

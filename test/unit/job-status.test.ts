@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countSlots } from '../../functions/core/job-status.js';
 import type { SlotItem } from '../../functions/core/store.js';
-import { OverlapPolicy, type JobDefinition } from '../../functions/core/types.js';
+import { type JobDefinition, OverlapPolicy } from '../../functions/core/types.js';
 import { jobDefinition } from '../support/job-definition.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
@@ -15,8 +15,18 @@ function job(extra: Partial<JobDefinition> = {}): JobDefinition {
 function item(slotMs: number, extra: Partial<SlotItem> = {}): SlotItem {
   const slot = new Date(slotMs).toISOString();
   return {
-    pk: 'JOB#print', sk: `SLOT#${slot}`, job: 'print', slot, slotMs, status: 'succeeded', trigger: 'schedule',
-    claimedBy: `a#${slotMs}`, instance: 'a', claimedAtMs: slotMs, ttlEpochSec: 0, ...extra,
+    pk: 'JOB#print',
+    sk: `SLOT#${slot}`,
+    job: 'print',
+    slot,
+    slotMs,
+    status: 'succeeded',
+    trigger: 'schedule',
+    claimedBy: `a#${slotMs}`,
+    instance: 'a',
+    claimedAtMs: slotMs,
+    ttlEpochSec: 0,
+    ...extra,
   };
 }
 
@@ -58,12 +68,20 @@ describe('countSlots', () => {
   });
 
   it('counts a run that was buffered (trigger buffer) both as a run and as buffered', () => {
-    const counters = countSlots(job({ overlap: OverlapPolicy.bufferOne }), [item(at(1), { status: 'failed', trigger: 'buffer', error: 'x' }), item(at(0), { trigger: 'buffer' })], at(2));
+    const counters = countSlots(
+      job({ overlap: OverlapPolicy.bufferOne }),
+      [item(at(1), { status: 'failed', trigger: 'buffer', error: 'x' }), item(at(0), { trigger: 'buffer' })],
+      at(2),
+    );
     expect(counters).toMatchObject({ runs: 2, succeeded: 1, failures: 1, buffered: 2 });
   });
 
   it('counts a slot still waiting in the buffer once, not as a run', () => {
-    const counters = countSlots(job({ overlap: OverlapPolicy.bufferOne }), [item(at(1), { status: 'buffered', trigger: 'buffer' }), item(at(0))], at(2));
+    const counters = countSlots(
+      job({ overlap: OverlapPolicy.bufferOne }),
+      [item(at(1), { status: 'buffered', trigger: 'buffer' }), item(at(0))],
+      at(2),
+    );
     expect(counters).toMatchObject({ runs: 1, buffered: 1 });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countSlots, missedSlots, type JobStatus } from '../../functions/core/job-status.js';
+import { countSlots, type JobStatus, missedSlots } from '../../functions/core/job-status.js';
 import type { LockItem, SlotItem } from '../../functions/core/store.js';
 import { buildJobView, toRunView } from '../../functions/ui/job-view.js';
 import { jobDefinition } from '../support/job-definition.js';
@@ -11,8 +11,22 @@ const at = (minutes: number): number => T0 + minutes * MINUTE_MS;
 function item(slotMs: number, extra: Partial<SlotItem> = {}): SlotItem {
   const slot = new Date(slotMs).toISOString();
   return {
-    pk: 'JOB#print', sk: `SLOT#${slot}`, job: 'print', slot, slotMs, status: 'succeeded', trigger: 'schedule',
-    claimedBy: `a#${slotMs}`, instance: 'a', claimedAtMs: slotMs + 100, startedAtMs: slotMs + 100, finishedAtMs: slotMs + 1_100, durationMs: 1_000, fence: 1, ttlEpochSec: 0, ...extra,
+    pk: 'JOB#print',
+    sk: `SLOT#${slot}`,
+    job: 'print',
+    slot,
+    slotMs,
+    status: 'succeeded',
+    trigger: 'schedule',
+    claimedBy: `a#${slotMs}`,
+    instance: 'a',
+    claimedAtMs: slotMs + 100,
+    startedAtMs: slotMs + 100,
+    finishedAtMs: slotMs + 1_100,
+    durationMs: 1_000,
+    fence: 1,
+    ttlEpochSec: 0,
+    ...extra,
   };
 }
 
@@ -27,15 +41,42 @@ function status(recent: SlotItem[], lockItem: LockItem | undefined, nowMs: numbe
 
 describe('toRunView', () => {
   it('copies the slot item in ms and says why a skipped slot did not run', () => {
-    const view = toRunView(item(at(1), { status: 'skipped', reason: 'locked', heldBy: 'b#9', heldFence: 6, fence: undefined, startedAtMs: undefined, finishedAtMs: undefined, durationMs: undefined }), undefined, at(2));
+    const view = toRunView(
+      item(at(1), {
+        status: 'skipped',
+        reason: 'locked',
+        heldBy: 'b#9',
+        heldFence: 6,
+        fence: undefined,
+        startedAtMs: undefined,
+        finishedAtMs: undefined,
+        durationMs: undefined,
+      }),
+      undefined,
+      at(2),
+    );
     expect(view).toEqual({
-      slotMs: at(1), slot: '2026-11-26T10:01:00.000Z', trigger: 'schedule', status: 'skipped', reason: 'locked', instance: 'a', claimedAtMs: at(1) + 100,
-      skippedBecause: 'the lease was held by b#9 (fence 6)', heldBy: 'b#9', heldFence: 6,
+      slotMs: at(1),
+      slot: '2026-11-26T10:01:00.000Z',
+      trigger: 'schedule',
+      status: 'skipped',
+      reason: 'locked',
+      instance: 'a',
+      claimedAtMs: at(1) + 100,
+      skippedBecause: 'the lease was held by b#9 (fence 6)',
+      heldBy: 'b#9',
+      heldFence: 6,
     });
   });
 
   it('shows a claimed slot whose claimant holds a live lease as running, and as claimed once the lease has lapsed', () => {
-    const claimed = item(at(1), { status: 'claimed', fence: undefined, startedAtMs: undefined, finishedAtMs: undefined, durationMs: undefined });
+    const claimed = item(at(1), {
+      status: 'claimed',
+      fence: undefined,
+      startedAtMs: undefined,
+      finishedAtMs: undefined,
+      durationMs: undefined,
+    });
     const held = lock({ holder: claimed.claimedBy, holderSlotMs: at(1), acquiredAtMs: at(1) + 200, leaseUntilMs: at(2) });
     expect(toRunView(claimed, held, at(2))).toMatchObject({ status: 'running', fence: 7, startedAtMs: at(1) + 200 });
     expect(toRunView(claimed, held, at(2) + 1)).toMatchObject({ status: 'claimed' });
@@ -45,15 +86,37 @@ describe('toRunView', () => {
 
 describe('buildJobView', () => {
   it('shows a run that exists only on the lock item (its slot item is written when it ends) as running, in slot order', () => {
-    const held = lock({ holder: 'n#1', holderInstance: 'n', holderSlotMs: at(2), acquiredAtMs: at(2) + 50, leaseUntilMs: at(3), pendingSlotMs: at(3) });
+    const held = lock({
+      holder: 'n#1',
+      holderInstance: 'n',
+      holderSlotMs: at(2),
+      acquiredAtMs: at(2) + 50,
+      leaseUntilMs: at(3),
+      pendingSlotMs: at(3),
+    });
     const view = buildJobView(status([item(at(1)), item(at(0))], held, at(2) + 10_000), at(2) + 10_000, 50);
     expect(view.runs.map((run) => [run.slotMs, run.status])).toEqual([
       [at(2), 'running'],
       [at(1), 'succeeded'],
       [at(0), 'succeeded'],
     ]);
-    expect(view.runs[0]).toEqual({ slotMs: at(2), slot: '2026-11-26T10:02:00.000Z', trigger: 'schedule', status: 'running', instance: 'n', fence: 7, startedAtMs: at(2) + 50 });
-    expect(view.lock).toEqual({ holder: 'n#1', holderInstance: 'n', holderSlotMs: at(2), acquiredAtMs: at(2) + 50, leaseUntilMs: at(3), pendingSlotMs: at(3) });
+    expect(view.runs[0]).toEqual({
+      slotMs: at(2),
+      slot: '2026-11-26T10:02:00.000Z',
+      trigger: 'schedule',
+      status: 'running',
+      instance: 'n',
+      fence: 7,
+      startedAtMs: at(2) + 50,
+    });
+    expect(view.lock).toEqual({
+      holder: 'n#1',
+      holderInstance: 'n',
+      holderSlotMs: at(2),
+      acquiredAtMs: at(2) + 50,
+      leaseUntilMs: at(3),
+      pendingSlotMs: at(3),
+    });
     expect(view.lastOutcome?.slotMs).toBe(at(1));
   });
 
@@ -81,7 +144,10 @@ describe('buildJobView', () => {
     const held = lock({ holder: 'n#1', holderSlotMs: at(2), leaseUntilMs: at(3) });
     const view = buildJobView(status([item(at(1))], held, at(3) + 1), at(3) + 1, 50);
     expect(view.lock).toBeNull();
-    expect(view.runs.map((run) => [run.slotMs, run.status])).toEqual([[at(2), 'lost'], [at(1), 'succeeded']]);
+    expect(view.runs.map((run) => [run.slotMs, run.status])).toEqual([
+      [at(2), 'lost'],
+      [at(1), 'succeeded'],
+    ]);
     expect(view.runs[0]!.error).toContain('held by n#1');
   });
 

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { stopSignalHandler, tickPeriodMs } from '../../functions/local/node.js';
 import { parseSchedule } from '../../functions/core/schedule.js';
+import { stopSignalHandler, tickPeriodMs } from '../../functions/local/node.js';
 
 describe('stopSignalHandler', () => {
   function harness() {
     let nowMs = 0;
     const calls: string[] = [];
-    const handle = stopSignalHandler({ stop: (s) => calls.push(`stop ${s}`), forceExit: (s) => calls.push(`exit ${s}`), clock: () => nowMs });
+    const handle = stopSignalHandler({
+      stop: (s) => calls.push(`stop ${s}`),
+      forceExit: (s) => calls.push(`exit ${s}`),
+      clock: () => nowMs,
+    });
     return { calls, handle, at: (ms: number) => (nowMs = ms) };
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PayloadError } from '../../functions/core/errors.js';
-import { MAX_CONTINUATION_BYTES, continuationPayload, parseTickPayload } from '../../functions/core/payload.js';
+import { continuationPayload, MAX_CONTINUATION_BYTES, parseTickPayload } from '../../functions/core/payload.js';
 import type { JobDefinition } from '../../functions/core/types.js';
 import { jobDefinition } from '../support/job-definition.js';
 
@@ -39,7 +39,11 @@ const scheduledEvent = {
 describe('parseTickPayload', () => {
   describe('an EventBridge scheduled event', () => {
     it('is a scheduled tick of every job, keeping the event time', () => {
-      expect(parseTickPayload(scheduledEvent, JOBS, NOW_MS)).toEqual({ kind: 'tick', source: 'schedule', eventTime: '2026-11-26T10:00:00Z' });
+      expect(parseTickPayload(scheduledEvent, JOBS, NOW_MS)).toEqual({
+        kind: 'tick',
+        source: 'schedule',
+        eventTime: '2026-11-26T10:00:00Z',
+      });
     });
 
     it('is a scheduled tick even without a time field', () => {
@@ -52,7 +56,9 @@ describe('parseTickPayload', () => {
         'payload: unknown field "source" with value "aws.events" (allowed: at, jobs, trigger, overlap, continuation)',
       );
       const error = rejection({ 'detail-type': 'Scheduled Event' });
-      expect(error.message).toBe('payload: unknown field "detail-type" with value "Scheduled Event" (allowed: at, jobs, trigger, overlap, continuation)');
+      expect(error.message).toBe(
+        'payload: unknown field "detail-type" with value "Scheduled Event" (allowed: at, jobs, trigger, overlap, continuation)',
+      );
       expect(error.field).toBe('detail-type');
     });
   });
@@ -78,7 +84,9 @@ describe('parseTickPayload', () => {
     });
 
     it('reads "at" with an offset and milliseconds as the same instant', () => {
-      expect(parseTickPayload({ at: '2026-11-26T11:00:00.250+01:00' }, JOBS, NOW_MS)).toMatchObject({ atMs: Date.parse('2026-11-26T10:00:00.250Z') });
+      expect(parseTickPayload({ at: '2026-11-26T11:00:00.250+01:00' }, JOBS, NOW_MS)).toMatchObject({
+        atMs: Date.parse('2026-11-26T10:00:00.250Z'),
+      });
     });
 
     it('accepts "at" up to the allowed clock skew ahead of now', () => {
@@ -114,7 +122,9 @@ describe('parseTickPayload', () => {
       ['24:00 instead of 00:00 of the next day', '2026-11-25T24:00:00Z'],
     ])('is refused when it is %s', (_name, at) => {
       const error = rejection({ at });
-      expect(error.message).toBe(`payload field "at" has value ${JSON.stringify(at)}; expected an ISO-8601 time with a zone, such as "2026-11-26T10:00:00Z"`);
+      expect(error.message).toBe(
+        `payload field "at" has value ${JSON.stringify(at)}; expected an ISO-8601 time with a zone, such as "2026-11-26T10:00:00Z"`,
+      );
       expect(error.field).toBe('at');
     });
 
@@ -126,7 +136,9 @@ describe('parseTickPayload', () => {
 
     it('is refused when it is in the future beyond the clock skew', () => {
       const error = rejection({ at: '2026-11-26T10:00:31.001Z' });
-      expect(error.message).toBe('payload field "at" has value "2026-11-26T10:00:31.001Z", which is in the future; a slot runs only once it is due');
+      expect(error.message).toBe(
+        'payload field "at" has value "2026-11-26T10:00:31.001Z", which is in the future; a slot runs only once it is due',
+      );
       expect(error.field).toBe('at');
     });
 
@@ -186,7 +198,9 @@ describe('parseTickPayload', () => {
 
     it('is refused when combined with "jobs"', () => {
       const error = rejection({ trigger: 'print', jobs: ['print'] });
-      expect(error.message).toBe('payload field "trigger" has value "print" and cannot be combined with "jobs" (value ["print"]); a trigger runs the job now');
+      expect(error.message).toBe(
+        'payload field "trigger" has value "print" and cannot be combined with "jobs" (value ["print"]); a trigger runs the job now',
+      );
       expect(error.field).toBe('trigger');
     });
   });
@@ -246,7 +260,14 @@ describe('parseTickPayload', () => {
       const state = { cursor: 'abc', done: [1, 2, 3], nested: { deep: null, flag: false } };
       expect(parseTickPayload({ continuation: { ...link, trigger: 'continuation', state } }, JOBS, NOW_MS)).toEqual({
         kind: 'continue',
-        continuation: { job: 'print', slotMs: Date.parse('2026-11-26T10:00:00Z'), token: 'node-a:42#9f1c', fence: 3, trigger: 'continuation', state },
+        continuation: {
+          job: 'print',
+          slotMs: Date.parse('2026-11-26T10:00:00Z'),
+          token: 'node-a:42#9f1c',
+          fence: 3,
+          trigger: 'continuation',
+          state,
+        },
       });
     });
 
@@ -282,7 +303,9 @@ describe('parseTickPayload', () => {
       ['a day that does not exist', '2026-02-30T10:00:00Z'],
     ])('is refused when the slot is %s', (_name, slot) => {
       const error = rejection({ continuation: { ...link, slot } });
-      expect(error.message).toBe(`payload field "continuation.slot" has value ${JSON.stringify(slot)}; expected an ISO-8601 time with a zone`);
+      expect(error.message).toBe(
+        `payload field "continuation.slot" has value ${JSON.stringify(slot)}; expected an ISO-8601 time with a zone`,
+      );
       expect(error.field).toBe('continuation.slot');
     });
 
@@ -298,11 +321,16 @@ describe('parseTickPayload', () => {
       expect(error.field).toBe('continuation.job');
     });
 
-    it.each(['schedule', 'manual', 'backfill', 'catch-up'])('is refused when its trigger is %s, which never continues a chain', (trigger) => {
-      const error = rejection({ continuation: { ...link, trigger } });
-      expect(error.message).toMatch(new RegExp(`^payload field "continuation\\.trigger" has value "${trigger}": .*"buffer".*"continuation"`));
-      expect(error.field).toBe('continuation.trigger');
-    });
+    it.each(['schedule', 'manual', 'backfill', 'catch-up'])(
+      'is refused when its trigger is %s, which never continues a chain',
+      (trigger) => {
+        const error = rejection({ continuation: { ...link, trigger } });
+        expect(error.message).toMatch(
+          new RegExp(`^payload field "continuation\\.trigger" has value "${trigger}": .*"buffer".*"continuation"`),
+        );
+        expect(error.field).toBe('continuation.trigger');
+      },
+    );
 
     it.each([
       ['empty', '', '""'],
@@ -322,7 +350,9 @@ describe('parseTickPayload', () => {
 
     it('names an unknown key with its value and lists the allowed ones', () => {
       const error = rejection({ continuation: { ...link, holder: 'b#2' } });
-      expect(error.message).toBe('payload field "continuation.holder" is not allowed (value "b#2"; allowed: job, slot, token, fence, trigger, state)');
+      expect(error.message).toBe(
+        'payload field "continuation.holder" is not allowed (value "b#2"; allowed: job, slot, token, fence, trigger, state)',
+      );
       expect(error.field).toBe('continuation.holder');
     });
 
@@ -388,10 +418,20 @@ describe('parseTickPayload', () => {
 
 describe('continuationPayload', () => {
   it.each([
-    ['a buffered slot without state', { job: 'print', slotMs: Date.parse('2026-11-26T10:00:00Z'), token: 'a:1#x', fence: 7, trigger: 'buffer' as const }],
+    [
+      'a buffered slot without state',
+      { job: 'print', slotMs: Date.parse('2026-11-26T10:00:00Z'), token: 'a:1#x', fence: 7, trigger: 'buffer' as const },
+    ],
     [
       'a chain link with state, on a slot with milliseconds',
-      { job: 'report', slotMs: Date.parse('2026-11-26T10:00:00.250Z'), token: 'b:2#y', fence: 8, trigger: 'continuation' as const, state: { page: 3, seen: ['a', 'b'] } },
+      {
+        job: 'report',
+        slotMs: Date.parse('2026-11-26T10:00:00.250Z'),
+        token: 'b:2#y',
+        fence: 8,
+        trigger: 'continuation' as const,
+        state: { page: 3, seen: ['a', 'b'] },
+      },
     ],
   ])('is read back by parseTickPayload, after a JSON round trip, as the same continuation: %s', (_name, continuation) => {
     const sent = JSON.parse(JSON.stringify(continuationPayload(continuation))) as unknown;

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { checkRuns, parseRuns, type LoggedRun } from '../../functions/local/run-log.js';
+import { checkRuns, type LoggedRun, parseRuns } from '../../functions/local/run-log.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
 const at = (offsetMs: number): string => new Date(T0 + offsetMs).toISOString();
 
 /** A log line as Powertools writes it for run.start / run.end. */
-function line(message: 'run.start' | 'run.end', fields: { job?: string; slot?: string; fence?: number; instance?: string; holder: string; offsetMs: number; status?: string }): string {
+function line(
+  message: 'run.start' | 'run.end',
+  fields: { job?: string; slot?: string; fence?: number; instance?: string; holder: string; offsetMs: number; status?: string },
+): string {
   return JSON.stringify({
     level: 'INFO',
     message,

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CronExpressionError, ScheduleError } from '../../functions/core/errors.js';
 import {
-  JOB_DEFAULTS,
-  MAX_SCHEDULE_BYTES,
   checkLeasesAgainstSkew,
   describeJob,
+  JOB_DEFAULTS,
   loadScheduleFile,
+  MAX_SCHEDULE_BYTES,
   parseSchedule,
   parseScheduleObject,
   type ScheduleOptions,
@@ -153,7 +153,10 @@ describe('parseSchedule accepts', () => {
 
   it('a continuous job with overlap skip or bufferOne', () => {
     const [skip] = parseSchedule(job('cron: "* * * * *"', 'class: Report', 'continuous: true', 'overlap: skip'), HANDLERS);
-    const [buffer] = parseSchedule(job('cron: "* * * * *"', 'class: Report', 'continuous: true', 'overlap: bufferOne', 'catchupLimit: 3'), HANDLERS);
+    const [buffer] = parseSchedule(
+      job('cron: "* * * * *"', 'class: Report', 'continuous: true', 'overlap: bufferOne', 'catchupLimit: 3'),
+      HANDLERS,
+    );
     expect(skip).toMatchObject({ continuous: true, overlap: 'skip' });
     expect(buffer).toMatchObject({ continuous: true, overlap: 'bufferOne', catchupLimit: 3 });
   });
@@ -177,14 +180,18 @@ describe('parseSchedule accepts', () => {
 describe('parseSchedule rejects, naming the job, the key and the value', () => {
   it('a cron cron-parser cannot read', () => {
     const error = rejection(job('cron: "61 * * * *"', 'class: Report'));
-    expect(error.message).toBe('schedule: job "report": key "cron": cron "61 * * * *" is invalid: Constraint error, got value 61 expected range 0-59');
+    expect(error.message).toBe(
+      'schedule: job "report": key "cron": cron "61 * * * *" is invalid: Constraint error, got value 61 expected range 0-59',
+    );
     expect(error.details).toEqual({ source: 'schedule', job: 'report', key: 'cron', value: '61 * * * *' });
     expect(error.cause).toBeInstanceOf(CronExpressionError);
   });
 
   it('a 4-field cron', () => {
     const error = rejection(job('cron: "* * * *"', 'class: Report'));
-    expect(error.message).toBe('schedule: job "report": key "cron": cron "* * * *" has 4 fields; expected 5 (minute hour day month weekday) or 6 (second first)');
+    expect(error.message).toBe(
+      'schedule: job "report": key "cron": cron "* * * *" has 4 fields; expected 5 (minute hour day month weekday) or 6 (second first)',
+    );
     expect(error.details).toMatchObject({ job: 'report', key: 'cron', value: '* * * *' });
   });
 
@@ -198,31 +205,41 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
 
   it('an empty cron', () => {
     const error = rejection(job('cron: ""', 'class: Report'));
-    expect(error.message).toBe('schedule: job "report": key "cron": cron "" has 0 fields; expected 5 (minute hour day month weekday) or 6 (second first)');
+    expect(error.message).toBe(
+      'schedule: job "report": key "cron": cron "" has 0 fields; expected 5 (minute hour day month weekday) or 6 (second first)',
+    );
     expect(error.details).toMatchObject({ job: 'report', key: 'cron', value: '' });
   });
 
   it('an unknown zone in the timezone key', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'timezone: Mars/Olympus', 'class: Report'));
-    expect(error.message).toBe('schedule: job "report": key "timezone": unknown time zone "Mars/Olympus" (use an IANA name such as Europe/Berlin or UTC)');
+    expect(error.message).toBe(
+      'schedule: job "report": key "timezone": unknown time zone "Mars/Olympus" (use an IANA name such as Europe/Berlin or UTC)',
+    );
     expect(error.details).toMatchObject({ job: 'report', key: 'timezone', value: 'Mars/Olympus' });
   });
 
   it('an unknown zone trailing the cron', () => {
     const error = rejection(job('cron: "0 9 * * * Mars/Olympus"', 'class: Report'));
-    expect(error.message).toBe('schedule: job "report": key "cron": unknown time zone "Mars/Olympus" (use an IANA name such as Europe/Berlin or UTC)');
+    expect(error.message).toBe(
+      'schedule: job "report": key "cron": unknown time zone "Mars/Olympus" (use an IANA name such as Europe/Berlin or UTC)',
+    );
     expect(error.details).toMatchObject({ job: 'report', key: 'cron', value: '0 9 * * * Mars/Olympus' });
   });
 
   it('two different zones, one trailing the cron and one in the timezone key', () => {
     const error = rejection(job('cron: "0 9 * * * Europe/Berlin"', 'timezone: America/Chicago', 'class: Report'));
-    expect(error.message).toBe('schedule: job "report": key "cron" names zone "Europe/Berlin" but key "timezone" is "America/Chicago"; give one');
+    expect(error.message).toBe(
+      'schedule: job "report": key "cron" names zone "Europe/Berlin" but key "timezone" is "America/Chicago"; give one',
+    );
     expect(error.details).toMatchObject({ job: 'report', key: 'timezone', value: 'America/Chicago' });
   });
 
   it('a class that is not a registered handler', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'class: Nope'));
-    expect(error.message).toBe('schedule: job "report": key "class" has value "Nope", which is not a registered handler (registered: PrintWorker, Report)');
+    expect(error.message).toBe(
+      'schedule: job "report": key "class" has value "Nope", which is not a registered handler (registered: PrintWorker, Report)',
+    );
     expect(error.details).toMatchObject({ job: 'report', key: 'class', value: 'Nope' });
   });
 
@@ -233,7 +250,9 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
   });
 
   it('a job defined twice in the list form', () => {
-    const error = rejection('- name: report\n  cron: "0 9 * * *"\n  class: Report\n- name: report\n  cron: "0 10 * * *"\n  class: Report\n');
+    const error = rejection(
+      '- name: report\n  cron: "0 9 * * *"\n  class: Report\n- name: report\n  cron: "0 10 * * *"\n  class: Report\n',
+    );
     expect(error.message).toBe('schedule: job "report" is defined twice');
     expect(error.details).toMatchObject({ job: 'report' });
   });
@@ -270,19 +289,25 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
     ['-5', '-5', -5],
   ])('a lease of %s, which is not a positive duration', (written, shown, value) => {
     const error = rejection(job('cron: "0 9 * * *"', 'class: Report', `lease: ${written}`));
-    expect(error.message).toBe(`schedule: job "report": key "lease" has value ${shown}; expected a positive duration such as 30s, 5m or 1h`);
+    expect(error.message).toBe(
+      `schedule: job "report": key "lease" has value ${shown}; expected a positive duration such as 30s, 5m or 1h`,
+    );
     expect(error.details).toMatchObject({ job: 'report', key: 'lease', value });
   });
 
   it('a lease shorter than a second, which heartbeats could not keep', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'lease: 500ms'));
-    expect(error.message).toBe('schedule: job "report": key "lease" has value "500ms"; a lease must be at least 1s so heartbeats can keep it');
+    expect(error.message).toBe(
+      'schedule: job "report": key "lease" has value "500ms"; a lease must be at least 1s so heartbeats can keep it',
+    );
     expect(error.details).toMatchObject({ job: 'report', key: 'lease', value: '500ms' });
   });
 
   it('a catch-up window that is not a positive duration', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'catchupWindow: 0s'));
-    expect(error.message).toBe('schedule: job "report": key "catchupWindow" has value "0s"; expected a positive duration such as 30s, 5m or 1h');
+    expect(error.message).toBe(
+      'schedule: job "report": key "catchupWindow" has value "0s"; expected a positive duration such as 30s, 5m or 1h',
+    );
     expect(error.details).toMatchObject({ job: 'report', key: 'catchupWindow', value: '0s' });
   });
 
@@ -400,7 +425,9 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
 
   it('a cron that never fires (30 February)', () => {
     const error = rejection(job('cron: "0 0 30 2 *"', 'class: Report'));
-    expect(error.message).toBe('schedule: job "report": key "cron": cron "0 0 30 2 *" is invalid: Invalid explicit day of month definition');
+    expect(error.message).toBe(
+      'schedule: job "report": key "cron": cron "0 0 30 2 *" is invalid: Invalid explicit day of month definition',
+    );
     expect(error.details).toMatchObject({ job: 'report', key: 'cron', value: '0 0 30 2 *' });
   });
 
@@ -431,23 +458,36 @@ describe('loadScheduleFile', () => {
 
   it('reports a missing file with its path and error code', () => {
     const missing = join(dir, 'missing.yml');
-    expect(() => loadScheduleFile(missing)).toThrow(new ScheduleError(`${missing}: cannot read the schedule file (ENOENT)`, { source: missing }));
+    expect(() => loadScheduleFile(missing)).toThrow(
+      new ScheduleError(`${missing}: cannot read the schedule file (ENOENT)`, { source: missing }),
+    );
   });
 });
 
 describe('describeJob', () => {
   it('summarises a job on one line', () => {
-    const [report] = parseSchedule(job('cron: "0 9 * * *"', 'timezone: Europe/Berlin', 'class: Report', 'lease: 90s', 'status: disabled'), HANDLERS);
+    const [report] = parseSchedule(
+      job('cron: "0 9 * * *"', 'timezone: Europe/Berlin', 'class: Report', 'lease: 90s', 'status: disabled'),
+      HANDLERS,
+    );
     expect(describeJob(report!)).toBe('report: "0 9 * * *" Europe/Berlin -> Report (lease 90s, catch-up 90s, overlap skip, disabled)');
   });
 
   it('mentions a catch-up limit above the default, and a continuous job', () => {
-    const [report] = parseSchedule(job('cron: "0 9 * * *"', 'class: Report', 'overlap: bufferOne', 'catchupLimit: 3', 'continuous: true'), HANDLERS);
-    expect(describeJob(report!)).toBe('report: "0 9 * * *" UTC -> Report (lease 1m, catch-up 90s, overlap bufferOne, catch-up limit 3, continuous)');
+    const [report] = parseSchedule(
+      job('cron: "0 9 * * *"', 'class: Report', 'overlap: bufferOne', 'catchupLimit: 3', 'continuous: true'),
+      HANDLERS,
+    );
+    expect(describeJob(report!)).toBe(
+      'report: "0 9 * * *" UTC -> Report (lease 1m, catch-up 90s, overlap bufferOne, catch-up limit 3, continuous)',
+    );
   });
 
   it('says overlap allow, and leaves out the default limit and continuous: false', () => {
-    const [report] = parseSchedule(job('cron: "0 9 * * *"', 'class: Report', 'overlap: allow', 'catchupLimit: 1', 'continuous: false'), HANDLERS);
+    const [report] = parseSchedule(
+      job('cron: "0 9 * * *"', 'class: Report', 'overlap: allow', 'catchupLimit: 1', 'continuous: false'),
+      HANDLERS,
+    );
     expect(describeJob(report!)).toBe('report: "0 9 * * *" UTC -> Report (lease 1m, catch-up 90s, overlap allow)');
   });
 });
@@ -469,8 +509,17 @@ describe('checkLeasesAgainstSkew', () => {
 describe('files that are not schedules at all', () => {
   it('refuses a YAML alias bomb instead of expanding it', () => {
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (const [name, previous] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e']]) levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
-    expect(rejection(levels.join('\n')).message).toBe('schedule: invalid YAML: Excessive alias count indicates a resource exhaustion attack');
+    for (const [name, previous] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+    ])
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
+    expect(rejection(levels.join('\n')).message).toBe(
+      'schedule: invalid YAML: Excessive alias count indicates a resource exhaustion attack',
+    );
   });
 
   it('refuses a binary file by name, without printing its bytes', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CronExpressionError } from '../../functions/core/errors.js';
 import {
-  MAX_SLOTS_PER_WINDOW,
   cronOf,
   isValidTimeZone,
+  MAX_SLOTS_PER_WINDOW,
   nextSlots,
   parseCron,
   slotsBetween,
@@ -71,7 +71,13 @@ describe('isValidTimeZone', () => {
 
 describe('parseCron', () => {
   it('parses a 5-field cron', () => {
-    expect(parseCron('*/5 * * * *', 'UTC')).toEqual({ expression: '*/5 * * * *', timezone: 'UTC', hasSeconds: false, everyHour: true, hashSeed: '' });
+    expect(parseCron('*/5 * * * *', 'UTC')).toEqual({
+      expression: '*/5 * * * *',
+      timezone: 'UTC',
+      hasSeconds: false,
+      everyHour: true,
+      hashSeed: '',
+    });
   });
 
   it('needs per-second ticks only for a 6-field cron that fires at other seconds than :00', () => {
@@ -83,7 +89,9 @@ describe('parseCron', () => {
     expect(nextSlots(parseCron('@daily', 'Europe/Berlin'), at('2026-11-26T10:00:00Z'), 1)).toEqual([at('2026-11-26T23:00:00Z')]);
     expect(nextSlots(parseCron('@hourly', 'UTC'), at('2026-11-26T10:00:00Z'), 1)).toEqual([at('2026-11-26T11:00:00Z')]);
     expect(parseCron('@secondly', 'UTC').hasSeconds).toBe(true);
-    expect(() => parseCron('@every', 'UTC')).toThrow('cron "@every" is not a known shorthand (known: @yearly, @annually, @monthly, @weekly, @daily, @hourly, @minutely, @secondly, @weekdays, @weekends)');
+    expect(() => parseCron('@every', 'UTC')).toThrow(
+      'cron "@every" is not a known shorthand (known: @yearly, @annually, @monthly, @weekly, @daily, @hourly, @minutely, @secondly, @weekdays, @weekends)',
+    );
   });
 
   it('gives H the same value on every instance for the same job, so all compute the same slots', () => {
@@ -106,8 +114,12 @@ describe('parseCron', () => {
 
   it('counts the fields itself: empty, 4-field and 7-field crons are rejected', () => {
     expect(cronError('').message).toBe('cron "" has 0 fields; expected 5 (minute hour day month weekday) or 6 (second first)');
-    expect(cronError('* * * *').message).toBe('cron "* * * *" has 4 fields; expected 5 (minute hour day month weekday) or 6 (second first)');
-    expect(cronError('* * * * * * *').message).toBe('cron "* * * * * * *" has 7 fields; expected 5 (minute hour day month weekday) or 6 (second first)');
+    expect(cronError('* * * *').message).toBe(
+      'cron "* * * *" has 4 fields; expected 5 (minute hour day month weekday) or 6 (second first)',
+    );
+    expect(cronError('* * * * * * *').message).toBe(
+      'cron "* * * * * * *" has 7 fields; expected 5 (minute hour day month weekday) or 6 (second first)',
+    );
     expect(cronError('*').message).toBe('cron "*" has 1 field; expected 5 (minute hour day month weekday) or 6 (second first)');
   });
 
@@ -260,7 +272,9 @@ describe('daylight saving time', () => {
         '2026-03-29T01:30:00.000Z', // 03:30 CEST
         '2026-03-29T02:30:00.000Z', // 04:30 CEST
       ]);
-      const localTimes = slots.map((ms) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(ms));
+      const localTimes = slots.map((ms) =>
+        new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(ms),
+      );
       expect(localTimes).not.toContain('02:30');
     });
 

@@ -5,29 +5,68 @@ import { assignLanes, barEndMs, buildTimeline, type TimelineBar } from '../../ui
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 
 function run(slotSec: number, fields: Partial<RunView>): RunView {
-  return { slotMs: T0 + slotSec * 1_000, slot: new Date(T0 + slotSec * 1_000).toISOString(), trigger: 'schedule', status: 'succeeded', ...fields };
+  return {
+    slotMs: T0 + slotSec * 1_000,
+    slot: new Date(T0 + slotSec * 1_000).toISOString(),
+    trigger: 'schedule',
+    status: 'succeeded',
+    ...fields,
+  };
 }
 
 function job(name: string, runs: RunView[], extra: Partial<JobView> = {}): JobView {
   return {
-    name, cron: '* * * * * *', cronInWords: 'Every second', timezone: 'UTC', handler: 'PrintWorker', enabled: true, overlap: 'skip', continuous: false,
-    leaseMs: 5_000, catchupWindowMs: 10_000, catchupLimit: 1, paused: false, fence: 1, lock: null, lastOutcome: null, nextMs: [], windowStartMs: T0 - 60_000, runs, missedMs: [],
+    name,
+    cron: '* * * * * *',
+    cronInWords: 'Every second',
+    timezone: 'UTC',
+    handler: 'PrintWorker',
+    enabled: true,
+    overlap: 'skip',
+    continuous: false,
+    leaseMs: 5_000,
+    catchupWindowMs: 10_000,
+    catchupLimit: 1,
+    paused: false,
+    fence: 1,
+    lock: null,
+    lastOutcome: null,
+    nextMs: [],
+    windowStartMs: T0 - 60_000,
+    runs,
+    missedMs: [],
     counters: { slots: 0, runs: 0, succeeded: 0, failures: 0, skippedByOverlap: 0, dropped: 0, paused: 0, buffered: 0, lost: 0, missed: 0 },
     ...extra,
   };
 }
 
-const bar = (startSec: number, endSec: number): TimelineBar => ({ row: 0, lane: -1, startMs: T0 + startSec * 1_000, endMs: T0 + endSec * 1_000, kind: 'succeeded', run: run(startSec, {}), overlaps: false });
+const bar = (startSec: number, endSec: number): TimelineBar => ({
+  row: 0,
+  lane: -1,
+  startMs: T0 + startSec * 1_000,
+  endMs: T0 + endSec * 1_000,
+  kind: 'succeeded',
+  run: run(startSec, {}),
+  overlaps: false,
+});
 
 describe('the timeline model', () => {
   it('keeps runs that follow each other on one lane, and moves a run that overlaps to a second lane', () => {
     const back = [bar(0, 2), bar(2, 3), bar(4, 6)];
     expect(assignLanes(back)).toBe(1);
-    expect(back.map((item) => [item.lane, item.overlaps])).toEqual([[0, false], [0, false], [0, false]]);
+    expect(back.map((item) => [item.lane, item.overlaps])).toEqual([
+      [0, false],
+      [0, false],
+      [0, false],
+    ]);
 
     const overlapping = [bar(5, 6), bar(0, 4), bar(3, 5)];
     expect(assignLanes(overlapping)).toBe(2);
-    expect(overlapping.map((item) => [item.startMs - T0, item.lane, item.overlaps])).toEqual([[0, 0, false], [3_000, 1, true], [5_000, 0, false]]);
+    expect(overlapping.map((item) => [item.startMs - T0, item.lane, item.overlaps])).toEqual([
+      [0, 0, false],
+      [3_000, 1, true],
+      [5_000, 0, false],
+    ]);
   });
 
   it('draws started runs as bars by outcome and the other slots as markers by fate', () => {
@@ -42,7 +81,12 @@ describe('the timeline model', () => {
       run(7, { status: 'lost', startedAtMs: T0 + 7_000 }),
     ];
     const nowMs = T0 + 9_000;
-    const model = buildTimeline([job('a', runs, { missedMs: [T0 + 8_000], nextMs: [T0 + 10_000, T0 + 60_000] })], nowMs, T0 - 1_000, T0 + 20_000);
+    const model = buildTimeline(
+      [job('a', runs, { missedMs: [T0 + 8_000], nextMs: [T0 + 10_000, T0 + 60_000] })],
+      nowMs,
+      T0 - 1_000,
+      T0 + 20_000,
+    );
     expect(model.bars.map((item) => [item.kind, item.startMs - T0, item.endMs - T0])).toEqual([
       ['succeeded', 40, 900],
       ['failed', 1_010, 1_510],
@@ -62,7 +106,15 @@ describe('the timeline model', () => {
   });
 
   it('leaves out what is outside the window, and gives each job its own row in order', () => {
-    const model = buildTimeline([job('old', [run(-100, { startedAtMs: T0 - 100_000, durationMs: 1_000 })]), job('new', [run(5, { startedAtMs: T0 + 5_000, durationMs: 1_000 })])], T0 + 10_000, T0, T0 + 11_000);
+    const model = buildTimeline(
+      [
+        job('old', [run(-100, { startedAtMs: T0 - 100_000, durationMs: 1_000 })]),
+        job('new', [run(5, { startedAtMs: T0 + 5_000, durationMs: 1_000 })]),
+      ],
+      T0 + 10_000,
+      T0,
+      T0 + 11_000,
+    );
     expect(model.rows.map((row) => row.job)).toEqual(['old', 'new']);
     expect(model.bars.map((item) => item.row)).toEqual([1]);
   });
@@ -70,7 +122,13 @@ describe('the timeline model', () => {
   it('draws a running overlap: allow run from its claim, as it holds no lease to take the start from', () => {
     const running = run(0, { status: 'claimed', claimedAtMs: T0 + 20 });
     const nowMs = T0 + 3_000;
-    expect(buildTimeline([job('par', [running], { overlap: 'allow' })], nowMs, T0, nowMs).bars.map((item) => [item.kind, item.startMs - T0, item.endMs - T0])).toEqual([['running', 20, 3_000]]);
+    expect(
+      buildTimeline([job('par', [running], { overlap: 'allow' })], nowMs, T0, nowMs).bars.map((item) => [
+        item.kind,
+        item.startMs - T0,
+        item.endMs - T0,
+      ]),
+    ).toEqual([['running', 20, 3_000]]);
     // Under a lease, a claim without a start is a slot waiting for it.
     expect(buildTimeline([job('one', [running])], nowMs, T0, nowMs).markers.map((item) => item.kind)).toEqual(['buffered']);
   });

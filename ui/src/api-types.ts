@@ -4,4 +4,4 @@
  * nothing of the server goes into the bundle.
  */
 export type { JobCounters } from '../../functions/core/job-status.js';
-export type { JobView, JobsView as JobsResponse, LockView, RunView } from '../../functions/ui/job-view.js';
+export type { JobsView as JobsResponse, JobView, LockView, RunView } from '../../functions/ui/job-view.js';

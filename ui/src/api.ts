@@ -15,7 +15,11 @@ export interface ActionResult {
 /** Reads every job with up to `runs` recent slots each. Throws with the server's message on a non-2xx answer. */
 export async function fetchJobs(runs: number, timeoutMs = 10_000): Promise<JobsResponse> {
   // A request that hangs must not stop the refreshes: give up and try again on the next one.
-  const response = await fetch(`api/jobs?runs=${runs}`, { headers: { accept: 'application/json' }, cache: 'no-store', signal: AbortSignal.timeout(timeoutMs) });
+  const response = await fetch(`api/jobs?runs=${runs}`, {
+    headers: { accept: 'application/json' },
+    cache: 'no-store',
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   const body = (await response.json().catch(() => undefined)) as unknown;
   if (!response.ok) throw new Error(errorOf(body) ?? `GET api/jobs answered ${response.status}`);
   return body as JobsResponse;

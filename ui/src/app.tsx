@@ -4,11 +4,11 @@
  * position, open details, focus and the chosen time window all survive it.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { JobView, JobsResponse } from './api-types.js';
-import { fetchJobs, postAction, type JobAction } from './api.js';
+import { fetchJobs, type JobAction, postAction } from './api.js';
+import type { JobsResponse, JobView } from './api-types.js';
 import { ConfirmDialog, type PendingAction } from './confirm-dialog.js';
 import { browserZone, formatTime } from './format.js';
-import { JobCard, type CardMessage } from './job-card.js';
+import { type CardMessage, JobCard } from './job-card.js';
 import { Legend } from './legend.js';
 import { Timeline } from './timeline.js';
 import { takeToken } from './token.js';
@@ -150,12 +150,17 @@ export function App() {
           </span>
         </div>
         <div class={`refresh ${loadError ? 'bad' : 'ok'}`} role="status" aria-live="polite">
-          {loadError ? `Cannot read the jobs: ${loadError}. Retrying…` : data ? `live · updated ${formatTime(data.nowMs, nowMs)}` : 'loading…'}
+          {loadError
+            ? `Cannot read the jobs: ${loadError}. Retrying…`
+            : data
+              ? `live · updated ${formatTime(data.nowMs, nowMs)}`
+              : 'loading…'}
         </div>
       </header>
       {!token ? (
         <p class="banner">
-          Actions are off: open the address that <code>cluster-cron ui</code> printed (it ends in <code>#token=…</code>) to trigger, pause or resume jobs.
+          Actions are off: open the address that <code>cluster-cron ui</code> printed (it ends in <code>#token=…</code>) to trigger, pause
+          or resume jobs.
         </p>
       ) : null}
       <main>
@@ -164,29 +169,69 @@ export function App() {
             <h2 id="timeline-title">Runs</h2>
             <span class="muted zone">times in {browserZone()}</span>
             <div class="windows" role="group" aria-label="Time span">
-              <button type="button" class="chip" aria-pressed={windowMs === AUTO} title="fit the fastest job: about 30 of its slots (15 on a phone)" onClick={() => chooseWindow(AUTO)}>
+              <button
+                type="button"
+                class="chip"
+                aria-pressed={windowMs === AUTO}
+                title="fit the fastest job: about 30 of its slots (15 on a phone)"
+                onClick={() => chooseWindow(AUTO)}
+              >
                 auto
               </button>
               {WINDOWS.map((choice) => (
-                <button key={choice.ms} type="button" class="chip" aria-pressed={choice.ms === windowMs} onClick={() => chooseWindow(choice.ms)}>
+                <button
+                  key={choice.ms}
+                  type="button"
+                  class="chip"
+                  aria-pressed={choice.ms === windowMs}
+                  onClick={() => chooseWindow(choice.ms)}
+                >
                   {choice.label}
                 </button>
               ))}
             </div>
           </div>
-          {data ? jobs.length > 0 ? <Timeline jobs={jobs} nowMs={Math.floor(nowMs / CHART_STEP_MS) * CHART_STEP_MS} windowMs={windowMs === AUTO ? autoWindowMs(jobs, narrow ? 15 : 30) : windowMs} narrow={narrow} /> : <p class="muted">No jobs in the schedule.</p> : <p class="muted">Loading…</p>}
+          {data ? (
+            jobs.length > 0 ? (
+              <Timeline
+                jobs={jobs}
+                nowMs={Math.floor(nowMs / CHART_STEP_MS) * CHART_STEP_MS}
+                windowMs={windowMs === AUTO ? autoWindowMs(jobs, narrow ? 15 : 30) : windowMs}
+                narrow={narrow}
+              />
+            ) : (
+              <p class="muted">No jobs in the schedule.</p>
+            )
+          ) : (
+            <p class="muted">Loading…</p>
+          )}
           <Legend />
         </section>
         <section class="jobs" aria-label="Jobs">
           {jobs.map((job) => (
-            <JobCard key={job.name} job={job} nowMs={nowMs} canAct={Boolean(token)} busy={busyJob === job.name} message={messages[job.name]} onAction={(name: string, action: JobAction) => setPending({ job: name, action })} />
+            <JobCard
+              key={job.name}
+              job={job}
+              nowMs={nowMs}
+              canAct={Boolean(token)}
+              busy={busyJob === job.name}
+              message={messages[job.name]}
+              onAction={(name: string, action: JobAction) => setPending({ job: name, action })}
+            />
           ))}
         </section>
       </main>
       <footer class="muted">
         The same data for scripts: <a href="api/jobs">api/jobs</a> (JSON). Refreshes every {REFRESH_MS / 1_000} s.
       </footer>
-      {pending ? <ConfirmDialog key={`${pending.job}/${pending.action}`} pending={pending} onConfirm={(payload) => void confirm(payload)} onCancel={() => setPending(undefined)} /> : null}
+      {pending ? (
+        <ConfirmDialog
+          key={`${pending.job}/${pending.action}`}
+          pending={pending}
+          onConfirm={(payload) => void confirm(payload)}
+          onCancel={() => setPending(undefined)}
+        />
+      ) : null}
     </>
   );
 }

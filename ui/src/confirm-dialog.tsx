@@ -12,8 +12,17 @@ export interface PendingAction {
 }
 
 const TEXT: Record<JobAction, { title: string; explain: string; confirm: string }> = {
-  trigger: { title: 'Run now', explain: 'Starts a run at once, under the lease like a scheduled one: it is refused while a run holds the lease, unless you choose otherwise below. Runs even when the job is paused.', confirm: 'Run now' },
-  pause: { title: 'Pause', explain: 'Its slots are skipped (and recorded as paused) until it is resumed. A run in progress goes on to its end.', confirm: 'Pause' },
+  trigger: {
+    title: 'Run now',
+    explain:
+      'Starts a run at once, under the lease like a scheduled one: it is refused while a run holds the lease, unless you choose otherwise below. Runs even when the job is paused.',
+    confirm: 'Run now',
+  },
+  pause: {
+    title: 'Pause',
+    explain: 'Its slots are skipped (and recorded as paused) until it is resumed. A run in progress goes on to its end.',
+    confirm: 'Pause',
+  },
   resume: { title: 'Resume', explain: 'Its next slot runs as scheduled.', confirm: 'Resume' },
 };
 
@@ -58,7 +67,13 @@ export function ConfirmDialog({ pending, onConfirm, onCancel }: ConfirmDialogPro
         ) : (
           <label>
             Note (optional, shown on the page and in <code>status</code>)
-            <input type="text" maxLength={500} value={note} placeholder={pending.action === 'pause' ? 'e.g. deploying v2, back at 15:00' : ''} onInput={(event) => setNote((event.target as HTMLInputElement).value)} />
+            <input
+              type="text"
+              maxLength={500}
+              value={note}
+              placeholder={pending.action === 'pause' ? 'e.g. deploying v2, back at 15:00' : ''}
+              onInput={(event) => setNote((event.target as HTMLInputElement).value)}
+            />
           </label>
         )}
         <div class="dialog-buttons">

@@ -63,7 +63,7 @@ export function outcomeText(run: RunView): string {
   if (run.status === 'skipped') {
     if (run.reason === 'paused') return 'skipped: paused';
     if (run.reason === 'dropped') return 'dropped: a slot was already buffered';
-    return `skipped: ${run.skippedBecause ?? (run.reason === 'locked' ? 'a run held the lease' : run.reason ?? 'no reason recorded')}`;
+    return `skipped: ${run.skippedBecause ?? (run.reason === 'locked' ? 'a run held the lease' : (run.reason ?? 'no reason recorded'))}`;
   }
   if (run.status === 'claimed' || run.status === 'running') return run.startedAtMs === undefined ? 'claimed, not started yet' : 'running';
   if (run.status === 'buffered') return run.startedAtMs === undefined ? 'buffered: waits for the lease' : 'running (from the buffer)';
@@ -73,9 +73,11 @@ export function outcomeText(run: RunView): string {
 /** The lines of a run's tooltip: outcome, scheduled and actual start, duration, fence, node, error. */
 export function describeRun(run: RunView, nowMs: number): string[] {
   const lines = [`${outcomeText(run)} (${run.trigger})`, `scheduled ${formatTime(run.slotMs, nowMs)}`];
-  if (run.startedAtMs !== undefined) lines.push(`started ${formatTime(run.startedAtMs, nowMs)} (+${formatDuration(run.startedAtMs - run.slotMs)})`);
+  if (run.startedAtMs !== undefined)
+    lines.push(`started ${formatTime(run.startedAtMs, nowMs)} (+${formatDuration(run.startedAtMs - run.slotMs)})`);
   if (run.durationMs !== undefined) lines.push(`took ${formatDuration(run.durationMs)}`);
-  else if (run.startedAtMs !== undefined && run.finishedAtMs === undefined) lines.push(`running for ${formatDuration(nowMs - run.startedAtMs)}`);
+  else if (run.startedAtMs !== undefined && run.finishedAtMs === undefined)
+    lines.push(`running for ${formatDuration(nowMs - run.startedAtMs)}`);
   if (run.fence !== undefined) lines.push(`fence ${run.fence}`);
   if (run.instance) lines.push(`node ${run.instance}`);
   if (run.error) lines.push(`error: ${run.error}`);

@@ -1,6 +1,7 @@
 /** One job's card: schedule in words, next fire times, lease with a live countdown, fence, last outcome, counters, actions, last runs. */
-import type { JobView, RunView } from './api-types.js';
+
 import type { JobAction } from './api.js';
+import type { JobView, RunView } from './api-types.js';
 import { formatDuration, formatRelative, formatTime, formatTimeInZones, outcomeText } from './format.js';
 import { barStyles, markerStyles } from './outcome-style.js';
 import { barKindOf, markerKindOf, withInferredStart } from './timeline-data.js';
@@ -69,7 +70,9 @@ function LeaseLine({ job, nowMs }: { job: JobView; nowMs: number }) {
           <span style={{ width: `${share * 100}%` }} />
         </span>
       </span>
-      {lock.pendingSlotMs !== undefined ? <span class="muted">buffered slot {formatTime(lock.pendingSlotMs, nowMs)} waits for it</span> : null}
+      {lock.pendingSlotMs !== undefined ? (
+        <span class="muted">buffered slot {formatTime(lock.pendingSlotMs, nowMs)} waits for it</span>
+      ) : null}
     </span>
   );
 }
@@ -91,10 +94,17 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
   const badge = stateBadge(job);
   const next = job.nextMs.filter((ms) => ms > nowMs);
   const counters = job.counters;
-  const lastRun = job.runs.find((run) => run.finishedAtMs !== undefined || run.status === 'lost') ?? (job.lastOutcome?.startedAtMs !== undefined ? job.lastOutcome : undefined);
+  const lastRun =
+    job.runs.find((run) => run.finishedAtMs !== undefined || run.status === 'lost') ??
+    (job.lastOutcome?.startedAtMs !== undefined ? job.lastOutcome : undefined);
   const id = `job-${job.name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   return (
-    <article class={`job ${job.paused ? 'is-paused' : ''}`} data-job={job.name} data-last-started-ms={lastStartedMs(job)} aria-labelledby={id}>
+    <article
+      class={`job ${job.paused ? 'is-paused' : ''}`}
+      data-job={job.name}
+      data-last-started-ms={lastStartedMs(job)}
+      aria-labelledby={id}
+    >
       <header>
         <h2 id={id}>{job.name}</h2>
         <span class={`badge ${badge.cls}`} data-testid="job-state">
@@ -143,7 +153,10 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
         </dd>
         <dt>Fence</dt>
         <dd>
-          <span class="mono">{job.fence}</span> <span class="muted">lease {formatDuration(job.leaseMs)}, catch-up {formatDuration(job.catchupWindowMs)}</span>
+          <span class="mono">{job.fence}</span>{' '}
+          <span class="muted">
+            lease {formatDuration(job.leaseMs)}, catch-up {formatDuration(job.catchupWindowMs)}
+          </span>
         </dd>
         <dt>Last run</dt>
         <dd data-testid="last-outcome">
@@ -207,18 +220,27 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
               </tr>
             </thead>
             <tbody>
-              {job.runs.slice(0, 10).map((recorded) => withInferredStart(recorded, job)).map((run) => (
-                <tr key={run.slotMs}>
-                  <td>{formatTime(run.slotMs, nowMs)}</td>
-                  <td>{run.startedAtMs !== undefined ? `+${formatDuration(run.startedAtMs - run.slotMs)}` : '-'}</td>
-                  <td>{run.durationMs !== undefined ? formatDuration(run.durationMs) : run.startedAtMs !== undefined && run.finishedAtMs === undefined ? formatDuration(nowMs - run.startedAtMs) : '-'}</td>
-                  <td>
-                    <Fate run={run} />
-                  </td>
-                  <td>{run.fence ?? '-'}</td>
-                  <td>{run.instance ?? '-'}</td>
-                </tr>
-              ))}
+              {job.runs
+                .slice(0, 10)
+                .map((recorded) => withInferredStart(recorded, job))
+                .map((run) => (
+                  <tr key={run.slotMs}>
+                    <td>{formatTime(run.slotMs, nowMs)}</td>
+                    <td>{run.startedAtMs !== undefined ? `+${formatDuration(run.startedAtMs - run.slotMs)}` : '-'}</td>
+                    <td>
+                      {run.durationMs !== undefined
+                        ? formatDuration(run.durationMs)
+                        : run.startedAtMs !== undefined && run.finishedAtMs === undefined
+                          ? formatDuration(nowMs - run.startedAtMs)
+                          : '-'}
+                    </td>
+                    <td>
+                      <Fate run={run} />
+                    </td>
+                    <td>{run.fence ?? '-'}</td>
+                    <td>{run.instance ?? '-'}</td>
+                  </tr>
+                ))}
             </tbody>
           </table>
         </div>

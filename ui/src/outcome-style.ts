@@ -40,17 +40,63 @@ export const barStyles: Record<BarKind, BarStyle> = {
 
 /** Markers, in legend order. */
 export const markerStyles: Record<MarkerKind, MarkerStyle> = {
-  [MarkerKind.skipped]: { color: '#9a6700', shape: 'crossRot', filled: false, glyph: '✕', label: 'skipped', hint: 'a run held the lease (overlap: skip)' },
-  [MarkerKind.buffered]: { color: '#0969da', shape: 'rectRot', filled: true, glyph: '◆', label: 'buffered', hint: 'waits for the lease (overlap: bufferOne)' },
-  [MarkerKind.dropped]: { color: '#bc4c00', shape: 'triangle', filled: true, glyph: '▲', label: 'dropped', hint: 'one slot was already buffered' },
-  [MarkerKind.paused]: { color: '#57606a', shape: 'rect', filled: true, glyph: '■', label: 'paused', hint: 'skipped while the job was paused' },
-  [MarkerKind.missed]: { color: '#a40e26', shape: 'circle', filled: false, glyph: '○', label: 'missed', hint: 'no tick came within the catch-up window' },
-  [MarkerKind.lost]: { color: '#8250df', shape: 'star', filled: false, glyph: '✱', label: 'lost before start', hint: 'claimed, then its node died' },
+  [MarkerKind.skipped]: {
+    color: '#9a6700',
+    shape: 'crossRot',
+    filled: false,
+    glyph: '✕',
+    label: 'skipped',
+    hint: 'a run held the lease (overlap: skip)',
+  },
+  [MarkerKind.buffered]: {
+    color: '#0969da',
+    shape: 'rectRot',
+    filled: true,
+    glyph: '◆',
+    label: 'buffered',
+    hint: 'waits for the lease (overlap: bufferOne)',
+  },
+  [MarkerKind.dropped]: {
+    color: '#bc4c00',
+    shape: 'triangle',
+    filled: true,
+    glyph: '▲',
+    label: 'dropped',
+    hint: 'one slot was already buffered',
+  },
+  [MarkerKind.paused]: {
+    color: '#57606a',
+    shape: 'rect',
+    filled: true,
+    glyph: '■',
+    label: 'paused',
+    hint: 'skipped while the job was paused',
+  },
+  [MarkerKind.missed]: {
+    color: '#a40e26',
+    shape: 'circle',
+    filled: false,
+    glyph: '○',
+    label: 'missed',
+    hint: 'no tick came within the catch-up window',
+  },
+  [MarkerKind.lost]: {
+    color: '#8250df',
+    shape: 'star',
+    filled: false,
+    glyph: '✱',
+    label: 'lost before start',
+    hint: 'claimed, then its node died',
+  },
   [MarkerKind.next]: { color: '#8c959f', shape: 'line', filled: false, glyph: '|', label: 'next', hint: 'the next fire times' },
 };
 
 /** The thin line from a slot's scheduled time to its actual start. */
-export const lagStyle = { color: '#6e7781', label: 'scheduled → start', hint: 'the tick at the scheduled time, the line the wait for the start' };
+export const lagStyle = {
+  color: '#6e7781',
+  label: 'scheduled → start',
+  hint: 'the tick at the scheduled time, the line the wait for the start',
+};
 
 /** The "now" line. */
 export const nowStyle = { color: '#24292f' };

@@ -96,11 +96,13 @@ export function buildTimeline(jobs: readonly JobView[], nowMs: number, startMs: 
       if (kind !== undefined) {
         const barStartMs = run.startedAtMs ?? run.slotMs;
         const barEnd = barEndMs(run, kind, nowMs, job.leaseMs);
-        if (barEnd >= startMs && Math.min(run.slotMs, barStartMs) <= endMs) bars.push({ row, lane: 0, startMs: barStartMs, endMs: barEnd, kind, run, overlaps: false });
+        if (barEnd >= startMs && Math.min(run.slotMs, barStartMs) <= endMs)
+          bars.push({ row, lane: 0, startMs: barStartMs, endMs: barEnd, kind, run, overlaps: false });
         continue;
       }
       const marker = markerKindOf(run);
-      if (marker !== undefined && run.slotMs >= startMs && run.slotMs <= endMs) model.markers.push({ row, atMs: run.slotMs, kind: marker, run });
+      if (marker !== undefined && run.slotMs >= startMs && run.slotMs <= endMs)
+        model.markers.push({ row, atMs: run.slotMs, kind: marker, run });
     }
     for (const atMs of job.missedMs) if (atMs >= startMs && atMs <= endMs) model.markers.push({ row, atMs, kind: MarkerKind.missed });
     for (const atMs of job.nextMs) if (atMs > nowMs && atMs <= endMs) model.markers.push({ row, atMs, kind: MarkerKind.next });

@@ -3,11 +3,23 @@
  * chart for the runs and a scatter layer for the markers). The chart is created once and updated
  * in place on every refresh, without animation, so it never flickers.
  */
-import { BarController, BarElement, Chart, LinearScale, PointElement, ScatterController, Tooltip, type ChartDataset, type Plugin, type ScriptableContext, type TooltipItem } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  Chart,
+  type ChartDataset,
+  LinearScale,
+  type Plugin,
+  PointElement,
+  ScatterController,
+  type ScriptableContext,
+  Tooltip,
+  type TooltipItem,
+} from 'chart.js';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { JobView } from './api-types.js';
 import { describeRun, formatDuration, formatTime } from './format.js';
-import { barStyles, lagStyle, markerStyles, nowStyle, type BarFill } from './outcome-style.js';
+import { type BarFill, barStyles, lagStyle, markerStyles, nowStyle } from './outcome-style.js';
 import { buildTimeline, type TimelineBar, type TimelineMarker, type TimelineModel } from './timeline-data.js';
 
 Chart.register(BarController, BarElement, ScatterController, PointElement, LinearScale, Tooltip);
@@ -23,7 +35,9 @@ interface TimelinePoint {
 }
 
 /** Nice steps for the time axis, in ms. */
-const STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200, 86_400].map((sec) => sec * 1_000);
+const STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200, 86_400].map(
+  (sec) => sec * 1_000,
+);
 
 /** The smallest nice step that keeps about `maxTicks` ticks across `spanMs`. */
 export function axisStepMs(spanMs: number, maxTicks: number): number {
@@ -136,7 +150,13 @@ function datasetsOf(model: TimelineModel, jobs: readonly JobView[], nowMs: numbe
   const markers = model.markers.map<TimelinePoint>((marker) => {
     const style = markerStyles[marker.kind];
     const tip = marker.run ? describeRun(marker.run, nowMs) : [`${style.label}: ${style.hint}`, formatTime(marker.atMs, nowMs)];
-    return { x: marker.atMs, y: marker.kind === 'next' ? laneY(marker.row, 0, 1) : markerY(marker.row), title: jobName(marker.row), tip, marker };
+    return {
+      x: marker.atMs,
+      y: marker.kind === 'next' ? laneY(marker.row, 0, 1) : markerY(marker.row),
+      title: jobName(marker.row),
+      tip,
+      marker,
+    };
   });
   const raw = (ctx: { raw?: unknown }): TimelinePoint | undefined => ctx.raw as TimelinePoint | undefined;
   return [
@@ -238,8 +258,20 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
           pointerRef.current = event.type === 'mouseout' || event.x === null || event.y === null ? null : { x: event.x, y: event.y };
         },
         scales: {
-          x: { type: 'linear', position: 'bottom', grid: { color: '#d0d7de' }, border: { color: '#8c959f' }, ticks: { color: '#424a53', maxRotation: 0, includeBounds: false, autoSkip: true } },
-          y: { type: 'linear', reverse: true, grid: { display: false }, border: { color: '#8c959f' }, ticks: { color: '#1f2328', stepSize: 1, autoSkip: false, font: { weight: 'bold' } } },
+          x: {
+            type: 'linear',
+            position: 'bottom',
+            grid: { color: '#d0d7de' },
+            border: { color: '#8c959f' },
+            ticks: { color: '#424a53', maxRotation: 0, includeBounds: false, autoSkip: true },
+          },
+          y: {
+            type: 'linear',
+            reverse: true,
+            grid: { display: false },
+            border: { color: '#8c959f' },
+            ticks: { color: '#1f2328', stepSize: 1, autoSkip: false, font: { weight: 'bold' } },
+          },
         },
         plugins: {
           tooltip: {
@@ -293,7 +325,9 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
     if (at) {
       // The update dropped the tooltip: show it again for whatever is now under the pointer.
       const probe = { type: 'mousemove', native: null, x: at.x, y: at.y } as unknown as Event;
-      const active = chart.getElementsAtEventForMode(probe, 'nearest', { intersect: true }, false).map(({ datasetIndex, index }) => ({ datasetIndex, index }));
+      const active = chart
+        .getElementsAtEventForMode(probe, 'nearest', { intersect: true }, false)
+        .map(({ datasetIndex, index }) => ({ datasetIndex, index }));
       chart.tooltip?.setActiveElements(active, at);
       chart.update('none');
     }
@@ -301,8 +335,17 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
 
   return (
     <>
-      <div class="timeline-canvas" data-bars={model.bars.length} data-markers={model.markers.filter((marker) => marker.kind !== 'next').length} style={{ height: `${Math.max(jobs.length, 1) * ROW_PX + AXIS_PX + 14}px` }}>
-        <canvas ref={canvasRef} role="img" aria-label={`Timeline of the runs of ${jobs.map((job) => job.name).join(', ')} over the last ${formatDuration(windowMs)}; summed up below, and each job's slots are listed in its card.`} />
+      <div
+        class="timeline-canvas"
+        data-bars={model.bars.length}
+        data-markers={model.markers.filter((marker) => marker.kind !== 'next').length}
+        style={{ height: `${Math.max(jobs.length, 1) * ROW_PX + AXIS_PX + 14}px` }}
+      >
+        <canvas
+          ref={canvasRef}
+          role="img"
+          aria-label={`Timeline of the runs of ${jobs.map((job) => job.name).join(', ')} over the last ${formatDuration(windowMs)}; summed up below, and each job's slots are listed in its card.`}
+        />
       </div>
       <ul class="visually-hidden timeline-summary">
         {jobs.map((job, row) => {

@@ -2,8 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type { Construct } from 'constructs';
 import { ClusterCron } from 'cluster-cron/cdk';
+import type { Construct } from 'constructs';
 
 export class ReportsStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {

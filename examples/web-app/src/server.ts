@@ -17,7 +17,11 @@ const node = await startNode({
 
 const server = createServer((request, response) => {
   response.setHeader('content-type', 'application/json');
-  response.end(JSON.stringify(request.url === '/scheduler' ? { instance: node.instance, jobs: node.jobs.map((job) => job.name), counts } : { hello: 'world' }));
+  response.end(
+    JSON.stringify(
+      request.url === '/scheduler' ? { instance: node.instance, jobs: node.jobs.map((job) => job.name), counts } : { hello: 'world' },
+    ),
+  );
 });
 server.listen(Number(process.env.PORT ?? 3000), () => {
   const address = server.address();
