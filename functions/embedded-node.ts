@@ -10,7 +10,7 @@ import { startNode as startLocalNode } from './local/node.js';
 import { ensureTable } from './local/table.js';
 import { type OperationOptions, openOperation } from './operations.js';
 
-/** Options of startNode: the operations' options (config, client, tableName, endpoint, instance, log). */
+/** Options of startNode: the operations' options (config, client, tableName, endpoint, instance, log, clock, timers). */
 export interface StartNodeOptions extends OperationOptions {
   /** Called with every outcome (ran, failed, duplicate, locked, ...), after the `outcome` event. */
   onOutcome?: (outcome: TickOutcome) => void;

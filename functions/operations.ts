@@ -13,7 +13,7 @@ import { parseIsoTime, parseTickPayload } from './core/payload.js';
 import { cronOf, nextSlots } from './core/slots.js';
 import { getLock, type LockItem, recentSlots, type SlotItem, type StoreContext, setPaused, withoutSupersededMarks } from './core/store.js';
 import { runTickCommand, type TickDeps, triggerJob } from './core/tick.js';
-import { type Clock, systemClock } from './core/time.js';
+import { type Clock, systemClock, type Timers } from './core/time.js';
 import type { EventLog, JobDefinition, OverlapPolicy, TickOutcome } from './core/types.js';
 import type { ClusterCronConfig } from './define.js';
 import { createDocumentClient, DEFAULT_TABLE_NAME } from './dynamo-client.js';
@@ -34,6 +34,8 @@ export interface OperationOptions {
   /** @default JSON lines on stderr */
   log?: EventLog;
   clock?: Clock;
+  /** The timers that go with `clock` (leases, the node's loop, backfill's waits). @default the process's own */
+  timers?: Timers;
 }
 
 /** A time given as a Date, epoch milliseconds or an ISO-8601 string with a zone. */
@@ -77,6 +79,7 @@ export async function openOperation(options: OperationOptions, defaultLogStream:
     log: options.log ?? createEventLog({ instance, stream: defaultLogStream }),
     handlers: config.handlers,
     maxClockSkewMs: readMaxClockSkewMs(),
+    ...(options.timers && { timers: options.timers }),
   };
   return { config, deps, close: () => options.client === undefined && client.destroy() };
 }

@@ -7,7 +7,7 @@ import { ClusterCronError, errorMessage } from './errors.js';
 import { runSlot, type TickDeps } from './run.js';
 import { cronOf, MAX_SLOTS_PER_WINDOW, slotsBetween } from './slots.js';
 import { claimedSlotsAfter, getLock } from './store.js';
-import { toIso } from './time.js';
+import { sleepMs, systemTimers, toIso } from './time.js';
 import { type JobDefinition, OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
 /** What to backfill: slots in `(fromMs, toMs]`, and how long to wait for a held lease before each. */
@@ -16,11 +16,9 @@ export interface BackfillRequest {
   toMs: number;
   /** How long to wait for a running holder to let go before a slot; then the policy decides. */
   waitForLeaseMs?: number;
-  /** Waits between lock reads; injectable so tests need not sleep. */
+  /** Waits between lock reads; injectable so tests need not sleep. @default a timer on `deps.timers` */
   sleep?: (ms: number) => Promise<void>;
 }
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs each slot of `job` in the range that has no record, in order, awaiting each run before
@@ -39,7 +37,8 @@ export async function backfill(deps: TickDeps, job: JobDefinition, request: Back
     );
   const slots = slotsBetween(cronOf(job), fromMs, toMs);
   // slotsBetween keeps the newest MAX slots: more exist if one lies between `fromMs` and the first kept.
-  if (slots.length >= MAX_SLOTS_PER_WINDOW && slotsBetween(cronOf(job), fromMs, slots[0]! - 1).length > 0) {
+  const firstKeptMs = slots[0];
+  if (firstKeptMs !== undefined && slots.length >= MAX_SLOTS_PER_WINDOW && slotsBetween(cronOf(job), fromMs, firstKeptMs - 1).length > 0) {
     throw new ClusterCronError(
       `backfill of job "${job.name}": the range ${toIso(fromMs)} .. ${toIso(toMs)} holds more than ${MAX_SLOTS_PER_WINDOW} slots; backfill it in parts`,
     );
@@ -54,7 +53,7 @@ export async function backfill(deps: TickDeps, job: JobDefinition, request: Back
     missing: missing.length,
     instance: deps.instance,
   });
-  const sleep = request.sleep ?? defaultSleep;
+  const sleep = request.sleep ?? ((ms: number) => sleepMs(deps.timers ?? systemTimers, ms));
   const outcomes: TickOutcome[] = [];
   for (const slotMs of missing) {
     if (deps.shutdown?.aborted) break;

@@ -13,6 +13,7 @@ import {
   renewLease,
   type StoreContext,
 } from './store.js';
+import { systemTimers, type TimerHandle, type Timers } from './time.js';
 import type { EventLog, Trigger } from './types.js';
 
 /** Heartbeats per lease period: a renewal may fail twice before the lease is in danger. */
@@ -21,12 +22,14 @@ export const HEARTBEATS_PER_LEASE = 3;
 /** Runs `beat` every `intervalMs` until cancelled; injectable so tests drive beats by hand. */
 export type Scheduler = (intervalMs: number, beat: () => void) => () => void;
 
-/** The default scheduler: a timer that does not keep the process alive on its own. */
-export const intervalScheduler: Scheduler = (intervalMs, beat) => {
-  const timer = setInterval(beat, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
-};
+/** The default scheduler: an interval on `timers` that does not keep the process alive on its own. */
+export function intervalScheduler(timers: Timers): Scheduler {
+  return (intervalMs, beat) => {
+    const timer = timers.setInterval(beat, intervalMs);
+    timer.unref();
+    return () => timers.clearInterval(timer);
+  };
+}
 
 /** Settings that shape how a lease is held. */
 export interface LeaseSettings {
@@ -39,7 +42,10 @@ export interface LeaseSettings {
   deadlineMarginMs?: number;
   /** Fires every run's signal, for example on Ctrl-C of a local node. */
   shutdown?: AbortSignal;
+  /** Runs the heartbeats. @default intervalScheduler(timers) */
   scheduler?: Scheduler;
+  /** The deadline and watchdog timers, and the default heartbeat's. @default systemTimers */
+  timers?: Timers;
   /** overlap `allow`: no lease to keep (no heartbeat, watchdog or release); signal and deadline still work. */
   unleased?: boolean;
 }
@@ -55,9 +61,10 @@ export class HeldLease {
   readonly #lossController = new AbortController();
   #leaseUntilMs: number;
   #stopHeartbeat: (() => void) | undefined;
-  #deadlineTimer: NodeJS.Timeout | undefined;
+  #deadlineTimer: TimerHandle | undefined;
   #renewing: Promise<void> | undefined;
-  #watchdog: NodeJS.Timeout | undefined;
+  #watchdog: TimerHandle | undefined;
+  readonly #timers: Timers;
   #onShutdown = (): void => this.#requestStop(new DeadlineError(`job "${this.request.job}": the node is shutting down`));
 
   constructor(
@@ -68,6 +75,7 @@ export class HeldLease {
     private readonly settings: LeaseSettings,
   ) {
     this.#leaseUntilMs = leaseUntilMs;
+    this.#timers = settings.timers ?? systemTimers;
   }
 
   /** Fires when the lease is lost, the deadline nears, or the node shuts down. */
@@ -104,7 +112,7 @@ export class HeldLease {
       return;
     }
     const intervalMs = Math.max(100, Math.floor(this.request.leaseMs / HEARTBEATS_PER_LEASE));
-    const scheduler = this.settings.scheduler ?? intervalScheduler;
+    const scheduler = this.settings.scheduler ?? intervalScheduler(this.#timers);
     this.#stopHeartbeat = scheduler(intervalMs, () => void this.beat());
     this.#armWatchdog();
     this.#startStopSignals();
@@ -113,7 +121,7 @@ export class HeldLease {
   #startStopSignals(): void {
     if (this.settings.deadlineMs !== undefined) {
       const fireInMs = this.settings.deadlineMs - (this.settings.deadlineMarginMs ?? 0) - this.ctx.clock();
-      this.#deadlineTimer = setTimeout(() => this.#deadline(), Math.max(0, fireInMs));
+      this.#deadlineTimer = this.#timers.setTimeout(() => this.#deadline(), Math.max(0, fireInMs));
       this.#deadlineTimer.unref();
     }
     if (this.settings.shutdown?.aborted) this.#onShutdown();
@@ -163,10 +171,10 @@ export class HeldLease {
    * unless a renewal moved it: heartbeats alone could notice up to one interval late.
    */
   #armWatchdog(): void {
-    if (this.#watchdog) clearTimeout(this.#watchdog);
+    if (this.#watchdog) this.#timers.clearTimeout(this.#watchdog);
     if (this.leaseLost || this.#stopped) return;
     const fireInMs = this.#leaseUntilMs - this.settings.maxClockSkewMs - this.ctx.clock();
-    this.#watchdog = setTimeout(
+    this.#watchdog = this.#timers.setTimeout(
       () => {
         if (this.ctx.clock() >= this.#leaseUntilMs - this.settings.maxClockSkewMs)
           this.#lose('the lease ran out before a heartbeat renewed it', undefined);
@@ -300,8 +308,8 @@ export class HeldLease {
   #stop(): void {
     this.#stopped = true;
     this.#stopHeartbeat?.();
-    if (this.#watchdog) clearTimeout(this.#watchdog);
-    if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
+    if (this.#watchdog) this.#timers.clearTimeout(this.#watchdog);
+    if (this.#deadlineTimer) this.#timers.clearTimeout(this.#deadlineTimer);
     this.settings.shutdown?.removeEventListener('abort', this.#onShutdown);
   }
 }

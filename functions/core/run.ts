@@ -30,7 +30,7 @@ import {
   type StoreContext,
   startBufferedSlot,
 } from './store.js';
-import { toIso } from './time.js';
+import { type Timers, toIso } from './time.js';
 import {
   type ContinueResult,
   type EventLog,
@@ -78,6 +78,8 @@ export interface TickDeps extends StoreContext {
   /** How many jobs of one tick may talk to the table at once (default 50, the SDK's socket pool). */
   maxConcurrentJobs?: number;
   scheduler?: Scheduler;
+  /** The timers of the lease (watchdog, deadline, heartbeats) and of the node's loop. @default systemTimers */
+  timers?: Timers;
   /** Fires every running handler's signal (Ctrl-C of a local node). */
   shutdown?: AbortSignal;
   /**
@@ -137,6 +139,7 @@ function leaseSettings(deps: TickDeps, options: { deadlineMs?: number }, unlease
     ...(options.deadlineMs !== undefined && { deadlineMs: options.deadlineMs }),
     ...(deps.shutdown && { shutdown: deps.shutdown }),
     ...(deps.scheduler && { scheduler: deps.scheduler }),
+    ...(deps.timers && { timers: deps.timers }),
     ...(unleased && { unleased: true }),
   };
 }

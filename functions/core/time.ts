@@ -1,10 +1,46 @@
-/** Unit helpers: every duration in the core is a number of milliseconds named `...Ms`. */
+/**
+ * Time as the core sees it: the clock and the timers, both injected (never the globals), and
+ * the unit helpers (every duration in the core is a number of milliseconds named `...Ms`).
+ *
+ * The clock and the timers are one seam: whoever gives the core a clock gives it the timers
+ * that go with it (`clock` and `timers` in TickDeps, hence in the lease settings and the
+ * node). The simulation hands every process a skewed virtual clock and virtual timers, so it
+ * drives a cluster on simulated time without patching `globalThis.setTimeout`; unit tests
+ * advance fake timers instead of sleeping. Production uses `systemClock` and `systemTimers`.
+ */
 
 /** A clock returns epoch milliseconds; injected so tests advance time instead of sleeping. */
 export type Clock = () => number;
 
 /** The wall clock, for production use. */
 export const systemClock: Clock = () => Date.now();
+
+/** A pending timer, as the Timers that made it returned it (Node's Timeout, or a fake one). */
+export interface TimerHandle {
+  /** Lets the process exit while the timer is pending (Node's `unref`); a no-op on fake time. */
+  unref(): unknown;
+}
+
+/** The timers the core schedules with: the globals' shape, so a fake-timers clock fits too. */
+export interface Timers {
+  setTimeout(fn: () => void, delayMs: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+  setInterval(fn: () => void, intervalMs: number): TimerHandle;
+  clearInterval(handle: TimerHandle): void;
+}
+
+/** The process's own timers, for production use; each call reaches the global as it stands then. */
+export const systemTimers: Timers = {
+  setTimeout: (fn, delayMs) => setTimeout(fn, delayMs),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  setInterval: (fn, intervalMs) => setInterval(fn, intervalMs),
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+};
+
+/** Resolves after `delayMs` on `timers`. */
+export function sleepMs(timers: Timers, delayMs: number): Promise<void> {
+  return new Promise((resolve) => timers.setTimeout(resolve, delayMs));
+}
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;

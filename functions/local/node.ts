@@ -6,6 +6,7 @@
 import { errorMessage } from '../core/errors.js';
 import { SlotMemory } from '../core/slot-memory.js';
 import { type TickDeps, tick } from '../core/tick.js';
+import { systemTimers, type TimerHandle } from '../core/time.js';
 import type { JobDefinition, TickOutcome } from '../core/types.js';
 
 /** A running node. */
@@ -32,7 +33,9 @@ export function startNode(
   const periodMs = tickPeriodMs(jobs);
   const memory = new SlotMemory();
   const inFlight = new Set<Promise<void>>();
-  let timer: NodeJS.Timeout | undefined;
+  // The loop's timer keeps the process alive (not unref'd): a node runs until it is stopped.
+  const timers = deps.timers ?? systemTimers;
+  let timer: TimerHandle | undefined;
   let stopping = false;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -49,7 +52,7 @@ export function startNode(
     const nowMs = deps.clock();
     // Wake just after the boundary, so the slot at the boundary is due by every clock.
     const nextBoundaryMs = Math.floor(nowMs / periodMs) * periodMs + periodMs;
-    timer = setTimeout(
+    timer = timers.setTimeout(
       () => {
         runTick();
         schedule();
@@ -65,7 +68,7 @@ export function startNode(
   const stop = async (reason: string): Promise<void> => {
     if (!stopping) {
       stopping = true;
-      if (timer) clearTimeout(timer);
+      if (timer) timers.clearTimeout(timer);
       deps.log.info('node.stopping', { instance: deps.instance, reason, runningTicks: inFlight.size });
       shutdown.abort();
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);

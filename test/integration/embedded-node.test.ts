@@ -6,7 +6,8 @@ import type { RunContext, TickOutcome } from '../../functions/core/types.js';
 import { defineConfig, defineJob } from '../../functions/define.js';
 import { startNode } from '../../functions/embedded-node.js';
 import { history, pause, resume, status, tick, trigger } from '../../functions/operations.js';
-import { memoryLog, useLocalTables } from '../support/local-table.js';
+import { fakeTimers } from '../support/fake-timers.js';
+import { fakeClock, memoryLog, useLocalTables } from '../support/local-table.js';
 
 const tables = useLocalTables();
 
@@ -54,6 +55,38 @@ describe('startNode embedded in an app', () => {
     const lock = await getLock({ client: tables.client(), tableName, clock: Date.now }, 'greet');
     expect(lock?.holder).toBeUndefined();
     expect(lock?.fence).toBe(1);
+  });
+
+  it("runs on the clock and timers it is given: its loop and its runs' lease timers are theirs", async () => {
+    const T0 = Date.parse('2026-11-26T10:00:00.000Z');
+    const clock = fakeClock(T0 + 200);
+    const timers = fakeTimers(clock);
+    const pendingDuringRun: number[] = [];
+    const config = defineConfig({
+      jobs: { report: defineJob({ cron: '* * * * *', lease: '30s', handler: () => void pendingDuringRun.push(timers.pending()) }) },
+    });
+    const ran: string[] = [];
+    const node = await startNode({
+      config,
+      client: tables.client(),
+      tableName: await tables.newTable(),
+      instance: 'app-1',
+      log: memoryLog(),
+      clock,
+      timers,
+      onOutcome: (outcome) => outcome.outcome === 'ran' && ran.push(outcome.slot),
+    });
+    for (let waitedMs = 0; ran.length < 1 && waitedMs < 5_000; waitedMs += 20) await sleep(20);
+    expect(ran).toEqual([new Date(T0).toISOString()]);
+    // While the run held its lease: the node's loop, the heartbeat interval and the watchdog.
+    expect(pendingDuringRun).toEqual([3]);
+    expect(timers.pending()).toBe(1);
+
+    timers.advance(60_000 - 200 + 5);
+    for (let waitedMs = 0; ran.length < 2 && waitedMs < 5_000; waitedMs += 20) await sleep(20);
+    expect(ran).toEqual([new Date(T0).toISOString(), new Date(T0 + 60_000).toISOString()]);
+    await node.stop('test');
+    expect(timers.pending()).toBe(0);
   });
 
   it('refuses a table that does not exist when given a client, naming it', async () => {

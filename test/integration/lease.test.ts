@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DeadlineError, LeaseLostError } from '../../functions/core/errors.js';
 import { HEARTBEATS_PER_LEASE, HeldLease, type LeaseSettings, type Scheduler, tryAcquire } from '../../functions/core/lease.js';
 import { type AcquireRequest, acquireLease, getLock, releaseLease, renewLease, type StoreContext } from '../../functions/core/store.js';
+import { fakeTimers } from '../support/fake-timers.js';
 import { type FakeClock, fakeClock, memoryLog, useLocalTables } from '../support/local-table.js';
 import { aborted } from '../support/tick-harness.js';
 
@@ -172,7 +173,9 @@ describe('heartbeats', () => {
     const recording: Scheduler = (intervalMs) => {
       const call = { intervalMs, stopped: false };
       calls.push(call);
-      return () => void (call.stopped = true);
+      return () => {
+        call.stopped = true;
+      };
     };
     const a = await hold(ctx, 'a#1', settings({ scheduler: recording }));
     a.start();
@@ -230,7 +233,10 @@ describe('abandon', () => {
   it('stops heartbeats but keeps the lease in the table, so it lapses on its own', async () => {
     const ctx = await ctxAt();
     let stopped = false;
-    const a = await hold(ctx, 'a#1', settings({ scheduler: () => () => void (stopped = true) }));
+    const stopHeartbeat = (): void => {
+      stopped = true;
+    };
+    const a = await hold(ctx, 'a#1', settings({ scheduler: () => stopHeartbeat }));
     a.start();
     a.abandon();
     expect(stopped).toBe(true);
@@ -324,6 +330,56 @@ describe('a run asked to stop (deadline, shutdown) that is still winding down', 
     await acquireLease(otherNode(ctx, T0 + LEASE_MS + 1), request('b#2', T0 + 60_000));
     expect((await a.release()).released).toBe(false);
     expect(a.leaseLostSignal.reason).toBeInstanceOf(LeaseLostError);
+  });
+});
+
+describe('timers injected through the lease settings', () => {
+  // The watchdog, the deadline and the default heartbeat all run on `settings.timers`: the test
+  // moves fake time and the lease reacts at the exact millisecond, without a real timer or a sleep.
+  it('fire the watchdog when the lease ends by the holder clock, less the skew margin, and not a millisecond before', async () => {
+    const ctx = await ctxAt();
+    const timers = fakeTimers(ctx.clock);
+    const a = new HeldLease(ctx, request('a#1'), 1, T0 + LEASE_MS, settings({ timers }));
+    a.start();
+    timers.advance(LEASE_MS - SKEW_MS - 1);
+    expect(a.signal.aborted).toBe(false);
+    timers.advance(1);
+    expect(a.leaseLost).toBe(true);
+    expect(a.leaseLostSignal.reason).toMatchObject({ reason: 'the lease ran out before a heartbeat renewed it' });
+  });
+
+  it('fire the deadline deadlineMarginMs before the deadline, as a DeadlineError and not a loss', async () => {
+    const ctx = await ctxAt();
+    const timers = fakeTimers(ctx.clock);
+    const a = await hold(ctx, 'a#1', settings({ timers, deadlineMs: T0 + 5_000, deadlineMarginMs: 1_000 }));
+    a.start();
+    timers.advance(3_999);
+    expect(a.signal.aborted).toBe(false);
+    timers.advance(1);
+    expect(a.signal.reason).toBeInstanceOf(DeadlineError);
+    expect(a.leaseLost).toBe(false);
+    expect((await a.release()).released).toBe(true);
+    expect(timers.pending()).toBe(0);
+  });
+
+  it('run the default heartbeat: it renews in the table, moves the watchdog on, and release clears every timer', async () => {
+    const ctx = await ctxAt();
+    const timers = fakeTimers(ctx.clock);
+    const a = await hold(ctx, 'a#1', { log: memoryLog(), maxClockSkewMs: SKEW_MS, timers });
+    a.start();
+    expect(timers.pending()).toBe(2); // the heartbeat interval and the watchdog
+    const intervalMs = Math.floor(LEASE_MS / HEARTBEATS_PER_LEASE);
+    timers.advance(intervalMs);
+    // A beat of our own would renew from the moved clock; joining the interval's keeps its lease end.
+    ctx.clock.advance(1);
+    await a.beat();
+    expect(await getLock(ctx, 'report')).toMatchObject({ holder: 'a#1', leaseUntilMs: T0 + intervalMs + LEASE_MS });
+    // Past the first lease's end less the margin: the watchdog was moved on by the renewal.
+    timers.advance(LEASE_MS - SKEW_MS - intervalMs);
+    await a.beat();
+    expect(a.signal.aborted).toBe(false);
+    expect((await a.release()).released).toBe(true);
+    expect(timers.pending()).toBe(0);
   });
 });
 

@@ -208,16 +208,17 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
       const throws = profile.behaviour === 'flaky' && chance.chance(0.5);
       try {
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => (throws ? reject(new Error('the job failed (simulated)')) : resolve()), durationMs);
+          const timer = time.timers.setTimeout(() => (throws ? reject(new Error('the job failed (simulated)')) : resolve()), durationMs);
           if (profile.behaviour !== 'stubborn') {
             ctx.signal.addEventListener('abort', () => {
-              clearTimeout(timer);
-              setTimeout(() => reject(ctx.signal.reason), chance.int(0, 30));
+              time.timers.clearTimeout(timer);
+              time.timers.setTimeout(() => reject(ctx.signal.reason), chance.int(0, 30));
             });
           }
         });
         // The handler's own store takes a write only with a fence at least as high as any before.
-        const store = (fencedStore[ctx.job] ??= { accepted: 0, rejectedStale: 0 });
+        const store = fencedStore[ctx.job] ?? { accepted: 0, rejectedStale: 0 };
+        fencedStore[ctx.job] = store;
         if (ctx.fence >= (highestFence.get(ctx.job) ?? 0)) {
           highestFence.set(ctx.job, ctx.fence);
           store.accepted++;
@@ -236,6 +237,8 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     client: simClient(clientWorld, owner),
     tableName: TABLE,
     clock: () => time.nowMs + record.offsetMs,
+    // The process's timers run on virtual time, owned by it (they die and freeze with it).
+    timers: time.timers,
     instance: record.name,
     log: quietLog,
     handlers: { sim: handlerFor(record) },
@@ -280,7 +283,6 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
   const instanceCount = scenario.int(2, 5);
   const spreadMs = MAX_CLOCK_SKEW_MS * (options.skewFactor ?? 1);
   const offsets = Array.from({ length: instanceCount }, () => scenario.int(0, spreadMs) - Math.floor(spreadMs / 2));
-  time.install();
   try {
     for (let base = 0; base < instanceCount; base++) time.schedule(scenario.int(0, 900), () => startInstance(base, offsets[base]!), world);
 
@@ -341,7 +343,6 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     );
     await time.run(endMs);
   } finally {
-    time.uninstall();
     for (const instance of instances) instance.owner.dead = true;
   }
   return {

@@ -1,11 +1,13 @@
 /**
- * Virtual time for the simulation: a discrete-event queue that stands in for the global
- * timers (setTimeout, setInterval), so the core's own timers (heartbeats, the lease
- * watchdog, the node's tick loop) run on simulated time. Every timer belongs to the owner
- * (an instance, or the world) whose code created it, tracked through AsyncLocalStorage: a
- * crashed owner's timers never fire, a frozen owner's fire when it wakes, late and in order.
+ * Virtual time for the simulation: a discrete-event queue, and the `Timers` the simulation
+ * injects into every process beside its clock, so the core's own timers (heartbeats, the
+ * lease watchdog and deadline, the node's tick loop) run on simulated time while the global
+ * timers stay untouched. Every timer belongs to the owner (an instance, or the world) whose
+ * code created it, tracked through AsyncLocalStorage: a crashed owner's timers never fire, a
+ * frozen owner's fire when it wakes, late and in order.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { TimerHandle, Timers } from '../../functions/core/time.js';
 
 /** Whoever a timer belongs to: an instance (a process), the store server, or the world. */
 export interface Owner {
@@ -32,17 +34,9 @@ class VirtualTimer {
     readonly fn: () => void,
     readonly intervalMs: number | undefined,
   ) {}
+  /** No real process to keep alive: the queue runs until its end time. */
   unref(): this {
     return this;
-  }
-  ref(): this {
-    return this;
-  }
-  hasRef(): boolean {
-    return true;
-  }
-  [Symbol.toPrimitive](): number {
-    return this.id;
   }
 }
 
@@ -53,9 +47,7 @@ const before = (a: VirtualTimer, b: VirtualTimer): boolean =>
 export class VirtualTime {
   readonly #heap: VirtualTimer[] = [];
   readonly #context = new AsyncLocalStorage<Owner>();
-  readonly #byId = new Map<number, VirtualTimer>();
   #nextId = 1;
-  #saved: Record<string, unknown> | undefined;
   /** Timers fired so far. */
   fired = 0;
 
@@ -78,36 +70,22 @@ export class VirtualTime {
   schedule(delayMs: number, fn: () => void, owner: Owner = this.current(), intervalMs?: number): VirtualTimer {
     const atMs = this.nowMs + Math.max(0, Number.isFinite(delayMs) ? delayMs : 0);
     const timer = new VirtualTimer(this.#nextId++, atMs, atMs, owner, fn, intervalMs);
-    this.#byId.set(timer.id, timer);
     this.#push(timer);
     return timer;
   }
 
-  /** Cancels a timer (clearTimeout / clearInterval). */
-  cancel(timer: unknown): void {
-    const found = timer instanceof VirtualTimer ? timer : typeof timer === 'number' ? this.#byId.get(timer) : undefined;
-    if (found) {
-      found.cancelled = true;
-      this.#byId.delete(found.id);
-    }
+  /** Cancels a timer this queue made (clearTimeout / clearInterval). */
+  cancel(timer: TimerHandle): void {
+    if (timer instanceof VirtualTimer) timer.cancelled = true;
   }
 
-  /** Replaces the global timers with virtual ones until `uninstall`. */
-  install(): void {
-    const g = globalThis as unknown as Record<string, unknown>;
-    this.#saved = { setTimeout: g.setTimeout, clearTimeout: g.clearTimeout, setInterval: g.setInterval, clearInterval: g.clearInterval };
-    g.setTimeout = (fn: () => void, delayMs?: number) => this.schedule(delayMs ?? 0, fn);
-    g.setInterval = (fn: () => void, delayMs?: number) =>
-      this.schedule(Math.max(1, delayMs ?? 1), fn, this.current(), Math.max(1, delayMs ?? 1));
-    g.clearTimeout = (timer: unknown) => this.cancel(timer);
-    g.clearInterval = (timer: unknown) => this.cancel(timer);
-  }
-
-  /** Puts the real global timers back. */
-  uninstall(): void {
-    if (this.#saved) Object.assign(globalThis, this.#saved);
-    this.#saved = undefined;
-  }
+  /** The timers a simulated process is given with its clock: each belongs to the owner that set it. */
+  readonly timers: Timers = {
+    setTimeout: (fn, delayMs) => this.schedule(delayMs, fn),
+    clearTimeout: (timer) => this.cancel(timer),
+    setInterval: (fn, intervalMs) => this.schedule(Math.max(1, intervalMs), fn, this.current(), Math.max(1, intervalMs)),
+    clearInterval: (timer) => this.cancel(timer),
+  };
 
   /**
    * Fires timers in time order until `untilMs`, letting every promise settle after each
@@ -118,10 +96,7 @@ export class VirtualTime {
       const timer = this.#heap[0];
       if (!timer || timer.atMs > untilMs) break;
       this.#pop();
-      if (timer.cancelled || timer.owner.dead) {
-        this.#byId.delete(timer.id);
-        continue;
-      }
+      if (timer.cancelled || timer.owner.dead) continue;
       this.nowMs = Math.max(this.nowMs, timer.atMs);
       if (timer.owner.frozenUntilMs > this.nowMs) {
         timer.atMs = timer.owner.frozenUntilMs;
@@ -132,8 +107,6 @@ export class VirtualTime {
         timer.atMs = this.nowMs + timer.intervalMs;
         timer.dueMs = timer.atMs;
         this.#push(timer);
-      } else {
-        this.#byId.delete(timer.id);
       }
       this.fired++;
       this.#context.run(timer.owner, timer.fn);
