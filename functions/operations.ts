@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LoadedConfig, loadConfig, resolveConfig } from './config.js';
 import { backfill as backfillSlots } from './core/backfill.js';
-import { PayloadError, UnknownJobError } from './core/errors.js';
+import { PayloadError } from './core/errors.js';
+import { findJob } from './core/find-job.js';
 import { type JobStatus, jobStatus } from './core/job-status.js';
 import { parseIsoTime, parseTickPayload } from './core/payload.js';
 import { cronOf, nextSlots } from './core/slots.js';
@@ -19,6 +20,9 @@ import type { ClusterCronConfig } from './define.js';
 import { createDocumentClient, DEFAULT_TABLE_NAME } from './dynamo-client.js';
 import { createEventLog, type LogStream } from './log.js';
 import { readMaxClockSkewMs } from './settings.js';
+
+// The one lookup of a job by name (the CLI's, the status page's and the tick command's), here for callers of the operations.
+export { findJob } from './core/find-job.js';
 
 /** Where an operation finds its jobs and its table. */
 export interface OperationOptions {
@@ -88,17 +92,6 @@ async function withOperation<T>(options: OperationOptions, work: (context: Opera
   } finally {
     context.close();
   }
-}
-
-/** The job named `name` of the config. @throws UnknownJobError listing the jobs there are. */
-export function findJob(jobs: readonly JobDefinition[], name: string): JobDefinition {
-  const job = jobs.find((candidate) => candidate.name === name);
-  if (!job)
-    throw new UnknownJobError(
-      name,
-      jobs.map((candidate) => candidate.name),
-    );
-  return job;
 }
 
 /** Epoch ms of a TimeInput. @throws PayloadError naming `field` for a string that is no ISO-8601 time. */
