@@ -172,7 +172,9 @@ describe('heartbeats', () => {
     const recording: Scheduler = (intervalMs) => {
       const call = { intervalMs, stopped: false };
       calls.push(call);
-      return () => void (call.stopped = true);
+      return () => {
+        call.stopped = true;
+      };
     };
     const a = await hold(ctx, 'a#1', settings({ scheduler: recording }));
     a.start();
@@ -230,7 +232,15 @@ describe('abandon', () => {
   it('stops heartbeats but keeps the lease in the table, so it lapses on its own', async () => {
     const ctx = await ctxAt();
     let stopped = false;
-    const a = await hold(ctx, 'a#1', settings({ scheduler: () => () => void (stopped = true) }));
+    const a = await hold(
+      ctx,
+      'a#1',
+      settings({
+        scheduler: () => () => {
+          stopped = true;
+        },
+      }),
+    );
     a.start();
     a.abandon();
     expect(stopped).toBe(true);

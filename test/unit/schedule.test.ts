@@ -28,7 +28,7 @@ function rejection(text: string, options: ScheduleOptions = HANDLERS): ScheduleE
 }
 
 /** A one-job schedule named `report` with the given extra lines. */
-const job = (...lines: string[]): string => ['report:', ...lines.map((line) => `  ${line}`)].join('\n') + '\n';
+const job = (...lines: string[]): string => `${['report:', ...lines.map((line) => `  ${line}`)].join('\n')}\n`;
 
 describe('parseSchedule accepts', () => {
   it("the sidekiq-cron seed schedule, with sidekiq-cron's queue key", () => {
