@@ -53,7 +53,7 @@ function isLoaded(config: unknown): config is LoadedConfig {
 }
 
 /** Loads or validates `config` as OperationOptions takes it. */
-export async function toLoadedConfig(config: OperationOptions['config']): Promise<LoadedConfig> {
+async function toLoadedConfig(config: OperationOptions['config']): Promise<LoadedConfig> {
   if (config === undefined || typeof config === 'string')
     return loadConfig({ ...(config !== undefined && { config }), maxClockSkewMs: readMaxClockSkewMs() });
   if (isLoaded(config)) return config;
@@ -95,7 +95,7 @@ async function withOperation<T>(options: OperationOptions, work: (context: Opera
 }
 
 /** Epoch ms of a TimeInput. @throws PayloadError naming `field` for a string that is no ISO-8601 time. */
-export function toTimeMs(value: TimeInput, field: string): number {
+function toTimeMs(value: TimeInput, field: string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : parseIsoTime(value);
   if (ms === undefined || !Number.isFinite(ms))
     throw new PayloadError(`${field} has value ${JSON.stringify(value)}; expected a Date, epoch ms or an ISO-8601 time with a zone`, field);

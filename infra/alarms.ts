@@ -23,7 +23,7 @@ export interface AlarmSpec {
   readonly action?: cloudwatch.IAlarmAction;
 }
 
-export function schedulerAlarm(scope: Construct, id: string, spec: AlarmSpec): cloudwatch.Alarm {
+function schedulerAlarm(scope: Construct, id: string, spec: AlarmSpec): cloudwatch.Alarm {
   const below = spec.breach === 'below';
   const periods = spec.periods ?? 1;
   const alarm = new cloudwatch.Alarm(scope, id, {

@@ -21,7 +21,7 @@ export type { UiResponse } from './static-assets.js';
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /** The header that carries the token on POSTs. */
-export const TOKEN_HEADER = 'x-cluster-cron-token';
+const TOKEN_HEADER = 'x-cluster-cron-token';
 
 /** A request in plain data. `path` is the raw (still percent-encoded) path without the query. */
 export interface UiRequest {

@@ -84,7 +84,7 @@ function parse(node: ChaosNode): Record<string, unknown>[] {
 }
 
 /** The runs in the nodes' logs, paired start to end by holder token. */
-export function runsOf(nodes: ChaosNode[]): ChaosRun[] {
+function runsOf(nodes: ChaosNode[]): ChaosRun[] {
   const byHolder = new Map<string, ChaosRun>();
   for (const node of nodes) {
     for (const event of parse(node)) {

@@ -22,7 +22,7 @@ const WINDOW_KEY = 'cluster-cron.windowMs';
 /** The window choice meaning "fit the fastest job". */
 const AUTO = 0;
 /** The spans of time the timeline can show, up to now. */
-export const WINDOWS = [
+const WINDOWS = [
   { label: '1 min', ms: 60_000 },
   { label: '2 min', ms: 120_000 },
   { label: '5 min', ms: 300_000 },
@@ -45,7 +45,7 @@ function storedWindowMs(): number {
 }
 
 /** The window chosen automatically: the shortest span that holds about `slots` slots of the fastest job. */
-export function autoWindowMs(jobs: readonly JobView[], slots: number): number {
+function autoWindowMs(jobs: readonly JobView[], slots: number): number {
   const periodsMs = jobs.map((job) => (job.nextMs[1] ?? 0) - (job.nextMs[0] ?? 0)).filter((periodMs) => periodMs > 0);
   const fastestMs = periodsMs.length > 0 ? Math.min(...periodsMs) : 60_000;
   return WINDOWS.find((choice) => choice.ms >= fastestMs * slots)?.ms ?? LONGEST_WINDOW_MS;

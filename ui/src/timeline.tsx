@@ -41,7 +41,7 @@ const STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_2
 const LARGEST_STEP_MS = Math.max(...STEPS_MS);
 
 /** The smallest nice step that keeps about `maxTicks` ticks across `spanMs`. */
-export function axisStepMs(spanMs: number, maxTicks: number): number {
+function axisStepMs(spanMs: number, maxTicks: number): number {
   return STEPS_MS.find((stepMs) => spanMs / stepMs <= maxTicks) ?? LARGEST_STEP_MS;
 }
 
