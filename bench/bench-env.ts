@@ -91,7 +91,7 @@ export function makeJobs(count: number, extra: { cron?: string; lease?: string; 
 }
 
 /** A log that drops everything: the benchmarks measure the protocol, not log formatting. */
-export const silentLog: EventLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const silentLog: EventLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 /** Tick dependencies for one instance on `client` and `tableName`. */
 export function benchDeps(

@@ -25,7 +25,7 @@ function packageOf(path: string): string {
 }
 
 /** The esbuild options of the deployed tick function (infra/tick-bundling.ts: the AWS SDK bundled too). */
-export function lambdaBundleOptions(entry: string, outfile: string): BuildOptions {
+function lambdaBundleOptions(entry: string, outfile: string): BuildOptions {
   return {
     ...TICK_ESBUILD_OPTIONS,
     mainFields: [...TICK_ESBUILD_OPTIONS.mainFields],

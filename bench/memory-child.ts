@@ -38,4 +38,4 @@ for (let i = 0; i < ticks && jobCount > 0; i++) {
 clearInterval(sampler);
 peakHeapUsedBytes = Math.max(peakHeapUsedBytes, process.memoryUsage().heapUsed);
 client.destroy();
-process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, peakHeapUsedBytes, outcomes }) + '\n');
+process.stdout.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, peakHeapUsedBytes, outcomes })}\n`);

@@ -327,5 +327,5 @@ export function toMarkdown(report: BenchReport): string {
       ...section.notes,
     );
   }
-  return parts.join('\n\n') + '\n';
+  return `${parts.join('\n\n')}\n`;
 }

@@ -7,9 +7,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/dynamo-client.js';
 
 /** Commands that write an item (billed in write request units, even when their condition fails). */
-export const WRITE_COMMANDS = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
+const WRITE_COMMANDS = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
 /** Commands that read items (billed in read request units). */
-export const READ_COMMANDS = new Set(['GetItemCommand', 'QueryCommand', 'BatchGetItemCommand', 'ScanCommand']);
+const READ_COMMANDS = new Set(['GetItemCommand', 'QueryCommand', 'BatchGetItemCommand', 'ScanCommand']);
 const ITEM_COMMANDS = new Set([...WRITE_COMMANDS, ...READ_COMMANDS]);
 
 /** What a counter saw between two resets. */

@@ -32,7 +32,7 @@ const options = program.opts<{ quick?: boolean; out?: string; render?: string; l
 if (options.render) {
   const earlier = JSON.parse(readFileSync(options.render, 'utf8')) as BenchReport;
   printReport(earlier);
-  writeFileSync(options.render.replace(/\.json$/, '') + '.md', toMarkdown(earlier));
+  writeFileSync(`${options.render.replace(/\.json$/, '')}.md`, toMarkdown(earlier));
   process.exit(0);
 }
 const quick = options.quick === true;
@@ -124,8 +124,8 @@ if (report.requestsPerRun && report.tickVsFloor && report.memory) {
 
 printReport(report);
 mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
-const markdownFile = outFile.replace(/\.json$/, '') + '.md';
+writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
+const markdownFile = `${outFile.replace(/\.json$/, '')}.md`;
 writeFileSync(markdownFile, toMarkdown(report));
 process.stdout.write(`\nwrote ${relative(process.cwd(), outFile)} and ${relative(process.cwd(), markdownFile)}\n`);
 if (report.failures.length > 0) {

@@ -24,7 +24,7 @@ export const CONFIG_FILE_NAMES = [
 ] as const;
 
 /** The schedule file used when there is no config file. */
-export const DEFAULT_SCHEDULE_FILE = 'config/schedule.yml';
+const DEFAULT_SCHEDULE_FILE = 'config/schedule.yml';
 
 /** Where to look for the configuration. */
 export interface LoadConfigOptions {
@@ -57,7 +57,7 @@ let tsLoaderRegistered = false;
  * loader, registered before the first import of a .ts file (Node caches a failed import, so it
  * cannot be retried after the fact). Only the user's files need it: ours are compiled.
  */
-export async function importConfigFile(path: string): Promise<unknown> {
+async function importConfigFile(path: string): Promise<unknown> {
   let module: { default?: unknown };
   try {
     if (/\.[cm]?tsx?$/.test(path) && !tsLoaderRegistered) {

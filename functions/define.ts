@@ -42,11 +42,12 @@ export interface JobSpec<Args extends object = Record<string, unknown>> extends 
 /** The default export of `cluster-cron.config.ts`. */
 export interface ClusterCronConfig {
   /** Code-first jobs by name (`defineJob`). */
+  // biome-ignore lint/suspicious/noExplicitAny: each job has its own args type; a handler typed for its own args is not assignable to one typed for any other (parameters are contravariant), and the config is validated where it is loaded.
   jobs?: Record<string, JobSpec<any>>;
   /** A sidekiq-cron schedule.yml, relative to the config file; its `class` names resolve against `handlers`. */
   schedule?: string;
   /** The handlers a `schedule` file's `class` may name. */
-  // `any`: a handler typed for its own args is not assignable to one typed for all args.
+  // biome-ignore lint/suspicious/noExplicitAny: a handler typed for its own args is not assignable to one typed for all args.
   handlers?: Record<string, JobHandler<any>>;
   /** Table name default (CLUSTER_CRON_TABLE wins over it). */
   tableName?: string;

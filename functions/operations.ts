@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LoadedConfig, loadConfig, resolveConfig } from './config.js';
 import { backfill as backfillSlots } from './core/backfill.js';
-import { PayloadError, UnknownJobError } from './core/errors.js';
+import { PayloadError } from './core/errors.js';
+import { findJob } from './core/find-job.js';
 import { type JobStatus, jobStatus } from './core/job-status.js';
 import { parseIsoTime, parseTickPayload } from './core/payload.js';
 import { cronOf, nextSlots } from './core/slots.js';
@@ -19,6 +20,9 @@ import type { ClusterCronConfig } from './define.js';
 import { createDocumentClient, DEFAULT_TABLE_NAME } from './dynamo-client.js';
 import { createEventLog, type LogStream } from './log.js';
 import { readMaxClockSkewMs } from './settings.js';
+
+// The one lookup of a job by name (the CLI's, the status page's and the tick command's), here for callers of the operations.
+export { findJob } from './core/find-job.js';
 
 /** Where an operation finds its jobs and its table. */
 export interface OperationOptions {
@@ -51,7 +55,7 @@ function isLoaded(config: unknown): config is LoadedConfig {
 }
 
 /** Loads or validates `config` as OperationOptions takes it. */
-export async function toLoadedConfig(config: OperationOptions['config']): Promise<LoadedConfig> {
+async function toLoadedConfig(config: OperationOptions['config']): Promise<LoadedConfig> {
   if (config === undefined || typeof config === 'string')
     return loadConfig({ ...(config !== undefined && { config }), maxClockSkewMs: readMaxClockSkewMs() });
   if (isLoaded(config)) return config;
@@ -93,19 +97,8 @@ async function withOperation<T>(options: OperationOptions, work: (context: Opera
   }
 }
 
-/** The job named `name` of the config. @throws UnknownJobError listing the jobs there are. */
-export function findJob(jobs: readonly JobDefinition[], name: string): JobDefinition {
-  const job = jobs.find((candidate) => candidate.name === name);
-  if (!job)
-    throw new UnknownJobError(
-      name,
-      jobs.map((candidate) => candidate.name),
-    );
-  return job;
-}
-
 /** Epoch ms of a TimeInput. @throws PayloadError naming `field` for a string that is no ISO-8601 time. */
-export function toTimeMs(value: TimeInput, field: string): number {
+function toTimeMs(value: TimeInput, field: string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : parseIsoTime(value);
   if (ms === undefined || !Number.isFinite(ms))
     throw new PayloadError(`${field} has value ${JSON.stringify(value)}; expected a Date, epoch ms or an ISO-8601 time with a zone`, field);

@@ -7,6 +7,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { ScheduleError } from './core/errors.js';
 import { checkLeasesAgainstSkew } from './core/lease-skew.js';
 import { loadScheduleFile, parseScheduleObject } from './core/schedule.js';
+import { invalidValueMessage, showValue as show, unknownKeyMessage } from './core/schema-messages.js';
 import { TICK_DEFAULTS } from './core/tick.js';
 import type { JobDefinition, JobHandler } from './core/types.js';
 import { type ClusterCronConfig, handlerRegistry } from './define.js';
@@ -37,12 +38,6 @@ const JOB_KEYS = [
   'status',
 ] as const;
 
-function show(value: unknown): string {
-  if (typeof value === 'function') return `a function`;
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
 function fail(source: string, message: string, details: { job?: string; key?: string; value?: unknown } = {}): never {
   throw new ScheduleError(`${source}: ${message}`, { source, ...details });
 }
@@ -64,7 +59,7 @@ function codeJob(source: string, name: string, spec: unknown): JobDefinition {
   const { kind: _kind, handler, ...keys } = spec;
   for (const [key, value] of Object.entries(keys)) {
     if (!(JOB_KEYS as readonly string[]).includes(key)) {
-      fail(source, `job "${name}": unknown key "${key}" with value ${show(value)} (allowed: ${JOB_KEYS.join(', ')})`, {
+      fail(source, `job "${name}": ${unknownKeyMessage('key', [key], value, `allowed: ${JOB_KEYS.join(', ')}`)}`, {
         job: name,
         key,
         value,
@@ -72,7 +67,7 @@ function codeJob(source: string, name: string, spec: unknown): JobDefinition {
     }
   }
   if (typeof handler !== 'function') {
-    fail(source, `job "${name}": key "handler" has value ${show(handler)}; expected a function of the run's context`, {
+    fail(source, `job "${name}": ${invalidValueMessage('key', 'handler', handler, "a function of the run's context")}`, {
       job: name,
       key: 'handler',
       value: handler,
@@ -80,7 +75,8 @@ function codeJob(source: string, name: string, spec: unknown): JobDefinition {
   }
   // The job's own name is its handler's key in the registry (handlerRegistry).
   const [job] = parseScheduleObject({ [name]: { ...keys, class: name } }, { handlers: [name], source });
-  return job!;
+  if (!job) throw new Error(`job "${name}": the schedule parser returned no job for one entry`);
+  return job;
 }
 
 /**
@@ -92,19 +88,19 @@ export function resolveConfig(config: unknown, source: string, options: { baseDi
   if (!isRecord(config)) fail(source, `the default export must be defineConfig({ jobs, ... }), got ${show(config)}`, { value: config });
   for (const [key, value] of Object.entries(config)) {
     if (!(CONFIG_KEYS as readonly string[]).includes(key))
-      fail(source, `unknown key "${key}" with value ${show(value)} (allowed: ${CONFIG_KEYS.join(', ')})`, { key, value });
+      fail(source, unknownKeyMessage('key', [key], value, `allowed: ${CONFIG_KEYS.join(', ')}`), { key, value });
   }
   const { jobs = {}, schedule, handlers = {}, tableName, endpoint } = config as ClusterCronConfig;
   if (!isRecord(jobs))
-    fail(source, `key "jobs" has value ${show(jobs)}; expected a mapping of job name to defineJob(...)`, { key: 'jobs', value: jobs });
+    fail(source, invalidValueMessage('key', 'jobs', jobs, 'a mapping of job name to defineJob(...)'), { key: 'jobs', value: jobs });
   if (!isRecord(handlers))
-    fail(source, `key "handlers" has value ${show(handlers)}; expected a mapping of class name to handler function`, {
+    fail(source, invalidValueMessage('key', 'handlers', handlers, 'a mapping of class name to handler function'), {
       key: 'handlers',
       value: handlers,
     });
   for (const [name, handler] of Object.entries(handlers)) {
     if (typeof handler !== 'function')
-      fail(source, `key "handlers.${name}" has value ${show(handler)}; expected a handler function`, {
+      fail(source, invalidValueMessage('key', `handlers.${name}`, handler, 'a handler function'), {
         key: `handlers.${name}`,
         value: handler,
       });
@@ -115,7 +111,7 @@ export function resolveConfig(config: unknown, source: string, options: { baseDi
     ['endpoint', endpoint],
   ] as const) {
     if (value !== undefined && (typeof value !== 'string' || value === ''))
-      fail(source, `key "${key}" has value ${show(value)}; expected a non-empty string`, { key, value });
+      fail(source, invalidValueMessage('key', key, value, 'a non-empty string'), { key, value });
   }
   const definitions: JobDefinition[] = [];
   if (schedule !== undefined) {

@@ -64,8 +64,9 @@ function tickInvoker(functionName: string): (payload: string) => Promise<void> {
 /** Reads the configuration now (a bad one fails the cold start) and returns the handler. */
 export function createStatusPageHandler(options: StatusPageOptions): StatusPageHandler {
   const env = options.env ?? process.env;
-  if (!options.jobs && !options.schedule) throw new ClusterCronError('createStatusPageHandler: give the jobs or the schedule');
-  const jobs = options.jobs ?? parseSchedule(options.schedule!.text, { source: options.schedule!.source });
+  const { schedule } = options;
+  const jobs = options.jobs ?? (schedule && parseSchedule(schedule.text, { source: schedule.source }));
+  if (!jobs) throw new ClusterCronError('createStatusPageHandler: give the jobs or the schedule');
   const log = createEventLog({ instance: 'status-page' });
   const invokeTick = options.invokeTick ?? tickInvoker(requireEnv(env, 'CLUSTER_CRON_TICK_FUNCTION'));
   const readToken = options.readToken ?? secretReader(requireEnv(env, 'CLUSTER_CRON_TOKEN_SECRET'));
@@ -79,7 +80,13 @@ export function createStatusPageHandler(options: StatusPageOptions): StatusPageH
     store: { client: createDocumentClient(env.DYNAMODB_ENDPOINT), tableName: requireEnv(env, 'CLUSTER_CRON_TABLE'), clock: systemClock },
     jobs,
     // Read once per container; a failed read is tried again on the next POST.
-    token: () => (token ??= readToken().catch((error: unknown) => ((token = undefined), Promise.reject(error)))),
+    token: () => {
+      token ??= readToken().catch((error: unknown) => {
+        token = undefined;
+        throw error;
+      });
+      return token;
+    },
     trigger,
     assetsDir: options.assetsDir ?? join(import.meta.dirname, 'ui'),
     log,

@@ -9,7 +9,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { ClusterCronError, PayloadError } from './core/errors.js';
 import { checkLeasesAgainstSkew } from './core/lease-skew.js';
-import { parseTickPayload } from './core/payload.js';
+import { parseTickPayload, type TickCommand } from './core/payload.js';
 import { runTickCommand, type TickDeps } from './core/tick.js';
 import { systemClock } from './core/time.js';
 import type { JobDefinition, JobHandler, TickOutcome } from './core/types.js';
@@ -79,7 +79,7 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
       maxClockSkewMs,
       ...(handOff && { handOff }),
     };
-    let command;
+    let command: TickCommand;
     try {
       command = parseTickPayload(event, jobs, systemClock(), maxClockSkewMs);
     } catch (error) {

@@ -19,10 +19,9 @@ import { Construct } from 'constructs';
 import { ClusterCronError } from '../functions/core/errors.js';
 import { TABLE_SCHEMA } from '../functions/core/store.js';
 import { TICK_DEFAULTS } from '../functions/core/tick.js';
-import { formatDurationMs } from '../functions/core/time.js';
 import type { JobDefinition } from '../functions/core/types.js';
-import { JOB_DIMENSION, METRICS_NAMESPACE, TickMetric } from '../functions/metrics.js';
-import { notStartedWindow } from './not-started-window.js';
+import { METRICS_NAMESPACE, TickMetric } from '../functions/metrics.js';
+import { type TickAlarms, tickAlarms } from './alarms.js';
 import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
 import { entryDirOf, writeTickEntry } from './tick-entry.js';
@@ -114,13 +113,7 @@ export class ClusterCron extends Construct {
   /** The status page, when `statusPage.enabled`. */
   readonly statusPage?: StatusPage;
   /** The alarms, to add actions of your own. */
-  readonly alarms: {
-    tickErrors: cloudwatch.Alarm;
-    failedRuns: cloudwatch.Alarm;
-    deadLetters: cloudwatch.Alarm;
-    /** Per job name; a job that fires less than weekly has none (see the synth warning). */
-    notStarted: Record<string, cloudwatch.Alarm>;
-  };
+  readonly alarms: TickAlarms;
 
   constructor(scope: Construct, id: string, props: ClusterCronProps) {
     super(scope, id);
@@ -250,69 +243,18 @@ export class ClusterCron extends Construct {
       ],
     });
 
-    this.alarms = {
-      tickErrors: this.tickFunction
-        .metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })
-        .createAlarm(this, 'TickErrorsAlarm', {
-          alarmDescription: `cluster-cron ${this.serviceName}: the tick function failed (a store error, a bad payload, a timeout or a crash); see its log group`,
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
-      failedRuns: this.metric(TickMetric.failedRuns).createAlarm(this, 'FailedRunsAlarm', {
-        alarmDescription: `cluster-cron ${this.serviceName}: a job's handler failed; "cluster-cron history JOB" shows which and why`,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    this.alarms = tickAlarms(this, {
+      serviceName: this.serviceName,
+      jobs: this.jobs,
+      tickErrors: this.tickFunction.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      deadLetters: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
       }),
-      deadLetters: this.deadLetterQueue
-        .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM })
-        .createAlarm(this, 'DeadLettersAlarm', {
-          alarmDescription: `cluster-cron ${this.serviceName}: EventBridge could not deliver minute ticks to the function (see the dead-letter queue)`,
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
-      notStarted: {},
-    };
-    for (const job of this.jobs.filter((candidate) => candidate.enabled)) {
-      const window = notStartedWindow(job, timeout.toMilliseconds());
-      if (!window) {
-        Annotations.of(this).addWarningV2(
-          `cluster-cron:noNotStartedAlarm:${job.name}`,
-          `job "${job.name}" ("${job.cron}") fires less than weekly: it gets no not-started alarm (CloudWatch alarms look back at most 7 days)`,
-        );
-        continue;
-      }
-      // No data is a minute (or hour) without a start: breaching. All N periods must breach.
-      this.alarms.notStarted[job.name] = this.metric(
-        TickMetric.runs,
-        { [JOB_DIMENSION]: job.name },
-        Duration.seconds(window.periodSec),
-      ).createAlarm(
-        this,
-        // Job names have no "/", so they are valid construct ids; logical ids add a hash of the path.
-        `NotStarted-${job.name}`,
-        {
-          alarmDescription: `cluster-cron ${this.serviceName}: job "${job.name}" has started no run for ${formatDurationMs(window.windowMs)} (its longest gap between slots, plus the function timeout, plus a minute). A paused job alarms too.`,
-          threshold: 1,
-          evaluationPeriods: window.evaluationPeriods,
-          datapointsToAlarm: window.evaluationPeriods,
-          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-        },
-      );
-    }
-    if (props.alarmTopic) {
-      const action = new SnsAction(props.alarmTopic);
-      for (const alarm of this.allAlarms()) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
-    }
+      metric: (name, dimensions, period) => this.metric(name, dimensions, period),
+      timeoutMs: timeout.toMilliseconds(),
+      ...(props.alarmTopic && { action: new SnsAction(props.alarmTopic) }),
+    });
   }
 
   /** One of the tick's metrics (functions/metrics.ts), summed per period; per job with `{ job }`. */
@@ -329,10 +271,5 @@ export class ClusterCron extends Construct {
       statistic: isTime ? cloudwatch.Stats.p(99) : cloudwatch.Stats.SUM,
       period,
     });
-  }
-
-  /** Every alarm of this scheduler. */
-  allAlarms(): cloudwatch.Alarm[] {
-    return [this.alarms.tickErrors, this.alarms.failedRuns, this.alarms.deadLetters, ...Object.values(this.alarms.notStarted)];
   }
 }

@@ -47,8 +47,9 @@ export function longestGapMs(job: JobDefinition): number {
       seen += 1;
       if (slotMs >= firstMs + WEEK_MS) break search;
     }
-    if (batch.length < 1_000) break;
-    fromMs = batch[batch.length - 1]!;
+    const lastMs = batch.at(-1);
+    if (batch.length < 1_000 || lastMs === undefined) break;
+    fromMs = lastMs;
   }
   gapCache.set(key, longestMs);
   return longestMs;

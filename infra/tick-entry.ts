@@ -19,7 +19,7 @@ export function entryDirOf(projectRoot: string): string {
 }
 
 /** Where this package's own stack puts its generated entries. */
-export const TICK_ENTRY_DIR = entryDirOf(PROJECT_ROOT);
+const TICK_ENTRY_DIR = entryDirOf(PROJECT_ROOT);
 
 /** What the generated entry compiles in: the validated jobs and where their handlers come from. */
 export interface TickEntry {

@@ -42,28 +42,38 @@ export interface TickJobs {
 
 /** Validates the jobs at synth, so a bad job fails `cdk synth` with the message `validate` gives. */
 export function resolveTickJobs(id: string, props: TickJobsProps, maxClockSkewMs: number): TickJobs {
-  if ((props.config === undefined) === (props.schedule === undefined)) {
-    throw new ClusterCronError(`ClusterCron "${id}": give exactly one of config (a cluster-cron.config.ts) and schedule (a schedule file)`);
-  }
-  if (props.config !== undefined) {
-    if (!existsSync(props.config))
-      throw new ClusterCronError(`ClusterCron "${id}": config file ${props.config} does not exist (resolved to ${resolve(props.config)})`);
-    const found = props.projectRoot === undefined ? findProjectRoot(props.config) : undefined;
-    const projectRoot = resolve(props.projectRoot ?? found!.projectRoot);
-    const depsLockFilePath = props.depsLockFilePath ?? found?.depsLockFilePath ?? join(projectRoot, 'package-lock.json');
-    const { jobs } = synthConfig(props.config, { cwd: projectRoot, maxClockSkewMs });
-    return { jobs, source: props.config, project: { projectRoot, depsLockFilePath }, handlers: { configModule: resolve(props.config) } };
-  }
+  const { config, schedule } = props;
+  if (config !== undefined && schedule === undefined) return configJobs(id, config, props, maxClockSkewMs);
+  if (schedule !== undefined && config === undefined) return scheduleJobs(schedule, props, maxClockSkewMs);
+  throw new ClusterCronError(`ClusterCron "${id}": give exactly one of config (a cluster-cron.config.ts) and schedule (a schedule file)`);
+}
+
+/** A cluster-cron.config.ts, bundled from the user's project (found from the config file unless given). */
+function configJobs(id: string, config: string, props: TickJobsProps, maxClockSkewMs: number): TickJobs {
+  if (!existsSync(config))
+    throw new ClusterCronError(`ClusterCron "${id}": config file ${config} does not exist (resolved to ${resolve(config)})`);
+  const found =
+    props.projectRoot === undefined
+      ? findProjectRoot(config)
+      : { projectRoot: props.projectRoot, depsLockFilePath: join(resolve(props.projectRoot), 'package-lock.json') };
+  const projectRoot = resolve(found.projectRoot);
+  const depsLockFilePath = props.depsLockFilePath ?? found.depsLockFilePath;
+  const { jobs } = synthConfig(config, { cwd: projectRoot, maxClockSkewMs });
+  return { jobs, source: config, project: { projectRoot, depsLockFilePath }, handlers: { configModule: resolve(config) } };
+}
+
+/** A schedule file with a handler registry module, bundled from this project. */
+function scheduleJobs(schedule: string, props: TickJobsProps, maxClockSkewMs: number): TickJobs {
   const registry = props.handlers ?? PROJECT_HANDLERS;
   const handlersModule = resolve(registry.entry);
   if (!existsSync(handlersModule))
     throw new ClusterCronError(`handlers module ${registry.entry} does not exist (resolved to ${handlersModule})`);
   // The same calls, and so the same messages, as `cluster-cron validate --schedule`.
-  const jobs = loadScheduleFile(props.schedule!, { handlers: registry.names });
-  checkLeasesAgainstSkew(jobs, maxClockSkewMs, props.schedule);
+  const jobs = loadScheduleFile(schedule, { handlers: registry.names });
+  checkLeasesAgainstSkew(jobs, maxClockSkewMs, schedule);
   return {
     jobs,
-    source: props.schedule!,
+    source: schedule,
     project: { projectRoot: PROJECT_ROOT, depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json') },
     handlers: { handlersModule },
   };

@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'ui');
 
 /** Builds the page into `dist/ui` and returns the built files with their raw and gzipped sizes. */
-export async function buildUi(options: { quiet?: boolean } = {}): Promise<{ file: string; bytes: number; gzipBytes: number }[]> {
+async function buildUi(options: { quiet?: boolean } = {}): Promise<{ file: string; bytes: number; gzipBytes: number }[]> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(join(outDir, 'assets'), { recursive: true });
   await build({

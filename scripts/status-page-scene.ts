@@ -3,26 +3,18 @@
  * `cluster-cron start` nodes and a real `cluster-cron ui` on a free port, all on one fresh table.
  * Used by the browser test and by `npm run screenshot`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/dynamo-client.js';
 import { startLocalDynamo } from '../functions/local/dynalite-server.js';
 import { ensureTable } from '../functions/local/table.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+import { type CliProcess, spawnCli } from '../test/support/cli-process.js';
 
 /** One `cluster-cron` child process and every line it printed. */
-export interface SceneProcess {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-}
+export type SceneProcess = CliProcess;
 
 /** The running scene. */
 export interface StatusPageScene {
@@ -35,19 +27,6 @@ export interface StatusPageScene {
   ui: SceneProcess;
   /** Stops the ui and the nodes with Ctrl-C (SIGINT), then the local DynamoDB. */
   stop(): Promise<void>;
-}
-
-function startCli(args: string[], env: NodeJS.ProcessEnv): SceneProcess {
-  const child = spawn(process.execPath, [join(root, 'bin', 'cluster-cron.mjs'), ...args], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
-  createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, lines, exited };
 }
 
 /** Waits until `find` returns something, polling every 50 ms; throws `what` after `timeoutMs`. */
@@ -79,8 +58,8 @@ export async function startStatusPageScene(
     CLUSTER_CRON_TABLE: tableName,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const nodes = Array.from({ length: nodeCount }, () => startCli(['start', '--schedule', schedule], env));
-  const ui = startCli(['ui', '--port', '0', '--schedule', schedule], env);
+  const nodes = Array.from({ length: nodeCount }, () => spawnCli(['start', '--schedule', schedule], env));
+  const ui = spawnCli(['ui', '--port', '0', '--schedule', schedule], env);
   const stop = async (): Promise<void> => {
     for (const proc of [ui, ...nodes]) if (proc.child.exitCode === null) proc.child.kill('SIGINT');
     await Promise.all([ui, ...nodes].map((proc) => proc.exited));

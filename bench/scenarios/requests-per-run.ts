@@ -73,9 +73,23 @@ export async function requestsPerRun(env: BenchEnv, options: { idleJobs: number 
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
     const a = countedClient(env);
-    const longRun = tick(benchDeps(a.client, tableName, 'node-a', { Work: () => (started(), held) }, { clock, scheduler: noBeats }), {
-      jobs: job,
-    });
+    const longRun = tick(
+      benchDeps(
+        a.client,
+        tableName,
+        'node-a',
+        {
+          Work: () => {
+            started();
+            return held;
+          },
+        },
+        { clock, scheduler: noBeats },
+      ),
+      {
+        jobs: job,
+      },
+    );
     await running;
     clock.set(T0 + MINUTE_MS + 500);
     const b = countedClient(env);

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CronExpressionError, ScheduleError } from './errors.js';
+import { continuousAllowError } from './overlap-rules.js';
+import { describeSchemaError, showValue as show } from './schema-messages.js';
 import { nextSlots, parseCron, splitZone } from './slots.js';
 import { formatDurationMs, parseDurationMs } from './time.js';
 import { type JobDefinition, OverlapPolicy } from './types.js';
@@ -58,36 +60,15 @@ function fail(source: string, message: string, details: { job?: string; key?: st
   throw new ScheduleError(`${source}: ${message}`, { source, ...details });
 }
 
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function describeIssue(source: string, job: string, raw: Record<string, unknown>, issue: z.core.$ZodIssue): never {
-  const key = issue.path.map(String).join('.');
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.join('", "');
-    fail(
-      source,
-      `job "${job}": unknown key "${keys}" with value ${show(raw[issue.keys[0] ?? ''])} (allowed: ${Object.keys(rawJob.shape).join(', ')})`,
-      { job, key: issue.keys[0], value: raw[issue.keys[0] ?? ''] },
-    );
-  }
-  const value = key ? raw[issue.path[0] as string] : undefined;
-  if (value === undefined && key) fail(source, `job "${job}": missing key "${key}"`, { job, key });
+function describeIssue(source: string, job: string, raw: Record<string, unknown>, error: z.ZodError): never {
+  const allowed = `allowed: ${Object.keys(rawJob.shape).join(', ')}`;
   // Numeric keys with a range are described by the range, not by zod's wording.
-  const ranged: Record<string, string> = { catchupLimit: 'a whole number from 1 to 1000' };
-  const expected =
-    ranged[key] && typeof value === 'number'
-      ? ranged[key]
-      : issue.code === 'invalid_value'
-        ? `one of ${issue.values.map((v) => show(v)).join(', ')}`
-        : issue.code === 'invalid_type'
-          ? issue.expected === 'record'
-            ? 'a mapping of name to value'
-            : `a ${issue.expected}`
-          : issue.message;
-  fail(source, `job "${job}": key "${key}" has value ${show(value)}; expected ${expected}`, { job, key, value });
+  const { message, ...details } = describeSchemaError(error, raw, {
+    noun: 'key',
+    allowed,
+    ranged: { catchupLimit: 'a whole number from 1 to 1000' },
+  });
+  fail(source, `job "${job}": ${message}`, { job, ...details });
 }
 
 function durationMs(source: string, job: string, key: string, value: string | number | undefined, fallback: string): number {
@@ -114,7 +95,7 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     fail(source, `job "${name}" must be a mapping with at least "cron" and "class", got ${show(input)}`, { job: name, value: input });
   }
   const parsed = rawJob.safeParse(input);
-  if (!parsed.success) describeIssue(source, name, input as Record<string, unknown>, parsed.error.issues[0]!);
+  if (!parsed.success) describeIssue(source, name, input as Record<string, unknown>, parsed.error);
   const raw: RawJob = parsed.data;
 
   const { expression, zone } = splitZone(raw.cron);
@@ -150,13 +131,8 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     );
   }
   const leaseMs = durationMs(source, name, 'lease', raw.lease, JOB_DEFAULTS.lease);
-  if (raw.continuous && raw.overlap === OverlapPolicy.allow) {
-    fail(
-      source,
-      `job "${name}": key "continuous" is true with overlap "allow"; a continuous chain hands its lease from run to run, so use overlap skip or bufferOne`,
-      { job: name, key: 'continuous', value: raw.continuous },
-    );
-  }
+  const continuousAllow = continuousAllowError(name, raw.continuous, raw.overlap);
+  if (continuousAllow) fail(source, continuousAllow, { job: name, key: 'continuous', value: raw.continuous });
   if (leaseMs < 1_000) {
     fail(source, `job "${name}": key "lease" has value ${show(raw.lease)}; a lease must be at least 1s so heartbeats can keep it`, {
       job: name,

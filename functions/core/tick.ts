@@ -2,7 +2,9 @@
  * tick(): for each job, every due slot in its catch-up window -> claim -> lease -> run ->
  * record -> release. Any number of instances may tick at once; outcomes come back as data.
  */
-import { errorMessage, UnknownJobError } from './errors.js';
+import { errorMessage } from './errors.js';
+import { findJob } from './find-job.js';
+import { continuousAllowError } from './overlap-rules.js';
 import type { TickCommand } from './payload.js';
 import { Permits } from './permits.js';
 import { duplicate, resumeContinuation, runSlot, skewMs, TICK_DEFAULTS, type TickDeps } from './run.js';
@@ -218,16 +220,8 @@ export async function triggerJob(
   job: JobDefinition,
   options: { deadlineMs?: number; overlap?: OverlapPolicy; onStart?: () => void } = {},
 ): Promise<TickOutcome[]> {
-  if (job.continuous && options.overlap === 'allow') {
-    // Its chain hands the lease from run to run; an unleased run beside it would overlap it.
-    return [
-      {
-        outcome: 'error',
-        job: job.name,
-        error: `job "${job.name}" is continuous: overlap "allow" would run it beside its chain; use skip or bufferOne`,
-      },
-    ];
-  }
+  const continuousAllow = continuousAllowError(job.name, job.continuous, options.overlap);
+  if (continuousAllow) return [{ outcome: 'error', job: job.name, error: continuousAllow }];
   try {
     return await runSlot(deps, job, offSchedule(deps.clock()), { trigger: Trigger.manual, ignorePause: true, ...options });
   } catch (error) {
@@ -248,12 +242,7 @@ export async function runTickCommand(
 ): Promise<TickOutcome[]> {
   if (command.kind === 'trigger' || command.kind === 'continue') {
     const name = command.kind === 'trigger' ? command.job : command.continuation.job;
-    const job = jobs.find((candidate) => candidate.name === name);
-    if (!job)
-      throw new UnknownJobError(
-        name,
-        jobs.map((candidate) => candidate.name),
-      );
+    const job = findJob(jobs, name);
     if (command.kind === 'trigger') return triggerJob(deps, job, { ...options, ...(command.overlap && { overlap: command.overlap }) });
     try {
       return await resumeContinuation(deps, job, command.continuation, options);

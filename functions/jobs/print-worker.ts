@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunContext } from '../core/types.js';
 
 /** How long PrintWorker works when `args.sleepSeconds` is not given, as in the seed. */
-export const PRINT_WORKER_DEFAULT_SECONDS = 120;
+const PRINT_WORKER_DEFAULT_SECONDS = 120;
 
 /**
  * Logs `I AM WORKING AT <time>` with its slot and fence, then waits `args.sleepSeconds`.

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { startLocalDynamo } from './dynalite-server.js';
 import { checkRuns, parseRuns, type RunCheck } from './run-log.js';
@@ -50,6 +51,12 @@ function label(event: Record<string, unknown>, names: Map<string, string>): stri
   }
 }
 
+/** A child's stream spawned with `'pipe'`: Node sets it, so null means the spawn options changed. */
+function pipedOutput(stream: Readable | null): Readable {
+  if (!stream) throw new Error('demo: a child spawned with a piped output has no stream for it');
+  return stream;
+}
+
 /**
  * `cluster-cron ui` on the demo's table, in its own process group like the nodes; prints the
  * page's address (with its token) when it is up, or why it could not start (a port in use).
@@ -67,11 +74,11 @@ function startPage(
     detached: true,
   });
   exited.push(new Promise((resolve) => child.once('exit', () => resolve())));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: pipedOutput(child.stdout) }).on('line', (line) => {
     const url = /open (http:\/\/\S+)/.exec(line)?.[1];
     if (url) out.write(`status page: ${url}  (open it in a browser; the token after # allows trigger, pause and resume)\n`);
   });
-  createInterface({ input: child.stderr! }).on('line', (line) => {
+  createInterface({ input: pipedOutput(child.stderr) }).on('line', (line) => {
     if (line.startsWith('cluster-cron:'))
       out.write(`status page not started: ${line.replace('cluster-cron: ', '').replace('--port', '--ui-port')}\n`);
   });
@@ -98,7 +105,7 @@ export async function runDemo(options: DemoOptions): Promise<RunCheck> {
     names.set(String(child.pid), `node-${index}`);
     children.push(child);
     exited.push(new Promise((resolve) => child.once('exit', () => resolve())));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: pipedOutput(child.stdout) }).on('line', (line) => {
       lines.push(line);
       try {
         const text = label(JSON.parse(line) as Record<string, unknown>, names);
@@ -110,7 +117,9 @@ export async function runDemo(options: DemoOptions): Promise<RunCheck> {
   }
   if (options.uiPort !== undefined) children.push(startPage(options.uiPort, options.source, env, options.out, exited));
   // Never leave a node behind, even if the demo itself dies.
-  const killAll = (): void => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL'));
+  const killAll = (): void => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  };
   process.once('exit', killAll);
   await new Promise<void>((resolve) => {
     const timer = options.seconds !== undefined ? setTimeout(resolve, options.seconds * 1_000) : undefined;

@@ -66,9 +66,9 @@ export function checkRuns(runs: LoggedRun[], openEndMs = Number.POSITIVE_INFINIT
     // Compare each run with the earlier run that ends last, not only with its neighbour: a long
     // run overlaps every later run that starts before it ends, not just the next one.
     let longest: LoggedRun | undefined;
-    for (let i = 1; i < list.length; i++) {
-      const first = list[i - 1]!;
-      const second = list[i]!;
+    for (const [i, second] of list.entries()) {
+      const first = list[i - 1];
+      if (!first) continue;
       if (!longest || (first.endMs ?? openEndMs) > (longest.endMs ?? openEndMs)) longest = first;
       if ((longest.endMs ?? openEndMs) > second.startMs) result.overlaps.push({ job, first: longest, second });
       if (second.fence <= first.fence) result.fenceOrder.push({ job, earlier: first, later: second });

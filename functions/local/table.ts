@@ -48,14 +48,17 @@ export function checkKeySchema(table: TableDescription, tableName: string): void
   }
 }
 
-/** Waits until the table is ACTIVE, polling every `pollMs` (the SDK waiter's default is 20 s). */
-async function waitActive(client: DynamoDBDocumentClient, tableName: string, timeoutMs: number, pollMs = 50): Promise<TableDescription> {
+/** How often waitActive asks (the SDK waiter's default is 20 s). */
+const ACTIVE_POLL_MS = 50;
+
+/** Waits until the table is ACTIVE, polling every ACTIVE_POLL_MS. */
+async function waitActive(client: DynamoDBDocumentClient, tableName: string, timeoutMs: number): Promise<TableDescription> {
   const giveUpAt = Date.now() + timeoutMs;
   for (;;) {
     const table = await describe(client, tableName);
     if (table?.TableStatus === 'ACTIVE') return table;
     if (Date.now() > giveUpAt) throw new TableError(`table "${tableName}" did not become ACTIVE within ${timeoutMs} ms`, tableName);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await new Promise((resolve) => setTimeout(resolve, ACTIVE_POLL_MS));
   }
 }
 

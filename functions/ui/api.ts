@@ -6,7 +6,10 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, UnknownJobError } from '../core/errors.js';
+import { findJob } from '../core/find-job.js';
+import { continuousAllowError } from '../core/overlap-rules.js';
+import { describeSchemaError, showValue as show } from '../core/schema-messages.js';
 import { type StoreContext, setPaused } from '../core/store.js';
 import { type EventLog, type JobDefinition, OverlapPolicy, type TickOutcome } from '../core/types.js';
 import { RUNS_DEFAULT, RUNS_MAX, readJobsView, readJobView } from './job-view.js';
@@ -18,7 +21,7 @@ export type { UiResponse } from './static-assets.js';
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /** The header that carries the token on POSTs. */
-export const TOKEN_HEADER = 'x-cluster-cron-token';
+const TOKEN_HEADER = 'x-cluster-cron-token';
 
 /** A request in plain data. `path` is the raw (still percent-encoded) path without the query. */
 export interface UiRequest {
@@ -56,6 +59,10 @@ export interface UiDeps {
 const ACTIONS = ['trigger', 'pause', 'resume'] as const;
 type Action = (typeof ACTIONS)[number];
 
+function isAction(segment: string | undefined): segment is Action {
+  return (ACTIONS as readonly (string | undefined)[]).includes(segment);
+}
+
 const actionBodies = {
   trigger: z.strictObject({ overlap: z.enum(Object.values(OverlapPolicy) as [OverlapPolicy, ...OverlapPolicy[]]).optional() }),
   pause: z.strictObject({ note: z.string().max(500).optional() }),
@@ -72,11 +79,6 @@ class HttpError extends Error {
   ) {
     super(message);
   }
-}
-
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function header(request: UiRequest, name: string): string | undefined {
@@ -100,14 +102,14 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function findJob(deps: UiDeps, name: string): JobDefinition {
-  const job = deps.jobs.find((candidate) => candidate.name === name);
-  if (!job)
-    throw new HttpError(
-      404,
-      `unknown job ${show(name)} (the schedule defines: ${deps.jobs.map((candidate) => candidate.name).join(', ') || 'no jobs'})`,
-    );
-  return job;
+/** The job the path names; an unknown name answers 404 with the message the CLI prints. */
+function jobNamed(deps: UiDeps, name: string): JobDefinition {
+  try {
+    return findJob(deps.jobs, name);
+  } catch (error) {
+    if (error instanceof UnknownJobError) throw new HttpError(404, error.message);
+    throw error;
+  }
 }
 
 function parseRuns(query: UiRequest['query']): number {
@@ -160,26 +162,8 @@ function parseBody<A extends Action>(action: A, request: UiRequest): z.infer<(ty
   const schema = actionBodies[action];
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data as z.infer<(typeof actionBodies)[A]>;
-  const issue = parsed.error.issues[0]!;
-  const allowed = Object.keys(schema.shape).join(', ');
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0] ?? '';
-    throw new HttpError(
-      400,
-      `unknown field ${show(key)} with value ${show((input as Record<string, unknown>)[key])} (${action} takes: ${allowed})`,
-    );
-  }
-  const field = issue.path.map(String).join('.');
-  const value = (input as Record<string, unknown>)[String(issue.path[0])];
-  const expected =
-    issue.code === 'invalid_value'
-      ? `one of ${issue.values.map((v) => show(v)).join(', ')}`
-      : issue.code === 'too_big'
-        ? `a string of at most ${String(issue.maximum)} characters`
-        : issue.code === 'invalid_type'
-          ? `a ${issue.expected}`
-          : issue.message;
-  throw new HttpError(400, `field ${show(field)} has value ${show(value)}; expected ${expected}`);
+  const allowed = `${action} takes: ${Object.keys(schema.shape).join(', ')}`;
+  throw new HttpError(400, describeSchemaError(parsed.error, input as Record<string, unknown>, { noun: 'field', allowed }).message);
 }
 
 const REFUSED: ReadonlySet<string> = new Set(['locked', 'paused', 'dropped', 'duplicate', 'missed']);
@@ -199,12 +183,8 @@ function refusal(job: string, outcome: TickOutcome): string {
 
 async function trigger(deps: UiDeps, job: JobDefinition, request: UiRequest): Promise<UiResponse> {
   const body = parseBody('trigger', request);
-  if (job.continuous && body.overlap === OverlapPolicy.allow) {
-    throw new HttpError(
-      400,
-      `field "overlap" has value "allow"; job ${show(job.name)} is continuous, so "allow" would run it beside its chain: use "skip" or "bufferOne"`,
-    );
-  }
+  const continuousAllow = continuousAllowError(job.name, job.continuous, body.overlap);
+  if (continuousAllow) throw new HttpError(400, `field "overlap" has value "allow"; ${continuousAllow}`);
   const result = await deps.trigger(job, body.overlap !== undefined ? { overlap: body.overlap } : {});
   deps.log.info('ui.trigger', { job: job.name, started: result.started, outcomes: result.outcomes });
   if (result.started)
@@ -246,27 +226,27 @@ async function route(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
     if (!read) methodNotAllowed(method, path, 'GET, HEAD');
     return serveIndex(deps.assetsDir);
   }
-  if (segments.length === 2 && segments[0] === 'assets') {
+  const [root, collection, encodedName = '', action] = segments;
+  if (segments.length === 2 && root === 'assets' && collection !== undefined) {
     if (!read) methodNotAllowed(method, path, 'GET, HEAD');
-    return serveAsset(deps.assetsDir, segments[1]!);
+    return serveAsset(deps.assetsDir, collection);
   }
-  if (segments[0] === 'api' && segments[1] === 'jobs') {
+  if (root === 'api' && collection === 'jobs') {
     if (segments.length === 2) {
       if (!read) methodNotAllowed(method, path, 'GET, HEAD');
       const runs = parseRuns(request.query);
       return jsonResponse(200, await readJobsView(deps.store, deps.jobs, deps.store.clock(), runs));
     }
-    const name = decodeSegment(segments[2]!);
+    const name = decodeSegment(encodedName);
     if (segments.length === 3 && name !== '') {
       if (!read) methodNotAllowed(method, path, 'GET, HEAD');
       const runs = parseRuns(request.query);
-      return jsonResponse(200, await readJobView(deps.store, findJob(deps, name), deps.store.clock(), runs));
+      return jsonResponse(200, await readJobView(deps.store, jobNamed(deps, name), deps.store.clock(), runs));
     }
-    const action = segments[3] as Action;
-    if (segments.length === 4 && name !== '' && ACTIONS.includes(action)) {
+    if (segments.length === 4 && name !== '' && isAction(action)) {
       if (method !== 'POST') methodNotAllowed(method, path, 'POST');
       await checkToken(deps, request);
-      const job = findJob(deps, name);
+      const job = jobNamed(deps, name);
       return action === 'trigger' ? trigger(deps, job, request) : pauseOrResume(deps, job, action, request);
     }
   }

@@ -111,7 +111,7 @@ function skippedBecause(item: SlotItem): string | undefined {
 export function toRunView(item: SlotItem, lock: LockItem | undefined, nowMs: number): RunView {
   const waiting = item.status === SlotStatus.claimed || item.status === SlotStatus.buffered;
   const holding = waiting && liveHolder(lock, nowMs) && (lock.holder === item.claimedBy || lock.holderSlotMs === item.slotMs);
-  const startedAtMs = item.startedAtMs ?? (holding ? lock!.acquiredAtMs : undefined);
+  const startedAtMs = item.startedAtMs ?? (holding ? lock?.acquiredAtMs : undefined);
   const because = skippedBecause(item);
   return {
     slotMs: item.slotMs,
@@ -120,7 +120,7 @@ export function toRunView(item: SlotItem, lock: LockItem | undefined, nowMs: num
     status: holding ? 'running' : item.status,
     ...(item.reason !== undefined && { reason: item.reason }),
     instance: item.instance,
-    ...((item.fence ?? (holding ? lock!.fence : undefined)) !== undefined && { fence: item.fence ?? lock!.fence }),
+    ...((item.fence ?? (holding ? lock?.fence : undefined)) !== undefined && { fence: item.fence ?? lock?.fence }),
     claimedAtMs: item.claimedAtMs,
     ...(startedAtMs !== undefined && { startedAtMs }),
     ...(item.finishedAtMs !== undefined && { finishedAtMs: item.finishedAtMs }),

@@ -34,7 +34,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
  * Headers of every answer: no sniffing, no framing, no referrer, and scripts only from this
  * origin (the page's own bundle; inline styles are allowed because chart libraries set them).
  */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',

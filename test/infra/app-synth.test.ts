@@ -7,7 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const outdirs: string[] = [];
-afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /** The environment of a machine with no AWS account: no credentials, no instance metadata. */
 function offlineEnv(): NodeJS.ProcessEnv {
@@ -42,12 +44,12 @@ describe('cdk synth of the project app', () => {
     const result = await cdkSynth();
     expect(result.code, result.stderr).toBe(0);
     const template = JSON.parse(readFileSync(join(result.outdir, 'ClusterCron.template.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string; Properties: any }>;
+      Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: string } } }>;
       Outputs: Record<string, unknown>;
     };
     const fn = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Lambda::Function')!;
     expect(fn.Properties.Description).toBe('cluster-cron tick: 1 job(s) from config/schedule.yml');
-    const asset = join(result.outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+    const asset = join(result.outdir, `asset.${String(fn.Properties.Code?.S3Key).replace(/\.zip$/, '')}`);
     expect(existsSync(join(asset, 'index.mjs'))).toBe(true);
     // The schedule is compiled into the code (config/schedule.yml's cron), not read at run time.
     expect(readFileSync(join(asset, 'index.mjs'), 'utf8')).toContain('*/1 * * * *');

@@ -3,8 +3,13 @@ import type { TickOutcome } from '../../functions/core/types.js';
 import { createTickMetrics, METRICS_NAMESPACE, recordOutcomes, TickMetric, withLagMetric } from '../../functions/metrics.js';
 import { memoryLog } from '../support/local-table.js';
 
+/** An EMF document as these tests read it: its metadata, and its other fields (metric values, dimensions) by name. */
+type EmfDocument = {
+  _aws: { CloudWatchMetrics: [{ Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }] };
+} & Record<string, unknown>;
+
 /** The EMF documents written to stdout while `work` runs. */
-function emfOf(work: () => void): Record<string, any>[] {
+function emfOf(work: () => void): EmfDocument[] {
   const lines: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(
@@ -19,15 +24,15 @@ function emfOf(work: () => void): Record<string, any>[] {
   } finally {
     spy.mockRestore();
   }
-  return lines.map((line) => JSON.parse(line) as Record<string, any>).filter((doc) => doc._aws);
+  return lines.map((line) => JSON.parse(line) as EmfDocument).filter((doc) => doc._aws !== undefined);
 }
 
 /** Metric name -> summed value, for the service-wide documents (no job dimension). */
-function serviceTotals(docs: Record<string, any>[]): Record<string, number> {
+function serviceTotals(docs: EmfDocument[]): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const doc of docs.filter((candidate) => candidate.job === undefined)) {
-    for (const { Name } of doc._aws.CloudWatchMetrics[0].Metrics as { Name: string }[])
-      totals[Name] = (totals[Name] ?? 0) + [doc[Name]].flat().reduce((a: number, b: number) => a + b, 0);
+    for (const { Name } of doc._aws.CloudWatchMetrics[0].Metrics)
+      totals[Name] = (totals[Name] ?? 0) + ([doc[Name]].flat() as number[]).reduce((a, b) => a + b, 0);
   }
   return totals;
 }

@@ -63,6 +63,9 @@ function scheduledEvent(timeMs: number) {
   };
 }
 
+/** A log line as these tests read it: Powertools' fields, and EMF's `_aws` metadata on a metrics line. */
+type LogLine = Record<string, unknown> & { _aws?: { CloudWatchMetrics?: { Namespace?: string }[] } };
+
 describe('the tick bundle of the synthesized asset', () => {
   let outdir: string;
   let bundle: string;
@@ -77,13 +80,17 @@ describe('the tick bundle of the synthesized asset', () => {
     new ClusterCron(stack, 'Cron', { schedule: 'test/infra/fixtures/bundle-schedule.yml' });
     const assembly = app.synth();
     const template = assembly.getStackByName('BundleTest').template as {
-      Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };
     const resources = Object.values(template.Resources);
-    const fn = resources.find((resource) => resource.Type === 'AWS::Lambda::Function')!;
-    const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+    // The function's properties this test reads.
+    const fn = resources.find((resource) => resource.Type === 'AWS::Lambda::Function')!.Properties as {
+      Code: { S3Key: string };
+      Environment: { Variables: Record<string, string> };
+    };
+    const assetHash = String(fn.Code.S3Key).replace(/\.zip$/, '');
     bundle = join(outdir, `asset.${assetHash}`, 'index.mjs');
-    environment = fn.Properties.Environment.Variables;
+    environment = fn.Environment.Variables;
     tableProperties = resources.find((resource) => resource.Type === 'AWS::DynamoDB::Table')!.Properties;
   }, 180_000);
 
@@ -109,7 +116,7 @@ describe('the tick bundle of the synthesized asset', () => {
     return { tableName, env };
   }
 
-  async function invoke(env: NodeJS.ProcessEnv, events: unknown[]): Promise<{ results: Invocation[]; logs: Record<string, any>[] }> {
+  async function invoke(env: NodeJS.ProcessEnv, events: unknown[]): Promise<{ results: Invocation[]; logs: LogLine[] }> {
     const { stdout, stderr } = await run(
       process.execPath,
       ['--enable-source-maps', '--input-type=module', '-e', INVOKER, bundle, JSON.stringify(events)],
@@ -123,7 +130,7 @@ describe('the tick bundle of the synthesized asset', () => {
     const logs = stdout
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, any>);
+      .map((line) => JSON.parse(line) as LogLine);
     return { results, logs };
   }
 
@@ -181,7 +188,7 @@ describe('the tick bundle of the synthesized asset', () => {
     const total = (name: string, job?: string): number =>
       emf
         .filter((log) => log.service === environment.POWERTOOLS_SERVICE_NAME && log.job === job)
-        .reduce((sum, log) => sum + [log[name] ?? []].flat().reduce((a: number, b: number) => a + b, 0), 0);
+        .reduce((sum, log) => sum + ([log[name] ?? []].flat() as number[]).reduce((a, b) => a + b, 0), 0);
     expect(total(TickMetric.runs)).toBe(1);
     expect(total(TickMetric.runs, 'print')).toBe(1);
     expect(total(TickMetric.duplicateSlots)).toBe(1);

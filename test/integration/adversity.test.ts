@@ -34,8 +34,13 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 function manualBeats(): { scheduler: Scheduler; beat: () => void } {
   const beats: (() => void)[] = [];
   return {
-    scheduler: (_intervalMs, beat) => (beats.push(beat), () => void beats.splice(beats.indexOf(beat), 1)),
-    beat: () => beats.forEach((beat) => beat()),
+    scheduler: (_intervalMs, beat) => {
+      beats.push(beat);
+      return () => void beats.splice(beats.indexOf(beat), 1);
+    },
+    beat: () => {
+      for (const beat of beats) beat();
+    },
   };
 }
 
@@ -63,7 +68,12 @@ async function runOnOwnServer() {
     instance: 'node-a',
     log,
     scheduler: beats.scheduler,
-    handlers: { Work: async () => (entered.resolve(), await finish.promise) },
+    handlers: {
+      Work: async () => {
+        entered.resolve();
+        return await finish.promise;
+      },
+    },
   };
   const running = tick(deps, { jobs: everyMinute });
   await entered.promise;

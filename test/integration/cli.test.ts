@@ -221,7 +221,7 @@ describe('cluster-cron tick, status, history and trigger on one job', () => {
       fence: 1,
     });
     expect(status?.holder).toBeUndefined();
-    const next = (status?.next as string[]).map((iso) => Date.parse(iso));
+    const next = ((status?.next ?? []) as string[]).map((iso) => Date.parse(iso));
     expect(next).toHaveLength(3);
     expect(next[0]).toBeGreaterThan(beforeMs);
     expect(next).toEqual([next[0], next[0]! + 60_000, next[0]! + 120_000]);

@@ -4,37 +4,22 @@
  * overlapping and no slot started twice; a holder killed with SIGKILL blocks its job for one
  * lease at most, and its slot is recorded as lost.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { recentSlots } from '../../functions/core/store.js';
 import { checkRuns, parseRuns } from '../../functions/local/run-log.js';
+import { type CliProcess, spawnCli } from '../support/cli-process.js';
 import { useLocalTables } from '../support/local-table.js';
 
 const tables = useLocalTables();
 
-interface Node {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-}
-
-function startNodes(count: number, schedule: string, tableName: string): Node[] {
-  return Array.from({ length: count }, () => {
-    const child = spawn(process.execPath, ['bin/cluster-cron.mjs', 'start', '--schedule', schedule], {
-      env: { ...process.env, DYNAMODB_ENDPOINT: tables.endpoint(), CLUSTER_CRON_TABLE: tableName },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines: string[] = [];
-    createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
-    createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return { child, lines, exited };
-  });
+function startNodes(count: number, schedule: string, tableName: string): CliProcess[] {
+  return Array.from({ length: count }, () =>
+    spawnCli(['start', '--schedule', schedule], { ...process.env, DYNAMODB_ENDPOINT: tables.endpoint(), CLUSTER_CRON_TABLE: tableName }),
+  );
 }
 
 function writeSchedule(yaml: string): string {
@@ -51,7 +36,7 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
   }
 }
 
-const events = (nodes: Node[], message: string) =>
+const events = (nodes: CliProcess[], message: string) =>
   nodes.flatMap((node) =>
     node.lines.filter((line) => line.includes(`"message":"${message}"`)).map((line) => JSON.parse(line) as Record<string, unknown>),
   );

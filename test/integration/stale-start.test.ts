@@ -36,7 +36,11 @@ describe('a holder held up between acquire and start', () => {
         clock,
         instance: 'a',
         log: memoryLog(),
-        handlers: { Work: () => void (started = true) },
+        handlers: {
+          Work: () => {
+            started = true;
+          },
+        },
         scheduler: manualBeats,
         maxClockSkewMs: 1_000,
       },

@@ -61,7 +61,10 @@ async function setup() {
     schedule: { text: SCHEDULE, source: 'schedule.yml' },
     env,
     assetsDir: 'test/fixtures/ui',
-    readToken: async () => ((tokenReads += 1), TOKEN),
+    readToken: async () => {
+      tokenReads += 1;
+      return TOKEN;
+    },
     invokeTick: async (payload) => {
       invoked.push(JSON.parse(payload));
       ticks.push(tick(JSON.parse(payload)));

@@ -89,7 +89,16 @@ describe('tick against the local server', () => {
     const started = deferred();
     const finish = deferred();
     let runs = 0;
-    const first = tick(deps('node-a', { Work: async () => (runs++, started.resolve(), finish.promise) }), { jobs: everyMinute() });
+    const first = tick(
+      deps('node-a', {
+        Work: async () => {
+          runs++;
+          started.resolve();
+          return finish.promise;
+        },
+      }),
+      { jobs: everyMinute() },
+    );
     await started.promise;
     clock.advance(5_000);
     let writes = 0;
@@ -554,7 +563,7 @@ describe('catch-up', () => {
   });
 
   it("still runs a scheduled slot that an operator's manual trigger came just after", async () => {
-    const { ctx, clock, deps } = await cluster(T0 - MINUTE_MS + 500);
+    const { clock, deps } = await cluster(T0 - MINUTE_MS + 500);
     let runs = 0;
     const work = { Work: () => void runs++ };
     const schedule = everyMinute('catchupWindow: 90s', 'catchupLimit: 5');
@@ -636,7 +645,12 @@ describe('a claimant that died between claim and acquire', () => {
     const { ctx, clock, deps } = await cluster(T0 + 500);
     const gate = deferred();
     let started = 0;
-    const work = { Work: async () => (started++, gate.promise) };
+    const work = {
+      Work: async () => {
+        started++;
+        return gate.promise;
+      },
+    };
     const schedule = everyMinute('catchupWindow: 90s', 'lease: 30s');
     const first = tick(deps('node-a', work), { jobs: schedule });
     while (started === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -839,7 +853,10 @@ describe('the signal a run gets', () => {
   it('fires when the run outlives its lease without a heartbeat; the outcome and the slot say the lease was lost', async () => {
     const { ctx, clock, deps } = await cluster(T0 + 500);
     const beats: (() => void)[] = [];
-    const scheduler: Scheduler = (_, beat) => (beats.push(beat), () => {});
+    const scheduler: Scheduler = (_, beat) => {
+      beats.push(beat);
+      return () => {};
+    };
     let reason: unknown;
     const handler: JobHandler = async ({ signal }) => {
       clock.advance(60_000);
@@ -887,7 +904,15 @@ describe('the signal a run gets', () => {
     const { deps } = await cluster(T0 + 500);
     let aborted: boolean | undefined;
     const outcomes = await tick(
-      deps('node-a', { Work: ({ signal }) => void (aborted = signal.aborted) }, { shutdown: AbortSignal.abort() }),
+      deps(
+        'node-a',
+        {
+          Work: ({ signal }) => {
+            aborted = signal.aborted;
+          },
+        },
+        { shutdown: AbortSignal.abort() },
+      ),
       { jobs: everyMinute() },
     );
     expect(aborted).toBe(true);

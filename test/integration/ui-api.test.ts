@@ -90,7 +90,12 @@ async function blockingSetup() {
   const release = deferred();
   const harness = await setup({
     jobs: everyMinute('lease: 2m'),
-    handlers: { Work: async () => (started.resolve(), await release.promise) },
+    handlers: {
+      Work: async () => {
+        started.resolve();
+        return await release.promise;
+      },
+    },
   });
   return { ...harness, started: started.promise, release: release.resolve };
 }
@@ -100,7 +105,13 @@ async function whileHeld() {
   const harness = await blockingSetup();
   const running = harness.tickAt(T0 + 500);
   await harness.started;
-  return { ...harness, done: () => (harness.release(), running) };
+  return {
+    ...harness,
+    done: () => {
+      harness.release();
+      return running;
+    },
+  };
 }
 
 describe('GET /api/jobs', () => {

@@ -4,21 +4,17 @@
  * fresh node started), or stopped with SIGSTOP past its lease and continued. Afterwards the
  * nodes' JSON logs and the table are checked for I1..I4 (`checkChaos`).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { getLock } from '../../functions/core/store.js';
+import { type CliProcess, spawnCli } from './cli-process.js';
 import { type FaultProxy, type ProxyFaults, startFaultProxy } from './fault-proxy.js';
 
 /** One node process and everything it printed. */
-export interface ChaosNode {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
+export interface ChaosNode extends CliProcess {
   /** When it was killed (SIGKILL), if it was. */
   killedMs?: number;
   /** Its SIGSTOP..SIGCONT intervals. */
@@ -67,20 +63,13 @@ const SCHEDULE = `print:\n  cron: "* * * * * *"\n  class: PrintWorker\n  args: {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function startNode(schedule: string, endpoint: string, tableName: string): ChaosNode {
-  const child = spawn(process.execPath, ['bin/cluster-cron.mjs', 'start', '--schedule', schedule], {
-    env: {
-      ...process.env,
-      DYNAMODB_ENDPOINT: endpoint,
-      CLUSTER_CRON_TABLE: tableName,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
-  createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, lines, exited, stops: [] };
+  const env = {
+    ...process.env,
+    DYNAMODB_ENDPOINT: endpoint,
+    CLUSTER_CRON_TABLE: tableName,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  return { ...spawnCli(['start', '--schedule', schedule], env), stops: [] };
 }
 
 function parse(node: ChaosNode): Record<string, unknown>[] {
@@ -95,7 +84,7 @@ function parse(node: ChaosNode): Record<string, unknown>[] {
 }
 
 /** The runs in the nodes' logs, paired start to end by holder token. */
-export function runsOf(nodes: ChaosNode[]): ChaosRun[] {
+function runsOf(nodes: ChaosNode[]): ChaosRun[] {
   const byHolder = new Map<string, ChaosRun>();
   for (const node of nodes) {
     for (const event of parse(node)) {

@@ -73,7 +73,9 @@ export async function startFaultProxy(upstream: string, faults: ProxyFaults, ran
   return {
     endpoint: `http://127.0.0.1:${port}`,
     counts,
-    setFaults: (next) => void (rates = next),
+    setFaults: (next) => {
+      rates = next;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** This repository. */
-export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
 /**
  * The environment of a user's shell: no CLUSTER_CRON_FROM_SOURCE (the tests' own switch to run

@@ -58,6 +58,9 @@ export async function cluster(tables: LocalTables, startMs: number) {
 /** A client on the same server that runs `before` ahead of each command it sends. */
 export function interpose(client: DynamoDBDocumentClient, before: (command: unknown) => Promise<void>): DynamoDBDocumentClient {
   return {
-    send: async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => (await before(command), client.send(command)),
+    send: async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+      await before(command);
+      return client.send(command);
+    },
   } as unknown as DynamoDBDocumentClient;
 }

@@ -19,7 +19,10 @@ const continuation = {
 function recordingClient(statusCode = 202) {
   const sent: { FunctionName?: string; InvocationType?: string; Payload?: Uint8Array }[] = [];
   const client = {
-    send: async (command: { input: (typeof sent)[number] }) => (sent.push(command.input), { StatusCode: statusCode }),
+    send: async (command: { input: (typeof sent)[number] }) => {
+      sent.push(command.input);
+      return { StatusCode: statusCode };
+    },
   } as unknown as LambdaClient;
   return { sent, client };
 }

@@ -7,8 +7,12 @@ describe('Permits', () => {
     const order: string[] = [];
     const a = await permits.take();
     const b = await permits.take();
-    const c = permits.take().then((release) => (order.push('c'), release));
-    const d = permits.take().then((release) => (order.push('d'), release));
+    const noted = (name: string) => (release: () => void) => {
+      order.push(name);
+      return release;
+    };
+    const c = permits.take().then(noted('c'));
+    const d = permits.take().then(noted('d'));
     await Promise.resolve();
     expect(order).toEqual([]);
     a();

@@ -28,7 +28,7 @@ function rejection(text: string, options: ScheduleOptions = HANDLERS): ScheduleE
 }
 
 /** A one-job schedule named `report` with the given extra lines. */
-const job = (...lines: string[]): string => ['report:', ...lines.map((line) => `  ${line}`)].join('\n') + '\n';
+const job = (...lines: string[]): string => `${['report:', ...lines.map((line) => `  ${line}`)].join('\n')}\n`;
 
 describe('parseSchedule accepts', () => {
   it("the sidekiq-cron seed schedule, with sidekiq-cron's queue key", () => {
@@ -348,7 +348,7 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
   ])('a continuous job with overlap allow (continuous written %s overlap), naming the job and the key', (_order, lines) => {
     const error = rejection(job('cron: "* * * * *"', 'class: Report', ...lines));
     expect(error.message).toBe(
-      'schedule: job "report": key "continuous" is true with overlap "allow"; a continuous chain hands its lease from run to run, so use overlap skip or bufferOne',
+      'schedule: job "report" is continuous: overlap "allow" would run it beside its chain, which hands its lease from run to run; use overlap skip or bufferOne',
     );
     expect(error.details).toMatchObject({ job: 'report', key: 'continuous', value: true });
   });

@@ -12,13 +12,16 @@ export interface ActionResult {
   body: unknown;
 }
 
+/** How long a read of the jobs may take before it is given up. */
+const FETCH_TIMEOUT_MS = 10_000;
+
 /** Reads every job with up to `runs` recent slots each. Throws with the server's message on a non-2xx answer. */
-export async function fetchJobs(runs: number, timeoutMs = 10_000): Promise<JobsResponse> {
+export async function fetchJobs(runs: number): Promise<JobsResponse> {
   // A request that hangs must not stop the refreshes: give up and try again on the next one.
   const response = await fetch(`api/jobs?runs=${runs}`, {
     headers: { accept: 'application/json' },
     cache: 'no-store',
-    signal: AbortSignal.timeout(timeoutMs),
+    signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
   });
   const body = (await response.json().catch(() => undefined)) as unknown;
   if (!response.ok) throw new Error(errorOf(body) ?? `GET api/jobs answered ${response.status}`);

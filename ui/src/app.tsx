@@ -22,7 +22,7 @@ const WINDOW_KEY = 'cluster-cron.windowMs';
 /** The window choice meaning "fit the fastest job". */
 const AUTO = 0;
 /** The spans of time the timeline can show, up to now. */
-export const WINDOWS = [
+const WINDOWS = [
   { label: '1 min', ms: 60_000 },
   { label: '2 min', ms: 120_000 },
   { label: '5 min', ms: 300_000 },
@@ -31,6 +31,8 @@ export const WINDOWS = [
   { label: '6 h', ms: 21_600_000 },
   { label: '24 h', ms: 86_400_000 },
 ] as const;
+/** The longest of them: what a job slower than every span gets. */
+const LONGEST_WINDOW_MS = Math.max(...WINDOWS.map((choice) => choice.ms));
 
 function storedWindowMs(): number {
   try {
@@ -43,10 +45,10 @@ function storedWindowMs(): number {
 }
 
 /** The window chosen automatically: the shortest span that holds about `slots` slots of the fastest job. */
-export function autoWindowMs(jobs: readonly JobView[], slots: number): number {
+function autoWindowMs(jobs: readonly JobView[], slots: number): number {
   const periodsMs = jobs.map((job) => (job.nextMs[1] ?? 0) - (job.nextMs[0] ?? 0)).filter((periodMs) => periodMs > 0);
   const fastestMs = periodsMs.length > 0 ? Math.min(...periodsMs) : 60_000;
-  return WINDOWS.find((choice) => choice.ms >= fastestMs * slots)?.ms ?? WINDOWS[WINDOWS.length - 1]!.ms;
+  return WINDOWS.find((choice) => choice.ms >= fastestMs * slots)?.ms ?? LONGEST_WINDOW_MS;
 }
 
 function useMediaQuery(query: string): boolean {
@@ -168,7 +170,7 @@ export function App() {
           <div class="panel-head">
             <h2 id="timeline-title">Runs</h2>
             <span class="muted zone">times in {browserZone()}</span>
-            <div class="windows" role="group" aria-label="Time span">
+            <fieldset class="windows" aria-label="Time span">
               <button
                 type="button"
                 class="chip"
@@ -189,7 +191,7 @@ export function App() {
                   {choice.label}
                 </button>
               ))}
-            </div>
+            </fieldset>
           </div>
           {data ? (
             jobs.length > 0 ? (

@@ -48,8 +48,13 @@ export function ConfirmDialog({ pending, onConfirm, onCancel }: ConfirmDialogPro
     if (pending.action === 'trigger') onConfirm(overlap ? { overlap } : {});
     else onConfirm(note.trim() ? { note: note.trim() } : {});
   };
+  // Escape: the dialog stays open until the parent closes it.
+  const cancel = (event: Event): void => {
+    event.preventDefault();
+    onCancel();
+  };
   return (
-    <dialog ref={ref} class="confirm" aria-labelledby="confirm-title" onCancel={(event) => (event.preventDefault(), onCancel())}>
+    <dialog ref={ref} class="confirm" aria-labelledby="confirm-title" onCancel={cancel}>
       <form onSubmit={submit}>
         <h2 id="confirm-title">
           {text.title} <code>{pending.job}</code>?

@@ -38,10 +38,11 @@ interface TimelinePoint {
 const STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200, 86_400].map(
   (sec) => sec * 1_000,
 );
+const LARGEST_STEP_MS = Math.max(...STEPS_MS);
 
 /** The smallest nice step that keeps about `maxTicks` ticks across `spanMs`. */
-export function axisStepMs(spanMs: number, maxTicks: number): number {
-  return STEPS_MS.find((stepMs) => spanMs / stepMs <= maxTicks) ?? STEPS_MS[STEPS_MS.length - 1]!;
+function axisStepMs(spanMs: number, maxTicks: number): number {
+  return STEPS_MS.find((stepMs) => spanMs / stepMs <= maxTicks) ?? LARGEST_STEP_MS;
 }
 
 const ROW_PX = 58;
@@ -296,10 +297,11 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
 
   useEffect(() => {
     const chart = chartRef.current;
-    if (!chart) return;
+    // Both scales are set where the chart is made.
+    const { x, y } = chart?.options.scales ?? {};
+    if (!chart || !x || !y) return;
     chart.data.datasets = datasetsOf(model, jobs, nowMs);
     const stepMs = axisStepMs(endMs - startMs, narrow ? 4 : 9);
-    const x = chart.options.scales!.x!;
     x.min = startMs;
     x.max = endMs;
     x.ticks = { ...x.ticks, callback: (value) => formatTime(Number(value), nowMs).replace(stepMs >= 60_000 ? /:\d\d$/ : /^$/, '') };
@@ -309,7 +311,6 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
       for (let tickMs = Math.ceil(startMs / stepMs) * stepMs; tickMs <= endMs; tickMs += stepMs) ticks.push({ value: tickMs });
       scale.ticks = ticks;
     };
-    const y = chart.options.scales!.y!;
     y.min = -0.5;
     y.max = Math.max(jobs.length, 1) - 0.5;
     y.ticks = { ...y.ticks, callback: (value) => rowLabel(jobs[Number(value)], narrow) };

@@ -1,0 +1,116 @@
+/**
+ * The commands that only read: `status` and `history` (the table) and `validate` (the config).
+ */
+import type { Command } from 'commander';
+import { describeJob } from '../../core/schedule.js';
+import { cronOf, nextSlots } from '../../core/slots.js';
+import { systemClock } from '../../core/time.js';
+import { findJob, history, status } from '../../operations.js';
+import { loadJobs, positiveInt, type SourceOptions, withSource } from '../arguments.js';
+import { describeLock, describeSlot, formatMs, formatTime, printJobStatus, table } from '../format.js';
+import { withOperation } from '../table-access.js';
+
+/** Adds status, history and validate. */
+export function addReadCommands(program: Command): void {
+  withSource(program.command('status [job]'))
+    .description(
+      'each job: cron, zone, next fire times, lease, fence, paused, last runs; with JOB: its last runs, next fire times and counters',
+    )
+    .option('--runs <n>', 'last runs to show (per job; 10 with JOB)', positiveInt)
+    .option('--json', 'print JSON')
+    .action(async (name: string | undefined, options: SourceOptions & { runs?: number; json?: boolean }) => {
+      const config = await loadJobs(options);
+      const nowMs = systemClock();
+      if (name !== undefined) {
+        findJob(config.jobs, name);
+        const jobStatus = await withOperation(config, (operation) => status({ ...operation, job: name, runs: options.runs ?? 10 }));
+        if (options.json) process.stdout.write(`${JSON.stringify(jobStatus, null, 2)}\n`);
+        else process.stdout.write(printJobStatus(jobStatus, nowMs));
+        return;
+      }
+      const rows = await withOperation(config, (operation) => status({ ...operation, runs: options.runs ?? 3 }));
+      if (options.json) {
+        const json = rows.map(({ job, lock, runs, nextMs }) => ({
+          job: job.name,
+          cron: job.cron,
+          timezone: job.timezone,
+          class: job.handler,
+          enabled: job.enabled,
+          next: nextMs.map((ms) => new Date(ms).toISOString()),
+          paused: lock?.paused ?? false,
+          pausedNote: lock?.pausedNote,
+          fence: lock?.fence ?? 0,
+          holder: lock?.holder,
+          holderInstance: lock?.holderInstance,
+          leaseUntil: lock?.holder && lock.leaseUntilMs ? new Date(lock.leaseUntilMs).toISOString() : undefined,
+          runs,
+        }));
+        process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+        return;
+      }
+      const out = table(['job', 'schedule', 'next', 'lock', 'fence', 'state', 'last runs']);
+      for (const { job, lock, runs, nextMs } of rows) {
+        const state = !job.enabled ? 'disabled' : lock?.paused ? `PAUSED${lock.pausedNote ? `: ${lock.pausedNote}` : ''}` : 'active';
+        out.push([
+          job.name,
+          `${job.cron}\n${job.timezone}\n${job.handler}`,
+          nextMs.map((ms) => formatTime(ms, job.timezone)).join('\n'),
+          describeLock(lock, nowMs),
+          String(lock?.fence ?? 0),
+          state,
+          runs
+            .map(
+              (run) =>
+                `${run.slot.replace('.000Z', 'Z')} ${describeSlot(run, lock, nowMs)}${run.durationMs !== undefined ? ` ${formatMs(run.durationMs)}` : ''}`,
+            )
+            .join('\n') || '-',
+        ]);
+      }
+      process.stdout.write(`${out.toString()}\n`);
+    });
+
+  withSource(program.command('history <job>'))
+    .description("a job's recent slots, newest first, with their fate")
+    .option('-l, --limit <n>', 'how many', positiveInt, 20)
+    .option('--json', 'one JSON object per slot')
+    .action(async (name: string, options: SourceOptions & { limit: number; json?: boolean }) => {
+      const config = await loadJobs(options);
+      findJob(config.jobs, name);
+      const { slots: items, lock } = await withOperation(config, (operation) => history({ ...operation, job: name, limit: options.limit }));
+      if (options.json) {
+        for (const item of items) process.stdout.write(`${JSON.stringify(item)}\n`);
+        return;
+      }
+      const out = table(['slot', 'trigger', 'fate', 'fence', 'instance', 'lag', 'duration']);
+      for (const item of items) {
+        out.push([
+          item.slot,
+          item.trigger,
+          describeSlot(item, lock, systemClock()),
+          String(item.fence ?? '-'),
+          item.instance,
+          formatMs(item.startedAtMs !== undefined ? item.startedAtMs - item.slotMs : undefined),
+          formatMs(item.durationMs),
+        ]);
+      }
+      process.stdout.write(items.length > 0 ? `${out.toString()}\n` : `${name}: no slots recorded yet\n`);
+    });
+
+  withSource(program.command('validate'))
+    .description("check the config (or schedule) file and print each job's next fire times")
+    .option('-n, --next <n>', 'fire times to print per job', positiveInt, 3)
+    .option('--json', 'print the validated job definitions as JSON (what the ClusterCron construct compiles in)')
+    .action(async (options: SourceOptions & { next: number; json?: boolean }) => {
+      const config = await loadJobs(options);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ source: config.source, jobs: config.jobs })}\n`);
+        return;
+      }
+      const nowMs = systemClock();
+      for (const job of config.jobs) {
+        process.stdout.write(`${describeJob(job)}\n`);
+        for (const ms of nextSlots(cronOf(job), nowMs, options.next)) process.stdout.write(`  next ${formatTime(ms, job.timezone)}\n`);
+      }
+      process.stdout.write(`${config.source}: ${config.jobs.length} job${config.jobs.length === 1 ? '' : 's'} valid\n`);
+    });
+}

@@ -1,0 +1,115 @@
+/**
+ * The scheduler's alarms: `schedulerAlarm` makes one (its metric, threshold, what no data means,
+ * and the SNS action on alarm and on OK), and `tickAlarms` the set ClusterCron has: the tick's
+ * errors, failed runs, dead letters, and one per job that stopped starting.
+ */
+import { Annotations, Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+import { formatDurationMs } from '../functions/core/time.js';
+import type { JobDefinition } from '../functions/core/types.js';
+import { JOB_DIMENSION, TickMetric } from '../functions/metrics.js';
+import { notStartedWindow } from './not-started-window.js';
+
+/** One alarm: breaching when the metric is `atLeast` the threshold (something failed) or `below` it (nothing started). */
+export interface AlarmSpec {
+  readonly metric: cloudwatch.IMetric;
+  readonly description: string;
+  readonly breach: 'atLeast' | 'below';
+  readonly threshold: number;
+  /** Periods in a row that must breach. @default 1 */
+  readonly periods?: number;
+  /** Sent on alarm and on the return to OK. @default - none */
+  readonly action?: cloudwatch.IAlarmAction;
+}
+
+function schedulerAlarm(scope: Construct, id: string, spec: AlarmSpec): cloudwatch.Alarm {
+  const below = spec.breach === 'below';
+  const periods = spec.periods ?? 1;
+  const alarm = new cloudwatch.Alarm(scope, id, {
+    metric: spec.metric,
+    alarmDescription: spec.description,
+    threshold: spec.threshold,
+    evaluationPeriods: periods,
+    ...(below && { datapointsToAlarm: periods }),
+    comparisonOperator: below
+      ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+      : cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    // No data is no failure for a count of failures, and no start for a count of starts.
+    treatMissingData: below ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  if (spec.action) {
+    alarm.addAlarmAction(spec.action);
+    alarm.addOkAction(spec.action);
+  }
+  return alarm;
+}
+
+/** The alarms of ClusterCron, to add actions of your own. */
+export interface TickAlarms {
+  tickErrors: cloudwatch.Alarm;
+  failedRuns: cloudwatch.Alarm;
+  deadLetters: cloudwatch.Alarm;
+  /** Per job name; a job that fires less than weekly has none (see the synth warning). */
+  notStarted: Record<string, cloudwatch.Alarm>;
+}
+
+/** What the alarms watch. */
+export interface TickAlarmsProps {
+  readonly serviceName: string;
+  readonly jobs: readonly JobDefinition[];
+  readonly tickErrors: cloudwatch.IMetric;
+  readonly deadLetters: cloudwatch.IMetric;
+  /** ClusterCron.metric: one of the tick's metrics, per job with a dimension. */
+  readonly metric: (
+    name: (typeof TickMetric)[keyof typeof TickMetric],
+    dimensions?: Record<string, string>,
+    period?: Duration,
+  ) => cloudwatch.IMetric;
+  readonly timeoutMs: number;
+  readonly action?: cloudwatch.IAlarmAction;
+}
+
+export function tickAlarms(scope: Construct, props: TickAlarmsProps): TickAlarms {
+  const { serviceName, action } = props;
+  const failure = { breach: 'atLeast', threshold: 1, ...(action && { action }) } as const;
+  const alarms: TickAlarms = {
+    tickErrors: schedulerAlarm(scope, 'TickErrorsAlarm', {
+      ...failure,
+      metric: props.tickErrors,
+      description: `cluster-cron ${serviceName}: the tick function failed (a store error, a bad payload, a timeout or a crash); see its log group`,
+    }),
+    failedRuns: schedulerAlarm(scope, 'FailedRunsAlarm', {
+      ...failure,
+      metric: props.metric(TickMetric.failedRuns),
+      description: `cluster-cron ${serviceName}: a job's handler failed; "cluster-cron history JOB" shows which and why`,
+    }),
+    deadLetters: schedulerAlarm(scope, 'DeadLettersAlarm', {
+      ...failure,
+      metric: props.deadLetters,
+      description: `cluster-cron ${serviceName}: EventBridge could not deliver minute ticks to the function (see the dead-letter queue)`,
+    }),
+    notStarted: {},
+  };
+  for (const job of props.jobs.filter((candidate) => candidate.enabled)) {
+    const window = notStartedWindow(job, props.timeoutMs);
+    if (!window) {
+      Annotations.of(scope).addWarningV2(
+        `cluster-cron:noNotStartedAlarm:${job.name}`,
+        `job "${job.name}" ("${job.cron}") fires less than weekly: it gets no not-started alarm (CloudWatch alarms look back at most 7 days)`,
+      );
+      continue;
+    }
+    // No data is a minute (or hour) without a start: breaching. All N periods must breach.
+    // Job names have no "/", so they are valid construct ids; logical ids add a hash of the path.
+    alarms.notStarted[job.name] = schedulerAlarm(scope, `NotStarted-${job.name}`, {
+      metric: props.metric(TickMetric.runs, { [JOB_DIMENSION]: job.name }, Duration.seconds(window.periodSec)),
+      description: `cluster-cron ${serviceName}: job "${job.name}" has started no run for ${formatDurationMs(window.windowMs)} (its longest gap between slots, plus the function timeout, plus a minute). A paused job alarms too.`,
+      breach: 'below',
+      threshold: 1,
+      periods: window.evaluationPeriods,
+      ...(action && { action }),
+    });
+  }
+  return alarms;
+}
