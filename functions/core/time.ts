@@ -31,10 +31,12 @@ export interface Timers {
 
 /** The process's own timers, for production use; each call reaches the global as it stands then. */
 export const systemTimers: Timers = {
-  setTimeout: (fn, delayMs) => setTimeout(fn, delayMs),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  setInterval: (fn, intervalMs) => setInterval(fn, intervalMs),
-  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+  // Typed through the globals' own signatures: the page's build (DOM types, no NodeJS namespace)
+  // compiles this file too, and there a timer is a number.
+  setTimeout: (fn, delayMs) => setTimeout(fn, delayMs) as unknown as TimerHandle,
+  clearTimeout: (handle) => clearTimeout(handle as unknown as Parameters<typeof clearTimeout>[0]),
+  setInterval: (fn, intervalMs) => setInterval(fn, intervalMs) as unknown as TimerHandle,
+  clearInterval: (handle) => clearInterval(handle as unknown as Parameters<typeof clearInterval>[0]),
 };
 
 /** Resolves after `delayMs` on `timers`. */
