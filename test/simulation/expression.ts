@@ -3,6 +3,7 @@
  * the subset a document client sends, with DynamoDB's rules for missing attributes, mixed
  * types and unused or undefined placeholders. Proven against dynalite by a differential test.
  */
+import { copyOf } from './item-copy.js';
 
 /** A document item: attribute name -> JS value, as the document client sees it. */
 export type Item = Record<string, unknown>;
@@ -20,7 +21,19 @@ export class ValidationError extends Error {
 
 type Token = { kind: 'name' | 'hash' | 'colon' | 'op' | 'num'; text: string };
 
-function tokenize(text: string): Token[] {
+/** Tokens by expression: the core sends the same few expressions over and over (tokens are never changed). */
+const tokensByText = new Map<string, readonly Token[]>();
+
+function tokenize(text: string): readonly Token[] {
+  let tokens = tokensByText.get(text);
+  if (!tokens) {
+    tokens = tokensOf(text);
+    if (tokensByText.size < 10_000) tokensByText.set(text, tokens);
+  }
+  return tokens;
+}
+
+function tokensOf(text: string): Token[] {
   const tokens: Token[] = [];
   const pattern = /\s*(?:(#[A-Za-z0-9_]+)|(:[A-Za-z0-9_]+)|(<>|<=|>=|[=<>(),+\-.[\]])|([A-Za-z_][A-Za-z0-9_]*)|([0-9]+))/y;
   let index = 0;
@@ -75,7 +88,7 @@ export class Placeholders {
 class Parser {
   #index = 0;
   constructor(
-    private readonly tokens: Token[],
+    private readonly tokens: readonly Token[],
     private readonly placeholders: Placeholders,
   ) {}
 
@@ -292,7 +305,7 @@ class Parser {
       } while (this.isOp(','));
     }
     return (old) => {
-      const next = structuredClone(old);
+      const next = copyOf(old);
       for (const step of steps) step(old, next);
       return next;
     };
