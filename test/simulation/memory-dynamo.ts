@@ -5,8 +5,10 @@
  */
 import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type Item, Placeholders, parseCondition, parseProjection, parseUpdate, ValidationError } from './expression.js';
+import { parseCondition, parseProjection } from './expression.js';
+import { type Item, Placeholders, ValidationError } from './expression-tokens.js';
 import { copyOf } from './item-copy.js';
+import { parseUpdate } from './update-expression.js';
 
 /** One write the table applied: what the checker reads as the store's history. */
 export interface AppliedWrite {
