@@ -1,18 +1,20 @@
 /**
  * `npm run soak`: the simulation on many seeds, one vitest process per core, each on its own
  * slice of the range. SIM_SEEDS (default 3000) seeds from SIM_FROM (default: an offset drawn
- * now and printed, so each soak tries seeds no one ran before). Each slice prints its progress
- * and its summary line; the exit code is non-zero if any slice failed.
+ * now and printed, so each soak tries seeds no one ran before), on SOAK_WORKERS processes
+ * (default: one per core). Each slice prints its progress every 250 seeds and its summary line;
+ * the exit code is non-zero if any slice failed.
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
 const total = Number(process.env.SIM_SEEDS ?? 3_000);
 const from = process.env.SIM_FROM ? Number(process.env.SIM_FROM) : 1_000_000 + Math.floor(Math.random() * 1_000_000_000);
-const workers = Math.max(1, Math.min(Number(process.env.SOAK_WORKERS ?? availableParallelism()), total));
-if (!Number.isInteger(total) || total <= 0 || !Number.isInteger(from)) {
+// One process per core by default: a seed is single-threaded CPU work.
+const workers = Math.min(Number(process.env.SOAK_WORKERS ?? availableParallelism()), total);
+if (!Number.isInteger(total) || total <= 0 || !Number.isInteger(from) || !Number.isInteger(workers) || workers <= 0) {
   process.stderr.write(
-    `soak: SIM_SEEDS and SIM_FROM must be whole numbers, got ${JSON.stringify({ SIM_SEEDS: process.env.SIM_SEEDS, SIM_FROM: process.env.SIM_FROM })}\n`,
+    `soak: SIM_SEEDS and SOAK_WORKERS must be positive whole numbers and SIM_FROM a whole number, got ${JSON.stringify({ SIM_SEEDS: process.env.SIM_SEEDS, SIM_FROM: process.env.SIM_FROM, SOAK_WORKERS: process.env.SOAK_WORKERS })}\n`,
   );
   process.exit(2);
 }
@@ -27,7 +29,7 @@ const runs = Array.from({ length: workers }, (_, index) => {
   const count = Math.min(slice, from + total - sliceFrom);
   return new Promise<{ code: number; summary: string }>((resolve) => {
     const child = spawn('npx', ['vitest', 'run', 'test/simulation/simulation.test.ts', '-t', 'keeps'], {
-      env: { ...process.env, SIM_FROM: String(sliceFrom), SIM_SEEDS: String(count) },
+      env: { ...process.env, SIM_FROM: String(sliceFrom), SIM_SEEDS: String(count), SIM_PROGRESS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -44,7 +46,8 @@ const runs = Array.from({ length: workers }, (_, index) => {
 const results = await Promise.all(runs);
 for (const [index, result] of results.entries()) process.stdout.write(`slice ${index + 1} (exit ${result.code}): ${result.summary}\n`);
 const failed = results.filter((result) => result.code !== 0).length;
+const elapsedMs = Date.now() - startedMs;
 process.stdout.write(
-  `soak: ${total} seeds from ${from} in ${((Date.now() - startedMs) / 60_000).toFixed(1)} min; ${failed === 0 ? 'all passed' : `${failed} slice(s) failed`}\n`,
+  `soak: ${total} seeds from ${from} in ${(elapsedMs / 60_000).toFixed(1)} min (${Math.round((elapsedMs * workers) / total)} ms a seed per process); ${failed === 0 ? 'all passed' : `${failed} slice(s) failed`}\n`,
 );
 process.exit(failed === 0 ? 0 : 1);

@@ -1,81 +1,17 @@
 /**
- * A small evaluator for DynamoDB expressions (condition, update, key condition, projection):
- * the subset a document client sends, with DynamoDB's rules for missing attributes, mixed
- * types and unused or undefined placeholders. Proven against dynalite by a differential test.
+ * A small evaluator for DynamoDB expressions (condition, key condition, projection; updates in
+ * update-expression.ts): the subset a document client sends, with DynamoDB's rules for missing
+ * attributes, mixed types and unused or undefined placeholders. Proven against dynalite by a
+ * differential test.
  */
+import { type Item, type Placeholders, RESERVED, type Token, tokenize, ValidationError } from './expression-tokens.js';
+import { compare, deepEqual, sizeOf } from './expression-values.js';
 
-/** A document item: attribute name -> JS value, as the document client sees it. */
-export type Item = Record<string, unknown>;
-
-/** Placeholders of one request. */
-export interface ExpressionScope {
-  names?: Record<string, string>;
-  values?: Record<string, unknown>;
-}
-
-/** The server's 400 for a malformed request, named as the SDK names it. */
-export class ValidationError extends Error {
-  override name = 'ValidationException';
-}
-
-type Token = { kind: 'name' | 'hash' | 'colon' | 'op' | 'num'; text: string };
-
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  const pattern = /\s*(?:(#[A-Za-z0-9_]+)|(:[A-Za-z0-9_]+)|(<>|<=|>=|[=<>(),+\-.[\]])|([A-Za-z_][A-Za-z0-9_]*)|([0-9]+))/y;
-  let index = 0;
-  while (index < text.length) {
-    if (/^\s*$/.test(text.slice(index))) break;
-    pattern.lastIndex = index;
-    const match = pattern.exec(text);
-    if (!match) throw new ValidationError(`Invalid expression: syntax error near "${text.slice(index, index + 10)}"`);
-    index = pattern.lastIndex;
-    if (match[1]) tokens.push({ kind: 'hash', text: match[1] });
-    else if (match[2]) tokens.push({ kind: 'colon', text: match[2] });
-    else if (match[3]) tokens.push({ kind: 'op', text: match[3] });
-    else if (match[4]) tokens.push({ kind: 'name', text: match[4] });
-    else tokens.push({ kind: 'num', text: match[5]! });
-  }
-  return tokens;
-}
-
-/** Tracks which placeholders the expressions of one request used. */
-export class Placeholders {
-  readonly usedNames = new Set<string>();
-  readonly usedValues = new Set<string>();
-  constructor(private readonly scope: ExpressionScope) {}
-
-  name(token: string): string {
-    const resolved = this.scope.names?.[token];
-    if (resolved === undefined)
-      throw new ValidationError(`An expression attribute name used in the document path is not defined; attribute name: ${token}`);
-    this.usedNames.add(token);
-    return resolved;
-  }
-
-  value(token: string): unknown {
-    if (!this.scope.values || !(token in this.scope.values)) {
-      throw new ValidationError(`An expression attribute value used in expression is not defined; attribute value: ${token}`);
-    }
-    this.usedValues.add(token);
-    return this.scope.values[token];
-  }
-
-  /** DynamoDB refuses placeholders that no expression of the request uses. */
-  checkAllUsed(): void {
-    const unusedValues = Object.keys(this.scope.values ?? {}).filter((key) => !this.usedValues.has(key));
-    if (unusedValues.length > 0)
-      throw new ValidationError(`Value provided in ExpressionAttributeValues unused in expressions: keys: {${unusedValues.join(', ')}}`);
-    const unusedNames = Object.keys(this.scope.names ?? {}).filter((key) => !this.usedNames.has(key));
-    if (unusedNames.length > 0)
-      throw new ValidationError(`Value provided in ExpressionAttributeNames unused in expressions: keys: {${unusedNames.join(', ')}}`);
-  }
-}
-
-class Parser {
+/** A recursive-descent reader of one expression's tokens. */
+export class Parser {
   #index = 0;
   constructor(
-    private readonly tokens: Token[],
+    private readonly tokens: readonly Token[],
     private readonly placeholders: Placeholders,
   ) {}
 
@@ -237,98 +173,6 @@ class Parser {
     return (item) => item[name];
   }
 
-  // update := (SET actions | REMOVE paths | ADD actions | DELETE actions)+
-  update(): (old: Item) => Item {
-    const steps: ((old: Item, next: Item) => void)[] = [];
-    const touched = new Set<string>();
-    const seenClauses = new Set<string>();
-    const touch = (name: string): void => {
-      if (touched.has(name))
-        throw new ValidationError(
-          `Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [${name}], path two: [${name}]`,
-        );
-      touched.add(name);
-    };
-    while (!this.done()) {
-      const clause = this.take();
-      const word = clause.text.toUpperCase();
-      if (clause.kind !== 'name' || !['SET', 'REMOVE', 'ADD', 'DELETE'].includes(word))
-        throw new ValidationError(`Invalid UpdateExpression: Syntax error; token: "${clause.text}"`);
-      if (seenClauses.has(word))
-        throw new ValidationError(`Invalid UpdateExpression: The "${word}" section can only be used once in an update expression;`);
-      seenClauses.add(word);
-      do {
-        if (steps.length > 0 && this.isOp(',')) this.take();
-        const name = this.path();
-        touch(name);
-        if (word === 'SET') {
-          this.expectOp('=');
-          const value = this.setValue();
-          steps.push((old, next) => (next[name] = value(old)));
-        } else if (word === 'REMOVE') {
-          steps.push((_old, next) => delete next[name]);
-        } else {
-          const value = this.operand();
-          steps.push((old, next) => {
-            const current = old[name];
-            const delta = value(old);
-            if (word === 'ADD') {
-              if (typeof delta === 'number') {
-                if (current !== undefined && typeof current !== 'number')
-                  throw new ValidationError('An operand in the update expression has an incorrect data type');
-                next[name] = ((current as number | undefined) ?? 0) + delta;
-              } else if (delta instanceof Set) {
-                next[name] = new Set([...((current as Set<unknown> | undefined) ?? []), ...delta]);
-              } else throw new ValidationError('Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD');
-            } else {
-              if (!(delta instanceof Set))
-                throw new ValidationError('Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE');
-              const remaining = new Set([...((current as Set<unknown> | undefined) ?? [])].filter((element) => !delta.has(element)));
-              if (remaining.size > 0) next[name] = remaining;
-              else delete next[name];
-            }
-          });
-        }
-      } while (this.isOp(','));
-    }
-    return (old) => {
-      const next = structuredClone(old);
-      for (const step of steps) step(old, next);
-      return next;
-    };
-  }
-  setValue(): (old: Item) => unknown {
-    const first = this.setOperand();
-    if (this.isOp('+') || this.isOp('-')) {
-      const sign = this.take().text === '+' ? 1 : -1;
-      const second = this.setOperand();
-      return (old) => {
-        const [a, b] = [first(old), second(old)];
-        if (typeof a !== 'number' || typeof b !== 'number')
-          throw new ValidationError('An operand in the update expression has an incorrect data type');
-        return a + sign * b;
-      };
-    }
-    return first;
-  }
-  setOperand(): (old: Item) => unknown {
-    if (this.isKeyword('if_not_exists') && this.peek(1)?.text === '(') {
-      this.take();
-      this.take();
-      const name = this.path();
-      this.expectOp(',');
-      const fallback = this.operand();
-      this.expectOp(')');
-      return (old) => old[name] ?? fallback(old);
-    }
-    const operand = this.operand();
-    return (old) => {
-      const value = operand(old);
-      if (value === undefined) throw new ValidationError('The provided expression refers to an attribute that does not exist in the item');
-      return value;
-    };
-  }
-
   projection(): string[] {
     const names = [this.path()];
     while (this.isOp(',')) {
@@ -339,88 +183,14 @@ class Parser {
   }
 }
 
-// A few of DynamoDB's reserved words that our item attributes would otherwise collide with.
-const RESERVED = new Set([
-  'STATUS',
-  'TRIGGER',
-  'ERROR',
-  'NAME',
-  'VALUE',
-  'DATA',
-  'KEY',
-  'TIMESTAMP',
-  'DURATION',
-  'SIZE',
-  'COUNT',
-  'AND',
-  'OR',
-  'NOT',
-  'SET',
-  'REMOVE',
-  'ADD',
-  'DELETE',
-]);
-
-function sizeOf(value: unknown): number | undefined {
-  if (typeof value === 'string') return Buffer.byteLength(value);
-  if (value instanceof Set) return value.size;
-  if (Array.isArray(value)) return value.length;
-  if (value instanceof Uint8Array) return value.length;
-  if (value && typeof value === 'object') return Object.keys(value).length;
-  return undefined;
-}
-
-function typeOf(value: unknown): string {
-  if (value === null) return 'NULL';
-  if (Array.isArray(value)) return 'L';
-  if (value instanceof Set) return 'SS';
-  if (value instanceof Uint8Array) return 'B';
-  return typeof value;
-}
-
-/** Deep equality with DynamoDB's typing: a number never equals a string. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (typeOf(a) !== typeOf(b)) return false;
-  if (a instanceof Set && b instanceof Set) return a.size === b.size && [...a].every((element) => b.has(element));
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((element, index) => deepEqual(element, b[index]));
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => deepEqual((a as Item)[key], (b as Item)[key]));
-  }
-  return a === b;
-}
-
-/**
- * The comparators as dynalite evaluates them: mixed types are unequal and unordered, a missing
- * attribute equals only another missing one, and `<=`/`>=` hold for equal values of any type.
- * (The core only ever compares an attribute with a placeholder value.)
- */
-export function compare(op: string, a: unknown, b: unknown): boolean {
-  const equal = a === undefined || b === undefined ? a === b : deepEqual(a, b);
-  if (op === '=') return equal;
-  if (op === '<>') return !equal;
-  if (equal && a !== undefined && (op === '<=' || op === '>=')) return true;
-  const ordered = (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
-  if (!ordered) return false;
-  const [x, y] = [a as number | string, b as number | string];
-  switch (op) {
-    case '<':
-      return x < y;
-    case '<=':
-      return x <= y;
-    case '>':
-      return x > y;
-    default:
-      return x >= y;
-  }
-}
-
-function parser(text: string, placeholders: Placeholders): Parser {
+/** A parser over `text`; DynamoDB refuses an empty expression. */
+export function parser(text: string, placeholders: Placeholders): Parser {
   if (text.trim() === '') throw new ValidationError('Invalid expression: The expression can not be empty;');
   return new Parser(tokenize(text), placeholders);
 }
 
-function whole<T>(p: Parser, result: T): T {
+/** `result`, once the parser has read every token (anything left over is a syntax error). */
+export function whole<T>(p: Parser, result: T): T {
   if (!p.done()) throw new ValidationError(`Invalid expression: Syntax error; token: "${p.peek()!.text}"`);
   return result;
 }
@@ -429,12 +199,6 @@ function whole<T>(p: Parser, result: T): T {
 export function parseCondition(text: string, placeholders: Placeholders): (item: Item) => boolean {
   const p = parser(text, placeholders);
   return whole(p, p.condition());
-}
-
-/** Parses an update expression into a function from the old item to the new one. */
-export function parseUpdate(text: string, placeholders: Placeholders): (old: Item) => Item {
-  const p = parser(text, placeholders);
-  return whole(p, p.update());
 }
 
 /** Parses a projection expression into the attribute names it keeps. */

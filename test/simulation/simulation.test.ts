@@ -35,14 +35,17 @@ describe('the simulated cluster under faults', () => {
   it('keeps I1..I4 for every seed', { timeout: 30_000 + seedsToRun.length * 2_000 }, async () => {
     const stats: SeedStats[] = [];
     const failures: string[] = [];
+    const startedMs = Date.now();
     for (const [index, seed] of seedsToRun.entries()) {
       const trace = process.env.SIM_TRACE ? [] : undefined;
       const history = await simulate({ seed, ...(trace && { trace }) });
       if (trace) console.log(trace.join('\n'));
       stats.push(seedStats(history));
-      // A long soak says how far it is (npm run soak runs one process per core).
-      if (seedsToRun.length >= 1_000 && (index + 1) % 250 === 0)
-        process.stderr.write(`simulation: ${index + 1}/${seedsToRun.length} seeds (at seed ${seed}), ${failures.length} failing\n`);
+      // A long run says how far it is, as does every slice of `npm run soak` (SIM_PROGRESS).
+      if ((process.env.SIM_PROGRESS || seedsToRun.length >= 1_000) && (index + 1) % 250 === 0)
+        process.stderr.write(
+          `simulation: ${index + 1}/${seedsToRun.length} seeds (at seed ${seed}), ${failures.length} failing, ${((Date.now() - startedMs) / 60_000).toFixed(1)} min\n`,
+        );
       const violations = checkHistory(history);
       if (violations.length > 0) {
         failures.push(

@@ -344,6 +344,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     await time.run(endMs);
   } finally {
     for (const instance of instances) instance.owner.dead = true;
+    time.dispose();
   }
   return {
     seed: options.seed,
