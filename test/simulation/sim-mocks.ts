@@ -11,7 +11,9 @@ vi.mock('node:crypto', async (original) => {
   const counter = globalThis as { simTokenCounter?: number };
   return {
     ...crypto,
-    randomUUID: () =>
-      `${(counter.simTokenCounter = (counter.simTokenCounter ?? 0) + 1).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`,
+    randomUUID: () => {
+      counter.simTokenCounter = (counter.simTokenCounter ?? 0) + 1;
+      return `${counter.simTokenCounter.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
+    },
   };
 });
