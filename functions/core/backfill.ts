@@ -4,9 +4,10 @@
  * backfill can be repeated and two backfills of one range start each slot at most once (I1).
  */
 import { ClusterCronError, errorMessage } from './errors.js';
-import { runSlot, type TickDeps } from './run.js';
+import type { TickDeps } from './run.js';
+import { runSlot } from './slot-decision.js';
 import { cronOf, MAX_SLOTS_PER_WINDOW, slotsBetween } from './slots.js';
-import { claimedSlotsAfter, getLock } from './store.js';
+import { claimedSlotsAfter, getLock, liveHolder } from './store.js';
 import { toIso } from './time.js';
 import { type JobDefinition, OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
@@ -39,7 +40,8 @@ export async function backfill(deps: TickDeps, job: JobDefinition, request: Back
     );
   const slots = slotsBetween(cronOf(job), fromMs, toMs);
   // slotsBetween keeps the newest MAX slots: more exist if one lies between `fromMs` and the first kept.
-  if (slots.length >= MAX_SLOTS_PER_WINDOW && slotsBetween(cronOf(job), fromMs, slots[0]! - 1).length > 0) {
+  const firstKeptMs = slots[0];
+  if (firstKeptMs !== undefined && slots.length >= MAX_SLOTS_PER_WINDOW && slotsBetween(cronOf(job), fromMs, firstKeptMs - 1).length > 0) {
     throw new ClusterCronError(
       `backfill of job "${job.name}": the range ${toIso(fromMs)} .. ${toIso(toMs)} holds more than ${MAX_SLOTS_PER_WINDOW} slots; backfill it in parts`,
     );
@@ -82,8 +84,7 @@ async function waitForFreeLease(deps: TickDeps, job: JobDefinition, waitMs: numb
   const untilMs = deps.clock() + waitMs;
   for (;;) {
     const lock = await getLock(deps, job.name);
-    const held = lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) >= deps.clock();
-    if (!held || deps.clock() >= untilMs || deps.shutdown?.aborted) return;
+    if (!liveHolder(lock, deps.clock()) || deps.clock() >= untilMs || deps.shutdown?.aborted) return;
     await sleep(Math.min(250, Math.max(10, untilMs - deps.clock())));
   }
 }
