@@ -111,7 +111,10 @@ async function handOverToNextLink(deps: TickDeps, held: HeldRun, record: RunReco
   return releaseOrHandOver(deps, held, handed.lock);
 }
 
-/** Releases the lease; if a slot is buffered behind it (on `lockAsRead`, or found by the refused release), hands the lease to it instead. */
+/**
+ * Releases the lease; if a slot is buffered behind it (on `lockAsRead`, or found by the refused
+ * release), hands the lease to it instead.
+ */
 async function releaseOrHandOver(deps: TickDeps, held: HeldRun, lockAsRead: LockItem | undefined): Promise<NextRun> {
   const { job, run, lease } = held;
   const stopping = deps.shutdown?.aborted === true;

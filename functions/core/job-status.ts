@@ -5,6 +5,7 @@
 import { cronOf, nextSlots, slotsBetween } from './slots.js';
 import {
   getLock,
+  holderRun,
   type LockItem,
   recentSlots,
   SkipReason,
@@ -64,7 +65,7 @@ export async function jobStatus(
     lock,
     recent: history.slice(0, options.runs ?? 10),
     nextMs: nextSlots(cron, nowMs, options.next ?? 10),
-    counters: countSlots(job, history, nowMs, lock?.holderSlotMs),
+    counters: countSlots(job, history, nowMs, holderRun(lock)?.slotMs),
   };
 }
 

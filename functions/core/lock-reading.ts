@@ -56,7 +56,7 @@ export function takenOnLock(lock: LockItem | undefined, slotMs: number): boolean
 }
 
 /** True when the job is paused for a run; a manual run or a backfill (`ignorePause`) runs anyway. */
-export function pausedFor(lock: LockItem | undefined, run: { ignorePause?: boolean | undefined } = {}): boolean {
+export function pausedFor(lock: LockItem | undefined, run: { ignorePause?: boolean | undefined } = {}): lock is LockItem {
   return lock?.paused === true && !run.ignorePause;
 }
 
