@@ -31,7 +31,7 @@ export async function runChain(
     const held = { job, run, lease };
     const { outcome, result, record } = await runOnce(deps, held, options.onStart);
     outcomes.push(outcome);
-    const next = await handOverOrRelease(deps, held, { record, nextLink: nextLinkRequest(job, outcome, result, lease, deps) });
+    const next = await handOverOrRelease(deps, held, { record, nextLink: nextLinkRequest(deps, { job, outcome, result, lease }) });
     if (lease.leaseLost && !record.leaseLost) {
       // Letting go found a successor: the run outlived its lease without a heartbeat noticing.
       // The record (written before, so a crash cannot lose it) must say so.
@@ -89,12 +89,10 @@ async function handOffContinuation(
 
 /** Whether a run's handler asked for another run at once, and with which state. */
 function nextLinkRequest(
-  job: JobDefinition,
-  outcome: TickOutcome,
-  result: unknown,
-  lease: HeldLease,
   deps: TickDeps,
+  ran: { job: JobDefinition; outcome: TickOutcome; result: unknown; lease: HeldLease },
 ): NextLinkRequest | undefined {
+  const { job, outcome, result, lease } = ran;
   if (outcome.outcome !== 'ran' || lease.leaseLost || deps.shutdown?.aborted) return undefined;
   const asked =
     typeof result === 'object' && result !== null && typeof (result as ContinueResult).continue === 'boolean'

@@ -97,7 +97,7 @@ export function countSlots(job: JobDefinition, items: readonly SlotItem[], nowMs
   if (scheduled.length > 0) {
     const oldestMs = Math.min(...scheduled.map((item) => item.slotMs));
     counters.sinceMs = oldestMs;
-    // A scheduled run in progress is claimed on the lock: its item comes with its outcome.
+    // A scheduled run in progress has no item until its outcome (claimed on the lock: slot-decision.ts).
     counters.missed = missedSlots(job, runningSlotMs === undefined ? items : [...items, { slotMs: runningSlotMs }], oldestMs, nowMs).length;
   }
   return counters;

@@ -22,10 +22,7 @@ export interface RunRecord {
   trigger?: Trigger;
 }
 
-/**
- * Who a slot item belongs to, for a run claimed on the lock (a scheduled slot's fast path): its
- * item is first written with the outcome.
- */
+/** Who a slot item belongs to, for a run claimed on the lock: its item is first written with the outcome. */
 export interface SlotIdentity {
   trigger: Trigger;
   instance: string;

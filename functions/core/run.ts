@@ -30,7 +30,7 @@ export interface Continuation {
   trigger: Trigger;
   /** A continuous job's state from the link before; must survive JSON. */
   state?: unknown;
-  /** A run claimed on the lock (a scheduled slot): its slot item is created by its record. */
+  /** A run claimed on the lock (slot-decision.ts): its slot item is created by its record. */
   identity?: SlotIdentity;
 }
 

@@ -224,8 +224,8 @@ export function nextSlots(schedule: CronSchedule, afterMs: number, count: number
 
 /**
  * A run started off the schedule (manual, a continuation) gets a slot that no cron slot can
- * equal: cron slots fall on whole seconds, so one on a whole second moves 1 ms on. Scheduled
- * slots are claimed on the lock and others by their item; distinct keys keep them apart (I1).
+ * equal: cron slots fall on whole seconds, so one on a whole second moves 1 ms on, and the two
+ * places a slot is claimed never meet on one key (I1; the two places: slot-decision.ts).
  */
 export function offSchedule(ms: number): number {
   return ms % 1_000 === 0 ? ms + 1 : ms;

@@ -53,17 +53,17 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
   const only = request.only;
   const jobs = only ? request.jobs.filter((job) => only.includes(job.name)) : request.jobs;
   const permits = new Permits(deps.maxConcurrentJobs ?? TICK_DEFAULTS.maxConcurrentJobs);
-  const perJob = await Promise.all(jobs.map((job) => tickJob(deps, job, slotClock, request, permits)));
+  const perJob = await Promise.all(jobs.map((job) => tickJob(deps, job, { slotClock, request, permits })));
   return perJob.flat();
 }
 
+/** One job's part of a tick: its due slots, judged by `slotClock`, each taking one of the tick's `permits` while it talks to the table. */
 async function tickJob(
   deps: TickDeps,
   job: JobDefinition,
-  slotClock: () => number,
-  request: TickRequest,
-  permits: Permits,
+  tickOf: { slotClock: () => number; request: TickRequest; permits: Permits },
 ): Promise<TickOutcome[]> {
+  const { slotClock, request, permits } = tickOf;
   if (!job.enabled) return [{ outcome: 'disabled', job: job.name }];
   const outcomes: TickOutcome[] = [];
   let release: (() => void) | undefined;
@@ -101,7 +101,7 @@ async function tickJob(
     // every tick stalled or stopped for longer than that is found too.
     const deep = !request.memory || nowMs - request.memory.lastQueryMs(job.name) >= job.leaseMs;
     // The lock comes in the same Query (it sorts after the slots): it holds the scheduled slots
-    // claimed on it (a running run has no slot item yet) and is what the first slot decides on.
+    // claimed on it (slot-decision.ts) and is what the first slot decides on.
     const { claimed, lock } = await readJobWindow(deps, job.name, lookBackMs, deep ? OLDER_CLAIMS_READ : undefined);
     request.memory?.queried(job.name, nowMs);
     await settleAbandonedClaims(deps, job, claimed, lock);

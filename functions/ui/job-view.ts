@@ -144,9 +144,9 @@ export function toRunView(item: SlotItem, lock: LockItem | undefined, nowMs: num
 }
 
 /**
- * The run on the lock item with no slot item yet: a scheduled run is claimed on the lock and
- * written to its slot item when it ends, so while it runs it lives on the lock only. Once its
- * lease has lapsed without an outcome it is shown lost, as the next acquirer will record it.
+ * The run on the lock item with no slot item yet: a scheduled run lives on the lock only until
+ * its record creates its item (why: core/slot-decision.ts). Once its lease has lapsed without
+ * an outcome it is shown lost, as the next acquirer will record it.
  */
 function runOnLock(job: JobDefinition, lock: LockItem & { holder: string }, slotMs: number, live: boolean): RunView {
   // A lock written before holderTrigger existed: judged by whether the slot is on the cron.
