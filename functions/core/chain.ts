@@ -1,5 +1,6 @@
 /**
- * A chain of runs under one lease: a run, then whatever the lease is handed to next (a buffered
+ * A chain of runs under one lease, from the moment it is won (a takeover logged, a slot stranded
+ * behind a dead holder recorded lost): a run, then whatever the lease is handed to next (a buffered
  * slot, a continuous job's next link), until nothing follows. Near the invocation's deadline the
  * next link goes to a fresh invocation instead (AWS), and a link delivered that way is resumed
  * here. One run: run-once.ts; what follows it: after-run.ts. The writes: docs/protocol.md.
@@ -7,12 +8,52 @@
 import { handOverOrRelease, type NextLinkRequest, type NextRun } from './after-run.js';
 import { errorMessage } from './errors.js';
 import type { HeldLease } from './lease.js';
-import { type Continuation, heldLease, leaseSettings, TICK_DEFAULTS, type TickDeps } from './run.js';
+import { type Continuation, heldLease, leaseSettings, type RunOptions, TICK_DEFAULTS, type TickDeps } from './run.js';
 import { runOnce } from './run-once.js';
 import { duplicate, skipped } from './run-outcomes.js';
-import { recordLost, recordRun, renewLease, SkipReason, startBufferedSlot } from './store.js';
+import { type AcquireResult, recordLost, recordRun, renewLease, SkipReason, startBufferedSlot } from './store.js';
 import { toIso } from './time.js';
 import type { ContinueResult, JobDefinition, TickOutcome } from './types.js';
+
+/** Logs a takeover, records a slot that was buffered behind the dead holder as lost, and runs the chain. */
+export async function startRun(
+  deps: TickDeps,
+  start: {
+    job: JobDefinition;
+    run: Continuation;
+    acquired: { lease: HeldLease; result: Extract<AcquireResult, { acquired: true }> };
+    options: RunOptions;
+  },
+): Promise<TickOutcome[]> {
+  const { job, run, options } = start;
+  const { lease, result } = start.acquired;
+  if (result.expired) {
+    deps.log.warn('lease.takeover', {
+      job: job.name,
+      slot: toIso(run.slotMs),
+      instance: deps.instance,
+      fence: lease.fence,
+      previousHolder: result.expired.holder,
+      previousSlot: result.expired.slotMs !== undefined ? toIso(result.expired.slotMs) : undefined,
+    });
+  }
+  if (result.stalePending) {
+    const { slotMs, token } = result.stalePending;
+    // Best effort: the lease is ours now, and a run that never starts would block the job for a
+    // lease. A tick's look-back settles the slot later.
+    const why = `buffered behind ${result.expired?.holder ?? 'a holder'}, which died before handing over; taken over by ${run.token}`;
+    await recordLost(deps, { job: job.name, slotMs, token, why }).catch((error: unknown) =>
+      deps.log.warn('slot.lost.error', {
+        job: job.name,
+        slot: toIso(slotMs),
+        holder: token,
+        error: errorMessage(error),
+        note: 'a later tick records it',
+      }),
+    );
+  }
+  return runChain(deps, { job, first: run, firstLease: lease, options });
+}
 
 /**
  * Runs a leased run, then whatever the lease is handed to next, until the chain ends: the

@@ -2,16 +2,14 @@
  * Taking the lease for a slot slot-decision.ts chose to run: the acquire over the lock as last
  * read (recording a lapsed holder's slot first), its retries while the lock keeps changing, and
  * what a refusal leaves: a skip, or (bufferOne) the slot parked behind the holder or dropped.
- * A won lease starts the chain (chain.ts). The writes and what each refusal means: docs/protocol.md.
+ * A won lease starts the chain (startRun, chain.ts). The writes, and what each refusal means:
+ * docs/protocol.md.
  */
-import { runChain } from './chain.js';
-import { errorMessage } from './errors.js';
-import type { HeldLease } from './lease.js';
+import { startRun } from './chain.js';
 import { tryAcquire } from './lease.js';
-import { type Continuation, leaseSettings, type RunOptions, retentionMs, type TickDeps } from './run.js';
+import { leaseSettings, type RunOptions, retentionMs, type TickDeps } from './run.js';
 import { duplicate, skipped } from './run-outcomes.js';
 import {
-  type AcquireResult,
   bufferedOnLock,
   bufferSlot,
   getSlot,
@@ -22,7 +20,6 @@ import {
   liveHolder,
   markBuffered,
   pausedFor,
-  recordLost,
   recordLostRun,
   recordSkip,
   SkipReason,
@@ -119,46 +116,6 @@ export async function acquireAndRun(
   }
   const run = { job: job.name, slotMs, token, fence: acquired.lease.fence, trigger: options.trigger };
   return startRun(deps, { job, run, acquired, options });
-}
-
-/** Logs a takeover, records a slot that was buffered behind the dead holder as lost, and runs the chain. */
-export async function startRun(
-  deps: TickDeps,
-  start: {
-    job: JobDefinition;
-    run: Continuation;
-    acquired: { lease: HeldLease; result: Extract<AcquireResult, { acquired: true }> };
-    options: RunOptions;
-  },
-): Promise<TickOutcome[]> {
-  const { job, run, options } = start;
-  const { lease, result } = start.acquired;
-  if (result.expired) {
-    deps.log.warn('lease.takeover', {
-      job: job.name,
-      slot: toIso(run.slotMs),
-      instance: deps.instance,
-      fence: lease.fence,
-      previousHolder: result.expired.holder,
-      previousSlot: result.expired.slotMs !== undefined ? toIso(result.expired.slotMs) : undefined,
-    });
-  }
-  if (result.stalePending) {
-    const { slotMs, token } = result.stalePending;
-    // Best effort: the lease is ours now, and a run that never starts would block the job for a
-    // lease. A tick's look-back settles the slot later.
-    const why = `buffered behind ${result.expired?.holder ?? 'a holder'}, which died before handing over; taken over by ${run.token}`;
-    await recordLost(deps, { job: job.name, slotMs, token, why }).catch((error: unknown) =>
-      deps.log.warn('slot.lost.error', {
-        job: job.name,
-        slot: toIso(slotMs),
-        holder: token,
-        error: errorMessage(error),
-        note: 'a later tick records it',
-      }),
-    );
-  }
-  return runChain(deps, { job, first: run, firstLease: lease, options });
 }
 
 /**

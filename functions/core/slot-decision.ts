@@ -21,7 +21,8 @@
  *   meet on one key; a backfill, whose slots are cron slots, checks after taking the lease that
  *   its claim is still its own.
  */
-import { acquireAfterRead, acquireAndRun, bufferOrDrop, claimsOnLock, MAX_ACQUIRE_ATTEMPTS, mayTake, startRun } from './lease-taking.js';
+import { startRun } from './chain.js';
+import { acquireAfterRead, acquireAndRun, bufferOrDrop, claimsOnLock, MAX_ACQUIRE_ATTEMPTS, mayTake } from './lease-taking.js';
 import { newToken, type RunOptions, retentionMs, type TickDeps } from './run.js';
 import { runUnleased } from './run-once.js';
 import { duplicate, skipped } from './run-outcomes.js';
