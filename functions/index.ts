@@ -23,7 +23,6 @@ export {
   type EventLog,
   type JobDefinition,
   type JobHandler,
-  type OutcomeKind,
   OverlapPolicy,
   type RunContext,
   type TickOutcome,

@@ -2,7 +2,7 @@
 import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import type { JobStatus } from '../core/job-status.js';
-import { type LockItem, liveHolder, type SlotItem } from '../core/store.js';
+import { type LockItem, lapsedHolder, liveHolder, pausedFor, type SlotItem } from '../core/store.js';
 import { formatDurationMs } from '../core/time.js';
 import type { TickOutcome } from '../core/types.js';
 import { describeCron } from '../describe-cron.js';
@@ -34,10 +34,9 @@ export function formatMs(ms: number | undefined): string {
 
 /** The lock as one phrase: who holds it until when, or free. */
 export function describeLock(lock: LockItem | undefined, nowMs: number): string {
-  if (!lock?.holder) return 'free';
-  const untilMs = lock.leaseUntilMs ?? 0;
-  const state = untilMs >= nowMs ? `until ${formatTime(untilMs)}` : `EXPIRED ${formatMs(nowMs - untilMs)} ago`;
-  return `held by ${lock.holder} ${state}`;
+  if (liveHolder(lock, nowMs)) return `held by ${lock.holder} until ${formatTime(lock.leaseUntilMs)}`;
+  if (lapsedHolder(lock, nowMs)) return `held by ${lock.holder} EXPIRED ${formatMs(nowMs - (lock.leaseUntilMs ?? 0))} ago`;
+  return 'free';
 }
 
 /**
@@ -59,7 +58,7 @@ export function describeSlot(item: SlotItem, lock: LockItem | undefined, nowMs?:
   if (item.status === 'failed') return `failed: ${item.error ?? ''}`;
   if (item.status === 'lost') return `lost: ${item.error ?? ''}`;
   if (item.status === 'claimed') {
-    if (lock?.holder === item.claimedBy && nowMs !== undefined && !liveHolder(lock, nowMs)) {
+    if (nowMs !== undefined && lapsedHolder(lock, nowMs) && lock.holder === item.claimedBy) {
       return `claimed, no outcome yet: the lease of ${lock.holder} lapsed (recorded lost when the next run takes the lease)`;
     }
     if (lock?.holder === item.claimedBy) return `running (fence ${lock.fence ?? '?'})`;
@@ -105,7 +104,7 @@ export function printJobStatus(status: JobStatus, nowMs: number): string {
     `${job.name}: ${job.description ?? job.handler}`,
     `  schedule   "${job.cron}" ${job.timezone} (${describeCron(job.cron)})`,
     `  policy     overlap ${job.overlap}${job.continuous ? ', continuous' : ''}, lease ${formatDurationMs(job.leaseMs)}, catch-up window ${formatDurationMs(job.catchupWindowMs)}, catch-up limit ${job.catchupLimit}`,
-    `  state      ${!job.enabled ? 'disabled' : lock?.paused ? `PAUSED${lock.pausedNote ? `: ${lock.pausedNote}` : ''}` : 'active'}; lock ${describeLock(lock, nowMs)}; fence ${lock?.fence ?? 0}${lock?.pendingSlotMs !== undefined ? `; buffered slot ${formatTime(lock.pendingSlotMs)}` : ''}`,
+    `  state      ${!job.enabled ? 'disabled' : pausedFor(lock) ? `PAUSED${lock.pausedNote ? `: ${lock.pausedNote}` : ''}` : 'active'}; lock ${describeLock(lock, nowMs)}; fence ${lock?.fence ?? 0}${lock?.pendingSlotMs !== undefined ? `; buffered slot ${formatTime(lock.pendingSlotMs)}` : ''}`,
     `  counters   over the last ${counters.slots} slot(s)${counters.sinceMs !== undefined ? ` since ${formatTime(counters.sinceMs)}` : ''}: runs ${counters.runs} (failed ${counters.failures}), skipped by overlap ${counters.skippedByOverlap}, dropped ${counters.dropped}, buffered ${counters.buffered}, paused ${counters.paused}, lost ${counters.lost}, missed ${counters.missed}`,
   ];
   const runs = table(['scheduled', 'started', 'lag', 'duration', 'outcome', 'fence', 'instance', 'trigger']);

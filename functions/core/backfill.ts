@@ -4,9 +4,10 @@
  * backfill can be repeated and two backfills of one range start each slot at most once (I1).
  */
 import { ClusterCronError, errorMessage } from './errors.js';
-import { runSlot, type TickDeps } from './run.js';
+import type { TickDeps } from './run.js';
+import { runSlot } from './slot-decision.js';
 import { cronOf, MAX_SLOTS_PER_WINDOW, slotsBetween } from './slots.js';
-import { claimedSlotsAfter, getLock } from './store.js';
+import { claimedSlotsAfter, getLock, liveHolder } from './store.js';
 import { sleepMs, systemTimers, toIso } from './time.js';
 import { type JobDefinition, OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
@@ -81,8 +82,7 @@ async function waitForFreeLease(deps: TickDeps, job: JobDefinition, waitMs: numb
   const untilMs = deps.clock() + waitMs;
   for (;;) {
     const lock = await getLock(deps, job.name);
-    const held = lock?.holder !== undefined && (lock.leaseUntilMs ?? 0) >= deps.clock();
-    if (!held || deps.clock() >= untilMs || deps.shutdown?.aborted) return;
+    if (!liveHolder(lock, deps.clock()) || deps.clock() >= untilMs || deps.shutdown?.aborted) return;
     await sleep(Math.min(250, Math.max(10, untilMs - deps.clock())));
   }
 }

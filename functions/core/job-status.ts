@@ -5,6 +5,7 @@
 import { cronOf, nextSlots, slotsBetween } from './slots.js';
 import {
   getLock,
+  holderRun,
   type LockItem,
   recentSlots,
   SkipReason,
@@ -64,7 +65,7 @@ export async function jobStatus(
     lock,
     recent: history.slice(0, options.runs ?? 10),
     nextMs: nextSlots(cron, nowMs, options.next ?? 10),
-    counters: countSlots(job, history, nowMs, lock?.holderSlotMs),
+    counters: countSlots(job, history, nowMs, holderRun(lock)?.slotMs),
   };
 }
 
@@ -96,7 +97,7 @@ export function countSlots(job: JobDefinition, items: readonly SlotItem[], nowMs
   if (scheduled.length > 0) {
     const oldestMs = Math.min(...scheduled.map((item) => item.slotMs));
     counters.sinceMs = oldestMs;
-    // A scheduled run in progress is claimed on the lock: its item comes with its outcome.
+    // A scheduled run in progress has no item until its outcome (claimed on the lock: slot-decision.ts).
     counters.missed = missedSlots(job, runningSlotMs === undefined ? items : [...items, { slotMs: runningSlotMs }], oldestMs, nowMs).length;
   }
   return counters;

@@ -178,7 +178,7 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
   }
   if (only !== undefined) {
     if (only.length === 0) throw new PayloadError('payload field "jobs" is an empty list; leave it out to tick every job', 'jobs');
-    only.forEach((name, index) => checkJob(`jobs[${index}]`, name, jobs));
+    for (const [index, name] of only.entries()) checkJob(`jobs[${index}]`, name, jobs);
   }
   return { kind: 'tick', source: 'manual', ...(atMs !== undefined && { atMs }), ...(only && { only }) };
 }
@@ -188,10 +188,10 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
  * invocation that handed the lease over. The lease is re-checked when it starts.
  */
 function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDefinition[]): TickCommand {
-  const others = Object.keys(record).filter((key) => key !== 'continuation');
-  if (others.length > 0)
+  const [other] = Object.keys(record).filter((key) => key !== 'continuation');
+  if (other !== undefined)
     throw new PayloadError(
-      `payload field "continuation" cannot be combined with "${others[0]}" (value ${JSON.stringify(record[others[0]!])})`,
+      `payload field "continuation" cannot be combined with "${other}" (value ${JSON.stringify(record[other])})`,
       'continuation',
     );
   const size = Buffer.byteLength(JSON.stringify(record.continuation) ?? '');

@@ -206,7 +206,7 @@ export function parseSchedule(text: string, options: ScheduleOptions = {}): JobD
     fail(source, `the schedule is ${Buffer.byteLength(text)} bytes; the limit is ${MAX_SCHEDULE_BYTES}`, {});
   }
   // A NUL or an invalid UTF-8 sequence (read as U+FFFD) means this is no text file at all.
-  if (/[\u0000\uFFFD]/.test(text)) fail(source, 'is not a UTF-8 text file (is it the right file?)', {});
+  if (text.includes('\u0000') || text.includes('\uFFFD')) fail(source, 'is not a UTF-8 text file (is it the right file?)', {});
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const problem = document.errors[0];
   if (problem) {

@@ -25,7 +25,10 @@ export class SlotMemory {
   /** Remembers claimed slots; forgets those at or before `forgetBeforeMs`. */
   remember(job: string, slotsMs: Iterable<number>, forgetBeforeMs: number): void {
     let known = this.#known.get(job);
-    if (!known) this.#known.set(job, (known = new Set()));
+    if (!known) {
+      known = new Set();
+      this.#known.set(job, known);
+    }
     for (const slotMs of slotsMs) known.add(slotMs);
     for (const slotMs of known) if (slotMs <= forgetBeforeMs) known.delete(slotMs);
   }

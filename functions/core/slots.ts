@@ -90,8 +90,9 @@ export function splitZone(raw: string): { expression: string; zone?: string } {
  */
 export function parseCron(expression: string, timezone: string, hashSeed = ''): CronSchedule {
   const fields = expression.trim().split(/\s+/).filter(Boolean);
-  const shorthand = fields.length === 1 && fields[0]!.startsWith('@');
-  if (shorthand && !SHORTHANDS.has(fields[0]!)) {
+  const first = fields[0] ?? '';
+  const shorthand = fields.length === 1 && first.startsWith('@');
+  if (shorthand && !SHORTHANDS.has(first)) {
     throw new CronExpressionError(`cron "${expression}" is not a known shorthand (known: ${[...SHORTHANDS].join(', ')})`, {
       value: expression,
     });
@@ -216,15 +217,15 @@ export function nextSlots(schedule: CronSchedule, afterMs: number, count: number
   for (let spanMs = 60_000; found.length < count && spanMs <= 16 * 366 * 24 * HOUR_MS; spanMs *= 4) {
     const batch = slotsIn(schedule, fromMs, fromMs + spanMs);
     found.push(...batch.slice(0, count - found.length));
-    fromMs = found.length > 0 ? found[found.length - 1]! : fromMs + spanMs;
+    fromMs = found.at(-1) ?? fromMs + spanMs;
   }
   return found;
 }
 
 /**
  * A run started off the schedule (manual, a continuation) gets a slot that no cron slot can
- * equal: cron slots fall on whole seconds, so one on a whole second moves 1 ms on. Scheduled
- * slots are claimed on the lock and others by their item; distinct keys keep them apart (I1).
+ * equal: cron slots fall on whole seconds, so one on a whole second moves 1 ms on, and the two
+ * places a slot is claimed never meet on one key (I1; the two places: slot-decision.ts).
  */
 export function offSchedule(ms: number): number {
   return ms % 1_000 === 0 ? ms + 1 : ms;

@@ -2,15 +2,28 @@
  * tick(): for each job, every due slot in its catch-up window -> claim -> lease -> run ->
  * record -> release. Any number of instances may tick at once; outcomes come back as data.
  */
+import { resumeContinuation } from './chain.js';
 import { errorMessage } from './errors.js';
 import { findJob } from './find-job.js';
 import { continuousAllowError } from './overlap-rules.js';
 import type { TickCommand } from './payload.js';
 import { Permits } from './permits.js';
-import { duplicate, resumeContinuation, runSlot, skewMs, TICK_DEFAULTS, type TickDeps } from './run.js';
+import { skewMs, TICK_DEFAULTS, type TickDeps } from './run.js';
+import { duplicate } from './run-outcomes.js';
+import { runSlot } from './slot-decision.js';
 import type { SlotMemory } from './slot-memory.js';
 import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
-import { type ClaimSummary, claimantOnLock, getSlot, type LockItem, readJobWindow, recordLost, SlotStatus } from './store.js';
+import {
+  type ClaimSummary,
+  claimedOnLock,
+  getSlot,
+  type LockItem,
+  lastSlotOnLockMs,
+  liveHolder,
+  readJobWindow,
+  recordLost,
+  SlotStatus,
+} from './store.js';
 import { toIso } from './time.js';
 import { type JobDefinition, type OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
@@ -38,19 +51,20 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
   const startMs = deps.clock();
   const offsetMs = (request.atMs ?? startMs) - startMs;
   const slotClock = (): number => deps.clock() + offsetMs;
-  const jobs = request.only ? request.jobs.filter((job) => request.only!.includes(job.name)) : request.jobs;
+  const only = request.only;
+  const jobs = only ? request.jobs.filter((job) => only.includes(job.name)) : request.jobs;
   const permits = new Permits(deps.maxConcurrentJobs ?? TICK_DEFAULTS.maxConcurrentJobs);
-  const perJob = await Promise.all(jobs.map((job) => tickJob(deps, job, slotClock, request, permits)));
+  const perJob = await Promise.all(jobs.map((job) => tickJob(deps, job, { slotClock, request, permits })));
   return perJob.flat();
 }
 
+/** One job's part of a tick: its due slots, judged by `slotClock`, each taking one of the tick's `permits` while it talks to the table. */
 async function tickJob(
   deps: TickDeps,
   job: JobDefinition,
-  slotClock: () => number,
-  request: TickRequest,
-  permits: Permits,
+  tickOf: { slotClock: () => number; request: TickRequest; permits: Permits },
 ): Promise<TickOutcome[]> {
+  const { slotClock, request, permits } = tickOf;
   if (!job.enabled) return [{ outcome: 'disabled', job: job.name }];
   const outcomes: TickOutcome[] = [];
   let release: (() => void) | undefined;
@@ -63,7 +77,8 @@ async function tickJob(
       const [nextMs] = nextSlots(cron, asOfMs, 1);
       return [{ outcome: 'not-due', job: job.name, ...(nextMs !== undefined && { nextSlot: toIso(nextMs) }) }];
     };
-    if (dueMs.length === 0) return notDue();
+    const latestMs = dueMs.at(-1);
+    if (latestMs === undefined) return notDue();
     // A node that knows every due slot skips the table, but still reads the job's claims once a
     // lease, so a claim abandoned before its lease was taken is found and settled (I4).
     const nowMs = deps.clock();
@@ -87,16 +102,15 @@ async function tickJob(
     // every tick stalled or stopped for longer than that is found too.
     const deep = !request.memory || nowMs - request.memory.lastQueryMs(job.name) >= job.leaseMs;
     // The lock comes in the same Query (it sorts after the slots): it holds the scheduled slots
-    // claimed on it (a running run has no slot item yet) and is what the first slot decides on.
+    // claimed on it (slot-decision.ts) and is what the first slot decides on.
     const { claimed, lock } = await readJobWindow(deps, job.name, lookBackMs, deep ? OLDER_CLAIMS_READ : undefined);
     request.memory?.queried(job.name, nowMs);
     await settleAbandonedClaims(deps, job, claimed, lock);
-    const latestMs = dueMs[dueMs.length - 1]!;
-    const lastOnLockMs = lock?.lastSlotMs ?? -Infinity;
+    const lastOnLockMs = lastSlotOnLockMs(lock);
     // The current slot already taken by another tick is a duplicate delivery; older taken
     // slots are history, not news (unless this process has not seen them: it reports them once).
     const latestTaken = claimed.has(latestMs) || lastOnLockMs >= latestMs;
-    const latestClaimedBy = claimed.get(latestMs)?.claimedBy ?? claimantOnLock(lock, latestMs);
+    const latestClaimedBy = claimed.get(latestMs)?.claimedBy ?? claimedOnLock(lock, latestMs);
     const latestSeen = request.memory?.allKnown(job.name, [latestMs]) ?? false;
     request.memory?.remember(job.name, [...claimed.keys(), ...dueMs.filter((slotMs) => slotMs <= lastOnLockMs)], windowStartMs);
     // Slots are decided in time order: one older than a slot already claimed by the schedule
@@ -117,15 +131,16 @@ async function tickJob(
     // The catch-up limit: the newest open slots run, older ones are reported missed (no write;
     // `status` counts them from the gaps in the history).
     const overLimit = open.slice(0, Math.max(0, open.length - job.catchupLimit));
-    if (overLimit.length > 0) {
+    const [oldestOverMs, newestOverMs] = [overLimit[0], overLimit.at(-1)];
+    if (oldestOverMs !== undefined && newestOverMs !== undefined) {
       // One outcome and one log line for the lot: a per-second job ticked once a minute misses 59.
-      const newestMs = overLimit[overLimit.length - 1]!;
+      const newestMs = newestOverMs;
       const lateMs = slotClock() - newestMs;
       outcomes.push({ outcome: 'missed', job: job.name, slot: toIso(newestMs), lateMs, why: 'limit', count: overLimit.length });
       deps.log.warn('slot.missed', {
         job: job.name,
         slot: toIso(newestMs),
-        oldestSlot: toIso(overLimit[0]!),
+        oldestSlot: toIso(oldestOverMs),
         count: overLimit.length,
         why: `over the catch-up limit of ${job.catchupLimit}`,
         instance: deps.instance,
@@ -196,13 +211,13 @@ async function settleAbandonedClaims(
   if (stale.length === 0) return;
   for (const [slotMs, claim] of stale) {
     // A long run still heartbeating, or the slot buffered behind it; a holder whose lease lapsed is gone.
-    const holding = lock?.holder === claim.claimedBy && (lock.leaseUntilMs ?? 0) >= deps.clock();
+    const holding = liveHolder(lock, deps.clock()) && lock.holder === claim.claimedBy;
     if (holding || lock?.pendingToken === claim.claimedBy) continue;
     const why =
       lock?.holder === claim.claimedBy
         ? `lease lapsed without an outcome (held by ${claim.claimedBy}); found by ${deps.instance}`
         : `claimed by ${claim.claimedBy}, which never ran it and is gone; found by ${deps.instance}`;
-    if (await recordLost(deps, job.name, slotMs, claim.claimedBy, why)) {
+    if (await recordLost(deps, { job: job.name, slotMs, token: claim.claimedBy, why })) {
       deps.log.warn('slot.abandoned', { job: job.name, slot: toIso(slotMs), claimedBy: claim.claimedBy, instance: deps.instance });
       claim.status = SlotStatus.lost;
     }

@@ -103,5 +103,3 @@ export type TickOutcome =
   | { outcome: 'not-due'; job: string; nextSlot?: string }
   | { outcome: 'disabled'; job: string }
   | { outcome: 'error'; job: string; slot?: string; error: string };
-
-export type OutcomeKind = TickOutcome['outcome'];

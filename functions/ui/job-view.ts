@@ -4,7 +4,16 @@
  */
 import { type JobCounters, type JobStatus, jobStatus, missedSlots } from '../core/job-status.js';
 import { cronOf, slotsBetween } from '../core/slots.js';
-import { type LockItem, liveHolder, SkipReason, type SlotItem, SlotStatus, type StoreContext } from '../core/store.js';
+import {
+  holderRun,
+  type LockItem,
+  liveHolder,
+  pausedFor,
+  SkipReason,
+  type SlotItem,
+  SlotStatus,
+  type StoreContext,
+} from '../core/store.js';
 import { toIso } from '../core/time.js';
 import { type JobDefinition, type OverlapPolicy, Trigger } from '../core/types.js';
 import { describeCron } from '../describe-cron.js';
@@ -135,9 +144,9 @@ export function toRunView(item: SlotItem, lock: LockItem | undefined, nowMs: num
 }
 
 /**
- * The run on the lock item with no slot item yet: a scheduled run is claimed on the lock and
- * written to its slot item when it ends, so while it runs it lives on the lock only. Once its
- * lease has lapsed without an outcome it is shown lost, as the next acquirer will record it.
+ * The run on the lock item with no slot item yet: a scheduled run lives on the lock only until
+ * its record creates its item (why: core/slot-decision.ts). Once its lease has lapsed without
+ * an outcome it is shown lost, as the next acquirer will record it.
  */
 function runOnLock(job: JobDefinition, lock: LockItem & { holder: string }, slotMs: number, live: boolean): RunView {
   // A lock written before holderTrigger existed: judged by whether the slot is on the cron.
@@ -159,8 +168,9 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
   const { job, lock } = status;
   const history = status.recent.map((item) => toRunView(item, lock, nowMs));
   const live = liveHolder(lock, nowMs);
-  if (lock?.holder !== undefined && lock.holderSlotMs !== undefined && !history.some((run) => run.slotMs === lock.holderSlotMs)) {
-    const run = runOnLock(job, { ...lock, holder: lock.holder }, lock.holderSlotMs, live);
+  const onLock = holderRun(lock);
+  if (lock && onLock && !history.some((run) => run.slotMs === onLock.slotMs)) {
+    const run = runOnLock(job, { ...lock, holder: onLock.holder }, onLock.slotMs, live);
     // Newest first: slot items sort by slot time, so the lock's run goes where its slot falls.
     const at = history.findIndex((other) => other.slotMs < run.slotMs);
     history.splice(at === -1 ? history.length : at, 0, run);
@@ -182,7 +192,7 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
     leaseMs: job.leaseMs,
     catchupWindowMs: job.catchupWindowMs,
     catchupLimit: job.catchupLimit,
-    paused: lock?.paused === true,
+    paused: pausedFor(lock),
     ...(lock?.pausedNote !== undefined && { pausedNote: lock.pausedNote }),
     ...(lock?.pausedAtMs !== undefined && { pausedAtMs: lock.pausedAtMs }),
     fence: lock?.fence ?? 0,

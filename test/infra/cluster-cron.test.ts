@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
@@ -158,8 +158,9 @@ describe('the ClusterCron construct', () => {
       }).template.resourceCountIs('AWS::IAM::Policy', 2);
     });
 
-    it('lists every command the core sends to the table (functions/core/store.ts)', () => {
-      const source = readFileSync('functions/core/store.ts', 'utf8');
+    it('lists every command the core sends to the table (the table modules of functions/core)', () => {
+      const core = readdirSync('functions/core').filter((file) => file.endsWith('.ts'));
+      const source = core.map((file) => readFileSync(`functions/core/${file}`, 'utf8')).join('\n');
       const commands = [
         ...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((match) => `dynamodb:${match[1]}Item`.replace('QueryItem', 'Query'))),
       ];

@@ -55,7 +55,7 @@ describe('a skip that lands after its slot was claimed on the lock', () => {
     const ctx = await raced();
     const identity = { trigger: Trigger.schedule, instance: 'n', claimedAtMs: SLOT_MS, retentionMs: RETENTION_MS };
     const record = { status: SlotStatus.succeeded, fence: 2, startedAtMs: SLOT_MS, finishedAtMs: SLOT_MS + 50, leaseLost: false };
-    expect(await recordRun(ctx, job!.name, SLOT_MS, 'b#2', record, identity)).toBe(true);
+    expect(await recordRun(ctx, { job: job!.name, slotMs: SLOT_MS, token: 'b#2', run: record, identity })).toBe(true);
     const item = await getSlot(ctx, job!.name, SLOT_MS);
     expect(item).toMatchObject({ status: SlotStatus.succeeded, fence: 2, claimedBy: 'b#2' });
     expect(item).not.toHaveProperty('heldBy');

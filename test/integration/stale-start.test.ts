@@ -6,8 +6,8 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../functions/core/lease.js';
-import { runSlot } from '../../functions/core/run.js';
 import { parseSchedule } from '../../functions/core/schedule.js';
+import { runSlot } from '../../functions/core/slot-decision.js';
 import { Trigger } from '../../functions/core/types.js';
 import { fakeClock, memoryLog, useLocalTables } from '../support/local-table.js';
 

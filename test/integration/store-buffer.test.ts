@@ -63,7 +63,7 @@ const handOver = (fromToken: string, toToken: string, slotMs: number, extra: Par
 describe('bufferSlot', () => {
   it('parks one slot behind a live holder, claiming a scheduled slot on the lock', async () => {
     const ctx = await held();
-    expect(await bufferSlot(ctx, JOB, T0 + 1_000, 'b#2', { claimOnLock: true })).toEqual({ buffered: true });
+    expect(await bufferSlot(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'b#2', claimOnLock: true })).toEqual({ buffered: true });
     expect(await getLock(ctx, JOB)).toMatchObject({
       holder: 'a#1',
       pendingSlotMs: T0 + 1_000,
@@ -74,8 +74,8 @@ describe('bufferSlot', () => {
 
   it('refuses a second slot while one waits, and says which', async () => {
     const ctx = await held();
-    await bufferSlot(ctx, JOB, T0 + 1_000, 'b#2');
-    expect(await bufferSlot(ctx, JOB, T0 + 2_000, 'c#3')).toMatchObject({
+    await bufferSlot(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'b#2' });
+    expect(await bufferSlot(ctx, { job: JOB, slotMs: T0 + 2_000, token: 'c#3' })).toMatchObject({
       buffered: false,
       lock: { pendingSlotMs: T0 + 1_000, pendingToken: 'b#2' },
     });
@@ -83,15 +83,18 @@ describe('bufferSlot', () => {
 
   it('counts a retried write that already landed as buffered', async () => {
     const ctx = await held();
-    await bufferSlot(ctx, JOB, T0 + 1_000, 'b#2');
-    expect(await bufferSlot(ctx, JOB, T0 + 1_000, 'b#2')).toEqual({ buffered: true });
+    await bufferSlot(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'b#2' });
+    expect(await bufferSlot(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'b#2' })).toEqual({ buffered: true });
   });
 
   it("refuses once the lease has lapsed (take it instead), and the holder's own slot", async () => {
     const ctx = await held();
-    expect(await bufferSlot(ctx, JOB, T0, 'b#2')).toMatchObject({ buffered: false });
+    expect(await bufferSlot(ctx, { job: JOB, slotMs: T0, token: 'b#2' })).toMatchObject({ buffered: false });
     ctx.clock.set(T0 + LEASE_MS + 1);
-    expect(await bufferSlot(ctx, JOB, T0 + 1_000, 'b#2')).toMatchObject({ buffered: false, lock: { holder: 'a#1' } });
+    expect(await bufferSlot(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'b#2' })).toMatchObject({
+      buffered: false,
+      lock: { holder: 'a#1' },
+    });
     expect((await getLock(ctx, JOB))?.pendingSlotMs).toBeUndefined();
   });
 });
@@ -99,7 +102,7 @@ describe('bufferSlot', () => {
 describe('handOverLease', () => {
   it('passes the lease to the buffered slot in one write: new holder, fence + 1, pending cleared', async () => {
     const ctx = await held();
-    await bufferSlot(ctx, JOB, T0 + 1_000, 'b#2');
+    await bufferSlot(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'b#2' });
     ctx.clock.set(T0 + 3_000);
     expect(await handOverLease(ctx, handOver('a#1', 'b#2', T0 + 1_000, { pendingSlotMs: T0 + 1_000 }))).toEqual({
       handedOver: true,
@@ -129,7 +132,7 @@ describe('handOverLease', () => {
 
   it('is refused when the buffered slot is not the one named, or the job was paused', async () => {
     const ctx = await held();
-    await bufferSlot(ctx, JOB, T0 + 1_000, 'b#2');
+    await bufferSlot(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'b#2' });
     expect(await handOverLease(ctx, handOver('a#1', 'b#2', T0 + 2_000, { pendingSlotMs: T0 + 2_000 }))).toMatchObject({
       handedOver: false,
     });
@@ -160,13 +163,13 @@ describe('markBuffered and startBufferedSlot', () => {
       trigger: Trigger.schedule,
       retentionMs: RETENTION_MS,
     });
-    expect(await startBufferedSlot(ctx, JOB, T0 + 1_000, 'b#2')).toBe(false); // not buffered yet
-    expect(await markBuffered(ctx, JOB, T0 + 1_000, 'c#3')).toBe(false); // not the claimant
-    expect(await markBuffered(ctx, JOB, T0 + 1_000, 'b#2')).toBe(true);
+    expect(await startBufferedSlot(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'b#2' })).toBe(false); // not buffered yet
+    expect(await markBuffered(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'c#3' })).toBe(false); // not the claimant
+    expect(await markBuffered(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'b#2' })).toBe(true);
     expect((await getSlot(ctx, JOB, T0 + 1_000))?.status).toBe(SlotStatus.buffered);
-    expect(await markBuffered(ctx, JOB, T0 + 1_000, 'b#2')).toBe(false); // already buffered
-    expect(await startBufferedSlot(ctx, JOB, T0 + 1_000, 'c#3')).toBe(false);
-    expect(await startBufferedSlot(ctx, JOB, T0 + 1_000, 'b#2')).toBe(true);
+    expect(await markBuffered(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'b#2' })).toBe(false); // already buffered
+    expect(await startBufferedSlot(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'c#3' })).toBe(false);
+    expect(await startBufferedSlot(ctx, { job: JOB, slotMs: T0 + 1_000, token: 'b#2' })).toBe(true);
     expect((await getSlot(ctx, JOB, T0 + 1_000))?.status).toBe(SlotStatus.claimed);
   });
 });
@@ -175,7 +178,7 @@ describe('recordLostRun', () => {
   it("creates the lapsed holder's slot item as lost, with its fence, trigger and instance", async () => {
     const ctx = await held();
     const lock = (await getLock(ctx, JOB))!;
-    expect(await recordLostRun(ctx, JOB, lock, 'lease lapsed', RETENTION_MS)).toBe(true);
+    expect(await recordLostRun(ctx, { job: JOB, lapsedLock: lock, why: 'lease lapsed', retentionMs: RETENTION_MS })).toBe(true);
     expect(await getSlot(ctx, JOB, T0)).toMatchObject({
       status: SlotStatus.lost,
       error: 'lease lapsed',
@@ -190,16 +193,23 @@ describe('recordLostRun', () => {
     const ctx = await held();
     const lock = (await getLock(ctx, JOB))!;
     await claimSlot(ctx, { job: JOB, slotMs: T0, token: 'a#1', instance: 'a', trigger: Trigger.schedule, retentionMs: RETENTION_MS });
-    await recordRun(ctx, JOB, T0, 'a#1', {
-      status: SlotStatus.succeeded,
-      fence: 1,
-      startedAtMs: T0,
-      finishedAtMs: T0 + 5,
-      leaseLost: false,
+    await recordRun(ctx, {
+      job: JOB,
+      slotMs: T0,
+      token: 'a#1',
+      run: {
+        status: SlotStatus.succeeded,
+        fence: 1,
+        startedAtMs: T0,
+        finishedAtMs: T0 + 5,
+        leaseLost: false,
+      },
     });
-    expect(await recordLostRun(ctx, JOB, lock, 'lease lapsed', RETENTION_MS)).toBe(false);
+    expect(await recordLostRun(ctx, { job: JOB, lapsedLock: lock, why: 'lease lapsed', retentionMs: RETENTION_MS })).toBe(false);
     expect((await getSlot(ctx, JOB, T0))?.status).toBe(SlotStatus.succeeded);
-    expect(await recordLostRun(ctx, JOB, { pk: lock.pk, sk: lock.sk, fence: 1 }, 'x', RETENTION_MS)).toBe(false);
+    expect(
+      await recordLostRun(ctx, { job: JOB, lapsedLock: { pk: lock.pk, sk: lock.sk, fence: 1 }, why: 'x', retentionMs: RETENTION_MS }),
+    ).toBe(false);
   });
 });
 

@@ -7,7 +7,7 @@ import {
   getLock,
   getSlot,
   jobKey,
-  recentClaims,
+  readJobWindow,
   recentSlots,
   recordLost,
   recordRun,
@@ -140,23 +140,23 @@ describe('claimedSlotsAfter and recentSlots', () => {
     expect(recent.map((s) => s.slotMs)).toEqual([T0 + 240_000, T0 + 180_000]);
   });
 
-  it('reads with recentClaims every claim after a time and the given number before it, over pages', async () => {
+  it('reads with readJobWindow every claim after a time and the given number before it, over pages', async () => {
     const ctx = await store();
     for (let i = 0; i < 130; i++) await claimSlot(ctx, claim(`n#${i}`, T0 + i * 1_000));
     await acquireLease(ctx, lease('a#1'));
     // 120 claims after T0 + 9 s (more than one page of 100), then 3 of the 10 before it.
-    const claimed = await recentClaims(ctx, 'report', T0 + 9_000, 3);
+    const claimed = (await readJobWindow(ctx, 'report', T0 + 9_000, 3)).claimed;
     expect(claimed.size).toBe(123);
     expect(Math.min(...claimed.keys())).toBe(T0 + 7_000);
     expect(claimed.get(T0 + 129_000)?.claimedBy).toBe('n#129');
-    expect((await recentClaims(ctx, 'other', 0, 5)).size).toBe(0);
+    expect((await readJobWindow(ctx, 'other', 0, 5)).claimed.size).toBe(0);
   });
 
   it('does not mistake the lock item for a slot', async () => {
     const ctx = await store();
     await acquireLease(ctx, lease('a#1'));
     expect((await claimedSlotsAfter(ctx, 'report', 0)).size).toBe(0);
-    expect((await recentClaims(ctx, 'report', 0, 5)).size).toBe(0);
+    expect((await readJobWindow(ctx, 'report', 0, 5)).claimed.size).toBe(0);
     expect(await recentSlots(ctx, 'report', 10)).toEqual([]);
   });
 });
@@ -322,12 +322,17 @@ describe('recording a slot', () => {
 
   it('records a successful run for its claimant', async () => {
     const ctx = await claimed();
-    const ok = await recordRun(ctx, 'report', T0, 'a#1', {
-      status: 'succeeded',
-      fence: 3,
-      startedAtMs: T0 + 100,
-      finishedAtMs: T0 + 350,
-      leaseLost: false,
+    const ok = await recordRun(ctx, {
+      job: 'report',
+      slotMs: T0,
+      token: 'a#1',
+      run: {
+        status: 'succeeded',
+        fence: 3,
+        startedAtMs: T0 + 100,
+        finishedAtMs: T0 + 350,
+        leaseLost: false,
+      },
     });
     expect(ok).toBe(true);
     const item = await getSlot(ctx, 'report', T0);
@@ -347,7 +352,7 @@ describe('recording a slot', () => {
     const identity = { trigger: 'schedule' as const, instance: 'a', claimedAtMs: T0, retentionMs: RETENTION_MS, overlap: 'skip' };
     const run = { status: 'succeeded' as const, fence: 2, startedAtMs: T0 + 10, finishedAtMs: T0 + 30, leaseLost: false };
     // No item yet: the record creates it, whole.
-    expect(await recordRun(ctx, 'report', T0, 'a#1', run, identity)).toBe(true);
+    expect(await recordRun(ctx, { job: 'report', slotMs: T0, token: 'a#1', run, identity })).toBe(true);
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({
       pk: 'JOB#report',
       slot: new Date(T0).toISOString(),
@@ -362,23 +367,28 @@ describe('recording a slot', () => {
     });
     // A skip written for the next slot by a tick that saw the lease held is replaced by its run.
     await claimSlot(ctx, claim('b#2', T0 + 60_000, { status: 'skipped', reason: 'locked' }));
-    expect(await recordRun(ctx, 'report', T0 + 60_000, 'c#3', { ...run, fence: 3 }, identity)).toBe(true);
+    expect(await recordRun(ctx, { job: 'report', slotMs: T0 + 60_000, token: 'c#3', run: { ...run, fence: 3 }, identity })).toBe(true);
     expect(await getSlot(ctx, 'report', T0 + 60_000)).toMatchObject({ status: 'succeeded', claimedBy: 'c#3', fence: 3 });
     expect((await getSlot(ctx, 'report', T0 + 60_000))?.reason).toBeUndefined();
     // Another run's outcome is never replaced.
-    expect(await recordRun(ctx, 'report', T0, 'z#9', { ...run, fence: 9 }, identity)).toBe(false);
+    expect(await recordRun(ctx, { job: 'report', slotMs: T0, token: 'z#9', run: { ...run, fence: 9 }, identity })).toBe(false);
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({ claimedBy: 'a#1', fence: 2 });
   });
 
   it('records a failed run with its error, cut to a bounded length', async () => {
     const ctx = await claimed();
-    await recordRun(ctx, 'report', T0, 'a#1', {
-      status: 'failed',
-      fence: 1,
-      startedAtMs: T0,
-      finishedAtMs: T0 + 1,
-      leaseLost: true,
-      error: `Error: ${'x'.repeat(5_000)}`,
+    await recordRun(ctx, {
+      job: 'report',
+      slotMs: T0,
+      token: 'a#1',
+      run: {
+        status: 'failed',
+        fence: 1,
+        startedAtMs: T0,
+        finishedAtMs: T0 + 1,
+        leaseLost: true,
+        error: `Error: ${'x'.repeat(5_000)}`,
+      },
     });
     const item = await getSlot(ctx, 'report', T0);
     expect(item).toMatchObject({ status: 'failed', leaseLost: true });
@@ -389,29 +399,39 @@ describe('recording a slot', () => {
   it('refuses to record for anyone but the claimant', async () => {
     const ctx = await claimed();
     expect(
-      await recordRun(ctx, 'report', T0, 'b#2', { status: 'succeeded', fence: 1, startedAtMs: T0, finishedAtMs: T0, leaseLost: false }),
+      await recordRun(ctx, {
+        job: 'report',
+        slotMs: T0,
+        token: 'b#2',
+        run: { status: 'succeeded', fence: 1, startedAtMs: T0, finishedAtMs: T0, leaseLost: false },
+      }),
     ).toBe(false);
-    expect(await recordSkip(ctx, 'report', T0, 'b#2', { reason: 'paused' })).toBe(false);
+    expect(await recordSkip(ctx, { job: 'report', slotMs: T0, token: 'b#2', reason: 'paused' })).toBe(false);
     expect((await getSlot(ctx, 'report', T0))?.status).toBe('claimed');
   });
 
   it('refuses to record on a slot nobody claimed, without creating it', async () => {
     const ctx = await store();
     expect(
-      await recordRun(ctx, 'report', T0, 'a#1', { status: 'succeeded', fence: 1, startedAtMs: T0, finishedAtMs: T0, leaseLost: false }),
+      await recordRun(ctx, {
+        job: 'report',
+        slotMs: T0,
+        token: 'a#1',
+        run: { status: 'succeeded', fence: 1, startedAtMs: T0, finishedAtMs: T0, leaseLost: false },
+      }),
     ).toBe(false);
     expect(await getSlot(ctx, 'report', T0)).toBeUndefined();
   });
 
   it('records a skip with who held the lease', async () => {
     const ctx = await claimed();
-    expect(await recordSkip(ctx, 'report', T0, 'a#1', { reason: 'locked', heldBy: 'z#9', heldFence: 7 })).toBe(true);
+    expect(await recordSkip(ctx, { job: 'report', slotMs: T0, token: 'a#1', reason: 'locked', heldBy: 'z#9', heldFence: 7 })).toBe(true);
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'skipped', reason: 'locked', heldBy: 'z#9', heldFence: 7 });
   });
 
   it('records a paused skip', async () => {
     const ctx = await claimed();
-    expect(await recordSkip(ctx, 'report', T0, 'a#1', { reason: 'paused' })).toBe(true);
+    expect(await recordSkip(ctx, { job: 'report', slotMs: T0, token: 'a#1', reason: 'paused' })).toBe(true);
     const item = await getSlot(ctx, 'report', T0);
     expect(item).toMatchObject({ status: 'skipped', reason: 'paused' });
     expect(item?.heldBy).toBeUndefined();
@@ -419,7 +439,9 @@ describe('recording a slot', () => {
 
   it('marks the slot of a holder that left no outcome as lost, naming the successor', async () => {
     const ctx = await claimed();
-    expect(await recordLost(ctx, 'report', T0, 'a#1', 'lease lapsed without an outcome; taken over by b#2')).toBe(true);
+    expect(
+      await recordLost(ctx, { job: 'report', slotMs: T0, token: 'a#1', why: 'lease lapsed without an outcome; taken over by b#2' }),
+    ).toBe(true);
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({
       status: 'lost',
       error: 'lease lapsed without an outcome; taken over by b#2',
@@ -429,8 +451,13 @@ describe('recording a slot', () => {
 
   it('does not mark a slot lost when its holder recorded an outcome after all', async () => {
     const ctx = await claimed();
-    await recordRun(ctx, 'report', T0, 'a#1', { status: 'succeeded', fence: 1, startedAtMs: T0, finishedAtMs: T0 + 5, leaseLost: false });
-    expect(await recordLost(ctx, 'report', T0, 'a#1', 'b#2')).toBe(false);
+    await recordRun(ctx, {
+      job: 'report',
+      slotMs: T0,
+      token: 'a#1',
+      run: { status: 'succeeded', fence: 1, startedAtMs: T0, finishedAtMs: T0 + 5, leaseLost: false },
+    });
+    expect(await recordLost(ctx, { job: 'report', slotMs: T0, token: 'a#1', why: 'b#2' })).toBe(false);
     expect((await getSlot(ctx, 'report', T0))?.status).toBe('succeeded');
   });
 });

@@ -83,18 +83,18 @@ function randomStoreOp(rand: Prng): { label: string; run: (ctx: store.StoreConte
         leaseLost: rand.chance(0.3),
         ...(failed && { error: 'boom' }),
       };
-      return { label: `recordRun ${job} ${slotMs} ${token}`, run: (ctx) => store.recordRun(ctx, job, slotMs, token, run) };
+      return { label: `recordRun ${job} ${slotMs} ${token}`, run: (ctx) => store.recordRun(ctx, { job, slotMs, token, run }) };
     }
     case 7: {
       const held = rand.chance(0.5);
       return {
         label: `recordSkip ${job} ${slotMs} ${token}`,
         run: (ctx) =>
-          store.recordSkip(ctx, job, slotMs, token, { reason: store.SkipReason.locked, ...(held && { heldBy: 't9', heldFence: 3 }) }),
+          store.recordSkip(ctx, { job, slotMs, token, reason: store.SkipReason.locked, ...(held && { heldBy: 't9', heldFence: 3 }) }),
       };
     }
     case 8:
-      return { label: `recordLost ${job} ${slotMs} ${token}`, run: (ctx) => store.recordLost(ctx, job, slotMs, token, 'gone') };
+      return { label: `recordLost ${job} ${slotMs} ${token}`, run: (ctx) => store.recordLost(ctx, { job, slotMs, token, why: 'gone' }) };
     case 9: {
       const paused = rand.chance(0.5);
       const note = rand.chance(0.5) ? 'maintenance' : undefined;

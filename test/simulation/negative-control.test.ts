@@ -38,8 +38,8 @@ const WEAKENINGS: Weakening[] = [
             '(attribute_exists(pk) OR attribute_not_exists(pk))',
           )
           .replace(' AND attribute_not_exists(holder)', '')
-          .replace(' AND holder = :seen', '');
-        const { ':seen': _seen, ...values } = input.ExpressionAttributeValues ?? {};
+          .replace(' AND holder = :expectedHolder', '');
+        const { ':expectedHolder': _expectedHolder, ...values } = input.ExpressionAttributeValues ?? {};
         return new UpdateCommand({ ...input, ConditionExpression: condition, ExpressionAttributeValues: { ...values, ':now': 0 } });
       }),
     },

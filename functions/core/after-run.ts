@@ -1,0 +1,170 @@
+/**
+ * What happens after a run, while it still holds the lease: record its outcome (before the lease
+ * goes: I4), then release the lease, or hand it straight over to the next run: a slot buffered
+ * behind it, or a continuous job's next link (whose slot is claimed in the same round trip). A
+ * pause, a lost lease or a stopping node ends the chain. The writes: docs/protocol.md.
+ */
+import { errorMessage } from './errors.js';
+import { type Continuation, heldLease, leaseSettings, newToken, retentionMs, type TickDeps } from './run.js';
+import type { HeldRun } from './run-once.js';
+import { offSchedule } from './slots.js';
+import {
+  bufferedOnLock,
+  claimSlot,
+  type LockItem,
+  pausedFor,
+  type RunRecord,
+  recordLost,
+  recordRun,
+  recordSkip,
+  SkipReason,
+  SlotStatus,
+} from './store.js';
+import { toIso } from './time.js';
+import { Trigger } from './types.js';
+
+/** The next run of the chain, already holding the lease until `leaseUntilMs`; undefined when the chain ends. */
+export type NextRun = { continuation: Continuation; leaseUntilMs: number } | undefined;
+
+/** A continuous job's next link, as the handler asked for it: with the state to pass on, or none. */
+export type NextLinkRequest = { state?: unknown };
+
+/**
+ * After a run: record it, and release the lease or hand it over. A continuation goes first
+ * (its slot item is written alongside the record), then a buffered slot; a pause ends both.
+ */
+export async function handOverOrRelease(
+  deps: TickDeps,
+  held: HeldRun,
+  after: { record: RunRecord; nextLink: NextLinkRequest | undefined },
+): Promise<NextRun> {
+  if (after.nextLink) return handOverToNextLink(deps, held, after.record, after.nextLink);
+  const stopping = deps.shutdown?.aborted === true;
+  const lockAtLastRenewal = held.lease.lastSeenLock;
+  const buffered = bufferedOnLock(lockAtLastRenewal);
+  // A buffered slot the last heartbeat already showed is handed over with the record in parallel.
+  if (buffered && !held.lease.leaseLost && !stopping && !pausedFor(lockAtLastRenewal)) {
+    const [, next] = await Promise.all([recordOrAbandon(deps, held, after.record), handOverToPending(deps, held, buffered)]);
+    return next;
+  }
+  await recordOrAbandon(deps, held, after.record);
+  return releaseOrHandOver(deps, held, undefined);
+}
+
+/**
+ * Records this run, claims the next link's slot and hands the lease over, all at once: one round
+ * trip between two links. A claim that fails after the hand-over ends the chain.
+ */
+async function handOverToNextLink(deps: TickDeps, held: HeldRun, record: RunRecord, nextLink: NextLinkRequest): Promise<NextRun> {
+  const { job, run, lease } = held;
+  const runAttrs = { job: job.name, slot: toIso(run.slotMs), fence: run.fence, holder: run.token };
+  const nextToken = newToken(deps);
+  const nextSlotMs = offSchedule(Math.max(deps.clock(), run.slotMs + 1));
+  const claimed = claimSlot(deps, {
+    job: job.name,
+    slotMs: nextSlotMs,
+    token: nextToken,
+    instance: deps.instance,
+    trigger: Trigger.continuation,
+    retentionMs: retentionMs(deps),
+    status: SlotStatus.buffered,
+    overlap: job.overlap,
+  });
+  const [, claim, handed] = await Promise.all([
+    recordOrAbandon(deps, held, record),
+    claimed.catch((error: unknown) => ({ won: false as const, error })),
+    lease.handOver({ token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation }),
+  ]);
+  const next = { token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation };
+  if (handed.handedOver && claim.won) {
+    const continuation: Continuation = {
+      job: job.name,
+      slotMs: nextSlotMs,
+      token: nextToken,
+      fence: handed.fence,
+      trigger: Trigger.continuation,
+      ...('state' in nextLink && { state: nextLink.state }),
+    };
+    return { continuation, leaseUntilMs: handed.leaseUntilMs };
+  }
+  if (handed.handedOver) {
+    // The next link has the lease but no slot item: let the lease go rather than run unrecorded.
+    deps.log.error('chain.end', {
+      ...runAttrs,
+      reason: `the next link's slot could not be claimed: ${'error' in claim ? errorMessage(claim.error) : 'taken'}`,
+    });
+    const settings = leaseSettings(deps, {});
+    await heldLease(deps, { job, run: { ...next, fence: handed.fence }, leaseUntilMs: handed.leaseUntilMs, settings }).release({
+      dropPending: true,
+    });
+    return undefined;
+  }
+  const leaseLost = handed.lock?.holder !== run.token;
+  if (claim.won) {
+    const why = leaseLost
+      ? { reason: SkipReason.locked, ...(handed.lock?.holder && { heldBy: handed.lock.holder }) }
+      : { reason: SkipReason.paused };
+    await recordSkip(deps, { job: job.name, slotMs: nextSlotMs, token: nextToken, ...why });
+  }
+  deps.log.info('chain.end', { ...runAttrs, reason: leaseLost ? 'the lease was lost' : 'the job is paused' });
+  if (leaseLost) return undefined;
+  return releaseOrHandOver(deps, held, handed.lock);
+}
+
+/**
+ * Releases the lease; if a slot is buffered behind it (on `lockAsRead`, or found by the refused
+ * release), hands the lease to it instead.
+ */
+async function releaseOrHandOver(deps: TickDeps, held: HeldRun, lockAsRead: LockItem | undefined): Promise<NextRun> {
+  const { job, run, lease } = held;
+  const stopping = deps.shutdown?.aborted === true;
+  const bufferedAsRead = bufferedOnLock(lockAsRead);
+  if (bufferedAsRead && !stopping && !pausedFor(lockAsRead)) return handOverToPending(deps, held, bufferedAsRead);
+  const released = await lease.release();
+  if (released.released) return undefined;
+  const lock = released.lock;
+  if (lock?.holder !== run.token) return undefined; // lost; the lease logged it
+  const buffered = bufferedOnLock(lock);
+  if (buffered) {
+    if (!pausedFor(lock) && !stopping) return handOverToPending(deps, held, buffered);
+    // Paused, or this node is stopping: the buffered slot gets its fate here, and the lease goes free.
+    if (pausedFor(lock)) await recordSkip(deps, { job: job.name, ...buffered, reason: SkipReason.paused });
+    else await recordLost(deps, { job: job.name, ...buffered, why: `buffered behind ${run.token}, whose node stopped before starting it` });
+  }
+  await lease.release({ dropPending: true });
+  return undefined;
+}
+
+/** Hands the lease to the slot buffered behind this run; if the lock changed meanwhile, decides again. */
+async function handOverToPending(deps: TickDeps, held: HeldRun, buffered: { slotMs: number; token: string }): Promise<NextRun> {
+  const { job, run, lease } = held;
+  const { slotMs, token } = buffered;
+  const handed = await lease.handOver({ token, slotMs, trigger: Trigger.buffer, pendingSlotMs: slotMs });
+  if (handed.handedOver)
+    return {
+      continuation: { job: job.name, slotMs, token, fence: handed.fence, trigger: Trigger.buffer },
+      leaseUntilMs: handed.leaseUntilMs,
+    };
+  if (handed.lock?.holder !== run.token) return undefined;
+  // Still ours, but the pending slot changed or the job was paused: decide again from the item.
+  return releaseOrHandOver(deps, held, undefined);
+}
+
+/** Records a run; if that fails, keeps the lease to lapse so the next holder marks the slot lost (I4). */
+export async function recordOrAbandon(deps: TickDeps, held: HeldRun, record: RunRecord): Promise<void> {
+  const { job, run, lease } = held;
+  try {
+    await recordRun(deps, { job: job.name, slotMs: run.slotMs, token: run.token, run: record, identity: run.identity });
+  } catch (recordError) {
+    lease.abandon();
+    deps.log.error('run.record.error', {
+      job: job.name,
+      slot: toIso(run.slotMs),
+      fence: run.fence,
+      holder: run.token,
+      error: errorMessage(recordError),
+      note: 'the lease will lapse and the slot be marked lost',
+    });
+    throw recordError;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The lock item's writes that pass the lease on without freeing it: parking one slot behind a
+ * running holder (bufferOne) and handing the lease from its holder straight to the next run (a
+ * buffered slot, a continuous job's next link). The lock's states are listed in lock-writes.ts;
+ * the whole protocol, with the invariant each condition defends, in docs/protocol.md.
+ */
+import {
+  allOf,
+  heldBy,
+  isConditionFailure,
+  leaseLive,
+  notHoldersSlot,
+  nothingPending,
+  notPaused,
+  pendingIs,
+  slotNewOnLock,
+} from './conditions.js';
+import { leaseHeldBy } from './lock-reading.js';
+import { lockUpdate } from './lock-writes.js';
+import { getLock } from './reads.js';
+import type { LockItem, StoreContext } from './table-keys.js';
+import type { Trigger } from './types.js';
+
+/** A slot to park on the lock behind its holder. */
+export interface BufferRequest {
+  job: string;
+  slotMs: number;
+  /** The token that claimed the slot (on its slot item), under which the holder hands it the lease. */
+  token: string;
+  /** A scheduled slot: claim it on the lock as it is parked (`lastSlotMs`), like an acquire. */
+  claimOnLock?: boolean;
+}
+
+/**
+ * bufferOne: parks a claimed slot on the lock item while a run holds the lease, so the holder
+ * starts it the moment it finishes. At most one: refused when a slot is already pending or the
+ * lease is free by now (the caller then reads the lock and decides again). A retry whose first
+ * attempt applied finds its own token and counts as buffered.
+ */
+export async function bufferSlot(
+  ctx: StoreContext,
+  request: BufferRequest,
+): Promise<{ buffered: true } | { buffered: false; lock: LockItem | undefined }> {
+  // expects:    a live holder; nothing pending; the holder not on this very slot; a scheduled slot newer than lastSlotMs
+  // sets:       pendingSlotMs = slot, pendingToken = token; lastSlotMs = slot (scheduled)
+  // fails when: the lease is free by now, another slot is pending, or the slot is already taken on the lock
+  //             (means: read the lock and decide again: run, drop, or duplicate; our own token means a retry that applied)
+  // defends:    I1 (at most one slot parked, each slot once), I4 (parked only where a holder starts it or its successor
+  //             marks it lost)
+  const condition = allOf(
+    leaseLive(ctx.clock()),
+    nothingPending,
+    notHoldersSlot(request.slotMs),
+    ...(request.claimOnLock ? [slotNewOnLock(request.slotMs)] : []),
+  );
+  const update = `SET pendingSlotMs = :slot, pendingToken = :token${request.claimOnLock ? ', lastSlotMs = :slot' : ''}`;
+  try {
+    await lockUpdate(ctx, request.job, { update, values: { ':slot': request.slotMs, ':token': request.token }, condition });
+    return { buffered: true };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const lock = await getLock(ctx, request.job);
+    if (lock?.pendingToken === request.token) return { buffered: true };
+    return { buffered: false, lock };
+  }
+}
+
+/** Hands the lease from its holder straight to the next run: a buffered slot or a continuation. */
+export interface HandOver {
+  job: string;
+  fromToken: string;
+  toToken: string;
+  instance: string;
+  slotMs: number;
+  trigger: Trigger;
+  leaseMs: number;
+  /** The buffered slot this hand-over consumes (bufferOne), checked and cleared in the write. */
+  pendingSlotMs?: number;
+  /** A continuation stops at a pause; a buffered slot does too (it is then recorded paused). */
+  respectPause: boolean;
+}
+
+/**
+ * One conditional write: the lease passes from `fromToken` to `toToken` with a new fence and no
+ * moment in which it is free, so no other instance can slip in (I2) and no tick period is lost.
+ * A retry whose first attempt applied finds `toToken` holding it and counts as handed over.
+ */
+export async function handOverLease(
+  ctx: StoreContext,
+  request: HandOver,
+): Promise<{ handedOver: true; fence: number; leaseUntilMs: number } | { handedOver: false; lock: LockItem | undefined }> {
+  const nowMs = ctx.clock();
+  const leaseUntilMs = nowMs + request.leaseMs;
+  // expects:    we hold the lease; the buffered slot is still the one we hand to (if any); not paused
+  // sets:       holder = the next run's token, its instance, slot and trigger; leaseUntilMs = now + lease; fence + 1;
+  //             the buffered slot cleared
+  // fails when: a successor took the lease (means: we lost it), the buffered slot changed, or the job was paused
+  //             (means: decide again from the lock: release, or record the buffered slot paused); the next token
+  //             holding it means a retry that applied
+  // defends:    I2 (no moment with the lease free, a new fence), I1 (a buffered slot is consumed once)
+  const condition = allOf(
+    heldBy(request.fromToken),
+    ...(request.pendingSlotMs !== undefined ? [pendingIs(request.pendingSlotMs)] : []),
+    ...(request.respectPause ? [notPaused] : []),
+  );
+  const update =
+    'SET holder = :next, holderInstance = :instance, holderSlotMs = :slot, holderTrigger = :trigger, leaseUntilMs = :until, ' +
+    `acquiredAtMs = :now ADD fence :one${request.pendingSlotMs !== undefined ? ' REMOVE pendingSlotMs, pendingToken' : ''}`;
+  const values = {
+    ':next': request.toToken,
+    ':instance': request.instance,
+    ':slot': request.slotMs,
+    ':trigger': request.trigger,
+    ':until': leaseUntilMs,
+    ':now': nowMs,
+    ':one': 1,
+  };
+  try {
+    const result = await lockUpdate(ctx, request.job, { update, values, condition }, 'UPDATED_NEW');
+    return { handedOver: true, fence: Number(result.Attributes?.fence), leaseUntilMs };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const lock = await getLock(ctx, request.job);
+    const retried = leaseHeldBy(lock, request.toToken);
+    return retried ? { handedOver: true, ...retried } : { handedOver: false, lock };
+  }
+}
