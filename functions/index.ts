@@ -18,6 +18,7 @@ export {
 } from './core/errors.js';
 export type { JobCounters, JobStatus } from './core/job-status.js';
 export type { LockItem, SlotItem } from './core/store.js';
+export type { Clock, TimerHandle, Timers } from './core/time.js';
 export {
   type ContinueResult,
   type EventLog,

@@ -97,6 +97,12 @@ export function outcomeDetail(outcome: TickOutcome): string {
   }
 }
 
+/** A job's state for the status table and `status JOB`: disabled in its definition, paused on its lock (with the note), or active. */
+export function describeJobState(job: { enabled: boolean }, lock: LockItem | undefined): string {
+  if (!job.enabled) return 'disabled';
+  return pausedFor(lock) ? `PAUSED${lock.pausedNote ? `: ${lock.pausedNote}` : ''}` : 'active';
+}
+
 /** `status JOB`: the job, its lock, counters, last runs and next fire times, as text. */
 export function printJobStatus(status: JobStatus, nowMs: number): string {
   const { job, lock, counters } = status;
@@ -104,7 +110,7 @@ export function printJobStatus(status: JobStatus, nowMs: number): string {
     `${job.name}: ${job.description ?? job.handler}`,
     `  schedule   "${job.cron}" ${job.timezone} (${describeCron(job.cron)})`,
     `  policy     overlap ${job.overlap}${job.continuous ? ', continuous' : ''}, lease ${formatDurationMs(job.leaseMs)}, catch-up window ${formatDurationMs(job.catchupWindowMs)}, catch-up limit ${job.catchupLimit}`,
-    `  state      ${!job.enabled ? 'disabled' : pausedFor(lock) ? `PAUSED${lock.pausedNote ? `: ${lock.pausedNote}` : ''}` : 'active'}; lock ${describeLock(lock, nowMs)}; fence ${lock?.fence ?? 0}${lock?.pendingSlotMs !== undefined ? `; buffered slot ${formatTime(lock.pendingSlotMs)}` : ''}`,
+    `  state      ${describeJobState(job, lock)}; lock ${describeLock(lock, nowMs)}; fence ${lock?.fence ?? 0}${lock?.pendingSlotMs !== undefined ? `; buffered slot ${formatTime(lock.pendingSlotMs)}` : ''}`,
     `  counters   over the last ${counters.slots} slot(s)${counters.sinceMs !== undefined ? ` since ${formatTime(counters.sinceMs)}` : ''}: runs ${counters.runs} (failed ${counters.failures}), skipped by overlap ${counters.skippedByOverlap}, dropped ${counters.dropped}, buffered ${counters.buffered}, paused ${counters.paused}, lost ${counters.lost}, missed ${counters.missed}`,
   ];
   const runs = table(['scheduled', 'started', 'lag', 'duration', 'outcome', 'fence', 'instance', 'trigger']);

@@ -7,7 +7,7 @@
  */
 import { startRun } from './chain.js';
 import { tryAcquire } from './lease.js';
-import { leaseSettings, type RunOptions, retentionMs, type TickDeps } from './run.js';
+import { leaseSettings, type RunOptions, retentionMs, type SlotToRun, type TickDeps } from './run.js';
 import { duplicate, skipped } from './run-outcomes.js';
 import {
   bufferedOnLock,
@@ -25,18 +25,10 @@ import {
   SkipReason,
 } from './store.js';
 import { toIso } from './time.js';
-import { type JobDefinition, OverlapPolicy, type TickOutcome, Trigger } from './types.js';
+import { OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
 /** How often a slot re-reads the lock when others keep changing it under its acquire. */
 export const MAX_ACQUIRE_ATTEMPTS = 4;
-
-/** A slot this process decided to run, under its fresh token. */
-export interface SlotToRun {
-  job: JobDefinition;
-  slotMs: number;
-  token: string;
-  options: RunOptions;
-}
 
 /** Scheduled slots are claimed on the lock (`lastSlotMs`), in the acquire itself (why: slot-decision.ts). */
 export function claimsOnLock(trigger: Trigger): boolean {

@@ -1,8 +1,11 @@
 /**
  * A held lease: heartbeat, holder-side skew margin, and the AbortSignal a run listens to.
- * Acquire/renew/release are single conditional writes in store.ts; this keeps them going.
+ * Acquire, renew, release and hand-over are single conditional writes (lock-writes.ts,
+ * lock-hand-over.ts); this keeps them going. How it is held (heartbeats, deadline, timers):
+ * lease-settings.ts. The writes and what each refusal means: docs/protocol.md.
  */
 import { DeadlineError, errorMessage, LeaseLostError } from './errors.js';
+import { HEARTBEATS_PER_LEASE, intervalScheduler, type LeaseSettings } from './lease-settings.js';
 import {
   type AcquireRequest,
   type AcquireResult,
@@ -14,41 +17,9 @@ import {
   type StoreContext,
 } from './store.js';
 import { systemTimers, type TimerHandle, type Timers } from './time.js';
-import type { EventLog, Trigger } from './types.js';
+import type { Trigger } from './types.js';
 
-/** Heartbeats per lease period: a renewal may fail twice before the lease is in danger. */
-export const HEARTBEATS_PER_LEASE = 3;
-
-/** Runs `beat` every `intervalMs` until cancelled; injectable so tests drive beats by hand. */
-export type Scheduler = (intervalMs: number, beat: () => void) => () => void;
-
-/** The default scheduler: an interval on `timers` that does not keep the process alive on its own. */
-export function intervalScheduler(timers: Timers): Scheduler {
-  return (intervalMs, beat) => {
-    const timer = timers.setInterval(beat, intervalMs);
-    timer.unref();
-    return () => timers.clearInterval(timer);
-  };
-}
-
-/** Settings that shape how a lease is held. */
-export interface LeaseSettings {
-  log: EventLog;
-  /** A holder treats its lease as lost this long before it ends by its own clock. */
-  maxClockSkewMs: number;
-  /** Epoch ms by which the invocation must have handed back control (Lambda timeout). */
-  deadlineMs?: number;
-  /** Signal fires this long before `deadlineMs`, so the run can checkpoint. */
-  deadlineMarginMs?: number;
-  /** Fires every run's signal, for example on Ctrl-C of a local node. */
-  shutdown?: AbortSignal;
-  /** Runs the heartbeats. @default intervalScheduler(timers) */
-  scheduler?: Scheduler;
-  /** The deadline and watchdog timers, and the default heartbeat's. @default systemTimers */
-  timers?: Timers;
-  /** overlap `allow`: no lease to keep (no heartbeat, watchdog or release); signal and deadline still work. */
-  unleased?: boolean;
-}
+export { HEARTBEATS_PER_LEASE, intervalScheduler, type LeaseSettings, type Scheduler } from './lease-settings.js';
 
 /** What a holder finds when it lets go: released, or the lock as it now stands. */
 export type ReleaseResult = { released: true } | { released: false; lock: LockItem | undefined };
@@ -291,16 +262,6 @@ export class HeldLease {
       this.#lossController.abort(new LeaseLostError(this.request.job, this.request.token, reason, refused.lock?.holder));
     }
     return result;
-  }
-
-  /** The request this lease was taken with (job, token, slot, lease length). */
-  get held(): Readonly<AcquireRequest> {
-    return this.request;
-  }
-
-  /** The settings it runs with, so a hand-over can hold the next lease the same way. */
-  get leaseSettings(): LeaseSettings {
-    return this.settings;
   }
 
   #stopped = false;

@@ -6,8 +6,7 @@
  */
 import { errorMessage } from './errors.js';
 import type { HeldLease } from './lease.js';
-import type { SlotToRun } from './lease-taking.js';
-import { type Continuation, heldLease, leaseSettings, type TickDeps } from './run.js';
+import { type Continuation, heldLease, leaseSettings, type SlotToRun, type TickDeps } from './run.js';
 import { nextFence, type RunRecord, recordRun, SlotStatus } from './store.js';
 import { toIso } from './time.js';
 import { type EventLog, type JobDefinition, type RunContext, type TickOutcome, Trigger } from './types.js';

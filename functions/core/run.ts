@@ -74,6 +74,14 @@ export interface RunOptions {
   lock?: LockItem | undefined;
 }
 
+/** A slot this process decided to run, under its fresh token. */
+export interface SlotToRun {
+  job: JobDefinition;
+  slotMs: number;
+  token: string;
+  options: RunOptions;
+}
+
 /** The clock skew the deps assume. */
 export function skewMs(deps: TickDeps): number {
   return deps.maxClockSkewMs ?? TICK_DEFAULTS.maxClockSkewMs;

@@ -10,7 +10,7 @@ import { errorMessage, UnknownJobError } from '../core/errors.js';
 import { findJob } from '../core/find-job.js';
 import { continuousAllowError } from '../core/overlap-rules.js';
 import { describeSchemaError, showValue as show } from '../core/schema-messages.js';
-import { type StoreContext, setPaused } from '../core/store.js';
+import { pausedFor, type StoreContext, setPaused } from '../core/store.js';
 import { type EventLog, type JobDefinition, OverlapPolicy, type TickOutcome } from '../core/types.js';
 import { RUNS_DEFAULT, RUNS_MAX, readJobsView, readJobView } from './job-view.js';
 import { jsonResponse, serveAsset, serveIndex, type UiResponse } from './static-assets.js';
@@ -202,7 +202,7 @@ async function pauseOrResume(deps: UiDeps, job: JobDefinition, action: 'pause' |
   deps.log.info(`ui.${action}`, { job: job.name, note: body.note });
   return jsonResponse(200, {
     job: job.name,
-    paused: lock.paused === true,
+    paused: pausedFor(lock),
     ...(lock.pausedNote !== undefined && { note: lock.pausedNote }),
     fence: lock.fence ?? 0,
   });

@@ -4,10 +4,11 @@
 import type { Command } from 'commander';
 import { describeJob } from '../../core/schedule.js';
 import { cronOf, nextSlots } from '../../core/slots.js';
+import { pausedFor } from '../../core/store.js';
 import { systemClock } from '../../core/time.js';
 import { findJob, history, status } from '../../operations.js';
 import { loadJobs, positiveInt, type SourceOptions, withSource } from '../arguments.js';
-import { describeLock, describeSlot, formatMs, formatTime, printJobStatus, table } from '../format.js';
+import { describeJobState, describeLock, describeSlot, formatMs, formatTime, printJobStatus, table } from '../format.js';
 import { withOperation } from '../table-access.js';
 
 /** Adds status, history and validate. */
@@ -37,7 +38,7 @@ export function addReadCommands(program: Command): void {
           class: job.handler,
           enabled: job.enabled,
           next: nextMs.map((ms) => new Date(ms).toISOString()),
-          paused: lock?.paused ?? false,
+          paused: pausedFor(lock),
           pausedNote: lock?.pausedNote,
           fence: lock?.fence ?? 0,
           holder: lock?.holder,
@@ -50,14 +51,13 @@ export function addReadCommands(program: Command): void {
       }
       const out = table(['job', 'schedule', 'next', 'lock', 'fence', 'state', 'last runs']);
       for (const { job, lock, runs, nextMs } of rows) {
-        const state = !job.enabled ? 'disabled' : lock?.paused ? `PAUSED${lock.pausedNote ? `: ${lock.pausedNote}` : ''}` : 'active';
         out.push([
           job.name,
           `${job.cron}\n${job.timezone}\n${job.handler}`,
           nextMs.map((ms) => formatTime(ms, job.timezone)).join('\n'),
           describeLock(lock, nowMs),
           String(lock?.fence ?? 0),
-          state,
+          describeJobState(job, lock),
           runs
             .map(
               (run) =>

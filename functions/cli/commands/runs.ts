@@ -4,6 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { PayloadError } from '../../core/errors.js';
+import { pausedFor } from '../../core/store.js';
 import { OverlapPolicy, type TickOutcome } from '../../core/types.js';
 import { backfill, findJob, pause, resume, tick, trigger } from '../../operations.js';
 import { isoTime, loadJobs, type SourceOptions, withSource } from '../arguments.js';
@@ -107,7 +108,7 @@ export function addRunCommands(program: Command): void {
           (paused ? pause : resume)({ ...operation, job: name, ...(options.note !== undefined && { note: options.note }) }),
         );
         process.stdout.write(
-          `${name}: ${lock.paused ? 'paused' : 'resumed'}${options.note ? ` (${options.note})` : ''}; fence ${lock.fence ?? 0}\n`,
+          `${name}: ${pausedFor(lock) ? 'paused' : 'resumed'}${options.note ? ` (${options.note})` : ''}; fence ${lock.fence ?? 0}\n`,
         );
       });
   }
