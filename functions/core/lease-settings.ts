@@ -1,7 +1,7 @@
 /**
  * How a lease is held: the settings a HeldLease runs with (skew margin, deadline, shutdown,
  * timers) and the heartbeat's scheduler. Apart from lease.ts so the run steps and tests can
- * shape a lease without the class.
+ * shape a lease without the class. Why the holder's clock and skew margin matter: docs/protocol.md (I3).
  */
 import type { Timers } from './time.js';
 import type { EventLog } from './types.js';

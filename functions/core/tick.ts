@@ -1,6 +1,7 @@
 /**
  * tick(): for each job, every due slot in its catch-up window -> claim -> lease -> run ->
  * record -> release. Any number of instances may tick at once; outcomes come back as data.
+ * One scheduled run traced write by write, and the invariant each write defends: docs/protocol.md.
  */
 import { resumeContinuation } from './chain.js';
 import { errorMessage } from './errors.js';
