@@ -68,7 +68,9 @@ function describeIssue(source: string, job: string, raw: Record<string, unknown>
     allowed,
     ranged: { catchupLimit: 'a whole number from 1 to 1000' },
   });
-  fail(source, `job "${job}": ${message}`, { job, ...details });
+  // One line per problem (several unknown keys), each naming the file and the job.
+  const lines = message.split('\n').map((line) => `job "${job}": ${line}`);
+  fail(source, lines.join(`\n${source}: `), { job, ...details });
 }
 
 function durationMs(source: string, job: string, key: string, value: string | number | undefined, fallback: string): number {

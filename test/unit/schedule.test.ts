@@ -367,6 +367,15 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
     expect(error.details).toMatchObject({ job: 'report', key: 'retries', value: 3 });
   });
 
+  it('several unknown keys, one message per key with its own value', () => {
+    const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'colour: blue', 'size: 3'));
+    const [colour, size, ...rest] = error.message.split('\n');
+    expect(colour).toMatch(/^schedule: job "report": unknown key "colour" with value "blue" \(allowed: name, cron, class, /);
+    expect(size).toMatch(/^schedule: job "report": unknown key "size" with value 3 \(allowed: name, cron, class, /);
+    expect(rest).toEqual([]);
+    expect(error.details).toMatchObject({ job: 'report', key: 'colour', value: 'blue' });
+  });
+
   it('a key of the wrong type', () => {
     const error = rejection(job('cron: 5', 'class: Report'));
     expect(error.message).toBe('schedule: job "report": key "cron" has value 5; expected a string');
