@@ -7,7 +7,9 @@ import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CronExpressionError, ScheduleError } from './errors.js';
 import { continuousAllowError } from './overlap-rules.js';
+import { attachNotes } from './schedule-notes.js';
 import { describeSchemaError, showValue as show } from './schema-messages.js';
+import { sidekiqCronKeys, sidekiqCronMeaning } from './sidekiq-cron-keys.js';
 import { nextSlots, parseCron, splitZone } from './slots.js';
 import { formatDurationMs, parseDurationMs } from './time.js';
 import { type JobDefinition, OverlapPolicy } from './types.js';
@@ -26,23 +28,26 @@ export const MAX_SCHEDULE_BYTES = 1_000_000;
 const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 
 const duration = z.union([z.string(), z.number()]);
+// args and queue keep their place in the list of allowed keys, beside ours.
+const { args: _args, queue: _queue, ...sidekiqCronOnly } = sidekiqCronKeys;
 
-/** One job as written in the file; `queue` is accepted for sidekiq-cron compatibility and unused. */
+/** One job as written in the file: sidekiq-cron's keys (sidekiq-cron-keys.ts) and ours. */
 const rawJob = z
   .object({
     name: z.string().optional(),
     cron: z.string(),
     class: z.string().min(1),
-    args: z.record(z.string(), z.unknown()).optional(),
+    args: sidekiqCronKeys.args,
     description: z.string().optional(),
     status: z.enum(['enabled', 'disabled']).optional(),
     timezone: z.string().optional(),
-    queue: z.string().optional(),
+    queue: sidekiqCronKeys.queue,
     lease: duration.optional(),
     catchupWindow: duration.optional(),
     overlap: z.enum(Object.values(OverlapPolicy) as [OverlapPolicy, ...OverlapPolicy[]]).optional(),
     catchupLimit: z.number().int().min(1).max(1_000).optional(),
     continuous: z.boolean().optional(),
+    ...sidekiqCronOnly,
   })
   .strict();
 
@@ -142,12 +147,14 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
       value: raw.lease,
     });
   }
-  return {
+  const sidekiq = sidekiqCronMeaning(name, raw);
+  const definition: JobDefinition = {
     name,
     cron: expression,
     timezone,
     handler: raw.class,
     args: raw.args ?? {},
+    ...sidekiq.fields,
     ...(raw.description !== undefined && { description: raw.description }),
     enabled: raw.status !== 'disabled',
     leaseMs,
@@ -157,6 +164,7 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     continuous: raw.continuous ?? false,
     hasSeconds,
   };
+  return attachNotes(definition, sidekiq.notes);
 }
 
 /**
@@ -257,5 +265,5 @@ export { checkLeasesAgainstSkew } from './lease-skew.js';
 
 /** A one-line summary of a job's settings, for `validate` and logs. */
 export function describeJob(job: JobDefinition): string {
-  return `${job.name}: "${job.cron}" ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${job.enabled ? '' : ', disabled'})`;
+  return `${job.name}: "${job.cron}" ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${job.namespace === undefined ? '' : `, namespace ${job.namespace}`}${job.enabled ? '' : ', disabled'})`;
 }

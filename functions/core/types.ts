@@ -22,6 +22,9 @@ export const Trigger = {
 } as const;
 export type Trigger = (typeof Trigger)[keyof typeof Trigger];
 
+/** A job's args as written: a mapping, or (sidekiq's `perform(*args)`) a list. */
+export type JobArgs = readonly unknown[] | Record<string, unknown>;
+
 /** One validated job of the schedule file. */
 export interface JobDefinition {
   name: string;
@@ -31,7 +34,12 @@ export interface JobDefinition {
   timezone: string;
   /** Name of the registered handler (sidekiq-cron's `class`). */
   handler: string;
-  args: Record<string, unknown>;
+  /** Passed to the handler as `ctx.args` as written (see job-args.ts for `dateAsArgument`). */
+  args: JobArgs;
+  /** sidekiq-cron's group of jobs: shown by `status`, the API and the page, and filtered on. */
+  namespace?: string;
+  /** sidekiq-cron's `date_as_argument`: the slot's time in epoch seconds ends `ctx.args`. */
+  dateAsArgument?: boolean;
   description?: string;
   enabled: boolean;
   /** How long a run holds the lock without a heartbeat; a dead holder blocks at most this long. */

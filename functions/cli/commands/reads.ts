@@ -3,6 +3,8 @@
  */
 import type { Command } from 'commander';
 import { describeJob } from '../../core/schedule.js';
+import { notesOf } from '../../core/schedule-notes.js';
+import { showValue } from '../../core/schema-messages.js';
 import { cronOf, nextSlots } from '../../core/slots.js';
 import { pausedFor } from '../../core/store.js';
 import { systemClock } from '../../core/time.js';
@@ -103,12 +105,14 @@ export function addReadCommands(program: Command): void {
     .action(async (options: SourceOptions & { next: number; json?: boolean }) => {
       const config = await loadJobs(options);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ source: config.source, jobs: config.jobs })}\n`);
+        const notes = config.jobs.flatMap((job) => notesOf(job));
+        process.stdout.write(`${JSON.stringify({ source: config.source, jobs: config.jobs, notes })}\n`);
         return;
       }
       const nowMs = systemClock();
       for (const job of config.jobs) {
         process.stdout.write(`${describeJob(job)}\n`);
+        for (const note of notesOf(job)) process.stdout.write(`  ${note.key} ${showValue(note.value)}: ${note.effect}\n`);
         for (const ms of nextSlots(cronOf(job), nowMs, options.next)) process.stdout.write(`  next ${formatTime(ms, job.timezone)}\n`);
       }
       process.stdout.write(`${config.source}: ${config.jobs.length} job${config.jobs.length === 1 ? '' : 's'} valid\n`);
