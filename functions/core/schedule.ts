@@ -13,6 +13,7 @@ import { sidekiqCronKeys, sidekiqCronMeaning } from './sidekiq-cron-keys.js';
 import { nextSlots, parseCron, splitZone } from './slots.js';
 import { formatDurationMs, parseDurationMs } from './time.js';
 import { type JobDefinition, OverlapPolicy } from './types.js';
+import { uniqueJobsKeys, uniqueJobsMeaning } from './unique-jobs-keys.js';
 
 /** Defaults for the keys a job may leave out. */
 export const JOB_DEFAULTS = {
@@ -48,6 +49,7 @@ const rawJob = z
     catchupLimit: z.number().int().min(1).max(1_000).optional(),
     continuous: z.boolean().optional(),
     ...sidekiqCronOnly,
+    ...uniqueJobsKeys,
   })
   .strict();
 
@@ -137,14 +139,20 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
       { job: name, key: 'class', value: raw.class },
     );
   }
-  const leaseMs = durationMs(source, name, 'lease', raw.lease, JOB_DEFAULTS.lease);
+  const unique = uniqueJobsMeaning(name, raw, (key, value, reason) =>
+    fail(source, `job "${name}": key "${key}" has value ${show(value)}; ${reason}`, { job: name, key, value }),
+  );
+  const leaseKey = unique.leaseKey ?? 'lease';
+  const leaseMs = durationMs(source, name, leaseKey, raw.lock_ttl ?? raw.lease, JOB_DEFAULTS.lease);
+  const overlap = raw.overlap ?? unique.overlap ?? JOB_DEFAULTS.overlap;
   const continuousAllow = continuousAllowError(name, raw.continuous, raw.overlap);
   if (continuousAllow) fail(source, continuousAllow, { job: name, key: 'continuous', value: raw.continuous });
   if (leaseMs < 1_000) {
-    fail(source, `job "${name}": key "lease" has value ${show(raw.lease)}; a lease must be at least 1s so heartbeats can keep it`, {
+    const value = raw.lock_ttl ?? raw.lease;
+    fail(source, `job "${name}": key "${leaseKey}" has value ${show(value)}; a lease must be at least 1s so heartbeats can keep it`, {
       job: name,
-      key: 'lease',
-      value: raw.lease,
+      key: leaseKey,
+      value,
     });
   }
   const sidekiq = sidekiqCronMeaning(name, raw);
@@ -159,12 +167,12 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     enabled: raw.status !== 'disabled',
     leaseMs,
     catchupWindowMs: durationMs(source, name, 'catchupWindow', raw.catchupWindow, JOB_DEFAULTS.catchupWindow),
-    overlap: raw.overlap ?? JOB_DEFAULTS.overlap,
+    overlap,
     catchupLimit: raw.catchupLimit ?? JOB_DEFAULTS.catchupLimit,
     continuous: raw.continuous ?? false,
     hasSeconds,
   };
-  return attachNotes(definition, sidekiq.notes);
+  return attachNotes(definition, [...sidekiq.notes, ...unique.notes]);
 }
 
 /**

@@ -1,28 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ScheduleError } from '../../functions/core/errors.js';
 import { argsForSlot } from '../../functions/core/job-args.js';
-import { parseSchedule, parseScheduleObject } from '../../functions/core/schedule.js';
+import { parseSchedule } from '../../functions/core/schedule.js';
 import { notesOf } from '../../functions/core/schedule-notes.js';
+import { jobFromKeys, refusalOfKeys } from '../support/one-job.js';
 
 const HANDLERS = { handlers: ['HardWorker'] };
 const SLOT_MS = Date.UTC(2026, 10, 26, 10, 0);
 
 /** The one job of a hash-form schedule with the given keys besides cron and class. */
-function oneJob(keys: Record<string, unknown>) {
-  const [job] = parseScheduleObject({ hard: { cron: '*/5 * * * *', class: 'HardWorker', ...keys } }, HANDLERS);
-  if (!job) throw new Error('no job');
-  return job;
-}
-
-function refusal(keys: Record<string, unknown>): ScheduleError {
-  try {
-    oneJob(keys);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScheduleError);
-    return error as ScheduleError;
-  }
-  throw new Error(`accepted ${JSON.stringify(keys)}`);
-}
+const oneJob = (keys: Record<string, unknown>) => jobFromKeys('hard', 'HardWorker', keys);
+const refusal = (keys: Record<string, unknown>) => refusalOfKeys('hard', 'HardWorker', keys);
 
 describe("sidekiq-cron's args", () => {
   it('takes an array, in the hash form and the list form, as written', () => {
