@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CronExpressionError, ScheduleError } from './errors.js';
+import { isNaturalCron, naturalCron } from './natural-cron.js';
 import { continuousAllowError } from './overlap-rules.js';
 import { attachNotes } from './schedule-notes.js';
 import { describeSchemaError, showValue as show } from './schema-messages.js';
@@ -107,7 +108,12 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
   if (!parsed.success) describeIssue(source, name, input as Record<string, unknown>, parsed.error);
   const raw: RawJob = parsed.data;
 
-  const { expression, zone } = splitZone(raw.cron);
+  // A cron in words (Fugit's, as sidekiq-cron reads it) becomes the expression it means.
+  const natural = isNaturalCron(raw.cron) ? naturalCron(raw.cron) : undefined;
+  if (natural && 'problem' in natural) {
+    fail(source, `job "${name}": key "cron" has value ${show(raw.cron)}; ${natural.problem}`, { job: name, key: 'cron', value: raw.cron });
+  }
+  const { expression, zone } = splitZone(natural?.cron ?? raw.cron);
   if (zone && raw.timezone && zone !== raw.timezone) {
     fail(source, `job "${name}": key "cron" names zone "${zone}" but key "timezone" is "${raw.timezone}"; give one`, {
       job: name,
@@ -159,6 +165,7 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
   const definition: JobDefinition = {
     name,
     cron: expression,
+    ...(natural && { naturalCron: raw.cron }),
     timezone,
     handler: raw.class,
     args: raw.args ?? {},
@@ -273,5 +280,6 @@ export { checkLeasesAgainstSkew } from './lease-skew.js';
 
 /** A one-line summary of a job's settings, for `validate` and logs. */
 export function describeJob(job: JobDefinition): string {
-  return `${job.name}: "${job.cron}" ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${job.namespace === undefined ? '' : `, namespace ${job.namespace}`}${job.enabled ? '' : ', disabled'})`;
+  const words = job.naturalCron === undefined ? '' : ` (from "${job.naturalCron}")`;
+  return `${job.name}: "${job.cron}"${words} ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${job.namespace === undefined ? '' : `, namespace ${job.namespace}`}${job.enabled ? '' : ', disabled'})`;
 }

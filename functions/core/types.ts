@@ -30,6 +30,8 @@ export interface JobDefinition {
   name: string;
   /** The cron expression without its zone: 5 fields, or 6 with seconds first. */
   cron: string;
+  /** The cron as written in words ("every day at five"), when it was; `cron` is what it means. */
+  naturalCron?: string;
   /** IANA zone the cron is read in. */
   timezone: string;
   /** Name of the registered handler (sidekiq-cron's `class`). */
