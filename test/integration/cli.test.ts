@@ -95,6 +95,29 @@ describe('cluster-cron validate', () => {
     expect(out).toHaveLength(9);
   });
 
+  it("prints a cron in words with the expression it became, and what sidekiq-cron's keys do here", async () => {
+    const path = scheduleFile(
+      'sidekiq.yml',
+      'hard:\n  cron: "every weekday at 9am"\n  class: PrintWorker\n  queue: hard_worker\n  retry: false\n  namespace: ops\n',
+    );
+    const result = await cli(['validate', '--schedule', path, '--next', '1']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout).slice(0, 3)).toEqual([
+      'hard: "0 9 * * 1-5" (from "every weekday at 9am") UTC -> PrintWorker (lease 1m, catch-up 90s, overlap skip, namespace ops)',
+      '  queue "hard_worker": no effect here: there are no queues; the tick that claims a slot runs its handler itself',
+      '  retry false: as here: a failed run is not retried',
+    ]);
+    const json = await cli(['validate', '--schedule', path, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      jobs: [{ name: 'hard', cron: '0 9 * * 1-5', naturalCron: 'every weekday at 9am', namespace: 'ops' }],
+      notes: [
+        { job: 'hard', key: 'queue' },
+        { job: 'hard', key: 'retry', value: false },
+      ],
+    });
+  });
+
   describe('on a bad file', () => {
     const cases: [name: string, file: string, text: string | undefined, message: string][] = [
       [
