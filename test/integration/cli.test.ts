@@ -308,6 +308,38 @@ describe('cluster-cron tick without --at', () => {
   });
 });
 
+describe('cluster-cron status --namespace', () => {
+  const table = newTable();
+  const NAMESPACED = `${PRINT_JOB}billing:
+  cron: "0 3 * * *"
+  class: PrintWorker
+  namespace: billing
+`;
+
+  it('shows the namespace and lists only the jobs of the one asked for; default is the jobs that name none', async () => {
+    const schedule = scheduleFile('namespaced.yml', NAMESPACED);
+    const all = JSON.parse((await cli(['status', '--schedule', schedule, '--json'], table)).stdout) as Record<string, unknown>[];
+    expect(all.map((row) => [row.job, row.namespace])).toEqual([
+      ['print', undefined],
+      ['billing', 'billing'],
+    ]);
+    const billing = await cli(['status', '--schedule', schedule, '--namespace', 'billing'], table);
+    expect(billing.code).toBe(0);
+    expect(billing.stdout).toContain('namespace billing');
+    expect(billing.stdout).toContain('billing');
+    expect(billing.stdout).not.toContain('print');
+    const byDefault = JSON.parse((await cli(['status', '--schedule', schedule, '--namespace', 'default', '--json'], table)).stdout);
+    expect(byDefault.map((row: Record<string, unknown>) => row.job)).toEqual(['print']);
+  });
+
+  it('refuses a namespace no job has, listing the namespaces there are', async () => {
+    const schedule = scheduleFile('namespaced-refused.yml', NAMESPACED);
+    const result = await cli(['status', '--schedule', schedule, '--namespace', 'ops'], table);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('cluster-cron: no job is in namespace "ops" (the schedule\'s namespaces: billing, default)');
+  });
+});
+
 describe('cluster-cron pause and resume', () => {
   it('records slots as paused while paused, shows the note in status, and runs again once resumed', async () => {
     const table = newTable();
