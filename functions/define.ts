@@ -15,8 +15,10 @@ export interface JobOptions<Args extends object = Record<string, unknown>> {
   cron: string;
   /** Runs once per slot; receives `args` with the type given here. */
   handler: JobHandler<Args>;
-  /** Passed to the handler as `ctx.args`. @default {} */
+  /** Passed to the handler as `ctx.args`: a mapping, or a list as sidekiq's `perform(*args)` takes. @default {} */
   args?: Args;
+  /** A group of jobs (sidekiq-cron's namespace), shown by `status` and the page and filtered on. */
+  namespace?: string;
   /** What a slot that finds the lease held does. @default 'skip' */
   overlap?: OverlapPolicy;
   /** How long a run holds the lock without a heartbeat. @default '60s' */

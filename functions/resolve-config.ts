@@ -36,6 +36,7 @@ const JOB_KEYS = [
   'timezone',
   'description',
   'status',
+  'namespace',
 ] as const;
 
 function fail(source: string, message: string, details: { job?: string; key?: string; value?: unknown } = {}): never {

@@ -42,6 +42,16 @@ export class UnknownJobError extends ClusterCronError {
   }
 }
 
+/** A CLI or API call filtered on a namespace no job of the schedule has. */
+export class UnknownNamespaceError extends ClusterCronError {
+  constructor(
+    readonly namespace: string,
+    known: readonly string[],
+  ) {
+    super(`no job is in namespace "${namespace}" (the schedule's namespaces: ${known.join(', ')})`);
+  }
+}
+
 /** The table is missing or has a key schema the core cannot use. */
 export class TableError extends ClusterCronError {
   constructor(

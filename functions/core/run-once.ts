@@ -5,6 +5,7 @@
  * `allow`. What follows a run (record, release or hand over): after-run.ts. docs/protocol.md.
  */
 import { errorMessage } from './errors.js';
+import { argsForSlot } from './job-args.js';
 import type { HeldLease } from './lease.js';
 import { type Continuation, heldLease, leaseSettings, type SlotToRun, type TickDeps } from './run.js';
 import { nextFence, type RunRecord, recordRun, SlotStatus } from './store.js';
@@ -61,7 +62,8 @@ export async function runOnce(deps: TickDeps, held: HeldRun, onStart?: () => voi
       job: job.name,
       slot: new Date(run.slotMs),
       fence: run.fence,
-      args: job.args,
+      // The registry erases each handler's own Args type (an array is an object too).
+      args: argsForSlot(job, run.slotMs) as Record<string, unknown>,
       signal: lease.signal,
       leaseLostSignal: lease.leaseLostSignal,
       log: withAttributes(deps.log, runAttrs),

@@ -6,11 +6,15 @@ import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CronExpressionError, ScheduleError } from './errors.js';
+import { isNaturalCron, naturalCron } from './natural-cron.js';
 import { continuousAllowError } from './overlap-rules.js';
+import { attachNotes } from './schedule-notes.js';
 import { describeSchemaError, showValue as show } from './schema-messages.js';
+import { sidekiqCronKeys, sidekiqCronMeaning } from './sidekiq-cron-keys.js';
 import { nextSlots, parseCron, splitZone } from './slots.js';
 import { formatDurationMs, parseDurationMs } from './time.js';
 import { type JobDefinition, OverlapPolicy } from './types.js';
+import { uniqueJobsKeys, uniqueJobsMeaning } from './unique-jobs-keys.js';
 
 /** Defaults for the keys a job may leave out. */
 export const JOB_DEFAULTS = {
@@ -26,23 +30,27 @@ export const MAX_SCHEDULE_BYTES = 1_000_000;
 const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 
 const duration = z.union([z.string(), z.number()]);
+// args and queue keep their place in the list of allowed keys, beside ours.
+const { args: _args, queue: _queue, ...sidekiqCronOnly } = sidekiqCronKeys;
 
-/** One job as written in the file; `queue` is accepted for sidekiq-cron compatibility and unused. */
+/** One job as written in the file: sidekiq-cron's keys (sidekiq-cron-keys.ts) and ours. */
 const rawJob = z
   .object({
     name: z.string().optional(),
     cron: z.string(),
     class: z.string().min(1),
-    args: z.record(z.string(), z.unknown()).optional(),
+    args: sidekiqCronKeys.args,
     description: z.string().optional(),
     status: z.enum(['enabled', 'disabled']).optional(),
     timezone: z.string().optional(),
-    queue: z.string().optional(),
+    queue: sidekiqCronKeys.queue,
     lease: duration.optional(),
     catchupWindow: duration.optional(),
     overlap: z.enum(Object.values(OverlapPolicy) as [OverlapPolicy, ...OverlapPolicy[]]).optional(),
     catchupLimit: z.number().int().min(1).max(1_000).optional(),
     continuous: z.boolean().optional(),
+    ...sidekiqCronOnly,
+    ...uniqueJobsKeys,
   })
   .strict();
 
@@ -68,7 +76,9 @@ function describeIssue(source: string, job: string, raw: Record<string, unknown>
     allowed,
     ranged: { catchupLimit: 'a whole number from 1 to 1000' },
   });
-  fail(source, `job "${job}": ${message}`, { job, ...details });
+  // One line per problem (several unknown keys), each naming the file and the job.
+  const lines = message.split('\n').map((line) => `job "${job}": ${line}`);
+  fail(source, lines.join(`\n${source}: `), { job, ...details });
 }
 
 function durationMs(source: string, job: string, key: string, value: string | number | undefined, fallback: string): number {
@@ -98,7 +108,12 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
   if (!parsed.success) describeIssue(source, name, input as Record<string, unknown>, parsed.error);
   const raw: RawJob = parsed.data;
 
-  const { expression, zone } = splitZone(raw.cron);
+  // A cron in words (Fugit's, as sidekiq-cron reads it) becomes the expression it means.
+  const natural = isNaturalCron(raw.cron) ? naturalCron(raw.cron) : undefined;
+  if (natural && 'problem' in natural) {
+    fail(source, `job "${name}": key "cron" has value ${show(raw.cron)}; ${natural.problem}`, { job: name, key: 'cron', value: raw.cron });
+  }
+  const { expression, zone } = splitZone(natural?.cron ?? raw.cron);
   if (zone && raw.timezone && zone !== raw.timezone) {
     fail(source, `job "${name}": key "cron" names zone "${zone}" but key "timezone" is "${raw.timezone}"; give one`, {
       job: name,
@@ -130,31 +145,41 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
       { job: name, key: 'class', value: raw.class },
     );
   }
-  const leaseMs = durationMs(source, name, 'lease', raw.lease, JOB_DEFAULTS.lease);
+  const unique = uniqueJobsMeaning(name, raw, (key, value, reason) =>
+    fail(source, `job "${name}": key "${key}" has value ${show(value)}; ${reason}`, { job: name, key, value }),
+  );
+  const leaseKey = unique.leaseKey ?? 'lease';
+  const leaseMs = durationMs(source, name, leaseKey, raw.lock_ttl ?? raw.lease, JOB_DEFAULTS.lease);
+  const overlap = raw.overlap ?? unique.overlap ?? JOB_DEFAULTS.overlap;
   const continuousAllow = continuousAllowError(name, raw.continuous, raw.overlap);
   if (continuousAllow) fail(source, continuousAllow, { job: name, key: 'continuous', value: raw.continuous });
   if (leaseMs < 1_000) {
-    fail(source, `job "${name}": key "lease" has value ${show(raw.lease)}; a lease must be at least 1s so heartbeats can keep it`, {
+    const value = raw.lock_ttl ?? raw.lease;
+    fail(source, `job "${name}": key "${leaseKey}" has value ${show(value)}; a lease must be at least 1s so heartbeats can keep it`, {
       job: name,
-      key: 'lease',
-      value: raw.lease,
+      key: leaseKey,
+      value,
     });
   }
-  return {
+  const sidekiq = sidekiqCronMeaning(name, raw);
+  const definition: JobDefinition = {
     name,
     cron: expression,
+    ...(natural && { naturalCron: raw.cron }),
     timezone,
     handler: raw.class,
     args: raw.args ?? {},
+    ...sidekiq.fields,
     ...(raw.description !== undefined && { description: raw.description }),
     enabled: raw.status !== 'disabled',
     leaseMs,
     catchupWindowMs: durationMs(source, name, 'catchupWindow', raw.catchupWindow, JOB_DEFAULTS.catchupWindow),
-    overlap: raw.overlap ?? JOB_DEFAULTS.overlap,
+    overlap,
     catchupLimit: raw.catchupLimit ?? JOB_DEFAULTS.catchupLimit,
     continuous: raw.continuous ?? false,
     hasSeconds,
   };
+  return attachNotes(definition, [...sidekiq.notes, ...unique.notes]);
 }
 
 /**
@@ -255,5 +280,6 @@ export { checkLeasesAgainstSkew } from './lease-skew.js';
 
 /** A one-line summary of a job's settings, for `validate` and logs. */
 export function describeJob(job: JobDefinition): string {
-  return `${job.name}: "${job.cron}" ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${job.enabled ? '' : ', disabled'})`;
+  const words = job.naturalCron === undefined ? '' : ` (from "${job.naturalCron}")`;
+  return `${job.name}: "${job.cron}"${words} ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${job.namespace === undefined ? '' : `, namespace ${job.namespace}`}${job.enabled ? '' : ', disabled'})`;
 }

@@ -26,7 +26,11 @@ export function invalidValueMessage(noun: KeyNoun, key: string, value: unknown, 
   return `${noun} "${key}" has value ${showValue(value)}; expected ${expected}`;
 }
 
-/** A failed parse as one message about its first issue, with the key and the value it names. */
+/**
+ * A failed parse as one message about its first issue, with the key and the value it names.
+ * Several unknown keys give one line per key, each with its own value (the key and value
+ * fields name the first).
+ */
 export interface SchemaErrorText {
   message: string;
   key?: string;
@@ -65,8 +69,8 @@ export function describeSchemaError(
   const [issue] = error.issues;
   if (!issue) return { message: error.message };
   if (issue.code === 'unrecognized_keys') {
-    const value = input[issue.keys[0] ?? ''];
-    return { message: unknownKeyMessage(options.noun, issue.keys, value, options.allowed), key: issue.keys[0], value };
+    const lines = issue.keys.map((key) => unknownKeyMessage(options.noun, [key], input[key], options.allowed));
+    return { message: lines.join('\n'), key: issue.keys[0], value: input[issue.keys[0] ?? ''] };
   }
   const key = issue.path.map(String).join('.');
   const value = key ? input[String(issue.path[0])] : undefined;

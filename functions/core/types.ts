@@ -22,16 +22,26 @@ export const Trigger = {
 } as const;
 export type Trigger = (typeof Trigger)[keyof typeof Trigger];
 
+/** A job's args as written: a mapping, or (sidekiq's `perform(*args)`) a list. */
+export type JobArgs = readonly unknown[] | Record<string, unknown>;
+
 /** One validated job of the schedule file. */
 export interface JobDefinition {
   name: string;
   /** The cron expression without its zone: 5 fields, or 6 with seconds first. */
   cron: string;
+  /** The cron as written in words ("every day at five"), when it was; `cron` is what it means. */
+  naturalCron?: string;
   /** IANA zone the cron is read in. */
   timezone: string;
   /** Name of the registered handler (sidekiq-cron's `class`). */
   handler: string;
-  args: Record<string, unknown>;
+  /** Passed to the handler as `ctx.args` as written (see job-args.ts for `dateAsArgument`). */
+  args: JobArgs;
+  /** sidekiq-cron's group of jobs: shown by `status`, the API and the page, and filtered on. */
+  namespace?: string;
+  /** sidekiq-cron's `date_as_argument`: the slot's time in epoch seconds ends `ctx.args`. */
+  dateAsArgument?: boolean;
   description?: string;
   enabled: boolean;
   /** How long a run holds the lock without a heartbeat; a dead holder blocks at most this long. */

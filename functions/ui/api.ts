@@ -6,8 +6,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { errorMessage, UnknownJobError } from '../core/errors.js';
+import { errorMessage, UnknownJobError, UnknownNamespaceError } from '../core/errors.js';
 import { findJob } from '../core/find-job.js';
+import { jobsInNamespace } from '../core/namespaces.js';
 import { continuousAllowError } from '../core/overlap-rules.js';
 import { describeSchemaError, showValue as show } from '../core/schema-messages.js';
 import { pausedFor, type StoreContext, setPaused } from '../core/store.js';
@@ -119,6 +120,18 @@ function parseRuns(query: UiRequest['query']): number {
   if (!Number.isInteger(runs) || runs < 1 || runs > RUNS_MAX)
     throw new HttpError(400, `query parameter "runs" has value ${show(raw)}; expected a whole number from 1 to ${RUNS_MAX}`);
   return runs;
+}
+
+/** `?namespace=N`: the jobs of that namespace; every job without it. */
+function jobsOfQuery(deps: UiDeps, query: UiRequest['query']): readonly JobDefinition[] {
+  const namespace = query?.namespace;
+  if (namespace === undefined) return deps.jobs;
+  try {
+    return jobsInNamespace(deps.jobs, namespace);
+  } catch (error) {
+    if (!(error instanceof UnknownNamespaceError)) throw error;
+    throw new HttpError(400, `query parameter "namespace" has value ${show(namespace)}; ${error.message}`);
+  }
 }
 
 function methodNotAllowed(method: string, path: string, allow: string): never {
@@ -235,7 +248,8 @@ async function route(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
     if (segments.length === 2) {
       if (!read) methodNotAllowed(method, path, 'GET, HEAD');
       const runs = parseRuns(request.query);
-      return jsonResponse(200, await readJobsView(deps.store, deps.jobs, deps.store.clock(), runs));
+      const jobs = jobsOfQuery(deps, request.query);
+      return jsonResponse(200, await readJobsView(deps.store, jobs, deps.store.clock(), runs));
     }
     const name = decodeSegment(encodedName);
     if (segments.length === 3 && name !== '') {
@@ -252,7 +266,7 @@ async function route(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
   }
   throw new HttpError(
     404,
-    `no such path ${show(path.slice(0, 200))}: the API is GET /api/jobs, GET /api/jobs/<name>, POST /api/jobs/<name>/trigger|pause|resume`,
+    `no such path ${show(path.slice(0, 200))}: the API is GET /api/jobs[?namespace=N], GET /api/jobs/<name>, POST /api/jobs/<name>/trigger|pause|resume`,
   );
 }
 

@@ -67,6 +67,8 @@ export interface LockView {
 /** Everything the page shows of one job. */
 export interface JobView {
   name: string;
+  /** sidekiq-cron's namespace, when the job names one (none is sidekiq-cron's "default"). */
+  namespace?: string;
   description?: string;
   cron: string;
   cronInWords: string;
@@ -181,6 +183,7 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
   const windowStartMs = shown.length > 0 ? Math.min(...shown.map((run) => run.slotMs)) : nowMs;
   return {
     name: job.name,
+    ...(job.namespace !== undefined && { namespace: job.namespace }),
     ...(job.description !== undefined && { description: job.description }),
     cron: job.cron,
     cronInWords: describeCron(job.cron),

@@ -28,6 +28,7 @@ hold:
   args: { sleepSeconds: 600 }
   lease: 5s
   description: "One long run that holds the lease"
+  namespace: ops
 `;
 
 const WAIT_MS = 45_000;
@@ -180,6 +181,23 @@ describe('the status page in headless Chromium', () => {
     } finally {
       await bare.close();
     }
+  }, 90_000);
+
+  it("shows a job's namespace on its card, and filters the cards and the timeline by namespace", async () => {
+    await ready();
+    await card('hold').waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await card('hold').locator('[data-testid="job-namespace"]').innerText()).toBe('namespace: ops');
+    expect(await card('tick').locator('[data-testid="job-namespace"]').count()).toBe(0);
+    const filter = page.getByRole('group', { name: 'Namespace' });
+    await filter.getByRole('button', { name: 'ops', exact: true }).click();
+    await card('tick').waitFor({ state: 'detached', timeout: WAIT_MS });
+    expect(await card('hold').isVisible()).toBe(true);
+    expect(await page.locator('.timeline-summary li[data-job="tick"]').count()).toBe(0);
+    await filter.getByRole('button', { name: 'default', exact: true }).click();
+    await card('hold').waitFor({ state: 'detached', timeout: WAIT_MS });
+    await filter.getByRole('button', { name: 'all namespaces', exact: true }).click();
+    await card('tick').waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await card('hold').isVisible()).toBe(true);
   }, 90_000);
 
   it('fits a 390 px wide phone screen: no sideways scrolling, cards inside the screen', async () => {

@@ -95,6 +95,29 @@ describe('cluster-cron validate', () => {
     expect(out).toHaveLength(9);
   });
 
+  it("prints a cron in words with the expression it became, and what sidekiq-cron's keys do here", async () => {
+    const path = scheduleFile(
+      'sidekiq.yml',
+      'hard:\n  cron: "every weekday at 9am"\n  class: PrintWorker\n  queue: hard_worker\n  retry: false\n  namespace: ops\n',
+    );
+    const result = await cli(['validate', '--schedule', path, '--next', '1']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout).slice(0, 3)).toEqual([
+      'hard: "0 9 * * 1-5" (from "every weekday at 9am") UTC -> PrintWorker (lease 1m, catch-up 90s, overlap skip, namespace ops)',
+      '  queue "hard_worker": no effect here: there are no queues; the tick that claims a slot runs its handler itself',
+      '  retry false: as here: a failed run is not retried',
+    ]);
+    const json = await cli(['validate', '--schedule', path, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      jobs: [{ name: 'hard', cron: '0 9 * * 1-5', naturalCron: 'every weekday at 9am', namespace: 'ops' }],
+      notes: [
+        { job: 'hard', key: 'queue' },
+        { job: 'hard', key: 'retry', value: false },
+      ],
+    });
+  });
+
   describe('on a bad file', () => {
     const cases: [name: string, file: string, text: string | undefined, message: string][] = [
       [
@@ -282,6 +305,38 @@ describe('cluster-cron tick without --at', () => {
     const second = await cli(['tick', '--schedule', schedule, '--json'], table);
     expect(jsonLines(first.stdout)).toEqual([expect.objectContaining({ outcome: 'ran', slot: current, fence: 1 })]);
     expect(jsonLines(second.stdout)).toEqual([expect.objectContaining({ outcome: 'duplicate', slot: current })]);
+  });
+});
+
+describe('cluster-cron status --namespace', () => {
+  const table = newTable();
+  const NAMESPACED = `${PRINT_JOB}billing:
+  cron: "0 3 * * *"
+  class: PrintWorker
+  namespace: billing
+`;
+
+  it('shows the namespace and lists only the jobs of the one asked for; default is the jobs that name none', async () => {
+    const schedule = scheduleFile('namespaced.yml', NAMESPACED);
+    const all = JSON.parse((await cli(['status', '--schedule', schedule, '--json'], table)).stdout) as Record<string, unknown>[];
+    expect(all.map((row) => [row.job, row.namespace])).toEqual([
+      ['print', undefined],
+      ['billing', 'billing'],
+    ]);
+    const billing = await cli(['status', '--schedule', schedule, '--namespace', 'billing'], table);
+    expect(billing.code).toBe(0);
+    expect(billing.stdout).toContain('namespace billing');
+    expect(billing.stdout).toContain('billing');
+    expect(billing.stdout).not.toContain('print');
+    const byDefault = JSON.parse((await cli(['status', '--schedule', schedule, '--namespace', 'default', '--json'], table)).stdout);
+    expect(byDefault.map((row: Record<string, unknown>) => row.job)).toEqual(['print']);
+  });
+
+  it('refuses a namespace no job has, listing the namespaces there are', async () => {
+    const schedule = scheduleFile('namespaced-refused.yml', NAMESPACED);
+    const result = await cli(['status', '--schedule', schedule, '--namespace', 'ops'], table);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('cluster-cron: no job is in namespace "ops" (the schedule\'s namespaces: billing, default)');
   });
 });
 

@@ -152,6 +152,16 @@ describe('tick against the local server', () => {
     });
   });
 
+  it("hands sidekiq-cron's array args as written, with date_as_argument the slot's time (not the tick's) last", async () => {
+    const { clock, deps } = await cluster(T0 + 42_000);
+    const seen: unknown[] = [];
+    await tick(deps('node-a', { Work: ({ args }) => void seen.push(args) }), {
+      jobs: everyMinute('args: [Ahoj, 2]', 'date_as_argument: true', 'catchupWindow: 60s'),
+    });
+    expect(seen).toEqual([['Ahoj', 2, T0 / 1000]]);
+    expect(T0).not.toBe(clock());
+  });
+
   it('reads the cron in the job zone and runs seconds slots of a 6-field cron', async () => {
     const { deps } = await cluster(T0 + 10_200);
     const schedule = parseSchedule(

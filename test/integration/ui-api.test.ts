@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { parseSchedule } from '../../functions/core/schedule.js';
 import { getLock, getSlot } from '../../functions/core/store.js';
 import { tick } from '../../functions/core/tick.js';
 import type { JobDefinition, JobHandler } from '../../functions/core/types.js';
@@ -182,6 +183,35 @@ describe('GET /api/jobs', () => {
     const answer = await call(server, 'GET', `/api/jobs?runs=${value}`);
     expect(answer.status).toBe(400);
     expect(answer.json.error).toBe(`query parameter "runs" has value ${shown}; expected a whole number from 1 to 500`);
+  });
+});
+
+describe('GET /api/jobs?namespace=N', () => {
+  const namespaced = () =>
+    parseSchedule('billing:\n  cron: "* * * * *"\n  class: Work\n  namespace: billing\nreport:\n  cron: "* * * * *"\n  class: Work\n', {
+      handlers: ['Work'],
+    });
+
+  it("shows each job's namespace and answers only the jobs of the one asked for; default is the jobs that name none", async () => {
+    const { server } = await setup({ jobs: namespaced() });
+    const all = (await call(server, 'GET', '/api/jobs')).json as unknown as JobsView;
+    expect(all.jobs.map((job) => [job.name, job.namespace])).toEqual([
+      ['billing', 'billing'],
+      ['report', undefined],
+    ]);
+    const billing = (await call(server, 'GET', '/api/jobs?namespace=billing')).json as unknown as JobsView;
+    expect(billing.jobs.map((job) => job.name)).toEqual(['billing']);
+    const byDefault = (await call(server, 'GET', '/api/jobs?namespace=default')).json as unknown as JobsView;
+    expect(byDefault.jobs.map((job) => job.name)).toEqual(['report']);
+  });
+
+  it('refuses a namespace no job has with a 400 naming the parameter, its value and the namespaces there are', async () => {
+    const { server } = await setup({ jobs: namespaced() });
+    const answer = await call(server, 'GET', '/api/jobs?namespace=ops');
+    expect(answer.status).toBe(400);
+    expect(answer.json.error).toBe(
+      'query parameter "namespace" has value "ops"; no job is in namespace "ops" (the schedule\'s namespaces: billing, default)',
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { findConfigFile, loadConfig } from '../../functions/config.js';
 import { ScheduleError } from '../../functions/core/errors.js';
 import { parseSchedule } from '../../functions/core/schedule.js';
+import type { RunContext } from '../../functions/core/types.js';
 import { defineConfig, defineJob } from '../../functions/define.js';
 import { resolveConfig } from '../../functions/resolve-config.js';
 
@@ -29,6 +30,16 @@ describe('defineJob in a config', () => {
       { handlers: ['report'] },
     );
     expect(job).toEqual(fromYaml);
+  });
+
+  it("takes args as a list (sidekiq's perform(*args)), typed for the handler, and a namespace", () => {
+    const seen: [string, number][] = [];
+    const handler = ({ args }: RunContext<[string, number]>): void => void seen.push(args);
+    const loaded = resolveConfig(
+      { jobs: { report: defineJob({ cron: '* * * * *', args: ['eu', 3], namespace: 'billing', handler }) } },
+      'app.config.ts',
+    );
+    expect(loaded.jobs[0]).toMatchObject({ args: ['eu', 3], namespace: 'billing' });
   });
 
   it("registers each code job's handler under the job's name", () => {

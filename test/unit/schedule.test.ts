@@ -362,9 +362,18 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
   it('an unknown key, listing the allowed ones', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'retries: 3'));
     expect(error.message).toBe(
-      'schedule: job "report": unknown key "retries" with value 3 (allowed: name, cron, class, args, description, status, timezone, queue, lease, catchupWindow, overlap, catchupLimit, continuous)',
+      'schedule: job "report": unknown key "retries" with value 3 (allowed: name, cron, class, args, description, status, timezone, queue, lease, catchupWindow, overlap, catchupLimit, continuous, namespace, retry, date_as_argument, source, active_job, queue_name_prefix, queue_name_delimiter, symbolize_args, lock, unique, on_conflict, lock_ttl, lock_timeout, lock_limit, lock_info, lock_prefix, lock_args_method, unique_across_queues, unique_across_workers)',
     );
     expect(error.details).toMatchObject({ job: 'report', key: 'retries', value: 3 });
+  });
+
+  it('several unknown keys, one message per key with its own value', () => {
+    const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'colour: blue', 'size: 3'));
+    const [colour, size, ...rest] = error.message.split('\n');
+    expect(colour).toMatch(/^schedule: job "report": unknown key "colour" with value "blue" \(allowed: name, cron, class, /);
+    expect(size).toMatch(/^schedule: job "report": unknown key "size" with value 3 \(allowed: name, cron, class, /);
+    expect(rest).toEqual([]);
+    expect(error.details).toMatchObject({ job: 'report', key: 'colour', value: 'blue' });
   });
 
   it('a key of the wrong type', () => {
@@ -373,10 +382,12 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
     expect(error.details).toMatchObject({ job: 'report', key: 'cron', value: 5 });
   });
 
-  it('args that are not a mapping', () => {
-    const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'args: [1, 2]'));
-    expect(error.message).toBe('schedule: job "report": key "args" has value [1,2]; expected a mapping of name to value');
-    expect(error.details).toMatchObject({ job: 'report', key: 'args', value: [1, 2] });
+  it('args that are neither an array nor a mapping', () => {
+    const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'args: 5'));
+    expect(error.message).toBe(
+      'schedule: job "report": key "args" has value 5; expected an array or a mapping of name to value (sidekiq-cron wraps a single value in an array: write [value])',
+    );
+    expect(error.details).toMatchObject({ job: 'report', key: 'args', value: 5 });
   });
 
   it('a value outside an enumeration', () => {

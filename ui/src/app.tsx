@@ -73,6 +73,7 @@ export function App() {
   const [pending, setPending] = useState<PendingAction>();
   const [busyJob, setBusyJob] = useState<string>();
   const [messages, setMessages] = useState<Record<string, CardMessage>>({});
+  const [namespace, setNamespace] = useState<string>();
   const narrow = useMediaQuery('(max-width: 640px)');
   const loadRef = useRef<() => Promise<void>>(async () => undefined);
 
@@ -126,9 +127,12 @@ export function App() {
   };
 
   const nowMs = clockMs + offsetMs;
-  const jobs = data?.jobs ?? [];
-  const running = jobs.filter((job) => job.lock).length;
-  const paused = jobs.filter((job) => job.paused).length;
+  const allJobs = data?.jobs ?? [];
+  // sidekiq-cron's namespaces: a job that names none is in "default". The filter shows only when there are several.
+  const namespaces = [...new Set(allJobs.map((job) => job.namespace ?? 'default'))].sort();
+  const jobs = namespace === undefined ? allJobs : allJobs.filter((job) => (job.namespace ?? 'default') === namespace);
+  const running = allJobs.filter((job) => job.lock).length;
+  const paused = allJobs.filter((job) => job.paused).length;
 
   const table = data?.table;
   useEffect(() => {
@@ -144,7 +148,8 @@ export function App() {
           <span class="muted">
             {data ? (
               <>
-                table <code>{data.table}</code> · {jobs.length} {jobs.length === 1 ? 'job' : 'jobs'} · {running} running · {paused} paused
+                table <code>{data.table}</code> · {allJobs.length} {allJobs.length === 1 ? 'job' : 'jobs'} · {running} running · {paused}{' '}
+                paused
               </>
             ) : (
               'connecting…'
@@ -192,6 +197,21 @@ export function App() {
                 </button>
               ))}
             </fieldset>
+            {namespaces.length > 1 ? (
+              <fieldset class="windows" aria-label="Namespace">
+                {[undefined, ...namespaces].map((choice) => (
+                  <button
+                    key={choice ?? '*'}
+                    type="button"
+                    class="chip"
+                    aria-pressed={choice === namespace}
+                    onClick={() => setNamespace(choice)}
+                  >
+                    {choice ?? 'all namespaces'}
+                  </button>
+                ))}
+              </fieldset>
+            ) : null}
           </div>
           {data ? (
             jobs.length > 0 ? (

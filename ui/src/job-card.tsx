@@ -114,6 +114,11 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
           overlap: {job.overlap}
         </span>
         {job.continuous ? <span class="badge badge-policy">continuous</span> : null}
+        {job.namespace ? (
+          <span class="badge badge-policy" data-testid="job-namespace" title="namespace (sidekiq-cron's): a group of jobs">
+            namespace: {job.namespace}
+          </span>
+        ) : null}
       </header>
       {job.description ? <p class="description">{job.description}</p> : null}
       {job.paused ? (

@@ -2,7 +2,10 @@
  * The commands that only read: `status` and `history` (the table) and `validate` (the config).
  */
 import type { Command } from 'commander';
+import { jobsInNamespace } from '../../core/namespaces.js';
 import { describeJob } from '../../core/schedule.js';
+import { notesOf } from '../../core/schedule-notes.js';
+import { showValue } from '../../core/schema-messages.js';
 import { cronOf, nextSlots } from '../../core/slots.js';
 import { pausedFor } from '../../core/store.js';
 import { systemClock } from '../../core/time.js';
@@ -18,9 +21,11 @@ export function addReadCommands(program: Command): void {
       'each job: cron, zone, next fire times, lease, fence, paused, last runs; with JOB: its last runs, next fire times and counters',
     )
     .option('--runs <n>', 'last runs to show (per job; 10 with JOB)', positiveInt)
+    .option('--namespace <name>', 'only the jobs of this namespace (sidekiq-cron\'s; a job that names none is in "default")')
     .option('--json', 'print JSON')
-    .action(async (name: string | undefined, options: SourceOptions & { runs?: number; json?: boolean }) => {
-      const config = await loadJobs(options);
+    .action(async (name: string | undefined, options: SourceOptions & { runs?: number; json?: boolean; namespace?: string }) => {
+      const loaded = await loadJobs(options);
+      const config = { ...loaded, jobs: jobsInNamespace(loaded.jobs, options.namespace) };
       const nowMs = systemClock();
       if (name !== undefined) {
         findJob(config.jobs, name);
@@ -33,6 +38,7 @@ export function addReadCommands(program: Command): void {
       if (options.json) {
         const json = rows.map(({ job, lock, runs, nextMs }) => ({
           job: job.name,
+          ...(job.namespace !== undefined && { namespace: job.namespace }),
           cron: job.cron,
           timezone: job.timezone,
           class: job.handler,
@@ -53,7 +59,7 @@ export function addReadCommands(program: Command): void {
       for (const { job, lock, runs, nextMs } of rows) {
         out.push([
           job.name,
-          `${job.cron}\n${job.timezone}\n${job.handler}`,
+          `${job.cron}\n${job.timezone}\n${job.handler}${job.namespace === undefined ? '' : `\nnamespace ${job.namespace}`}`,
           nextMs.map((ms) => formatTime(ms, job.timezone)).join('\n'),
           describeLock(lock, nowMs),
           String(lock?.fence ?? 0),
@@ -103,12 +109,14 @@ export function addReadCommands(program: Command): void {
     .action(async (options: SourceOptions & { next: number; json?: boolean }) => {
       const config = await loadJobs(options);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ source: config.source, jobs: config.jobs })}\n`);
+        const notes = config.jobs.flatMap((job) => notesOf(job));
+        process.stdout.write(`${JSON.stringify({ source: config.source, jobs: config.jobs, notes })}\n`);
         return;
       }
       const nowMs = systemClock();
       for (const job of config.jobs) {
         process.stdout.write(`${describeJob(job)}\n`);
+        for (const note of notesOf(job)) process.stdout.write(`  ${note.key} ${showValue(note.value)}: ${note.effect}\n`);
         for (const ms of nextSlots(cronOf(job), nowMs, options.next)) process.stdout.write(`  next ${formatTime(ms, job.timezone)}\n`);
       }
       process.stdout.write(`${config.source}: ${config.jobs.length} job${config.jobs.length === 1 ? '' : 's'} valid\n`);
