@@ -12,11 +12,11 @@ const importMs = performance.now() - before;
 const cpu = process.cpuUsage(cpuBefore);
 const importCpuMs = (cpu.user + cpu.system) / 1000;
 process.stdout.write(
-  JSON.stringify({
+  `${JSON.stringify({
     importMs,
     importCpuMs,
     sinceStartMs: performance.now(),
     handler: typeof module.handler,
     maxRssKb: process.resourceUsage().maxRSS,
-  }) + '\n',
+  })}\n`,
 );
