@@ -20,15 +20,21 @@ import { requestsPerRun } from './scenarios/requests-per-run.js';
 import { tickVsFloor } from './scenarios/tick-vs-floor.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
+/** The scenarios' short names, for --only. */
+const SCENARIOS = ['requests', 'floor', 'contention', 'cold-start', 'memory', 'duty-cycle'] as const;
 
 const program = new Command('bench')
   .description('cluster-cron benchmarks: requests and cost per run, tick vs floor, contention, cold start, memory')
   .option('--quick', 'every scenario small (CI): proves the scripts run, asserts nothing about speed')
   .option('--out <file>', 'JSON result file (default bench/results/latest.json, or quick.json with --quick)')
+  .option('--only <scenarios>', `run only these scenarios, comma-separated (${SCENARIOS.join(', ')}); the others stay out of the JSON`)
   .option('--render <json>', 'print and write the Markdown of an earlier result file instead of measuring')
   .option('--lambda-memory-mb <mb>', 'Lambda memory size for the cost estimate (auto: from the measured peak RSS)', 'auto')
   .parse();
-const options = program.opts<{ quick?: boolean; out?: string; render?: string; lambdaMemoryMb: string }>();
+const options = program.opts<{ quick?: boolean; out?: string; only?: string; render?: string; lambdaMemoryMb: string }>();
+const only = options.only?.split(',').map((name) => name.trim());
+const unknown = only?.filter((name) => !(SCENARIOS as readonly string[]).includes(name)) ?? [];
+if (unknown.length > 0) program.error(`option --only names no scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
 if (options.render) {
   const earlier = JSON.parse(readFileSync(options.render, 'utf8')) as BenchReport;
   printReport(earlier);
@@ -71,7 +77,12 @@ const startedAt = new Date().toISOString();
 const wallStart = performance.now();
 const env = await startBenchEnv();
 const results: ScenarioResult[] = [];
-const step = async <T>(label: string, run: () => Promise<ScenarioResult<T>>): Promise<ScenarioResult<T>> => {
+const step = async <T>(
+  label: string,
+  scenario: (typeof SCENARIOS)[number],
+  run: () => Promise<ScenarioResult<T>>,
+): Promise<ScenarioResult<T>> => {
+  if (only && !only.includes(scenario)) return { name: label, data: undefined as T, failures: [] };
   process.stderr.write(`bench: ${label}...`);
   const started = performance.now();
   let result: ScenarioResult<T>;
@@ -87,14 +98,14 @@ const step = async <T>(label: string, run: () => Promise<ScenarioResult<T>>): Pr
   return result;
 };
 
-const requests = await step('requests per run', () => requestsPerRun(env, { idleJobs: sizes.idleJobs }));
-const floor = await step('tick vs floor', () => tickVsFloor(env, { jobCounts: sizes.jobCounts, repeats: sizes.repeats }));
-const contended = await step('contention', () =>
+const requests = await step('requests per run', 'requests', () => requestsPerRun(env, { idleJobs: sizes.idleJobs }));
+const floor = await step('tick vs floor', 'floor', () => tickVsFloor(env, { jobCounts: sizes.jobCounts, repeats: sizes.repeats }));
+const contended = await step('contention', 'contention', () =>
   contention(env, { instanceCounts: sizes.instanceCounts, jobs: sizes.contentionJobs, repeats: sizes.contentionRepeats }),
 );
-const cold = await step('cold start', () => coldStart({ loads: sizes.loads, outDir }));
-const mem = await step('memory', () => memory(env, { jobs: sizes.memoryJobs, ticks: sizes.memoryTicks, outDir }));
-const duty = await step('duty cycle', () => dutyCycle({ seconds: quick ? 7 : 30, nodes: 3, outDir }));
+const cold = await step('cold start', 'cold-start', () => coldStart({ loads: sizes.loads, outDir }));
+const mem = await step('memory', 'memory', () => memory(env, { jobs: sizes.memoryJobs, ticks: sizes.memoryTicks, outDir }));
+const duty = await step('duty cycle', 'duty-cycle', () => dutyCycle({ seconds: quick ? 7 : 30, nodes: 3, outDir }));
 await env.close();
 
 const report: BenchReport = {

@@ -163,13 +163,16 @@ export class ClusterCron extends Construct {
     );
 
     const logLevel = props.logLevel ?? 'INFO';
+    // A chain (a continuous job, or a slot buffered behind a run) that reaches the invocation's
+    // deadline goes on in a fresh invocation of this function: only such schedules invoke Lambda.
+    const handsOff = this.jobs.some((job) => job.continuous || job.overlap === 'bufferOne');
     const entry = writeTickEntry({ jobs: this.jobs, source, ...tickJobs.handlers }, entryDirOf(project.projectRoot));
     this.tickFunction = new NodejsFunction(this, 'Tick', {
       entry,
       handler: 'handler',
       projectRoot: project.projectRoot,
       depsLockFilePath: project.depsLockFilePath,
-      bundling: tickBundlingOptions(),
+      bundling: tickBundlingOptions({ lambdaClient: handsOff }),
       runtime: TICK_RUNTIME,
       architecture: TICK_ARCHITECTURE,
       memorySize: props.memorySize ?? 256,
@@ -191,10 +194,9 @@ export class ClusterCron extends Construct {
       retryAttempts: 2,
       maxEventAge: Duration.minutes(5),
     });
-    // A chain (a continuous job, or a slot buffered behind a run) that reaches the invocation's
-    // deadline goes on in a fresh invocation of this function: only such schedules may invoke it.
-    // A policy of its own, not the role's default one, which the function itself depends on.
-    if (this.jobs.some((job) => job.continuous || job.overlap === 'bufferOne')) {
+    // Only a schedule that hands off may invoke the function; a policy of its own, not the
+    // role's default one, which the function itself depends on.
+    if (handsOff) {
       new iam.Policy(this, 'SelfInvoke', {
         roles: [role],
         statements: [

@@ -121,6 +121,8 @@ export class StatusPage extends Construct {
       depsLockFilePath: project.depsLockFilePath,
       bundling: {
         ...bundling,
+        // The page invokes the tick on every trigger: its Lambda client stays in its one file.
+        externalModules: [],
         // The built page goes beside the bundle: the handler serves `ui/` next to itself.
         commandHooks: {
           beforeBundling: () => [],

@@ -2,10 +2,12 @@
  * How the tick function is bundled, in one place: the CDK's NodejsFunction and a benchmark that
  * builds the same bundle with esbuild's API both take their options from here.
  */
-
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import { ownModule } from '../functions/package-root.js';
 
 /** The newest Node.js runtime aws-cdk-lib knows; cdk-nag's AwsSolutions-L1 asks for it. */
 export const TICK_RUNTIME = Runtime.NODEJS_24_X;
@@ -18,9 +20,15 @@ const CREATE_REQUIRE_BANNER =
   "import { createRequire as __clusterCronCreateRequire } from 'node:module'; const require = __clusterCronCreateRequire(import.meta.url);";
 
 /**
+ * The Lambda client, which only a hand-off (or the status page's trigger) uses: left out of the
+ * bundle and built as a file of its own beside it (infra/lambda-client-chunk.ts), loaded on first use.
+ */
+export const LAMBDA_CLIENT_PACKAGE = '@aws-sdk/client-lambda';
+
+/**
  * esbuild options of the tick bundle, in esbuild's API shape (add `entryPoints` and `outfile`).
  * Everything is bundled, the AWS SDK included, so the deployed code is the code the tests ran
- * (the runtime's own SDK version drifts); ESM with `module` first in mainFields lets esbuild
+ * (the runtime's own SDK version drifts), the Lambda client in a file of its own; ESM with `module` first in mainFields lets esbuild
  * tree-shake the SDK; names are kept because errors are told apart by `name` (PayloadError,
  * ConditionalCheckFailedException) in code and in Lambda's `errorType`; the source map has no
  * sources (smaller, and the asset hash does not depend on the checkout's path).
@@ -37,11 +45,23 @@ export const TICK_ESBUILD_OPTIONS = {
   mainFields: ['module', 'main'],
   legalComments: 'none',
   banner: { js: CREATE_REQUIRE_BANNER },
-  external: [],
+  external: [LAMBDA_CLIENT_PACKAGE],
 } as const satisfies BuildOptions;
 
-/** The same options as NodejsFunction's `bundling`: local esbuild (a devDependency), never Docker. */
-export function tickBundlingOptions(): BundlingOptions {
+/** The shell command that builds the Lambda client's file into the asset's `outputDir` (an afterBundling hook). */
+export function lambdaClientChunkCommand(outputDir: string): string {
+  const script = ownModule('infra/lambda-client-chunk');
+  // In a checkout the script is TypeScript: tsx (a dependency) runs it.
+  const tsx = script.endsWith('.ts') ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
+  return [process.execPath, ...tsx, script, outputDir].map((word) => JSON.stringify(word)).join(' ');
+}
+
+/**
+ * The same options as NodejsFunction's `bundling`: local esbuild (a devDependency), never Docker.
+ * With `lambdaClient` (a schedule whose chains hand off, the only code that invokes Lambda),
+ * the Lambda client's file is built beside the bundle after bundling; without, nothing imports it.
+ */
+export function tickBundlingOptions(options: { lambdaClient?: boolean } = {}): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: TICK_ESBUILD_OPTIONS.target,
@@ -54,5 +74,12 @@ export function tickBundlingOptions(): BundlingOptions {
     externalModules: [...TICK_ESBUILD_OPTIONS.external],
     esbuildArgs: { '--legal-comments': TICK_ESBUILD_OPTIONS.legalComments },
     forceDockerBundling: false,
+    ...(options.lambdaClient && {
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (_inputDir: string, outputDir: string) => [lambdaClientChunkCommand(outputDir)],
+      },
+    }),
   };
 }

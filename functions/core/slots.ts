@@ -9,7 +9,7 @@
  *   (02:30 on a spring-forward day in Berlin runs at 03:30 CEST), and a time that exists twice
  *   runs once, at its first occurrence. So a daily job runs exactly once every day.
  */
-import { type CronExpression, CronExpressionParser } from 'cron-parser';
+import { CronExpression, CronExpressionParser, type CronFieldCollection } from 'cron-parser';
 import { DateTime } from 'luxon';
 import { CronExpressionError } from './errors.js';
 
@@ -153,9 +153,25 @@ export function wallClockToInstantMs(wallMs: number, zone: string): number {
   return candidates[0] ?? wallMs - before;
 }
 
+/**
+ * The parsed fields of a schedule: a tick asks for every job's slots several times, and parsing
+ * was most of a tick's cron work. Fields are read-only; each iteration gets a fresh
+ * CronExpression over them (its own current date and DST state), as `parse` would build it.
+ */
+function fieldsOf(schedule: CronSchedule): CronFieldCollection {
+  const key = `${schedule.hashSeed}\u0000${schedule.expression}`;
+  let fields = parsedFields.get(key);
+  if (!fields) {
+    fields = CronExpressionParser.parse(schedule.expression, { hashSeed: schedule.hashSeed }).fields;
+    if (parsedFields.size < 100_000) parsedFields.set(key, fields);
+  }
+  return fields;
+}
+const parsedFields = new Map<string, CronFieldCollection>();
+
 /** Iterates cron-parser from `fromMs` (exclusive) while the slot is at most `toMs`. */
 function* iterate(schedule: CronSchedule, tz: string, fromMs: number, toMs: number): Generator<number> {
-  const cron = CronExpressionParser.parse(schedule.expression, { tz, currentDate: new Date(fromMs), hashSeed: schedule.hashSeed });
+  const cron = new CronExpression(fieldsOf(schedule), { tz, currentDate: new Date(fromMs) });
   // A guard against a runaway loop only: callers bound their spans well below it.
   for (let count = 0; count < MAX_SLOTS_PER_WINDOW * 5; count++) {
     let next: number;
@@ -169,10 +185,21 @@ function* iterate(schedule: CronSchedule, tz: string, fromMs: number, toMs: numb
   }
 }
 
-/** Every slot in `(fromMs, toMs]`, ascending; the span must be small enough to enumerate. */
-function slotsIn(schedule: CronSchedule, fromMs: number, toMs: number): number[] {
+/**
+ * Every slot in `(fromMs, toMs]`, ascending, or the first `limit` of them; the span must be
+ * small enough to enumerate.
+ */
+function slotsIn(schedule: CronSchedule, fromMs: number, toMs: number, limit = Number.POSITIVE_INFINITY): number[] {
   if (toMs <= fromMs) return [];
-  if (schedule.everyHour || schedule.timezone === 'UTC') return [...iterate(schedule, schedule.timezone, fromMs, toMs)];
+  if (schedule.everyHour || schedule.timezone === 'UTC') {
+    // cron-parser gives them in order: the first `limit` are found without walking the rest.
+    const slots: number[] = [];
+    for (const slotMs of iterate(schedule, schedule.timezone, fromMs, toMs)) {
+      if (slots.length >= limit) break;
+      slots.push(slotMs);
+    }
+    return slots;
+  }
   // Walk the wall clock (as UTC) over a range wide enough for any offset, then map back.
   const wallFrom = fromMs + offsetMs(schedule.timezone, fromMs) - DST_MARGIN_MS;
   const wallTo = toMs + offsetMs(schedule.timezone, toMs) + DST_MARGIN_MS;
@@ -181,7 +208,7 @@ function slotsIn(schedule: CronSchedule, fromMs: number, toMs: number): number[]
     const instant = wallClockToInstantMs(wall, schedule.timezone);
     if (instant > fromMs && instant <= toMs) instants.add(instant);
   }
-  return [...instants].sort((a, b) => a - b);
+  return [...instants].sort((a, b) => a - b).slice(0, limit);
 }
 
 /**
@@ -197,11 +224,13 @@ export function slotsBetween(schedule: CronSchedule, fromMs: number, toMs: numbe
 }
 
 /**
- * The latest slot at or before `atOrBeforeMs`, searched back in growing spans (at most about 16
- * years); undefined when there is none.
+ * The latest slot at or before `atOrBeforeMs`, searched back in growing spans (the longest is
+ * 60 s x 8^7, about 4 years); undefined when there is none.
  */
 export function previousSlot(schedule: CronSchedule, atOrBeforeMs: number): number | undefined {
-  for (let spanMs = 60_000; spanMs <= 16 * 366 * 24 * HOUR_MS; spanMs *= 8) {
+  // From 7.5 s (a per-second cron lists 8 slots, not 60), widening to the same spans as before:
+  // the latest slot is in the first span that holds any, so the answer does not depend on the first span.
+  for (let spanMs = 7_500; spanMs <= 16 * 366 * 24 * HOUR_MS; spanMs *= 8) {
     const slots = slotsBetween(schedule, atOrBeforeMs - spanMs, atOrBeforeMs);
     if (slots.length > 0) return slots[slots.length - 1];
   }
@@ -215,8 +244,7 @@ export function nextSlots(schedule: CronSchedule, afterMs: number, count: number
   // Search ahead in growing spans: a minute first (a per-second cron must not walk hours of
   // slots on every idle tick), up to years so rare schedules (29 February) are still found.
   for (let spanMs = 60_000; found.length < count && spanMs <= 16 * 366 * 24 * HOUR_MS; spanMs *= 4) {
-    const batch = slotsIn(schedule, fromMs, fromMs + spanMs);
-    found.push(...batch.slice(0, count - found.length));
+    found.push(...slotsIn(schedule, fromMs, fromMs + spanMs, count - found.length));
     fromMs = found.at(-1) ?? fromMs + spanMs;
   }
   return found;

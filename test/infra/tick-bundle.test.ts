@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { App, Stack } from 'aws-cdk-lib';
@@ -13,6 +13,7 @@ import { handlerNames } from '../../functions/jobs/index.js';
 import { ensureTable } from '../../functions/local/table.js';
 import { METRICS_NAMESPACE, TickMetric } from '../../functions/metrics.js';
 import { ClusterCron } from '../../infra/cluster-cron.js';
+import { LAMBDA_CLIENT_CHUNK } from '../../infra/lambda-client-chunk.js';
 import { TICK_ESBUILD_OPTIONS } from '../../infra/tick-bundling.js';
 import { writeTickEntry } from '../../infra/tick-entry.js';
 import { useLocalTables } from '../support/local-table.js';
@@ -142,6 +143,37 @@ describe('the tick bundle of the synthesized asset', () => {
     expect(relative(process.cwd(), bundle).startsWith('..')).toBe(true);
     expect(statSync(bundle).size).toBeGreaterThan(0);
   });
+
+  it('leaves the Lambda client out: a schedule that never hands off has no use for it', () => {
+    expect(readdirSync(dirname(bundle)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    // The Invoke command's header is the client's own code.
+    expect(readFileSync(bundle, 'utf8')).not.toContain('X-Amz-Invocation-Type');
+  });
+
+  it('gives a schedule that hands off the Lambda client in a file of its own, which the bundle resolves on first use', async () => {
+    const app = new App({ outdir: join(outdir, 'hand-off') });
+    const stack = new Stack(app, 'HandOffBundle');
+    new ClusterCron(stack, 'Cron', { schedule: 'test/infra/fixtures/bundle-hand-off-schedule.yml' });
+    const template = app.synth().getStackByName('HandOffBundle').template as {
+      Resources: Record<string, { Type: string; Properties: { Code?: { S3Key: string } } }>;
+    };
+    const fn = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Lambda::Function')!;
+    const handOffBundle = join(outdir, 'hand-off', `asset.${String(fn.Properties.Code!.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
+    expect(readFileSync(handOffBundle, 'utf8')).not.toContain('X-Amz-Invocation-Type');
+    const probe = `
+      import { createRequire } from 'node:module';
+      const resolved = createRequire(process.argv[1]).resolve('@aws-sdk/client-lambda');
+      const { LambdaClient, InvokeCommand } = await import(resolved);
+      process.stdout.write(JSON.stringify({ resolved, client: typeof LambdaClient, command: typeof InvokeCommand }));
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe, handOffBundle], { cwd: tmpdir() });
+    expect(JSON.parse(stdout)).toEqual({
+      resolved: join(dirname(handOffBundle), LAMBDA_CLIENT_CHUNK),
+      client: 'function',
+      command: 'function',
+    });
+    expect(existsSync(join(dirname(handOffBundle), `${LAMBDA_CLIENT_CHUNK}.map`))).toBe(true);
+  }, 120_000);
 
   it('is what esbuild builds from TICK_ESBUILD_OPTIONS, byte for byte (a benchmark measures the deployed bundle)', async () => {
     const source = 'test/infra/fixtures/bundle-schedule.yml';
