@@ -1,11 +1,13 @@
 /**
  * Duty cycle: a job that always has work (each run takes 2.5 slot periods) on a per-second
  * cron, run by several real local nodes (`cluster-cron start` processes) on one local server
- * for a fixed wall time, once per overlap policy. Reads the nodes' logs back and measures the
+ * (`cluster-cron db --memory`, its own process, fresh for each policy: what a user runs, not
+ * a server warmed by the other scenarios) for a fixed wall time, once per overlap policy. Reads the nodes' logs back and measures the
  * fraction of wall time a run was active, the gaps between one run's end and the next start,
  * overlaps (must be 0), and, for a holder killed with SIGKILL, how long the job stalled.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,6 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/dynamo-client.js';
-import { startLocalDynamo } from '../../functions/local/dynalite-server.js';
 import { checkRuns, type LoggedRun, parseRuns } from '../../functions/local/run-log.js';
 import { ensureTable } from '../../functions/local/table.js';
 
@@ -34,8 +35,14 @@ export interface DutyCycleRow {
   /** Only for the kill scenario: from the SIGKILL to the next run's start, and the lease. */
   stallAfterKillMs?: number;
   leaseMs?: number;
-  /** Reference from the same run: median time of one conditional write to the same server. */
+  /** Reference from the same run: median time of one conditional write to the same server, back to back. */
   refWriteMs: number;
+  /**
+   * The same write spaced as a node's writes are (one every 250 ms), so neither this process nor
+   * the server is hot: what one write of a hand-over costs. The record and the hand-over are two
+   * such writes, which the single-threaded local server handles one after the other.
+   */
+  refWriteSpacedMs: number;
 }
 
 /** Result in the shape the bench runner collects: data plus what broke. */
@@ -99,13 +106,17 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** Median time of one conditional update against the server, from this process: the cost a hand-over cannot go below. */
-async function conditionalWriteMs(endpoint: string): Promise<number> {
+/**
+ * Median time of one conditional update against the server, from this process: the cost a
+ * hand-over cannot go below. Back to back (`spacedMs` 0), or spaced as a node's writes are.
+ */
+async function conditionalWriteMs(endpoint: string, spacedMs = 0): Promise<number> {
   const client = createDocumentClient(endpoint);
   const tableName = `duty-ref-${Date.now()}`;
   await ensureTable(client, tableName, { create: true });
   const times: number[] = [];
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < (spacedMs > 0 ? 17 : 40); i++) {
+    if (spacedMs > 0) await new Promise((resolve) => setTimeout(resolve, spacedMs));
     const started = performance.now();
     await client.send(
       new UpdateCommand({
@@ -125,7 +136,7 @@ async function conditionalWriteMs(endpoint: string): Promise<number> {
 async function measure(
   variant: Variant,
   options: { seconds: number; nodes: number; endpoint: string; outDir: string },
-): Promise<Omit<DutyCycleRow, 'refWriteMs'>> {
+): Promise<Omit<DutyCycleRow, 'refWriteMs' | 'refWriteSpacedMs'>> {
   const file = join(options.outDir, `duty-${variant.policy.replace(/\W+/g, '-')}.yml`);
   writeFileSync(file, scheduleText(variant.keys));
   const table = `duty-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
@@ -191,6 +202,27 @@ async function measure(
   };
 }
 
+/** `cluster-cron db --memory` in its own process on a free port, as a user starts it. */
+async function startServerProcess(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const child = spawn(process.execPath, [CLI, 'db', '--memory', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = once(child, 'exit');
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stderr! });
+    lines.on('line', (line) => {
+      const found = /listening on (http:\/\/\S+)/.exec(line);
+      if (found) resolve(found[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`cluster-cron db exited (${code}) before listening`)));
+  });
+  return {
+    endpoint,
+    async close() {
+      if (child.exitCode === null) child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
 /**
  * Runs every policy for `seconds` of wall time with `nodes` local nodes. Fails (in
  * `failures`) on any overlap or slot started twice, and on a stall after a kill longer than
@@ -198,15 +230,17 @@ async function measure(
  */
 export async function dutyCycle(options: { seconds: number; nodes: number; outDir: string }): Promise<DutyCycleResult> {
   mkdirSync(options.outDir, { recursive: true });
-  const server = await startLocalDynamo();
   const data: DutyCycleRow[] = [];
   const failures: string[] = [];
-  try {
-    for (const variant of VARIANTS) {
+  for (const variant of VARIANTS) {
+    const server = await startServerProcess();
+    try {
       // A killed holder needs a lease and a slot to be replaced: give that run room for it.
       const seconds = variant.kill ? Math.max(options.seconds, 2 * (LEASE_MS / 1_000 + 2)) : options.seconds;
+      const measured = await measure(variant, { ...options, seconds, endpoint: server.endpoint });
       const row = {
-        ...(await measure(variant, { ...options, seconds, endpoint: server.endpoint })),
+        ...measured,
+        refWriteSpacedMs: await conditionalWriteMs(server.endpoint, 250),
         refWriteMs: await conditionalWriteMs(server.endpoint),
       };
       data.push(row);
@@ -218,9 +252,9 @@ export async function dutyCycle(options: { seconds: number; nodes: number; outDi
           `duty cycle ${row.policy}: stalled ${row.stallAfterKillMs} ms after the kill, more than the lease (${LEASE_MS} ms) plus a slot`,
         );
       }
+    } finally {
+      await server.close();
     }
-  } finally {
-    await server.close();
   }
   return { name: 'duty cycle', data, failures };
 }
