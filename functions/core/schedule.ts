@@ -27,7 +27,12 @@ export const JOB_DEFAULTS = {
 
 /** Largest schedule file read, so a runaway file fails fast instead of exhausting memory. */
 export const MAX_SCHEDULE_BYTES = 1_000_000;
-const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+// sidekiq-cron's names are free text ("Hard worker - every 5min"), so spaces and common
+// punctuation are allowed. Left out: "/" and "?" (they would end a path segment unencoded),
+// "#" (the key's own separator), "," (the CLI's lists of jobs), double quotes and control characters.
+const JOB_NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} _.:()@+&'-]{0,98}[\p{L}\p{N}_.:()@+&'-])?$/u;
+const JOB_NAME_RULE =
+  'use letters, digits, spaces and "_", "-", ".", ":", "(", ")", "@", "+", "&", "\'" (at most 100, starting with a letter or digit, not ending with a space)';
 
 const duration = z.union([z.string(), z.number()]);
 // args and queue keep their place in the list of allowed keys, beside ours.
@@ -95,11 +100,7 @@ function durationMs(source: string, job: string, key: string, value: string | nu
 
 function toJob(source: string, name: string, input: unknown, options: ScheduleOptions): JobDefinition {
   if (!JOB_NAME.test(name)) {
-    fail(
-      source,
-      `job name ${show(name)} is invalid: use letters, digits, "_", "-", ".", ":" (at most 100, starting with a letter or digit)`,
-      { job: name, value: name },
-    );
+    fail(source, `job name ${show(name)} is invalid: ${JOB_NAME_RULE}`, { job: name, value: name });
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     fail(source, `job "${name}" must be a mapping with at least "cron" and "class", got ${show(input)}`, { job: name, value: input });

@@ -260,6 +260,18 @@ describe('the ClusterCron construct', () => {
       expect(Object.keys(cron.alarms.notStarted).sort()).toEqual(['print', 'report']);
     });
 
+    it("gives a job whose name has spaces, as sidekiq-cron's do, its not-started alarm on that name", () => {
+      const name = 'Hard worker - every 5min';
+      const { template, cron } = synth({
+        schedule: scheduleFile(`${JSON.stringify(name)}:\n  cron: "*/5 * * * *"\n  class: PrintWorker\n`),
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: TickMetric.runs,
+        Dimensions: Match.arrayWith([{ Name: 'job', Value: name }]),
+      });
+      expect(Object.keys(cron.alarms.notStarted)).toEqual([name]);
+    });
+
     it('warns at synth about a job too rare for a not-started alarm', () => {
       const { stack } = synth();
       Annotations.fromStack(stack).hasWarning(

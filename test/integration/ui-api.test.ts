@@ -300,6 +300,21 @@ describe('POST trigger', () => {
     await expect.poll(async () => (await getSlot(ctx, 'report', T0 + 500))?.status, { timeout: 10_000 }).toBe('succeeded');
   });
 
+  it("runs a job whose name has spaces, as sidekiq-cron's names do, named by its percent-encoded path", async () => {
+    const name = 'Hard worker - every 5min';
+    const jobs = parseSchedule(`${JSON.stringify(name)}:\n  cron: "*/5 * * * *"\n  class: Work\n`, { handlers: ['Work'] });
+    const { server, ctx } = await setup({ jobs });
+    const path = `/api/jobs/${encodeURIComponent(name)}`;
+    const answer = await post(server, `${path}/trigger`);
+    expect(answer.status).toBe(202);
+    expect(answer.json).toMatchObject({ job: name, started: true });
+    await expect.poll(async () => (await getSlot(ctx, name, T0 + 500))?.status, { timeout: 10_000 }).toBe('succeeded');
+    const view = (await call(server, 'GET', path)).json as unknown as JobView;
+    expect(view).toMatchObject({ name, runs: [expect.objectContaining({ status: 'succeeded', trigger: 'manual' })] });
+    expect((await post(server, `${path}/pause`, { note: 'moving' })).json).toMatchObject({ job: name, paused: true });
+    expect(await getLock(ctx, name)).toMatchObject({ paused: true, pausedNote: 'moving' });
+  });
+
   it('answers 409 "locked" with the outcome while another run holds the lease', async () => {
     const { server, done } = await whileHeld();
     const answer = await post(server, '/api/jobs/report/trigger');

@@ -51,6 +51,12 @@ describe('parseSchedule accepts', () => {
     ]);
   });
 
+  it("job names as sidekiq-cron's README writes them: spaces, dashes, letters of any script", () => {
+    const names = ['Hard worker - every 5min', 'My super iber cool job', 'Überweisungen (täglich)', "customer's sync @ 9", 'a'];
+    const text = names.map((name) => `${JSON.stringify(name)}:\n  cron: "0 9 * * *"\n  class: Report\n`).join('');
+    expect(parseSchedule(text, HANDLERS).map((job) => job.name)).toEqual(names);
+  });
+
   it("sidekiq-cron's list form, with a name on each job", () => {
     const jobs = parseSchedule(
       '- name: print\n  cron: "*/1 * * * *"\n  class: PrintWorker\n  queue: default\n- name: report\n  cron: "0 9 * * *"\n  class: Report\n',
@@ -402,12 +408,27 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
     expect(error.details).toMatchObject({ job: 'report', value: 5 });
   });
 
-  it('a job name with characters that do not fit a key', () => {
-    const error = rejection('"daily report":\n  cron: "0 9 * * *"\n  class: Report\n');
+  it.each([
+    ['a slash, which would end a path segment', 'daily/report'],
+    ['a comma, which would split a list of jobs', 'daily, weekly'],
+    ['a "#", the key\'s separator', 'report#2'],
+    ['a leading space', ' report'],
+    ['a trailing space', 'report '],
+    ['a double quote', 'the "big" one'],
+  ])('a job name with %s', (_why, name) => {
+    const error = rejection(`${JSON.stringify(name)}:\n  cron: "0 9 * * *"\n  class: Report\n`);
     expect(error.message).toBe(
-      'schedule: job name "daily report" is invalid: use letters, digits, "_", "-", ".", ":" (at most 100, starting with a letter or digit)',
+      `schedule: job name ${JSON.stringify(name)} is invalid: use letters, digits, spaces and "_", "-", ".", ":", "(", ")", "@", "+", "&", "'" (at most 100, starting with a letter or digit, not ending with a space)`,
     );
-    expect(error.details).toMatchObject({ job: 'daily report' });
+    expect(error.details).toMatchObject({ job: name });
+  });
+
+  it('a job name of over 100 characters (100 is the most)', () => {
+    const longest = `r${'e'.repeat(99)}`;
+    expect(parseSchedule(`${longest}:\n  cron: "0 9 * * *"\n  class: Report\n`, HANDLERS).map((job) => job.name)).toEqual([longest]);
+    const error = rejection(`${longest}e:\n  cron: "0 9 * * *"\n  class: Report\n`);
+    expect(error.message).toMatch(/^schedule: job name "re+\.\.\. is invalid: use letters, .* \(at most 100, /);
+    expect(error.details).toMatchObject({ job: `${longest}e` });
   });
 
   it.each([
