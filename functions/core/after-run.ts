@@ -77,14 +77,8 @@ async function handOverToNextLink(deps: TickDeps, held: HeldRun, record: RunReco
   ]);
   const next = { token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation };
   if (handed.handedOver && claim.won) {
-    const continuation: Continuation = {
-      job: job.name,
-      slotMs: nextSlotMs,
-      token: nextToken,
-      fence: handed.fence,
-      trigger: Trigger.continuation,
-      ...('state' in nextLink && { state: nextLink.state }),
-    };
+    const state = 'state' in nextLink && { state: nextLink.state };
+    const continuation: Continuation = { job: job.name, ...next, fence: handed.fence, ...state };
     return { continuation, leaseUntilMs: handed.leaseUntilMs };
   }
   if (handed.handedOver) {

@@ -12,23 +12,11 @@ import type { JobStatus } from '../../functions/core/job-status.js';
 import type { LockItem, SlotItem } from '../../functions/core/store.js';
 import { type JobDefinition, OverlapPolicy } from '../../functions/core/types.js';
 import { toRunView } from '../../functions/ui/job-view.js';
+import { slotItem } from '../support/slot-item.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const lock = (extra: Partial<LockItem>): LockItem => ({ pk: 'JOB#print', sk: 'STATE', fence: 4, ...extra });
-const slot = (extra: Partial<SlotItem>): SlotItem => ({
-  pk: 'JOB#print',
-  sk: 'SLOT#x',
-  job: 'print',
-  slot: '2026-11-26T10:00:00.000Z',
-  slotMs: T0,
-  status: 'claimed',
-  trigger: 'schedule',
-  claimedBy: 'a#1',
-  instance: 'a',
-  claimedAtMs: T0,
-  ttlEpochSec: 0,
-  ...extra,
-});
+const slot = (extra: Partial<SlotItem>): SlotItem => slotItem(T0, { status: 'claimed', claimedBy: 'a#1', ...extra });
 
 describe('CLI formatting', () => {
   it("agrees with the status page on whether a claim runs: only while its holder's lease is live", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { countSlots } from '../../functions/core/job-status.js';
-import type { SlotItem } from '../../functions/core/store.js';
 import { type JobDefinition, OverlapPolicy } from '../../functions/core/types.js';
 import { jobDefinition } from '../support/job-definition.js';
+import { slotItem } from '../support/slot-item.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const MINUTE_MS = 60_000;
@@ -12,23 +12,7 @@ function job(extra: Partial<JobDefinition> = {}): JobDefinition {
 }
 
 /** A slot item at `slotMs`; a succeeded scheduled run unless `extra` says otherwise. */
-function item(slotMs: number, extra: Partial<SlotItem> = {}): SlotItem {
-  const slot = new Date(slotMs).toISOString();
-  return {
-    pk: 'JOB#print',
-    sk: `SLOT#${slot}`,
-    job: 'print',
-    slot,
-    slotMs,
-    status: 'succeeded',
-    trigger: 'schedule',
-    claimedBy: `a#${slotMs}`,
-    instance: 'a',
-    claimedAtMs: slotMs,
-    ttlEpochSec: 0,
-    ...extra,
-  };
-}
+const item = slotItem;
 
 const at = (minutes: number): number => T0 + minutes * MINUTE_MS;
 const ZERO = { runs: 0, succeeded: 0, failures: 0, skippedByOverlap: 0, dropped: 0, paused: 0, buffered: 0, lost: 0, missed: 0 };

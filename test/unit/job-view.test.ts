@@ -3,31 +3,23 @@ import { countSlots, type JobStatus, missedSlots } from '../../functions/core/jo
 import type { LockItem, SlotItem } from '../../functions/core/store.js';
 import { buildJobView, toRunView } from '../../functions/ui/job-view.js';
 import { jobDefinition } from '../support/job-definition.js';
+import { slotItem } from '../support/slot-item.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const MINUTE_MS = 60_000;
 const at = (minutes: number): number => T0 + minutes * MINUTE_MS;
 
+/** A succeeded scheduled run at `slotMs` that started 100 ms late and took a second. */
 function item(slotMs: number, extra: Partial<SlotItem> = {}): SlotItem {
-  const slot = new Date(slotMs).toISOString();
-  return {
-    pk: 'JOB#print',
-    sk: `SLOT#${slot}`,
-    job: 'print',
-    slot,
-    slotMs,
-    status: 'succeeded',
-    trigger: 'schedule',
-    claimedBy: `a#${slotMs}`,
-    instance: 'a',
-    claimedAtMs: slotMs + 100,
-    startedAtMs: slotMs + 100,
-    finishedAtMs: slotMs + 1_100,
+  const startedAtMs = slotMs + 100;
+  return slotItem(slotMs, {
+    claimedAtMs: startedAtMs,
+    startedAtMs,
+    finishedAtMs: startedAtMs + 1_000,
     durationMs: 1_000,
     fence: 1,
-    ttlEpochSec: 0,
     ...extra,
-  };
+  });
 }
 
 function lock(extra: Partial<LockItem> = {}): LockItem {
