@@ -32,8 +32,28 @@ export interface JobOptions<Args extends object = Record<string, unknown>> {
   /** IANA zone the cron is read in. @default 'UTC' */
   timezone?: string;
   description?: string;
+  /**
+   * How a failed run is tried again, under its lease: `attempts` in all (the first included),
+   * waiting up to `backoff × factor^n` (full jitter, at most `maxBackoff`) between them.
+   * @default { attempts: 1, backoff: '1s', maxBackoff: '5m', factor: 2 }
+   */
+  retry?: RetryOptions;
+  /** The longest one attempt may take: then its signal fires with a TimeoutError. @default none */
+  timeout?: Duration;
   /** `disabled` keeps the job defined but never runs it. @default 'enabled' */
   status?: 'enabled' | 'disabled';
+}
+
+/** A job's retry policy in code: the schedule file's `retry` mapping. */
+export interface RetryOptions {
+  /** Tries in all, the first included. @default 1 */
+  attempts?: number;
+  /** The longest wait before the first retry. @default '1s' */
+  backoff?: Duration;
+  /** No wait is longer. @default '5m' */
+  maxBackoff?: Duration;
+  /** Each retry's wait ceiling is the last one's times this. @default 2 */
+  factor?: number;
 }
 
 /** A job as `defineJob` returns it: the options, marked so a config can tell it from a typo. */

@@ -11,9 +11,12 @@ export {
   CronExpressionError,
   DeadlineError,
   LeaseLostError,
+  NonRetriableError,
   PayloadError,
+  RetryAfterError,
   ScheduleError,
   TableError,
+  TimeoutError,
   UnknownJobError,
 } from './core/errors.js';
 export type { JobCounters, JobStatus } from './core/job-status.js';
@@ -37,6 +40,7 @@ export {
   handlerRegistry,
   type JobOptions,
   type JobSpec,
+  type RetryOptions,
 } from './define.js';
 export { type ClusterCronNode, type ClusterCronNodeEvents, type StartNodeOptions, startNode } from './embedded-node.js';
 export { printWorker } from './jobs/print-worker.js';

@@ -37,6 +37,8 @@ const JOB_KEYS = [
   'description',
   'status',
   'namespace',
+  'retry',
+  'timeout',
 ] as const;
 
 function fail(source: string, message: string, details: { job?: string; key?: string; value?: unknown } = {}): never {

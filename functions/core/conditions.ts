@@ -93,8 +93,8 @@ export const statusIs = (...statuses: readonly SlotStatus[]): Condition => ({
 });
 /** Not a run's outcome: a claim, a skip, a buffered slot or a lost one, which a run of the slot may replace. */
 export const notARun: Condition = {
-  expression: 'NOT (#status IN (:succeeded, :failed))',
-  values: { ':succeeded': Status.succeeded, ':failed': Status.failed },
+  expression: 'NOT (#status IN (:succeeded, :failed, :timedOut))',
+  values: { ':succeeded': Status.succeeded, ':failed': Status.failed, ':timedOut': Status.timedOut },
 };
 
 // What a refusal means.

@@ -78,6 +78,38 @@ export class LeaseLostError extends ClusterCronError {
 /** The invocation is about to reach its deadline; the run should checkpoint and return. */
 export class DeadlineError extends ClusterCronError {}
 
+/**
+ * Thrown by a handler to say a retry cannot help (bad input, a refused request): the run is
+ * recorded failed at once, whatever attempts its retry policy has left.
+ */
+export class NonRetriableError extends ClusterCronError {}
+
+/**
+ * Thrown by a handler to ask for its next attempt after a wait of its own choosing (a rate
+ * limit's Retry-After): `retryAfter` is a number of milliseconds or a Date; the job's
+ * `maxBackoff` still caps it.
+ */
+export class RetryAfterError extends ClusterCronError {
+  constructor(
+    message: string,
+    readonly retryAfter: number | Date,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The reason a run's signal fires when the run passed its job's `timeout`. */
+export class TimeoutError extends ClusterCronError {
+  constructor(
+    readonly job: string,
+    readonly timeoutMs: number,
+    readonly attempt: number,
+  ) {
+    super(`job "${job}": attempt ${attempt} passed its timeout of ${timeoutMs} ms`);
+  }
+}
+
 /** Renders any thrown value as a short message for logs and the slot item. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

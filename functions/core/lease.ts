@@ -65,6 +65,17 @@ export class HeldLease {
   /** The lock item as the last renewal returned it: shows a buffered slot or a pause early. */
   lastSeenLock: LockItem | undefined;
 
+  /** When the signal fires for the invocation's deadline (the deadline less its margin); undefined without one. */
+  get deadlineAtMs(): number | undefined {
+    const { deadlineMs, deadlineMarginMs } = this.settings;
+    return deadlineMs === undefined ? undefined : deadlineMs - (deadlineMarginMs ?? 0);
+  }
+
+  /** The token this lease is held under. */
+  get token(): string {
+    return this.request.token;
+  }
+
   /** The lease's end as last written by this holder. */
   get leaseUntilMs(): number {
     return this.#leaseUntilMs;

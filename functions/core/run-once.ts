@@ -1,10 +1,11 @@
 /**
  * Running one handler under its lease: start the lease's heartbeat and timers, refuse to start
  * on a lease that may already be someone else's, call the handler with the slot's context, and
- * turn what happened into an outcome and the record to write. Also the unleased run of overlap
+ * turn what happened (after every attempt its retry policy makes: attempts.ts) into an outcome and the record to write. Also the unleased run of overlap
  * `allow`. What follows a run (record, release or hand over): after-run.ts. docs/protocol.md.
  */
-import { errorMessage } from './errors.js';
+import { runAttempts } from './attempts.js';
+import { errorMessage, NonRetriableError } from './errors.js';
 import { argsForSlot } from './job-args.js';
 import type { HeldLease } from './lease.js';
 import { type Continuation, heldLease, leaseSettings, type SlotToRun, type TickDeps } from './run.js';
@@ -19,7 +20,11 @@ export interface HeldRun {
   lease: HeldLease;
 }
 
-/** What one run of the handler came to: the outcome, what the handler returned, and the record to write. */
+/**
+ * What one run of the handler came to, after all its attempts: the outcome, what the handler
+ * returned, and the record to write. The one place a slot's final outcome is known (after-run.ts
+ * records it; pause-after-failures and the failure hook read it here).
+ */
 export interface RunResult {
   outcome: TickOutcome;
   result: unknown;
@@ -34,11 +39,9 @@ export async function runOnce(deps: TickDeps, held: HeldRun, onStart?: () => voi
   const handler = deps.handlers[job.handler];
   lease.start();
   const startedAtMs = deps.clock();
-  let error: string | undefined;
-  let result: unknown;
   if (!lease.stillValid()) {
     // Never call the handler on a lease that may already be someone else's (I2).
-    error = errorMessage(lease.signal.reason);
+    const error = errorMessage(lease.signal.reason);
     deps.log.warn('run.not-started', { ...runAttrs, error });
     const record: RunRecord = {
       status: SlotStatus.failed,
@@ -50,37 +53,47 @@ export async function runOnce(deps: TickDeps, held: HeldRun, onStart?: () => voi
     };
     return {
       outcome: { outcome: 'failed', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs: 0, error, leaseLost: true },
-      result,
+      result: undefined,
       record,
     };
   }
   deps.log.info('run.start', { ...runAttrs, lagMs: startedAtMs - run.slotMs });
   onStart?.();
-  try {
-    if (!handler) throw new Error(`no handler registered as "${job.handler}" (job "${job.name}")`);
-    const context: RunContext = {
+  const missing = async (): Promise<never> => {
+    throw new NonRetriableError(`no handler registered as "${job.handler}" (job "${job.name}")`);
+  };
+  const ran = await runAttempts(deps, {
+    job,
+    lease,
+    handler: handler ?? missing,
+    context: (attempt, signals): RunContext => ({
       job: job.name,
       slot: new Date(run.slotMs),
       fence: run.fence,
       // The registry erases each handler's own Args type (an array is an object too).
       args: argsForSlot(job, run.slotMs) as Record<string, unknown>,
-      signal: lease.signal,
-      leaseLostSignal: lease.leaseLostSignal,
-      log: withAttributes(deps.log, runAttrs),
+      ...signals,
+      log: withAttributes(deps.log, { ...runAttrs, ...(attempt > 1 && { attempt }) }),
       trigger: run.trigger,
+      attempt,
       ...(run.state !== undefined && { state: run.state }),
-    };
-    result = await handler(context);
-  } catch (thrown) {
-    // A handler stopped by its signal usually rethrows a bare AbortError; say why it fired.
-    const aborted = lease.signal.aborted && (thrown === lease.signal.reason || (thrown as Error)?.name === 'AbortError');
-    error = errorMessage(aborted ? lease.signal.reason : thrown);
-  }
+    }),
+  });
+  const { status, error, retries } = ran;
+  const result = ran.result;
   const finishedAtMs = deps.clock();
   const durationMs = finishedAtMs - startedAtMs;
-  const status = error === undefined ? SlotStatus.succeeded : SlotStatus.failed;
+  const attemptCount = ran.attempts.length;
   // Logged while the lease is still held, so run.start..run.end of two runs never overlap.
-  deps.log.info('run.end', { ...runAttrs, status, durationMs, leaseLost: lease.leaseLost, ...(error !== undefined && { error }) });
+  deps.log.info('run.end', {
+    ...runAttrs,
+    status,
+    durationMs,
+    leaseLost: lease.leaseLost,
+    ...(attemptCount > 1 && { attempts: attemptCount }),
+    ...(error !== undefined && { error }),
+    ...(retries?.retryStopped !== undefined && { retryStopped: retries.retryStopped, attemptsLeft: retries.attemptsLeft }),
+  });
   const record: RunRecord = {
     status,
     fence: run.fence,
@@ -89,11 +102,12 @@ export async function runOnce(deps: TickDeps, held: HeldRun, onStart?: () => voi
     leaseLost: lease.leaseLost,
     ...(error !== undefined && { error }),
     ...(run.trigger === Trigger.buffer && { trigger: Trigger.buffer }),
+    ...(retries && { retries }),
   };
+  const common = { job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs, leaseLost: lease.leaseLost };
+  const retried = { ...(attemptCount > 1 && { attempts: attemptCount }), ...(status === SlotStatus.timedOut && { timedOut: true }) };
   const outcome: TickOutcome =
-    error === undefined
-      ? { outcome: 'ran', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs, leaseLost: lease.leaseLost }
-      : { outcome: 'failed', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs, error, leaseLost: lease.leaseLost };
+    error === undefined ? { outcome: 'ran', ...common, ...retried } : { outcome: 'failed', ...common, error, ...retried };
   return { outcome, result, record };
 }
 

@@ -6,13 +6,13 @@
  */
 import { anyOf, claimedBy, notARun, notClaimed } from './conditions.js';
 import { type SlotRef, updateSlot } from './slot-writes.js';
-import { type LockItem, SlotStatus, type StoreContext } from './table-keys.js';
+import { type AttemptRecord, type LockItem, SlotStatus, type StoreContext } from './table-keys.js';
 import { toEpochSec, toIso } from './time.js';
 import { Trigger } from './types.js';
 
 /** The outcome of a run, as written to its slot item. */
 export interface RunRecord {
-  status: typeof SlotStatus.succeeded | typeof SlotStatus.failed;
+  status: typeof SlotStatus.succeeded | typeof SlotStatus.failed | typeof SlotStatus.timedOut;
   fence: number;
   startedAtMs: number;
   finishedAtMs: number;
@@ -20,6 +20,17 @@ export interface RunRecord {
   leaseLost: boolean;
   /** Set when the run's reason changed since the claim (a scheduled slot that ran from the buffer). */
   trigger?: Trigger;
+  /** What its retries add (attempts.ts): every attempt, and why attempts left were not made. */
+  retries?: RetriesRecord;
+}
+
+/** A retried or timed-out run's share of its record: each attempt, and what stopped the rest. */
+export interface RetriesRecord {
+  /** Every attempt, oldest first; written when there was more than one. */
+  attempts?: AttemptRecord[];
+  attemptsLeft?: number;
+  retryStopped?: string;
+  cutOff?: boolean;
 }
 
 /** Who a slot item belongs to, for a run claimed on the lock: its item is first written with the outcome. */
@@ -112,6 +123,11 @@ export async function recordRun(ctx: StoreContext, request: RunRecordRequest): P
   }
   // A skip or buffered mark this record replaces leaves none of its own attributes behind.
   const removed = identity ? ['reason', 'heldBy', 'heldFence', 'bufferedSlotMs'] : [];
+  for (const [name, value] of Object.entries(run.retries ?? {})) {
+    if (value === undefined) continue;
+    set.push(`${name} = :${name}`);
+    values[`:${name}`] = name === 'attempts' ? (value as AttemptRecord[]).map(shortError) : value;
+  }
   if (run.error !== undefined) {
     set.push('#error = :error');
     values[':error'] = run.error.slice(0, 4_000);
@@ -123,6 +139,11 @@ export async function recordRun(ctx: StoreContext, request: RunRecordRequest): P
   const update = `SET ${set.join(', ')}${removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : ''}`;
   const condition = identity ? anyOf(notClaimed, claimedBy(request.token), notARun) : claimedBy(request.token);
   return updateSlot(ctx, request, { update, values, condition });
+}
+
+/** An attempt with its error cut to the length a slot item keeps (a run may make many). */
+function shortError(attempt: AttemptRecord): AttemptRecord {
+  return attempt.error === undefined ? attempt : { ...attempt, error: attempt.error.slice(0, 1_000) };
 }
 
 /** The lapsed lock whose holder's slot gets its fate, why, and how long the history keeps it. */

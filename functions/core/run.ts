@@ -49,6 +49,10 @@ export interface TickDeps extends StoreContext {
   scheduler?: Scheduler;
   /** The timers of the lease (watchdog, deadline, heartbeats) and of the node's loop. @default systemTimers */
   timers?: Timers;
+  /** The random source of the retries' jitter, in [0, 1). @default Math.random */
+  random?: () => number;
+  /** How long a handler past its `timeout` may go on before it is cut off from the lease. @default 5000 */
+  timeoutGraceMs?: number;
   /** Fires every running handler's signal (Ctrl-C of a local node). */
   shutdown?: AbortSignal;
   /**

@@ -8,8 +8,9 @@ import { z } from 'zod';
 import { CronExpressionError, ScheduleError } from './errors.js';
 import { isNaturalCron, naturalCron } from './natural-cron.js';
 import { continuousAllowError } from './overlap-rules.js';
+import { describeRetryTimeout, retryTimeoutKeys, retryTimeoutMeaning } from './retry-timeout-keys.js';
 import { attachNotes } from './schedule-notes.js';
-import { describeSchemaError, showValue as show } from './schema-messages.js';
+import { describeSchemaError, invalidValueMessage, showValue as show } from './schema-messages.js';
 import { sidekiqCronKeys, sidekiqCronMeaning } from './sidekiq-cron-keys.js';
 import { nextSlots, parseCron, splitZone } from './slots.js';
 import { formatDurationMs, parseDurationMs } from './time.js';
@@ -54,6 +55,7 @@ const rawJob = z
     overlap: z.enum(Object.values(OverlapPolicy) as [OverlapPolicy, ...OverlapPolicy[]]).optional(),
     catchupLimit: z.number().int().min(1).max(1_000).optional(),
     continuous: z.boolean().optional(),
+    ...retryTimeoutKeys,
     ...sidekiqCronOnly,
     ...uniqueJobsKeys,
   })
@@ -163,6 +165,9 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     });
   }
   const sidekiq = sidekiqCronMeaning(name, raw);
+  const failing = retryTimeoutMeaning(raw, (key, value, expected) =>
+    fail(source, `job "${name}": ${invalidValueMessage('key', key, value, expected)}`, { job: name, key, value }),
+  );
   const definition: JobDefinition = {
     name,
     cron: expression,
@@ -179,8 +184,10 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     catchupLimit: raw.catchupLimit ?? JOB_DEFAULTS.catchupLimit,
     continuous: raw.continuous ?? false,
     hasSeconds,
+    ...failing.fields,
   };
-  return attachNotes(definition, [...sidekiq.notes, ...unique.notes]);
+  const failingNotes = failing.notes.map((note) => ({ job: name, ...note }));
+  return attachNotes(definition, [...sidekiq.notes, ...failingNotes, ...unique.notes]);
 }
 
 /**
@@ -282,5 +289,5 @@ export { checkLeasesAgainstSkew } from './lease-skew.js';
 /** A one-line summary of a job's settings, for `validate` and logs. */
 export function describeJob(job: JobDefinition): string {
   const words = job.naturalCron === undefined ? '' : ` (from "${job.naturalCron}")`;
-  return `${job.name}: "${job.cron}"${words} ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${job.namespace === undefined ? '' : `, namespace ${job.namespace}`}${job.enabled ? '' : ', disabled'})`;
+  return `${job.name}: "${job.cron}"${words} ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${describeRetryTimeout(job)}${job.namespace === undefined ? '' : `, namespace ${job.namespace}`}${job.enabled ? '' : ', disabled'})`;
 }

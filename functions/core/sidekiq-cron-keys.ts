@@ -1,7 +1,8 @@
 /**
  * sidekiq-cron's job keys beyond cron, class, args, description and status (its README's "Job
  * properties" and lib/sidekiq/cron/job.rb): their schema and what each means here. `namespace`
- * and `date_as_argument` change what a job is or receives; `retry` waits for retries; the rest
+ * and `date_as_argument` change what a job is or receives; `retry` is read with our own retry
+ * policy (retry-timeout-keys.ts); the rest
  * name sidekiq or Active Job machinery that does not exist here, and are accepted so a
  * sidekiq-cron file works unchanged, with a note that `validate` prints.
  */
@@ -18,11 +19,6 @@ const sidekiqFlag = z.union([z.boolean(), z.string().regex(TRUE_WORDS), z.string
   error: 'a boolean (true or false; sidekiq-cron\'s "yes", "no", "1", "0" too)',
 });
 
-/** Sidekiq's default number of retries, which `retry: true` asks for. */
-export const SIDEKIQ_DEFAULT_RETRIES = 25;
-
-const RETRY_EXPECTED = 'true, false or a number of retries';
-
 /** The schema of sidekiq-cron's own keys, spread into the schedule's job schema. */
 export const sidekiqCronKeys = {
   args: z
@@ -35,11 +31,6 @@ export const sidekiqCronKeys = {
     .min(1)
     .max(100)
     .refine((name) => name !== '*', { error: 'a name other than "*" (sidekiq-cron\'s "every namespace")' })
-    .optional(),
-  retry: z
-    .union([z.boolean(), z.number().int().min(0).max(1_000), z.string().regex(/^\d{1,3}$/, { error: RETRY_EXPECTED })], {
-      error: RETRY_EXPECTED,
-    })
     .optional(),
   date_as_argument: sidekiqFlag.optional(),
   source: z.string().optional(),
@@ -67,13 +58,6 @@ function flag(value: boolean | string | undefined): boolean {
   return value === true || (typeof value === 'string' && TRUE_WORDS.test(value));
 }
 
-function retryNote(value: boolean | number | string): string {
-  if (value === false || value === 0 || value === '0') return 'as here: a failed run is not retried';
-  const retries = value === true ? SIDEKIQ_DEFAULT_RETRIES : Number(value);
-  const what = value === true ? `sidekiq's default of ${retries} retries` : `${retries} retries`;
-  return `not applied yet: ${what} (${retries + 1} attempts in all) once retries exist; until then a failed run is recorded failed and the job waits for its next slot`;
-}
-
 /**
  * What sidekiq-cron's keys of one job make of its definition (`namespace`, `dateAsArgument`),
  * and a note for every key that has no effect here or not yet.
@@ -87,7 +71,6 @@ export function sidekiqCronMeaning(
     const value = raw[key as keyof SidekiqCronRaw];
     if (value !== undefined) notes.push({ job, key, value, effect: reason });
   }
-  if (raw.retry !== undefined) notes.push({ job, key: 'retry', value: raw.retry, effect: retryNote(raw.retry) });
   const dateAsArgument = flag(raw.date_as_argument);
   if (raw.date_as_argument !== undefined) {
     notes.push({

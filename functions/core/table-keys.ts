@@ -23,6 +23,8 @@ export const SlotStatus = {
   claimed: 'claimed',
   succeeded: 'succeeded',
   failed: 'failed',
+  /** The run's last attempt passed the job's `timeout` (its signal fired with a TimeoutError). */
+  timedOut: 'timed-out',
   skipped: 'skipped',
   /** The holder's lease lapsed before it recorded an outcome (it crashed or was cut off). */
   lost: 'lost',
@@ -88,7 +90,24 @@ export interface SlotItem {
   durationMs?: number;
   error?: string;
   leaseLost?: boolean;
+  /** Each attempt of a run its job's `retry` tried more than once (attempts.ts), oldest first. */
+  attempts?: AttemptRecord[];
+  /** Attempts the policy had left when something other than the handler stopped them (why: `retryStopped`). */
+  attemptsLeft?: number;
+  /** Why a failed run was not tried again while it had attempts left (a RetryStop). */
+  retryStopped?: string;
+  /** The handler ignored its timeout and was cut off from the lease after the grace period. */
+  cutOff?: boolean;
   ttlEpochSec: number;
+}
+
+/** One attempt of a run, as its slot item records it. */
+export interface AttemptRecord {
+  attempt: number;
+  status: typeof SlotStatus.succeeded | typeof SlotStatus.failed | typeof SlotStatus.timedOut;
+  startedAtMs: number;
+  durationMs: number;
+  error?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Shared shapes of the core: job definitions, handler contract, tick outcomes. */
+import type { RetryPolicy } from './retry-policy.js';
 
 /**
  * What a slot that finds the lease held does (the names Temporal Schedules use): `skip` records
@@ -55,6 +56,10 @@ export interface JobDefinition {
   continuous: boolean;
   /** True when the cron has a seconds field. */
   hasSeconds: boolean;
+  /** How a failed run is tried again under its lease; absent: one attempt (retry-policy.ts). */
+  retry?: RetryPolicy;
+  /** The longest one attempt may take before its signal fires with a TimeoutError; absent: no limit. */
+  timeoutMs?: number;
 }
 
 /** A logger the core writes structured events to; Powertools Logger fits it. */
@@ -82,6 +87,8 @@ export interface RunContext<Args extends object = Record<string, unknown>> {
   leaseLostSignal: AbortSignal;
   log: EventLog;
   trigger: Trigger;
+  /** This attempt's number, from 1; above 1 when the job's `retry` tries a failed run again. */
+  attempt: number;
   /** What the previous link of a continuous chain returned as `state`; undefined otherwise. */
   state?: unknown;
 }
@@ -99,10 +106,28 @@ export interface ContinueResult {
 /** A job handler: resolves when done, rejects on failure. */
 export type JobHandler<Args extends object = Record<string, unknown>> = (context: RunContext<Args>) => Promise<unknown> | unknown;
 
+/**
+ * What a run's outcome adds when its job retries or times out: how many attempts it made (when
+ * more than one) and `timedOut` when its last attempt passed the job's timeout (recorded `timed-out`).
+ */
+export interface RetriedRun {
+  attempts?: number;
+  timedOut?: boolean;
+}
+
 /** The fate of one (job, slot) in one tick, returned as data. */
 export type TickOutcome =
-  | { outcome: 'ran'; job: string; slot: string; trigger: Trigger; fence: number; durationMs: number; leaseLost: boolean }
-  | { outcome: 'failed'; job: string; slot: string; trigger: Trigger; fence: number; durationMs: number; error: string; leaseLost: boolean }
+  | ({ outcome: 'ran'; job: string; slot: string; trigger: Trigger; fence: number; durationMs: number; leaseLost: boolean } & RetriedRun)
+  | ({
+      outcome: 'failed';
+      job: string;
+      slot: string;
+      trigger: Trigger;
+      fence: number;
+      durationMs: number;
+      error: string;
+      leaseLost: boolean;
+    } & RetriedRun)
   | { outcome: 'duplicate'; job: string; slot: string; claimedBy?: string }
   | { outcome: 'locked'; job: string; slot: string; heldBy?: string; heldFence?: number; leaseUntil?: string }
   | { outcome: 'buffered'; job: string; slot: string; heldBy?: string; heldFence?: number }

@@ -854,7 +854,7 @@ describe('a handler that fails', () => {
   it('fails a job whose handler is not registered, naming it, and releases the lease', async () => {
     const { ctx, deps } = await cluster(T0 + 500);
     const outcomes = await tick(deps('node-a', {}), { jobs: everyMinute() });
-    expect(outcomes).toMatchObject([{ outcome: 'failed', error: 'Error: no handler registered as "Work" (job "report")' }]);
+    expect(outcomes).toMatchObject([{ outcome: 'failed', error: 'NonRetriableError: no handler registered as "Work" (job "report")' }]);
     expect((await getLock(ctx, 'report'))?.holder).toBeUndefined();
   });
 });

@@ -65,19 +65,26 @@ describe('namespace', () => {
 
 describe('retry', () => {
   it.each([
-    [true, "not applied yet: sidekiq's default of 25 retries (26 attempts in all) once retries exist"],
-    ['5', 'not applied yet: 5 retries (6 attempts in all) once retries exist'],
-    [3, 'not applied yet: 3 retries (4 attempts in all) once retries exist'],
-    [false, 'as here: a failed run is not retried'],
-  ])('%j is accepted and noted: %s', (value, effect) => {
-    const [note] = notesOf(oneJob({ retry: value }));
+    [true, 26, "sidekiq's default of 25 retries: 26 attempts in all"],
+    ['5', 6, '5 retries: 6 attempts in all'],
+    [3, 4, '3 retries: 4 attempts in all'],
+  ])('%j is a number of retries: %i attempts in all, with the default backoff', (value, attempts, effect) => {
+    const job = oneJob({ retry: value });
+    expect(job.retry).toEqual({ attempts, backoffMs: 1_000, maxBackoffMs: 300_000, factor: 2 });
+    const [note] = notesOf(job);
     expect(note).toMatchObject({ job: 'hard', key: 'retry', value });
     expect(note?.effect.startsWith(effect)).toBe(true);
   });
 
+  it.each([false, 0, '0'])('%j is one attempt, as by default', (value) => {
+    const job = oneJob({ retry: value });
+    expect(job.retry).toBeUndefined();
+    expect(notesOf(job)[0]?.effect).toBe('as here by default: a failed run is not retried');
+  });
+
   it('refuses anything else', () => {
     expect(refusal({ retry: 'often' }).message).toBe(
-      'schedule: job "hard": key "retry" has value "often"; expected true, false or a number of retries',
+      'schedule: job "hard": key "retry" has value "often"; expected a mapping of attempts, backoff, maxBackoff, factor; or, as sidekiq-cron writes it, true, false or a number of retries',
     );
   });
 });
