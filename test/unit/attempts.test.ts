@@ -4,9 +4,9 @@ import { LeaseLostError, NonRetriableError, TimeoutError } from '../../functions
 import { HeldLease } from '../../functions/core/lease.js';
 import type { TickDeps } from '../../functions/core/run.js';
 import type { RunContext } from '../../functions/core/types.js';
+import { fakeTimers } from '../support/fake-timers.js';
 import { jobDefinition } from '../support/job-definition.js';
 import { fakeClock, memoryLog } from '../support/local-table.js';
-import { fakeTimers } from '../support/fake-timers.js';
 
 const T0 = Date.UTC(2026, 11, 2, 12, 0);
 const RETRY = { attempts: 3, backoffMs: 1_000, maxBackoffMs: 60_000, factor: 2 };
@@ -56,7 +56,16 @@ function harness(options: { deadlineMs?: number; shutdown?: AbortSignal } = {}) 
         seen.push(context);
         return handler(context);
       },
-      context: (attempt, signals) => ({ job: job.name, slot: new Date(T0), fence: 7, args: {}, log, trigger: 'schedule', attempt, ...signals }),
+      context: (attempt, signals) => ({
+        job: job.name,
+        slot: new Date(T0),
+        fence: 7,
+        args: {},
+        log,
+        trigger: 'schedule',
+        attempt,
+        ...signals,
+      }),
     });
   /** Advances fake time in steps, letting the handlers' promises settle between them. */
   const advance = async (ms: number, stepMs = 100): Promise<void> => {

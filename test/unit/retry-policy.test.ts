@@ -38,7 +38,10 @@ describe('retryDecision', () => {
       delayMs: 3_000,
     });
     const until = new Date(NOW_MS + 4_200);
-    expect(retryDecision(POLICY, { attempt: 2, thrown: new RetryAfterError('later', until) }, at(0))).toEqual({ retry: true, delayMs: 4_200 });
+    expect(retryDecision(POLICY, { attempt: 2, thrown: new RetryAfterError('later', until) }, at(0))).toEqual({
+      retry: true,
+      delayMs: 4_200,
+    });
     expect(retryDecision(POLICY, { attempt: 2, thrown: new RetryAfterError('much later', 60_000) }, at(0))).toEqual({
       retry: true,
       delayMs: 5_000,
@@ -50,6 +53,9 @@ describe('retryDecision', () => {
   });
 
   it('does not retry a RetryAfterError past the last attempt', () => {
-    expect(retryDecision(POLICY, { attempt: 5, thrown: new RetryAfterError('later', 1) }, at(0))).toEqual({ retry: false, stop: 'exhausted' });
+    expect(retryDecision(POLICY, { attempt: 5, thrown: new RetryAfterError('later', 1) }, at(0))).toEqual({
+      retry: false,
+      stop: 'exhausted',
+    });
   });
 });

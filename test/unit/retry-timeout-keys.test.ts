@@ -75,11 +75,10 @@ describe('retry and timeout in code (defineJob)', () => {
 
   it('are refused with the same message', () => {
     const refused = () =>
-      resolveConfig(
-        { jobs: { report: defineJob({ cron: '* * * * *', handler, retry: { attempts: -1 } }) } },
-        'cluster-cron.config.ts',
-      );
+      resolveConfig({ jobs: { report: defineJob({ cron: '* * * * *', handler, retry: { attempts: -1 } }) } }, 'cluster-cron.config.ts');
     expect(refused).toThrow(ScheduleError);
-    expect(refused).toThrow('cluster-cron.config.ts: job "report": key "retry.attempts" has value -1; expected a whole number from 1 to 1000');
+    expect(refused).toThrow(
+      'cluster-cron.config.ts: job "report": key "retry.attempts" has value -1; expected a whole number from 1 to 1000',
+    );
   });
 });
