@@ -19,7 +19,10 @@ export interface Violation {
 }
 
 const iso = (ms: number | undefined): string => (ms === undefined ? '-' : new Date(ms).toISOString().slice(11, 23));
-const describe = (run: RunEvent): string => `run fence ${run.fence} slot ${iso(run.slotMs)} on ${run.instance} started ${iso(run.startMs)}`;
+const describe = (run: RunEvent): string =>
+  `run fence ${run.fence} slot ${iso(run.slotMs)}${run.attempt > 1 ? ` attempt ${run.attempt}` : ''} on ${run.instance} started ${iso(run.startMs)}`;
+/** The attempts of one run share its slot and fence: the checker sees them as that one run. */
+const sameRun = (a: RunEvent, b: RunEvent): boolean => a.slotMs === b.slotMs && a.fence === b.fence;
 
 /** Checks I1..I4 on a history; an empty list means they held. */
 export function checkHistory(history: SimHistory): Violation[] {
@@ -34,11 +37,12 @@ export function checkHistory(history: SimHistory): Violation[] {
     const pk = `JOB#${job.name}`;
     const runs = history.runs.filter((run) => run.job === job.name);
 
-    // I1: a (job, slot) starts at most one run.
+    // I1: a (job, slot) starts at most one run (its retries are attempts of that run: one fence).
     const perSlot = new Map<number, RunEvent[]>();
     for (const run of runs) perSlot.set(run.slotMs, [...(perSlot.get(run.slotMs) ?? []), run]);
     for (const [slotMs, list] of perSlot) {
-      if (list.length > 1)
+      const attemptsOfFirst = list.filter((run) => sameRun(run, list[0]!)).map((run) => run.attempt);
+      if (list.length > attemptsOfFirst.length || new Set(attemptsOfFirst).size < attemptsOfFirst.length)
         violations.push({
           invariant: 'I1',
           job: job.name,
@@ -74,7 +78,7 @@ export function checkHistory(history: SimHistory): Violation[] {
     const byStart = [...runs].sort((a, b) => a.startMs - b.startMs);
     for (let i = 1; i < byStart.length; i++) {
       const [earlier, later] = [byStart[i - 1]!, byStart[i]!];
-      if (later.fence <= earlier.fence) {
+      if (later.fence < earlier.fence || (later.fence === earlier.fence && !(sameRun(earlier, later) && later.attempt > earlier.attempt))) {
         // Known: the later run's lease had already lapsed by its own clock when its handler
         // started (its process was held up between acquire and start).
         const until = grantedUntil.get(holderOfFence.get(later.fence) ?? '');
@@ -106,6 +110,18 @@ export function checkHistory(history: SimHistory): Violation[] {
           message: `fence ${acquisition.fence} granted at ${iso(acquisition.atMs)} while ${describe(run)} still held it (granted until ${iso(until)} by its clock, frozen: ${frozenAt(run.instance, acquisition.atMs)})`,
         });
       }
+    }
+
+    // I2: a retry runs under its run's lease, so no attempt starts after a later fence was granted.
+    for (const run of runs) {
+      if (run.attempt === 1) continue;
+      const successor = acquisitions.find((acquisition) => acquisition.fence > run.fence && acquisition.atMs <= run.startMs);
+      if (successor)
+        violations.push({
+          invariant: 'I2',
+          job: job.name,
+          message: `${describe(run)} after fence ${successor.fence} was granted at ${iso(successor.atMs)}: a retry outside its lease`,
+        });
     }
 
     // I3: in the quiet phase, the job is never idle longer than one lease + skew + one slot
@@ -155,14 +171,19 @@ export function checkHistory(history: SimHistory): Violation[] {
         // A scheduled run is claimed on the lock; its item comes with its record, or, if that
         // record never lands, with the next acquirer after its lease: one still running, or
         // ended too close to the end for that, has none yet.
-        const endedMs = Math.min(run.endMs ?? Infinity, run.crashMs ?? Infinity, run.lossMs ?? Infinity);
+        // A run ends with its last attempt.
+        const endedMs = Math.max(
+          ...runs
+            .filter((other) => sameRun(other, run))
+            .map((other) => Math.min(other.endMs ?? Infinity, other.crashMs ?? Infinity, other.lossMs ?? Infinity)),
+        );
         if (endedMs >= settledBeforeMs) continue;
         violations.push({ invariant: 'I4', job: job.name, message: `${describe(run)} has no slot item` });
       } else if (item.status === 'skipped' && !(Number(lock?.holderSlotMs) === run.slotMs && Number(lock?.fence) === run.fence)) {
         // A skip that lost its race to the lock is no lie while the lock still names the run:
         // every reader shows the lock's run, and its record replaces the skip when it ends.
         violations.push({ invariant: 'I4', job: job.name, message: `${describe(run)} is recorded as skipped` });
-      } else if ((item.status === 'succeeded' || item.status === 'failed') && Number(item.fence) !== run.fence) {
+      } else if (['succeeded', 'failed', 'timed-out'].includes(String(item.status)) && Number(item.fence) !== run.fence) {
         violations.push({ invariant: 'I4', job: job.name, message: `${describe(run)} is recorded with fence ${String(item.fence)}` });
       }
     }

@@ -72,6 +72,9 @@ describe('the simulated cluster under faults', () => {
     // The GC-pause case really happened: some run outlived its lease, came back after its
     // successor had written, and its fenced write was refused.
     if (stats.length >= 50) expect(stats.some((seed) => seed.staleRejected > 0)).toBe(true);
+    // Retries, timeouts and hung handlers cut off from their lease really happened.
+    if (stats.length >= 50)
+      for (const field of ['retries', 'timedOut', 'cutOff'] as const) expect(stats.some((seed) => seed[field] > 0)).toBe(true);
   });
 
   it('replays a seed exactly', async () => {

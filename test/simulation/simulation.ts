@@ -16,8 +16,20 @@ import { type Prng, prng } from './prng.js';
 import { type FaultCounts, type FaultRates, simClient } from './sim-client.js';
 import { type Owner, VirtualTime, worldOwner } from './virtual-time.js';
 
-/** How a handler reacts to its signal. */
-export type Behaviour = 'cooperative' | 'stubborn' | 'flaky';
+/**
+ * How a handler reacts to its signal: stops (cooperative), ignores it (stubborn), throws half
+ * the time (flaky), throws on its first attempts and then succeeds (failing, for jobs that
+ * retry), or ignores its signal and hangs far past the job's timeout (hanging).
+ */
+export type Behaviour = 'cooperative' | 'stubborn' | 'flaky' | 'failing' | 'hanging';
+
+/** A job's handler in the simulation: its behaviour, how long a run takes, and (failing) how many attempts throw. */
+interface Profile {
+  behaviour: Behaviour;
+  minMs: number;
+  maxMs: number;
+  failAttempts: number;
+}
 
 /** One handler execution, in true (virtual) time. */
 export interface RunEvent {
@@ -26,6 +38,8 @@ export interface RunEvent {
   fence: number;
   instance: string;
   startMs: number;
+  /** Which attempt of its run (the same slot and fence) this execution is, from 1. */
+  attempt: number;
   /** The handler returned or threw. */
   endMs?: number;
   /** Its process died while it ran. */
@@ -90,13 +104,10 @@ const TABLE = 'sim';
 const MAX_CLOCK_SKEW_MS = 1_000;
 const START_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
 
-function randomJobs(rand: Prng): {
-  jobs: JobDefinition[];
-  behaviours: Map<string, { behaviour: Behaviour; minMs: number; maxMs: number }>;
-} {
+function randomJobs(rand: Prng): { jobs: JobDefinition[]; behaviours: Map<string, Profile> } {
   const count = rand.int(1, 3);
   const raw: Record<string, unknown> = {};
-  const behaviours = new Map<string, { behaviour: Behaviour; minMs: number; maxMs: number }>();
+  const behaviours = new Map<string, Profile>();
   for (let i = 0; i < count; i++) {
     const name = `job${i}`;
     const everySec = rand.pick([1, 1, 2, 3]);
@@ -105,12 +116,18 @@ function randomJobs(rand: Prng): {
     // Jobs shorter than their slot, and jobs longer than a slot (some longer than the lease).
     const minMs = long ? everySec * 1_000 : 50;
     const maxMs = long ? rand.pick([everySec * 2_500, leaseSec * 2_000]) : everySec * 800;
-    behaviours.set(name, { behaviour: rand.pick(['cooperative', 'cooperative', 'stubborn', 'flaky'] as const), minMs, maxMs });
+    const behaviour = rand.pick(['cooperative', 'cooperative', 'stubborn', 'flaky', 'failing', 'hanging'] as const);
+    // Retries under the lease, and timeouts shorter than some runs (a hanging run passes every one).
+    const retry = rand.chance(0.6) && { attempts: rand.int(2, 4), backoff: rand.pick(['100ms', '300ms', '1s']), maxBackoff: '2s' };
+    const timeoutMs = (behaviour === 'hanging' || rand.chance(0.4)) && rand.int(300, Math.max(400, maxMs));
+    behaviours.set(name, { behaviour, minMs, maxMs: behaviour === 'hanging' ? leaseSec * 3_000 : maxMs, failAttempts: rand.int(1, 3) });
     raw[name] = {
       cron: everySec === 1 ? '* * * * * *' : `*/${everySec} * * * * *`,
       class: 'sim',
       lease: `${leaseSec}s`,
       catchupWindow: `${rand.pick([2, 3, 5])}s`,
+      ...(retry && { retry }),
+      ...(timeoutMs && { timeout: `${timeoutMs}ms` }),
     };
   }
   return { jobs: parseScheduleObject(raw, { handlers: ['sim'], source: 'simulation' }), behaviours };
@@ -190,6 +207,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
         fence: ctx.fence,
         instance: record.name,
         startMs: time.nowMs,
+        attempt: ctx.attempt,
         behaviour: profile.behaviour,
       };
       runs.push(run);
@@ -205,11 +223,12 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
         if (ctx.leaseLostSignal.reason instanceof LeaseLostError) run.lossMs ??= time.nowMs;
       });
       const durationMs = chance.int(profile.minMs, profile.maxMs);
-      const throws = profile.behaviour === 'flaky' && chance.chance(0.5);
+      const throws =
+        profile.behaviour === 'flaky' ? chance.chance(0.5) : profile.behaviour === 'failing' && ctx.attempt <= profile.failAttempts;
       try {
         await new Promise<void>((resolve, reject) => {
           const timer = time.timers.setTimeout(() => (throws ? reject(new Error('the job failed (simulated)')) : resolve()), durationMs);
-          if (profile.behaviour !== 'stubborn') {
+          if (profile.behaviour !== 'stubborn' && profile.behaviour !== 'hanging') {
             ctx.signal.addEventListener('abort', () => {
               time.timers.clearTimeout(timer);
               time.timers.setTimeout(() => reject(ctx.signal.reason), chance.int(0, 30));
@@ -243,6 +262,9 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     log: quietLog,
     handlers: { sim: handlerFor(record) },
     maxClockSkewMs: MAX_CLOCK_SKEW_MS,
+    // The retries' jitter from the seed, so a seed replays exactly; a short grace, so cut-offs happen.
+    random: () => chance.next(),
+    timeoutGraceMs: 500,
   });
   const startInstance = (base: number, offsetMs: number): void => {
     const generation = instances.filter((instance) => instance.base === base).length;

@@ -9,6 +9,10 @@ export interface SeedStats {
   faults: Record<string, number>;
   runs: number;
   staleRejected: number;
+  /** Attempts after a run's first (retries under its lease), runs recorded timed-out, and those cut off from the lease. */
+  retries: number;
+  timedOut: number;
+  cutOff: number;
   /** Holders killed mid-run: how long until the job ran again, and whether within lease + one slot. */
   takeovers: { gapMs: number; withinGoal: boolean }[];
 }
@@ -31,6 +35,9 @@ export function seedStats(history: SimHistory): SeedStats {
     faults: { ...history.faults },
     runs: history.runs.length,
     staleRejected: Object.values(history.fencedStore).reduce((m, s) => m + s.rejectedStale, 0),
+    retries: history.runs.filter((run) => run.attempt > 1).length,
+    timedOut: history.items.filter((item) => item.status === 'timed-out').length,
+    cutOff: history.items.filter((item) => item.cutOff === true).length,
     takeovers,
   };
 }
@@ -53,7 +60,9 @@ export function summary(stats: readonly SeedStats[], violations: number): string
     0,
   );
   const takeovers = stats.flatMap((seed) => seed.takeovers);
+  const sum = (field: 'retries' | 'timedOut' | 'cutOff'): number => stats.reduce((n, seed) => n + seed[field], 0);
+  const failing = `${sum('retries')} retries under the lease, ${sum('timedOut')} runs timed out (${sum('cutOff')} cut off from the lease)`;
   const gaps = takeovers.map((t) => t.gapMs).sort((a, b) => a - b);
   const takeover = `${takeovers.length} holders killed mid-run: the job ran again after ${gaps[Math.floor(gaps.length / 2)] ?? '-'} ms (median), ${gaps.at(-1) ?? '-'} ms (max); within lease + one slot: ${takeovers.filter((t) => t.withinGoal).length}`;
-  return `simulation: ${stats.length} seeds, ${runs} runs, ${total} faults injected ${JSON.stringify(faults)}, ${stale} stale fenced writes rejected, ${takeover}, violations: ${violations}; by protocol step ${JSON.stringify(Object.fromEntries(Object.entries(bySteps).sort()))}`;
+  return `simulation: ${stats.length} seeds, ${runs} runs, ${total} faults injected ${JSON.stringify(faults)}, ${stale} stale fenced writes rejected, ${failing}, ${takeover}, violations: ${violations}; by protocol step ${JSON.stringify(Object.fromEntries(Object.entries(bySteps).sort()))}`;
 }
