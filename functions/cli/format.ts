@@ -2,10 +2,12 @@
 import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import type { JobStatus } from '../core/job-status.js';
+import { describeRetryTimeout } from '../core/retry-timeout-keys.js';
 import { type LockItem, lapsedHolder, liveHolder, pausedFor, type SlotItem } from '../core/store.js';
 import { formatDurationMs } from '../core/time.js';
 import type { TickOutcome } from '../core/types.js';
 import { describeCron } from '../describe-cron.js';
+import { attemptLines, attemptsNote } from './format-attempts.js';
 
 export { describeCron };
 
@@ -55,7 +57,7 @@ export function describeSlot(item: SlotItem, lock: LockItem | undefined, nowMs?:
     if (lock?.holder === item.claimedBy) return `starting (fence ${lock.fence ?? '?'})`;
     return 'buffered, not started (recorded lost once a lease has passed)';
   }
-  if (item.status === 'failed') return `failed: ${item.error ?? ''}`;
+  if (item.status === 'failed' || item.status === 'timed-out') return `${item.status}: ${item.error ?? ''}${attemptsNote(item)}`;
   if (item.status === 'lost') return `lost: ${item.error ?? ''}`;
   if (item.status === 'claimed') {
     if (nowMs !== undefined && lapsedHolder(lock, nowMs) && lock.holder === item.claimedBy) {
@@ -64,16 +66,16 @@ export function describeSlot(item: SlotItem, lock: LockItem | undefined, nowMs?:
     if (lock?.holder === item.claimedBy) return `running (fence ${lock.fence ?? '?'})`;
     return 'claimed, no outcome yet (recorded lost once its lease has passed)';
   }
-  return item.status;
+  return `${item.status}${attemptsNote(item)}`;
 }
 
 /** What an outcome adds beyond its kind. */
 export function outcomeDetail(outcome: TickOutcome): string {
   switch (outcome.outcome) {
     case 'ran':
-      return `fence ${outcome.fence}, ${formatMs(outcome.durationMs)}${outcome.leaseLost ? ', LEASE LOST' : ''}`;
+      return `fence ${outcome.fence}, ${formatMs(outcome.durationMs)}${outcome.attempts ? `, ${outcome.attempts} attempts` : ''}${outcome.leaseLost ? ', LEASE LOST' : ''}`;
     case 'failed':
-      return `fence ${outcome.fence}, ${formatMs(outcome.durationMs)}: ${outcome.error}`;
+      return `fence ${outcome.fence}, ${formatMs(outcome.durationMs)}${outcome.attempts ? `, ${outcome.attempts} attempts` : ''}${outcome.timedOut ? ', TIMED OUT' : ''}: ${outcome.error}`;
     case 'duplicate':
       return `claimed by ${outcome.claimedBy ?? 'another instance'}`;
     case 'locked':
@@ -109,9 +111,9 @@ export function printJobStatus(status: JobStatus, nowMs: number): string {
   const lines = [
     `${job.name}: ${job.description ?? job.handler}`,
     `  schedule   "${job.cron}" ${job.timezone} (${describeCron(job.cron)})`,
-    `  policy     overlap ${job.overlap}${job.continuous ? ', continuous' : ''}, lease ${formatDurationMs(job.leaseMs)}, catch-up window ${formatDurationMs(job.catchupWindowMs)}, catch-up limit ${job.catchupLimit}`,
+    `  policy     overlap ${job.overlap}${job.continuous ? ', continuous' : ''}, lease ${formatDurationMs(job.leaseMs)}, catch-up window ${formatDurationMs(job.catchupWindowMs)}, catch-up limit ${job.catchupLimit}${describeRetryTimeout(job)}`,
     `  state      ${describeJobState(job, lock)}; lock ${describeLock(lock, nowMs)}; fence ${lock?.fence ?? 0}${lock?.pendingSlotMs !== undefined ? `; buffered slot ${formatTime(lock.pendingSlotMs)}` : ''}`,
-    `  counters   over the last ${counters.slots} slot(s)${counters.sinceMs !== undefined ? ` since ${formatTime(counters.sinceMs)}` : ''}: runs ${counters.runs} (failed ${counters.failures}), skipped by overlap ${counters.skippedByOverlap}, dropped ${counters.dropped}, buffered ${counters.buffered}, paused ${counters.paused}, lost ${counters.lost}, missed ${counters.missed}`,
+    `  counters   over the last ${counters.slots} slot(s)${counters.sinceMs !== undefined ? ` since ${formatTime(counters.sinceMs)}` : ''}: runs ${counters.runs} (failed ${counters.failures}, timed out ${counters.timedOut}, retried ${counters.retried}), skipped by overlap ${counters.skippedByOverlap}, dropped ${counters.dropped}, buffered ${counters.buffered}, paused ${counters.paused}, lost ${counters.lost}, missed ${counters.missed}`,
   ];
   const runs = table(['scheduled', 'started', 'lag', 'duration', 'outcome', 'fence', 'instance', 'trigger']);
   for (const item of status.recent) {
@@ -127,5 +129,8 @@ export function printJobStatus(status: JobStatus, nowMs: number): string {
     ]);
   }
   const next = status.nextMs.map((ms) => `  ${formatTime(ms, job.timezone)}`);
-  return `${lines.join('\n')}\n\nlast runs (newest first):\n${status.recent.length > 0 ? runs.toString() : '  none yet'}\n\nnext fire times:\n${next.join('\n')}\n`;
+  const attempts = attemptLines(status.recent, { time: (ms) => formatTime(ms), duration: formatMs });
+  const retried =
+    attempts.length > 0 ? `\n\nattempts of the retried runs (slot, attempt, started, duration, outcome):\n${attempts.join('\n')}` : '';
+  return `${lines.join('\n')}\n\nlast runs (newest first):\n${status.recent.length > 0 ? runs.toString() : '  none yet'}${retried}\n\nnext fire times:\n${next.join('\n')}\n`;
 }

@@ -24,6 +24,10 @@ export interface JobCounters {
   runs: number;
   succeeded: number;
   failures: number;
+  /** Runs whose last attempt passed the job's timeout (`timed-out`; not counted in `failures`). */
+  timedOut: number;
+  /** Runs that took more than one attempt (the job's `retry`), whatever their outcome. */
+  retried: number;
   /** Skipped because a run held the lease (skip). */
   skippedByOverlap: number;
   /** bufferOne: dropped because one slot was already buffered. */
@@ -76,6 +80,8 @@ export function countSlots(job: JobDefinition, items: readonly SlotItem[], nowMs
     runs: 0,
     succeeded: 0,
     failures: 0,
+    timedOut: 0,
+    retried: 0,
     skippedByOverlap: 0,
     dropped: 0,
     paused: 0,
@@ -84,7 +90,10 @@ export function countSlots(job: JobDefinition, items: readonly SlotItem[], nowMs
     missed: 0,
   };
   for (const item of items) {
-    if (item.status === SlotStatus.succeeded || item.status === SlotStatus.failed) counters.runs += 1;
+    if (item.status === SlotStatus.succeeded || item.status === SlotStatus.failed || item.status === SlotStatus.timedOut)
+      counters.runs += 1;
+    if (item.status === SlotStatus.timedOut) counters.timedOut += 1;
+    if ((item.attempts?.length ?? 0) > 1) counters.retried += 1;
     if (item.status === SlotStatus.succeeded) counters.succeeded += 1;
     if (item.status === SlotStatus.failed) counters.failures += 1;
     if (item.status === SlotStatus.lost) counters.lost += 1;

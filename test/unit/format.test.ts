@@ -152,6 +152,8 @@ describe('CLI formatting', () => {
         runs: 2,
         succeeded: 1,
         failures: 1,
+        timedOut: 0,
+        retried: 0,
         skippedByOverlap: 0,
         dropped: 1,
         paused: 0,
@@ -169,7 +171,7 @@ describe('CLI formatting', () => {
       expect(policy).toBe('  policy     overlap bufferOne, continuous, lease 30s, catch-up window 90s, catch-up limit 3');
       expect(state).toBe('  state      PAUSED: db down; lock free; fence 9; buffered slot 2026-11-26T10:00:02Z');
       expect(counters).toBe(
-        '  counters   over the last 4 slot(s) since 2026-11-26T09:59:54Z: runs 2 (failed 1), skipped by overlap 0, dropped 1, buffered 1, paused 0, lost 0, missed 5',
+        '  counters   over the last 4 slot(s) since 2026-11-26T09:59:54Z: runs 2 (failed 1, timed out 0, retried 0), skipped by overlap 0, dropped 1, buffered 1, paused 0, lost 0, missed 5',
       );
     });
 

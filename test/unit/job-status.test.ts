@@ -15,7 +15,19 @@ function job(extra: Partial<JobDefinition> = {}): JobDefinition {
 const item = slotItem;
 
 const at = (minutes: number): number => T0 + minutes * MINUTE_MS;
-const ZERO = { runs: 0, succeeded: 0, failures: 0, skippedByOverlap: 0, dropped: 0, paused: 0, buffered: 0, lost: 0, missed: 0 };
+const ZERO = {
+  runs: 0,
+  succeeded: 0,
+  failures: 0,
+  timedOut: 0,
+  retried: 0,
+  skippedByOverlap: 0,
+  dropped: 0,
+  paused: 0,
+  buffered: 0,
+  lost: 0,
+  missed: 0,
+};
 
 describe('countSlots', () => {
   it('counts nothing, and no span, for a job without history', () => {
@@ -42,6 +54,8 @@ describe('countSlots', () => {
       runs: 4,
       succeeded: 3,
       failures: 1,
+      timedOut: 0,
+      retried: 0,
       skippedByOverlap: 1,
       dropped: 1,
       paused: 1,

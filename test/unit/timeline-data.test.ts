@@ -35,7 +35,20 @@ function job(name: string, runs: RunView[], extra: Partial<JobView> = {}): JobVi
     windowStartMs: T0 - 60_000,
     runs,
     missedMs: [],
-    counters: { slots: 0, runs: 0, succeeded: 0, failures: 0, skippedByOverlap: 0, dropped: 0, paused: 0, buffered: 0, lost: 0, missed: 0 },
+    counters: {
+      slots: 0,
+      runs: 0,
+      succeeded: 0,
+      failures: 0,
+      timedOut: 0,
+      retried: 0,
+      skippedByOverlap: 0,
+      dropped: 0,
+      paused: 0,
+      buffered: 0,
+      lost: 0,
+      missed: 0,
+    },
     ...extra,
   };
 }
