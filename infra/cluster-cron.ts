@@ -22,6 +22,7 @@ import { TICK_DEFAULTS } from '../functions/core/tick.js';
 import type { JobDefinition } from '../functions/core/types.js';
 import { METRICS_NAMESPACE, TickMetric } from '../functions/metrics.js';
 import { type TickAlarms, tickAlarms } from './alarms.js';
+import { runTimeoutProblem, timeoutFloorMs } from './run-timeouts.js';
 import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
 import { entryDirOf, writeTickEntry } from './tick-entry.js';
@@ -88,11 +89,13 @@ export interface ClusterCronProps {
 
 /**
  * A run is given two leases of time (a lease is the run's expected length; twice leaves room for
- * a slow one) plus 30 s for the tick's own requests and the wind-down after the run's signal.
+ * a slow one) plus 30 s for the tick's own requests and the wind-down after the run's signal; at
+ * least the longest job `timeout` with its grace and the deadline margin.
  */
 export function defaultTimeout(jobs: readonly JobDefinition[]): Duration {
   const longestLeaseMs = Math.max(...jobs.map((job) => job.leaseMs));
-  const seconds = Math.ceil((2 * longestLeaseMs + 30_000) / 1_000);
+  // A job's timeout, its grace and the deadline margin must fit too (run-timeouts.ts).
+  const seconds = Math.ceil(Math.max(2 * longestLeaseMs + 30_000, timeoutFloorMs(jobs)) / 1_000);
   return Duration.seconds(Math.min(MAX_TIMEOUT.toSeconds(), Math.max(60, seconds)));
 }
 
@@ -134,6 +137,8 @@ export class ClusterCron extends Construct {
     if (timeout.toSeconds() > MAX_TIMEOUT.toSeconds()) {
       throw new ClusterCronError(`ClusterCron "${id}": timeout is ${timeout.toHumanString()}; Lambda allows at most 15 minutes`);
     }
+    const timeoutProblem = runTimeoutProblem(id, this.jobs, timeout.toMilliseconds());
+    if (timeoutProblem) throw new ClusterCronError(timeoutProblem);
 
     this.table = new dynamodb.Table(this, 'Table', {
       ...(props.table?.tableName !== undefined && { tableName: props.table.tableName }),

@@ -34,6 +34,7 @@ export {
   startBufferedSlot,
 } from './slot-writes.js';
 export {
+  type AttemptRecord,
   jobKey,
   type LockItem,
   SkipReason,

@@ -3,8 +3,10 @@
  * (jobStatus), with times in epoch ms so a script or the page can draw them on one axis.
  */
 import { type JobCounters, type JobStatus, jobStatus, missedSlots } from '../core/job-status.js';
+import type { RetryPolicy } from '../core/retry-policy.js';
 import { cronOf, slotsBetween } from '../core/slots.js';
 import {
+  type AttemptRecord,
   holderRun,
   type LockItem,
   liveHolder,
@@ -51,6 +53,13 @@ export interface RunView {
   /** A dropped slot: the buffered slot that was in the way. */
   bufferedSlotMs?: number;
   leaseLost?: boolean;
+  /** A run its job's `retry` tried more than once: every attempt, oldest first. */
+  attempts?: AttemptRecord[];
+  /** Attempts the retry policy had left, and why they were not made (deadline, stopped, non-retriable, cut-off). */
+  attemptsLeft?: number;
+  retryStopped?: string;
+  /** A timed-out handler that ignored its signal and was cut off from the lease. */
+  cutOff?: boolean;
 }
 
 /** The lease while someone holds it. */
@@ -80,6 +89,10 @@ export interface JobView {
   leaseMs: number;
   catchupWindowMs: number;
   catchupLimit: number;
+  /** The job's retry policy, when it makes more than one attempt. */
+  retry?: RetryPolicy;
+  /** The job's per-attempt timeout, when it has one. */
+  timeoutMs?: number;
   paused: boolean;
   pausedNote?: string;
   pausedAtMs?: number;
@@ -107,7 +120,13 @@ export interface JobsView {
   jobs: JobView[];
 }
 
-const SETTLED: ReadonlySet<string> = new Set([SlotStatus.succeeded, SlotStatus.failed, SlotStatus.lost, SlotStatus.skipped]);
+const SETTLED: ReadonlySet<string> = new Set([
+  SlotStatus.succeeded,
+  SlotStatus.failed,
+  SlotStatus.timedOut,
+  SlotStatus.lost,
+  SlotStatus.skipped,
+]);
 
 function skippedBecause(item: SlotItem): string | undefined {
   if (item.status !== SlotStatus.skipped) return undefined;
@@ -142,6 +161,10 @@ export function toRunView(item: SlotItem, lock: LockItem | undefined, nowMs: num
     ...(item.heldFence !== undefined && { heldFence: item.heldFence }),
     ...(item.bufferedSlotMs !== undefined && { bufferedSlotMs: item.bufferedSlotMs }),
     ...(item.leaseLost !== undefined && { leaseLost: item.leaseLost }),
+    ...(item.attempts !== undefined && { attempts: item.attempts }),
+    ...(item.attemptsLeft !== undefined && { attemptsLeft: item.attemptsLeft }),
+    ...(item.retryStopped !== undefined && { retryStopped: item.retryStopped }),
+    ...(item.cutOff !== undefined && { cutOff: item.cutOff }),
   };
 }
 
@@ -195,6 +218,8 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
     leaseMs: job.leaseMs,
     catchupWindowMs: job.catchupWindowMs,
     catchupLimit: job.catchupLimit,
+    ...(job.retry && job.retry.attempts > 1 && { retry: job.retry }),
+    ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }),
     paused: pausedFor(lock),
     ...(lock?.pausedNote !== undefined && { pausedNote: lock.pausedNote }),
     ...(lock?.pausedAtMs !== undefined && { pausedAtMs: lock.pausedAtMs }),

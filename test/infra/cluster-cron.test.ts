@@ -109,6 +109,23 @@ describe('the ClusterCron construct', () => {
       synth({ timeout: Duration.minutes(15) }).template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 900 });
     });
 
+    it("fits the longest job timeout, its grace and the deadline margin in the function's timeout", () => {
+      synth({
+        schedule: scheduleFile('slow:\n  cron: "0 * * * *"\n  class: PrintWorker\n  lease: 10s\n  timeout: 4m\n'),
+      }).template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 255 });
+    });
+
+    it("refuses a job timeout the function's timeout cannot hold, naming the job, the key and the value", () => {
+      expect(() =>
+        synth({
+          schedule: scheduleFile('slow:\n  cron: "0 * * * *"\n  class: PrintWorker\n  lease: 10s\n  timeout: 5m\n'),
+          timeout: Duration.minutes(5),
+        }),
+      ).toThrow(
+        'ClusterCron "Cron": job "slow": key "timeout" has value 5m; the tick function\'s timeout is 5m, and one attempt plus 5s of grace and the 10s deadline margin must fit in it: give the job a timeout of at most 285s, or the construct a longer timeout (at most 15 minutes)',
+      );
+    });
+
     it('retries a failed asynchronous tick twice within 5 minutes', () => {
       synth().template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 });
     });

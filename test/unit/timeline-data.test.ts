@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { toRunView } from '../../functions/ui/job-view.js';
 import type { JobView, RunView } from '../../ui/src/api-types.js';
-import { assignLanes, barEndMs, buildTimeline, type TimelineBar } from '../../ui/src/timeline-data.js';
+import { describeRun } from '../../ui/src/format.js';
+import { assignLanes, attemptStartsMs, barEndMs, barKindOf, buildTimeline, type TimelineBar } from '../../ui/src/timeline-data.js';
+import { slotItem } from '../support/slot-item.js';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 
@@ -148,5 +151,55 @@ describe('the timeline model', () => {
 
   it('ends a lost run that recorded no end where its lease lapsed', () => {
     expect(barEndMs(run(0, { status: 'lost', startedAtMs: T0 }), 'lost', T0 + 60_000, 5_000)).toBe(T0 + 5_000);
+  });
+});
+
+describe("a retried or timed-out run's bar", () => {
+  const attempts: NonNullable<RunView['attempts']> = [
+    { attempt: 1, status: 'failed', startedAtMs: T0 + 100, durationMs: 300, error: 'Error: down' },
+    { attempt: 2, status: 'timed-out', startedAtMs: T0 + 1_400, durationMs: 2_000, error: 'TimeoutError: slow' },
+    { attempt: 3, status: 'succeeded', startedAtMs: T0 + 4_000, durationMs: 200 },
+  ];
+  const run = (extra: Partial<RunView>): RunView => ({
+    slotMs: T0,
+    slot: new Date(T0).toISOString(),
+    trigger: 'schedule',
+    status: 'succeeded',
+    startedAtMs: T0 + 100,
+    durationMs: 4_100,
+    ...extra,
+  });
+
+  it('is divided where each attempt after the first began', () => {
+    expect(attemptStartsMs(run({ attempts }))).toEqual([T0 + 1_400, T0 + 4_000]);
+    expect(attemptStartsMs(run({}))).toEqual([]);
+  });
+
+  it('is drawn as timed out when its last attempt passed the timeout', () => {
+    expect(barKindOf(run({ status: 'timed-out' }))).toBe('timed-out');
+  });
+
+  it("tells each attempt in the bar's tooltip, and why the attempts left were not made", () => {
+    const lines = describeRun(
+      run({ status: 'failed', attempts: attempts.slice(0, 2), attemptsLeft: 1, retryStopped: 'deadline' }),
+      T0 + 10_000,
+    );
+    expect(lines).toContain('attempt 1: failed after 300 ms: Error: down');
+    expect(lines).toContain('attempt 2: timed-out after 2.0 s: TimeoutError: slow');
+    expect(lines).toContain('1 attempt(s) left, not made (deadline)');
+  });
+});
+
+describe('toRunView of a retried run', () => {
+  it('passes on its attempts and what stopped the ones left', () => {
+    const attempts = [{ attempt: 1, status: 'timed-out' as const, startedAtMs: T0 + 100, durationMs: 2_500, error: 'TimeoutError: slow' }];
+    const item = slotItem(T0, { status: 'timed-out', attempts, attemptsLeft: 2, retryStopped: 'cut-off', cutOff: true });
+    expect(toRunView(item, undefined, T0 + 60_000)).toMatchObject({
+      status: 'timed-out',
+      attempts,
+      attemptsLeft: 2,
+      retryStopped: 'cut-off',
+      cutOff: true,
+    });
   });
 });

@@ -81,5 +81,10 @@ export function describeRun(run: RunView, nowMs: number): string[] {
   if (run.fence !== undefined) lines.push(`fence ${run.fence}`);
   if (run.instance) lines.push(`node ${run.instance}`);
   if (run.error) lines.push(`error: ${run.error}`);
+  for (const attempt of run.attempts ?? [])
+    lines.push(
+      `attempt ${attempt.attempt}: ${attempt.status} after ${formatDuration(attempt.durationMs)}${attempt.error ? `: ${attempt.error}` : ''}`,
+    );
+  if (run.attemptsLeft) lines.push(`${run.attemptsLeft} attempt(s) left, not made (${run.retryStopped ?? '?'})`);
   return lines;
 }

@@ -37,7 +37,11 @@ export interface JobCardProps {
 /** The colour and glyph of a slot's fate, for the badge next to its words. */
 function fateLook(run: RunView): { color: string; glyph: string } {
   const bar = barKindOf(run);
-  if (bar) return { color: barStyles[bar].color, glyph: bar === 'succeeded' ? '✓' : bar === 'failed' ? '✗' : bar === 'lost' ? '?' : '▶' };
+  if (bar)
+    return {
+      color: barStyles[bar].color,
+      glyph: bar === 'succeeded' ? '✓' : bar === 'failed' ? '✗' : bar === 'timed-out' ? '⏱' : bar === 'lost' ? '?' : '▶',
+    };
   const marker = markerKindOf(run);
   return marker ? { color: markerStyles[marker].color, glyph: markerStyles[marker].glyph } : { color: '#57606a', glyph: '•' };
 }

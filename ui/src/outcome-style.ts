@@ -34,6 +34,7 @@ export interface MarkerStyle {
 export const barStyles: Record<BarKind, BarStyle> = {
   [BarKind.succeeded]: { color: '#1a7f37', fill: 'solid', label: 'succeeded', hint: 'a run that finished' },
   [BarKind.failed]: { color: '#cf222e', fill: 'stripes', label: 'failed', hint: 'the handler threw' },
+  [BarKind.timedOut]: { color: '#bf3989', fill: 'stripes', label: 'timed out', hint: "passed its job's timeout" },
   [BarKind.lost]: { color: '#8250df', fill: 'dots', label: 'lost', hint: 'its node died; the lease lapsed' },
   [BarKind.running]: { color: '#0969da', fill: 'hollow', label: 'running', hint: 'holds the lease now' },
 };

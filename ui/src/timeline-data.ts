@@ -6,7 +6,7 @@
 import type { JobView, RunView } from './api-types.js';
 
 /** How a run that started is drawn: its outcome, or `running` while it holds the lease. */
-export const BarKind = { succeeded: 'succeeded', failed: 'failed', lost: 'lost', running: 'running' } as const;
+export const BarKind = { succeeded: 'succeeded', failed: 'failed', timedOut: 'timed-out', lost: 'lost', running: 'running' } as const;
 export type BarKind = (typeof BarKind)[keyof typeof BarKind];
 
 /** Slots that did not start a run, each with its own marker shape. */
@@ -53,8 +53,14 @@ export function barKindOf(run: RunView): BarKind | undefined {
   if (run.startedAtMs === undefined) return undefined;
   if (run.status === 'succeeded') return BarKind.succeeded;
   if (run.status === 'failed') return BarKind.failed;
+  if (run.status === 'timed-out') return BarKind.timedOut;
   if (run.status === 'lost') return BarKind.lost;
   return BarKind.running;
+}
+
+/** Where a retried run's bar is divided: the start of each attempt after the first (none for one attempt). */
+export function attemptStartsMs(run: RunView): number[] {
+  return (run.attempts ?? []).slice(1).map((attempt) => attempt.startedAtMs);
 }
 
 /** The marker for a slot that did not start a run (undefined for a run, which gets a bar). */

@@ -20,7 +20,7 @@ import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { JobView } from './api-types.js';
 import { describeRun, formatDuration, formatTime } from './format.js';
 import { type BarFill, barStyles, lagStyle, markerStyles, nowStyle } from './outcome-style.js';
-import { buildTimeline, type TimelineBar, type TimelineMarker, type TimelineModel } from './timeline-data.js';
+import { attemptStartsMs, buildTimeline, type TimelineBar, type TimelineMarker, type TimelineModel } from './timeline-data.js';
 
 Chart.register(BarController, BarElement, ScatterController, PointElement, LinearScale, Tooltip);
 
@@ -92,8 +92,8 @@ function fillOf(color: string, fill: BarFill): CanvasPattern | string {
   return pattern;
 }
 
-/** Alternate row shading and the "now" line, drawn under and over the datasets. */
-function decorations(get: () => { nowMs: number; rows: number }): Plugin<'bar'> {
+/** Alternate row shading, the "now" line, and a divider on a retried run's bar where each attempt began. */
+function decorations(get: () => { nowMs: number; rows: number; model?: TimelineModel; lanesOf?: (row: number) => number }): Plugin<'bar'> {
   return {
     id: 'clusterCronDecorations',
     beforeDatasetsDraw(chart) {
@@ -128,6 +128,23 @@ function decorations(get: () => { nowMs: number; rows: number }): Plugin<'bar'> 
       ctx.font = '600 11px system-ui, sans-serif';
       ctx.textAlign = 'center';
       ctx.fillText('now', px, chartArea.top - 4);
+      ctx.restore();
+      const { model, lanesOf } = get();
+      const y = scales.y;
+      if (!model || !lanesOf || !y) return;
+      ctx.save();
+      ctx.strokeStyle = '#ffffff';
+      ctx.lineWidth = 2;
+      for (const bar of model.bars) {
+        const centre = y.getPixelForValue(laneY(bar.row, bar.lane, lanesOf(bar.row)));
+        for (const atMs of attemptStartsMs(bar.run)) {
+          const at = x.getPixelForValue(atMs);
+          ctx.beginPath();
+          ctx.moveTo(at, centre - 7);
+          ctx.lineTo(at, centre + 7);
+          ctx.stroke();
+        }
+      }
       ctx.restore();
     },
   };
@@ -235,8 +252,10 @@ export interface TimelineProps {
 export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const chartRef = useRef<Chart<'bar' | 'scatter', TimelinePoint[]> | null>(null);
-  const liveRef = useRef({ nowMs, rows: jobs.length });
-  liveRef.current = { nowMs, rows: jobs.length };
+  const liveRef = useRef<{ nowMs: number; rows: number; model?: TimelineModel; lanesOf?: (row: number) => number }>({
+    nowMs,
+    rows: jobs.length,
+  });
   const labelWidthPx = narrow ? 76 : 132;
   // Where the pointer (or the last tap) is on the chart, so a refresh keeps its tooltip open.
   const pointerRef = useRef<{ x: number; y: number } | null>(null);
@@ -294,6 +313,8 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
   const startMs = nowMs - windowMs;
   const endMs = nowMs + windowMs * 0.08;
   const model = useMemo(() => buildTimeline(jobs, nowMs, startMs, endMs), [jobs, nowMs, startMs, endMs]);
+  // The decorations read the model as of this render (the attempts' dividers sit on its bars).
+  liveRef.current = { nowMs, rows: jobs.length, model, lanesOf: (row) => model.rows[row]?.lanes ?? 1 };
 
   useEffect(() => {
     const chart = chartRef.current;
@@ -356,8 +377,17 @@ export function Timeline({ jobs, nowMs, windowMs, narrow }: TimelineProps) {
           for (const marker of markers) byKind.set(marker.kind, (byKind.get(marker.kind) ?? 0) + 1);
           const counts = [...byKind].map(([kind, count]) => `${count} ${kind}`);
           return (
-            <li key={job.name} data-job={job.name} data-bars={bars.length} data-overlaps={bars.filter((bar) => bar.overlaps).length}>
+            <li
+              key={job.name}
+              data-job={job.name}
+              data-bars={bars.length}
+              data-overlaps={bars.filter((bar) => bar.overlaps).length}
+              data-retried={bars.filter((bar) => attemptStartsMs(bar.run).length > 0).length}
+            >
               {job.name}: {bars.length} runs{bars.some((bar) => bar.overlaps) ? ', some overlapping' : ''}
+              {bars.some((bar) => attemptStartsMs(bar.run).length > 0)
+                ? `, ${bars.filter((bar) => attemptStartsMs(bar.run).length > 0).length} retried`
+                : ''}
               {counts.length > 0 ? `, ${counts.join(', ')}` : ''} in the last {formatDuration(windowMs)}
             </li>
           );
