@@ -13,7 +13,8 @@ import { launchChromium } from '../../scripts/chromium.js';
 import { type StatusPageScene, startStatusPageScene, waitFor } from '../../scripts/status-page-scene.js';
 
 // `tick` runs every second for a moment; `hold` starts one run that holds its lease for minutes,
-// so a trigger of it is refused (409 locked) whatever the timing.
+// so a trigger of it is refused (409 locked) whatever the timing; `retried` passes its timeout on
+// every attempt, so its runs are timed out after two attempts.
 const SCHEDULE = `
 tick:
   cron: "* * * * * *"
@@ -29,6 +30,14 @@ hold:
   lease: 5s
   description: "One long run that holds the lease"
   namespace: ops
+retried:
+  cron: "*/5 * * * * *"
+  class: PrintWorker
+  args: { sleepSeconds: 2 }
+  lease: 5s
+  timeout: 300ms
+  retry: { attempts: 2, backoff: 100ms }
+  description: "Times out, is tried again, times out again"
 `;
 
 const WAIT_MS = 45_000;
@@ -99,6 +108,14 @@ describe('the status page in headless Chromium', () => {
       .poll(async () => Number(await page.locator('.timeline-summary li[data-job="tick"]').getAttribute('data-bars')), { timeout: WAIT_MS })
       .toBeGreaterThanOrEqual(3);
     expect(await page.locator('.timeline-summary li[data-job="tick"]').textContent()).toMatch(/^tick: \d+ runs/);
+    // A retried run's bar is divided at its second attempt, and drawn as timed out.
+    const retried = page.locator('.timeline-summary li[data-job="retried"]');
+    await expect.poll(async () => Number(await retried.getAttribute('data-retried')), { timeout: WAIT_MS }).toBeGreaterThanOrEqual(1);
+    expect(await retried.textContent()).toMatch(/\d+ retried/);
+    await card('retried').locator('details.runs summary').click();
+    await expect
+      .poll(() => card('retried').locator('details.runs tbody').innerText(), { timeout: WAIT_MS })
+      .toContain('timed-out after 2 attempts');
     // The run the lease holder is on shows a live countdown.
     await card('hold').locator('[data-testid="lease-countdown"]').waitFor({ state: 'visible', timeout: WAIT_MS });
     expect(await card('hold').locator('[data-testid="lease-countdown"]').innerText()).toMatch(/expires in/);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { countSlots } from '../../functions/core/job-status.js';
 import { toRunView } from '../../functions/ui/job-view.js';
 import type { JobView, RunView } from '../../ui/src/api-types.js';
 import { describeRun } from '../../ui/src/format.js';
 import { assignLanes, attemptStartsMs, barEndMs, barKindOf, buildTimeline, type TimelineBar } from '../../ui/src/timeline-data.js';
+import { jobDefinition } from '../support/job-definition.js';
 import { slotItem } from '../support/slot-item.js';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -38,20 +40,8 @@ function job(name: string, runs: RunView[], extra: Partial<JobView> = {}): JobVi
     windowStartMs: T0 - 60_000,
     runs,
     missedMs: [],
-    counters: {
-      slots: 0,
-      runs: 0,
-      succeeded: 0,
-      failures: 0,
-      timedOut: 0,
-      retried: 0,
-      skippedByOverlap: 0,
-      dropped: 0,
-      paused: 0,
-      buffered: 0,
-      lost: 0,
-      missed: 0,
-    },
+    // A job with no history: every counter zero.
+    counters: countSlots(jobDefinition(), [], T0),
     ...extra,
   };
 }
@@ -184,6 +174,7 @@ describe("a retried or timed-out run's bar", () => {
       run({ status: 'failed', attempts: attempts.slice(0, 2), attemptsLeft: 1, retryStopped: 'deadline' }),
       T0 + 10_000,
     );
+    expect(lines[0]).toBe('failed after 2 attempts (schedule)');
     expect(lines).toContain('attempt 1: failed after 300 ms: Error: down');
     expect(lines).toContain('attempt 2: timed-out after 2.0 s: TimeoutError: slow');
     expect(lines).toContain('1 attempt(s) left, not made (deadline)');

@@ -67,7 +67,8 @@ export function outcomeText(run: RunView): string {
   }
   if (run.status === 'claimed' || run.status === 'running') return run.startedAtMs === undefined ? 'claimed, not started yet' : 'running';
   if (run.status === 'buffered') return run.startedAtMs === undefined ? 'buffered: waits for the lease' : 'running (from the buffer)';
-  return run.status;
+  const attempts = run.attempts?.length ?? 0;
+  return attempts > 1 ? `${run.status} after ${attempts} attempts` : run.status;
 }
 
 /** The lines of a run's tooltip: outcome, scheduled and actual start, duration, fence, node, error. */
