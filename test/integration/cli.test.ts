@@ -106,7 +106,7 @@ describe('cluster-cron validate', () => {
     expect(lines(result.stdout).slice(0, 3)).toEqual([
       'hard: "0 9 * * 1-5" (from "every weekday at 9am") UTC -> PrintWorker (lease 1m, catch-up 90s, overlap skip, namespace ops)',
       '  queue "hard_worker": no effect here: there are no queues; the tick that claims a slot runs its handler itself',
-      '  retry false: as here: a failed run is not retried',
+      '  retry false: as here by default: a failed run is not retried',
     ]);
     const json = await cli(['validate', '--schedule', path, '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({
@@ -525,7 +525,7 @@ describe('cluster-cron backfill and status JOB on one job', () => {
         '  state      active; lock free; fence 4',
       ]);
       const counters = new RegExp(
-        `^ {2}counters {3}over the last 4 slot\\(s\\) since ${formatTime(slotMs(5))}: runs 4 \\(failed 0\\), skipped by overlap 0, dropped 0, buffered 0, paused 0, lost 0, missed (\\d+)$`,
+        `^ {2}counters {3}over the last 4 slot\\(s\\) since ${formatTime(slotMs(5))}: runs 4 \\(failed 0, timed out 0, retried 0\\), skipped by overlap 0, dropped 0, buffered 0, paused 0, lost 0, missed (\\d+)$`,
       ).exec(out[4] ?? '');
       expect(counters, out[4]).not.toBeNull();
       // slot(1) was left out of the range: missed at least that one, plus any slot since that has passed the window.
