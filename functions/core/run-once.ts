@@ -5,6 +5,8 @@
  * `allow`. What follows a run (record, release or hand over): after-run.ts. docs/protocol.md.
  */
 import { errorMessage } from './errors.js';
+import { afterFinalFailure } from './failure-hook.js';
+import type { SelfPause, StreakWrite } from './failure-streak.js';
 import { argsForSlot } from './job-args.js';
 import type { HeldLease } from './lease.js';
 import { type Continuation, heldLease, leaseSettings, type SlotToRun, type TickDeps } from './run.js';
@@ -17,6 +19,8 @@ export interface HeldRun {
   job: JobDefinition;
   run: Continuation;
   lease: HeldLease;
+  /** Set by the run's last write when it paused the job (pauseAfterFailures). */
+  selfPaused?: StreakWrite & { selfPause: SelfPause };
 }
 
 /** What one run of the handler came to: the outcome, what the handler returned, and the record to write. */
@@ -24,6 +28,8 @@ export interface RunResult {
   outcome: TickOutcome;
   result: unknown;
   record: RunRecord;
+  /** What the handler threw, when it did: the failure hook's error. */
+  thrown?: unknown;
 }
 
 /** Runs the handler once under `lease` (started here) and logs it. `onStart` is called just before the handler starts. */
@@ -36,6 +42,7 @@ export async function runOnce(deps: TickDeps, held: HeldRun, onStart?: () => voi
   const startedAtMs = deps.clock();
   let error: string | undefined;
   let result: unknown;
+  let thrown: unknown;
   if (!lease.stillValid()) {
     // Never call the handler on a lease that may already be someone else's (I2).
     error = errorMessage(lease.signal.reason);
@@ -71,10 +78,11 @@ export async function runOnce(deps: TickDeps, held: HeldRun, onStart?: () => voi
       ...(run.state !== undefined && { state: run.state }),
     };
     result = await handler(context);
-  } catch (thrown) {
+  } catch (caught) {
     // A handler stopped by its signal usually rethrows a bare AbortError; say why it fired.
-    const aborted = lease.signal.aborted && (thrown === lease.signal.reason || (thrown as Error)?.name === 'AbortError');
-    error = errorMessage(aborted ? lease.signal.reason : thrown);
+    const aborted = lease.signal.aborted && (caught === lease.signal.reason || (caught as Error)?.name === 'AbortError');
+    thrown = aborted ? lease.signal.reason : caught;
+    error = errorMessage(thrown);
   }
   const finishedAtMs = deps.clock();
   const durationMs = finishedAtMs - startedAtMs;
@@ -94,7 +102,7 @@ export async function runOnce(deps: TickDeps, held: HeldRun, onStart?: () => voi
     error === undefined
       ? { outcome: 'ran', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs, leaseLost: lease.leaseLost }
       : { outcome: 'failed', job: job.name, slot, trigger: run.trigger, fence: run.fence, durationMs, error, leaseLost: lease.leaseLost };
-  return { outcome, result, record };
+  return { outcome, result, record, ...(thrown !== undefined && { thrown }) };
 }
 
 /** overlap `allow`: a fence from the counter, no lease; the slot claim alone prevents a second run of it. */
@@ -104,7 +112,8 @@ export async function runUnleased(deps: TickDeps, slot: SlotToRun): Promise<Tick
   const run = { job: job.name, slotMs, token, fence, trigger: options.trigger };
   const settings = leaseSettings(deps, options, true);
   const lease = heldLease(deps, { job, run, leaseUntilMs: Number.POSITIVE_INFINITY, settings });
-  const { outcome, record } = await runOnce(deps, { job, run, lease }, options.onStart);
+  const { outcome, record, thrown } = await runOnce(deps, { job, run, lease }, options.onStart);
+  await afterFinalFailure(deps, { job, run, lease }, { record, thrown });
   await lease.release();
   await recordRun(deps, { job: job.name, slotMs, token, run: record });
   return [outcome];
