@@ -7,10 +7,10 @@
  */
 import { handOverOrRelease, type NextLinkRequest, type NextRun } from './after-run.js';
 import { errorMessage } from './errors.js';
-import type { HeldLease } from './lease.js';
-import { type Continuation, heldLease, leaseSettings, type RunOptions, TICK_DEFAULTS, type TickDeps } from './run.js';
 import { afterFinalFailure } from './failure-hook.js';
 import { failureStreakOf, selfPausedOutcome } from './failure-streak.js';
+import type { HeldLease } from './lease.js';
+import { type Continuation, heldLease, leaseSettings, type RunOptions, TICK_DEFAULTS, type TickDeps } from './run.js';
 import { type HeldRun, runOnce } from './run-once.js';
 import { duplicate, skipped } from './run-outcomes.js';
 import { type AcquireResult, recordLost, recordRun, renewLease, SkipReason, startBufferedSlot } from './store.js';

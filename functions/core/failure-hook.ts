@@ -8,8 +8,8 @@
 import { errorMessage } from './errors.js';
 import { isFailingStatus } from './failure-streak.js';
 import { argsForSlot } from './job-args.js';
-import type { HeldRun } from './run-once.js';
 import type { TickDeps } from './run.js';
+import type { HeldRun } from './run-once.js';
 import type { RunRecord } from './store.js';
 import { systemTimers, toIso } from './time.js';
 import type { RunContext, Trigger } from './types.js';
@@ -111,7 +111,9 @@ export async function afterFinalFailure(deps: TickDeps, held: HeldRun, final: { 
   };
   try {
     await Promise.all([
-      hook ? guarded('run.on-failure', () => hook(hookContext(deps, held, stop.signal), errorFrom(final.thrown, failure.error))) : undefined,
+      hook
+        ? guarded('run.on-failure', () => hook(hookContext(deps, held, stop.signal), errorFrom(final.thrown, failure.error)))
+        : undefined,
       publish ? guarded('run.failure-publish', () => publish(failure)) : undefined,
     ]);
   } finally {

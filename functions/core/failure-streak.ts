@@ -70,7 +70,10 @@ export function streakAfterRun(
  * The SET and REMOVE clauses (with their placeholder values) that carry a StreakWrite in a lock
  * update: the count (removed at 0), and a self-pause with its reason. Empty for no write.
  */
-export function streakClauses(write: StreakWrite | undefined, nowMs: number): { set: string[]; remove: string[]; values: Record<string, unknown> } {
+export function streakClauses(
+  write: StreakWrite | undefined,
+  nowMs: number,
+): { set: string[]; remove: string[]; values: Record<string, unknown> } {
   if (!write) return { set: [], remove: [], values: {} };
   const counted =
     write.failureStreak > 0
