@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FailureHook, RunFailure } from '../../functions/core/failure-hook.js';
 import { parseSchedule } from '../../functions/core/schedule.js';
+import { startDelayMs } from '../../functions/core/start-jitter.js';
 import { getLock, recentSlots, setPaused } from '../../functions/core/store.js';
 import { tick, triggerJob } from '../../functions/core/tick.js';
 import type { JobHandler, RunContext } from '../../functions/core/types.js';
@@ -187,5 +188,28 @@ describe('the failure hook and run.failed against the local server', () => {
     clock.set(T0 + MINUTE_MS + 500);
     await tick(deps, { jobs });
     expect(published).toHaveLength(1);
+  });
+});
+
+describe('jitter against the local server', () => {
+  it('starts a slot at its fixed delay, not before, handing the handler the slot time; a late tick still runs it', async () => {
+    const slots: number[] = [];
+    const { deps, clock } = await setUp((context) => void slots.push(context.slot.getTime()), '');
+    const jobs = schedule('  jitter: 50s\n');
+    const [job] = jobs;
+    if (!job) throw new Error('no job');
+    // A slot whose delay is at least 2 s, so "before its start" is a moment after its time.
+    let slotMs = T0;
+    while (startDelayMs(job, slotMs) < 2_000) slotMs += MINUTE_MS;
+    const delayMs = startDelayMs(job, slotMs);
+    clock.set(slotMs + 500);
+    // Before its start the slot is not due (the slot before it may still be, inside its own window).
+    await tick(deps, { jobs });
+    expect(slots).not.toContain(slotMs);
+    // The next tick comes late (a Lambda tick a minute on): still inside the window counted from the start.
+    clock.set(slotMs + delayMs + 45_000);
+    const outcomes = await tick(deps, { jobs });
+    expect(outcomes.map((outcome) => outcome.outcome)).toContain('ran');
+    expect(slots).toContain(slotMs);
   });
 });
