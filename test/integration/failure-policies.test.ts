@@ -132,7 +132,7 @@ describe('the failure hook and run.failed against the local server', () => {
     });
     let lockDuringHook: Awaited<ReturnType<typeof getLock>>;
     let slotsDuringHook: Awaited<ReturnType<typeof recentSlots>> = [];
-    deps.failureHooks['flaky'] = async (context, error) => {
+    deps.failureHooks.flaky = async (context, error) => {
       hookCalls.push({ context, error });
       lockDuringHook = await getLock(deps, 'flaky');
       slotsDuringHook = await recentSlots(deps, 'flaky', 5);
@@ -175,7 +175,7 @@ describe('the failure hook and run.failed against the local server', () => {
     const { deps, clock, log, published, jobs } = await setUp(() => {
       if (fail) throw new Error('run broke');
     });
-    deps.failureHooks['flaky'] = () => {
+    deps.failureHooks.flaky = () => {
       throw new Error('slack is down');
     };
     clock.set(T0 + 500);
