@@ -4,7 +4,7 @@
  * module imports no parser or schema library, so the deployed tick function that imports the
  * user's config does not load them at cold start.
  */
-import type { JobHandler, OverlapPolicy } from './core/types.js';
+import type { JobHandler, OverlapPolicy, RunContext } from './core/types.js';
 
 /** A duration as the schedule file takes it: `30s`, `5m`, `1h`, or a number of seconds. */
 export type Duration = string | number;
@@ -42,6 +42,16 @@ export interface JobOptions<Args extends object = Record<string, unknown>> {
   timeout?: Duration;
   /** `disabled` keeps the job defined but never runs it. @default 'enabled' */
   status?: 'enabled' | 'disabled';
+  /** Pause the job after this many consecutive failed slots; `resume` clears the count. @default never */
+  pauseAfterFailures?: number;
+  /** Start each slot up to this long after its time, fixed per slot, to spread jobs that share a minute. @default 0 */
+  jitter?: Duration;
+  /**
+   * Called once per slot that fails for good, under the run's lease, before its record; bounded
+   * to 30 s and by `context.signal`. What it throws is logged; the slot's fate stays `failed`.
+   * @default the config's `onFailure`
+   */
+  onFailure?: (context: RunContext<Args>, error: Error) => Promise<unknown> | unknown;
 }
 
 /** A job's retry policy in code: the schedule file's `retry` mapping. */
@@ -75,6 +85,8 @@ export interface ClusterCronConfig {
   tableName?: string;
   /** DynamoDB endpoint default (DYNAMODB_ENDPOINT wins over it); `aws` or unset: the SDK's own. */
   endpoint?: string;
+  /** The failure hook of every job (the schedule file's too) that has no `onFailure` of its own. */
+  onFailure?: (context: RunContext, error: Error) => Promise<unknown> | unknown;
 }
 
 /**
@@ -98,4 +110,21 @@ export function handlerRegistry(config: ClusterCronConfig): Record<string, JobHa
   const registry: Record<string, JobHandler> = { ...config.handlers };
   for (const [name, job] of Object.entries(config.jobs ?? {})) registry[name] = job.handler as JobHandler;
   return registry;
+}
+
+/**
+ * Each job's failure hook by job name: its own `onFailure`, else the config's. A schedule file's
+ * jobs (names in `scheduleJobs`) take the config's.
+ */
+export function failureHookRegistry(
+  config: ClusterCronConfig,
+  scheduleJobs: readonly string[],
+): Record<string, (context: RunContext, error: Error) => Promise<unknown> | unknown> {
+  const hooks: Record<string, (context: RunContext, error: Error) => Promise<unknown> | unknown> = {};
+  if (config.onFailure) for (const name of scheduleJobs) hooks[name] = config.onFailure;
+  for (const [name, job] of Object.entries(config.jobs ?? {})) {
+    const hook = job.onFailure ?? config.onFailure;
+    if (hook) hooks[name] = hook as (context: RunContext, error: Error) => Promise<unknown> | unknown;
+  }
+  return hooks;
 }

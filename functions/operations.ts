@@ -82,6 +82,7 @@ export async function openOperation(options: OperationOptions, defaultLogStream:
     instance,
     log: options.log ?? createEventLog({ instance, stream: defaultLogStream }),
     handlers: config.handlers,
+    ...(config.failureHooks && { failureHooks: config.failureHooks }),
     maxClockSkewMs: readMaxClockSkewMs(),
     ...(options.timers && { timers: options.timers }),
   };

@@ -5,12 +5,13 @@
  */
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ScheduleError } from './core/errors.js';
+import type { FailureHook } from './core/failure-hook.js';
 import { checkLeasesAgainstSkew } from './core/lease-skew.js';
 import { loadScheduleFile, parseScheduleObject } from './core/schedule.js';
 import { invalidValueMessage, showValue as show, unknownKeyMessage } from './core/schema-messages.js';
 import { TICK_DEFAULTS } from './core/tick.js';
 import type { JobDefinition, JobHandler } from './core/types.js';
-import { type ClusterCronConfig, handlerRegistry } from './define.js';
+import { type ClusterCronConfig, failureHookRegistry, handlerRegistry } from './define.js';
 
 /** A validated configuration: what the CLI, a node and the construct work from. */
 export interface LoadedConfig {
@@ -19,11 +20,13 @@ export interface LoadedConfig {
   jobs: JobDefinition[];
   /** Every handler the jobs name (JobDefinition.handler -> function). */
   handlers: Readonly<Record<string, JobHandler>>;
+  /** Each job's `onFailure` hook (its own, or the config's), by job name. */
+  failureHooks?: Readonly<Record<string, FailureHook>>;
   tableName?: string;
   endpoint?: string;
 }
 
-const CONFIG_KEYS = ['jobs', 'schedule', 'handlers', 'tableName', 'endpoint'] as const;
+const CONFIG_KEYS = ['jobs', 'schedule', 'handlers', 'tableName', 'endpoint', 'onFailure'] as const;
 const JOB_KEYS = [
   'cron',
   'handler',
@@ -39,6 +42,9 @@ const JOB_KEYS = [
   'namespace',
   'retry',
   'timeout',
+  'pauseAfterFailures',
+  'jitter',
+  'onFailure',
 ] as const;
 
 function fail(source: string, message: string, details: { job?: string; key?: string; value?: unknown } = {}): never {
@@ -59,7 +65,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function codeJob(source: string, name: string, spec: unknown): JobDefinition {
   if (!isRecord(spec))
     fail(source, `job "${name}" must be defineJob({ cron, handler, ... }), got ${show(spec)}`, { job: name, value: spec });
-  const { kind: _kind, handler, ...keys } = spec;
+  const { kind: _kind, handler, onFailure, ...keys } = spec;
+  if (onFailure !== undefined && typeof onFailure !== 'function') {
+    fail(source, `job "${name}": ${invalidValueMessage('key', 'onFailure', onFailure, "a function of the run's context and the error")}`, {
+      job: name,
+      key: 'onFailure',
+      value: onFailure,
+    });
+  }
   for (const [key, value] of Object.entries(keys)) {
     if (!(JOB_KEYS as readonly string[]).includes(key)) {
       fail(source, `job "${name}": ${unknownKeyMessage('key', [key], value, `allowed: ${JOB_KEYS.join(', ')}`)}`, {
@@ -93,7 +106,12 @@ export function resolveConfig(config: unknown, source: string, options: { baseDi
     if (!(CONFIG_KEYS as readonly string[]).includes(key))
       fail(source, unknownKeyMessage('key', [key], value, `allowed: ${CONFIG_KEYS.join(', ')}`), { key, value });
   }
-  const { jobs = {}, schedule, handlers = {}, tableName, endpoint } = config as ClusterCronConfig;
+  const { jobs = {}, schedule, handlers = {}, tableName, endpoint, onFailure } = config as ClusterCronConfig;
+  if (onFailure !== undefined && typeof onFailure !== 'function')
+    fail(source, invalidValueMessage('key', 'onFailure', onFailure, "a function of the run's context and the error"), {
+      key: 'onFailure',
+      value: onFailure,
+    });
   if (!isRecord(jobs))
     fail(source, invalidValueMessage('key', 'jobs', jobs, 'a mapping of job name to defineJob(...)'), { key: 'jobs', value: jobs });
   if (!isRecord(handlers))
@@ -117,10 +135,12 @@ export function resolveConfig(config: unknown, source: string, options: { baseDi
       fail(source, invalidValueMessage('key', key, value, 'a non-empty string'), { key, value });
   }
   const definitions: JobDefinition[] = [];
+  let scheduleJobs: string[] = [];
   if (schedule !== undefined) {
     definitions.push(
       ...loadScheduleFile(displayPath(resolve(options.baseDir ?? process.cwd(), schedule)), { handlers: Object.keys(handlers) }),
     );
+    scheduleJobs = definitions.map((job) => job.name);
   }
   for (const [name, spec] of Object.entries(jobs)) {
     if (definitions.some((job) => job.name === name))
@@ -135,6 +155,7 @@ export function resolveConfig(config: unknown, source: string, options: { baseDi
     source,
     jobs: definitions,
     handlers: handlerRegistry(config as ClusterCronConfig),
+    failureHooks: failureHookRegistry(config as ClusterCronConfig, scheduleJobs) as Record<string, FailureHook>,
     ...(tableName !== undefined && { tableName }),
     ...(endpoint !== undefined && { endpoint }),
   };

@@ -39,7 +39,13 @@ export function createTickHandler(options: TickHandlerOptions): TickHandler {
   const env = options.env ?? process.env;
   if (options.config) {
     const config = resolveConfig(options.config, 'config', { maxClockSkewMs: readMaxClockSkewMs(env) });
-    return createJobsTickHandler({ handlers: config.handlers, jobs: config.jobs, source: config.source, env });
+    return createJobsTickHandler({
+      handlers: config.handlers,
+      ...(config.failureHooks && { failureHooks: config.failureHooks }),
+      jobs: config.jobs,
+      source: config.source,
+      env,
+    });
   }
   const handlers = options.handlers ?? {};
   const handlerNames = Object.keys(handlers);

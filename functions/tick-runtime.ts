@@ -8,6 +8,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { ClusterCronError, PayloadError } from './core/errors.js';
+import type { FailureHook } from './core/failure-hook.js';
 import { checkLeasesAgainstSkew } from './core/lease-skew.js';
 import { parseTickPayload, type TickCommand } from './core/payload.js';
 import { runTickCommand, type TickDeps } from './core/tick.js';
@@ -36,6 +37,8 @@ export type TickHandler = (event: unknown, context?: TickContext) => Promise<Tic
 export interface JobsTickHandlerOptions {
   /** JobDefinition.handler -> function. */
   handlers: Readonly<Record<string, JobHandler>>;
+  /** Each job's `onFailure` hook by job name. */
+  failureHooks?: Readonly<Record<string, FailureHook>>;
   jobs: readonly JobDefinition[];
   /** The name errors give the jobs' origin (a file name). */
   source: string;
@@ -76,6 +79,7 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
       instance,
       log: withLagMetric(log, metrics),
       handlers,
+      ...(options.failureHooks && { failureHooks: options.failureHooks }),
       maxClockSkewMs,
       ...(handOff && { handOff }),
     };

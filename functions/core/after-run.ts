@@ -5,6 +5,7 @@
  * pause, a lost lease or a stopping node ends the chain. The writes: docs/protocol.md.
  */
 import { errorMessage } from './errors.js';
+import { type StreakWrite, selfPauseLog, streakAfterRun } from './failure-streak.js';
 import { type Continuation, heldLease, leaseSettings, newToken, retentionMs, type TickDeps } from './run.js';
 import type { HeldRun } from './run-once.js';
 import { offSchedule } from './slots.js';
@@ -23,8 +24,11 @@ import {
 import { toIso } from './time.js';
 import { Trigger } from './types.js';
 
-/** The next run of the chain, already holding the lease until `leaseUntilMs`; undefined when the chain ends. */
-export type NextRun = { continuation: Continuation; leaseUntilMs: number } | undefined;
+/**
+ * The next run of the chain, already holding the lease until `leaseUntilMs`, and the failure
+ * streak the hand-over wrote (pauseAfterFailures); undefined when the chain ends.
+ */
+export type NextRun = { continuation: Continuation; leaseUntilMs: number; failureStreak?: number } | undefined;
 
 /** A continuous job's next link, as the handler asked for it: with the state to pass on, or none. */
 export type NextLinkRequest = { state?: unknown };
@@ -38,25 +42,33 @@ export async function handOverOrRelease(
   held: HeldRun,
   after: { record: RunRecord; nextLink: NextLinkRequest | undefined },
 ): Promise<NextRun> {
-  if (after.nextLink) return handOverToNextLink(deps, held, after.record, after.nextLink);
+  const { record } = after;
+  // The slot's final outcome moves the failure streak, in the write that lets the lease go.
+  const streak = streakAfterRun(held.job, held.lease.failureStreakSeen, { slotMs: held.run.slotMs, ...record });
+  if (after.nextLink) return handOverToNextLink(deps, held, { record, nextLink: after.nextLink, streak });
   const stopping = deps.shutdown?.aborted === true;
   const lockAtLastRenewal = held.lease.lastSeenLock;
   const buffered = bufferedOnLock(lockAtLastRenewal);
   // A buffered slot the last heartbeat already showed is handed over with the record in parallel.
-  if (buffered && !held.lease.leaseLost && !stopping && !pausedFor(lockAtLastRenewal)) {
-    const [, next] = await Promise.all([recordOrAbandon(deps, held, after.record), handOverToPending(deps, held, buffered)]);
+  if (buffered && !held.lease.leaseLost && !stopping && !pausedFor(lockAtLastRenewal) && !streak?.selfPause) {
+    const [, next] = await Promise.all([recordOrAbandon(deps, held, record), handOverToPending(deps, held, buffered, streak)]);
     return next;
   }
-  await recordOrAbandon(deps, held, after.record);
-  return releaseOrHandOver(deps, held, undefined);
+  await recordOrAbandon(deps, held, record);
+  return releaseOrHandOver(deps, held, undefined, streak);
 }
 
 /**
  * Records this run, claims the next link's slot and hands the lease over, all at once: one round
  * trip between two links. A claim that fails after the hand-over ends the chain.
  */
-async function handOverToNextLink(deps: TickDeps, held: HeldRun, record: RunRecord, nextLink: NextLinkRequest): Promise<NextRun> {
+async function handOverToNextLink(
+  deps: TickDeps,
+  held: HeldRun,
+  after: { record: RunRecord; nextLink: NextLinkRequest; streak: StreakWrite | undefined },
+): Promise<NextRun> {
   const { job, run, lease } = held;
+  const { record, nextLink, streak } = after;
   const runAttrs = { job: job.name, slot: toIso(run.slotMs), fence: run.fence, holder: run.token };
   const nextToken = newToken(deps);
   const nextSlotMs = offSchedule(Math.max(deps.clock(), run.slotMs + 1));
@@ -73,13 +85,13 @@ async function handOverToNextLink(deps: TickDeps, held: HeldRun, record: RunReco
   const [, claim, handed] = await Promise.all([
     recordOrAbandon(deps, held, record),
     claimed.catch((error: unknown) => ({ won: false as const, error })),
-    lease.handOver({ token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation }),
+    lease.handOver({ token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation, streak }),
   ]);
   const next = { token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation };
   if (handed.handedOver && claim.won) {
     const state = 'state' in nextLink && { state: nextLink.state };
     const continuation: Continuation = { job: job.name, ...next, fence: handed.fence, ...state };
-    return { continuation, leaseUntilMs: handed.leaseUntilMs };
+    return { continuation, leaseUntilMs: handed.leaseUntilMs, failureStreak: streak?.failureStreak ?? lease.failureStreakSeen };
   }
   if (handed.handedOver) {
     // The next link has the lease but no slot item: let the lease go rather than run unrecorded.
@@ -102,46 +114,68 @@ async function handOverToNextLink(deps: TickDeps, held: HeldRun, record: RunReco
   }
   deps.log.info('chain.end', { ...runAttrs, reason: leaseLost ? 'the lease was lost' : 'the job is paused' });
   if (leaseLost) return undefined;
-  return releaseOrHandOver(deps, held, handed.lock);
+  return releaseOrHandOver(deps, held, handed.lock, streak);
 }
 
 /**
- * Releases the lease; if a slot is buffered behind it (on `lockAsRead`, or found by the refused
- * release), hands the lease to it instead.
+ * Releases the lease (writing the failure streak, and a self-pause when it reached the limit);
+ * if a slot is buffered behind it (on `lockAsRead`, or found by the refused release), hands the
+ * lease to it instead, unless the job is paused or pauses itself now.
  */
-async function releaseOrHandOver(deps: TickDeps, held: HeldRun, lockAsRead: LockItem | undefined): Promise<NextRun> {
+async function releaseOrHandOver(
+  deps: TickDeps,
+  held: HeldRun,
+  lockAsRead: LockItem | undefined,
+  streak: StreakWrite | undefined,
+): Promise<NextRun> {
   const { job, run, lease } = held;
   const stopping = deps.shutdown?.aborted === true;
+  const pausing = streak?.selfPause !== undefined;
   const bufferedAsRead = bufferedOnLock(lockAsRead);
-  if (bufferedAsRead && !stopping && !pausedFor(lockAsRead)) return handOverToPending(deps, held, bufferedAsRead);
-  const released = await lease.release();
-  if (released.released) return undefined;
+  if (bufferedAsRead && !stopping && !pausing && !pausedFor(lockAsRead)) return handOverToPending(deps, held, bufferedAsRead, streak);
+  const released = await lease.release({ streak });
+  if (released.released) return selfPaused(deps, held, streak);
   const lock = released.lock;
   if (lock?.holder !== run.token) return undefined; // lost; the lease logged it
   const buffered = bufferedOnLock(lock);
   if (buffered) {
-    if (!pausedFor(lock) && !stopping) return handOverToPending(deps, held, buffered);
+    if (!pausedFor(lock) && !pausing && !stopping) return handOverToPending(deps, held, buffered, streak);
     // Paused, or this node is stopping: the buffered slot gets its fate here, and the lease goes free.
-    if (pausedFor(lock)) await recordSkip(deps, { job: job.name, ...buffered, reason: SkipReason.paused });
+    if (pausedFor(lock) || pausing) await recordSkip(deps, { job: job.name, ...buffered, reason: SkipReason.paused });
     else await recordLost(deps, { job: job.name, ...buffered, why: `buffered behind ${run.token}, whose node stopped before starting it` });
   }
-  await lease.release({ dropPending: true });
+  const dropped = await lease.release({ dropPending: true, streak });
+  return dropped.released ? selfPaused(deps, held, streak) : undefined;
+}
+
+/** After a release that applied: a self-pause it carried is logged and noted on the run. The chain ends. */
+function selfPaused(deps: TickDeps, held: HeldRun, streak: StreakWrite | undefined): NextRun {
+  if (!streak?.selfPause) return undefined;
+  const write = { ...streak, selfPause: streak.selfPause };
+  held.selfPaused = write;
+  deps.log.error('job.self-paused', { ...selfPauseLog(held.job.name, held.run.fence, write), instance: deps.instance });
   return undefined;
 }
 
 /** Hands the lease to the slot buffered behind this run; if the lock changed meanwhile, decides again. */
-async function handOverToPending(deps: TickDeps, held: HeldRun, buffered: { slotMs: number; token: string }): Promise<NextRun> {
+async function handOverToPending(
+  deps: TickDeps,
+  held: HeldRun,
+  buffered: { slotMs: number; token: string },
+  streak: StreakWrite | undefined,
+): Promise<NextRun> {
   const { job, run, lease } = held;
   const { slotMs, token } = buffered;
-  const handed = await lease.handOver({ token, slotMs, trigger: Trigger.buffer, pendingSlotMs: slotMs });
+  const handed = await lease.handOver({ token, slotMs, trigger: Trigger.buffer, pendingSlotMs: slotMs, streak });
   if (handed.handedOver)
     return {
       continuation: { job: job.name, slotMs, token, fence: handed.fence, trigger: Trigger.buffer },
       leaseUntilMs: handed.leaseUntilMs,
+      failureStreak: streak?.failureStreak ?? lease.failureStreakSeen,
     };
   if (handed.lock?.holder !== run.token) return undefined;
   // Still ours, but the pending slot changed or the job was paused: decide again from the item.
-  return releaseOrHandOver(deps, held, undefined);
+  return releaseOrHandOver(deps, held, undefined, streak);
 }
 
 /** Records a run; if that fails, keeps the lease to lapse so the next holder marks the slot lost (I4). */

@@ -22,6 +22,8 @@ export interface AttemptsOutcome {
   status: AttemptRecord['status'];
   result: unknown;
   error?: string;
+  /** What the last attempt threw (its signal's reason when it was stopped by it): the failure hook's error. */
+  thrown?: unknown;
   attempts: AttemptRecord[];
   /** The record's share (every attempt when more than one, what stopped the rest); undefined for a plain run. */
   retries: RetriesRecord | undefined;
@@ -75,7 +77,7 @@ export async function runAttempts(deps: TickDeps, request: AttemptsRequest): Pro
     const error = `${errorMessage(aborted ? signals.signal.reason : thrown)}${cutOff ? ' (cut off from the lease)' : ''}`;
     const status = signals.timedOut ? SlotStatus.timedOut : SlotStatus.failed;
     attempts.push({ attempt, status, startedAtMs, durationMs, error });
-    const ended = { status, result: undefined, error, attempts };
+    const ended = { status, result: undefined, error, thrown: aborted ? signals.signal.reason : thrown, attempts };
     const stop = cutOff ? Stop.cutOff : stoppedByLease(deps, lease);
     const decision = stop
       ? ({ retry: false, stop } as const)

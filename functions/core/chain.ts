@@ -7,9 +7,11 @@
  */
 import { handOverOrRelease, type NextLinkRequest, type NextRun } from './after-run.js';
 import { errorMessage } from './errors.js';
+import { afterFinalFailure } from './failure-hook.js';
+import { failureStreakOf, selfPausedOutcome } from './failure-streak.js';
 import type { HeldLease } from './lease.js';
 import { type Continuation, heldLease, leaseSettings, type RunOptions, TICK_DEFAULTS, type TickDeps } from './run.js';
-import { runOnce } from './run-once.js';
+import { type HeldRun, runOnce } from './run-once.js';
 import { duplicate, skipped } from './run-outcomes.js';
 import { type AcquireResult, recordLost, recordRun, renewLease, SkipReason, startBufferedSlot } from './store.js';
 import { toIso } from './time.js';
@@ -69,10 +71,13 @@ export async function runChain(
   let run = chain.first;
   let lease = chain.firstLease;
   for (;;) {
-    const held = { job, run, lease };
-    const { outcome, result, record } = await runOnce(deps, held, options.onStart);
+    const held: HeldRun = { job, run, lease };
+    const { outcome, result, record, thrown } = await runOnce(deps, held, options.onStart);
     outcomes.push(outcome);
+    // The slot's final outcome: a failure is reported (and its hook called) under the lease, before the record.
+    await afterFinalFailure(deps, held, { record, thrown });
     const next = await handOverOrRelease(deps, held, { record, nextLink: nextLinkRequest(deps, { job, outcome, result, lease }) });
+    if (held.selfPaused) outcomes.push(selfPausedOutcome(job.name, run.slotMs, held.selfPaused));
     if (lease.leaseLost && !record.leaseLost) {
       // Letting go found a successor: the run outlived its lease without a heartbeat noticing.
       // The record (written before, so a crash cannot lose it) must say so.
@@ -96,6 +101,7 @@ export async function runChain(
     }
     run = next.continuation;
     lease = heldLease(deps, { job, run, leaseUntilMs: next.leaseUntilMs, settings: leaseSettings(deps, options) });
+    lease.failureStreakSeen = next.failureStreak ?? 0;
   }
   return outcomes;
 }
@@ -177,5 +183,6 @@ export async function resumeContinuation(
     ];
   }
   const lease = heldLease(deps, { job, run: continuation, leaseUntilMs, settings: leaseSettings(deps, options) });
+  lease.failureStreakSeen = failureStreakOf(renewed.lock);
   return runChain(deps, { job, first: continuation, firstLease: lease, options });
 }

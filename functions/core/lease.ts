@@ -5,6 +5,7 @@
  * lease-settings.ts. The writes and what each refusal means: docs/protocol.md.
  */
 import { DeadlineError, errorMessage, LeaseLostError } from './errors.js';
+import { failureStreakOf, type StreakWrite } from './failure-streak.js';
 import { HEARTBEATS_PER_LEASE, intervalScheduler, type LeaseSettings } from './lease-settings.js';
 import {
   type AcquireRequest,
@@ -75,6 +76,8 @@ export class HeldLease {
   get token(): string {
     return this.request.token;
   }
+  /** pauseAfterFailures: the job's failure streak as this holder last saw it (acquire, hand-over, renewal). */
+  failureStreakSeen = 0;
 
   /** The lease's end as last written by this holder. */
   get leaseUntilMs(): number {
@@ -131,6 +134,7 @@ export class HeldLease {
       const result = await renewLease(this.ctx, this.request.job, this.request.token, leaseUntilMs);
       if (result.renewed) {
         this.lastSeenLock = result.lock;
+        this.failureStreakSeen = failureStreakOf(result.lock);
         // Only the attempt's start time is safe: the write may have landed at any point since.
         if (leaseUntilMs > this.#leaseUntilMs) this.#leaseUntilMs = leaseUntilMs;
         this.#armWatchdog();
@@ -213,13 +217,17 @@ export class HeldLease {
    * Stops heartbeats and releases the lease if this holder still has it. Refused, with the
    * lock still ours, when a slot is buffered behind us (unless `dropPending`): hand over then.
    */
-  async release(options: { dropPending?: boolean } = {}): Promise<ReleaseResult> {
+  async release(options: { dropPending?: boolean; streak?: StreakWrite | undefined } = {}): Promise<ReleaseResult> {
     if (this.settings.unleased) {
       this.#stop();
       return { released: true };
     }
     return this.#letGo(
-      () => releaseLease(this.ctx, this.request.job, this.request.token, options),
+      () =>
+        releaseLease(this.ctx, this.request.job, this.request.token, {
+          ...(options.dropPending && { dropPending: true }),
+          ...(options.streak && { streak: options.streak }),
+        }),
       (result) => (result.released ? undefined : result),
       'release refused: another holder took the lease',
     );
@@ -235,6 +243,7 @@ export class HeldLease {
     slotMs: number;
     trigger: Trigger;
     pendingSlotMs?: number;
+    streak?: StreakWrite | undefined;
   }): Promise<Awaited<ReturnType<typeof handOverLease>>> {
     const write = (): ReturnType<typeof handOverLease> =>
       handOverLease(this.ctx, {
@@ -246,6 +255,7 @@ export class HeldLease {
         trigger: next.trigger,
         leaseMs: this.request.leaseMs,
         ...(next.pendingSlotMs !== undefined && { pendingSlotMs: next.pendingSlotMs }),
+        ...(next.streak && { streak: next.streak }),
         respectPause: true,
       });
     return this.#letGo(write, (result) => (result.handedOver ? undefined : result), 'hand-over refused: another holder took the lease');
@@ -297,5 +307,7 @@ export async function tryAcquire(
 ): Promise<{ lease: HeldLease; result: Extract<AcquireResult, { acquired: true }> } | Extract<AcquireResult, { acquired: false }>> {
   const result = await acquireLease(ctx, request);
   if (!result.acquired) return result;
-  return { lease: new HeldLease(ctx, request, result.fence, result.leaseUntilMs, settings), result };
+  const lease = new HeldLease(ctx, request, result.fence, result.leaseUntilMs, settings);
+  lease.failureStreakSeen = result.failureStreak;
+  return { lease, result };
 }

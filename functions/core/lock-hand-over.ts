@@ -15,6 +15,7 @@ import {
   pendingIs,
   slotNewOnLock,
 } from './conditions.js';
+import { type StreakWrite, streakClauses } from './failure-streak.js';
 import { leaseHeldBy } from './lock-reading.js';
 import { lockUpdate } from './lock-writes.js';
 import { getLock } from './reads.js';
@@ -78,6 +79,8 @@ export interface HandOver {
   pendingSlotMs?: number;
   /** A continuation stops at a pause; a buffered slot does too (it is then recorded paused). */
   respectPause: boolean;
+  /** pauseAfterFailures: the streak after the handing run (a self-pause never hands over). */
+  streak?: StreakWrite;
 }
 
 /**
@@ -93,7 +96,7 @@ export async function handOverLease(
   const leaseUntilMs = nowMs + request.leaseMs;
   // expects:    we hold the lease; the buffered slot is still the one we hand to (if any); not paused
   // sets:       holder = the next run's token, its instance, slot and trigger; leaseUntilMs = now + lease; fence + 1;
-  //             the buffered slot cleared
+  //             the buffered slot cleared; pauseAfterFailures: the handing run's failure streak
   // fails when: a successor took the lease (means: we lost it), the buffered slot changed, or the job was paused
   //             (means: decide again from the lock: release, or record the buffered slot paused); the next token
   //             holding it means a retry that applied
@@ -103,10 +106,14 @@ export async function handOverLease(
     ...(request.pendingSlotMs !== undefined ? [pendingIs(request.pendingSlotMs)] : []),
     ...(request.respectPause ? [notPaused] : []),
   );
+  const streak = streakClauses(request.streak, nowMs);
+  const removed = [...(request.pendingSlotMs !== undefined ? ['pendingSlotMs', 'pendingToken'] : []), ...streak.remove];
   const update =
     'SET holder = :next, holderInstance = :instance, holderSlotMs = :slot, holderTrigger = :trigger, leaseUntilMs = :until, ' +
-    `acquiredAtMs = :now ADD fence :one${request.pendingSlotMs !== undefined ? ' REMOVE pendingSlotMs, pendingToken' : ''}`;
+    `acquiredAtMs = :now${streak.set.map((clause) => `, ${clause}`).join('')} ADD fence :one` +
+    (removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : '');
   const values = {
+    ...streak.values,
     ':next': request.toToken,
     ':instance': request.instance,
     ':slot': request.slotMs,

@@ -32,6 +32,7 @@ import {
   refusedItem,
   slotNewOnLock,
 } from './conditions.js';
+import { failureStreakOf, type StreakWrite, streakClauses } from './failure-streak.js';
 import { bufferedOnLock, leaseHeldBy } from './lock-reading.js';
 import { getLock } from './reads.js';
 import { type LockItem, lockItemKey, type StoreContext } from './table-keys.js';
@@ -65,6 +66,8 @@ export type AcquireResult =
       leaseUntilMs: number;
       expired?: { holder: string; slotMs?: number };
       stalePending?: { slotMs: number; token: string };
+      /** pauseAfterFailures: the job's count of consecutive failed slots as the acquire found it. */
+      failureStreak: number;
     }
   | { acquired: false; lock: LockItem | undefined };
 
@@ -140,6 +143,7 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
       acquired: true,
       fence: (old?.fence ?? 0) + 1,
       leaseUntilMs,
+      failureStreak: failureStreakOf(old),
       ...(expired && { expired }),
       ...(stalePending && { stalePending }),
     };
@@ -147,7 +151,7 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
     if (!isConditionFailure(error)) throw error;
     const lock = await getLock(ctx, request.job);
     const retried = leaseHeldBy(lock, request.token);
-    return retried ? { acquired: true, ...retried } : { acquired: false, lock };
+    return retried ? { acquired: true, ...retried, failureStreak: failureStreakOf(lock) } : { acquired: false, lock };
   }
 }
 
@@ -189,23 +193,27 @@ export async function releaseLease(
   ctx: StoreContext,
   job: string,
   token: string,
-  options: { dropPending?: boolean } = {},
+  options: { dropPending?: boolean; streak?: StreakWrite } = {},
 ): Promise<{ released: true } | { released: false; lock: LockItem | undefined }> {
   // expects:    we hold the lease, and nothing is buffered behind it (unless dropPending: its slot already has a fate)
-  // sets:       no holder, leaseUntilMs = 0, lastReleasedBy = token; the fence stays
+  // sets:       no holder, leaseUntilMs = 0, lastReleasedBy = token; the fence stays; pauseAfterFailures: the
+  //             failure streak, and the self-pause with its reason when the streak reached the limit
   // fails when: a successor holds the lease (means: we lost it; the successor is untouched), or a slot is buffered
   //             (means: hand the lease over to it instead); lastReleasedBy = token means a retry that applied
   // defends:    I2 (a lapsed holder cannot free its successor's lease), I4 (a buffered slot is never stranded)
   const removed = `holder, holderInstance, holderSlotMs, holderTrigger${options.dropPending ? ', pendingSlotMs, pendingToken' : ''}`;
   const condition = options.dropPending ? heldBy(token) : allOf(heldBy(token), nothingPending);
+  const nowMs = ctx.clock();
+  const streak = streakClauses(options.streak, nowMs);
+  const set = ['leaseUntilMs = :zero', 'lastReleasedBy = :token', 'releasedAtMs = :now', ...streak.set];
   try {
     await ctx.client.send(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: lockItemKey(job),
-        UpdateExpression: `REMOVE ${removed} SET leaseUntilMs = :zero, lastReleasedBy = :token, releasedAtMs = :now`,
+        UpdateExpression: `REMOVE ${[removed, ...streak.remove].join(', ')} SET ${set.join(', ')}`,
         ConditionExpression: condition.expression,
-        ExpressionAttributeValues: mergeValues({ ':zero': 0, ':now': ctx.clock() }, condition.values),
+        ExpressionAttributeValues: mergeValues({ ':zero': 0, ':now': nowMs }, streak.values, condition.values),
         // DynamoDB returns the item with the refusal (no read before a hand-over); dynalite does not.
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
@@ -221,13 +229,15 @@ export async function releaseLease(
   }
 }
 
-/** Pauses or resumes a job; the lease and fence are untouched. */
+/** Pauses or resumes a job; the lease and fence are untouched. A resume also clears the failure streak (pauseAfterFailures). */
 export async function setPaused(ctx: StoreContext, job: string, paused: boolean, note?: string): Promise<LockItem> {
   // Unconditional: an operator's switch. A holder reads it on its next renewal and hands nothing over.
+  // An operator's pause replaces a self-pause's reason; a resume starts the count of failures afresh.
+  const selfPauseFields = `pausedReason, pausedAfterSlotMs, pausedError${paused ? '' : ', failureStreak'}`;
   const update =
     note !== undefined
-      ? 'SET paused = :paused, pausedAtMs = :now, pausedNote = :note'
-      : 'SET paused = :paused, pausedAtMs = :now REMOVE pausedNote';
+      ? `SET paused = :paused, pausedAtMs = :now, pausedNote = :note REMOVE ${selfPauseFields}`
+      : `SET paused = :paused, pausedAtMs = :now REMOVE pausedNote, ${selfPauseFields}`;
   const values = { ':paused': paused, ':now': ctx.clock(), ...(note !== undefined && { ':note': note }) };
   const result = await lockUpdate(ctx, job, { update, values }, 'ALL_NEW');
   return result.Attributes as LockItem;

@@ -6,6 +6,8 @@
  */
 import { runAttempts } from './attempts.js';
 import { errorMessage, NonRetriableError } from './errors.js';
+import { afterFinalFailure } from './failure-hook.js';
+import type { SelfPause, StreakWrite } from './failure-streak.js';
 import { argsForSlot } from './job-args.js';
 import type { HeldLease } from './lease.js';
 import { type Continuation, heldLease, leaseSettings, type SlotToRun, type TickDeps } from './run.js';
@@ -18,6 +20,8 @@ export interface HeldRun {
   job: JobDefinition;
   run: Continuation;
   lease: HeldLease;
+  /** Set by the run's last write when it paused the job (pauseAfterFailures). */
+  selfPaused?: StreakWrite & { selfPause: SelfPause };
 }
 
 /**
@@ -29,6 +33,8 @@ export interface RunResult {
   outcome: TickOutcome;
   result: unknown;
   record: RunRecord;
+  /** What the handler threw, when it did: the failure hook's error. */
+  thrown?: unknown;
 }
 
 /** Runs the handler once under `lease` (started here) and logs it. `onStart` is called just before the handler starts. */
@@ -79,7 +85,7 @@ export async function runOnce(deps: TickDeps, held: HeldRun, onStart?: () => voi
       ...(run.state !== undefined && { state: run.state }),
     }),
   });
-  const { status, error, retries } = ran;
+  const { status, error, retries, thrown } = ran;
   const result = ran.result;
   const finishedAtMs = deps.clock();
   const durationMs = finishedAtMs - startedAtMs;
@@ -108,7 +114,7 @@ export async function runOnce(deps: TickDeps, held: HeldRun, onStart?: () => voi
   const retried = { ...(attemptCount > 1 && { attempts: attemptCount }), ...(status === SlotStatus.timedOut && { timedOut: true }) };
   const outcome: TickOutcome =
     error === undefined ? { outcome: 'ran', ...common, ...retried } : { outcome: 'failed', ...common, error, ...retried };
-  return { outcome, result, record };
+  return { outcome, result, record, ...(thrown !== undefined && { thrown }) };
 }
 
 /** overlap `allow`: a fence from the counter, no lease; the slot claim alone prevents a second run of it. */
@@ -118,7 +124,8 @@ export async function runUnleased(deps: TickDeps, slot: SlotToRun): Promise<Tick
   const run = { job: job.name, slotMs, token, fence, trigger: options.trigger };
   const settings = leaseSettings(deps, options, true);
   const lease = heldLease(deps, { job, run, leaseUntilMs: Number.POSITIVE_INFINITY, settings });
-  const { outcome, record } = await runOnce(deps, { job, run, lease }, options.onStart);
+  const { outcome, record, thrown } = await runOnce(deps, { job, run, lease }, options.onStart);
+  await afterFinalFailure(deps, { job, run, lease }, { record, thrown });
   await lease.release();
   await recordRun(deps, { job: job.name, slotMs, token, run: record });
   return [outcome];

@@ -6,6 +6,7 @@
  * after-run.ts and chain.ts (record, then release or hand over). The writes: docs/protocol.md.
  */
 import { randomUUID } from 'node:crypto';
+import type { FailureHook, FailurePublisher } from './failure-hook.js';
 import { HeldLease, type LeaseSettings, type Scheduler } from './lease.js';
 import type { LockItem, SlotIdentity, StoreContext } from './store.js';
 import type { Timers } from './time.js';
@@ -61,6 +62,10 @@ export interface TickDeps extends StoreContext {
    * in this process, as a local node does.
    */
   handOff?: (continuation: Continuation) => Promise<void>;
+  /** Each job's `onFailure` hook by job name, called once per slot that fails for good (failure-hook.ts). */
+  failureHooks?: Readonly<Record<string, FailureHook>>;
+  /** Sends each slot that fails for good to the deployment's SNS topic or EventBridge bus (AWS). */
+  publishFailure?: FailurePublisher;
 }
 
 /** Extra knobs of a single run. */

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CronExpressionError, ScheduleError } from './errors.js';
+import { describeFailurePolicies, failurePolicyFields, failurePolicyKeys, failurePolicyRanges } from './failure-policy-keys.js';
 import { isNaturalCron, naturalCron } from './natural-cron.js';
 import { continuousAllowError } from './overlap-rules.js';
 import { describeRetryTimeout, retryTimeoutKeys, retryTimeoutMeaning } from './retry-timeout-keys.js';
@@ -56,6 +57,7 @@ const rawJob = z
     catchupLimit: z.number().int().min(1).max(1_000).optional(),
     continuous: z.boolean().optional(),
     ...retryTimeoutKeys,
+    ...failurePolicyKeys,
     ...sidekiqCronOnly,
     ...uniqueJobsKeys,
   })
@@ -81,7 +83,7 @@ function describeIssue(source: string, job: string, raw: Record<string, unknown>
   const { message, ...details } = describeSchemaError(error, raw, {
     noun: 'key',
     allowed,
-    ranged: { catchupLimit: 'a whole number from 1 to 1000' },
+    ranged: { catchupLimit: 'a whole number from 1 to 1000', ...failurePolicyRanges },
   });
   // One line per problem (several unknown keys), each naming the file and the job.
   const lines = message.split('\n').map((line) => `job "${job}": ${line}`);
@@ -125,10 +127,9 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     });
   }
   const timezone = zone ?? raw.timezone ?? JOB_DEFAULTS.timezone;
-  let hasSeconds: boolean;
+  let cron: ReturnType<typeof parseCron>;
   try {
-    const cron = parseCron(expression, timezone, name);
-    hasSeconds = cron.hasSeconds;
+    cron = parseCron(expression, timezone, name);
     if (nextSlots(cron, Date.UTC(2000, 0, 1), 1).length === 0) {
       fail(source, `job "${name}": key "cron" has value ${show(raw.cron)}, which never fires`, { job: name, key: 'cron', value: raw.cron });
     }
@@ -164,6 +165,9 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
       value,
     });
   }
+  const policies = failurePolicyFields(raw, { cron, overlap }, (key, value, reason) =>
+    fail(source, `job "${name}": key "${key}" has value ${show(value)}; ${reason}`, { job: name, key, value }),
+  );
   const sidekiq = sidekiqCronMeaning(name, raw);
   const failing = retryTimeoutMeaning(raw, (key, value, expected) =>
     fail(source, `job "${name}": ${invalidValueMessage('key', key, value, expected)}`, { job: name, key, value }),
@@ -183,8 +187,9 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     overlap,
     catchupLimit: raw.catchupLimit ?? JOB_DEFAULTS.catchupLimit,
     continuous: raw.continuous ?? false,
-    hasSeconds,
+    hasSeconds: cron.hasSeconds,
     ...failing.fields,
+    ...policies,
   };
   const failingNotes = failing.notes.map((note) => ({ job: name, ...note }));
   return attachNotes(definition, [...sidekiq.notes, ...failingNotes, ...unique.notes]);
@@ -289,5 +294,5 @@ export { checkLeasesAgainstSkew } from './lease-skew.js';
 /** A one-line summary of a job's settings, for `validate` and logs. */
 export function describeJob(job: JobDefinition): string {
   const words = job.naturalCron === undefined ? '' : ` (from "${job.naturalCron}")`;
-  return `${job.name}: "${job.cron}"${words} ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${describeRetryTimeout(job)}${job.namespace === undefined ? '' : `, namespace ${job.namespace}`}${job.enabled ? '' : ', disabled'})`;
+  return `${job.name}: "${job.cron}"${words} ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${describeRetryTimeout(job)}${describeFailurePolicies(job)}${job.namespace === undefined ? '' : `, namespace ${job.namespace}`}${job.enabled ? '' : ', disabled'})`;
 }

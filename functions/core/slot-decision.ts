@@ -26,6 +26,7 @@ import { acquireAfterRead, acquireAndRun, bufferOrDrop, claimsOnLock, MAX_ACQUIR
 import { newToken, type RunOptions, retentionMs, type TickDeps } from './run.js';
 import { runUnleased } from './run-once.js';
 import { duplicate, skipped } from './run-outcomes.js';
+import { lateByMs } from './start-jitter.js';
 import {
   claimedOnLock,
   claimSlot,
@@ -58,7 +59,7 @@ export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number
   let lock = 'lock' in options ? options.lock : await getLock(deps, job.name);
   // Checked again right before the claim: a process that stalled since the tick looked at the
   // slot must not claim it after its catch-up window (claims stay findable by their slot time).
-  const lateMs = (options.slotClock ?? deps.clock)() - slotMs;
+  const lateMs = lateByMs(job, slotMs, (options.slotClock ?? deps.clock)());
   if (scheduled && lateMs > job.catchupWindowMs) {
     deps.log.warn('slot.missed', { job: job.name, slot, lateMs, why: 'outside the catch-up window', instance: deps.instance });
     return [{ outcome: 'missed', job: job.name, slot, lateMs, why: 'late' }];

@@ -60,6 +60,12 @@ export interface LockItem {
   paused?: boolean;
   pausedNote?: string;
   pausedAtMs?: number;
+  /** `failures` when the job paused itself (pauseAfterFailures), with the slot and error it paused after. */
+  pausedReason?: string;
+  pausedAfterSlotMs?: number;
+  pausedError?: string;
+  /** pauseAfterFailures: consecutive failed slots, written by each run's last write (failure-streak.ts). */
+  failureStreak?: number;
   /** bufferOne: the one slot waiting for the lease, and the token that claimed it. */
   pendingSlotMs?: number;
   pendingToken?: string;

@@ -14,6 +14,7 @@ import { duplicate } from './run-outcomes.js';
 import { runSlot } from './slot-decision.js';
 import type { SlotMemory } from './slot-memory.js';
 import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
+import { lateByMs, startedSlots } from './start-jitter.js';
 import {
   type ClaimSummary,
   claimedOnLock,
@@ -73,7 +74,8 @@ async function tickJob(
     const asOfMs = slotClock();
     const cron = cronOf(job);
     const windowStartMs = asOfMs - job.catchupWindowMs;
-    const dueMs = slotsBetween(cron, windowStartMs, asOfMs);
+    // jitter: a slot is due from its start (its time plus its fixed delay), so slots are read that much further back.
+    const dueMs = startedSlots(job, slotsBetween(cron, windowStartMs - (job.jitterMs ?? 0), asOfMs), asOfMs);
     const notDue = (): TickOutcome[] => {
       const [nextMs] = nextSlots(cron, asOfMs, 1);
       return [{ outcome: 'not-due', job: job.name, ...(nextMs !== undefined && { nextSlot: toIso(nextMs) }) }];
@@ -151,7 +153,7 @@ async function tickJob(
     // The first slot decides on the lock just read; a later one (after a run) reads it afresh.
     let freshLock: { lock: LockItem | undefined } | undefined = { lock };
     for (const slotMs of open) {
-      const lateMs = slotClock() - slotMs;
+      const lateMs = lateByMs(job, slotMs, slotClock());
       if (lateMs > job.catchupWindowMs) {
         // An earlier run of this tick took so long that the slot's turn came too late. Another
         // instance may have decided it meanwhile: then it is theirs, not missed.

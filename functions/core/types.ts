@@ -60,6 +60,10 @@ export interface JobDefinition {
   retry?: RetryPolicy;
   /** The longest one attempt may take before its signal fires with a TimeoutError; absent: no limit. */
   timeoutMs?: number;
+  /** Pause the job after this many consecutive failed slots (failure-streak.ts); unset: never. */
+  pauseAfterFailures?: number;
+  /** Start each slot up to this long after its time, fixed per (job, slot) (start-jitter.ts); unset: on time. */
+  jitterMs?: number;
 }
 
 /** A logger the core writes structured events to; Powertools Logger fits it. */
@@ -134,6 +138,7 @@ export type TickOutcome =
   | { outcome: 'dropped'; job: string; slot: string; bufferedSlot?: string }
   | { outcome: 'handed-off'; job: string; slot: string; fence: number; trigger: Trigger }
   | { outcome: 'paused'; job: string; slot: string }
+  | { outcome: 'self-paused'; job: string; slot: string; failureStreak: number; error: string }
   | { outcome: 'missed'; job: string; slot: string; lateMs: number; why?: 'late' | 'limit'; count?: number }
   | { outcome: 'not-due'; job: string; nextSlot?: string }
   | { outcome: 'disabled'; job: string }

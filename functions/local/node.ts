@@ -17,9 +17,9 @@ export interface LocalNode {
   stop(reason: string): Promise<void>;
 }
 
-/** Tick period of a schedule: 1 s when any job has a seconds field, else 1 min. */
+/** Tick period of a schedule: 1 s when any job has a seconds field or a jitter (its starts fall between minutes), else 1 min. */
 export function tickPeriodMs(jobs: readonly JobDefinition[]): number {
-  return jobs.some((job) => job.hasSeconds) ? 1_000 : 60_000;
+  return jobs.some((job) => job.hasSeconds || (job.jitterMs ?? 0) > 0) ? 1_000 : 60_000;
 }
 
 /** Starts a node; the first tick runs at once (catching up missed slots), then on each boundary. */

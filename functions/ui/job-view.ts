@@ -2,6 +2,7 @@
  * The status page's JSON: one JobView per job, built from the same read the CLI's `status` does
  * (jobStatus), with times in epoch ms so a script or the page can draw them on one axis.
  */
+import { failureStreakOf, PausedReason, selfPauseOf } from '../core/failure-streak.js';
 import { type JobCounters, type JobStatus, jobStatus, missedSlots } from '../core/job-status.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import { cronOf, slotsBetween } from '../core/slots.js';
@@ -96,6 +97,12 @@ export interface JobView {
   paused: boolean;
   pausedNote?: string;
   pausedAtMs?: number;
+  /** `failures` when the job paused itself (pauseAfterFailures), with the slot and error it paused after. */
+  pausedReason?: string;
+  pausedAfterSlotMs?: number;
+  pausedError?: string;
+  /** pauseAfterFailures: consecutive failed slots so far (left out at 0). */
+  failureStreak?: number;
   /** The fence of the latest acquisition (0: never ran under a lease). */
   fence: number;
   /** Null when no one holds a live lease. */
@@ -223,6 +230,8 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
     paused: pausedFor(lock),
     ...(lock?.pausedNote !== undefined && { pausedNote: lock.pausedNote }),
     ...(lock?.pausedAtMs !== undefined && { pausedAtMs: lock.pausedAtMs }),
+    ...selfPauseView(lock),
+    ...(failureStreakOf(lock) > 0 && { failureStreak: failureStreakOf(lock) }),
     fence: lock?.fence ?? 0,
     lock: live
       ? {
@@ -258,4 +267,15 @@ export async function readJobsView(
   runs = RUNS_DEFAULT,
 ): Promise<JobsView> {
   return { nowMs, table: store.tableName, jobs: await Promise.all(jobs.map((job) => readJobView(store, job, nowMs, runs))) };
+}
+
+/** A self-pause's reason, slot and error as the view names them; empty when the job did not pause itself. */
+function selfPauseView(lock: LockItem | undefined): Pick<JobView, 'pausedReason' | 'pausedAfterSlotMs' | 'pausedError'> {
+  const selfPause = selfPauseOf(lock);
+  if (!selfPause) return {};
+  return {
+    pausedReason: PausedReason.failures,
+    ...(selfPause.afterSlotMs !== undefined && { pausedAfterSlotMs: selfPause.afterSlotMs }),
+    ...(selfPause.error !== undefined && { pausedError: selfPause.error }),
+  };
 }

@@ -391,7 +391,8 @@ describe('tryAcquire', () => {
     expect(acquired.lease).toBeInstanceOf(HeldLease);
     expect(acquired.lease.fence).toBe(1);
     expect(acquired.lease.leaseUntilMs).toBe(T0 + LEASE_MS);
-    expect(acquired.result).toEqual({ acquired: true, fence: 1, leaseUntilMs: T0 + LEASE_MS });
+    expect(acquired.lease.failureStreakSeen).toBe(0);
+    expect(acquired.result).toEqual({ acquired: true, fence: 1, leaseUntilMs: T0 + LEASE_MS, failureStreak: 0 });
   });
 
   it('returns the current lock, never waiting, when the lease is held', async () => {

@@ -165,7 +165,7 @@ describe('acquireLease', () => {
   it('takes a free lease with fence 1 and writes the holder', async () => {
     const ctx = await store();
     const result = await acquireLease(ctx, lease('a#1'));
-    expect(result).toEqual({ acquired: true, fence: 1, leaseUntilMs: T0 + LEASE_MS });
+    expect(result).toEqual({ acquired: true, fence: 1, leaseUntilMs: T0 + LEASE_MS, failureStreak: 0 });
     expect(await getLock(ctx, 'report')).toEqual({
       pk: 'JOB#report',
       sk: 'STATE',
@@ -194,7 +194,13 @@ describe('acquireLease', () => {
     await acquireLease(ctx, lease('a#1', { slotMs: T0 }));
     ctx.clock.set(T0 + LEASE_MS + 1);
     const result = await acquireLease(ctx, lease('b#2', { slotMs: T0 + 60_000 }));
-    expect(result).toEqual({ acquired: true, fence: 2, leaseUntilMs: T0 + 2 * LEASE_MS + 1, expired: { holder: 'a#1', slotMs: T0 } });
+    expect(result).toEqual({
+      acquired: true,
+      fence: 2,
+      leaseUntilMs: T0 + 2 * LEASE_MS + 1,
+      failureStreak: 0,
+      expired: { holder: 'a#1', slotMs: T0 },
+    });
     expect(await getLock(ctx, 'report')).toMatchObject({ holder: 'b#2', holderSlotMs: T0 + 60_000, fence: 2 });
   });
 
@@ -204,7 +210,7 @@ describe('acquireLease', () => {
     ctx.clock.advance(1_000);
     const retry = await acquireLease(ctx, lease('a#1'));
     expect(first).toMatchObject({ acquired: true, fence: 1 });
-    expect(retry).toEqual({ acquired: true, fence: 1, leaseUntilMs: T0 + LEASE_MS });
+    expect(retry).toEqual({ acquired: true, fence: 1, leaseUntilMs: T0 + LEASE_MS, failureStreak: 0 });
     expect((await getLock(ctx, 'report'))?.fence).toBe(1);
   });
 

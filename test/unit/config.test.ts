@@ -83,7 +83,7 @@ describe('defineJob in a config', () => {
 
   it('refuses an unknown top-level key, a config with no jobs, and a job named like a handler', () => {
     expect(() => resolveConfig({ job: {} }, 'app.config.ts')).toThrow(
-      'app.config.ts: unknown key "job" with value {} (allowed: jobs, schedule, handlers, tableName, endpoint)',
+      'app.config.ts: unknown key "job" with value {} (allowed: jobs, schedule, handlers, tableName, endpoint, onFailure)',
     );
     expect(() => resolveConfig({}, 'app.config.ts')).toThrow('app.config.ts: defines no jobs');
     expect(() =>

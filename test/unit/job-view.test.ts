@@ -158,6 +158,27 @@ describe('buildJobView', () => {
     expect(view).toMatchObject({ runs: [], windowStartMs: at(7), missedMs: [], lastOutcome: null });
   });
 
+  it('names a self-pause, its slot and error, and the failure streak', () => {
+    const selfPaused = lock({
+      paused: true,
+      pausedNote: 'paused itself',
+      pausedReason: 'failures',
+      pausedAfterSlotMs: at(1),
+      pausedError: 'boom',
+      failureStreak: 3,
+    });
+    expect(buildJobView(status([], selfPaused, at(2)), at(2), 50)).toMatchObject({
+      paused: true,
+      pausedReason: 'failures',
+      pausedAfterSlotMs: at(1),
+      pausedError: 'boom',
+      failureStreak: 3,
+    });
+    const operator = buildJobView(status([], lock({ paused: true, pausedNote: 'deploying' }), at(2)), at(2), 50);
+    expect(operator).not.toHaveProperty('pausedReason');
+    expect(operator).not.toHaveProperty('failureStreak');
+  });
+
   it('reads paused and its note from the lock item', () => {
     const view = buildJobView(status([], lock({ paused: true, pausedNote: 'deploying', pausedAtMs: at(1) }), at(2)), at(2), 50);
     expect(view).toMatchObject({ paused: true, pausedNote: 'deploying', pausedAtMs: at(1), fence: 7 });
