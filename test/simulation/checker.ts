@@ -132,6 +132,12 @@ export function checkHistory(history: SimHistory): Violation[] {
       .map((run) => [run.startMs, Math.min(run.endMs ?? Infinity, run.crashMs ?? Infinity, run.lossMs ?? Infinity)] as const)
       .filter(([, endMs]) => endMs > history.chaosEndMs)
       .sort((a, b) => a[0] - b[0]);
+    // A job that paused itself (pauseAfterFailures) is not stuck while it stays paused: the
+    // pause counts as busy until the write that resumed it. A self-pause must follow a slot whose
+    // recorded run failed (checked below), so a bug that pauses a healthy job is still caught.
+    const pausedSpans = pausedIntervals(lockWrites);
+    for (const span of pausedSpans) if (span.toMs > history.chaosEndMs) busy.push([span.fromMs, span.toMs]);
+    busy.sort((a, b) => a[0] - b[0]);
     let idleSinceMs = history.chaosEndMs;
     for (const [startMs, endMs] of busy) {
       if (startMs > idleSinceMs && startMs - idleSinceMs > boundMs) {
@@ -150,6 +156,16 @@ export function checkHistory(history: SimHistory): Violation[] {
     // I4: every claimed slot has a fate; a slot that ran says so.
     const lock = history.items.find((item) => item.pk === pk && item.sk === 'STATE');
     const slotItems = history.items.filter((item) => item.pk === pk && String(item.sk).startsWith('SLOT#'));
+    for (const span of pausedSpans) {
+      const after = slotItems.find((item) => Number(item.slotMs) === span.afterSlotMs);
+      if (!after || !FAILING.has(String(after.status))) {
+        violations.push({
+          invariant: 'I3',
+          job: job.name,
+          message: `paused itself at ${iso(span.fromMs)} after slot ${iso(span.afterSlotMs)}, whose run is recorded ${String(after?.status ?? 'nowhere')}, not failed`,
+        });
+      }
+    }
     const running = new Set(
       runs.filter((run) => run.endMs === undefined && run.crashMs === undefined).map((run) => holderOfFence.get(run.fence)),
     );
@@ -189,4 +205,22 @@ export function checkHistory(history: SimHistory): Violation[] {
     }
   }
   return violations;
+}
+
+const FAILING = new Set(['failed', 'timed-out']);
+
+/** The spans a job spent paused by itself (pauseAfterFailures), from the lock's writes in time order. */
+function pausedIntervals(lockWrites: SimHistory['writes']): { fromMs: number; toMs: number; afterSlotMs: number }[] {
+  const spans: { fromMs: number; toMs: number; afterSlotMs: number }[] = [];
+  let open: { fromMs: number; afterSlotMs: number } | undefined;
+  for (const write of [...lockWrites].sort((a, b) => a.atMs - b.atMs)) {
+    const selfPaused = write.new.paused === true && write.new.pausedReason === 'failures';
+    if (selfPaused && !open) open = { fromMs: write.atMs, afterSlotMs: Number(write.new.pausedAfterSlotMs) };
+    if (!selfPaused && open) {
+      spans.push({ ...open, toMs: write.atMs });
+      open = undefined;
+    }
+  }
+  if (open) spans.push({ ...open, toMs: Number.POSITIVE_INFINITY });
+  return spans;
 }

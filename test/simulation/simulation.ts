@@ -8,6 +8,7 @@
 import { LeaseLostError } from '../../functions/core/errors.js';
 import type { TickDeps } from '../../functions/core/run.js';
 import { parseScheduleObject } from '../../functions/core/schedule.js';
+import { setPaused } from '../../functions/core/store.js';
 import { tick } from '../../functions/core/tick.js';
 import type { EventLog, JobDefinition, JobHandler, RunContext } from '../../functions/core/types.js';
 import { startNode } from '../../functions/local/node.js';
@@ -120,6 +121,10 @@ function randomJobs(rand: Prng): { jobs: JobDefinition[]; behaviours: Map<string
     // Retries under the lease, and timeouts shorter than some runs (a hanging run passes every one).
     const retry = rand.chance(0.6) && { attempts: rand.int(2, 4), backoff: rand.pick(['100ms', '300ms', '1s']), maxBackoff: '2s' };
     const timeoutMs = (behaviour === 'hanging' || rand.chance(0.4)) && rand.int(300, Math.max(400, maxMs));
+    // Self-pauses after failing slots (an operator resumes them, below), and starts delayed by a
+    // jitter fixed per slot (shorter than the slot period, as validation requires).
+    const pauseAfterFailures = rand.chance(0.35) && rand.int(1, 3);
+    const jitterMs = rand.chance(0.3) && rand.int(50, everySec * 1_000 - 50);
     behaviours.set(name, { behaviour, minMs, maxMs: behaviour === 'hanging' ? leaseSec * 3_000 : maxMs, failAttempts: rand.int(1, 3) });
     raw[name] = {
       cron: everySec === 1 ? '* * * * * *' : `*/${everySec} * * * * *`,
@@ -128,6 +133,8 @@ function randomJobs(rand: Prng): { jobs: JobDefinition[]; behaviours: Map<string
       catchupWindow: `${rand.pick([2, 3, 5])}s`,
       ...(retry && { retry }),
       ...(timeoutMs && { timeout: `${timeoutMs}ms` }),
+      ...(pauseAfterFailures && { pauseAfterFailures }),
+      ...(jitterMs && { jitter: `${jitterMs}ms` }),
     };
   }
   return { jobs: parseScheduleObject(raw, { handlers: ['sim'], source: 'simulation' }), behaviours };
@@ -302,6 +309,15 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     );
   };
 
+  // The operator's resume, from a process of its own, without faults (the CLI retries until it lands).
+  const operator = worldOwner('operator');
+  const operatorClient = simClient({ ...clientWorld, faults: () => calmRates, crash: () => {} }, operator);
+  const resume = (job: string): void => {
+    counts.resume = (counts.resume ?? 0) + 1;
+    trace?.(`operator resumes ${job}`);
+    void time.runAs(operator, () => setPaused({ client: operatorClient, tableName: TABLE, clock: () => time.nowMs }, job, false));
+  };
+
   const instanceCount = scenario.int(2, 5);
   const spreadMs = MAX_CLOCK_SKEW_MS * (options.skewFactor ?? 1);
   const offsets = Array.from({ length: instanceCount }, () => scenario.int(0, spreadMs) - Math.floor(spreadMs / 2));
@@ -313,12 +329,18 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     // Lambda invocations of the tick: a deadline, then killed at the timeout.
     const live = (): (InstanceRecord & { owner: Owner })[] => instances.filter((instance) => !instance.owner.dead && instance.base >= 0);
     for (let atMs = 1_000; atMs < chaosMs - 1_000; atMs += scenario.int(500, 2_500)) {
-      const kind = scenario.pick(['crash', 'pause', 'pause', 'duplicate', 'duplicate', 'lambda', 'none'] as const);
+      const kind = scenario.pick(['crash', 'pause', 'pause', 'duplicate', 'duplicate', 'lambda', 'resume', 'none'] as const);
       const pauseMs = scenario.chance(0.6) ? scenario.int(maxLeaseMs, maxLeaseMs * 2 + 1_000) : scenario.int(200, 1_500);
       const pick = scenario.next();
       const lambda = { offsetMs: scenario.int(0, spreadMs) - Math.floor(spreadMs / 2), timeoutMs: scenario.int(2_000, 12_000) };
       if (kind === 'lambda') {
         time.schedule(atMs, () => invokeLambda(lambda.offsetMs, lambda.timeoutMs), world);
+        continue;
+      }
+      if (kind === 'resume') {
+        // An operator resumes a job (one that paused itself after failures, or one running).
+        const job = jobs[Math.floor(pick * jobs.length)]!;
+        time.schedule(atMs, () => resume(job.name), world);
         continue;
       }
       time.schedule(

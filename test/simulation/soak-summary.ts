@@ -13,6 +13,9 @@ export interface SeedStats {
   retries: number;
   timedOut: number;
   cutOff: number;
+  /** Jobs that paused themselves after failing slots (pauseAfterFailures), and runs of jobs with a start jitter. */
+  selfPauses: number;
+  jitteredRuns: number;
   /** Holders killed mid-run: how long until the job ran again, and whether within lease + one slot. */
   takeovers: { gapMs: number; withinGoal: boolean }[];
 }
@@ -38,6 +41,8 @@ export function seedStats(history: SimHistory): SeedStats {
     retries: history.runs.filter((run) => run.attempt > 1).length,
     timedOut: history.items.filter((item) => item.status === 'timed-out').length,
     cutOff: history.items.filter((item) => item.cutOff === true).length,
+    selfPauses: history.writes.filter((write) => write.new.pausedReason === 'failures' && write.old?.pausedReason !== 'failures').length,
+    jitteredRuns: history.runs.filter((run) => history.jobs.find((job) => job.name === run.job)?.jitterMs !== undefined).length,
     takeovers,
   };
 }
@@ -60,8 +65,9 @@ export function summary(stats: readonly SeedStats[], violations: number): string
     0,
   );
   const takeovers = stats.flatMap((seed) => seed.takeovers);
-  const sum = (field: 'retries' | 'timedOut' | 'cutOff'): number => stats.reduce((n, seed) => n + seed[field], 0);
-  const failing = `${sum('retries')} retries under the lease, ${sum('timedOut')} runs timed out (${sum('cutOff')} cut off from the lease)`;
+  const sum = (field: 'retries' | 'timedOut' | 'cutOff' | 'selfPauses' | 'jitteredRuns'): number =>
+    stats.reduce((n, seed) => n + seed[field], 0);
+  const failing = `${sum('retries')} retries under the lease, ${sum('timedOut')} runs timed out (${sum('cutOff')} cut off from the lease), ${sum('selfPauses')} self-pauses after failures, ${sum('jitteredRuns')} runs with a start jitter`;
   const gaps = takeovers.map((t) => t.gapMs).sort((a, b) => a - b);
   const takeover = `${takeovers.length} holders killed mid-run: the job ran again after ${gaps[Math.floor(gaps.length / 2)] ?? '-'} ms (median), ${gaps.at(-1) ?? '-'} ms (max); within lease + one slot: ${takeovers.filter((t) => t.withinGoal).length}`;
   return `simulation: ${stats.length} seeds, ${runs} runs, ${total} faults injected ${JSON.stringify(faults)}, ${stale} stale fenced writes rejected, ${failing}, ${takeover}, violations: ${violations}; by protocol step ${JSON.stringify(Object.fromEntries(Object.entries(bySteps).sort()))}`;
