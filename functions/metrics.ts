@@ -12,7 +12,7 @@ export const METRICS_NAMESPACE = 'ClusterCron';
 /** The dimension that names the job on per-job metrics (`service` is on every metric). */
 export const JOB_DIMENSION = 'job';
 
-/** Metric names. Per job (dimensions service + job) as well: Runs, FailedRuns. */
+/** Metric names. Per job (dimensions service + job) as well: Runs, FailedRuns, SelfPausedJobs. */
 export const TickMetric = {
   /** Runs started (succeeded or failed). */
   runs: 'Runs',
@@ -34,6 +34,8 @@ export const TickMetric = {
   handOffs: 'HandOffs',
   /** Runs that lost their lease while running (a successor may have started). */
   leasesLost: 'LeasesLost',
+  /** Jobs that paused themselves after pauseAfterFailures consecutive failed slots (also per job). */
+  selfPausedJobs: 'SelfPausedJobs',
   /** Jobs whose tick hit a store error (the invocation fails and is retried). */
   jobErrors: 'JobErrors',
   /** Outcomes of a kind this mapping does not know yet. */
@@ -86,6 +88,10 @@ export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[
         break;
       case 'handed-off':
         count(TickMetric.handOffs);
+        break;
+      case 'self-paused':
+        count(TickMetric.selfPausedJobs);
+        perJob(metrics, outcome.job, TickMetric.selfPausedJobs);
         break;
       case 'error':
         count(TickMetric.jobErrors);

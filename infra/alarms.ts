@@ -49,6 +49,8 @@ function schedulerAlarm(scope: Construct, id: string, spec: AlarmSpec): cloudwat
 export interface TickAlarms {
   tickErrors: cloudwatch.Alarm;
   failedRuns: cloudwatch.Alarm;
+  /** A job paused itself after its pauseAfterFailures consecutive failed slots; only when a job sets it. */
+  selfPaused?: cloudwatch.Alarm;
   deadLetters: cloudwatch.Alarm;
   /** Per job name; a job that fires less than weekly has none (see the synth warning). */
   notStarted: Record<string, cloudwatch.Alarm>;
@@ -87,10 +89,17 @@ export function tickAlarms(scope: Construct, props: TickAlarmsProps): TickAlarms
     deadLetters: schedulerAlarm(scope, 'DeadLettersAlarm', {
       ...failure,
       metric: props.deadLetters,
-      description: `cluster-cron ${serviceName}: EventBridge could not deliver minute ticks to the function (see the dead-letter queue)`,
+      description: `cluster-cron ${serviceName}: a tick was given up on: EventBridge could not deliver a minute tick, or an asynchronous invocation of the function (a hand-off, the page's trigger) failed every retry; the dead-letter queue holds it`,
     }),
     notStarted: {},
   };
+  if (props.jobs.some((job) => job.pauseAfterFailures !== undefined)) {
+    alarms.selfPaused = schedulerAlarm(scope, 'SelfPausedAlarm', {
+      ...failure,
+      metric: props.metric(TickMetric.selfPausedJobs),
+      description: `cluster-cron ${serviceName}: a job paused itself after failing slot after slot (pauseAfterFailures); "cluster-cron status JOB" says why, "cluster-cron resume JOB" once it is fixed`,
+    });
+  }
   for (const job of props.jobs.filter((candidate) => candidate.enabled)) {
     const window = notStartedWindow(job, props.timeoutMs);
     if (!window) {

@@ -11,6 +11,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -172,6 +173,19 @@ export class ClusterCron extends Construct {
     // deadline goes on in a fresh invocation of this function: only such schedules invoke Lambda.
     const handsOff = this.jobs.some((job) => job.continuous || job.overlap === 'bufferOne');
     const entry = writeTickEntry({ jobs: this.jobs, source, ...tickJobs.handlers }, entryDirOf(project.projectRoot));
+    // Where an invocation Lambda or EventBridge gives up on goes: the minute rule's undelivered
+    // ticks, and the function's own asynchronous invocations (a chain's hand-off, the page's
+    // trigger) that failed every retry. Nothing is dropped silently; the DeadLetters alarm watches it.
+    this.deadLetterQueue = new sqs.Queue(this, 'TickDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the minute rule and the on-failure destination of the tick function; its messages are inspected by hand, and a DeadLetters alarm watches it.',
+    });
     this.tickFunction = new NodejsFunction(this, 'Tick', {
       entry,
       handler: 'handler',
@@ -198,6 +212,7 @@ export class ClusterCron extends Construct {
       // A failed tick is retried; one older than 5 minutes has been overtaken by later ticks.
       retryAttempts: 2,
       maxEventAge: Duration.minutes(5),
+      onFailure: new SqsDestination(this.deadLetterQueue),
     });
     // Only a schedule that hands off may invoke the function; a policy of its own, not the
     // role's default one, which the function itself depends on.
@@ -227,16 +242,6 @@ export class ClusterCron extends Construct {
       });
     }
 
-    this.deadLetterQueue = new sqs.Queue(this, 'TickDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of the minute rule; its messages are inspected by hand, and a DeadLetters alarm watches it.',
-    });
     this.rule = new events.Rule(this, 'EveryMinute', {
       description: 'cluster-cron: one tick per minute',
       schedule: events.Schedule.rate(Duration.minutes(1)),

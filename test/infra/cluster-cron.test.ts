@@ -129,6 +129,16 @@ describe('the ClusterCron construct', () => {
     it('retries a failed asynchronous tick twice within 5 minutes', () => {
       synth().template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 });
     });
+
+    it('sends an asynchronous invocation that failed every retry (a hand-off, the page trigger) to the dead-letter queue', () => {
+      const { template, cron, stack } = synth();
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack, cron.deadLetterQueue), 'Arn'] } } },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmDescription: Match.stringLikeRegexp('asynchronous invocation of the function .* failed every retry'),
+      });
+    });
   });
 
   describe('its IAM', () => {
@@ -148,6 +158,12 @@ describe('the ClusterCron construct', () => {
           Effect: 'Allow',
           Action: [...TABLE_ACTIONS],
           Resource: { 'Fn::GetAtt': [logicalId(stack, cron.table), 'Arn'] },
+        },
+        {
+          // The on-failure destination of its asynchronous invocations: this queue only.
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          Resource: { 'Fn::GetAtt': [logicalId(stack, cron.deadLetterQueue), 'Arn'] },
         },
       ]);
       // No managed policies (AWSLambdaBasicExecutionRole would allow every log group).
@@ -311,6 +327,18 @@ describe('the ClusterCron construct', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
       expect(alarms).toHaveLength(5);
       for (const alarm of alarms) expect(alarm.Properties).toMatchObject({ AlarmActions: [topicRef], OKActions: [topicRef] });
+    });
+
+    it('include one for a job that paused itself, only when a job sets pauseAfterFailures', () => {
+      const selfPausing = synth({
+        schedule: scheduleFile('report:\n  cron: "*/5 * * * *"\n  class: PrintWorker\n  pauseAfterFailures: 3\n'),
+      });
+      selfPausing.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: TickMetric.selfPausedJobs,
+        AlarmDescription: Match.stringLikeRegexp('paused itself'),
+      });
+      const plain = Object.values(synth().template.findResources('AWS::CloudWatch::Alarm'));
+      expect(plain.map((alarm) => alarm.Properties.MetricName)).not.toContain(TickMetric.selfPausedJobs);
     });
 
     it('have no actions without a topic', () => {

@@ -89,6 +89,16 @@ describe('the tick metrics', () => {
     expect(serviceTotals(docs)).toEqual({ [TickMetric.otherOutcomes]: 1 });
   });
 
+  it('count a job that paused itself, under the service and per job', () => {
+    const metrics = createTickMetrics();
+    const docs = emfOf(() => {
+      recordOutcomes(metrics, [{ outcome: 'self-paused', job: 'report', slot, failureStreak: 3, error: 'boom' }]);
+      metrics.publishStoredMetrics();
+    });
+    expect(serviceTotals(docs)).toEqual({ [TickMetric.selfPausedJobs]: 1 });
+    expect(docs.filter((doc) => doc.job === 'report').map((doc) => doc[TickMetric.selfPausedJobs])).toEqual([1]);
+  });
+
   it('count buffered, dropped and handed-off slots, and every slot of a missed outcome', () => {
     const metrics = createTickMetrics();
     const docs = emfOf(() => {
