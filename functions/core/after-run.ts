@@ -5,6 +5,7 @@
  * pause, a lost lease or a stopping node ends the chain. The writes: docs/protocol.md.
  */
 import { errorMessage } from './errors.js';
+import { definitionMoved } from './job-definitions.js';
 import { type Continuation, heldLease, leaseSettings, newToken, retentionMs, type TickDeps } from './run.js';
 import type { HeldRun } from './run-once.js';
 import { offSchedule } from './slots.js';
@@ -21,7 +22,13 @@ import {
   SlotStatus,
 } from './store.js';
 import { toIso } from './time.js';
-import { Trigger } from './types.js';
+import { type JobDefinition, Trigger } from './types.js';
+
+/** Why the chain hands nothing on: the job paused, or (a runtime job) its definition changed or was removed since the chain began. */
+function chainStop(lock: LockItem | undefined, job: JobDefinition): SkipReason | undefined {
+  if (pausedFor(lock)) return SkipReason.paused;
+  return lock && definitionMoved(lock, job) ? SkipReason.redefined : undefined;
+}
 
 /** The next run of the chain, already holding the lease until `leaseUntilMs`; undefined when the chain ends. */
 export type NextRun = { continuation: Continuation; leaseUntilMs: number } | undefined;
@@ -43,7 +50,7 @@ export async function handOverOrRelease(
   const lockAtLastRenewal = held.lease.lastSeenLock;
   const buffered = bufferedOnLock(lockAtLastRenewal);
   // A buffered slot the last heartbeat already showed is handed over with the record in parallel.
-  if (buffered && !held.lease.leaseLost && !stopping && !pausedFor(lockAtLastRenewal)) {
+  if (buffered && !held.lease.leaseLost && !stopping && !chainStop(lockAtLastRenewal, held.job)) {
     const [, next] = await Promise.all([recordOrAbandon(deps, held, after.record), handOverToPending(deps, held, buffered)]);
     return next;
   }
@@ -97,10 +104,11 @@ async function handOverToNextLink(deps: TickDeps, held: HeldRun, record: RunReco
   if (claim.won) {
     const why = leaseLost
       ? { reason: SkipReason.locked, ...(handed.lock?.holder && { heldBy: handed.lock.holder }) }
-      : { reason: SkipReason.paused };
+      : { reason: chainStop(handed.lock, job) ?? SkipReason.paused };
     await recordSkip(deps, { job: job.name, slotMs: nextSlotMs, token: nextToken, ...why });
   }
-  deps.log.info('chain.end', { ...runAttrs, reason: leaseLost ? 'the lease was lost' : 'the job is paused' });
+  const stopped = chainStop(handed.lock, job) === SkipReason.redefined ? 'the job was changed or removed' : 'the job is paused';
+  deps.log.info('chain.end', { ...runAttrs, reason: leaseLost ? 'the lease was lost' : stopped });
   if (leaseLost) return undefined;
   return releaseOrHandOver(deps, held, handed.lock);
 }
@@ -113,16 +121,17 @@ async function releaseOrHandOver(deps: TickDeps, held: HeldRun, lockAsRead: Lock
   const { job, run, lease } = held;
   const stopping = deps.shutdown?.aborted === true;
   const bufferedAsRead = bufferedOnLock(lockAsRead);
-  if (bufferedAsRead && !stopping && !pausedFor(lockAsRead)) return handOverToPending(deps, held, bufferedAsRead);
+  if (bufferedAsRead && !stopping && !chainStop(lockAsRead, job)) return handOverToPending(deps, held, bufferedAsRead);
   const released = await lease.release();
   if (released.released) return undefined;
   const lock = released.lock;
   if (lock?.holder !== run.token) return undefined; // lost; the lease logged it
   const buffered = bufferedOnLock(lock);
   if (buffered) {
-    if (!pausedFor(lock) && !stopping) return handOverToPending(deps, held, buffered);
-    // Paused, or this node is stopping: the buffered slot gets its fate here, and the lease goes free.
-    if (pausedFor(lock)) await recordSkip(deps, { job: job.name, ...buffered, reason: SkipReason.paused });
+    const stop = chainStop(lock, job);
+    if (!stop && !stopping) return handOverToPending(deps, held, buffered);
+    // Paused (or redefined), or this node is stopping: the buffered slot gets its fate here, and the lease goes free.
+    if (stop) await recordSkip(deps, { job: job.name, ...buffered, reason: stop });
     else await recordLost(deps, { job: job.name, ...buffered, why: `buffered behind ${run.token}, whose node stopped before starting it` });
   }
   await lease.release({ dropPending: true });

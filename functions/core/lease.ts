@@ -236,6 +236,7 @@ export class HeldLease {
         leaseMs: this.request.leaseMs,
         ...(next.pendingSlotMs !== undefined && { pendingSlotMs: next.pendingSlotMs }),
         respectPause: true,
+        ...(this.request.definitionVersion !== undefined && { definitionVersion: this.request.definitionVersion }),
       });
     return this.#letGo(write, (result) => (result.handedOver ? undefined : result), 'hand-over refused: another holder took the lease');
   }

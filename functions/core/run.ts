@@ -110,7 +110,15 @@ export function heldLease(
   const { job, run } = lease;
   return new HeldLease(
     deps,
-    { job: job.name, token: run.token, instance: deps.instance, slotMs: run.slotMs, leaseMs: job.leaseMs, trigger: run.trigger },
+    {
+      job: job.name,
+      token: run.token,
+      instance: deps.instance,
+      slotMs: run.slotMs,
+      leaseMs: job.leaseMs,
+      trigger: run.trigger,
+      ...(job.definitionVersion !== undefined && { definitionVersion: job.definitionVersion }),
+    },
     run.fence,
     lease.leaseUntilMs,
     lease.settings,

@@ -184,6 +184,15 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
 }
 
 /**
+ * Validates one job as written (the keys of a schedule file's job, or a runtime job's stored
+ * definition) into its definition: the one validator of both, with the same messages.
+ * @throws ScheduleError naming the job, the key and the value.
+ */
+export function validateJob(name: string, keys: unknown, options: ScheduleOptions = {}): JobDefinition {
+  return toJob(options.source ?? 'schedule', name, keys, options);
+}
+
+/**
  * Validates a parsed schedule (a map of job name to job, or sidekiq-cron's list of jobs with
  * `name`) into job definitions.
  * @throws ScheduleError naming the job, the key and the value.

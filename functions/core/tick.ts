@@ -3,28 +3,21 @@
  * record -> release. Any number of instances may tick at once; outcomes come back as data.
  * One scheduled run traced write by write, and the invariant each write defends: docs/protocol.md.
  */
+import { settleAbandonedClaims } from './abandoned-claims.js';
 import { resumeContinuation } from './chain.js';
-import { errorMessage } from './errors.js';
+import { DefinitionChangedError, errorMessage } from './errors.js';
 import { findJob } from './find-job.js';
+import { definitionMoved } from './job-definitions.js';
 import { continuousAllowError } from './overlap-rules.js';
 import type { TickCommand } from './payload.js';
 import { Permits } from './permits.js';
 import { skewMs, TICK_DEFAULTS, type TickDeps } from './run.js';
 import { duplicate } from './run-outcomes.js';
+import { findAnyJob, jobFromLock, runtimeJobsForTick, validationFor } from './runtime-jobs.js';
 import { runSlot } from './slot-decision.js';
 import type { SlotMemory } from './slot-memory.js';
 import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
-import {
-  type ClaimSummary,
-  claimedOnLock,
-  getSlot,
-  type LockItem,
-  lastSlotOnLockMs,
-  liveHolder,
-  readJobWindow,
-  recordLost,
-  SlotStatus,
-} from './store.js';
+import { claimedOnLock, getLock, getSlot, type LockItem, lastSlotOnLockMs, readJobWindow } from './store.js';
 import { toIso } from './time.js';
 import { type JobDefinition, type OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
@@ -41,6 +34,8 @@ export interface TickRequest {
   deadlineMs?: number;
   /** Slots this process already knows are claimed (local nodes keep one across ticks). */
   memory?: SlotMemory;
+  /** Also tick the runtime jobs stored in the table (job-definitions.ts): one index Query per shard each tick. @default false */
+  runtimeJobs?: boolean;
 }
 
 /**
@@ -53,11 +48,55 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
   const offsetMs = (request.atMs ?? startMs) - startMs;
   const slotClock = (): number => deps.clock() + offsetMs;
   const only = request.only;
-  const jobs = only ? request.jobs.filter((job) => only.includes(job.name)) : request.jobs;
+  const runtime = request.runtimeJobs !== true ? { jobs: [], refused: [] } : await runtimeJobsForTick(deps, request.jobs);
+  const all = [...request.jobs, ...runtime.jobs];
+  const jobs = only ? all.filter((job) => only.includes(job.name)) : all;
   const permits = new Permits(deps.maxConcurrentJobs ?? TICK_DEFAULTS.maxConcurrentJobs);
-  const perJob = await Promise.all(jobs.map((job) => tickJob(deps, job, { slotClock, request, permits })));
-  return perJob.flat();
+  const perJob = await Promise.all(jobs.map((job) => tickJobAsStored(deps, job, { slotClock, request, permits })));
+  const refused = only ? runtime.refused.filter((outcome) => only.includes(outcome.job)) : runtime.refused;
+  return [...perJob.flat(), ...refused];
 }
+
+/** Thrown through tickJob when a runtime job's definition moved before the tick wrote anything for a slot. */
+class Redefined {
+  constructor(readonly outcomes: TickOutcome[]) {}
+}
+
+/**
+ * A job's part of a tick, for a runtime job under the definition its lock item holds: a copy
+ * read from the index (or before a change) that the consistent read or an acquire finds stale
+ * is replaced by the stored one and the job ticked again; a removed job is `removed`.
+ */
+async function tickJobAsStored(
+  deps: TickDeps,
+  job: JobDefinition,
+  tickOf: { slotClock: () => number; request: TickRequest; permits: Permits },
+): Promise<TickOutcome[]> {
+  const outcomes: TickOutcome[] = [];
+  let current = job;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return [...outcomes, ...(await tickJob(deps, current, tickOf))];
+    } catch (error) {
+      if (!(error instanceof Redefined)) throw error;
+      outcomes.push(...error.outcomes);
+      try {
+        const lock = await getLock(deps, current.name);
+        const stored = jobFromLock(lock, current.name, await validationFor(deps, tickOf.request.jobs));
+        if (!stored) return [...outcomes, { outcome: 'removed', job: current.name }];
+        if (attempt >= MAX_REDEFINITIONS)
+          throw new DefinitionChangedError(current.name, stored.definitionVersion ?? 0, lock?.definitionVersion);
+        current = stored;
+      } catch (readError) {
+        deps.log.error('tick.error', { job: current.name, instance: deps.instance, error: errorMessage(readError) });
+        return [...outcomes, { outcome: 'error', job: current.name, error: errorMessage(readError) }];
+      }
+    }
+  }
+}
+
+/** How often one tick takes up a runtime job's new definition while it keeps changing under it. */
+const MAX_REDEFINITIONS = 3;
 
 /** One job's part of a tick: its due slots, judged by `slotClock`, each taking one of the tick's `permits` while it talks to the table. */
 async function tickJob(
@@ -106,6 +145,8 @@ async function tickJob(
     // claimed on it (slot-decision.ts) and is what the first slot decides on.
     const { claimed, lock } = await readJobWindow(deps, job.name, lookBackMs, deep ? OLDER_CLAIMS_READ : undefined);
     request.memory?.queried(job.name, nowMs);
+    // A runtime job decides under the definition on its lock, read just now, consistently.
+    if (definitionMoved(lock, job)) throw new Redefined(outcomes);
     await settleAbandonedClaims(deps, job, claimed, lock);
     const lastOnLockMs = lastSlotOnLockMs(lock);
     // The current slot already taken by another tick is a duplicate delivery; older taken
@@ -184,6 +225,8 @@ async function tickJob(
       request.memory?.remember(job.name, [slotMs], windowStartMs);
     }
   } catch (error) {
+    if (error instanceof Redefined) throw error;
+    if (error instanceof DefinitionChangedError) throw new Redefined(outcomes);
     deps.log.error('tick.error', { job: job.name, instance: deps.instance, error: errorMessage(error) });
     outcomes.push({ outcome: 'error', job: job.name, error: errorMessage(error) });
   } finally {
@@ -194,36 +237,6 @@ async function tickJob(
 
 /** How many claims before the look-back a deep read also checks (a few more items in one Query). */
 const OLDER_CLAIMS_READ = 5;
-
-/**
- * A claim still `claimed` (or `buffered`) a full lease after it was made, whose claimant does
- * not hold the lease nor wait on it, lost its claimant between claim and acquire (crash, lost
- * connection, a hand-over that never happened): record it as lost (I4).
- */
-async function settleAbandonedClaims(
-  deps: TickDeps,
-  job: JobDefinition,
-  claimed: Map<number, ClaimSummary>,
-  lock: LockItem | undefined,
-): Promise<void> {
-  const staleBeforeMs = deps.clock() - job.leaseMs - skewMs(deps);
-  const waiting = (status: SlotStatus): boolean => status === SlotStatus.claimed || status === SlotStatus.buffered;
-  const stale = [...claimed].filter(([, claim]) => waiting(claim.status) && claim.claimedAtMs < staleBeforeMs);
-  if (stale.length === 0) return;
-  for (const [slotMs, claim] of stale) {
-    // A long run still heartbeating, or the slot buffered behind it; a holder whose lease lapsed is gone.
-    const holding = liveHolder(lock, deps.clock()) && lock.holder === claim.claimedBy;
-    if (holding || lock?.pendingToken === claim.claimedBy) continue;
-    const why =
-      lock?.holder === claim.claimedBy
-        ? `lease lapsed without an outcome (held by ${claim.claimedBy}); found by ${deps.instance}`
-        : `claimed by ${claim.claimedBy}, which never ran it and is gone; found by ${deps.instance}`;
-    if (await recordLost(deps, { job: job.name, slotMs, token: claim.claimedBy, why })) {
-      deps.log.warn('slot.abandoned', { job: job.name, slot: toIso(slotMs), claimedBy: claim.claimedBy, instance: deps.instance });
-      claim.status = SlotStatus.lost;
-    }
-  }
-}
 
 /**
  * Runs a job now, outside its schedule (`trigger`), still under the lease: if a run holds it,
@@ -258,7 +271,7 @@ export async function runTickCommand(
 ): Promise<TickOutcome[]> {
   if (command.kind === 'trigger' || command.kind === 'continue') {
     const name = command.kind === 'trigger' ? command.job : command.continuation.job;
-    const job = findJob(jobs, name);
+    const job = await findAnyJob(deps, jobs, name);
     if (command.kind === 'trigger') return triggerJob(deps, job, { ...options, ...(command.overlap && { overlap: command.overlap }) });
     try {
       return await resumeContinuation(deps, job, command.continuation, options);

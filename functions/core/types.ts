@@ -55,6 +55,11 @@ export interface JobDefinition {
   continuous: boolean;
   /** True when the cron has a seconds field. */
   hasSeconds: boolean;
+  /**
+   * A runtime job's (stored in the table, job-definitions.ts): the version of its definition this
+   * copy was read at. Every acquisition of its lease is conditioned on it; undefined for the file's jobs.
+   */
+  definitionVersion?: number;
 }
 
 /** A logger the core writes structured events to; Powertools Logger fits it. */
@@ -112,4 +117,6 @@ export type TickOutcome =
   | { outcome: 'missed'; job: string; slot: string; lateMs: number; why?: 'late' | 'limit'; count?: number }
   | { outcome: 'not-due'; job: string; nextSlot?: string }
   | { outcome: 'disabled'; job: string }
+  | { outcome: 'removed'; job: string }
+  | { outcome: 'redefined'; job: string; slot: string }
   | { outcome: 'error'; job: string; slot?: string; error: string };
