@@ -40,7 +40,7 @@ export interface DefinitionPage {
 
 function listed(item: StoredDefinitionFields & { job?: string }): ListedDefinition | undefined {
   const stored = storedDefinition(item);
-  if (!stored || !stored.name) return undefined;
+  if (!stored?.name) return undefined;
   const refusal = item.definitionErrorVersion === stored.version ? item.definitionError : undefined;
   return {
     ...stored,

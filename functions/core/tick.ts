@@ -6,7 +6,6 @@
 import { settleAbandonedClaims } from './abandoned-claims.js';
 import { resumeContinuation } from './chain.js';
 import { DefinitionChangedError, errorMessage } from './errors.js';
-import { findJob } from './find-job.js';
 import { definitionMoved } from './job-definitions.js';
 import { continuousAllowError } from './overlap-rules.js';
 import type { TickCommand } from './payload.js';
