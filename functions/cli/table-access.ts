@@ -25,6 +25,8 @@ export function tickDeps(connection: Connection, stream: LogStream, config: Load
     instance,
     log: createEventLog({ instance, stream }),
     handlers: config.handlers,
+    // The config's onFailure hooks: a node runs them as the Lambda tick and the operations do.
+    ...(config.failureHooks && { failureHooks: config.failureHooks }),
     maxClockSkewMs: readMaxClockSkewMs(),
   };
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTime } from '../../functions/cli/format.js';
 import { checkRuns, parseRuns } from '../../functions/local/run-log.js';
+import { spawnCli } from '../support/cli-process.js';
 import { useLocalTables } from '../support/local-table.js';
 
 const tables = useLocalTables();
@@ -667,5 +668,61 @@ describe('cluster-cron refusals of backfill, trigger --overlap and status JOB', 
     const history = await cli(['history', 'print', '--schedule', join(dir, 'refusals-4.yml'), '--json'], table);
     expect(history.code).toBe(0);
     expect(history.stdout).toBe('');
+  });
+});
+
+describe('cluster-cron tick and start with a failure hook in the config', () => {
+  // A config as a user writes it (defineJob only adds its kind); the hook prints a line of its own.
+  const config = join(dir, 'failing.config.mjs');
+  const hooksIn = (text: string): Record<string, unknown>[] =>
+    lines(text)
+      .filter((line) => line.startsWith('HOOK '))
+      .map((line) => JSON.parse(line.slice(5)) as Record<string, unknown>);
+  beforeAll(() => {
+    writeFileSync(
+      config,
+      `export default {
+  onFailure: (ctx, error) => { process.stdout.write('HOOK ' + JSON.stringify({ job: ctx.job, attempt: ctx.attempt, error: error.message }) + '\\n'); },
+  jobs: {
+    failing: { kind: 'cluster-cron.job', cron: '* * * * *', retry: { attempts: 2, backoff: '10ms' }, catchupWindow: '30s',
+      handler: ({ attempt }) => { throw new Error('boom ' + attempt); } },
+    everySecond: { kind: 'cluster-cron.job', cron: '* * * * * *', pauseAfterFailures: 1,
+      handler: () => { throw new Error('down'); } },
+  },
+};
+`,
+    );
+  });
+
+  it("tick calls the config's onFailure once for a slot that fails for good, after its attempts", async () => {
+    const result = await cli(['tick', '--config', config, '--job', 'failing', '--at', minuteAgo(1), '--json'], newTable());
+    expect(hooksIn(result.stdout)).toEqual([{ job: 'failing', attempt: 2, error: 'boom 2' }]);
+    expect(jsonLines(result.stderr).filter((log) => log.message === 'run.failed')).toEqual([
+      expect.objectContaining({ job: 'failing', attempts: 2, error: 'Error: boom 2' }),
+    ]);
+  });
+
+  it('a node (start) calls it too, and the job pauses itself after its failure', async () => {
+    const env = {
+      ...process.env,
+      DYNAMODB_ENDPOINT: tables.endpoint(),
+      CLUSTER_CRON_TABLE: newTable(),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const node = spawnCli(['start', '--config', config], env);
+    try {
+      const selfPaused = (): boolean => node.lines.some((line) => line.includes('"message":"job.self-paused"'));
+      for (let waitedMs = 0; waitedMs < 15_000 && !selfPaused(); waitedMs += 100) await sleep(100);
+      // Two more slots of the paused job pass, which must not call the hook again.
+      await sleep(2_000);
+      // Once: the job paused itself after that failure. (The minute job may fail too, in its own window.)
+      expect(hooksIn(node.lines.join('\n')).filter((hook) => hook.job === 'everySecond')).toEqual([
+        { job: 'everySecond', attempt: 1, error: 'down' },
+      ]);
+      expect(selfPaused()).toBe(true);
+    } finally {
+      node.child.kill('SIGTERM');
+      await node.exited;
+    }
   });
 });
