@@ -8,6 +8,7 @@
 import { errorMessage } from './errors.js';
 import { isFailingStatus } from './failure-streak.js';
 import { argsForSlot } from './job-args.js';
+import { withAttributes } from './log-attributes.js';
 import type { TickDeps } from './run.js';
 import type { HeldRun } from './run-once.js';
 import type { RunRecord } from './store.js';
@@ -136,12 +137,7 @@ function hookContext(deps: TickDeps, held: HeldRun, hook: { signal: AbortSignal;
     args: argsForSlot(job, run.slotMs) as Record<string, unknown>,
     signal,
     leaseLostSignal: lease.leaseLostSignal,
-    log: {
-      debug: (message, extra) => deps.log.debug(message, { ...attrs, ...extra }),
-      info: (message, extra) => deps.log.info(message, { ...attrs, ...extra }),
-      warn: (message, extra) => deps.log.warn(message, { ...attrs, ...extra }),
-      error: (message, extra) => deps.log.error(message, { ...attrs, ...extra }),
-    },
+    log: withAttributes(deps.log, attrs),
     trigger: run.trigger,
     attempt,
   };

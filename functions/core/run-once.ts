@@ -10,10 +10,11 @@ import { afterFinalFailure } from './failure-hook.js';
 import type { SelfPause, StreakWrite } from './failure-streak.js';
 import { argsForSlot } from './job-args.js';
 import type { HeldLease } from './lease.js';
+import { withAttributes } from './log-attributes.js';
 import { type Continuation, heldLease, leaseSettings, type SlotToRun, type TickDeps } from './run.js';
 import { nextFence, type RunRecord, recordRun, SlotStatus } from './store.js';
 import { toIso } from './time.js';
-import { type EventLog, type JobDefinition, type RunContext, type TickOutcome, Trigger } from './types.js';
+import { type JobDefinition, type RunContext, type TickOutcome, Trigger } from './types.js';
 
 /** One run of a chain, under the lease it holds. */
 export interface HeldRun {
@@ -129,14 +130,4 @@ export async function runUnleased(deps: TickDeps, slot: SlotToRun): Promise<Tick
   await lease.release();
   await recordRun(deps, { job: job.name, slotMs, token, run: record });
   return [outcome];
-}
-
-/** Wraps a log so every line of a run carries its job, slot and fence. */
-function withAttributes(log: EventLog, attributes: Record<string, unknown>): EventLog {
-  return {
-    debug: (message, extra) => log.debug(message, { ...attributes, ...extra }),
-    info: (message, extra) => log.info(message, { ...attributes, ...extra }),
-    warn: (message, extra) => log.warn(message, { ...attributes, ...extra }),
-    error: (message, extra) => log.error(message, { ...attributes, ...extra }),
-  };
 }

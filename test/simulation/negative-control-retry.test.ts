@@ -6,8 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import './sim-mocks.js';
-import { checkHistory, type Violation } from './checker.js';
-import { simulate } from './simulation.js';
+import { caughtLine, firstCaught } from './first-caught.js';
 
 vi.mock('../../functions/core/retry-wait.js', async (original) => {
   const real = await original<typeof import('../../functions/core/retry-wait.js')>();
@@ -26,17 +25,8 @@ vi.mock('../../functions/core/retry-wait.js', async (original) => {
 describe('the checker catches retries outside the lease', () => {
   it('as I2', async () => {
     const maxSeeds = Number(process.env.NEGATIVE_SEEDS ?? 80);
-    let caughtAt: number | undefined;
-    let example: Violation | undefined;
-    for (let seed = 1; seed <= maxSeeds && caughtAt === undefined; seed++) {
-      const found = checkHistory(await simulate({ seed })).find(
-        (violation) => violation.invariant === 'I2' && violation.known === undefined,
-      );
-      if (found) [caughtAt, example] = [seed, found];
-    }
-    console.log(
-      `negative control "retries outside the lease": ${caughtAt === undefined ? `not caught in ${maxSeeds} seeds` : `caught at seed ${caughtAt}: ${example!.invariant} ${example!.message}`}`,
-    );
-    expect(caughtAt, `no I2 violation found in ${maxSeeds} seeds`).toBeDefined();
+    const caught = await firstCaught(maxSeeds, (violation) => violation.invariant === 'I2' && violation.known === undefined);
+    console.log(caughtLine('retries outside the lease', maxSeeds, caught));
+    expect(caught, `no I2 violation found in ${maxSeeds} seeds`).toBeDefined();
   }, 180_000);
 });

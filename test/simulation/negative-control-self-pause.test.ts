@@ -7,8 +7,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import './sim-mocks.js';
-import { checkHistory, type Violation } from './checker.js';
-import { simulate } from './simulation.js';
+import { caughtLine, firstCaught } from './first-caught.js';
 
 vi.mock('../../functions/core/failure-streak.js', async (original) => {
   const real = await original<typeof import('../../functions/core/failure-streak.js')>();
@@ -25,17 +24,8 @@ vi.mock('../../functions/core/failure-streak.js', async (original) => {
 describe('the checker catches a job that pauses itself without failing', () => {
   it('as I3', async () => {
     const maxSeeds = Number(process.env.NEGATIVE_SEEDS ?? 80);
-    let caughtAt: number | undefined;
-    let example: Violation | undefined;
-    for (let seed = 1; seed <= maxSeeds && caughtAt === undefined; seed++) {
-      const found = checkHistory(await simulate({ seed })).find(
-        (violation) => violation.invariant === 'I3' && violation.message.includes('paused itself'),
-      );
-      if (found) [caughtAt, example] = [seed, found];
-    }
-    console.log(
-      `negative control "a streak that counts successes": ${caughtAt === undefined ? `not caught in ${maxSeeds} seeds` : `caught at seed ${caughtAt}: ${example!.invariant} ${example!.message}`}`,
-    );
-    expect(caughtAt, `no self-pause violation found in ${maxSeeds} seeds`).toBeDefined();
+    const caught = await firstCaught(maxSeeds, (violation) => violation.invariant === 'I3' && violation.message.includes('paused itself'));
+    console.log(caughtLine('a streak that counts successes', maxSeeds, caught));
+    expect(caught, `no self-pause violation found in ${maxSeeds} seeds`).toBeDefined();
   }, 180_000);
 });
