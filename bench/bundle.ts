@@ -1,13 +1,13 @@
 /**
  * Bundles a Lambda entry the way the tick function is deployed: esbuild with the construct's
  * own options (infra/tick-bundling.ts), and the Lambda client's file beside it
- * (infra/lambda-client-chunk.ts), so the size measured is the size uploaded.
+ * (infra/sdk-client-chunks.ts), so the size measured is the size uploaded.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
-import { buildLambdaClientChunk } from '../infra/lambda-client-chunk.js';
+import { buildSdkClientChunk } from '../infra/sdk-client-chunks.js';
 import { TICK_ESBUILD_OPTIONS } from '../infra/tick-bundling.js';
 
 /** Sizes of one bundle. */
@@ -51,7 +51,7 @@ export async function bundleForLambda(
   options: { lazyClient?: boolean; alias?: Record<string, string> } = {},
 ): Promise<BundleInfo> {
   const result = await build({ ...lambdaBundleOptions(entry, outfile), metafile: true, ...(options.alias && { alias: options.alias }) });
-  const lazyBytes = options.lazyClient ? statSync(buildLambdaClientChunk(dirname(outfile))).size : 0;
+  const lazyBytes = options.lazyClient ? statSync(buildSdkClientChunk(dirname(outfile), '@aws-sdk/client-lambda')).size : 0;
   const byPackage = new Map<string, number>();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {

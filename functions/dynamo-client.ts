@@ -23,6 +23,24 @@ export function isLoopbackEndpoint(endpoint: string | undefined): boolean {
 }
 
 /**
+ * An SDK client's endpoint settings: `endpoint` (undefined or `aws`: the SDK's own), and for a
+ * loopback one region `local` and dummy credentials unless real ones are configured (local
+ * servers accept any).
+ */
+export function endpointConfig(endpoint: string | undefined): {
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+} {
+  const local = isLoopbackEndpoint(endpoint);
+  return {
+    ...(endpoint && endpoint !== 'aws' && { endpoint }),
+    ...(local && { region: process.env.AWS_REGION ?? 'local' }),
+    ...(local && !process.env.AWS_ACCESS_KEY_ID && { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  };
+}
+
+/**
  * A document client for `endpoint` (undefined or `aws`: the SDK's default endpoint with the
  * normal credentials chain). Loopback endpoints get region `local` and dummy credentials unless
  * real ones are configured, as DynamoDB Local and dynalite accept any.
@@ -31,11 +49,8 @@ export function createDocumentClient(
   endpoint: string | undefined,
   options: { maxAttempts?: number; requestTimeoutMs?: number } = {},
 ): DynamoDBDocumentClient {
-  const local = isLoopbackEndpoint(endpoint);
   const client = new DynamoDBClient({
-    ...(endpoint && endpoint !== 'aws' && { endpoint }),
-    ...(local && { region: process.env.AWS_REGION ?? 'local' }),
-    ...(local && !process.env.AWS_ACCESS_KEY_ID && { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    ...endpointConfig(endpoint),
     maxAttempts: options.maxAttempts ?? 3,
     ...(options.requestTimeoutMs !== undefined && { requestHandler: { requestTimeout: options.requestTimeoutMs } }),
   });

@@ -32,6 +32,10 @@ export const TickMetric = {
   droppedSlots: 'DroppedSlots',
   /** A chain's next link sent to a fresh invocation near the deadline. */
   handOffs: 'HandOffs',
+  /** Runs tried more than once (retry.attempts > 1), whatever their final status. */
+  retriedRuns: 'RetriedRuns',
+  /** Runs whose last attempt passed the job's timeout (recorded `timed-out`). */
+  timedOutRuns: 'TimedOutRuns',
   /** Runs that lost their lease while running (a successor may have started). */
   leasesLost: 'LeasesLost',
   /** Jobs that paused themselves after pauseAfterFailures consecutive failed slots (also per job). */
@@ -64,6 +68,8 @@ export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[
         count(TickMetric.runs);
         if (outcome.outcome === 'failed') count(TickMetric.failedRuns);
         if (outcome.leaseLost) count(TickMetric.leasesLost);
+        if ((outcome.attempts ?? 1) > 1) count(TickMetric.retriedRuns);
+        if (outcome.timedOut) count(TickMetric.timedOutRuns);
         // Per job, so each job's alarm sees its own runs; published at once with its dimension.
         perJob(metrics, outcome.job, TickMetric.runs);
         if (outcome.outcome === 'failed') perJob(metrics, outcome.job, TickMetric.failedRuns);

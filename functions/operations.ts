@@ -18,6 +18,7 @@ import { type Clock, systemClock, type Timers } from './core/time.js';
 import type { EventLog, JobDefinition, OverlapPolicy, TickOutcome } from './core/types.js';
 import type { ClusterCronConfig } from './define.js';
 import { createDocumentClient, DEFAULT_TABLE_NAME } from './dynamo-client.js';
+import { failurePublishing } from './failure-publish.js';
 import { createEventLog, type LogStream } from './log.js';
 import { readMaxClockSkewMs } from './settings.js';
 
@@ -83,6 +84,7 @@ export async function openOperation(options: OperationOptions, defaultLogStream:
     log: options.log ?? createEventLog({ instance, stream: defaultLogStream }),
     handlers: config.handlers,
     ...(config.failureHooks && { failureHooks: config.failureHooks }),
+    ...failurePublishing(),
     maxClockSkewMs: readMaxClockSkewMs(),
     ...(options.timers && { timers: options.timers }),
   };

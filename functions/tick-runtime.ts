@@ -15,6 +15,7 @@ import { runTickCommand, type TickDeps } from './core/tick.js';
 import { systemClock } from './core/time.js';
 import type { JobDefinition, JobHandler, TickOutcome } from './core/types.js';
 import { createDocumentClient } from './dynamo-client.js';
+import { failurePublishing } from './failure-publish.js';
 import { lambdaHandOff } from './hand-off.js';
 import { createEventLog } from './log.js';
 import { createTickMetrics, recordOutcomes, TickMetric, withLagMetric } from './metrics.js';
@@ -67,6 +68,8 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
   const metrics = createTickMetrics(env);
   // Set by the Lambda runtime: a continuous job's next link near the deadline goes to a fresh invocation.
   const handOff = lambdaHandOff(env.AWS_LAMBDA_FUNCTION_NAME);
+  // The construct's failureNotifications: an SNS topic and/or an EventBridge bus.
+  const publishing = failurePublishing(env);
 
   return async (event, context) => {
     metrics.captureColdStartMetric();
@@ -82,6 +85,7 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
       ...(options.failureHooks && { failureHooks: options.failureHooks }),
       maxClockSkewMs,
       ...(handOff && { handOff }),
+      ...publishing,
     };
     let command: TickCommand;
     try {

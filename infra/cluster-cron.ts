@@ -23,6 +23,7 @@ import { TICK_DEFAULTS } from '../functions/core/tick.js';
 import type { JobDefinition } from '../functions/core/types.js';
 import { METRICS_NAMESPACE, TickMetric } from '../functions/metrics.js';
 import { type TickAlarms, tickAlarms } from './alarms.js';
+import { FAILURE_EVENT_PATTERN, type FailureNotificationsOptions, failureNotifications } from './failure-notifications.js';
 import { runTimeoutProblem, timeoutFloorMs } from './run-timeouts.js';
 import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
@@ -86,6 +87,12 @@ export interface ClusterCronProps {
    * built first (`npm run build:ui`). @default - none
    */
   readonly statusPage?: StatusPageOptions;
+  /**
+   * Each slot that fails for good (after its retries) published to an SNS topic and/or as an
+   * EventBridge event, besides the log's `run.failed` line and the config's `onFailure` hook.
+   * @default - none
+   */
+  readonly failureNotifications?: FailureNotificationsOptions;
 }
 
 /**
@@ -118,6 +125,8 @@ export class ClusterCron extends Construct {
   readonly statusPage?: StatusPage;
   /** The alarms, to add actions of your own. */
   readonly alarms: TickAlarms;
+  /** The EventBridge pattern of the failure events (`failureNotifications.eventBus`), for a rule of your own. */
+  readonly failureEventPattern: events.EventPattern = FAILURE_EVENT_PATTERN;
 
   constructor(scope: Construct, id: string, props: ClusterCronProps) {
     super(scope, id);
@@ -172,6 +181,7 @@ export class ClusterCron extends Construct {
     // A chain (a continuous job, or a slot buffered behind a run) that reaches the invocation's
     // deadline goes on in a fresh invocation of this function: only such schedules invoke Lambda.
     const handsOff = this.jobs.some((job) => job.continuous || job.overlap === 'bufferOne');
+    const notifications = failureNotifications(role, props.failureNotifications);
     const entry = writeTickEntry({ jobs: this.jobs, source, ...tickJobs.handlers }, entryDirOf(project.projectRoot));
     // Where an invocation Lambda or EventBridge gives up on goes: the minute rule's undelivered
     // ticks, and the function's own asynchronous invocations (a chain's hand-off, the page's
@@ -191,7 +201,9 @@ export class ClusterCron extends Construct {
       handler: 'handler',
       projectRoot: project.projectRoot,
       depsLockFilePath: project.depsLockFilePath,
-      bundling: tickBundlingOptions({ lambdaClient: handsOff }),
+      bundling: tickBundlingOptions({
+        sdkClients: [...(handsOff ? (['@aws-sdk/client-lambda'] as const) : []), ...notifications.sdkClients],
+      }),
       runtime: TICK_RUNTIME,
       architecture: TICK_ARCHITECTURE,
       memorySize: props.memorySize ?? 256,
@@ -208,6 +220,7 @@ export class ClusterCron extends Construct {
         POWERTOOLS_SERVICE_NAME: this.serviceName,
         CLUSTER_CRON_LOG_LEVEL: logLevel,
         NODE_OPTIONS: '--enable-source-maps',
+        ...notifications.environment,
       },
       // A failed tick is retried; one older than 5 minutes has been overtaken by later ticks.
       retryAttempts: 2,

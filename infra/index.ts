@@ -11,5 +11,6 @@ export {
   MAX_TIMEOUT,
   TABLE_ACTIONS,
 } from './cluster-cron.js';
+export { FAILURE_EVENT_PATTERN, type FailureNotificationsOptions } from './failure-notifications.js';
 export { StatusPage, type StatusPageOptions, type StatusPageProps } from './status-page.js';
 export { TICK_ARCHITECTURE, TICK_RUNTIME } from './tick-bundling.js';

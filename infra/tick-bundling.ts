@@ -20,15 +20,22 @@ const CREATE_REQUIRE_BANNER =
   "import { createRequire as __clusterCronCreateRequire } from 'node:module'; const require = __clusterCronCreateRequire(import.meta.url);";
 
 /**
- * The Lambda client, which only a hand-off (or the status page's trigger) uses: left out of the
- * bundle and built as a file of its own beside it (infra/lambda-client-chunk.ts), loaded on first use.
+ * The clients only a hand-off (Lambda) or a failure's publishing (SNS, EventBridge) uses: left out
+ * of the bundle and built as files of their own beside it (infra/sdk-client-chunks.ts), loaded on first use.
  */
-export const LAMBDA_CLIENT_PACKAGE = '@aws-sdk/client-lambda';
+export const LAZY_SDK_CLIENTS = {
+  '@aws-sdk/client-lambda': 'functions/sdk-clients/lambda',
+  '@aws-sdk/client-sns': 'functions/sdk-clients/sns',
+  '@aws-sdk/client-eventbridge': 'functions/sdk-clients/eventbridge',
+} as const;
+
+/** A client the bundle loads on first use. */
+export type LazySdkClient = keyof typeof LAZY_SDK_CLIENTS;
 
 /**
  * esbuild options of the tick bundle, in esbuild's API shape (add `entryPoints` and `outfile`).
  * Everything is bundled, the AWS SDK included, so the deployed code is the code the tests ran
- * (the runtime's own SDK version drifts), the Lambda client in a file of its own; ESM with `module` first in mainFields lets esbuild
+ * (the runtime's own SDK version drifts), the rarely used clients in files of their own; ESM with `module` first in mainFields lets esbuild
  * tree-shake the SDK; names are kept because errors are told apart by `name` (PayloadError,
  * ConditionalCheckFailedException) in code and in Lambda's `errorType`; the source map has no
  * sources (smaller, and the asset hash does not depend on the checkout's path).
@@ -45,23 +52,25 @@ export const TICK_ESBUILD_OPTIONS = {
   mainFields: ['module', 'main'],
   legalComments: 'none',
   banner: { js: CREATE_REQUIRE_BANNER },
-  external: [LAMBDA_CLIENT_PACKAGE],
+  external: Object.keys(LAZY_SDK_CLIENTS),
 } as const satisfies BuildOptions;
 
-/** The shell command that builds the Lambda client's file into the asset's `outputDir` (an afterBundling hook). */
-export function lambdaClientChunkCommand(outputDir: string): string {
-  const script = ownModule('infra/lambda-client-chunk');
+/** The shell command that builds the clients' files into the asset's `outputDir` (an afterBundling hook). */
+export function sdkClientChunksCommand(outputDir: string, clients: readonly LazySdkClient[]): string {
+  const script = ownModule('infra/sdk-client-chunks');
   // In a checkout the script is TypeScript: tsx (a dependency) runs it.
   const tsx = script.endsWith('.ts') ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
-  return [process.execPath, ...tsx, script, outputDir].map((word) => JSON.stringify(word)).join(' ');
+  return [process.execPath, ...tsx, script, outputDir, ...clients].map((word) => JSON.stringify(word)).join(' ');
 }
 
 /**
  * The same options as NodejsFunction's `bundling`: local esbuild (a devDependency), never Docker.
- * With `lambdaClient` (a schedule whose chains hand off, the only code that invokes Lambda),
- * the Lambda client's file is built beside the bundle after bundling; without, nothing imports it.
+ * `sdkClients` are the lazily loaded clients this function may import (the Lambda client for a
+ * schedule whose chains hand off; SNS or EventBridge for failure notifications): their files are
+ * built beside the bundle after bundling; a client not listed is never imported.
  */
-export function tickBundlingOptions(options: { lambdaClient?: boolean } = {}): BundlingOptions {
+export function tickBundlingOptions(options: { sdkClients?: readonly LazySdkClient[] } = {}): BundlingOptions {
+  const clients = options.sdkClients ?? [];
   return {
     format: OutputFormat.ESM,
     target: TICK_ESBUILD_OPTIONS.target,
@@ -74,11 +83,11 @@ export function tickBundlingOptions(options: { lambdaClient?: boolean } = {}): B
     externalModules: [...TICK_ESBUILD_OPTIONS.external],
     esbuildArgs: { '--legal-comments': TICK_ESBUILD_OPTIONS.legalComments },
     forceDockerBundling: false,
-    ...(options.lambdaClient && {
+    ...(clients.length > 0 && {
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],
-        afterBundling: (_inputDir: string, outputDir: string) => [lambdaClientChunkCommand(outputDir)],
+        afterBundling: (_inputDir: string, outputDir: string) => [sdkClientChunksCommand(outputDir, clients)],
       },
     }),
   };

@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../config.js';
 import type { TickDeps } from '../core/tick.js';
 import { systemClock } from '../core/time.js';
 import type { EventLog } from '../core/types.js';
+import { failurePublishing } from '../failure-publish.js';
 import { type Connection, connect } from '../local/connect.js';
 import { stopSignalHandler } from '../local/node.js';
 import { createEventLog, type LogStream } from '../log.js';
@@ -27,6 +28,7 @@ export function tickDeps(connection: Connection, stream: LogStream, config: Load
     handlers: config.handlers,
     // The config's onFailure hooks: a node runs them as the Lambda tick and the operations do.
     ...(config.failureHooks && { failureHooks: config.failureHooks }),
+    ...failurePublishing(),
     maxClockSkewMs: readMaxClockSkewMs(),
   };
 }

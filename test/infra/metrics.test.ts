@@ -89,6 +89,21 @@ describe('the tick metrics', () => {
     expect(serviceTotals(docs)).toEqual({ [TickMetric.otherOutcomes]: 1 });
   });
 
+  it('count runs tried more than once and runs that timed out, whatever their final status', () => {
+    const metrics = createTickMetrics();
+    const run = { slot, trigger: 'schedule', fence: 1, durationMs: 5, leaseLost: false } as const;
+    const docs = emfOf(() => {
+      recordOutcomes(metrics, [
+        { outcome: 'ran', job: 'a', ...run, attempts: 3 },
+        { outcome: 'failed', job: 'b', ...run, error: 'TimeoutError', attempts: 2, timedOut: true },
+        { outcome: 'failed', job: 'c', ...run, error: 'TimeoutError', timedOut: true },
+        { outcome: 'ran', job: 'd', ...run },
+      ]);
+      metrics.publishStoredMetrics();
+    });
+    expect(serviceTotals(docs)).toMatchObject({ [TickMetric.runs]: 4, [TickMetric.retriedRuns]: 2, [TickMetric.timedOutRuns]: 2 });
+  });
+
   it('count a job that paused itself, under the service and per job', () => {
     const metrics = createTickMetrics();
     const docs = emfOf(() => {

@@ -13,42 +13,14 @@ import { handlerNames } from '../../functions/jobs/index.js';
 import { ensureTable } from '../../functions/local/table.js';
 import { METRICS_NAMESPACE, TickMetric } from '../../functions/metrics.js';
 import { ClusterCron } from '../../infra/cluster-cron.js';
-import { LAMBDA_CLIENT_CHUNK } from '../../infra/lambda-client-chunk.js';
+import { sdkClientChunkPath } from '../../infra/sdk-client-chunks.js';
 import { TICK_ESBUILD_OPTIONS } from '../../infra/tick-bundling.js';
 import { writeTickEntry } from '../../infra/tick-entry.js';
+import { invokeBundle } from '../support/bundle-invoker.js';
 import { useLocalTables } from '../support/local-table.js';
 
 const run = promisify(execFile);
 const tables = useLocalTables();
-
-/**
- * Loads the bundle in a plain Node process (no tsx, no vitest, no node_modules next to it, as
- * in Lambda), invokes its handler once per event, and writes the results as JSON to stderr's
- * last line; the handler's own logs go to stdout.
- */
-const INVOKER = `
-const [bundle, eventsJson] = process.argv.slice(1);
-// Two invocations a moment apart must see the same minute: wait out a minute's last seconds.
-const intoMinuteMs = Date.now() % 60000;
-if (intoMinuteMs > 55000) await new Promise((resolve) => setTimeout(resolve, 60000 - intoMinuteMs + 50));
-const { handler } = await import(bundle);
-const context = { getRemainingTimeInMillis: () => 60000, logStreamName: '2026/11/26/[$LATEST]0123456789abcdef', awsRequestId: 'r' };
-const results = [];
-for (const event of JSON.parse(eventsJson)) {
-  try {
-    results.push({ response: await handler(event, context) });
-  } catch (error) {
-    results.push({ errorType: error.name, errorMessage: error.message });
-  }
-}
-process.stderr.write('\\n' + JSON.stringify(results) + '\\n');
-`;
-
-interface Invocation {
-  response?: { instance: string; counts: Record<string, number>; outcomes: Record<string, unknown>[] };
-  errorType?: string;
-  errorMessage?: string;
-}
 
 function scheduledEvent(timeMs: number) {
   return {
@@ -63,9 +35,6 @@ function scheduledEvent(timeMs: number) {
     detail: {},
   };
 }
-
-/** A log line as these tests read it: Powertools' fields, and EMF's `_aws` metadata on a metrics line. */
-type LogLine = Record<string, unknown> & { _aws?: { CloudWatchMetrics?: { Namespace?: string }[] } };
 
 describe('the tick bundle of the synthesized asset', () => {
   let outdir: string;
@@ -117,23 +86,7 @@ describe('the tick bundle of the synthesized asset', () => {
     return { tableName, env };
   }
 
-  async function invoke(env: NodeJS.ProcessEnv, events: unknown[]): Promise<{ results: Invocation[]; logs: LogLine[] }> {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--enable-source-maps', '--input-type=module', '-e', INVOKER, bundle, JSON.stringify(events)],
-      {
-        env,
-        cwd: tmpdir(),
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
-    const results = JSON.parse(stderr.trim().split('\n').pop()!) as Invocation[];
-    const logs = stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as LogLine);
-    return { results, logs };
-  }
+  const invoke = (env: NodeJS.ProcessEnv, events: unknown[]) => invokeBundle(bundle, env, events);
 
   it('is one ESM file with its source map, outside the project (so it runs with no node_modules beside it)', () => {
     expect(existsSync(`${bundle}.map`)).toBe(true);
@@ -168,11 +121,11 @@ describe('the tick bundle of the synthesized asset', () => {
     `;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe, handOffBundle], { cwd: tmpdir() });
     expect(JSON.parse(stdout)).toEqual({
-      resolved: join(dirname(handOffBundle), LAMBDA_CLIENT_CHUNK),
+      resolved: join(dirname(handOffBundle), sdkClientChunkPath('@aws-sdk/client-lambda')),
       client: 'function',
       command: 'function',
     });
-    expect(existsSync(join(dirname(handOffBundle), `${LAMBDA_CLIENT_CHUNK}.map`))).toBe(true);
+    expect(existsSync(join(dirname(handOffBundle), `${sdkClientChunkPath('@aws-sdk/client-lambda')}.map`))).toBe(true);
   }, 120_000);
 
   it('is what esbuild builds from TICK_ESBUILD_OPTIONS, byte for byte (a benchmark measures the deployed bundle)', async () => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { acquireLease, getLock, recentSlots } from '../../functions/core/store.js';
+import { captureLogs } from '../support/capture-logs.js';
 import { useLocalTables } from '../support/local-table.js';
 
 const tables = useLocalTables();
@@ -51,27 +52,6 @@ function scheduledEvent(timeMs: number) {
 }
 
 const minuteOf = (ms: number): number => Math.floor(ms / 60_000) * 60_000;
-
-/** Collects the JSON log lines the handler writes to stdout (Powertools' Lambda format) while `work` runs. */
-async function captureLogs<T>(work: () => Promise<T>): Promise<{ result: T; logs: Record<string, unknown>[] }> {
-  const chunks: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    chunks.push(String(chunk));
-    return write(chunk, ...(rest as []));
-  });
-  try {
-    const result = await work();
-    const logs = chunks
-      .join('')
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    return { result, logs };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 /** Waits out the last seconds of a minute, so two invocations a moment apart see the same slot. */
 async function awayFromMinuteEdge(marginMs = 3_000): Promise<void> {
