@@ -101,6 +101,8 @@ export interface JobView {
   pausedReason?: string;
   pausedAfterSlotMs?: number;
   pausedError?: string;
+  /** The job's pauseAfterFailures, when it has one. */
+  pauseAfterFailures?: number;
   /** pauseAfterFailures: consecutive failed slots so far (left out at 0). */
   failureStreak?: number;
   /** The fence of the latest acquisition (0: never ran under a lease). */
@@ -227,6 +229,7 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
     catchupLimit: job.catchupLimit,
     ...(job.retry && job.retry.attempts > 1 && { retry: job.retry }),
     ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }),
+    ...(job.pauseAfterFailures !== undefined && { pauseAfterFailures: job.pauseAfterFailures }),
     paused: pausedFor(lock),
     ...(lock?.pausedNote !== undefined && { pausedNote: lock.pausedNote }),
     ...(lock?.pausedAtMs !== undefined && { pausedAtMs: lock.pausedAtMs }),

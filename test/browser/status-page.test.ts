@@ -14,7 +14,8 @@ import { type StatusPageScene, startStatusPageScene, waitFor } from '../../scrip
 
 // `tick` runs every second for a moment; `hold` starts one run that holds its lease for minutes,
 // so a trigger of it is refused (409 locked) whatever the timing; `retried` passes its timeout on
-// every attempt, so its runs are timed out after two attempts.
+// every attempt, so its runs are timed out after two attempts; `broken` fails every run and
+// pauses itself after two.
 const SCHEDULE = `
 tick:
   cron: "* * * * * *"
@@ -38,6 +39,13 @@ retried:
   timeout: 300ms
   retry: { attempts: 2, backoff: 100ms }
   description: "Times out, is tried again, times out again"
+broken:
+  cron: "*/2 * * * * *"
+  class: PrintWorker
+  args: { sleepSeconds: "never" }
+  lease: 5s
+  pauseAfterFailures: 2
+  description: "Fails every run, and pauses itself after two"
 `;
 
 const WAIT_MS = 45_000;
@@ -145,6 +153,21 @@ describe('the status page in headless Chromium', () => {
     // The page lists them too.
     await card('tick').locator('details.runs summary').click();
     await expect.poll(() => card('tick').locator('details.runs tbody').innerText(), { timeout: WAIT_MS }).toContain('skipped: paused');
+  }, 90_000);
+
+  it('says why a job paused itself: after how many failed slots, the last one and its error', async () => {
+    await ready();
+    const note = card('broken').locator('[data-testid="self-paused"]');
+    await note.waitFor({ state: 'visible', timeout: WAIT_MS });
+    const text = await note.innerText();
+    expect(text).toMatch(
+      /^Paused itself after 2 failed slots in a row; the last was .+, with TypeError: PrintWorker: args\.sleepSeconds must be a number/,
+    );
+    expect(text).toContain('Fix the cause, then resume it.');
+    expect(await card('broken').locator('[data-testid="job-state"]').innerText()).toBe('Paused itself');
+    // The table agrees: paused for failures, after the slot the page names.
+    const lock = await getLock(store(), 'broken');
+    expect(lock).toMatchObject({ pausedReason: 'failures', failureStreak: 2 });
   }, 90_000);
 
   it('resumes it: a new run starts and appears on the page', async () => {

@@ -4,6 +4,7 @@ import type { JobAction } from './api.js';
 import type { JobView, RunView } from './api-types.js';
 import { formatDuration, formatRelative, formatTime, formatTimeInZones, outcomeText } from './format.js';
 import { barStyles, markerStyles } from './outcome-style.js';
+import { FailingNote, PausedNote } from './pause-notes.js';
 import { barKindOf, markerKindOf, withInferredStart } from './timeline-data.js';
 
 /** The counters a card shows, in order, with their words. */
@@ -83,7 +84,7 @@ function LeaseLine({ job, nowMs }: { job: JobView; nowMs: number }) {
 
 function stateBadge(job: JobView): { text: string; cls: string } {
   if (!job.enabled) return { text: 'Disabled', cls: 'badge-disabled' };
-  if (job.paused) return { text: 'Paused', cls: 'badge-paused' };
+  if (job.paused) return { text: job.pausedReason === 'failures' ? 'Paused itself' : 'Paused', cls: 'badge-paused' };
   if (job.lock) return { text: 'Running', cls: 'badge-running' };
   return { text: 'Idle', cls: 'badge-idle' };
 }
@@ -125,12 +126,8 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
         ) : null}
       </header>
       {job.description ? <p class="description">{job.description}</p> : null}
-      {job.paused ? (
-        <p class="paused-note" role="note">
-          <strong>Paused</strong>
-          {job.pausedNote ? <>: {job.pausedNote}</> : ' (no note)'}
-        </p>
-      ) : null}
+      <PausedNote job={job} nowMs={nowMs} />
+      <FailingNote job={job} />
       <dl class="facts">
         <dt>Schedule</dt>
         <dd>
