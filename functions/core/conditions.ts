@@ -87,9 +87,14 @@ export const notClaimed: Condition = { expression: 'attribute_not_exists(pk)', v
 /** `token` claimed the slot. */
 export const claimedBy = (token: string): Condition => ({ expression: 'claimedBy = :token', values: { ':token': token } });
 /** The slot item's status is one of `statuses` (`#status` names `status`). */
+/** A status's placeholder: `timed-out` is `:timedOut` (a placeholder allows no hyphen), as notARun names it. */
+const statusPlaceholder = (status: SlotStatus): string => `:${status.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase())}`;
 export const statusIs = (...statuses: readonly SlotStatus[]): Condition => ({
-  expression: statuses.length === 1 ? `#status = :${statuses[0]}` : `(${statuses.map((status) => `#status = :${status}`).join(' OR ')})`,
-  values: Object.fromEntries(statuses.map((status) => [`:${status}`, status])),
+  expression:
+    statuses.length === 1
+      ? `#status = ${statuses.map(statusPlaceholder).join('')}`
+      : `(${statuses.map((status) => `#status = ${statusPlaceholder(status)}`).join(' OR ')})`,
+  values: Object.fromEntries(statuses.map((status) => [statusPlaceholder(status), status])),
 });
 /** Not a run's outcome: a claim, a skip, a buffered slot or a lost one, which a run of the slot may replace. */
 export const notARun: Condition = {
