@@ -222,22 +222,18 @@ export async function findAnyJob(
 }
 
 /**
- * The jobs one tick looks at: the file's, and the runtime jobs (unless `runtimeJobs` is false).
- * With `only`, a name the file lacks is read by name, consistently (a job created a moment ago
- * is found before the index lists it); a name found nowhere is an `error` outcome.
+ * The runtime jobs one tick looks at beside the file's (none when `runtimeJobs` is false). With
+ * `only`, a name the file lacks is read by name, consistently (a job created a moment ago is
+ * found before the index lists it); a name found nowhere is an `error` outcome.
  */
-export async function jobsToTick(
+export async function runtimeJobsToTick(
   deps: TickDeps,
   request: { jobs: readonly JobDefinition[]; only?: readonly string[]; runtimeJobs?: boolean },
 ): Promise<{ jobs: JobDefinition[]; refused: TickOutcome[] }> {
   const { only } = request;
-  const fileJobs = only ? request.jobs.filter((job) => only.includes(job.name)) : [...request.jobs];
-  if (request.runtimeJobs === false) return { jobs: fileJobs, refused: [] };
-  if (!only) {
-    const runtime = await runtimeJobsForTick(deps, request.jobs);
-    return { jobs: [...fileJobs, ...runtime.jobs], refused: runtime.refused };
-  }
-  const jobs = [...fileJobs];
+  if (request.runtimeJobs === false) return { jobs: [], refused: [] };
+  if (!only) return runtimeJobsForTick(deps, request.jobs);
+  const jobs: JobDefinition[] = [];
   const refused: TickOutcome[] = [];
   for (const name of only.filter((name) => !request.jobs.some((job) => job.name === name))) {
     try {

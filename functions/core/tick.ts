@@ -13,7 +13,7 @@ import { Permits } from './permits.js';
 import { continuationJob, endRedefinedContinuation } from './redefined-continuation.js';
 import { skewMs, TICK_DEFAULTS, type TickDeps } from './run.js';
 import { duplicate } from './run-outcomes.js';
-import { findAnyJob, jobFromLock, jobsToTick, validationFor } from './runtime-jobs.js';
+import { findAnyJob, jobFromLock, runtimeJobsToTick, validationFor } from './runtime-jobs.js';
 import { runSlot } from './slot-decision.js';
 import type { SlotMemory } from './slot-memory.js';
 import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
@@ -53,11 +53,19 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
   const startMs = deps.clock();
   const offsetMs = (request.atMs ?? startMs) - startMs;
   const slotClock = (): number => deps.clock() + offsetMs;
-  const { jobs, refused } = await jobsToTick(deps, request);
-  request.onJobs?.(jobs);
+  const only = request.only;
+  const fileJobs = only ? request.jobs.filter((job) => only.includes(job.name)) : request.jobs;
   const permits = new Permits(deps.maxConcurrentJobs ?? TICK_DEFAULTS.maxConcurrentJobs);
-  const perJob = await Promise.all(jobs.map((job) => tickJobAsStored(deps, job, { slotClock, request, permits })));
-  return [...perJob.flat(), ...refused];
+  const tickAll = async (jobs: readonly JobDefinition[]): Promise<TickOutcome[]> =>
+    (await Promise.all(jobs.map((job) => tickJobAsStored(deps, job, { slotClock, request, permits })))).flat();
+  // The file's jobs do not wait for the runtime jobs' listing (a slow or throttled index read).
+  const fromTable = async (): Promise<TickOutcome[]> => {
+    const runtime = await runtimeJobsToTick(deps, request);
+    request.onJobs?.([...fileJobs, ...runtime.jobs]);
+    return [...(await tickAll(runtime.jobs)), ...runtime.refused];
+  };
+  const [fromFile, fromRuntime] = await Promise.all([tickAll(fileJobs), fromTable()]);
+  return [...fromFile, ...fromRuntime];
 }
 
 /** Thrown through tickJob when a runtime job's definition moved before the tick wrote anything for a slot. */
