@@ -43,6 +43,7 @@ export {
   type RetryOptions,
 } from './define.js';
 export { type ClusterCronNode, type ClusterCronNodeEvents, type StartNodeOptions, startNode } from './embedded-node.js';
+export { getJob, listJobs, type RuntimeJob, type RuntimeJobSpec, removeJob, upsertJob } from './job-operations.js';
 export { printWorker } from './jobs/print-worker.js';
 export {
   backfill,

@@ -8,9 +8,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LoadedConfig, loadConfig, resolveConfig } from './config.js';
 import { backfill as backfillSlots } from './core/backfill.js';
 import { PayloadError } from './core/errors.js';
-import { findJob } from './core/find-job.js';
 import { type JobStatus, jobStatus } from './core/job-status.js';
 import { parseIsoTime, parseTickPayload } from './core/payload.js';
+import { findAnyJob, runtimeJobsForTick, runtimeNamesIn } from './core/runtime-jobs.js';
 import { cronOf, nextSlots } from './core/slots.js';
 import { getLock, type LockItem, recentSlots, type SlotItem, type StoreContext, setPaused, withoutSupersededMarks } from './core/store.js';
 import { runTickCommand, type TickDeps, triggerJob } from './core/tick.js';
@@ -91,7 +91,8 @@ export async function openOperation(options: OperationOptions, defaultLogStream:
   return { config, deps, close: () => options.client === undefined && client.destroy() };
 }
 
-async function withOperation<T>(options: OperationOptions, work: (context: OperationContext) => Promise<T>): Promise<T> {
+/** Runs `work` in an operation's context and closes it (a client it made is destroyed). */
+export async function withOperation<T>(options: OperationOptions, work: (context: OperationContext) => Promise<T>): Promise<T> {
   const context = await openOperation(options);
   try {
     return await work(context);
@@ -110,30 +111,36 @@ function toTimeMs(value: TimeInput, field: string): number {
 
 /** One tick now (or as of `at`), for all jobs or `jobs`; resolves when the runs it started finish. */
 export function tick(options: OperationOptions & { at?: TimeInput; jobs?: string[] }): Promise<TickOutcome[]> {
-  return withOperation(options, ({ config, deps }) => {
+  return withOperation(options, async ({ config, deps }) => {
     // A string goes to the payload's parser as given, so its message names the value.
     const at = typeof options.at === 'string' || options.at === undefined ? options.at : new Date(toTimeMs(options.at, 'at')).toISOString();
     const payload = { ...(at !== undefined && { at }), ...(options.jobs && { jobs: options.jobs }) };
-    return runTickCommand(deps, config.jobs, parseTickPayload(payload, config.jobs, deps.clock(), deps.maxClockSkewMs));
+    const runtimeJobs = await runtimeNamesIn(deps, payload, config.jobs);
+    return runTickCommand(deps, config.jobs, parseTickPayload(payload, config.jobs, deps.clock(), deps.maxClockSkewMs, { runtimeJobs }));
   });
 }
 
 /** Runs a job now under its lease (outcome `locked` while a run holds it, unless `overlap` says otherwise). */
 export function trigger(options: OperationOptions & { job: string; overlap?: OverlapPolicy }): Promise<TickOutcome[]> {
-  return withOperation(options, ({ config, deps }) =>
-    triggerJob(deps, findJob(config.jobs, options.job), options.overlap ? { overlap: options.overlap } : {}),
+  return withOperation(options, async ({ config, deps }) =>
+    triggerJob(deps, await findAnyJob(deps, config.jobs, options.job), options.overlap ? { overlap: options.overlap } : {}),
   );
 }
 
 /** Runs the slots in `(from, to]` that have no record, oldest first, one at a time under the lease. */
 export function backfill(options: OperationOptions & { job: string; from: TimeInput; to: TimeInput }): Promise<TickOutcome[]> {
-  return withOperation(options, ({ config, deps }) =>
-    backfillSlots(deps, findJob(config.jobs, options.job), { fromMs: toTimeMs(options.from, 'from'), toMs: toTimeMs(options.to, 'to') }),
+  return withOperation(options, async ({ config, deps }) =>
+    backfillSlots(deps, await findAnyJob(deps, config.jobs, options.job), {
+      fromMs: toTimeMs(options.from, 'from'),
+      toMs: toTimeMs(options.to, 'to'),
+    }),
   );
 }
 
 function setJobPaused(options: OperationOptions & { job: string; note?: string }, paused: boolean): Promise<LockItem> {
-  return withOperation(options, ({ config, deps }) => setPaused(deps, findJob(config.jobs, options.job).name, paused, options.note));
+  return withOperation(options, async ({ config, deps }) =>
+    setPaused(deps, (await findAnyJob(deps, config.jobs, options.job)).name, paused, options.note),
+  );
 }
 
 /** Skips the job's slots (recorded as paused) until resumed; returns its lock item. */
@@ -162,9 +169,11 @@ export function status(options?: OperationOptions & { runs?: number }): Promise<
 export function status(options: OperationOptions & { job?: string; runs?: number } = {}): Promise<JobStatus | JobSummary[]> {
   return withOperation(options, async ({ config, deps }) => {
     const nowMs = deps.clock();
-    if (options.job !== undefined) return jobStatus(deps, findJob(config.jobs, options.job), nowMs, { runs: options.runs ?? 10 });
+    if (options.job !== undefined)
+      return jobStatus(deps, await findAnyJob(deps, config.jobs, options.job), nowMs, { runs: options.runs ?? 10 });
+    const runtime = await runtimeJobsForTick(deps, config.jobs);
     return Promise.all(
-      config.jobs.map(async (job) => {
+      [...config.jobs, ...runtime.jobs].map(async (job) => {
         const [lock, items] = await Promise.all([getLock(deps, job.name), recentSlots(deps, job.name, options.runs ?? 3)]);
         // A skip that lost its race to the lock is not the slot's fate while the lock's holder runs it.
         return { job, lock, runs: withoutSupersededMarks(items, lock), nextMs: nextSlots(cronOf(job), nowMs, 3) };
@@ -179,7 +188,7 @@ export function history(
 ): Promise<{ lock: LockItem | undefined; slots: SlotItem[] }> {
   return withOperation(options, async ({ config, deps }) => {
     const store: StoreContext = deps;
-    const name = findJob(config.jobs, options.job).name;
+    const name = (await findAnyJob(deps, config.jobs, options.job)).name;
     const [items, lock] = await Promise.all([recentSlots(store, name, options.limit ?? 20), getLock(store, name)]);
     return { lock, slots: withoutSupersededMarks(items, lock) };
   });

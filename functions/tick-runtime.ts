@@ -11,6 +11,7 @@ import { ClusterCronError, PayloadError } from './core/errors.js';
 import type { FailureHook } from './core/failure-hook.js';
 import { checkLeasesAgainstSkew } from './core/lease-skew.js';
 import { parseTickPayload, type TickCommand } from './core/payload.js';
+import { runtimeNamesIn } from './core/runtime-jobs.js';
 import { runTickCommand, type TickDeps } from './core/tick.js';
 import { systemClock } from './core/time.js';
 import type { JobDefinition, JobHandler, TickOutcome } from './core/types.js';
@@ -89,7 +90,8 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
     };
     let command: TickCommand;
     try {
-      command = parseTickPayload(event, jobs, systemClock(), maxClockSkewMs);
+      const runtimeJobs = await runtimeNamesIn(deps, event, jobs);
+      command = parseTickPayload(event, jobs, systemClock(), maxClockSkewMs, { runtimeJobs });
     } catch (error) {
       if (error instanceof PayloadError) log.error('tick.payload.invalid', { error: error.message, field: error.field });
       throw error;

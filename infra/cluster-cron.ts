@@ -25,6 +25,7 @@ import { METRICS_NAMESPACE, TickMetric } from '../functions/metrics.js';
 import { type TickAlarms, tickAlarms } from './alarms.js';
 import { FAILURE_EVENT_PATTERN, type FailureNotificationsOptions, failureNotifications } from './failure-notifications.js';
 import { runTimeoutProblem, timeoutFloorMs } from './run-timeouts.js';
+import { addRuntimeIndex, runtimeIndexArn } from './runtime-index.js';
 import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
 import { entryDirOf, writeTickEntry } from './tick-entry.js';
@@ -162,6 +163,8 @@ export class ClusterCron extends Construct {
       removalPolicy: props.table?.removalPolicy ?? RemovalPolicy.RETAIN,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
     });
+    // Runtime jobs (upsertJob): a sparse index over their lock items, which the tick lists them by.
+    addRuntimeIndex(this.table);
 
     const logGroup = new logs.LogGroup(this, 'TickLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -175,6 +178,9 @@ export class ClusterCron extends Construct {
     logGroup.grantWrite(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'TableItems', actions: [...TABLE_ACTIONS], resources: [this.table.tableArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'RuntimeJobsIndex', actions: ['dynamodb:Query'], resources: [runtimeIndexArn(this.table)] }),
     );
 
     const logLevel = props.logLevel ?? 'INFO';

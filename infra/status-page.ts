@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { ClusterCronError } from '../functions/core/errors.js';
 import type { JobDefinition } from '../functions/core/types.js';
 import { ownModule } from '../functions/package-root.js';
+import { runtimeIndexArn } from './runtime-index.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
 import { entryDirOf, importPath, PROJECT_ROOT, writeGeneratedEntry } from './tick-entry.js';
 
@@ -96,6 +97,9 @@ export class StatusPage extends Construct {
     logGroup.grantWrite(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'TableItems', actions: [...STATUS_PAGE_TABLE_ACTIONS], resources: [props.table.tableArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'RuntimeJobsIndex', actions: ['dynamodb:Query'], resources: [runtimeIndexArn(props.table)] }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -6,6 +6,7 @@
  */
 import { errorMessage } from './errors.js';
 import { type StreakWrite, selfPauseLog, streakAfterRun } from './failure-streak.js';
+import { definitionMoved } from './job-definitions.js';
 import { type Continuation, heldLease, leaseSettings, newToken, retentionMs, type TickDeps } from './run.js';
 import type { HeldRun } from './run-once.js';
 import { offSchedule } from './slots.js';
@@ -22,7 +23,18 @@ import {
   SlotStatus,
 } from './store.js';
 import { toIso } from './time.js';
-import { Trigger } from './types.js';
+import { type JobDefinition, Trigger } from './types.js';
+
+/** Why the chain hands nothing on: the job paused, or (a runtime job) its definition changed or was removed since the chain began. */
+function chainStop(lock: LockItem | undefined, job: JobDefinition): SkipReason | undefined {
+  if (pausedFor(lock)) return SkipReason.paused;
+  return lock && definitionMoved(lock, job) ? SkipReason.redefined : undefined;
+}
+
+/** A runtime job's definition version, carried by a continuation handed over under it. */
+function versionOf(job: JobDefinition): { definitionVersion?: number } {
+  return job.definitionVersion !== undefined ? { definitionVersion: job.definitionVersion } : {};
+}
 
 /**
  * The next run of the chain, already holding the lease until `leaseUntilMs`, and the failure
@@ -50,7 +62,7 @@ export async function handOverOrRelease(
   const lockAtLastRenewal = held.lease.lastSeenLock;
   const buffered = bufferedOnLock(lockAtLastRenewal);
   // A buffered slot the last heartbeat already showed is handed over with the record in parallel.
-  if (buffered && !held.lease.leaseLost && !stopping && !pausedFor(lockAtLastRenewal) && !streak?.selfPause) {
+  if (buffered && !held.lease.leaseLost && !stopping && !chainStop(lockAtLastRenewal, held.job) && !streak?.selfPause) {
     const [, next] = await Promise.all([recordOrAbandon(deps, held, record), handOverToPending(deps, held, buffered, streak)]);
     return next;
   }
@@ -90,7 +102,7 @@ async function handOverToNextLink(
   const next = { token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation };
   if (handed.handedOver && claim.won) {
     const state = 'state' in nextLink && { state: nextLink.state };
-    const continuation: Continuation = { job: job.name, ...next, fence: handed.fence, ...state };
+    const continuation: Continuation = { job: job.name, ...next, fence: handed.fence, ...state, ...versionOf(job) };
     return { continuation, leaseUntilMs: handed.leaseUntilMs, failureStreak: streak?.failureStreak ?? lease.failureStreakSeen };
   }
   if (handed.handedOver) {
@@ -109,10 +121,11 @@ async function handOverToNextLink(
   if (claim.won) {
     const why = leaseLost
       ? { reason: SkipReason.locked, ...(handed.lock?.holder && { heldBy: handed.lock.holder }) }
-      : { reason: SkipReason.paused };
+      : { reason: chainStop(handed.lock, job) ?? SkipReason.paused };
     await recordSkip(deps, { job: job.name, slotMs: nextSlotMs, token: nextToken, ...why });
   }
-  deps.log.info('chain.end', { ...runAttrs, reason: leaseLost ? 'the lease was lost' : 'the job is paused' });
+  const stopped = chainStop(handed.lock, job) === SkipReason.redefined ? 'the job was changed or removed' : 'the job is paused';
+  deps.log.info('chain.end', { ...runAttrs, reason: leaseLost ? 'the lease was lost' : stopped });
   if (leaseLost) return undefined;
   return releaseOrHandOver(deps, held, handed.lock, streak);
 }
@@ -132,16 +145,17 @@ async function releaseOrHandOver(
   const stopping = deps.shutdown?.aborted === true;
   const pausing = streak?.selfPause !== undefined;
   const bufferedAsRead = bufferedOnLock(lockAsRead);
-  if (bufferedAsRead && !stopping && !pausing && !pausedFor(lockAsRead)) return handOverToPending(deps, held, bufferedAsRead, streak);
+  if (bufferedAsRead && !stopping && !pausing && !chainStop(lockAsRead, job)) return handOverToPending(deps, held, bufferedAsRead, streak);
   const released = await lease.release({ streak });
   if (released.released) return selfPaused(deps, held, streak);
   const lock = released.lock;
   if (lock?.holder !== run.token) return undefined; // lost; the lease logged it
   const buffered = bufferedOnLock(lock);
   if (buffered) {
-    if (!pausedFor(lock) && !pausing && !stopping) return handOverToPending(deps, held, buffered, streak);
-    // Paused, or this node is stopping: the buffered slot gets its fate here, and the lease goes free.
-    if (pausedFor(lock) || pausing) await recordSkip(deps, { job: job.name, ...buffered, reason: SkipReason.paused });
+    const stop = chainStop(lock, job) ?? (pausing ? SkipReason.paused : undefined);
+    if (!stop && !stopping) return handOverToPending(deps, held, buffered, streak);
+    // Paused (or redefined), or this node is stopping: the buffered slot gets its fate here, and the lease goes free.
+    if (stop) await recordSkip(deps, { job: job.name, ...buffered, reason: stop });
     else await recordLost(deps, { job: job.name, ...buffered, why: `buffered behind ${run.token}, whose node stopped before starting it` });
   }
   const dropped = await lease.release({ dropPending: true, streak });
@@ -169,7 +183,7 @@ async function handOverToPending(
   const handed = await lease.handOver({ token, slotMs, trigger: Trigger.buffer, pendingSlotMs: slotMs, streak });
   if (handed.handedOver)
     return {
-      continuation: { job: job.name, slotMs, token, fence: handed.fence, trigger: Trigger.buffer },
+      continuation: { job: job.name, slotMs, token, fence: handed.fence, trigger: Trigger.buffer, ...versionOf(job) },
       leaseUntilMs: handed.leaseUntilMs,
       failureStreak: streak?.failureStreak ?? lease.failureStreakSeen,
     };

@@ -80,6 +80,15 @@ export const notHoldersSlot = (slotMs: number): Condition => ({
   values: { ':slot': slotMs },
 });
 
+/**
+ * A runtime job's definition is still the version the caller read (job-definitions.ts): a
+ * change, a removal or a re-creation since then refuses the write. No condition for a file job.
+ */
+export const definitionStill = (definitionVersion: number | undefined): Condition[] =>
+  definitionVersion === undefined
+    ? []
+    : [{ expression: 'definitionVersion = :definitionVersion', values: { ':definitionVersion': definitionVersion } }];
+
 // The slot item.
 
 /** No item under the key: the slot is not claimed yet. */

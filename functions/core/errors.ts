@@ -52,6 +52,20 @@ export class UnknownNamespaceError extends ClusterCronError {
   }
 }
 
+/**
+ * A runtime job's stored definition changed (or the job was removed) after this process read it
+ * and before it wrote anything for the slot: the slot is decided again under the new one.
+ */
+export class DefinitionChangedError extends ClusterCronError {
+  constructor(
+    readonly job: string,
+    readonly readVersion: number,
+    readonly storedVersion: number | undefined,
+  ) {
+    super(`job "${job}": its definition changed since it was read (version ${readVersion}, now ${storedVersion ?? 'none'})`);
+  }
+}
+
 /** The table is missing or has a key schema the core cannot use. */
 export class TableError extends ClusterCronError {
   constructor(

@@ -6,9 +6,10 @@
  * docs/protocol.md.
  */
 import { startRun } from './chain.js';
+import { definitionMoved } from './job-definitions.js';
 import { tryAcquire } from './lease.js';
 import { leaseSettings, type RunOptions, retentionMs, type SlotToRun, type TickDeps } from './run.js';
-import { duplicate, skipped } from './run-outcomes.js';
+import { duplicate, skipped, skipRedefined } from './run-outcomes.js';
 import {
   bufferedOnLock,
   bufferSlot,
@@ -67,6 +68,7 @@ export async function acquireAfterRead(
     expectHolder: lock?.holder ?? null,
     ...(read.claimOnLock && { claimOnLock: true }),
     ...(options.ignorePause && { ignorePause: true }),
+    ...(job.definitionVersion !== undefined && { definitionVersion: job.definitionVersion }),
   };
   return tryAcquire(deps, request, leaseSettings(deps, options));
 }
@@ -90,6 +92,8 @@ export async function acquireAndRun(
   }
   if (!('lease' in acquired)) {
     const lockAfterRefusal = acquired.lock;
+    // Claimed, but the runtime job changed or was removed before its lease: the claim gets its fate, nothing runs.
+    if (definitionMoved(lockAfterRefusal, job)) return skipRedefined(deps, slot);
     const reason = pausedFor(lockAfterRefusal, options) && !lockAfterRefusal?.holder ? SkipReason.paused : SkipReason.locked;
     if (reason === SkipReason.locked && decided.overlap === OverlapPolicy.bufferOne && lockAfterRefusal?.holderSlotMs !== slotMs)
       return bufferOrDrop(deps, slot, 'claimed');
@@ -118,13 +122,20 @@ export async function acquireAndRun(
 export async function bufferOrDrop(deps: TickDeps, slot: SlotToRun, claimedAs: 'claimed' | 'buffered'): Promise<TickOutcome[]> {
   const { job, slotMs, token, options } = slot;
   const slotIso = toIso(slotMs);
-  const parked = await bufferSlot(deps, { job: job.name, slotMs, token, claimOnLock: claimsOnLock(options.trigger) });
+  const parked = await bufferSlot(deps, {
+    job: job.name,
+    slotMs,
+    token,
+    claimOnLock: claimsOnLock(options.trigger),
+    ...(job.definitionVersion !== undefined && { definitionVersion: job.definitionVersion }),
+  });
   if (parked.buffered) {
     if (claimedAs === 'claimed') await markBuffered(deps, { job: job.name, slotMs, token });
     deps.log.info('slot.buffered', { job: job.name, slot: slotIso, instance: deps.instance });
     return [{ outcome: 'buffered', job: job.name, slot: slotIso }];
   }
   const lock = parked.lock;
+  if (definitionMoved(lock, job)) return skipRedefined(deps, slot);
   const inTheWay = bufferedOnLock(lock);
   if (inTheWay) {
     await recordSkip(deps, { job: job.name, slotMs, token, reason: SkipReason.dropped, bufferedSlotMs: inTheWay.slotMs });

@@ -257,6 +257,7 @@ export class HeldLease {
         ...(next.pendingSlotMs !== undefined && { pendingSlotMs: next.pendingSlotMs }),
         ...(next.streak && { streak: next.streak }),
         respectPause: true,
+        ...(this.request.definitionVersion !== undefined && { definitionVersion: this.request.definitionVersion }),
       });
     return this.#letGo(write, (result) => (result.handedOver ? undefined : result), 'hand-over refused: another holder took the lease');
   }

@@ -6,6 +6,7 @@
  */
 import {
   allOf,
+  definitionStill,
   heldBy,
   isConditionFailure,
   leaseLive,
@@ -30,6 +31,8 @@ export interface BufferRequest {
   token: string;
   /** A scheduled slot: claim it on the lock as it is parked (`lastSlotMs`), like an acquire. */
   claimOnLock?: boolean;
+  /** A runtime job: parked only under the definition version the caller read. */
+  definitionVersion?: number;
 }
 
 /**
@@ -53,6 +56,7 @@ export async function bufferSlot(
     nothingPending,
     notHoldersSlot(request.slotMs),
     ...(request.claimOnLock ? [slotNewOnLock(request.slotMs)] : []),
+    ...definitionStill(request.definitionVersion),
   );
   const update = `SET pendingSlotMs = :slot, pendingToken = :token${request.claimOnLock ? ', lastSlotMs = :slot' : ''}`;
   try {
@@ -81,6 +85,8 @@ export interface HandOver {
   respectPause: boolean;
   /** pauseAfterFailures: the streak after the handing run (a self-pause never hands over). */
   streak?: StreakWrite;
+  /** A runtime job: the lease passes on only under the definition the chain started with; a change ends the chain. */
+  definitionVersion?: number;
 }
 
 /**
@@ -97,7 +103,8 @@ export async function handOverLease(
   // expects:    we hold the lease; the buffered slot is still the one we hand to (if any); not paused
   // sets:       holder = the next run's token, its instance, slot and trigger; leaseUntilMs = now + lease; fence + 1;
   //             the buffered slot cleared; pauseAfterFailures: the handing run's failure streak
-  // fails when: a successor took the lease (means: we lost it), the buffered slot changed, or the job was paused
+  // fails when: a successor took the lease (means: we lost it), the buffered slot changed, the job was paused, or a
+  //             runtime job's definition changed
   //             (means: decide again from the lock: release, or record the buffered slot paused); the next token
   //             holding it means a retry that applied
   // defends:    I2 (no moment with the lease free, a new fence), I1 (a buffered slot is consumed once)
@@ -105,6 +112,7 @@ export async function handOverLease(
     heldBy(request.fromToken),
     ...(request.pendingSlotMs !== undefined ? [pendingIs(request.pendingSlotMs)] : []),
     ...(request.respectPause ? [notPaused] : []),
+    ...definitionStill(request.definitionVersion),
   );
   const streak = streakClauses(request.streak, nowMs);
   const removed = [...(request.pendingSlotMs !== undefined ? ['pendingSlotMs', 'pendingToken'] : []), ...streak.remove];

@@ -22,6 +22,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   allOf,
   type Condition,
+  definitionStill,
   heldBy,
   holderStill,
   isConditionFailure,
@@ -56,6 +57,8 @@ export interface AcquireRequest {
    * since, so a lapsed holder is replaced only after the caller recorded its slot's fate.
    */
   expectHolder?: string | null;
+  /** A runtime job: the definition version the caller read; the acquire is refused once it changed. */
+  definitionVersion?: number;
 }
 
 /** The result of an acquisition: the new fence, and a previous holder whose lease had lapsed. */
@@ -103,7 +106,8 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
   // sets:       holder = token with its instance, slot and trigger; leaseUntilMs = now + lease; fence + 1;
   //             lastSlotMs = slot (scheduled); a buffered slot left by a dead holder is removed (returned, for its fate)
   // fails when: a live holder, a pause, the slot already taken on the lock, or another took the lock since we read it
-  //             (means: decide again on the lock as it is now; our own token on it means a retry that applied)
+  //             (means: decide again on the lock as it is now; our own token on it means a retry that applied);
+  //             a runtime job's definition changed since we read it (means: decide again under the new one)
   // defends:    I1 (lastSlotMs), I2 (one holder, a larger fence), I3 (a lapsed lease can be taken),
   //             I4 (the expected holder: its slot's fate is recorded before its trace is overwritten)
   const condition = allOf(
@@ -111,6 +115,7 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
     ...(request.ignorePause ? [] : [notPaused]),
     ...(request.claimOnLock ? [slotNewOnLock(request.slotMs)] : []),
     ...(request.expectHolder !== undefined ? [holderStill(request.expectHolder)] : []),
+    ...definitionStill(request.definitionVersion),
   );
   const withTrigger = request.trigger !== undefined;
   const set = [
@@ -245,9 +250,21 @@ export async function setPaused(ctx: StoreContext, job: string, paused: boolean,
 
 /**
  * overlap `allow`: a run takes no lease, but still a fence from the same counter, so downstream
- * stores can order its writes. One unconditional update.
+ * stores can order its writes. One update, unconditional but for a runtime job's definition version.
  */
-export async function nextFence(ctx: StoreContext, job: string): Promise<number> {
-  const result = await lockUpdate(ctx, job, { update: 'ADD fence :one', values: { ':one': 1 } }, 'UPDATED_NEW');
-  return Number(result.Attributes?.fence);
+export async function nextFence(ctx: StoreContext, job: string, definitionVersion?: number): Promise<number | undefined> {
+  // A runtime job's: refused (undefined) once its definition changed since the caller read it.
+  const [condition] = definitionStill(definitionVersion);
+  try {
+    const result = await lockUpdate(
+      ctx,
+      job,
+      { update: 'ADD fence :one', values: { ':one': 1 }, ...(condition && { condition }) },
+      'UPDATED_NEW',
+    );
+    return Number(result.Attributes?.fence);
+  } catch (error) {
+    if (condition && isConditionFailure(error)) return undefined;
+    throw error;
+  }
 }

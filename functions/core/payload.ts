@@ -48,7 +48,7 @@ export function parseIsoTime(text: string): number | undefined {
 }
 
 const MANUAL_FIELDS = ['at', 'jobs', 'trigger', 'overlap'] as const;
-const CONTINUATION_FIELDS = ['job', 'slot', 'token', 'fence', 'trigger', 'state'] as const;
+const CONTINUATION_FIELDS = ['job', 'slot', 'token', 'fence', 'trigger', 'state', 'definitionVersion'] as const;
 
 /** The fields of a manual payload, checked in this order (a wrong value before an unknown field). */
 interface ManualPayload {
@@ -66,6 +66,8 @@ function continuationProblem(key: (typeof CONTINUATION_FIELDS)[number], value: u
       return typeof value === 'string' ? undefined : 'expected a string';
     case 'token':
       return typeof value === 'string' && value.length >= 1 && value.length <= 200 ? undefined : 'expected a string of 1 to 200 characters';
+    case 'definitionVersion':
+      return value === undefined || (Number.isInteger(value) && (value as number) >= 1) ? undefined : 'expected a whole number from 1';
     case 'fence':
       return Number.isInteger(value) && (value as number) >= 1 ? undefined : 'expected a whole number from 1';
     case 'trigger':
@@ -82,8 +84,13 @@ function isScheduledEvent(event: Record<string, unknown>): boolean {
   return event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event';
 }
 
-function checkJob(field: string, name: string, jobs: readonly JobDefinition[]): string {
-  if (!jobs.some((job) => job.name === name)) {
+/** Job names a payload may name beside the file's: the runtime jobs it names that exist (`runtimeNamesIn`). */
+export interface PayloadOptions {
+  runtimeJobs?: readonly string[];
+}
+
+function checkJob(field: string, name: string, jobs: readonly JobDefinition[], options: PayloadOptions): string {
+  if (!options.runtimeJobs?.includes(name) && !jobs.some((job) => job.name === name)) {
     throw new PayloadError(
       `payload field "${field}": unknown job ${JSON.stringify(name)} (the schedule defines: ${jobs.map((j) => j.name).join(', ')})`,
       field,
@@ -92,12 +99,27 @@ function checkJob(field: string, name: string, jobs: readonly JobDefinition[]): 
   return name;
 }
 
+/** The job names a raw payload gives (trigger, jobs, continuation.job), for a caller to look up those the file lacks. */
+export function namesIn(event: unknown): string[] {
+  if (event === null || typeof event !== 'object') return [];
+  const record = event as Record<string, unknown>;
+  const continuation = record.continuation as Record<string, unknown> | undefined;
+  const names = [record.trigger, ...(Array.isArray(record.jobs) ? record.jobs : []), continuation?.job];
+  return names.filter((name): name is string => typeof name === 'string');
+}
+
 /**
  * Validates a tick payload against the schedule.
  * @param nowMs the caller's clock, to refuse an `at` in the future (beyond `maxSkewMs`).
  * @throws PayloadError naming the field and the value.
  */
-export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[], nowMs: number, maxSkewMs = 1_000): TickCommand {
+export function parseTickPayload(
+  event: unknown,
+  jobs: readonly JobDefinition[],
+  nowMs: number,
+  maxSkewMs = 1_000,
+  options: PayloadOptions = {},
+): TickCommand {
   if (event === undefined || event === null || (typeof event === 'string' && event.trim() === ''))
     return { kind: 'tick', source: 'manual' };
   if (typeof event !== 'object' || Array.isArray(event)) {
@@ -110,7 +132,7 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
     const time = typeof record.time === 'string' ? record.time : undefined;
     return { kind: 'tick', source: 'schedule', ...(time && { eventTime: time }) };
   }
-  if ('continuation' in record) return parseContinuation(record, jobs);
+  if ('continuation' in record) return parseContinuation(record, jobs, options);
   for (const key of MANUAL_FIELDS) {
     const value = record[key];
     if (value === undefined) continue;
@@ -156,7 +178,7 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
     }
     return {
       kind: 'trigger',
-      job: checkJob('trigger', trigger, jobs),
+      job: checkJob('trigger', trigger, jobs, options),
       ...(overlap !== undefined && { overlap: overlap as OverlapPolicy }),
     };
   }
@@ -178,7 +200,7 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
   }
   if (only !== undefined) {
     if (only.length === 0) throw new PayloadError('payload field "jobs" is an empty list; leave it out to tick every job', 'jobs');
-    for (const [index, name] of only.entries()) checkJob(`jobs[${index}]`, name, jobs);
+    for (const [index, name] of only.entries()) checkJob(`jobs[${index}]`, name, jobs, options);
   }
   return { kind: 'tick', source: 'manual', ...(atMs !== undefined && { atMs }), ...(only && { only }) };
 }
@@ -187,7 +209,7 @@ export function parseTickPayload(event: unknown, jobs: readonly JobDefinition[],
  * `{"continuation": {job, slot, token, fence, trigger, state}}`: a chain's next run, sent by the
  * invocation that handed the lease over. The lease is re-checked when it starts.
  */
-function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDefinition[]): TickCommand {
+function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDefinition[], options: PayloadOptions): TickCommand {
   const [other] = Object.keys(record).filter((key) => key !== 'continuation');
   if (other !== undefined)
     throw new PayloadError(
@@ -210,7 +232,7 @@ function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDe
   const fields = given as Record<string, unknown>;
   for (const key of CONTINUATION_FIELDS) {
     const value = fields[key];
-    if (value === undefined && key !== 'state')
+    if (value === undefined && key !== 'state' && key !== 'definitionVersion')
       throw new PayloadError(`payload field "continuation.${key}" is missing`, `continuation.${key}`);
     const problem = continuationProblem(key, value);
     if (problem)
@@ -219,11 +241,12 @@ function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDe
   const extra = Object.keys(fields).find((key) => !(CONTINUATION_FIELDS as readonly string[]).includes(key));
   if (extra !== undefined) {
     throw new PayloadError(
-      `payload field "continuation.${extra}" is not allowed (value ${JSON.stringify(fields[extra])}; allowed: job, slot, token, fence, trigger, state)`,
+      `payload field "continuation.${extra}" is not allowed (value ${JSON.stringify(fields[extra])}; allowed: ${CONTINUATION_FIELDS.join(', ')})`,
       `continuation.${extra}`,
     );
   }
-  const { job, slot, token, fence, trigger, state } = fields as {
+  const { job, slot, token, fence, trigger, state, definitionVersion } = fields as {
+    definitionVersion?: number;
     job: string;
     slot: string;
     token: string;
@@ -237,8 +260,9 @@ function parseContinuation(record: Record<string, unknown>, jobs: readonly JobDe
       `payload field "continuation.slot" has value ${JSON.stringify(slot)}; expected an ISO-8601 time with a zone`,
       'continuation.slot',
     );
-  checkJob('continuation.job', job, jobs);
-  return { kind: 'continue', continuation: { job, slotMs, token, fence, trigger, ...(state !== undefined && { state }) } };
+  checkJob('continuation.job', job, jobs, options);
+  const version = definitionVersion !== undefined && { definitionVersion };
+  return { kind: 'continue', continuation: { job, slotMs, token, fence, trigger, ...(state !== undefined && { state }), ...version } };
 }
 
 /** The payload that carries a continuation to a fresh invocation; `parseTickPayload` reads it back. */

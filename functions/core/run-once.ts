@@ -12,6 +12,7 @@ import { argsForSlot } from './job-args.js';
 import type { HeldLease } from './lease.js';
 import { withAttributes } from './log-attributes.js';
 import { type Continuation, heldLease, leaseSettings, type SlotToRun, type TickDeps } from './run.js';
+import { skipRedefined } from './run-outcomes.js';
 import { nextFence, type RunRecord, recordRun, SlotStatus } from './store.js';
 import { toIso } from './time.js';
 import { type JobDefinition, type RunContext, type TickOutcome, Trigger } from './types.js';
@@ -121,7 +122,8 @@ export async function runOnce(deps: TickDeps, held: HeldRun, onStart?: () => voi
 /** overlap `allow`: a fence from the counter, no lease; the slot claim alone prevents a second run of it. */
 export async function runUnleased(deps: TickDeps, slot: SlotToRun): Promise<TickOutcome[]> {
   const { job, slotMs, token, options } = slot;
-  const fence = await nextFence(deps, job.name);
+  const fence = await nextFence(deps, job.name, job.definitionVersion);
+  if (fence === undefined) return skipRedefined(deps, slot);
   const run = { job: job.name, slotMs, token, fence, trigger: options.trigger };
   const settings = leaseSettings(deps, options, true);
   const lease = heldLease(deps, { job, run, leaseUntilMs: Number.POSITIVE_INFINITY, settings });

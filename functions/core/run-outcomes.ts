@@ -3,8 +3,8 @@
  * instance has the slot) and a skip (the lease held, or the job paused). Where they are decided:
  * slot-decision.ts; what they record on the slot item: docs/protocol.md.
  */
-import type { TickDeps } from './run.js';
-import { SkipReason } from './store.js';
+import type { SlotToRun, TickDeps } from './run.js';
+import { recordSkip, SkipReason } from './store.js';
 import { toIso } from './time.js';
 import type { TickOutcome } from './types.js';
 
@@ -31,6 +31,10 @@ export function skipped(deps: TickDeps, skip: Skipped): TickOutcome {
     deps.log.info('slot.paused', { job, slot, instance: deps.instance });
     return { outcome: 'paused', job, slot };
   }
+  if (skip.reason === SkipReason.redefined) {
+    deps.log.info('slot.redefined', { job, slot, instance: deps.instance });
+    return { outcome: 'redefined', job, slot };
+  }
   const leaseUntil = skip.leaseUntilMs ? toIso(skip.leaseUntilMs) : undefined;
   deps.log.info('slot.locked', { job, slot, instance: deps.instance, heldBy, heldFence, leaseUntil });
   return {
@@ -41,4 +45,11 @@ export function skipped(deps: TickDeps, skip: Skipped): TickOutcome {
     ...(heldFence !== undefined && { heldFence }),
     ...(leaseUntil && { leaseUntil }),
   };
+}
+
+/** A slot claimed on its item whose runtime job changed or was removed before it ran: recorded skipped, `redefined` (I4). */
+export async function skipRedefined(deps: TickDeps, slot: SlotToRun): Promise<TickOutcome[]> {
+  const { job, slotMs, token } = slot;
+  await recordSkip(deps, { job: job.name, slotMs, token, reason: SkipReason.redefined });
+  return [skipped(deps, { job: job.name, slot: toIso(slotMs), reason: SkipReason.redefined })];
 }

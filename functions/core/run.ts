@@ -34,6 +34,8 @@ export interface Continuation {
   state?: unknown;
   /** A run claimed on the lock (slot-decision.ts): its slot item is created by its record. */
   identity?: SlotIdentity;
+  /** A runtime job's definition version the lease was handed over under: the run starts only under that one. */
+  definitionVersion?: number;
 }
 
 /** Everything a tick needs, built once by the caller (handler, CLI, node). */
@@ -119,7 +121,15 @@ export function heldLease(
   const { job, run } = lease;
   return new HeldLease(
     deps,
-    { job: job.name, token: run.token, instance: deps.instance, slotMs: run.slotMs, leaseMs: job.leaseMs, trigger: run.trigger },
+    {
+      job: job.name,
+      token: run.token,
+      instance: deps.instance,
+      slotMs: run.slotMs,
+      leaseMs: job.leaseMs,
+      trigger: run.trigger,
+      ...(job.definitionVersion !== undefined && { definitionVersion: job.definitionVersion }),
+    },
     run.fence,
     lease.leaseUntilMs,
     lease.settings,

@@ -65,6 +65,9 @@ const rawJob = z
 
 type RawJob = z.infer<typeof rawJob>;
 
+/** One job's keys as a schedule file writes them (a runtime job takes the same). */
+export type ScheduleJobKeys = z.input<typeof rawJob>;
+
 /** Options for validation: the handler names that exist, and where the text came from. */
 export interface ScheduleOptions {
   /** Registered handler names; when given, an unknown `class` is an error. */
@@ -193,6 +196,15 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
   };
   const failingNotes = failing.notes.map((note) => ({ job: name, ...note }));
   return attachNotes(definition, [...sidekiq.notes, ...failingNotes, ...unique.notes]);
+}
+
+/**
+ * Validates one job as written (the keys of a schedule file's job, or a runtime job's stored
+ * definition) into its definition: the one validator of both, with the same messages.
+ * @throws ScheduleError naming the job, the key and the value.
+ */
+export function validateJob(name: string, keys: unknown, options: ScheduleOptions = {}): JobDefinition {
+  return toJob(options.source ?? 'schedule', name, keys, options);
 }
 
 /**

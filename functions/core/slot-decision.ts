@@ -22,6 +22,8 @@
  *   its claim is still its own.
  */
 import { startRun } from './chain.js';
+import { DefinitionChangedError } from './errors.js';
+import { definitionMoved } from './job-definitions.js';
 import { acquireAfterRead, acquireAndRun, bufferOrDrop, claimsOnLock, MAX_ACQUIRE_ATTEMPTS, mayTake } from './lease-taking.js';
 import { newToken, type RunOptions, retentionMs, type TickDeps } from './run.js';
 import { runUnleased } from './run-once.js';
@@ -32,6 +34,7 @@ import {
   claimSlot,
   getLock,
   heldByOnLock,
+  type LockItem,
   liveHolder,
   pausedFor,
   SkipReason,
@@ -57,6 +60,8 @@ export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number
 
   // A visibly paused or held job is decided in the claim itself: one write.
   let lock = 'lock' in options ? options.lock : await getLock(deps, job.name);
+  // A runtime job decides nothing under a definition the table no longer holds.
+  throwIfRedefined(job, lock);
   // Checked again right before the claim: a process that stalled since the tick looked at the
   // slot must not claim it after its catch-up window (claims stay findable by their slot time).
   const lateMs = lateByMs(job, slotMs, (options.slotClock ?? deps.clock)());
@@ -83,6 +88,7 @@ export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number
       return startRun(deps, { job, run, acquired, options });
     }
     lock = acquired.lock;
+    throwIfRedefined(job, lock);
   }
 
   const pausedNow = pausedFor(lock, options);
@@ -104,4 +110,10 @@ export async function runSlot(deps: TickDeps, job: JobDefinition, slotMs: number
   if (!claim.won) return [duplicate(deps, job.name, slot, claim.existing?.claimedBy)];
   if (overlap === OverlapPolicy.allow) return runUnleased(deps, claimed);
   return acquireAndRun(deps, claimed, { overlap, lockAtRead: lock });
+}
+
+/** Nothing written yet for the slot: a changed definition sends it back to be decided under the new one. */
+function throwIfRedefined(job: JobDefinition, lock: LockItem | undefined): void {
+  if (job.definitionVersion !== undefined && definitionMoved(lock, job))
+    throw new DefinitionChangedError(job.name, job.definitionVersion, lock?.definitionVersion);
 }

@@ -5,6 +5,7 @@
  * docs/protocol.md.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StoredDefinitionFields } from './job-definitions.js';
 import { type Clock, toIso } from './time.js';
 import type { Trigger } from './types.js';
 
@@ -33,12 +34,15 @@ export const SlotStatus = {
 } as const;
 export type SlotStatus = (typeof SlotStatus)[keyof typeof SlotStatus];
 
-/** Why a claimed slot did not run. */
-export const SkipReason = { locked: 'locked', paused: 'paused', dropped: 'dropped' } as const;
+/** Why a claimed slot did not run (`redefined`: a runtime job changed or was removed between the claim and the lease). */
+export const SkipReason = { locked: 'locked', paused: 'paused', dropped: 'dropped', redefined: 'redefined' } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
-/** The job's lock and state item. The fence only ever rises; the item is never deleted. */
-export interface LockItem {
+/**
+ * The job's lock and state item. The fence only ever rises; the item is never deleted. A runtime
+ * job's definition lives on it too (job-definitions.ts).
+ */
+export interface LockItem extends StoredDefinitionFields {
   pk: string;
   sk: string;
   fence?: number;

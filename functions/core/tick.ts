@@ -3,29 +3,22 @@
  * record -> release. Any number of instances may tick at once; outcomes come back as data.
  * One scheduled run traced write by write, and the invariant each write defends: docs/protocol.md.
  */
+import { settleAbandonedClaims } from './abandoned-claims.js';
 import { resumeContinuation } from './chain.js';
-import { errorMessage } from './errors.js';
-import { findJob } from './find-job.js';
+import { DefinitionChangedError, errorMessage } from './errors.js';
+import { definitionMoved } from './job-definitions.js';
 import { continuousAllowError } from './overlap-rules.js';
 import type { TickCommand } from './payload.js';
 import { Permits } from './permits.js';
+import { continuationJob, endRedefinedContinuation } from './redefined-continuation.js';
 import { skewMs, TICK_DEFAULTS, type TickDeps } from './run.js';
 import { duplicate } from './run-outcomes.js';
+import { findAnyJob, jobFromLock, runtimeJobsToTick, validationFor } from './runtime-jobs.js';
 import { runSlot } from './slot-decision.js';
 import type { SlotMemory } from './slot-memory.js';
 import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
 import { lateByMs, startedSlots } from './start-jitter.js';
-import {
-  type ClaimSummary,
-  claimedOnLock,
-  getSlot,
-  type LockItem,
-  lastSlotOnLockMs,
-  liveHolder,
-  readJobWindow,
-  recordLost,
-  SlotStatus,
-} from './store.js';
+import { claimedOnLock, getLock, getSlot, type LockItem, lastSlotOnLockMs, readJobWindow } from './store.js';
 import { toIso } from './time.js';
 import { type JobDefinition, type OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
@@ -42,6 +35,13 @@ export interface TickRequest {
   deadlineMs?: number;
   /** Slots this process already knows are claimed (local nodes keep one across ticks). */
   memory?: SlotMemory;
+  /**
+   * Tick the runtime jobs stored in the table too (job-definitions.ts): one index Query per shard
+   * each tick. Those whose class is not among `deps.handlers` are refused (an `error` outcome). @default true
+   */
+  runtimeJobs?: boolean;
+  /** Told every job this tick looks at, the runtime ones included (a node sets its tick period from them). */
+  onJobs?: (jobs: readonly JobDefinition[]) => void;
 }
 
 /**
@@ -54,11 +54,60 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
   const offsetMs = (request.atMs ?? startMs) - startMs;
   const slotClock = (): number => deps.clock() + offsetMs;
   const only = request.only;
-  const jobs = only ? request.jobs.filter((job) => only.includes(job.name)) : request.jobs;
+  const fileJobs = only ? request.jobs.filter((job) => only.includes(job.name)) : request.jobs;
   const permits = new Permits(deps.maxConcurrentJobs ?? TICK_DEFAULTS.maxConcurrentJobs);
-  const perJob = await Promise.all(jobs.map((job) => tickJob(deps, job, { slotClock, request, permits })));
-  return perJob.flat();
+  const tickAll = async (jobs: readonly JobDefinition[]): Promise<TickOutcome[]> =>
+    (await Promise.all(jobs.map((job) => tickJobAsStored(deps, job, { slotClock, request, permits })))).flat();
+  // The file's jobs do not wait for the runtime jobs' listing (a slow or throttled index read).
+  const fromTable = async (): Promise<TickOutcome[]> => {
+    const runtime = await runtimeJobsToTick(deps, request);
+    request.onJobs?.([...fileJobs, ...runtime.jobs]);
+    return [...(await tickAll(runtime.jobs)), ...runtime.refused];
+  };
+  const [fromFile, fromRuntime] = await Promise.all([tickAll(fileJobs), fromTable()]);
+  return [...fromFile, ...fromRuntime];
 }
+
+/** Thrown through tickJob when a runtime job's definition moved before the tick wrote anything for a slot. */
+class Redefined {
+  constructor(readonly outcomes: TickOutcome[]) {}
+}
+
+/**
+ * A job's part of a tick, for a runtime job under the definition its lock item holds: a copy
+ * read from the index (or before a change) that the consistent read or an acquire finds stale
+ * is replaced by the stored one and the job ticked again; a removed job is `removed`.
+ */
+async function tickJobAsStored(
+  deps: TickDeps,
+  job: JobDefinition,
+  tickOf: { slotClock: () => number; request: TickRequest; permits: Permits },
+): Promise<TickOutcome[]> {
+  const outcomes: TickOutcome[] = [];
+  let current = job;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return [...outcomes, ...(await tickJob(deps, current, tickOf))];
+    } catch (error) {
+      if (!(error instanceof Redefined)) throw error;
+      outcomes.push(...error.outcomes);
+      try {
+        const lock = await getLock(deps, current.name);
+        const stored = jobFromLock(lock, current.name, await validationFor(deps, tickOf.request.jobs));
+        if (!stored) return [...outcomes, { outcome: 'removed', job: current.name }];
+        if (attempt >= MAX_REDEFINITIONS)
+          throw new DefinitionChangedError(current.name, stored.definitionVersion ?? 0, lock?.definitionVersion);
+        current = stored;
+      } catch (readError) {
+        deps.log.error('tick.error', { job: current.name, instance: deps.instance, error: errorMessage(readError) });
+        return [...outcomes, { outcome: 'error', job: current.name, error: errorMessage(readError) }];
+      }
+    }
+  }
+}
+
+/** How often one tick takes up a runtime job's new definition while it keeps changing under it. */
+const MAX_REDEFINITIONS = 3;
 
 /** One job's part of a tick: its due slots, judged by `slotClock`, each taking one of the tick's `permits` while it talks to the table. */
 async function tickJob(
@@ -75,7 +124,9 @@ async function tickJob(
     const cron = cronOf(job);
     const windowStartMs = asOfMs - job.catchupWindowMs;
     // jitter: a slot is due from its start (its time plus its fixed delay), so slots are read that much further back.
-    const dueMs = startedSlots(job, slotsBetween(cron, windowStartMs - (job.jitterMs ?? 0), asOfMs), asOfMs);
+    // A runtime job has no slots from before it was created (a change keeps the slots not yet claimed: they run under it).
+    const fromMs = Math.max(windowStartMs - (job.jitterMs ?? 0), (job.createdAtMs ?? Number.NEGATIVE_INFINITY) - 1);
+    const dueMs = startedSlots(job, slotsBetween(cron, fromMs, asOfMs), asOfMs);
     const notDue = (): TickOutcome[] => {
       const [nextMs] = nextSlots(cron, asOfMs, 1);
       return [{ outcome: 'not-due', job: job.name, ...(nextMs !== undefined && { nextSlot: toIso(nextMs) }) }];
@@ -108,6 +159,8 @@ async function tickJob(
     // claimed on it (slot-decision.ts) and is what the first slot decides on.
     const { claimed, lock } = await readJobWindow(deps, job.name, lookBackMs, deep ? OLDER_CLAIMS_READ : undefined);
     request.memory?.queried(job.name, nowMs);
+    // A runtime job decides under the definition on its lock, read just now, consistently.
+    if (definitionMoved(lock, job)) throw new Redefined(outcomes);
     await settleAbandonedClaims(deps, job, claimed, lock);
     const lastOnLockMs = lastSlotOnLockMs(lock);
     // The current slot already taken by another tick is a duplicate delivery; older taken
@@ -186,6 +239,8 @@ async function tickJob(
       request.memory?.remember(job.name, [slotMs], windowStartMs);
     }
   } catch (error) {
+    if (error instanceof Redefined) throw error;
+    if (error instanceof DefinitionChangedError) throw new Redefined(outcomes);
     deps.log.error('tick.error', { job: job.name, instance: deps.instance, error: errorMessage(error) });
     outcomes.push({ outcome: 'error', job: job.name, error: errorMessage(error) });
   } finally {
@@ -196,36 +251,6 @@ async function tickJob(
 
 /** How many claims before the look-back a deep read also checks (a few more items in one Query). */
 const OLDER_CLAIMS_READ = 5;
-
-/**
- * A claim still `claimed` (or `buffered`) a full lease after it was made, whose claimant does
- * not hold the lease nor wait on it, lost its claimant between claim and acquire (crash, lost
- * connection, a hand-over that never happened): record it as lost (I4).
- */
-async function settleAbandonedClaims(
-  deps: TickDeps,
-  job: JobDefinition,
-  claimed: Map<number, ClaimSummary>,
-  lock: LockItem | undefined,
-): Promise<void> {
-  const staleBeforeMs = deps.clock() - job.leaseMs - skewMs(deps);
-  const waiting = (status: SlotStatus): boolean => status === SlotStatus.claimed || status === SlotStatus.buffered;
-  const stale = [...claimed].filter(([, claim]) => waiting(claim.status) && claim.claimedAtMs < staleBeforeMs);
-  if (stale.length === 0) return;
-  for (const [slotMs, claim] of stale) {
-    // A long run still heartbeating, or the slot buffered behind it; a holder whose lease lapsed is gone.
-    const holding = liveHolder(lock, deps.clock()) && lock.holder === claim.claimedBy;
-    if (holding || lock?.pendingToken === claim.claimedBy) continue;
-    const why =
-      lock?.holder === claim.claimedBy
-        ? `lease lapsed without an outcome (held by ${claim.claimedBy}); found by ${deps.instance}`
-        : `claimed by ${claim.claimedBy}, which never ran it and is gone; found by ${deps.instance}`;
-    if (await recordLost(deps, { job: job.name, slotMs, token: claim.claimedBy, why })) {
-      deps.log.warn('slot.abandoned', { job: job.name, slot: toIso(slotMs), claimedBy: claim.claimedBy, instance: deps.instance });
-      claim.status = SlotStatus.lost;
-    }
-  }
-}
 
 /**
  * Runs a job now, outside its schedule (`trigger`), still under the lease: if a run holds it,
@@ -258,15 +283,19 @@ export async function runTickCommand(
   command: TickCommand,
   options: { deadlineMs?: number } = {},
 ): Promise<TickOutcome[]> {
-  if (command.kind === 'trigger' || command.kind === 'continue') {
-    const name = command.kind === 'trigger' ? command.job : command.continuation.job;
-    const job = findJob(jobs, name);
-    if (command.kind === 'trigger') return triggerJob(deps, job, { ...options, ...(command.overlap && { overlap: command.overlap }) });
+  if (command.kind === 'trigger') {
+    const job = await findAnyJob(deps, jobs, command.job);
+    return triggerJob(deps, job, { ...options, ...(command.overlap && { overlap: command.overlap }) });
+  }
+  if (command.kind === 'continue') {
+    const { continuation } = command;
     try {
-      return await resumeContinuation(deps, job, command.continuation, options);
+      const job = await continuationJob(deps, jobs, continuation);
+      if (!job) return await endRedefinedContinuation(deps, continuation);
+      return await resumeContinuation(deps, job, continuation, options);
     } catch (error) {
-      deps.log.error('tick.error', { job: job.name, instance: deps.instance, error: errorMessage(error) });
-      return [{ outcome: 'error', job: job.name, slot: toIso(command.continuation.slotMs), error: errorMessage(error) }];
+      deps.log.error('tick.error', { job: continuation.job, instance: deps.instance, error: errorMessage(error) });
+      return [{ outcome: 'error', job: continuation.job, slot: toIso(continuation.slotMs), error: errorMessage(error) }];
     }
   }
   return tick(deps, {

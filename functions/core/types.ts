@@ -64,6 +64,13 @@ export interface JobDefinition {
   pauseAfterFailures?: number;
   /** Start each slot up to this long after its time, fixed per (job, slot) (start-jitter.ts); unset: on time. */
   jitterMs?: number;
+  /**
+   * A runtime job's (stored in the table, job-definitions.ts): the version of its definition this
+   * copy was read at. Every acquisition of its lease is conditioned on it; undefined for the file's jobs.
+   */
+  definitionVersion?: number;
+  /** A runtime job's: when it was created (or created again after a removal), epoch ms; its first slot is after it. */
+  createdAtMs?: number;
 }
 
 /** A logger the core writes structured events to; Powertools Logger fits it. */
@@ -142,4 +149,6 @@ export type TickOutcome =
   | { outcome: 'missed'; job: string; slot: string; lateMs: number; why?: 'late' | 'limit'; count?: number }
   | { outcome: 'not-due'; job: string; nextSlot?: string }
   | { outcome: 'disabled'; job: string }
+  | { outcome: 'removed'; job: string }
+  | { outcome: 'redefined'; job: string; slot: string }
   | { outcome: 'error'; job: string; slot?: string; error: string };

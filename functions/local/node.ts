@@ -30,7 +30,8 @@ export function startNode(
 ): LocalNode {
   const shutdown = new AbortController();
   const tickDeps: TickDeps = { ...deps, shutdown: shutdown.signal };
-  const periodMs = tickPeriodMs(jobs);
+  // The runtime jobs a tick finds count too: one with a seconds field makes the next period 1 s.
+  let periodMs = tickPeriodMs(jobs);
   const memory = new SlotMemory();
   const inFlight = new Set<Promise<void>>();
   // The loop's timer keeps the process alive (not unref'd): a node runs until it is stopped.
@@ -41,7 +42,7 @@ export function startNode(
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
 
   const runTick = (): void => {
-    const running = tick(tickDeps, { jobs, memory })
+    const running = tick(tickDeps, { jobs, memory, onJobs: (ticked) => (periodMs = tickPeriodMs(ticked)) })
       .then((outcomes) => onOutcomes?.(outcomes))
       .catch((error: unknown) => deps.log.error('tick.error', { instance: deps.instance, error: errorMessage(error) }))
       .finally(() => inFlight.delete(running));

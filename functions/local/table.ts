@@ -7,13 +7,29 @@ import {
   DescribeTableCommand,
   ResourceNotFoundException,
   type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TableError } from '../core/errors.js';
+import { RUNTIME_INDEX } from '../core/job-definitions.js';
 import { TABLE_SCHEMA } from '../core/store.js';
 
 const { partitionKey, sortKey, ttlAttribute } = TABLE_SCHEMA;
+
+/** The runtime-jobs index as CreateTable and UpdateTable take it (the construct declares the same). */
+const RUNTIME_INDEX_SPEC = {
+  IndexName: RUNTIME_INDEX.name,
+  KeySchema: [
+    { AttributeName: RUNTIME_INDEX.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: RUNTIME_INDEX.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...RUNTIME_INDEX.projected] },
+};
+const RUNTIME_INDEX_ATTRIBUTES = [
+  { AttributeName: RUNTIME_INDEX.partitionKey, AttributeType: 'N' as const },
+  { AttributeName: RUNTIME_INDEX.sortKey, AttributeType: 'S' as const },
+];
 
 function isNamed(error: unknown, name: string): boolean {
   return (error as { name?: string })?.name === name;
@@ -75,6 +91,7 @@ export async function ensureTable(
   if (existing) {
     checkKeySchema(existing, tableName);
     if (existing.TableStatus !== 'ACTIVE') await waitActive(client, tableName, options.timeoutMs ?? 30_000);
+    if (options.create) await addRuntimeIndex(client, existing, options.timeoutMs ?? 30_000);
     return;
   }
   if (!options.create) {
@@ -95,7 +112,9 @@ export async function ensureTable(
         AttributeDefinitions: [
           { AttributeName: partitionKey, AttributeType: 'S' },
           { AttributeName: sortKey, AttributeType: 'S' },
+          ...RUNTIME_INDEX_ATTRIBUTES,
         ],
+        GlobalSecondaryIndexes: [RUNTIME_INDEX_SPEC],
       }),
     );
   } catch (error) {
@@ -112,4 +131,25 @@ export async function ensureTable(
     // dynalite has no TTL API; history then simply stays. Correctness never depends on TTL.
     if (!isNamed(error, 'UnknownOperationException') && !isNamed(error, 'ValidationException')) throw error;
   }
+}
+
+/**
+ * A local table made before runtime jobs gains their index (the deployed one gains it from the
+ * construct): one UpdateTable, tolerated when another process added it at the same moment.
+ */
+async function addRuntimeIndex(client: DynamoDBDocumentClient, table: TableDescription, timeoutMs: number): Promise<void> {
+  const tableName = table.TableName ?? '';
+  if (table.GlobalSecondaryIndexes?.some((index) => index.IndexName === RUNTIME_INDEX.name)) return;
+  try {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: RUNTIME_INDEX_ATTRIBUTES,
+        GlobalSecondaryIndexUpdates: [{ Create: RUNTIME_INDEX_SPEC }],
+      }),
+    );
+  } catch (error) {
+    if (!isNamed(error, 'ResourceInUseException') && !isNamed(error, 'ValidationException')) throw error;
+  }
+  await waitActive(client, tableName, timeoutMs);
 }

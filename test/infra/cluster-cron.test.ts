@@ -7,6 +7,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScheduleError } from '../../functions/core/errors.js';
+import { RUNTIME_INDEX } from '../../functions/core/job-definitions.js';
 import { TABLE_SCHEMA } from '../../functions/core/store.js';
 import { METRICS_NAMESPACE, TickMetric } from '../../functions/metrics.js';
 import { ClusterCron, type ClusterCronProps, TABLE_ACTIONS } from '../../infra/cluster-cron.js';
@@ -47,10 +48,30 @@ describe('the ClusterCron construct', () => {
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'runtimeShard', AttributeType: 'N' },
+          { AttributeName: 'job', AttributeType: 'S' },
         ],
         TimeToLiveSpecification: { AttributeName: 'ttlEpochSec', Enabled: true },
         BillingMode: 'PAY_PER_REQUEST',
       });
+    });
+
+    it('has the sparse runtime-jobs index the tick lists runtime jobs by, projecting only the definition', () => {
+      const { template } = synth();
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: RUNTIME_INDEX.name,
+            KeySchema: [
+              { AttributeName: 'runtimeShard', KeyType: 'HASH' },
+              { AttributeName: 'job', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...RUNTIME_INDEX.projected] },
+          },
+        ],
+      });
+      // Lease writes (holder, leaseUntilMs, fence) are not projected: a heartbeat never writes to the index.
+      for (const attribute of ['holder', 'leaseUntilMs', 'fence']) expect(RUNTIME_INDEX.projected).not.toContain(attribute);
     });
 
     it('keeps its data: point-in-time recovery, deletion protection, encryption, retained on stack deletion', () => {
@@ -158,6 +179,13 @@ describe('the ClusterCron construct', () => {
           Effect: 'Allow',
           Action: [...TABLE_ACTIONS],
           Resource: { 'Fn::GetAtt': [logicalId(stack, cron.table), 'Arn'] },
+        },
+        {
+          // The runtime-jobs index only (a Query on the table's ARN does not reach an index).
+          Sid: 'RuntimeJobsIndex',
+          Effect: 'Allow',
+          Action: 'dynamodb:Query',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, cron.table), 'Arn'] }, `/index/${RUNTIME_INDEX.name}`]] },
         },
         {
           // The on-failure destination of its asynchronous invocations: this queue only.

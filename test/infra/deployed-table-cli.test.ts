@@ -18,8 +18,10 @@ async function deployedTable(): Promise<string> {
   new ClusterCron(stack, 'Cron', { schedule: 'config/schedule.yml' });
   const [table] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table'));
   const tableName = `deployed-${Math.random().toString(36).slice(2, 10)}`;
-  const { KeySchema, AttributeDefinitions, BillingMode } = table!.Properties;
-  await tables.client().send(new CreateTableCommand({ TableName: tableName, KeySchema, AttributeDefinitions, BillingMode }));
+  const { KeySchema, AttributeDefinitions, BillingMode, GlobalSecondaryIndexes } = table!.Properties;
+  await tables
+    .client()
+    .send(new CreateTableCommand({ TableName: tableName, KeySchema, AttributeDefinitions, BillingMode, GlobalSecondaryIndexes }));
   await ensureTable(tables.client(), tableName, { create: false });
   return tableName;
 }

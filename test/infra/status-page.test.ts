@@ -87,6 +87,11 @@ describe('the status page option of ClusterCron', () => {
     const tickArn = { 'Fn::GetAtt': [stack.getLogicalId(cron.tickFunction.node.defaultChild as never), 'Arn'] };
     expect(bySid.TableItems).toMatchObject({ Effect: 'Allow', Action: [...STATUS_PAGE_TABLE_ACTIONS], Resource: tableArn });
     expect(STATUS_PAGE_TABLE_ACTIONS).not.toContain('dynamodb:PutItem');
+    expect(bySid.RuntimeJobsIndex).toMatchObject({
+      Effect: 'Allow',
+      Action: 'dynamodb:Query',
+      Resource: { 'Fn::Join': ['', [tableArn, '/index/runtimeJobs']] },
+    });
     expect(bySid.TriggerThroughTick).toMatchObject({ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: tickArn });
     expect(bySid.ReadToken).toMatchObject({
       Effect: 'Allow',

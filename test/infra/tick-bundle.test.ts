@@ -75,6 +75,7 @@ describe('the tick bundle of the synthesized asset', () => {
         KeySchema: tableProperties.KeySchema as never,
         AttributeDefinitions: tableProperties.AttributeDefinitions as never,
         BillingMode: tableProperties.BillingMode as never,
+        GlobalSecondaryIndexes: tableProperties.GlobalSecondaryIndexes as never,
       }),
     );
     // Waits until it is ACTIVE, and checks its key schema as the CLI does on a deployed table.

@@ -351,7 +351,7 @@ describe('parseTickPayload', () => {
     it('names an unknown key with its value and lists the allowed ones', () => {
       const error = rejection({ continuation: { ...link, holder: 'b#2' } });
       expect(error.message).toBe(
-        'payload field "continuation.holder" is not allowed (value "b#2"; allowed: job, slot, token, fence, trigger, state)',
+        'payload field "continuation.holder" is not allowed (value "b#2"; allowed: job, slot, token, fence, trigger, state, definitionVersion)',
       );
       expect(error.field).toBe('continuation.holder');
     });

@@ -1,0 +1,130 @@
+/**
+ * Runtime jobs: a job definition stored in the table, on the job's own lock item (`sk = STATE`),
+ * beside its lease and fence. The definition is kept as its keys as written (the schedule file's
+ * keys) and validated by the file's own validator (schedule.ts `validateJob`) whenever it is
+ * read, so every key the file takes applies to runtime jobs too. Why on the lock item, and how a
+ * change reaches every instance: docs/protocol.md, "Runtime jobs".
+ */
+import { ScheduleError } from './errors.js';
+import type { ScheduleOptions } from './schedule.js';
+import type { LockItem } from './table-keys.js';
+import type { JobDefinition } from './types.js';
+
+/** The sparse index over runtime jobs' lock items: partition `runtimeShard`, sort `job`. */
+export const RUNTIME_INDEX = {
+  name: 'runtimeJobs',
+  partitionKey: 'runtimeShard',
+  sortKey: 'job',
+  /** Projected beside the keys: what the tick needs to compute a job's slots without reading its item. */
+  projected: [
+    'definition',
+    'definitionVersion',
+    'definedAtMs',
+    'createdAtMs',
+    'removedAtMs',
+    'nextDueMs',
+    'definitionError',
+    'definitionErrorVersion',
+  ],
+} as const;
+
+/**
+ * How many partitions of the index runtime jobs are spread over (a job's shard is a hash of its
+ * name). Fixed: changing it re-shards every job. 4 partitions take 4,000 definition changes a
+ * second, far beyond a tenant's changes.
+ */
+export const RUNTIME_SHARD_COUNT = 4;
+
+/** What a runtime job's definition adds to its lock item. */
+export interface StoredDefinitionFields {
+  /** The definition's keys as written, validated before they were stored. */
+  definition?: Record<string, unknown>;
+  /** Rises by one on every write that changes the definition (an upsert, a removal, a re-creation); never falls. */
+  definitionVersion?: number;
+  /** The index's partition (RUNTIME_INDEX); absent once removed, so a removed job leaves the index. */
+  runtimeShard?: number;
+  /** The job's name, the index's sort key (only on a runtime job's lock item). */
+  job?: string;
+  /** When the definition was written (epoch ms). */
+  definedAtMs?: number;
+  /** When the job was created, or created again after a removal (epoch ms): its first slot is after it. */
+  createdAtMs?: number;
+  /** Set when the job was removed; a re-creation clears it. */
+  removedAtMs?: number;
+  /** The job's next slot after the definition was written: the attribute issue 16's due-time index sorts on. */
+  nextDueMs?: number;
+  /** Why a deployed tick refused this definition (an unknown class)... */
+  definitionError?: string;
+  /** ...and the version it refused (a later version is judged afresh). */
+  definitionErrorVersion?: number;
+}
+
+/** The shard of a job's name: a stable hash, the same in every process. */
+export function runtimeShardOf(name: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 16777619);
+  return (hash >>> 0) % RUNTIME_SHARD_COUNT;
+}
+
+/** A runtime job's definition as the table holds it (from its lock item or the index). */
+export interface StoredDefinition {
+  name: string;
+  keys: Record<string, unknown>;
+  version: number;
+  /** When this version was written (epoch ms). */
+  definedAtMs?: number;
+  /** When the job was (re-)created (epoch ms): its first slot is after it. */
+  createdAtMs?: number;
+}
+
+/** The stored definition on a lock item; undefined for a file job's item and for a removed job. */
+export function storedDefinition(
+  lock: (StoredDefinitionFields & { job?: string }) | undefined,
+  name?: string,
+): StoredDefinition | undefined {
+  if (!lock?.definition || lock.definitionVersion === undefined || lock.removedAtMs !== undefined) return undefined;
+  return {
+    name: lock.job ?? name ?? '',
+    keys: lock.definition,
+    version: lock.definitionVersion,
+    ...(lock.definedAtMs !== undefined && { definedAtMs: lock.definedAtMs }),
+    ...(lock.createdAtMs !== undefined && { createdAtMs: lock.createdAtMs }),
+  };
+}
+
+/** Where a runtime definition is validated: the registered handlers and the file's jobs (whose names it may not take). */
+export interface RuntimeValidation {
+  handlers: readonly string[];
+  fileJobs: readonly Pick<JobDefinition, 'name'>[];
+  /** The validator (schedule.ts `validateJob`), passed in so the deployed tick loads the schema only when a runtime job exists. */
+  validateJob: (name: string, keys: unknown, options: ScheduleOptions) => JobDefinition;
+}
+
+/**
+ * Validates a runtime job's keys into its definition, with the schedule file's rules and
+ * messages, and refuses a name the file already defines.
+ * @throws ScheduleError naming the job, the key and the value.
+ */
+export function runtimeJobDefinition(
+  name: string,
+  keys: unknown,
+  stored: { version: number; createdAtMs?: number | undefined },
+  validation: RuntimeValidation,
+): JobDefinition {
+  const source = 'runtime job';
+  if (validation.fileJobs.some((job) => job.name === name)) {
+    throw new ScheduleError(`${source}: job "${name}" is defined by the config; a runtime job needs a name of its own`, {
+      source,
+      job: name,
+      key: 'name',
+      value: name,
+    });
+  }
+  const job = validation.validateJob(name, keys, { handlers: validation.handlers, source });
+  return { ...job, definitionVersion: stored.version, ...(stored.createdAtMs !== undefined && { createdAtMs: stored.createdAtMs }) };
+}
+
+/** True when the lock no longer holds the definition `job` was read at: changed, removed, or re-created since. */
+export function definitionMoved(lock: LockItem | undefined, job: Pick<JobDefinition, 'definitionVersion'>): boolean {
+  return job.definitionVersion !== undefined && lock?.definitionVersion !== job.definitionVersion;
+}

@@ -1,0 +1,94 @@
+/**
+ * Runtime jobs as functions: `upsertJob`, `removeJob`, `getJob`, `listJobs`. A runtime job is
+ * a schedule-file job entry stored in the table (core/job-definitions.ts), validated by the
+ * file's own validator with the file's messages; the handler it names is still code, registered
+ * in the config. Ticks and nodes run it beside the file's jobs. The guarantees across changes:
+ * docs/protocol.md, "Runtime jobs".
+ */
+import { putDefinition, removeDefinition } from './core/definition-writes.js';
+import { runtimeJobDefinition, storedDefinition } from './core/job-definitions.js';
+import { getLock } from './core/reads.js';
+import { type ListedDefinition, listDefinitions, validationFor } from './core/runtime-jobs.js';
+import type { ScheduleJobKeys } from './core/schedule.js';
+import { cronOf, nextSlots } from './core/slots.js';
+import { type OperationOptions, withOperation } from './operations.js';
+
+/** A runtime job as written: the keys of a schedule-file job entry, with its name. */
+export type RuntimeJobSpec = Omit<ScheduleJobKeys, 'name'> & { name: string };
+
+/** A runtime job as the table holds it. */
+export interface RuntimeJob {
+  name: string;
+  /** Rises by one on every change, removal and re-creation; never falls. */
+  version: number;
+  definition: RuntimeJobSpec;
+  /** When this version was written (epoch ms): its slots start after it. */
+  definedAtMs?: number;
+  /** Why a tick refused this version (its class is not registered there). */
+  error?: string;
+}
+
+function toRuntimeJob(listed: ListedDefinition): RuntimeJob {
+  return {
+    name: listed.name,
+    version: listed.version,
+    definition: { ...listed.keys, name: listed.name } as RuntimeJobSpec,
+    ...(listed.definedAtMs !== undefined && { definedAtMs: listed.definedAtMs }),
+    ...(listed.refusal !== undefined && { error: listed.refusal }),
+  };
+}
+
+/**
+ * Creates or changes a runtime job; the same definition twice writes nothing (`changed: false`,
+ * the version unchanged). A change takes effect from the job's next slot; a run in progress
+ * finishes under the definition it started with.
+ * @throws ScheduleError naming the job, the key and the value (a bad cron, an unknown class, a
+ * name the config already defines).
+ */
+export function upsertJob(
+  options: OperationOptions & { job: RuntimeJobSpec },
+): Promise<{ name: string; version: number; changed: boolean }> {
+  return withOperation(options, async ({ config, deps }) => {
+    const { name, ...keys } = options.job;
+    const validation = await validationFor(deps, config.jobs);
+    const job = runtimeJobDefinition(name, keys, { version: 0 }, validation);
+    const [nextDueMs] = nextSlots(cronOf(job), deps.clock(), 1);
+    const written = await putDefinition(deps, { name, keys, ...(nextDueMs !== undefined && { nextDueMs }) });
+    if (written.outcome === 'written') return { name, version: written.version, changed: true };
+    if (written.outcome === 'unchanged') return { name, version: written.version, changed: false };
+    throw new Error(`upsert of job "${name}" returned ${written.outcome}`);
+  });
+}
+
+/** Removes a runtime job: it starts no new slot; a run in progress finishes and records its outcome. */
+export function removeJob(options: OperationOptions & { job: string }): Promise<{ removed: boolean }> {
+  return withOperation(options, async ({ deps }) => ({ removed: (await removeDefinition(deps, options.job)).removed }));
+}
+
+/** The runtime job named `job` as stored (read consistently); undefined when there is none (or it was removed). */
+export function getJob(options: OperationOptions & { job: string }): Promise<RuntimeJob | undefined> {
+  return withOperation(options, async ({ deps }) => {
+    const lock = await getLock(deps, options.job);
+    const stored = storedDefinition(lock, options.job);
+    if (!lock || !stored) return undefined;
+    const refusal = lock.definitionErrorVersion === stored.version ? lock.definitionError : undefined;
+    return toRuntimeJob({ ...stored, ...(refusal !== undefined && { refusal }) });
+  });
+}
+
+/**
+ * One page of the runtime jobs, in name order, whose names start with `prefix`; pass `cursor`
+ * back for the next page. Read from the table's index: a change is listed within a moment.
+ */
+export function listJobs(
+  options: OperationOptions & { prefix?: string; limit?: number; cursor?: string },
+): Promise<{ jobs: RuntimeJob[]; cursor?: string }> {
+  return withOperation(options, async ({ deps }) => {
+    const page = await listDefinitions(deps, {
+      ...(options.prefix !== undefined && { prefix: options.prefix }),
+      ...(options.limit !== undefined && { limit: options.limit }),
+      ...(options.cursor !== undefined && { cursor: options.cursor }),
+    });
+    return { jobs: page.definitions.map(toRuntimeJob), ...(page.cursor !== undefined && { cursor: page.cursor }) };
+  });
+}
