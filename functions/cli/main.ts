@@ -1,10 +1,11 @@
 /**
  * The cluster-cron command line: db, demo, start, ui, tick, status, history, trigger, backfill,
- * pause, resume, validate. Each command is a thin shell around the core; output as tables or
+ * pause, resume, validate, jobs (runtime jobs). Each command is a thin shell around the core; output as tables or
  * JSON. This file builds the program and reports its errors; the commands live in commands/.
  */
 import { Command } from 'commander';
 import { ClusterCronError, errorMessage } from '../core/errors.js';
+import { addJobCommands } from './commands/jobs.js';
 import { addProcessCommands } from './commands/processes.js';
 import { addReadCommands } from './commands/reads.js';
 import { addRunCommands } from './commands/runs.js';
@@ -26,6 +27,7 @@ Environment:
 addProcessCommands(program);
 addRunCommands(program);
 addReadCommands(program);
+addJobCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,18 +1,15 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTime } from '../../functions/cli/format.js';
 import { checkRuns, parseRuns } from '../../functions/local/run-log.js';
-import { spawnCli } from '../support/cli-process.js';
+import { type CliResult, runCli, spawnCli } from '../support/cli-process.js';
 import { useLocalTables } from '../support/local-table.js';
 
 const tables = useLocalTables();
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cluster-cron-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -30,36 +27,8 @@ const PRINT_JOB = `print:
   catchupWindow: 30s
 `;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the real CLI in a child process against the test's local server and `table`. */
-function cli(args: string[], table = 'cli-unused'): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DYNAMODB_ENDPOINT: tables.endpoint(),
-    CLUSTER_CRON_TABLE: table,
-    CLUSTER_CRON_LOG_LEVEL: 'INFO',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  for (const key of ['CLUSTER_CRON_SCHEDULE_FILE', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_DEV', 'CLUSTER_CRON_DEBUG']) delete env[key];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/cluster-cron.mjs', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], table = 'cli-unused'): Promise<CliResult> => runCli(tables.endpoint(), args, table);
 
 const newTable = (): string => `cli-${randomUUID().slice(0, 12)}`;
 const lines = (text: string): string[] => text.split('\n').filter((line) => line.trim() !== '');

@@ -9,7 +9,7 @@ import { showValue } from '../../core/schema-messages.js';
 import { cronOf, nextSlots } from '../../core/slots.js';
 import { pausedFor } from '../../core/store.js';
 import { systemClock } from '../../core/time.js';
-import { findJob, history, status } from '../../operations.js';
+import { history, status } from '../../operations.js';
 import { loadJobs, positiveInt, type SourceOptions, withSource } from '../arguments.js';
 import { describeJobState, describeLock, describeSlot, formatMs, formatTime, printJobStatus, table } from '../format.js';
 import { withOperation } from '../table-access.js';
@@ -28,7 +28,6 @@ export function addReadCommands(program: Command): void {
       const config = { ...loaded, jobs: jobsInNamespace(loaded.jobs, options.namespace) };
       const nowMs = systemClock();
       if (name !== undefined) {
-        findJob(config.jobs, name);
         const jobStatus = await withOperation(config, (operation) => status({ ...operation, job: name, runs: options.runs ?? 10 }));
         if (options.json) process.stdout.write(`${JSON.stringify(jobStatus, null, 2)}\n`);
         else process.stdout.write(printJobStatus(jobStatus, nowMs));
@@ -42,6 +41,7 @@ export function addReadCommands(program: Command): void {
           cron: job.cron,
           timezone: job.timezone,
           class: job.handler,
+          ...(job.definitionVersion !== undefined && { runtime: true, version: job.definitionVersion }),
           enabled: job.enabled,
           next: nextMs.map((ms) => new Date(ms).toISOString()),
           paused: pausedFor(lock),
@@ -59,7 +59,7 @@ export function addReadCommands(program: Command): void {
       for (const { job, lock, runs, nextMs } of rows) {
         out.push([
           job.name,
-          `${job.cron}\n${job.timezone}\n${job.handler}${job.namespace === undefined ? '' : `\nnamespace ${job.namespace}`}`,
+          `${job.cron}\n${job.timezone}\n${job.handler}${job.namespace === undefined ? '' : `\nnamespace ${job.namespace}`}${job.definitionVersion === undefined ? '' : `\nruntime job, v${job.definitionVersion}`}`,
           nextMs.map((ms) => formatTime(ms, job.timezone)).join('\n'),
           describeLock(lock, nowMs),
           String(lock?.fence ?? 0),
@@ -81,7 +81,6 @@ export function addReadCommands(program: Command): void {
     .option('--json', 'one JSON object per slot')
     .action(async (name: string, options: SourceOptions & { limit: number; json?: boolean }) => {
       const config = await loadJobs(options);
-      findJob(config.jobs, name);
       const { slots: items, lock } = await withOperation(config, (operation) => history({ ...operation, job: name, limit: options.limit }));
       if (options.json) {
         for (const item of items) process.stdout.write(`${JSON.stringify(item)}\n`);

@@ -6,7 +6,7 @@ import { type Command, Option } from 'commander';
 import { PayloadError } from '../../core/errors.js';
 import { pausedFor } from '../../core/store.js';
 import { OverlapPolicy, type TickOutcome } from '../../core/types.js';
-import { backfill, findJob, pause, resume, tick, trigger } from '../../operations.js';
+import { backfill, pause, resume, tick, trigger } from '../../operations.js';
 import { isoTime, loadJobs, type SourceOptions, withSource } from '../arguments.js';
 import { formatTime, outcomeDetail, table } from '../format.js';
 import { withOperation } from '../table-access.js';
@@ -69,7 +69,6 @@ export function addRunCommands(program: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action(async (name: string, options: SourceOptions & { overlap?: OverlapPolicy; json?: boolean }) => {
       const config = await loadJobs(options);
-      findJob(config.jobs, name);
       const outcomes = await withOperation(config, (operation) =>
         trigger({ ...operation, job: name, ...(options.overlap && { overlap: options.overlap }) }),
       );
@@ -84,7 +83,6 @@ export function addRunCommands(program: Command): void {
     .option('--json', 'one JSON object per outcome')
     .action(async (name: string, options: SourceOptions & { from: number; to: number; json?: boolean }) => {
       const config = await loadJobs(options);
-      findJob(config.jobs, name);
       const outcomes = await withOperation(config, (operation) =>
         backfill({ ...operation, job: name, from: options.from, to: options.to }),
       );
@@ -103,7 +101,6 @@ export function addRunCommands(program: Command): void {
       .option('-n, --note <text>', 'why (shown in status)')
       .action(async (name: string, options: SourceOptions & { note?: string }) => {
         const config = await loadJobs(options);
-        findJob(config.jobs, name);
         const lock = await withOperation(config, (operation) =>
           (paused ? pause : resume)({ ...operation, job: name, ...(options.note !== undefined && { note: options.note }) }),
         );

@@ -1,0 +1,178 @@
+/**
+ * `cluster-cron jobs add | update | remove | list`: runtime jobs, stored in the table beside the
+ * config's (functions/job-operations.ts). The handler is still code: `--class` names one the
+ * config registers; a runtime job brings its own `--args` (a tenant's id, say).
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { ScheduleError } from '../../core/errors.js';
+import { OverlapPolicy } from '../../core/types.js';
+import { getJob, listJobs, type RuntimeJob, type RuntimeJobSpec, removeJob, upsertJob } from '../../job-operations.js';
+import { loadJobs, positiveInt, type SourceOptions, withSource } from '../arguments.js';
+import { formatTime, table } from '../format.js';
+import { withOperation } from '../table-access.js';
+
+/** The flags of `jobs add` and `jobs update`, as commander hands them over. */
+interface DefinitionFlags {
+  cron?: string;
+  class?: string;
+  args?: Record<string, unknown>;
+  overlap?: OverlapPolicy;
+  lease?: string;
+  timezone?: string;
+  description?: string;
+}
+
+/** Parses --args: a JSON object (the handler's `ctx.args`). */
+function jsonObject(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `expected a JSON object such as '{"tenant":"acme"}', got ${JSON.stringify(value)} (${(error as Error).message})`,
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new InvalidArgumentError(`expected a JSON object such as '{"tenant":"acme"}', got ${JSON.stringify(value)}`);
+  return parsed as Record<string, unknown>;
+}
+
+function withDefinitionFlags(command: Command): Command {
+  return command
+    .option('--cron <expr>', 'cron expression (5 fields, or 6 with seconds), e.g. "*/15 * * * *"')
+    .option('--class <handler>', 'the handler the config registers, e.g. SyncCustomer')
+    .option('--args <json>', 'the handler\'s ctx.args, a JSON object, e.g. \'{"tenant":"acme"}\'', jsonObject)
+    .addOption(new Option('--overlap <policy>', 'what a slot does while a run holds the lease').choices(Object.values(OverlapPolicy)))
+    .option('--lease <duration>', 'how long a run may hold the lease between heartbeats, e.g. 5m')
+    .option('--timezone <zone>', 'IANA zone of the cron, e.g. Europe/Berlin')
+    .option('--description <text>', 'shown in status and on the page');
+}
+
+/** A definition as text with its keys sorted at every depth: two equal definitions read alike. */
+function canonical(value: unknown): string {
+  const sorted = (node: unknown): unknown =>
+    node && typeof node === 'object' && !Array.isArray(node)
+      ? Object.fromEntries(
+          Object.entries(node)
+            .filter(([, child]) => child !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([key, child]) => [key, sorted(child)]),
+        )
+      : node;
+  return JSON.stringify(sorted(value));
+}
+
+/** The definition keys the flags give, in the schedule file's names. */
+function keysOf(flags: DefinitionFlags): Partial<RuntimeJobSpec> {
+  return {
+    ...(flags.cron !== undefined && { cron: flags.cron }),
+    ...(flags.class !== undefined && { class: flags.class }),
+    ...(flags.args !== undefined && { args: flags.args }),
+    ...(flags.overlap !== undefined && { overlap: flags.overlap }),
+    ...(flags.lease !== undefined && { lease: flags.lease }),
+    ...(flags.timezone !== undefined && { timezone: flags.timezone }),
+    ...(flags.description !== undefined && { description: flags.description }),
+  } as Partial<RuntimeJobSpec>;
+}
+
+function printWritten(name: string, written: { version: number; changed: boolean }, verb: string): void {
+  process.stdout.write(
+    written.changed
+      ? `${name}: ${verb}, version ${written.version}\n`
+      : `${name}: unchanged (the same definition), version ${written.version}\n`,
+  );
+}
+
+/** One runtime job as a row of `jobs list`. */
+function row(job: RuntimeJob): string[] {
+  const definition = job.definition as Record<string, unknown>;
+  return [
+    job.name,
+    `${String(definition.cron)}${definition.timezone ? `\n${String(definition.timezone)}` : ''}`,
+    String(definition.class),
+    definition.args === undefined ? '-' : JSON.stringify(definition.args),
+    String(job.version),
+    `${job.definedAtMs !== undefined ? formatTime(job.definedAtMs) : '-'}${job.error ? `\nrefused: ${job.error}` : ''}`,
+  ];
+}
+
+/** Adds `jobs` and its subcommands. */
+export function addJobCommands(program: Command): void {
+  const jobs = program.command('jobs').description('runtime jobs: add, change and remove jobs in the table, without a deploy');
+
+  withDefinitionFlags(withSource(jobs.command('add <name>')))
+    .description('create a runtime job (its class must be registered in the config); the same definition again changes nothing')
+    .action(async (name: string, options: SourceOptions & DefinitionFlags) => {
+      const config = await loadJobs(options);
+      if (options.cron === undefined || options.class === undefined)
+        throw new ScheduleError(`job "${name}": jobs add needs --cron and --class`, { source: 'jobs add', job: name });
+      const written = await withOperation(config, async (operation) => {
+        const existing = await getJob({ ...operation, job: name });
+        const spec = { name, ...keysOf(options) } as RuntimeJobSpec;
+        if (existing && canonical(existing.definition) !== canonical(spec)) {
+          // add never overwrites: a typo in a name would replace another tenant's job.
+          throw new ScheduleError(
+            `job "${name}" exists already (version ${existing.version}, cron "${String((existing.definition as Record<string, unknown>).cron)}"): change it with cluster-cron jobs update "${name}"`,
+            { source: 'jobs add', job: name },
+          );
+        }
+        return upsertJob({ ...operation, job: spec });
+      });
+      printWritten(name, written, 'added');
+    });
+
+  withDefinitionFlags(withSource(jobs.command('update <name>')))
+    .description('change a runtime job: the flags given replace those keys; the change applies from its next slot')
+    .action(async (name: string, options: SourceOptions & DefinitionFlags) => {
+      const config = await loadJobs(options);
+      const written = await withOperation(config, async (operation) => {
+        const existing = await getJob({ ...operation, job: name });
+        if (!existing)
+          throw new ScheduleError(`job "${name}": no runtime job of that name; create it with cluster-cron jobs add "${name}"`, {
+            source: 'jobs update',
+            job: name,
+          });
+        return upsertJob({ ...operation, job: { ...existing.definition, ...keysOf(options), name } as RuntimeJobSpec });
+      });
+      printWritten(name, written, 'updated');
+    });
+
+  withSource(jobs.command('remove <name>'))
+    .description('remove a runtime job: it starts no new slot; a run in progress finishes and records its outcome')
+    .action(async (name: string, options: SourceOptions) => {
+      const config = await loadJobs(options);
+      const { removed } = await withOperation(config, (operation) => removeJob({ ...operation, job: name }));
+      process.stdout.write(removed ? `${name}: removed\n` : `${name}: no runtime job of that name (nothing removed)\n`);
+      if (!removed) process.exitCode = 1;
+    });
+
+  withSource(jobs.command('list'))
+    .description('the runtime jobs, in name order')
+    .option('--prefix <text>', 'only names that start with this')
+    .option('-l, --limit <n>', 'how many', positiveInt, 100)
+    .option('--cursor <name>', 'start after this name (the last of the page before)')
+    .option('--json', 'print JSON')
+    .action(async (options: SourceOptions & { prefix?: string; limit: number; cursor?: string; json?: boolean }) => {
+      const config = await loadJobs(options);
+      const page = await withOperation(config, (operation) =>
+        listJobs({
+          ...operation,
+          limit: options.limit,
+          ...(options.prefix !== undefined && { prefix: options.prefix }),
+          ...(options.cursor !== undefined && { cursor: options.cursor }),
+        }),
+      );
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
+        return;
+      }
+      if (page.jobs.length === 0) {
+        process.stdout.write(`no runtime jobs${options.prefix ? ` starting with "${options.prefix}"` : ''}\n`);
+        return;
+      }
+      const out = table(['job', 'schedule', 'class', 'args', 'version', 'defined']);
+      for (const job of page.jobs) out.push(row(job));
+      process.stdout.write(`${out.toString()}\n`);
+      if (page.cursor) process.stdout.write(`more: cluster-cron jobs list --cursor "${page.cursor}"\n`);
+    });
+}
