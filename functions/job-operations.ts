@@ -11,6 +11,8 @@ import { getLock } from './core/reads.js';
 import { type ListedDefinition, listDefinitions, validationFor } from './core/runtime-jobs.js';
 import type { ScheduleJobKeys } from './core/schedule.js';
 import { cronOf, nextSlots } from './core/slots.js';
+import type { TickDeps } from './core/tick.js';
+import type { JobDefinition } from './core/types.js';
 import { type OperationOptions, withOperation } from './operations.js';
 
 /** A runtime job as written: the keys of a schedule-file job entry, with its name. */
@@ -48,16 +50,23 @@ function toRuntimeJob(listed: ListedDefinition): RuntimeJob {
 export function upsertJob(
   options: OperationOptions & { job: RuntimeJobSpec },
 ): Promise<{ name: string; version: number; changed: boolean }> {
-  return withOperation(options, async ({ config, deps }) => {
-    const { name, ...keys } = options.job;
-    const validation = await validationFor(deps, config.jobs);
-    const job = runtimeJobDefinition(name, keys, { version: 0 }, validation);
-    const [nextDueMs] = nextSlots(cronOf(job), deps.clock(), 1);
-    const written = await putDefinition(deps, { name, keys, ...(nextDueMs !== undefined && { nextDueMs }) });
-    if (written.outcome === 'written') return { name, version: written.version, changed: true };
-    if (written.outcome === 'unchanged') return { name, version: written.version, changed: false };
-    throw new Error(`upsert of job "${name}" returned ${written.outcome}`);
-  });
+  return withOperation(options, ({ config, deps }) => writeRuntimeJob(deps, config.jobs, options.job));
+}
+
+/** upsertJob on an open table (the status page's PUT shares it): validates `spec` against the file's jobs and handlers, then writes it. */
+export async function writeRuntimeJob(
+  deps: TickDeps,
+  fileJobs: readonly JobDefinition[],
+  spec: RuntimeJobSpec,
+): Promise<{ name: string; version: number; changed: boolean }> {
+  const { name, ...keys } = spec;
+  const validation = await validationFor(deps, fileJobs);
+  const job = runtimeJobDefinition(name, keys, { version: 0 }, validation);
+  const [nextDueMs] = nextSlots(cronOf(job), deps.clock(), 1);
+  const written = await putDefinition(deps, { name, keys, ...(nextDueMs !== undefined && { nextDueMs }) });
+  if (written.outcome === 'written') return { name, version: written.version, changed: true };
+  if (written.outcome === 'unchanged') return { name, version: written.version, changed: false };
+  throw new Error(`upsert of job "${name}" returned ${written.outcome}`);
 }
 
 /** Removes a runtime job: it starts no new slot; a run in progress finishes and records its outcome. */

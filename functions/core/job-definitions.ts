@@ -6,7 +6,6 @@
  * change reaches every instance: docs/protocol.md, "Runtime jobs".
  */
 import { ScheduleError } from './errors.js';
-import type { ScheduleOptions } from './schedule.js';
 import type { LockItem } from './table-keys.js';
 import type { JobDefinition } from './types.js';
 
@@ -97,7 +96,8 @@ export interface RuntimeValidation {
   handlers: readonly string[];
   fileJobs: readonly Pick<JobDefinition, 'name'>[];
   /** The validator (schedule.ts `validateJob`), passed in so the deployed tick loads the schema only when a runtime job exists. */
-  validateJob: (name: string, keys: unknown, options: ScheduleOptions) => JobDefinition;
+  // schedule.ts's validateJob (its options spelled out: importing its types would pull node:fs into the page's type check).
+  validateJob: (name: string, keys: unknown, options: { handlers?: readonly string[]; source?: string }) => JobDefinition;
 }
 
 /**

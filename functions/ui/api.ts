@@ -4,7 +4,6 @@
  * GETs read the same items as `cluster-cron status`; POSTs pause, resume and trigger through the
  * same core calls as the CLI, and need the per-run token. It never throws.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { errorMessage, UnknownJobError, UnknownNamespaceError } from '../core/errors.js';
 import { findJob } from '../core/find-job.js';
@@ -14,15 +13,13 @@ import { describeSchemaError, showValue as show } from '../core/schema-messages.
 import { pausedFor, type StoreContext, setPaused } from '../core/store.js';
 import { type EventLog, type JobDefinition, OverlapPolicy, type TickOutcome } from '../core/types.js';
 import { RUNS_DEFAULT, RUNS_MAX, readJobsView, readJobView } from './job-view.js';
+import { checkToken, HttpError, header, jsonBodyOf } from './request-parts.js';
+import { allJobs, deleteRuntimeJob, putRuntimeJob, type RuntimeJobsAccess } from './runtime-jobs-api.js';
 import { jsonResponse, serveAsset, serveIndex, type UiResponse } from './static-assets.js';
 
+export { MAX_BODY_BYTES, sameToken } from './request-parts.js';
+
 export type { UiResponse } from './static-assets.js';
-
-/** Largest request body an action accepts. */
-export const MAX_BODY_BYTES = 16 * 1024;
-
-/** The header that carries the token on POSTs. */
-const TOKEN_HEADER = 'x-cluster-cron-token';
 
 /** A request in plain data. `path` is the raw (still percent-encoded) path without the query. */
 export interface UiRequest {
@@ -55,6 +52,8 @@ export interface UiDeps {
   /** `Host` values accepted (DNS-rebinding guard); undefined: not checked (a Lambda function URL, behind IAM auth). */
   allowedHosts?: readonly string[];
   log: EventLog;
+  /** Runtime jobs (listed beside the config's; PUT and DELETE /api/jobs/NAME); undefined: the config's jobs only. */
+  runtimeJobs?: RuntimeJobsAccess;
 }
 
 const ACTIONS = ['trigger', 'pause', 'resume'] as const;
@@ -70,31 +69,6 @@ const actionBodies = {
   resume: z.strictObject({ note: z.string().max(500).optional() }),
 } as const;
 
-/** An answer that ends the request early: thrown inside, turned into `{ error }` at the top. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-function header(request: UiRequest, name: string): string | undefined {
-  for (const [key, value] of Object.entries(request.headers)) {
-    if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
-  }
-  return undefined;
-}
-
-/** Compares in constant time; hashing first makes the lengths equal without revealing the token's. */
-export function sameToken(given: string, expected: string): boolean {
-  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -104,7 +78,9 @@ function decodeSegment(segment: string): string {
 }
 
 /** The job the path names; an unknown name answers 404 with the message the CLI prints. */
-function jobNamed(deps: UiDeps, name: string): JobDefinition {
+async function jobNamed(deps: UiDeps, name: string): Promise<JobDefinition> {
+  const runtime = deps.jobs.some((job) => job.name === name) ? undefined : await deps.runtimeJobs?.find(name);
+  if (runtime) return runtime;
   try {
     return findJob(deps.jobs, name);
   } catch (error) {
@@ -123,11 +99,12 @@ function parseRuns(query: UiRequest['query']): number {
 }
 
 /** `?namespace=N`: the jobs of that namespace; every job without it. */
-function jobsOfQuery(deps: UiDeps, query: UiRequest['query']): readonly JobDefinition[] {
+async function jobsOfQuery(deps: UiDeps, query: UiRequest['query']): Promise<readonly JobDefinition[]> {
   const namespace = query?.namespace;
-  if (namespace === undefined) return deps.jobs;
+  const jobs = await allJobs(deps);
+  if (namespace === undefined) return jobs;
   try {
-    return jobsInNamespace(deps.jobs, namespace);
+    return jobsInNamespace(jobs, namespace);
   } catch (error) {
     if (!(error instanceof UnknownNamespaceError)) throw error;
     throw new HttpError(400, `query parameter "namespace" has value ${show(namespace)}; ${error.message}`);
@@ -138,45 +115,14 @@ function methodNotAllowed(method: string, path: string, allow: string): never {
   throw new HttpError(405, `method ${method} is not allowed on ${path}; use ${allow.replace(', HEAD', '')}`, {}, { Allow: allow });
 }
 
-async function checkToken(deps: UiDeps, request: UiRequest): Promise<void> {
-  const given = header(request, TOKEN_HEADER);
-  if (given === undefined || given === '')
-    throw new HttpError(
-      401,
-      `missing header X-Cluster-Cron-Token: actions need the token printed when "cluster-cron ui" started (open the URL it printed)`,
-    );
-  const expected = typeof deps.token === 'string' ? deps.token : await deps.token();
-  if (!sameToken(given, expected))
-    throw new HttpError(
-      403,
-      'wrong X-Cluster-Cron-Token: use the token printed when "cluster-cron ui" started (it changes at every start)',
-    );
-}
-
 /** The body of an action as an object validated by its schema; every failure names the field and value. */
 function parseBody<A extends Action>(action: A, request: UiRequest): z.infer<(typeof actionBodies)[A]> {
-  const contentType = header(request, 'content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(contentType))
-    throw new HttpError(415, `Content-Type must be application/json, got ${show(contentType || '(none)')}`);
-  const bytes = request.body === undefined ? 0 : Buffer.byteLength(request.body);
-  if (bytes > MAX_BODY_BYTES) throw new HttpError(413, `request body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`);
-  const text = request.body === undefined ? '' : request.body.toString();
-  let input: unknown = {};
-  if (text.trim() !== '') {
-    try {
-      input = JSON.parse(text);
-    } catch (error) {
-      throw new HttpError(400, `request body is not valid JSON (${(error as Error).message})`);
-    }
-  }
-  const example = action === 'trigger' ? '{"overlap": "skip"}' : '{"note": "deploying"}';
-  if (input === null || typeof input !== 'object' || Array.isArray(input))
-    throw new HttpError(400, `request body must be a JSON object such as ${example}; got ${show(input)}`);
+  const input = jsonBodyOf(request, action === 'trigger' ? '{"overlap": "skip"}' : '{"note": "deploying"}');
   const schema = actionBodies[action];
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data as z.infer<(typeof actionBodies)[A]>;
   const allowed = `${action} takes: ${Object.keys(schema.shape).join(', ')}`;
-  throw new HttpError(400, describeSchemaError(parsed.error, input as Record<string, unknown>, { noun: 'field', allowed }).message);
+  throw new HttpError(400, describeSchemaError(parsed.error, input, { noun: 'field', allowed }).message);
 }
 
 const REFUSED: ReadonlySet<string> = new Set(['locked', 'paused', 'dropped', 'duplicate', 'missed']);
@@ -248,25 +194,27 @@ async function route(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
     if (segments.length === 2) {
       if (!read) methodNotAllowed(method, path, 'GET, HEAD');
       const runs = parseRuns(request.query);
-      const jobs = jobsOfQuery(deps, request.query);
+      const jobs = await jobsOfQuery(deps, request.query);
       return jsonResponse(200, await readJobsView(deps.store, jobs, deps.store.clock(), runs));
     }
     const name = decodeSegment(encodedName);
     if (segments.length === 3 && name !== '') {
-      if (!read) methodNotAllowed(method, path, 'GET, HEAD');
+      if (method === 'PUT') return putRuntimeJob(deps, name, request);
+      if (method === 'DELETE') return deleteRuntimeJob(deps, name, request);
+      if (!read) methodNotAllowed(method, path, 'GET, HEAD, PUT, DELETE');
       const runs = parseRuns(request.query);
-      return jsonResponse(200, await readJobView(deps.store, jobNamed(deps, name), deps.store.clock(), runs));
+      return jsonResponse(200, await readJobView(deps.store, await jobNamed(deps, name), deps.store.clock(), runs));
     }
     if (segments.length === 4 && name !== '' && isAction(action)) {
       if (method !== 'POST') methodNotAllowed(method, path, 'POST');
-      await checkToken(deps, request);
-      const job = jobNamed(deps, name);
+      await checkToken(deps.token, request);
+      const job = await jobNamed(deps, name);
       return action === 'trigger' ? trigger(deps, job, request) : pauseOrResume(deps, job, action, request);
     }
   }
   throw new HttpError(
     404,
-    `no such path ${show(path.slice(0, 200))}: the API is GET /api/jobs[?namespace=N], GET /api/jobs/<name>, POST /api/jobs/<name>/trigger|pause|resume`,
+    `no such path ${show(path.slice(0, 200))}: the API is GET /api/jobs[?namespace=N], GET /api/jobs/<name>, PUT|DELETE /api/jobs/<name>, POST /api/jobs/<name>/trigger|pause|resume`,
   );
 }
 

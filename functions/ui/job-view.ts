@@ -101,6 +101,8 @@ export interface JobView {
   pausedReason?: string;
   pausedAfterSlotMs?: number;
   pausedError?: string;
+  /** A runtime job's (stored in the table, not the config): the version of its definition. */
+  runtimeVersion?: number;
   /** The job's pauseAfterFailures, when it has one. */
   pauseAfterFailures?: number;
   /** pauseAfterFailures: consecutive failed slots so far (left out at 0). */
@@ -230,6 +232,7 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
     ...(job.retry && job.retry.attempts > 1 && { retry: job.retry }),
     ...(job.timeoutMs !== undefined && { timeoutMs: job.timeoutMs }),
     ...(job.pauseAfterFailures !== undefined && { pauseAfterFailures: job.pauseAfterFailures }),
+    ...(job.definitionVersion !== undefined && { runtimeVersion: job.definitionVersion }),
     paused: pausedFor(lock),
     ...(lock?.pausedNote !== undefined && { pausedNote: lock.pausedNote }),
     ...(lock?.pausedAtMs !== undefined && { pausedAtMs: lock.pausedAtMs }),

@@ -10,6 +10,7 @@ import type { TickDeps } from '../core/tick.js';
 import type { JobDefinition } from '../core/types.js';
 import { handleUiRequest, MAX_BODY_BYTES, type UiDeps, type UiRequest } from './api.js';
 import { localTrigger } from './local-trigger.js';
+import { runtimeJobsAccess } from './runtime-jobs-api.js';
 import { DEFAULT_ASSETS_DIR, jsonResponse, type UiResponse } from './static-assets.js';
 
 /** How to start the server. */
@@ -106,6 +107,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     trigger: triggers.trigger,
     assetsDir: options.assetsDir ?? DEFAULT_ASSETS_DIR,
     log: options.deps.log,
+    runtimeJobs: runtimeJobsAccess({ ...options.deps, shutdown: shutdown.signal }, options.jobs),
   };
 
   const server = createServer((request, response) => {

@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { storedDefinition } from '../../functions/core/job-definitions.js';
 import { getLock, recentSlots, type SlotItem, type StoreContext } from '../../functions/core/store.js';
 import { launchChromium } from '../../scripts/chromium.js';
 import { type StatusPageScene, startStatusPageScene, waitFor } from '../../scripts/status-page-scene.js';
@@ -168,6 +169,32 @@ describe('the status page in headless Chromium', () => {
     // The table agrees: paused for failures, after the slot the page names.
     const lock = await getLock(store(), 'broken');
     expect(lock).toMatchObject({ pausedReason: 'failures', failureStreak: 2 });
+  }, 90_000);
+
+  it("shows a runtime job beside the file's, marked with its version, runs it, and removes it from its card", async () => {
+    await ready();
+    // Created through the JSON API (as a SaaS back end would), with its own args.
+    const origin = scene.url.replace(/#.*/, '').replace(/\/$/, '');
+    const put = await fetch(`${origin}/api/jobs/sync-acme`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', 'X-Cluster-Cron-Token': scene.token },
+      body: JSON.stringify({ cron: '*/2 * * * * *', class: 'PrintWorker', args: { sleepSeconds: 0.1, tenant: 'acme' }, lease: '5s' }),
+    });
+    expect(put.status).toBe(201);
+    await card('sync-acme').waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await card('sync-acme').locator('[data-testid="job-runtime"]').innerText()).toBe('runtime v1');
+    expect(await card('tick').locator('[data-testid="job-runtime"]').count()).toBe(0);
+    expect(await card('tick').getByRole('button', { name: 'Remove', exact: true }).count()).toBe(0);
+    // The node picks it up and runs it.
+    await waitFor(() => (runStarts('sync-acme').length > 0 ? true : undefined), WAIT_MS, "a run.start of sync-acme in the node's log");
+    await confirmAction('sync-acme', 'Remove');
+    await card('sync-acme').waitFor({ state: 'detached', timeout: WAIT_MS });
+    const removedAtMs = Date.now();
+    // The table holds no live definition of it (the lock item stays: its fence counter outlives the job).
+    expect(storedDefinition(await getLock(store(), 'sync-acme'), 'sync-acme')).toBeUndefined();
+    // No run of it starts after its removal was seen (one tick period and a run's length of slack).
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(runStarts('sync-acme').filter((event) => Date.parse(event.slot) > removedAtMs + 1_000)).toEqual([]);
   }, 90_000);
 
   it('resumes it: a new run starts and appears on the page', async () => {

@@ -1,8 +1,8 @@
-/** The page's calls to the status server: the jobs, and the three actions with the token. */
+/** The page's calls to the status server: the jobs, and the actions with the token. */
 import type { JobsResponse } from './api-types.js';
 
-/** The actions a job card offers; each is a POST to `/api/jobs/:name/<action>`. */
-export type JobAction = 'trigger' | 'pause' | 'resume';
+/** The actions a job card offers: a POST to `/api/jobs/:name/<action>`, or `remove` (a runtime job's), a DELETE of `/api/jobs/:name`. */
+export type JobAction = 'trigger' | 'pause' | 'resume' | 'remove';
 
 /** What an action answered: ok or not, and the message to show. */
 export interface ActionResult {
@@ -31,10 +31,11 @@ export async function fetchJobs(runs: number): Promise<JobsResponse> {
 /** Sends an action with the token; never throws for a refusal, so the card can show the API's own message. */
 export async function postAction(job: string, action: JobAction, payload: Record<string, unknown>, token: string): Promise<ActionResult> {
   try {
-    const response = await fetch(`api/jobs/${encodeURIComponent(job)}/${action}`, {
-      method: 'POST',
+    const remove = action === 'remove';
+    const response = await fetch(`api/jobs/${encodeURIComponent(job)}${remove ? '' : `/${action}`}`, {
+      method: remove ? 'DELETE' : 'POST',
       headers: { 'content-type': 'application/json', 'x-cluster-cron-token': token, accept: 'application/json' },
-      body: JSON.stringify(payload),
+      ...(!remove && { body: JSON.stringify(payload) }),
       cache: 'no-store',
     });
     const body = (await response.json().catch(() => undefined)) as unknown;
@@ -53,6 +54,7 @@ function successMessage(action: JobAction, body: unknown, status: number): strin
   if (status >= 400) return `refused (HTTP ${status})`;
   if (action === 'pause') return 'paused';
   if (action === 'resume') return 'resumed';
+  if (action === 'remove') return 'removed: it starts no new slot';
   const answer = body as { started?: boolean; invoked?: boolean; outcomes?: { outcome?: string; fence?: number }[] } | undefined;
   if (answer?.invoked) return 'sent to the tick function: it runs there';
   if (answer?.started) return 'started: the run goes on in the background';

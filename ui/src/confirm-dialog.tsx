@@ -24,6 +24,12 @@ const TEXT: Record<JobAction, { title: string; explain: string; confirm: string 
     confirm: 'Pause',
   },
   resume: { title: 'Resume', explain: 'Its next slot runs as scheduled.', confirm: 'Resume' },
+  remove: {
+    title: 'Remove runtime job',
+    explain:
+      'It starts no new slot, on any instance, from its next tick. A run in progress goes on to its end and records its outcome. Its run history stays in the table.',
+    confirm: 'Remove',
+  },
 };
 
 /** Props: the action to confirm, and what to do on confirm (with the fields) or cancel. */
@@ -69,7 +75,7 @@ export function ConfirmDialog({ pending, onConfirm, onCancel }: ConfirmDialogPro
               <option value="allow">run alongside it (allow)</option>
             </select>
           </label>
-        ) : (
+        ) : pending.action === 'remove' ? null : (
           <label>
             Note (optional, shown on the page and in <code>status</code>)
             <input
@@ -85,7 +91,7 @@ export function ConfirmDialog({ pending, onConfirm, onCancel }: ConfirmDialogPro
           <button type="button" class="secondary" onClick={onCancel}>
             Cancel
           </button>
-          <button type="submit" class={pending.action === 'pause' ? 'warn' : 'primary'}>
+          <button type="submit" class={pending.action === 'pause' || pending.action === 'remove' ? 'warn' : 'primary'}>
             {text.confirm}
           </button>
         </div>

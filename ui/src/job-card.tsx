@@ -119,6 +119,11 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
           overlap: {job.overlap}
         </span>
         {job.continuous ? <span class="badge badge-policy">continuous</span> : null}
+        {job.runtimeVersion !== undefined ? (
+          <span class="badge badge-policy" data-testid="job-runtime" title="a runtime job: stored in the table, not in the config">
+            runtime v{job.runtimeVersion}
+          </span>
+        ) : null}
         {job.namespace ? (
           <span class="badge badge-policy" data-testid="job-namespace" title="namespace (sidekiq-cron's): a group of jobs">
             namespace: {job.namespace}
@@ -207,6 +212,11 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
             Pause
           </button>
         )}
+        {job.runtimeVersion !== undefined ? (
+          <button type="button" class="warn" disabled={!canAct || busy} onClick={() => onAction(job.name, 'remove')}>
+            Remove
+          </button>
+        ) : null}
       </div>
       <p class={`message ${message ? (message.ok ? 'ok' : 'bad') : ''}`} role="status" aria-live="polite" data-testid="action-message">
         {message?.text ?? ''}

@@ -1,0 +1,85 @@
+/**
+ * The status page's runtime jobs: listed and found beside the config's on every request (a job
+ * added on another instance shows at the next refresh), created or changed by
+ * `PUT /api/jobs/NAME` and removed by `DELETE /api/jobs/NAME`, both token-protected like the
+ * other actions, through the same writes as `cluster-cron jobs` (functions/job-operations.ts).
+ */
+import { removeDefinition } from '../core/definition-writes.js';
+import { ScheduleError } from '../core/errors.js';
+import { readRuntimeJob, runtimeJobsForTick } from '../core/runtime-jobs.js';
+import { showValue as show } from '../core/schema-messages.js';
+import type { TickDeps } from '../core/tick.js';
+import type { JobDefinition } from '../core/types.js';
+import { type RuntimeJobSpec, writeRuntimeJob } from '../job-operations.js';
+import type { UiDeps, UiRequest } from './api.js';
+import { checkToken, HttpError, jsonBodyOf } from './request-parts.js';
+import { jsonResponse, type UiResponse } from './static-assets.js';
+
+/** What the API may do with runtime jobs; the local server has it (it knows the handlers), a page without it shows the config's jobs only. */
+export interface RuntimeJobsAccess {
+  list(): Promise<JobDefinition[]>;
+  find(name: string): Promise<JobDefinition | undefined>;
+  write(spec: RuntimeJobSpec): Promise<{ name: string; version: number; changed: boolean }>;
+  remove(name: string): Promise<{ removed: boolean; version?: number }>;
+}
+
+/** Runtime jobs on the table of `deps`, validated against its handlers and the config's jobs. */
+export function runtimeJobsAccess(deps: TickDeps, fileJobs: readonly JobDefinition[]): RuntimeJobsAccess {
+  return {
+    list: async () => (await runtimeJobsForTick(deps, fileJobs)).jobs,
+    find: (name) => readRuntimeJob(deps, name, fileJobs),
+    write: (spec) => writeRuntimeJob(deps, fileJobs, spec),
+    remove: (name) => removeDefinition(deps, name),
+  };
+}
+
+/** The config's jobs and, when the page has them, the runtime jobs after them. */
+export async function allJobs(deps: UiDeps): Promise<readonly JobDefinition[]> {
+  return deps.runtimeJobs ? [...deps.jobs, ...(await deps.runtimeJobs.list())] : deps.jobs;
+}
+
+/** A config job named `name`: it is changed in the config, never through the API. */
+function refuseConfigJob(deps: UiDeps, name: string, verb: string): void {
+  if (deps.jobs.some((job) => job.name === name))
+    throw new HttpError(
+      409,
+      `job ${show(name)} is defined by the config; ${verb} it there and deploy (the API ${verb}s runtime jobs only)`,
+    );
+}
+
+function accessOf(deps: UiDeps): RuntimeJobsAccess {
+  if (!deps.runtimeJobs)
+    throw new HttpError(501, 'this status page does not manage runtime jobs (use cluster-cron jobs, or the package API)');
+  return deps.runtimeJobs;
+}
+
+/** PUT /api/jobs/NAME with the definition's keys: 201 created, 200 changed or unchanged; 400 names the key and value. */
+export async function putRuntimeJob(deps: UiDeps, name: string, request: UiRequest): Promise<UiResponse> {
+  await checkToken(deps.token, request);
+  const access = accessOf(deps);
+  refuseConfigJob(deps, name, 'change');
+  const body = jsonBodyOf(request, '{"cron": "*/15 * * * *", "class": "SyncCustomer", "args": {"tenant": "acme"}}');
+  if (body.name !== undefined && body.name !== name)
+    throw new HttpError(400, `field "name" has value ${show(body.name)}; the path names job ${show(name)} (leave "name" out)`);
+  const existed = (await access.find(name).catch(() => undefined)) !== undefined;
+  try {
+    const written = await access.write({ ...body, name } as RuntimeJobSpec);
+    deps.log.info('ui.job.put', { job: name, version: written.version, changed: written.changed });
+    return jsonResponse(existed || !written.changed ? 200 : 201, { job: name, version: written.version, changed: written.changed });
+  } catch (error) {
+    // The schedule file's message, without the source label the API has no use for.
+    if (error instanceof ScheduleError) throw new HttpError(400, error.message.replace(/^runtime job: /, ''));
+    throw error;
+  }
+}
+
+/** DELETE /api/jobs/NAME: 200 removed (a run in progress finishes), 404 when there is no such runtime job. */
+export async function deleteRuntimeJob(deps: UiDeps, name: string, request: UiRequest): Promise<UiResponse> {
+  await checkToken(deps.token, request);
+  const access = accessOf(deps);
+  refuseConfigJob(deps, name, 'remove');
+  const { removed, version } = await access.remove(name);
+  if (!removed) throw new HttpError(404, `no runtime job named ${show(name)}`);
+  deps.log.info('ui.job.delete', { job: name, version });
+  return jsonResponse(200, { job: name, removed: true, ...(version !== undefined && { version }) });
+}
