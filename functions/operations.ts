@@ -17,8 +17,9 @@ import { runTickCommand, type TickDeps, triggerJob } from './core/tick.js';
 import { type Clock, systemClock, type Timers } from './core/time.js';
 import type { EventLog, JobDefinition, OverlapPolicy, TickOutcome } from './core/types.js';
 import type { ClusterCronConfig } from './define.js';
-import { createDocumentClient, DEFAULT_TABLE_NAME } from './dynamo-client.js';
+import { createDocumentClient, DEFAULT_TABLE_NAME, isLoopbackEndpoint } from './dynamo-client.js';
 import { failurePublishing } from './failure-publish.js';
+import { ensureTable } from './local/table.js';
 import { createEventLog, type LogStream } from './log.js';
 import { readMaxClockSkewMs } from './settings.js';
 
@@ -70,11 +71,32 @@ export interface OperationContext {
   close(): void;
 }
 
+const ensuredLocalTables = new Map<string, Promise<void>>();
+
+function ensureLocalTable(client: DynamoDBDocumentClient, endpoint: string, tableName: string): Promise<void> {
+  const key = `${endpoint} ${tableName}`;
+  let ensured = ensuredLocalTables.get(key);
+  if (!ensured) {
+    ensured = ensureTable(client, tableName, { create: true });
+    ensuredLocalTables.set(key, ensured);
+    ensured.catch(() => ensuredLocalTables.delete(key));
+  }
+  return ensured;
+}
+
 /** Resolves the options into a context (exported for `startNode`, which shares it). */
 export async function openOperation(options: OperationOptions, defaultLogStream: LogStream = 'stderr'): Promise<OperationContext> {
   const config = await toLoadedConfig(options.config);
-  const client = options.client ?? createDocumentClient(options.endpoint ?? process.env.DYNAMODB_ENDPOINT ?? config.endpoint);
+  const endpoint = options.endpoint ?? process.env.DYNAMODB_ENDPOINT ?? config.endpoint;
+  const client = options.client ?? createDocumentClient(endpoint);
   const tableName = options.tableName ?? process.env.CLUSTER_CRON_TABLE ?? config.tableName ?? DEFAULT_TABLE_NAME;
+  // As the CLI does: a table on a local server is created on first use (once per process).
+  if (!options.client && endpoint && isLoopbackEndpoint(endpoint)) {
+    await ensureLocalTable(client, endpoint, tableName).catch((error: unknown) => {
+      client.destroy();
+      throw error;
+    });
+  }
   const instance = options.instance ?? `${hostname()}:${process.pid}`;
   const deps: TickDeps = {
     client,
