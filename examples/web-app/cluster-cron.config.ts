@@ -1,6 +1,8 @@
 // The app's job: every second, a sync that takes longer than a second, never two at once.
+// SyncTenant is the handler of the jobs the app creates per tenant at run time (src/server.ts).
 import { defineConfig, defineJob } from 'cluster-cron';
 import { syncInventory } from './src/jobs/sync-inventory.js';
+import { syncTenant } from './src/jobs/sync-tenant.js';
 
 export default defineConfig({
   jobs: {
@@ -12,4 +14,5 @@ export default defineConfig({
       handler: syncInventory,
     }),
   },
+  handlers: { SyncTenant: syncTenant },
 });

@@ -194,4 +194,39 @@ describe('examples/web-app from the tarball', () => {
     const afterKill = runs.filter((run) => run.instance === 'node-b' && run.startMs > killedMs + 4_000);
     expect(afterKill.length).toBeGreaterThanOrEqual(2);
   }, 60_000);
+
+  it("creates a tenant's job at run time through one instance's API; the nodes run it once a slot until it is removed", async () => {
+    const env = (instance: string): NodeJS.ProcessEnv =>
+      userEnv({ DYNAMODB_ENDPOINT: db.endpoint, CLUSTER_CRON_TABLE: 'web-tenants', PORT: '0', INSTANCE: instance });
+    const a = startProcess(webApp, ['dist/src/server.js'], env('node-a'));
+    const b = startProcess(webApp, ['dist/src/server.js'], env('node-b'));
+    const portOf = async (lines: string[]): Promise<number> => {
+      for (let waitedMs = 0; waitedMs < 15_000; waitedMs += 100) {
+        const port = lines.map((line) => /^listening on (\d+)$/.exec(line)?.[1]).find(Boolean);
+        if (port) return Number(port);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error('the web app did not print its port');
+    };
+    const [portA, portB] = await Promise.all([portOf(a.lines), portOf(b.lines)]);
+    const created = await fetch(`http://127.0.0.1:${portA}/tenants/acme`, { method: 'PUT' });
+    expect(await created.json()).toEqual({ name: 'sync-tenant-acme', version: 1, changed: true });
+    const syncs = () => [...a.lines, ...b.lines].filter((line) => line.includes('"tenant.sync"') && line.includes('"tenant":"acme"'));
+    for (let waitedMs = 0; syncs().length < 3 && waitedMs < 20_000; waitedMs += 200)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(syncs().length).toBeGreaterThanOrEqual(3);
+    const removed = await fetch(`http://127.0.0.1:${portB}/tenants/acme`, { method: 'DELETE' });
+    expect(await removed.json()).toEqual({ removed: true });
+    const removedMs = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
+    const tenantRuns = parseRuns([...a.lines, ...b.lines]).filter((run) => run.job === 'sync-tenant-acme');
+    const check = checkRuns(tenantRuns, Number.POSITIVE_INFINITY);
+    expect(check.duplicateStarts).toEqual([]);
+    expect(check.overlaps).toEqual([]);
+    // Every node saw the removal within a tick: no slot after it (with a second of slack) started.
+    expect(tenantRuns.filter((run) => Date.parse(run.slot) > removedMs + 1_000)).toEqual([]);
+  }, 90_000);
 });

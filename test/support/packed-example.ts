@@ -90,7 +90,7 @@ export async function installExample(name: string, dir: string, tarball: string)
   return dir;
 }
 
-/** Starts a long-running process of the example; `lines` collects its stdout line by line. */
+/** Starts a long-running process of the example; `lines` collects its stdout and stderr line by line. */
 export function startProcess(
   cwd: string,
   args: string[],
@@ -98,14 +98,16 @@ export function startProcess(
 ): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
   const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
-  let partial = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    const text = partial + chunk.toString('utf8');
-    const parts = text.split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts.filter((line) => line.trim() !== ''));
-  });
-  child.stderr!.resume();
+  // Both streams, each split into whole lines (the logs are on stdout, a server's address on stderr).
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let partial = '';
+    stream.on('data', (chunk: Buffer) => {
+      const text = partial + chunk.toString('utf8');
+      const parts = text.split('\n');
+      partial = parts.pop() ?? '';
+      lines.push(...parts.filter((line) => line.trim() !== ''));
+    });
+  }
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   return { child, lines, exited };
 }

@@ -1,9 +1,11 @@
 /**
  * A small web app that embeds a cluster-cron node. Run as many copies as you like against one
  * table: each slot runs once, never two runs at once, and the others go on when one dies.
+ * `PUT /tenants/ID` creates a job for a tenant at run time (every node runs it from its next
+ * tick), `DELETE /tenants/ID` removes it.
  */
 import { createServer } from 'node:http';
-import { startNode, type TickOutcome } from 'cluster-cron';
+import { removeJob, startNode, type TickOutcome, upsertJob } from 'cluster-cron';
 import config from '../cluster-cron.config.js';
 
 const counts: Partial<Record<TickOutcome['outcome'], number>> = {};
@@ -15,8 +17,27 @@ const node = await startNode({
   },
 });
 
+/** A tenant's job: its sync every 2 seconds, with the tenant in its args. */
+async function tenantRoute(method: string, tenant: string): Promise<unknown> {
+  const name = `sync-tenant-${tenant}`;
+  if (method === 'PUT') return upsertJob({ config, job: { name, cron: '*/2 * * * * *', class: 'SyncTenant', args: { tenant } } });
+  if (method === 'DELETE') return removeJob({ config, job: name });
+  throw new Error(`method ${method} is not allowed on /tenants/${tenant}`);
+}
+
 const server = createServer((request, response) => {
   response.setHeader('content-type', 'application/json');
+  const tenant = /^\/tenants\/([a-z0-9-]{1,40})$/.exec(request.url ?? '')?.[1];
+  if (tenant) {
+    tenantRoute(request.method ?? 'GET', tenant).then(
+      (answer) => response.end(JSON.stringify(answer)),
+      (error: Error) => {
+        response.statusCode = 400;
+        response.end(JSON.stringify({ error: error.message }));
+      },
+    );
+    return;
+  }
   response.end(
     JSON.stringify(
       request.url === '/scheduler' ? { instance: node.instance, jobs: node.jobs.map((job) => job.name), counts } : { hello: 'world' },
