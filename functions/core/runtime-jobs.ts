@@ -116,9 +116,9 @@ async function queryShard(
   return found;
 }
 
-/** The validator, loaded on first use: the deployed tick loads the schema library only once a runtime job exists. */
+/** The validator, loaded on first use: the deployed tick loads the schema library only once a runtime job exists (runtime-validator.ts). */
 async function loadValidator(): Promise<RuntimeValidation['validateJob']> {
-  return (await import('./schedule.js')).validateJob;
+  return (await import('./runtime-validator.js')).validateJob;
 }
 
 /** How a tick validates the stored definitions: its handlers, and the file's jobs (their names are taken). */

@@ -9,7 +9,10 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScheduleFile } from '../../functions/core/schedule.js';
 import { getLock, recentSlots } from '../../functions/core/store.js';
+import { defineConfig } from '../../functions/define.js';
+import { upsertJob } from '../../functions/job-operations.js';
 import { handlerNames } from '../../functions/jobs/index.js';
+import { printWorker } from '../../functions/jobs/print-worker.js';
 import { ensureTable } from '../../functions/local/table.js';
 import { METRICS_NAMESPACE, TickMetric } from '../../functions/metrics.js';
 import { ClusterCron } from '../../infra/cluster-cron.js';
@@ -99,7 +102,7 @@ describe('the tick bundle of the synthesized asset', () => {
   });
 
   it('leaves the Lambda client out: a schedule that never hands off has no use for it', () => {
-    expect(readdirSync(dirname(bundle)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(readdirSync(dirname(bundle)).sort()).toEqual(['index.mjs', 'index.mjs.map', 'runtime-validator.js', 'runtime-validator.js.map']);
     // The Invoke command's header is the client's own code.
     expect(readFileSync(bundle, 'utf8')).not.toContain('X-Amz-Invocation-Type');
   });
@@ -180,6 +183,21 @@ describe('the tick bundle of the synthesized asset', () => {
     expect(total(TickMetric.duplicateSlots)).toBe(1);
     expect(total(TickMetric.failedRuns)).toBe(0);
     expect(emf.filter((log) => typeof log[TickMetric.tickDuration] === 'number')).toHaveLength(2);
+  }, 60_000);
+
+  it('runs a runtime job through the validator file beside the bundle, loaded on first use', async () => {
+    const { tableName, env } = await deployLocally();
+    await upsertJob({
+      config: defineConfig({ schedule: 'test/infra/fixtures/bundle-schedule.yml', handlers: { PrintWorker: printWorker } }),
+      client: tables.client(),
+      tableName,
+      job: { name: 'sync-acme', cron: '*/5 * * * *', class: 'PrintWorker', args: { sleepSeconds: 0, tenant: 'acme' } },
+    });
+    const { results, logs } = await invoke(env, [{ trigger: 'sync-acme' }]);
+    expect(results[0]?.response?.outcomes).toEqual([
+      expect.objectContaining({ outcome: 'ran', job: 'sync-acme', trigger: 'manual', fence: 1 }),
+    ]);
+    expect(logs.filter((log) => log.message === 'run.start').map((log) => log.job)).toEqual(['sync-acme']);
   }, 60_000);
 
   it('refuses a bad payload with a PayloadError by name (names survive minification) and writes nothing', async () => {
