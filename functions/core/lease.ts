@@ -7,6 +7,7 @@
 import { DeadlineError, errorMessage, LeaseLostError } from './errors.js';
 import { failureStreakOf, type StreakWrite } from './failure-streak.js';
 import { HEARTBEATS_PER_LEASE, intervalScheduler, type LeaseSettings } from './lease-settings.js';
+import { bufferedOnLock } from './lock-reading.js';
 import {
   type AcquireRequest,
   type AcquireResult,
@@ -63,8 +64,19 @@ export class HeldLease {
     return this.#lossController.signal;
   }
 
-  /** The lock item as the last renewal returned it: shows a buffered slot or a pause early. */
+  /** The lock item as the last renewal (or this process's tick: sawLock) returned it: shows a buffered slot or a pause early. */
   lastSeenLock: LockItem | undefined;
+
+  /**
+   * A read of the lock by this process's own tick, while this holder runs: a slot buffered behind
+   * it is then handed over in one write at the end, without the refused release and the read
+   * that finding it out costs. Only a buffered slot is taken from it; the hand-over's condition
+   * still checks that slot, so a read that is out of date costs a refusal, never a wrong write.
+   */
+  sawLock(lock: LockItem | undefined): void {
+    if (this.#stopped || lock?.holder !== this.request.token || bufferedOnLock(this.lastSeenLock) || !bufferedOnLock(lock)) return;
+    this.lastSeenLock = lock;
+  }
 
   /** When the signal fires for the invocation's deadline (the deadline less its margin); undefined without one. */
   get deadlineAtMs(): number | undefined {

@@ -108,6 +108,7 @@ async function tickJob(
     // claimed on it (slot-decision.ts) and is what the first slot decides on.
     const { claimed, lock } = await readJobWindow(deps, job.name, lookBackMs, deep ? OLDER_CLAIMS_READ : undefined);
     request.memory?.queried(job.name, nowMs);
+    request.memory?.sawLock(job.name, lock);
     await settleAbandonedClaims(deps, job, claimed, lock);
     const lastOnLockMs = lastSlotOnLockMs(lock);
     // The current slot already taken by another tick is a duplicate delivery; older taken
@@ -177,6 +178,7 @@ async function tickJob(
         ...(await runSlot(deps, job, slotMs, {
           trigger,
           onStart: release,
+          ...(request.memory && { memory: request.memory }),
           slotClock,
           ...freshLock,
           ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }),
