@@ -68,10 +68,8 @@ export class HeldLease {
   lastSeenLock: LockItem | undefined;
 
   /**
-   * A read of the lock by this process's own tick, while this holder runs: a slot buffered behind
-   * it is then handed over in one write at the end, without the refused release and the read
-   * that finding it out costs. Only a buffered slot is taken from it; the hand-over's condition
-   * still checks that slot, so a read that is out of date costs a refusal, never a wrong write.
+   * This process's tick read the lock: a slot buffered behind this run is handed over in one write
+   * (not a refused release and a read). Out of date, it costs a refusal: the hand-over checks the slot.
    */
   sawLock(lock: LockItem | undefined): void {
     if (this.#stopped || lock?.holder !== this.request.token || bufferedOnLock(this.lastSeenLock) || !bufferedOnLock(lock)) return;
