@@ -26,12 +26,9 @@ import { Trigger } from './types.js';
 
 /**
  * The next run of the chain, already holding the lease until `leaseUntilMs`, and the failure
- * streak the hand-over wrote (pauseAfterFailures); undefined when the chain ends. `recorded` is
- * the handing run's record, still in flight: the next run starts on the hand-over's answer
- * alone, and the chain awaits the record before that run lets the lease go (record before
- * release: I4).
+ * streak the hand-over wrote (pauseAfterFailures); undefined when the chain ends.
  */
-export type NextRun = { continuation: Continuation; leaseUntilMs: number; failureStreak?: number; recorded?: Promise<void> } | undefined;
+export type NextRun = { continuation: Continuation; leaseUntilMs: number; failureStreak?: number } | undefined;
 
 /** A continuous job's next link, as the handler asked for it: with the state to pass on, or none. */
 export type NextLinkRequest = { state?: unknown };
@@ -52,14 +49,10 @@ export async function handOverOrRelease(
   const stopping = deps.shutdown?.aborted === true;
   const lockAtLastRenewal = held.lease.lastSeenLock;
   const buffered = bufferedOnLock(lockAtLastRenewal);
-  // A buffered slot the last heartbeat already showed is handed over first, and the record sent
-  // on its answer: the next run starts one write after this one ended, not two (the local
-  // server answers one request after the other).
+  // A buffered slot the last heartbeat already showed is handed over with the record in parallel.
   if (buffered && !held.lease.leaseLost && !stopping && !pausedFor(lockAtLastRenewal) && !streak?.selfPause) {
-    const recordOnce = once(() => inFlight(recordOrAbandon(deps, held, record)));
-    const next = await handOverToPending(deps, held, buffered, streak, recordOnce);
-    if (!next) await recordOnce();
-    return next && { ...next, recorded: recordOnce() };
+    const [, next] = await Promise.all([recordOrAbandon(deps, held, record), handOverToPending(deps, held, buffered, streak)]);
+    return next;
   }
   await recordOrAbandon(deps, held, record);
   return releaseOrHandOver(deps, held, undefined, streak);
@@ -89,21 +82,17 @@ async function handOverToNextLink(
     status: SlotStatus.buffered,
     overlap: job.overlap,
   });
-  const [claim, handed] = await Promise.all([
+  const [, claim, handed] = await Promise.all([
+    recordOrAbandon(deps, held, record),
     claimed.catch((error: unknown) => ({ won: false as const, error })),
     lease.handOver({ token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation, streak }),
   ]);
-  // Sent on the hand-over's answer, as for a buffered slot (handOverOrRelease).
-  const recorded = inFlight(recordOrAbandon(deps, held, record));
   const next = { token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation };
   if (handed.handedOver && claim.won) {
     const state = 'state' in nextLink && { state: nextLink.state };
     const continuation: Continuation = { job: job.name, ...next, fence: handed.fence, ...state };
-    const failureStreak = streak?.failureStreak ?? lease.failureStreakSeen;
-    return { continuation, leaseUntilMs: handed.leaseUntilMs, failureStreak, recorded };
+    return { continuation, leaseUntilMs: handed.leaseUntilMs, failureStreak: streak?.failureStreak ?? lease.failureStreakSeen };
   }
-  // Every other way ends or re-decides the chain, and may free the lease: the record lands first.
-  await recorded;
   if (handed.handedOver) {
     // The next link has the lease but no slot item: let the lease go rather than run unrecorded.
     deps.log.error('chain.end', {
@@ -174,7 +163,6 @@ async function handOverToPending(
   held: HeldRun,
   buffered: { slotMs: number; token: string },
   streak: StreakWrite | undefined,
-  recordFirst?: () => Promise<void>,
 ): Promise<NextRun> {
   const { job, run, lease } = held;
   const { slotMs, token } = buffered;
@@ -186,25 +174,8 @@ async function handOverToPending(
       failureStreak: streak?.failureStreak ?? lease.failureStreakSeen,
     };
   if (handed.lock?.holder !== run.token) return undefined;
-  // Still ours, but the pending slot changed or the job was paused: decide again from the item,
-  // once this run's record has landed (the lease may go free now).
-  await recordFirst?.();
+  // Still ours, but the pending slot changed or the job was paused: decide again from the item.
   return releaseOrHandOver(deps, held, undefined, streak);
-}
-
-/** Calls `make` at most once and returns its first answer after. */
-function once<T>(make: () => T): () => T {
-  let made: { value: T } | undefined;
-  return () => {
-    made ??= { value: make() };
-    return made.value;
-  };
-}
-
-/** A write left in flight while the chain goes on: marked handled now (awaiting it later still throws). */
-function inFlight(write: Promise<void>): Promise<void> {
-  write.catch(() => undefined);
-  return write;
 }
 
 /** Records a run; if that fails, keeps the lease to lapse so the next holder marks the slot lost (I4). */

@@ -70,8 +70,6 @@ export async function runChain(
   const outcomes: TickOutcome[] = [];
   let run = chain.first;
   let lease = chain.firstLease;
-  // The handing run's record, still in flight when this run started (after-run.ts).
-  let previousRecord: Promise<void> | undefined;
   try {
     return await runLinks();
   } finally {
@@ -83,12 +81,6 @@ export async function runChain(
       const held: HeldRun = { job, run, lease };
       const { outcome, result, record, thrown } = await runOnce(deps, held, options.onStart);
       outcomes.push(outcome);
-      // This run's handler has returned, so nothing runs on if its lease is left to lapse: as when the
-      // record fails before a release, the lease then lapses and the next holder marks the slot lost.
-      await previousRecord?.catch((error: unknown) => {
-        lease.abandon();
-        throw error;
-      });
       // The slot's final outcome: a failure is reported (and its hook called) under the lease, before the record.
       await afterFinalFailure(deps, held, { record, thrown });
       const next = await handOverOrRelease(deps, held, { record, nextLink: nextLinkRequest(deps, { job, outcome, result, lease }) });
@@ -117,11 +109,9 @@ export async function runChain(
       if (!next) break;
       const marginMs = deps.deadlineMarginMs ?? TICK_DEFAULTS.deadlineMarginMs;
       if (deps.handOff !== undefined && options.deadlineMs !== undefined && deps.clock() >= options.deadlineMs - marginMs) {
-        await next.recorded;
         outcomes.push(await handOffContinuation(deps, job, next, deps.handOff));
         break;
       }
-      previousRecord = next.recorded;
       run = next.continuation;
       lease = heldLease(deps, { job, run, leaseUntilMs: next.leaseUntilMs, settings: leaseSettings(deps, options) });
       lease.failureStreakSeen = next.failureStreak ?? 0;
