@@ -308,7 +308,7 @@ function sections(report: BenchReport): Section[] {
         row.refWriteSpacedMs !== undefined ? `${row.refWriteSpacedMs} ms` : '-',
       ]),
       notes: [
-        "Real `cluster-cron start` processes on one local server (`cluster-cron db --memory`, its own process, fresh per policy), a per-second cron, each run working 2.5 s (2.5 slot periods), lease 5 s; read back from the nodes' logs. The killed holder is the node whose run is open at half time.",
+        "Real `cluster-cron start` processes on one local server (`cluster-cron db --memory`, its own process, fresh per policy), a per-second cron, each run working 2.5 s (2.5 slot periods), lease 5 s (but the row marked default lease: 60 s); read back from the nodes' logs. The killed holder is the node whose run is open at half time.",
       ],
     });
   }

@@ -56,6 +56,8 @@ interface Variant {
   policy: string;
   keys: string[];
   kill?: boolean;
+  /** No `lease:` key: the default lease (60 s), whose heartbeat (every 20 s) never sees a buffered slot during a 2.5 s run. */
+  defaultLease?: boolean;
 }
 
 const SLOT_MS = 1_000;
@@ -65,17 +67,18 @@ const LEASE_MS = 5_000;
 const VARIANTS: Variant[] = [
   { policy: 'skip', keys: ['overlap: skip'] },
   { policy: 'bufferOne', keys: ['overlap: bufferOne'] },
+  { policy: 'bufferOne, default lease', keys: ['overlap: bufferOne'], defaultLease: true },
   { policy: 'continuous', keys: ['overlap: skip', 'continuous: true'] },
   { policy: 'bufferOne, holder killed', keys: ['overlap: bufferOne'], kill: true },
 ];
 
-function scheduleText(keys: string[]): string {
+function scheduleText(keys: string[], defaultLease = false): string {
   return [
     'work:',
     '  cron: "* * * * * *"',
     '  class: PrintWorker',
     `  args: { sleepSeconds: ${RUN_SECONDS} }`,
-    `  lease: ${LEASE_MS / 1_000}s`,
+    ...(defaultLease ? [] : [`  lease: ${LEASE_MS / 1_000}s`]),
     '  catchupWindow: 2s',
     ...keys.map((key) => `  ${key}`),
   ].join('\n');
@@ -138,7 +141,7 @@ async function measure(
   options: { seconds: number; nodes: number; endpoint: string; outDir: string },
 ): Promise<Omit<DutyCycleRow, 'refWriteMs' | 'refWriteSpacedMs'>> {
   const file = join(options.outDir, `duty-${variant.policy.replace(/\W+/g, '-')}.yml`);
-  writeFileSync(file, scheduleText(variant.keys));
+  writeFileSync(file, scheduleText(variant.keys, variant.defaultLease));
   const table = `duty-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const lines: string[] = [];
   const children: ChildProcess[] = [];

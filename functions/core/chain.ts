@@ -64,46 +64,60 @@ export async function startRun(
  */
 export async function runChain(
   deps: TickDeps,
-  chain: { job: JobDefinition; first: Continuation; firstLease: HeldLease; options: { deadlineMs?: number; onStart?: () => void } },
+  chain: { job: JobDefinition; first: Continuation; firstLease: HeldLease; options: Pick<RunOptions, 'deadlineMs' | 'onStart' | 'memory'> },
 ): Promise<TickOutcome[]> {
   const { job, options } = chain;
   const outcomes: TickOutcome[] = [];
   let run = chain.first;
   let lease = chain.firstLease;
-  for (;;) {
-    const held: HeldRun = { job, run, lease };
-    const { outcome, result, record, thrown } = await runOnce(deps, held, options.onStart);
-    outcomes.push(outcome);
-    // The slot's final outcome: a failure is reported (and its hook called) under the lease, before the record.
-    await afterFinalFailure(deps, held, { record, thrown });
-    const next = await handOverOrRelease(deps, held, { record, nextLink: nextLinkRequest(deps, { job, outcome, result, lease }) });
-    if (held.selfPaused) outcomes.push(selfPausedOutcome(job.name, run.slotMs, held.selfPaused));
-    if (lease.leaseLost && !record.leaseLost) {
-      // Letting go found a successor: the run outlived its lease without a heartbeat noticing.
-      // The record (written before, so a crash cannot lose it) must say so.
-      (outcome as { leaseLost: boolean }).leaseLost = true;
-      const request = { job: job.name, slotMs: run.slotMs, token: run.token, run: { ...record, leaseLost: true }, identity: run.identity };
-      await recordRun(deps, request).catch((recordError: unknown) =>
-        deps.log.warn('run.record.error', {
-          job: job.name,
-          slot: toIso(run.slotMs),
-          fence: run.fence,
-          error: errorMessage(recordError),
-          note: 'the slot does not show that the lease was lost',
-        }),
-      );
-    }
-    if (!next) break;
-    const marginMs = deps.deadlineMarginMs ?? TICK_DEFAULTS.deadlineMarginMs;
-    if (deps.handOff !== undefined && options.deadlineMs !== undefined && deps.clock() >= options.deadlineMs - marginMs) {
-      outcomes.push(await handOffContinuation(deps, job, next, deps.handOff));
-      break;
-    }
-    run = next.continuation;
-    lease = heldLease(deps, { job, run, leaseUntilMs: next.leaseUntilMs, settings: leaseSettings(deps, options) });
-    lease.failureStreakSeen = next.failureStreak ?? 0;
+  try {
+    return await runLinks();
+  } finally {
+    options.memory?.letGo(job.name, lease);
   }
-  return outcomes;
+  async function runLinks(): Promise<TickOutcome[]> {
+    for (;;) {
+      options.memory?.holding(job.name, lease);
+      const held: HeldRun = { job, run, lease };
+      const { outcome, result, record, thrown } = await runOnce(deps, held, options.onStart);
+      outcomes.push(outcome);
+      // The slot's final outcome: a failure is reported (and its hook called) under the lease, before the record.
+      await afterFinalFailure(deps, held, { record, thrown });
+      const next = await handOverOrRelease(deps, held, { record, nextLink: nextLinkRequest(deps, { job, outcome, result, lease }) });
+      if (held.selfPaused) outcomes.push(selfPausedOutcome(job.name, run.slotMs, held.selfPaused));
+      if (lease.leaseLost && !record.leaseLost) {
+        // Letting go found a successor: the run outlived its lease without a heartbeat noticing.
+        // The record (written before, so a crash cannot lose it) must say so.
+        (outcome as { leaseLost: boolean }).leaseLost = true;
+        const request = {
+          job: job.name,
+          slotMs: run.slotMs,
+          token: run.token,
+          run: { ...record, leaseLost: true },
+          identity: run.identity,
+        };
+        await recordRun(deps, request).catch((recordError: unknown) =>
+          deps.log.warn('run.record.error', {
+            job: job.name,
+            slot: toIso(run.slotMs),
+            fence: run.fence,
+            error: errorMessage(recordError),
+            note: 'the slot does not show that the lease was lost',
+          }),
+        );
+      }
+      if (!next) break;
+      const marginMs = deps.deadlineMarginMs ?? TICK_DEFAULTS.deadlineMarginMs;
+      if (deps.handOff !== undefined && options.deadlineMs !== undefined && deps.clock() >= options.deadlineMs - marginMs) {
+        outcomes.push(await handOffContinuation(deps, job, next, deps.handOff));
+        break;
+      }
+      run = next.continuation;
+      lease = heldLease(deps, { job, run, leaseUntilMs: next.leaseUntilMs, settings: leaseSettings(deps, options) });
+      lease.failureStreakSeen = next.failureStreak ?? 0;
+    }
+    return outcomes;
+  }
 }
 
 async function handOffContinuation(

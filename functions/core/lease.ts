@@ -7,6 +7,7 @@
 import { DeadlineError, errorMessage, LeaseLostError } from './errors.js';
 import { failureStreakOf, type StreakWrite } from './failure-streak.js';
 import { HEARTBEATS_PER_LEASE, intervalScheduler, type LeaseSettings } from './lease-settings.js';
+import { bufferedOnLock } from './lock-reading.js';
 import {
   type AcquireRequest,
   type AcquireResult,
@@ -63,8 +64,17 @@ export class HeldLease {
     return this.#lossController.signal;
   }
 
-  /** The lock item as the last renewal returned it: shows a buffered slot or a pause early. */
+  /** The lock item as the last renewal (or this process's tick: sawLock) returned it: shows a buffered slot or a pause early. */
   lastSeenLock: LockItem | undefined;
+
+  /**
+   * This process's tick read the lock: a slot buffered behind this run is handed over in one write
+   * (not a refused release and a read). Out of date, it costs a refusal: the hand-over checks the slot.
+   */
+  sawLock(lock: LockItem | undefined): void {
+    if (this.#stopped || lock?.holder !== this.request.token || bufferedOnLock(this.lastSeenLock) || !bufferedOnLock(lock)) return;
+    this.lastSeenLock = lock;
+  }
 
   /** When the signal fires for the invocation's deadline (the deadline less its margin); undefined without one. */
   get deadlineAtMs(): number | undefined {

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FailureHook, FailurePublisher } from './failure-hook.js';
 import { HeldLease, type LeaseSettings, type Scheduler } from './lease.js';
+import type { SlotMemory } from './slot-memory.js';
 import type { LockItem, SlotIdentity, StoreContext } from './store.js';
 import type { Timers } from './time.js';
 import type { EventLog, JobDefinition, JobHandler, OverlapPolicy, Trigger } from './types.js';
@@ -79,6 +80,8 @@ export interface RunOptions {
   overlap?: OverlapPolicy;
   /** Called once, just before the first handler of this slot starts (the tick frees its permit). */
   onStart?: () => void;
+  /** A node's memory: the chain notes its lease there, so the node's ticks show it the lock they read. */
+  memory?: SlotMemory;
   /** The clock slots are judged by (a tick `--at` a past time runs ahead of the real one). */
   slotClock?: () => number;
   /** The job's lock as the caller just read it (the tick reads it beside its Query). */

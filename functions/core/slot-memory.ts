@@ -2,9 +2,35 @@
  * What one long-lived process already knows was claimed, so a node that ticks every second
  * does not re-read slots it has seen decided. Only an optimisation: the table stays the truth.
  */
+import type { LockItem } from './table-keys.js';
+
+/** What a held lease takes from the tick's reads of its lock (HeldLease). */
+export interface LockWatcher {
+  sawLock(lock: LockItem | undefined): void;
+}
+
 export class SlotMemory {
   readonly #known = new Map<string, Set<number>>();
   readonly #queriedAtMs = new Map<string, number>();
+  readonly #holding = new Map<string, LockWatcher>();
+
+  /** Notes the lease this process holds for `job` now (a chain's current link). */
+  holding(job: string, lease: LockWatcher): void {
+    this.#holding.set(job, lease);
+  }
+
+  /** Forgets `lease` when it is still the one noted for `job`. */
+  letGo(job: string, lease: LockWatcher): void {
+    if (this.#holding.get(job) === lease) this.#holding.delete(job);
+  }
+
+  /**
+   * Shows the job's lock, as a tick of this process just read it, to the lease it holds: a slot
+   * buffered behind a run shows there every second, a heartbeat only every lease/3.
+   */
+  sawLock(job: string, lock: LockItem | undefined): void {
+    this.#holding.get(job)?.sawLock(lock);
+  }
 
   /** When this process last read the job's claims from the table (-Infinity: never). */
   lastQueryMs(job: string): number {

@@ -159,6 +159,7 @@ async function tickJob(
     // claimed on it (slot-decision.ts) and is what the first slot decides on.
     const { claimed, lock } = await readJobWindow(deps, job.name, lookBackMs, deep ? OLDER_CLAIMS_READ : undefined);
     request.memory?.queried(job.name, nowMs);
+    request.memory?.sawLock(job.name, lock);
     // A runtime job decides under the definition on its lock, read just now, consistently.
     if (definitionMoved(lock, job)) throw new Redefined(outcomes);
     await settleAbandonedClaims(deps, job, claimed, lock);
@@ -230,6 +231,7 @@ async function tickJob(
         ...(await runSlot(deps, job, slotMs, {
           trigger,
           onStart: release,
+          ...(request.memory && { memory: request.memory }),
           slotClock,
           ...freshLock,
           ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }),

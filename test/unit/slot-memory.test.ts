@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { HeldLease } from '../../functions/core/lease.js';
 import { SlotMemory } from '../../functions/core/slot-memory.js';
+import type { LockItem } from '../../functions/core/store.js';
+import { memoryLog } from '../support/local-table.js';
 
 describe('SlotMemory', () => {
   it('keeps when each job was last read from the table, never read being long ago', () => {
@@ -36,5 +39,40 @@ describe('SlotMemory', () => {
     const memory = new SlotMemory();
     memory.remember('report', [1_000], 1_000);
     expect(memory.allKnown('report', [1_000])).toBe(false);
+  });
+});
+
+describe('a lease shown its lock by the node it runs on', () => {
+  const lock = (holder: string, pending?: { slotMs: number; token: string }): LockItem =>
+    ({ holder, ...(pending && { pendingSlotMs: pending.slotMs, pendingToken: pending.token }) }) as LockItem;
+  const leaseOf = (token: string): HeldLease =>
+    new HeldLease(
+      { client: {} as never, tableName: 'unused', clock: () => 0 },
+      { job: 'report', token, instance: 'a', slotMs: 0, leaseMs: 5_000 },
+      1,
+      5_000,
+      { log: memoryLog(), maxClockSkewMs: 0 },
+    );
+
+  it('takes the slot buffered behind it from the tick read, so the run can hand over in one write', () => {
+    const memory = new SlotMemory();
+    const lease = leaseOf('a#1');
+    memory.holding('report', lease);
+    memory.sawLock('report', lock('a#1', { slotMs: 2_000, token: 'b#2' }));
+    expect(lease.lastSeenLock?.pendingToken).toBe('b#2');
+  });
+
+  it("ignores a read that shows another holder or nothing buffered, another job's read, and reads after it is let go", () => {
+    const memory = new SlotMemory();
+    const lease = leaseOf('a#1');
+    memory.holding('report', lease);
+    memory.sawLock('report', lock('x#9', { slotMs: 2_000, token: 'b#2' }));
+    memory.sawLock('report', lock('a#1'));
+    memory.sawLock('other', lock('a#1', { slotMs: 2_000, token: 'b#2' }));
+    expect(lease.lastSeenLock).toBeUndefined();
+    memory.letGo('report', leaseOf('c#3')); // not the one held: still noted
+    memory.letGo('report', lease);
+    memory.sawLock('report', lock('a#1', { slotMs: 2_000, token: 'b#2' }));
+    expect(lease.lastSeenLock).toBeUndefined();
   });
 });
