@@ -7,7 +7,8 @@ import type { RunEvent, SimHistory } from './simulation.js';
 
 /** One violation, with enough context to debug it from the seed. */
 export interface Violation {
-  invariant: 'I1' | 'I2' | 'I3' | 'I4';
+  /** D1: a runtime job's run starts under the definition its lease was granted under, and a removed job is granted none. */
+  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'D1';
   job: string;
   message: string;
   /**
@@ -53,7 +54,7 @@ export function checkHistory(history: SimHistory): Violation[] {
     // The store's history of the lock: every acquisition (the fence rose) and the lease each
     // holder was granted (the latest leaseUntilMs written while it held the lock).
     const lockWrites = history.writes.filter((write) => write.new.pk === pk && write.new.sk === 'STATE');
-    const acquisitions: { fence: number; holder: string; atMs: number }[] = [];
+    const acquisitions: { fence: number; holder: string; atMs: number; lock: Record<string, unknown> }[] = [];
     const grantedUntil = new Map<string, number>();
     let lastFence = 0;
     for (const write of lockWrites) {
@@ -68,11 +69,13 @@ export function checkHistory(history: SimHistory): Violation[] {
             message: `acquisition at ${iso(write.atMs)} got fence ${fence} after fence ${lastFence}`,
           });
         lastFence = Math.max(lastFence, fence);
-        acquisitions.push({ fence, holder: holder ?? '?', atMs: write.atMs });
+        acquisitions.push({ fence, holder: holder ?? '?', atMs: write.atMs, lock: write.new });
       }
       if (holder !== undefined && write.new.leaseUntilMs !== undefined) grantedUntil.set(holder, Number(write.new.leaseUntilMs));
     }
     const holderOfFence = new Map(acquisitions.map((acquisition) => [acquisition.fence, acquisition.holder]));
+
+    violations.push(...definitionViolations(job.name, runs, acquisitions));
 
     // I2: fences rise in the order handlers start (a stale holder never starts after its successor).
     const byStart = [...runs].sort((a, b) => a.startMs - b.startMs);
@@ -223,4 +226,37 @@ function pausedIntervals(lockWrites: SimHistory['writes']): { fromMs: number; to
   }
   if (open) spans.push({ ...open, toMs: Number.POSITIVE_INFINITY });
   return spans;
+}
+
+/**
+ * D1, runtime jobs: every fence is granted by a write conditioned on the definition version the
+ * granter read, so the lock as that write left it holds the very definition (its `rev`) the run
+ * starts under, and never a removal.
+ */
+function definitionViolations(
+  job: string,
+  runs: RunEvent[],
+  acquisitions: { fence: number; atMs: number; lock: Record<string, unknown> }[],
+): Violation[] {
+  const violations: Violation[] = [];
+  const grantOf = new Map(acquisitions.map((acquisition) => [acquisition.fence, acquisition]));
+  for (const acquisition of acquisitions) {
+    if (acquisition.lock.removedAtMs !== undefined)
+      violations.push({
+        invariant: 'D1',
+        job,
+        message: `fence ${acquisition.fence} granted at ${iso(acquisition.atMs)} after the job was removed`,
+      });
+  }
+  for (const run of runs) {
+    const grant = run.rev === undefined ? undefined : grantOf.get(run.fence);
+    const storedRev = (grant?.lock.definition as { args?: { rev?: number } } | undefined)?.args?.rev;
+    if (grant && storedRev !== run.rev)
+      violations.push({
+        invariant: 'D1',
+        job,
+        message: `${describe(run)} ran definition rev ${run.rev}, but its fence was granted at ${iso(grant.atMs)} under rev ${String(storedRev)}`,
+      });
+  }
+  return violations;
 }
