@@ -107,8 +107,8 @@ export async function removeDefinition(ctx: StoreContext, name: string): Promise
     if (!live) return { removed: false };
     const version = live.version + 1;
     // expects:    the definition still at the version read, not removed
-    // sets:       removedAtMs = now, definitionVersion + 1 (every acquire read before is refused); leaves the index
-    //             (runtimeShard removed); the definition, lease, fence and history stay
+    // sets:       removedAtMs = now, definitionVersion + 1 (every acquire read before is refused); the definition,
+    //             lease, fence and history stay, and the index entry until the wind-down is done (removed-jobs.ts)
     // fails when: another writer changed it since the read (means: read again)
     // defends:    a removed job starts no new slot; I2 across deletion (the item and its fence outlive the job)
     const condition = versionStill(live.version);
@@ -117,7 +117,7 @@ export async function removeDefinition(ctx: StoreContext, name: string): Promise
         lockUpdateCommand(
           ctx,
           name,
-          `SET removedAtMs = :now, definitionVersion = :version REMOVE ${RUNTIME_INDEX.partitionKey}`,
+          'SET removedAtMs = :now, definitionVersion = :version',
           { ':now': ctx.clock(), ':version': version, ...condition.values },
           condition.expression,
         ),

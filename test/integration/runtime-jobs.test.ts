@@ -134,6 +134,27 @@ describe('runtime jobs through the package API', () => {
     expect((await getLock(ctx, 'tenant-1'))?.holder).toBeUndefined();
   });
 
+  it('records the slot of a removed job whose holder died, then takes the job out of the index', async () => {
+    const { ctx, clock, options, tickDeps } = await setup(T0 - 30_000, () => new Promise<void>(() => {}));
+    await upsertJob({ ...options, job: { name: 'tenant-1', cron: '* * * * *', class: 'Sync', lease: '30s' } });
+    clock.set(T0 + 500);
+    // Its holder's handler never returns and never renews: the process died with the lease.
+    void tick(tickDeps('n1'), { jobs: [] });
+    for (let i = 0; i < 50 && (await getLock(ctx, 'tenant-1'))?.holder === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    await removeJob({ ...options, job: 'tenant-1' });
+    clock.set(T0 + 40_000);
+    expect(await tick(tickDeps('n2'), { jobs: [] })).toEqual([]);
+    expect(await getSlot(ctx, 'tenant-1', T0)).toMatchObject({ status: 'lost', fence: 1 });
+    expect((await getLock(ctx, 'tenant-1'))?.runtimeShard).toBeDefined();
+    // Past a catch-up window and a lease after the removal nothing can still be under way: it leaves the index.
+    clock.set(T0 + 3 * MINUTE_MS);
+    await tick(tickDeps('n2'), { jobs: [] });
+    const lock = await getLock(ctx, 'tenant-1');
+    expect(lock).toMatchObject({ fence: 1 });
+    expect(lock?.runtimeShard).toBeUndefined();
+    expect(lock?.holder).toBeUndefined();
+  });
+
   it('never reuses a fence when a job is removed and created again under the same name', async () => {
     const { ctx, clock, options, tickDeps } = await setup(T0 - 30_000);
     const job = { name: 'tenant-1', cron: '* * * * *', class: 'Sync' };

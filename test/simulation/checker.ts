@@ -140,6 +140,8 @@ export function checkHistory(history: SimHistory): Violation[] {
     // recorded run failed (checked below), so a bug that pauses a healthy job is still caught.
     const pausedSpans = pausedIntervals(lockWrites);
     for (const span of pausedSpans) if (span.toMs > history.chaosEndMs) busy.push([span.fromMs, span.toMs]);
+    // Nor is a removed runtime job (it starts no new slot), while it stays removed.
+    for (const span of removedIntervals(lockWrites)) if (span.toMs > history.chaosEndMs) busy.push([span.fromMs, span.toMs]);
     busy.sort((a, b) => a[0] - b[0]);
     let idleSinceMs = history.chaosEndMs;
     for (const [startMs, endMs] of busy) {
@@ -211,6 +213,22 @@ export function checkHistory(history: SimHistory): Violation[] {
 }
 
 const FAILING = new Set(['failed', 'timed-out']);
+
+/** The spans a runtime job spent removed, from the lock's writes in time order. */
+function removedIntervals(lockWrites: SimHistory['writes']): { fromMs: number; toMs: number }[] {
+  const spans: { fromMs: number; toMs: number }[] = [];
+  let fromMs: number | undefined;
+  for (const write of [...lockWrites].sort((a, b) => a.atMs - b.atMs)) {
+    const removed = write.new.removedAtMs !== undefined;
+    if (removed && fromMs === undefined) fromMs = write.atMs;
+    if (!removed && fromMs !== undefined) {
+      spans.push({ fromMs, toMs: write.atMs });
+      fromMs = undefined;
+    }
+  }
+  if (fromMs !== undefined) spans.push({ fromMs, toMs: Number.POSITIVE_INFINITY });
+  return spans;
+}
 
 /** The spans a job spent paused by itself (pauseAfterFailures), from the lock's writes in time order. */
 function pausedIntervals(lockWrites: SimHistory['writes']): { fromMs: number; toMs: number; afterSlotMs: number }[] {

@@ -41,8 +41,8 @@ function randomKeys(rand: Prng, rev: number): Record<string, unknown> {
 
 /**
  * A plan from the seed: created early, then every 1 to 4 s a change, a removal or (when removed)
- * a re-creation, often with the same keys again (an idempotent upsert); defined again before the
- * chaos phase ends, so the quiet phase judges a live job (I3).
+ * a re-creation, often with the same keys again (an idempotent upsert); mostly defined again
+ * before the chaos phase ends, so the quiet phase judges a live job (I3).
  */
 export function runtimePlan(rand: Prng, chaosMs: number): RuntimePlan {
   let rev = 1;
@@ -60,7 +60,9 @@ export function runtimePlan(rand: Prng, chaosMs: number): RuntimePlan {
       removed = true;
     }
   }
-  if (removed) actions.push({ atMs: chaosMs - 1_000, kind: 'upsert', keys: randomKeys(rand, ++rev) });
+  // Mostly defined again for the quiet phase; otherwise it ends removed, and its wind-down must
+  // still give every slot it claimed a fate (I4).
+  if (removed && rand.chance(0.7)) actions.push({ atMs: chaosMs - 1_000, kind: 'upsert', keys: randomKeys(rand, ++rev) });
   const [checkerJob] = parseScheduleObject(
     { [RUNTIME_JOB]: { cron: `*/${Math.max(...EVERY_SEC)} * * * * *`, class: 'sim', lease: `${Math.max(...LEASE_SEC)}s` } },
     { handlers: ['sim'], source: 'simulation' },
