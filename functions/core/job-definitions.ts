@@ -6,7 +6,6 @@
  * change reaches every instance: docs/protocol.md, "Runtime jobs".
  */
 import { ScheduleError } from './errors.js';
-import type { ScheduleOptions } from './schedule.js';
 import type { LockItem } from './table-keys.js';
 import type { JobDefinition } from './types.js';
 
@@ -97,7 +96,8 @@ export interface RuntimeValidation {
   handlers: readonly string[];
   fileJobs: readonly Pick<JobDefinition, 'name'>[];
   /** The validator (schedule.ts `validateJob`), passed in so the deployed tick loads the schema only when a runtime job exists. */
-  validateJob: (name: string, keys: unknown, options: ScheduleOptions) => JobDefinition;
+  // Typed here, not imported from schedule.ts: the page's code reads this module's types, and schedule.ts needs Node's.
+  validateJob: (name: string, keys: unknown, options: { handlers?: readonly string[]; source?: string }) => JobDefinition;
 }
 
 /**
