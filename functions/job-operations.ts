@@ -9,7 +9,7 @@ import { putDefinition, removeDefinition } from './core/definition-writes.js';
 import { runtimeJobDefinition, storedDefinition } from './core/job-definitions.js';
 import { getLock } from './core/reads.js';
 import { type ListedDefinition, listDefinitions, validationFor } from './core/runtime-jobs.js';
-import type { ScheduleJobKeys } from './core/schedule.js';
+import { type ScheduleJobKeys, validateJob } from './core/schedule.js';
 import { cronOf, nextSlots } from './core/slots.js';
 import { type OperationOptions, withOperation } from './operations.js';
 
@@ -50,10 +50,11 @@ export function upsertJob(
 ): Promise<{ name: string; version: number; changed: boolean }> {
   return withOperation(options, async ({ config, deps }) => {
     const { name, ...keys } = options.job;
-    const validation = await validationFor(deps, config.jobs);
-    const job = runtimeJobDefinition(name, keys, { version: 0 }, validation);
+    const validation = { ...(await validationFor(deps, config.jobs)), validateJob };
+    const { definitionVersion: _version, ...job } = runtimeJobDefinition(name, keys, { version: 0 }, validation);
     const [nextDueMs] = nextSlots(cronOf(job), deps.clock(), 1);
-    const written = await putDefinition(deps, { name, keys, ...(nextDueMs !== undefined && { nextDueMs }) });
+    const compiled = JSON.stringify(job);
+    const written = await putDefinition(deps, { name, keys, compiled, ...(nextDueMs !== undefined && { nextDueMs }) });
     if (written.outcome === 'written') return { name, version: written.version, changed: true };
     if (written.outcome === 'unchanged') return { name, version: written.version, changed: false };
     throw new Error(`upsert of job "${name}" returned ${written.outcome}`);

@@ -33,6 +33,8 @@ function canonical(value: unknown): string {
 export interface DefinitionWrite {
   name: string;
   keys: Record<string, unknown>;
+  /** The definition as validated (a JobDefinition, JSON): what ticks run, without the validator. */
+  compiled: string;
   /** The job's next slot from now, for issue 16's due-time index. */
   nextDueMs?: number;
   /** `create` refuses a job that exists with other keys; `update` one that does not exist. @default 'upsert' */
@@ -69,7 +71,7 @@ export async function putDefinition(ctx: StoreContext, write: DefinitionWrite): 
     // fails when: another writer changed the definition since the read (means: read again and decide again)
     // defends:    no acquisition under a definition its tick did not read (acquires are conditioned on the version)
     const update =
-      `SET #definition = :keys, definitionVersion = :version, ${RUNTIME_INDEX.partitionKey} = :shard, ` +
+      `SET #definition = :keys, compiled = :compiled, definitionVersion = :version, ${RUNTIME_INDEX.partitionKey} = :shard, ` +
       `#job = :name, definedAtMs = :now${live ? '' : ', createdAtMs = :now'}${write.nextDueMs !== undefined ? ', nextDueMs = :due' : ''} ` +
       'REMOVE removedAtMs, definitionError, definitionErrorVersion';
     const condition = versionStill(readVersion);
@@ -81,6 +83,7 @@ export async function putDefinition(ctx: StoreContext, write: DefinitionWrite): 
           update,
           {
             ':keys': write.keys,
+            ':compiled': write.compiled,
             ':version': version,
             ':shard': runtimeShardOf(write.name),
             ':name': write.name,

@@ -19,14 +19,15 @@ import type { JobDefinition } from './types.js';
  * The removed job's lease and catch-up window, from its last definition (the defaults if this
  * deployment cannot read it). The validator is loaded on first use, as for the live jobs.
  */
-async function windDownJob(name: string, keys: unknown): Promise<Pick<JobDefinition, 'name' | 'leaseMs' | 'catchupWindowMs'>> {
-  const { JOB_DEFAULTS, validateJob } = await import('./schedule.js');
+async function windDownJob(
+  name: string,
+  compiled: string | undefined,
+): Promise<Pick<JobDefinition, 'name' | 'leaseMs' | 'catchupWindowMs'>> {
   try {
-    const job = validateJob(name, keys, { source: 'runtime job' });
+    const job = JSON.parse(compiled ?? '') as JobDefinition;
     return { name, leaseMs: job.leaseMs, catchupWindowMs: job.catchupWindowMs + (job.jitterMs ?? 0) };
   } catch {
-    const leaseMs = parseDurationMs(JOB_DEFAULTS.lease) ?? 60_000;
-    return { name, leaseMs, catchupWindowMs: parseDurationMs(JOB_DEFAULTS.catchupWindow) ?? 90_000 };
+    return { name, leaseMs: parseDurationMs('60s') ?? 60_000, catchupWindowMs: parseDurationMs('90s') ?? 90_000 };
   }
 }
 
@@ -38,7 +39,7 @@ async function windDownJob(name: string, keys: unknown): Promise<Pick<JobDefinit
 export async function settleRemovedJob(deps: TickDeps, name: string): Promise<void> {
   const lock = await getLock(deps, name);
   if (lock?.removedAtMs === undefined || lock.definitionVersion === undefined) return;
-  const job = await windDownJob(name, lock.definition);
+  const job = await windDownJob(name, lock.compiled);
   const nowMs = deps.clock();
   if (liveHolder(lock, nowMs)) return; // a run in progress finishes, records and releases
   const removedAtMs = lock.removedAtMs;

@@ -120,14 +120,9 @@ async function queryShard(
   return found;
 }
 
-/** The validator, loaded on first use: the deployed tick loads the schema library only once a runtime job exists. */
-async function loadValidator(): Promise<RuntimeValidation['validateJob']> {
-  return (await import('./schedule.js')).validateJob;
-}
-
 /** How a tick validates the stored definitions: its handlers, and the file's jobs (their names are taken). */
 export async function validationFor(deps: Pick<TickDeps, 'handlers'>, fileJobs: readonly JobDefinition[]): Promise<RuntimeValidation> {
-  return { handlers: Object.keys(deps.handlers), fileJobs, validateJob: await loadValidator() };
+  return { handlers: Object.keys(deps.handlers), fileJobs };
 }
 
 /**

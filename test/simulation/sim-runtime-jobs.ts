@@ -73,5 +73,9 @@ export function runtimePlan(rand: Prng, chaosMs: number): RuntimePlan {
 /** Carries out one action through the real definition writes; an operator retries until it lands. */
 export async function applyRuntimeAction(ctx: StoreContext, action: RuntimeAction): Promise<void> {
   if (action.kind === 'remove') await removeDefinition(ctx, RUNTIME_JOB);
-  else await putDefinition(ctx, { name: RUNTIME_JOB, keys: action.keys });
+  else {
+    // Validated where it is written, as upsertJob does: the ticks run the validated definition.
+    const [job] = parseScheduleObject({ [RUNTIME_JOB]: action.keys }, { handlers: ['sim'], source: 'simulation' });
+    await putDefinition(ctx, { name: RUNTIME_JOB, keys: action.keys, compiled: JSON.stringify(job) });
+  }
 }
