@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
-import { buildRuntimeValidatorChunk, buildSdkClientChunk } from '../infra/sdk-client-chunks.js';
+import { buildSdkClientChunk } from '../infra/sdk-client-chunks.js';
 import { TICK_ESBUILD_OPTIONS } from '../infra/tick-bundling.js';
 
 /** Sizes of one bundle. */
@@ -17,7 +17,7 @@ export interface BundleInfo {
   /** gzip -9 of the bundle: about what the deployment zip adds for it. */
   gzipBytes: number;
   sourceMapBytes: number;
-  /** The files loaded only on first use (the runtime jobs' validator, the Lambda client), beside the bundle: not parsed at a cold start. */
+  /** The files loaded only on first use (the Lambda client's), beside the bundle: not parsed at a cold start. */
   lazyBytes: number;
   /** Bytes in the bundle per npm package (`(project)` for this repository's code), largest first. */
   byPackage: { name: string; bytes: number }[];
@@ -51,11 +51,7 @@ export async function bundleForLambda(
   options: { lazyClient?: boolean; alias?: Record<string, string> } = {},
 ): Promise<BundleInfo> {
   const result = await build({ ...lambdaBundleOptions(entry, outfile), metafile: true, ...(options.alias && { alias: options.alias }) });
-  const lazyFiles = [
-    buildRuntimeValidatorChunk(dirname(outfile)),
-    ...(options.lazyClient ? [buildSdkClientChunk(dirname(outfile), '@aws-sdk/client-lambda')] : []),
-  ];
-  const lazyBytes = lazyFiles.reduce((sum, file) => sum + statSync(file).size, 0);
+  const lazyBytes = options.lazyClient ? statSync(buildSdkClientChunk(dirname(outfile), '@aws-sdk/client-lambda')).size : 0;
   const byPackage = new Map<string, number>();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {

@@ -9,7 +9,7 @@ import { putDefinition, removeDefinition } from './core/definition-writes.js';
 import { runtimeJobDefinition, storedDefinition } from './core/job-definitions.js';
 import { getLock } from './core/reads.js';
 import { type ListedDefinition, listDefinitions, validationFor } from './core/runtime-jobs.js';
-import type { ScheduleJobKeys } from './core/schedule.js';
+import { type ScheduleJobKeys, validateJob } from './core/schedule.js';
 import { cronOf, nextSlots } from './core/slots.js';
 import type { TickDeps } from './core/tick.js';
 import type { JobDefinition } from './core/types.js';
@@ -53,17 +53,18 @@ export function upsertJob(
   return withOperation(options, ({ config, deps }) => writeRuntimeJob(deps, config.jobs, options.job));
 }
 
-/** upsertJob on an open table (the status page's PUT shares it): validates `spec` against the file's jobs and handlers, then writes it. */
+/** upsertJob on an open table (the status page's PUT shares it): validates `spec` against the file's jobs and handlers, then writes it with its validated form. */
 export async function writeRuntimeJob(
   deps: TickDeps,
   fileJobs: readonly JobDefinition[],
   spec: RuntimeJobSpec,
 ): Promise<{ name: string; version: number; changed: boolean }> {
   const { name, ...keys } = spec;
-  const validation = await validationFor(deps, fileJobs);
-  const job = runtimeJobDefinition(name, keys, { version: 0 }, validation);
+  const validation = { ...(await validationFor(deps, fileJobs)), validateJob };
+  const { definitionVersion: _version, ...job } = runtimeJobDefinition(name, keys, { version: 0 }, validation);
   const [nextDueMs] = nextSlots(cronOf(job), deps.clock(), 1);
-  const written = await putDefinition(deps, { name, keys, ...(nextDueMs !== undefined && { nextDueMs }) });
+  const compiled = JSON.stringify(job);
+  const written = await putDefinition(deps, { name, keys, compiled, ...(nextDueMs !== undefined && { nextDueMs }) });
   if (written.outcome === 'written') return { name, version: written.version, changed: true };
   if (written.outcome === 'unchanged') return { name, version: written.version, changed: false };
   throw new Error(`upsert of job "${name}" returned ${written.outcome}`);

@@ -1,8 +1,7 @@
 /**
  * The AWS SDK clients the tick uses only now and then, as files of their own beside the deployed
  * bundle: the Lambda client (a chain's hand-off) and the SNS and EventBridge clients (the failure
- * publisher); and the runtime jobs' validator (zod and yaml), which only a tick that finds a
- * runtime job loads. NodejsFunction bundles to one file (no code splitting), and a dynamic import esbuild
+ * publisher). NodejsFunction bundles to one file (no code splitting), and a dynamic import esbuild
  * inlines is still parsed at every cold start (8 ms of CPU here for the Lambda client alone). So
  * the bundle leaves them external, and this builds each one the schedule needs, with the bundle's
  * own options, as `node_modules/<package>/index.mjs` in the asset, where the bundle's import finds it.
@@ -12,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { ownModule } from '../functions/package-root.js';
-import { LAZY_SDK_CLIENTS, type LazySdkClient, RUNTIME_VALIDATOR, TICK_ESBUILD_OPTIONS } from './tick-bundling.js';
+import { LAZY_SDK_CLIENTS, type LazySdkClient, TICK_ESBUILD_OPTIONS } from './tick-bundling.js';
 
 /** Where a client's file goes in the asset, relative to the bundle. */
 export function sdkClientChunkPath(sdkPackage: LazySdkClient): string {
@@ -36,22 +35,6 @@ export function buildSdkClientChunk(outputDir: string, sdkPackage: LazySdkClient
   return outfile;
 }
 
-/** Builds the runtime jobs' validator beside the bundle (CommonJS: no package.json needed); returns its path. */
-export function buildRuntimeValidatorChunk(outputDir: string): string {
-  const outfile = join(outputDir, RUNTIME_VALIDATOR.importPath);
-  buildSync({
-    ...TICK_ESBUILD_OPTIONS,
-    format: 'cjs',
-    banner: {},
-    mainFields: [...TICK_ESBUILD_OPTIONS.mainFields],
-    external: [],
-    entryPoints: [ownModule(RUNTIME_VALIDATOR.entry)],
-    outfile,
-    logLevel: 'error',
-  });
-  return outfile;
-}
-
 function isLazySdkClient(name: string): name is LazySdkClient {
   return Object.hasOwn(LAZY_SDK_CLIENTS, name);
 }
@@ -59,8 +42,7 @@ function isLazySdkClient(name: string): name is LazySdkClient {
 // Run as a script by the afterBundling hook (tick-bundling.ts): <outputDir> <package>...
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [outputDir, ...packages] = process.argv.slice(2);
-  if (!outputDir) throw new Error('usage: sdk-client-chunks <outputDir> [<package>...]');
-  buildRuntimeValidatorChunk(outputDir);
+  if (!outputDir || packages.length === 0) throw new Error('usage: sdk-client-chunks <outputDir> <package>...');
   for (const sdkPackage of packages) {
     if (!isLazySdkClient(sdkPackage)) throw new Error(`sdk-client-chunks: no entry for ${sdkPackage}`);
     buildSdkClientChunk(outputDir, sdkPackage);

@@ -33,13 +33,6 @@ export const LAZY_SDK_CLIENTS = {
 export type LazySdkClient = keyof typeof LAZY_SDK_CLIENTS;
 
 /**
- * The runtime jobs' validator (functions/core/runtime-validator.ts, with zod and yaml): its
- * import is left out of the bundle and resolves to a file of its own beside it, built as
- * CommonJS so it needs no package.json of its own (Node reads its named exports).
- */
-export const RUNTIME_VALIDATOR = { importPath: './runtime-validator.js', entry: 'functions/core/runtime-validator' } as const;
-
-/**
  * esbuild options of the tick bundle, in esbuild's API shape (add `entryPoints` and `outfile`).
  * Everything is bundled, the AWS SDK included, so the deployed code is the code the tests ran
  * (the runtime's own SDK version drifts), the rarely used clients in files of their own; ESM with `module` first in mainFields lets esbuild
@@ -59,7 +52,7 @@ export const TICK_ESBUILD_OPTIONS = {
   mainFields: ['module', 'main'],
   legalComments: 'none',
   banner: { js: CREATE_REQUIRE_BANNER },
-  external: [...Object.keys(LAZY_SDK_CLIENTS), RUNTIME_VALIDATOR.importPath],
+  external: Object.keys(LAZY_SDK_CLIENTS),
 } as const satisfies BuildOptions;
 
 /** The shell command that builds the clients' files into the asset's `outputDir` (an afterBundling hook). */
@@ -78,7 +71,6 @@ export function sdkClientChunksCommand(outputDir: string, clients: readonly Lazy
  */
 export function tickBundlingOptions(options: { sdkClients?: readonly LazySdkClient[] } = {}): BundlingOptions {
   const clients = options.sdkClients ?? [];
-  // The validator's file is always built: any deployment may find a runtime job in its table.
   return {
     format: OutputFormat.ESM,
     target: TICK_ESBUILD_OPTIONS.target,
@@ -91,10 +83,12 @@ export function tickBundlingOptions(options: { sdkClients?: readonly LazySdkClie
     externalModules: [...TICK_ESBUILD_OPTIONS.external],
     esbuildArgs: { '--legal-comments': TICK_ESBUILD_OPTIONS.legalComments },
     forceDockerBundling: false,
-    commandHooks: {
-      beforeBundling: () => [],
-      beforeInstall: () => [],
-      afterBundling: (_inputDir: string, outputDir: string) => [sdkClientChunksCommand(outputDir, clients)],
-    },
+    ...(clients.length > 0 && {
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (_inputDir: string, outputDir: string) => [sdkClientChunksCommand(outputDir, clients)],
+      },
+    }),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * What happens after a run, while it still holds the lease: record its outcome (before the lease
  * goes: I4), then release the lease, or hand it straight over to the next run: a slot buffered
- * behind it, or a continuous job's next link (whose slot is claimed in the same round trip). A
+ * behind it, or a continuous job's next link (whose slot is claimed beside the hand-over). A
  * pause, a lost lease or a stopping node ends the chain. The writes: docs/protocol.md.
  */
 import { errorMessage } from './errors.js';
@@ -47,7 +47,7 @@ export type NextLinkRequest = { state?: unknown };
 
 /**
  * After a run: record it, and release the lease or hand it over. A continuation goes first
- * (its slot item is written alongside the record), then a buffered slot; a pause ends both.
+ * (its slot item is written beside the hand-over), then a buffered slot; a pause ends both.
  */
 export async function handOverOrRelease(
   deps: TickDeps,
@@ -61,18 +61,18 @@ export async function handOverOrRelease(
   const stopping = deps.shutdown?.aborted === true;
   const lockAtLastRenewal = held.lease.lastSeenLock;
   const buffered = bufferedOnLock(lockAtLastRenewal);
-  // A buffered slot the last heartbeat already showed is handed over with the record in parallel.
-  if (buffered && !held.lease.leaseLost && !stopping && !chainStop(lockAtLastRenewal, held.job) && !streak?.selfPause) {
-    const [, next] = await Promise.all([recordOrAbandon(deps, held, record), handOverToPending(deps, held, buffered, streak)]);
-    return next;
-  }
+  // The record lands before the lease passes on (I4): a hand-over sent beside a record that then
+  // failed left the run with no trace at all, its successor on the lock instead of it.
   await recordOrAbandon(deps, held, record);
+  // A buffered slot the last heartbeat already showed is handed the lease at once.
+  if (buffered && !held.lease.leaseLost && !stopping && !chainStop(lockAtLastRenewal, held.job) && !streak?.selfPause)
+    return handOverToPending(deps, held, buffered, streak);
   return releaseOrHandOver(deps, held, undefined, streak);
 }
 
 /**
- * Records this run, claims the next link's slot and hands the lease over, all at once: one round
- * trip between two links. A claim that fails after the hand-over ends the chain.
+ * Records this run, then claims the next link's slot and hands the lease over together: two
+ * round trips between two links. A claim that fails after the hand-over ends the chain.
  */
 async function handOverToNextLink(
   deps: TickDeps,
@@ -84,6 +84,8 @@ async function handOverToNextLink(
   const runAttrs = { job: job.name, slot: toIso(run.slotMs), fence: run.fence, holder: run.token };
   const nextToken = newToken(deps);
   const nextSlotMs = offSchedule(Math.max(deps.clock(), run.slotMs + 1));
+  // The record first (I4), as before a release; then the claim and the hand-over together.
+  await recordOrAbandon(deps, held, record);
   const claimed = claimSlot(deps, {
     job: job.name,
     slotMs: nextSlotMs,
@@ -94,8 +96,7 @@ async function handOverToNextLink(
     status: SlotStatus.buffered,
     overlap: job.overlap,
   });
-  const [, claim, handed] = await Promise.all([
-    recordOrAbandon(deps, held, record),
+  const [claim, handed] = await Promise.all([
     claimed.catch((error: unknown) => ({ won: false as const, error })),
     lease.handOver({ token: nextToken, slotMs: nextSlotMs, trigger: Trigger.continuation, streak }),
   ]);

@@ -33,6 +33,8 @@ function canonical(value: unknown): string {
 export interface DefinitionWrite {
   name: string;
   keys: Record<string, unknown>;
+  /** The definition as validated (a JobDefinition, JSON): what ticks run, without the validator. */
+  compiled: string;
   /** The job's next slot from now, for issue 16's due-time index. */
   nextDueMs?: number;
   /** `create` refuses a job that exists with other keys; `update` one that does not exist. @default 'upsert' */
@@ -69,7 +71,7 @@ export async function putDefinition(ctx: StoreContext, write: DefinitionWrite): 
     // fails when: another writer changed the definition since the read (means: read again and decide again)
     // defends:    no acquisition under a definition its tick did not read (acquires are conditioned on the version)
     const update =
-      `SET #definition = :keys, definitionVersion = :version, ${RUNTIME_INDEX.partitionKey} = :shard, ` +
+      `SET #definition = :keys, compiled = :compiled, definitionVersion = :version, ${RUNTIME_INDEX.partitionKey} = :shard, ` +
       `#job = :name, definedAtMs = :now${live ? '' : ', createdAtMs = :now'}${write.nextDueMs !== undefined ? ', nextDueMs = :due' : ''} ` +
       'REMOVE removedAtMs, definitionError, definitionErrorVersion';
     const condition = versionStill(readVersion);
@@ -81,6 +83,7 @@ export async function putDefinition(ctx: StoreContext, write: DefinitionWrite): 
           update,
           {
             ':keys': write.keys,
+            ':compiled': write.compiled,
             ':version': version,
             ':shard': runtimeShardOf(write.name),
             ':name': write.name,
@@ -107,8 +110,8 @@ export async function removeDefinition(ctx: StoreContext, name: string): Promise
     if (!live) return { removed: false };
     const version = live.version + 1;
     // expects:    the definition still at the version read, not removed
-    // sets:       removedAtMs = now, definitionVersion + 1 (every acquire read before is refused); leaves the index
-    //             (runtimeShard removed); the definition, lease, fence and history stay
+    // sets:       removedAtMs = now, definitionVersion + 1 (every acquire read before is refused); the definition,
+    //             lease, fence and history stay, and the index entry until the wind-down is done (removed-jobs.ts)
     // fails when: another writer changed it since the read (means: read again)
     // defends:    a removed job starts no new slot; I2 across deletion (the item and its fence outlive the job)
     const condition = versionStill(live.version);
@@ -117,7 +120,7 @@ export async function removeDefinition(ctx: StoreContext, name: string): Promise
         lockUpdateCommand(
           ctx,
           name,
-          `SET removedAtMs = :now, definitionVersion = :version REMOVE ${RUNTIME_INDEX.partitionKey}`,
+          'SET removedAtMs = :now, definitionVersion = :version',
           { ':now': ctx.clock(), ':version': version, ...condition.values },
           condition.expression,
         ),

@@ -1,8 +1,9 @@
 /**
  * Runtime jobs: a job definition stored in the table, on the job's own lock item (`sk = STATE`),
  * beside its lease and fence. The definition is kept as its keys as written (the schedule file's
- * keys) and validated by the file's own validator (schedule.ts `validateJob`) whenever it is
- * read, so every key the file takes applies to runtime jobs too. Why on the lock item, and how a
+ * keys), validated by the file's own validator (schedule.ts `validateJob`) when it is written,
+ * and as that validated definition (`compiled`), which ticks run without loading the validator
+ * (the deployed tick bundles no schema or YAML library). Why on the lock item, and how a
  * change reaches every instance: docs/protocol.md, "Runtime jobs".
  */
 import { ScheduleError } from './errors.js';
@@ -21,6 +22,7 @@ export const RUNTIME_INDEX = {
     'definedAtMs',
     'createdAtMs',
     'removedAtMs',
+    'compiled',
     'nextDueMs',
     'definitionError',
     'definitionErrorVersion',
@@ -48,6 +50,8 @@ export interface StoredDefinitionFields {
   definedAtMs?: number;
   /** When the job was created, or created again after a removal (epoch ms): its first slot is after it. */
   createdAtMs?: number;
+  /** The definition as validated when it was written (a JobDefinition, JSON): what a tick runs. */
+  compiled?: string;
   /** Set when the job was removed; a re-creation clears it. */
   removedAtMs?: number;
   /** The job's next slot after the definition was written: the attribute issue 16's due-time index sorts on. */
@@ -74,6 +78,8 @@ export interface StoredDefinition {
   definedAtMs?: number;
   /** When the job was (re-)created (epoch ms): its first slot is after it. */
   createdAtMs?: number;
+  /** The definition as validated when it was written (a JobDefinition, JSON). */
+  compiled?: string;
 }
 
 /** The stored definition on a lock item; undefined for a file job's item and for a removed job. */
@@ -88,6 +94,7 @@ export function storedDefinition(
     version: lock.definitionVersion,
     ...(lock.definedAtMs !== undefined && { definedAtMs: lock.definedAtMs }),
     ...(lock.createdAtMs !== undefined && { createdAtMs: lock.createdAtMs }),
+    ...(lock.compiled !== undefined && { compiled: lock.compiled }),
   };
 }
 
@@ -95,9 +102,13 @@ export function storedDefinition(
 export interface RuntimeValidation {
   handlers: readonly string[];
   fileJobs: readonly Pick<JobDefinition, 'name'>[];
-  /** The validator (schedule.ts `validateJob`), passed in so the deployed tick loads the schema only when a runtime job exists. */
-  // schedule.ts's validateJob (its options spelled out: importing its types would pull node:fs into the page's type check).
-  validateJob: (name: string, keys: unknown, options: { handlers?: readonly string[]; source?: string }) => JobDefinition;
+  /**
+   * The validator (schedule.ts `validateJob`) where the definition is written (upsertJob). A tick
+   * has none: it reads the definition validated at write time (`compiled`), as the deployed tick
+   * reads the file's jobs validated at synth, and loads no schema or YAML library.
+   */
+  // Typed here, not imported from schedule.ts: the page's code reads this module's types, and schedule.ts needs Node's.
+  validateJob?: (name: string, keys: unknown, options: { handlers?: readonly string[]; source?: string }) => JobDefinition;
 }
 
 /**
@@ -108,7 +119,7 @@ export interface RuntimeValidation {
 export function runtimeJobDefinition(
   name: string,
   keys: unknown,
-  stored: { version: number; createdAtMs?: number | undefined },
+  stored: { version: number; createdAtMs?: number | undefined; compiled?: string | undefined },
   validation: RuntimeValidation,
 ): JobDefinition {
   const source = 'runtime job';
@@ -120,8 +131,30 @@ export function runtimeJobDefinition(
       value: name,
     });
   }
-  const job = validation.validateJob(name, keys, { handlers: validation.handlers, source });
+  const job = validation.validateJob
+    ? validation.validateJob(name, keys, { handlers: validation.handlers, source })
+    : compiledJob(name, stored.compiled, validation.handlers);
   return { ...job, definitionVersion: stored.version, ...(stored.createdAtMs !== undefined && { createdAtMs: stored.createdAtMs }) };
+}
+
+/**
+ * The definition validated when it was written (`compiled`, JSON), checked against this
+ * deployment's handlers with the validator's message.
+ * @throws ScheduleError for a class this deployment does not register (or no compiled definition).
+ */
+function compiledJob(name: string, compiled: string | undefined, handlers: readonly string[]): JobDefinition {
+  const source = 'runtime job';
+  if (compiled === undefined)
+    throw new ScheduleError(`${source}: job "${name}" has no validated definition (write it again with upsertJob)`, { source, job: name });
+  const job = JSON.parse(compiled) as JobDefinition;
+  if (!handlers.includes(job.handler)) {
+    const registered = handlers.join(', ') || 'none';
+    throw new ScheduleError(
+      `${source}: job "${name}": key "class" has value "${job.handler}", which is not a registered handler (registered: ${registered})`,
+      { source, job: name, key: 'class', value: job.handler },
+    );
+  }
+  return job;
 }
 
 /** True when the lock no longer holds the definition `job` was read at: changed, removed, or re-created since. */

@@ -61,10 +61,11 @@ function isMissingIndex(error: unknown): boolean {
 export async function listDefinitions(
   ctx: StoreContext,
   options: { prefix?: string; limit?: number; cursor?: string } = {},
+  removed?: string[],
 ): Promise<DefinitionPage> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const perShard = await Promise.all(
-    Array.from({ length: RUNTIME_SHARD_COUNT }, (_, shard) => queryShard(ctx, shard, { ...options, limit })),
+    Array.from({ length: RUNTIME_SHARD_COUNT }, (_, shard) => queryShard(ctx, shard, { ...options, limit }, removed)),
   );
   const all = perShard.flat().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const definitions = all.slice(0, limit);
@@ -77,6 +78,7 @@ async function queryShard(
   ctx: StoreContext,
   shard: number,
   options: { prefix?: string; limit: number; cursor?: string },
+  removed?: string[],
 ): Promise<ListedDefinition[]> {
   const found: ListedDefinition[] = [];
   const { partitionKey, sortKey } = RUNTIME_INDEX;
@@ -107,6 +109,8 @@ async function queryShard(
     );
     for (const item of page.Items ?? []) {
       const definition = listed(item as StoredDefinitionFields);
+      // A removed job's tombstone stays listed until its wind-down (removed-jobs.ts) is done.
+      if (!definition && item.removedAtMs !== undefined && typeof item.job === 'string') removed?.push(item.job);
       if (!definition || (prefixed && !definition.name.startsWith(options.prefix ?? ''))) continue;
       found.push(definition);
       if (found.length >= options.limit) return found;
@@ -116,14 +120,9 @@ async function queryShard(
   return found;
 }
 
-/** The validator, loaded on first use: the deployed tick loads the schema library only once a runtime job exists (runtime-validator.ts). */
-async function loadValidator(): Promise<RuntimeValidation['validateJob']> {
-  return (await import('./runtime-validator.js')).validateJob;
-}
-
 /** How a tick validates the stored definitions: its handlers, and the file's jobs (their names are taken). */
 export async function validationFor(deps: Pick<TickDeps, 'handlers'>, fileJobs: readonly JobDefinition[]): Promise<RuntimeValidation> {
-  return { handlers: Object.keys(deps.handlers), fileJobs, validateJob: await loadValidator() };
+  return { handlers: Object.keys(deps.handlers), fileJobs };
 }
 
 /**
@@ -134,20 +133,21 @@ export async function validationFor(deps: Pick<TickDeps, 'handlers'>, fileJobs: 
 export async function runtimeJobsForTick(
   deps: TickDeps,
   fileJobs: readonly JobDefinition[],
-): Promise<{ jobs: JobDefinition[]; refused: TickOutcome[] }> {
+): Promise<{ jobs: JobDefinition[]; refused: TickOutcome[]; removed: string[] }> {
   let definitions: ListedDefinition[];
+  const removed: string[] = [];
   try {
-    definitions = (await listDefinitions(deps)).definitions;
+    definitions = (await listDefinitions(deps, {}, removed)).definitions;
   } catch (error) {
     // The file's jobs still tick (and report the table's trouble themselves).
     if (!isMissingIndex(error)) {
       deps.log.error('runtime-jobs.error', { table: deps.tableName, error: errorMessage(error), instance: deps.instance });
-      return { jobs: [], refused: [] };
+      return { jobs: [], refused: [], removed: [] };
     }
     warnOnce(deps.log, deps.tableName, errorMessage(error));
-    return { jobs: [], refused: [] };
+    return { jobs: [], refused: [], removed: [] };
   }
-  if (definitions.length === 0) return { jobs: [], refused: [] };
+  if (definitions.length === 0) return { jobs: [], refused: [], removed };
   const validation = await validationFor(deps, fileJobs);
   const jobs: JobDefinition[] = [];
   const refused: TickOutcome[] = [];
@@ -166,7 +166,7 @@ export async function runtimeJobsForTick(
       refused.push({ outcome: 'error', job: definition.name, error: message });
     }
   }
-  return { jobs, refused };
+  return { jobs, refused, removed };
 }
 
 const warnedTables = new Set<string>();
@@ -229,7 +229,7 @@ export async function findAnyJob(
 export async function runtimeJobsToTick(
   deps: TickDeps,
   request: { jobs: readonly JobDefinition[]; only?: readonly string[]; runtimeJobs?: boolean },
-): Promise<{ jobs: JobDefinition[]; refused: TickOutcome[] }> {
+): Promise<{ jobs: JobDefinition[]; refused: TickOutcome[]; removed?: string[] }> {
   const { only } = request;
   if (request.runtimeJobs === false) return { jobs: [], refused: [] };
   if (!only) return runtimeJobsForTick(deps, request.jobs);

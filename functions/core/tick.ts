@@ -4,6 +4,7 @@
  * One scheduled run traced write by write, and the invariant each write defends: docs/protocol.md.
  */
 import { settleAbandonedClaims } from './abandoned-claims.js';
+import { Redefined, tickAsStored } from './as-stored.js';
 import { resumeContinuation } from './chain.js';
 import { DefinitionChangedError, errorMessage } from './errors.js';
 import { definitionMoved } from './job-definitions.js';
@@ -11,14 +12,15 @@ import { continuousAllowError } from './overlap-rules.js';
 import type { TickCommand } from './payload.js';
 import { Permits } from './permits.js';
 import { continuationJob, endRedefinedContinuation } from './redefined-continuation.js';
+import { settleRemovedJob } from './removed-jobs.js';
 import { skewMs, TICK_DEFAULTS, type TickDeps } from './run.js';
 import { duplicate } from './run-outcomes.js';
-import { findAnyJob, jobFromLock, runtimeJobsToTick, validationFor } from './runtime-jobs.js';
+import { findAnyJob, runtimeJobsToTick } from './runtime-jobs.js';
 import { runSlot } from './slot-decision.js';
 import type { SlotMemory } from './slot-memory.js';
 import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
 import { lateByMs, startedSlots } from './start-jitter.js';
-import { claimedOnLock, getLock, getSlot, type LockItem, lastSlotOnLockMs, readJobWindow } from './store.js';
+import { claimedOnLock, getSlot, type LockItem, lastSlotOnLockMs, readJobWindow } from './store.js';
 import { toIso } from './time.js';
 import { type JobDefinition, type OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
@@ -57,57 +59,27 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
   const fileJobs = only ? request.jobs.filter((job) => only.includes(job.name)) : request.jobs;
   const permits = new Permits(deps.maxConcurrentJobs ?? TICK_DEFAULTS.maxConcurrentJobs);
   const tickAll = async (jobs: readonly JobDefinition[]): Promise<TickOutcome[]> =>
-    (await Promise.all(jobs.map((job) => tickJobAsStored(deps, job, { slotClock, request, permits })))).flat();
+    (
+      await Promise.all(
+        jobs.map((job) => tickAsStored(deps, job, request.jobs, (current) => tickJob(deps, current, { slotClock, request, permits }))),
+      )
+    ).flat();
   // The file's jobs do not wait for the runtime jobs' listing (a slow or throttled index read).
   const fromTable = async (): Promise<TickOutcome[]> => {
     const runtime = await runtimeJobsToTick(deps, request);
     request.onJobs?.([...fileJobs, ...runtime.jobs]);
-    return [...(await tickAll(runtime.jobs)), ...runtime.refused];
+    // Removed jobs still winding down (removed-jobs.ts) are settled beside the live ones.
+    const settled = (runtime.removed ?? []).map((name) =>
+      settleRemovedJob(deps, name).catch((error: unknown) =>
+        deps.log.error('tick.error', { job: name, instance: deps.instance, error: errorMessage(error) }),
+      ),
+    );
+    const [outcomes] = await Promise.all([tickAll(runtime.jobs), Promise.all(settled)]);
+    return [...outcomes, ...runtime.refused];
   };
   const [fromFile, fromRuntime] = await Promise.all([tickAll(fileJobs), fromTable()]);
   return [...fromFile, ...fromRuntime];
 }
-
-/** Thrown through tickJob when a runtime job's definition moved before the tick wrote anything for a slot. */
-class Redefined {
-  constructor(readonly outcomes: TickOutcome[]) {}
-}
-
-/**
- * A job's part of a tick, for a runtime job under the definition its lock item holds: a copy
- * read from the index (or before a change) that the consistent read or an acquire finds stale
- * is replaced by the stored one and the job ticked again; a removed job is `removed`.
- */
-async function tickJobAsStored(
-  deps: TickDeps,
-  job: JobDefinition,
-  tickOf: { slotClock: () => number; request: TickRequest; permits: Permits },
-): Promise<TickOutcome[]> {
-  const outcomes: TickOutcome[] = [];
-  let current = job;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return [...outcomes, ...(await tickJob(deps, current, tickOf))];
-    } catch (error) {
-      if (!(error instanceof Redefined)) throw error;
-      outcomes.push(...error.outcomes);
-      try {
-        const lock = await getLock(deps, current.name);
-        const stored = jobFromLock(lock, current.name, await validationFor(deps, tickOf.request.jobs));
-        if (!stored) return [...outcomes, { outcome: 'removed', job: current.name }];
-        if (attempt >= MAX_REDEFINITIONS)
-          throw new DefinitionChangedError(current.name, stored.definitionVersion ?? 0, lock?.definitionVersion);
-        current = stored;
-      } catch (readError) {
-        deps.log.error('tick.error', { job: current.name, instance: deps.instance, error: errorMessage(readError) });
-        return [...outcomes, { outcome: 'error', job: current.name, error: errorMessage(readError) }];
-      }
-    }
-  }
-}
-
-/** How often one tick takes up a runtime job's new definition while it keeps changing under it. */
-const MAX_REDEFINITIONS = 3;
 
 /** One job's part of a tick: its due slots, judged by `slotClock`, each taking one of the tick's `permits` while it talks to the table. */
 async function tickJob(

@@ -83,11 +83,10 @@ describe('examples/cdk-app from the tarball', () => {
     );
     expect(tick?.Properties.Description).toBe(`cluster-cron tick: 1 job(s) from ${join(cdkApp, 'cluster-cron.config.ts')}`);
     const assetDir = join(cdkApp, 'cdk.out', tick!.Metadata!['aws:asset:path']!);
-    // The runtime jobs' validator is a file of its own, loaded only by a tick that finds one.
-    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map', 'runtime-validator.js', 'runtime-validator.js.map']);
+    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
     const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
     // The job's own module is in it; the YAML parser and the schema library are not (the jobs
-    // ship as validated data, the validator is that other file): their own error codes would be in it if they were.
+    // ship as validated data, runtime jobs are stored validated): their own error codes would be in it if they were.
     expect(bundle).toContain('attribute_not_exists(#report) OR #fence < :fence');
     expect(bundle).not.toContain('MULTILINE_IMPLICIT_KEY');
     expect(bundle).not.toContain('unrecognized_keys');

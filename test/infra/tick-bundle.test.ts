@@ -102,7 +102,7 @@ describe('the tick bundle of the synthesized asset', () => {
   });
 
   it('leaves the Lambda client out: a schedule that never hands off has no use for it', () => {
-    expect(readdirSync(dirname(bundle)).sort()).toEqual(['index.mjs', 'index.mjs.map', 'runtime-validator.js', 'runtime-validator.js.map']);
+    expect(readdirSync(dirname(bundle)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
     // The Invoke command's header is the client's own code.
     expect(readFileSync(bundle, 'utf8')).not.toContain('X-Amz-Invocation-Type');
   });
@@ -185,7 +185,7 @@ describe('the tick bundle of the synthesized asset', () => {
     expect(emf.filter((log) => typeof log[TickMetric.tickDuration] === 'number')).toHaveLength(2);
   }, 60_000);
 
-  it('runs a runtime job through the validator file beside the bundle, loaded on first use', async () => {
+  it('runs a runtime job from its stored, validated definition (no validator in the bundle)', async () => {
     const { tableName, env } = await deployLocally();
     await upsertJob({
       config: defineConfig({ schedule: 'test/infra/fixtures/bundle-schedule.yml', handlers: { PrintWorker: printWorker } }),

@@ -5,8 +5,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ScheduleError } from '../../functions/core/errors.js';
+import { continuationPayload, parseTickPayload } from '../../functions/core/payload.js';
 import { getLock, getSlot } from '../../functions/core/store.js';
-import { tick } from '../../functions/core/tick.js';
+import { type Continuation, runTickCommand, tick } from '../../functions/core/tick.js';
 import type { JobHandler, RunContext, TickOutcome } from '../../functions/core/types.js';
 import { defineConfig, defineJob } from '../../functions/define.js';
 import { getJob, listJobs, removeJob, upsertJob } from '../../functions/job-operations.js';
@@ -132,6 +133,50 @@ describe('runtime jobs through the package API', () => {
     expect(await getSlot(ctx, 'tenant-1', T0)).toMatchObject({ status: 'succeeded', fence: 1 });
     expect(await getSlot(ctx, 'tenant-1', T0 + MINUTE_MS)).toBeUndefined();
     expect((await getLock(ctx, 'tenant-1'))?.holder).toBeUndefined();
+  });
+
+  it('records the slot of a removed job whose holder died, then takes the job out of the index', async () => {
+    const { ctx, clock, options, tickDeps } = await setup(T0 - 30_000, () => new Promise<void>(() => {}));
+    await upsertJob({ ...options, job: { name: 'tenant-1', cron: '* * * * *', class: 'Sync', lease: '30s' } });
+    clock.set(T0 + 500);
+    // Its holder's handler never returns and never renews: the process died with the lease.
+    void tick(tickDeps('n1'), { jobs: [] });
+    for (let i = 0; i < 50 && (await getLock(ctx, 'tenant-1'))?.holder === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    await removeJob({ ...options, job: 'tenant-1' });
+    clock.set(T0 + 40_000);
+    expect(await tick(tickDeps('n2'), { jobs: [] })).toEqual([]);
+    expect(await getSlot(ctx, 'tenant-1', T0)).toMatchObject({ status: 'lost', fence: 1 });
+    expect((await getLock(ctx, 'tenant-1'))?.runtimeShard).toBeDefined();
+    // Past a catch-up window and a lease after the removal nothing can still be under way: it leaves the index.
+    clock.set(T0 + 3 * MINUTE_MS);
+    await tick(tickDeps('n2'), { jobs: [] });
+    const lock = await getLock(ctx, 'tenant-1');
+    expect(lock).toMatchObject({ fence: 1 });
+    expect(lock?.runtimeShard).toBeUndefined();
+    expect(lock?.holder).toBeUndefined();
+  });
+
+  it('ends a handed-off continuation whose job changed after the hand-over: its slot is skipped redefined, the lease freed', async () => {
+    const seen: unknown[] = [];
+    const { ctx, clock, options, tickDeps } = await setup(T0 - 30_000, ({ args }: RunContext) => {
+      seen.push(args);
+      clock.advance(5_000);
+    });
+    const job = { name: 'drain', cron: '* * * * *', class: 'Sync', continuous: true, lease: '30s', args: { v: 1 } };
+    await upsertJob({ ...options, job });
+    clock.set(T0 + 500);
+    const sent: Continuation[] = [];
+    const handOff = async (continuation: Continuation) => void sent.push(JSON.parse(JSON.stringify(continuation)) as Continuation);
+    const outcomes = await tick({ ...tickDeps('lambda:a'), handOff }, { jobs: [], deadlineMs: T0 + 12_500 });
+    expect(outcomes.map((o) => o.outcome)).toEqual(['ran', 'handed-off']);
+    expect(sent[0]).toMatchObject({ job: 'drain', fence: 2, definitionVersion: 1 });
+    await upsertJob({ ...options, job: { ...job, args: { v: 2 } } });
+    const payload = JSON.parse(JSON.stringify(continuationPayload(sent[0]!)));
+    const command = parseTickPayload(payload, [], clock(), 1_000, { runtimeJobs: ['drain'] });
+    expect(await runTickCommand(tickDeps('lambda:b'), [], command)).toMatchObject([{ outcome: 'redefined', job: 'drain' }]);
+    expect(seen).toEqual([{ v: 1 }]);
+    expect(await getSlot(ctx, 'drain', sent[0]!.slotMs)).toMatchObject({ status: 'skipped', reason: 'redefined' });
+    expect((await getLock(ctx, 'drain'))?.holder).toBeUndefined();
   });
 
   it('never reuses a fence when a job is removed and created again under the same name', async () => {

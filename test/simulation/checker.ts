@@ -7,7 +7,8 @@ import type { RunEvent, SimHistory } from './simulation.js';
 
 /** One violation, with enough context to debug it from the seed. */
 export interface Violation {
-  invariant: 'I1' | 'I2' | 'I3' | 'I4';
+  /** D1: a runtime job's run starts under the definition its lease was granted under, and a removed job is granted none. */
+  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'D1';
   job: string;
   message: string;
   /**
@@ -53,7 +54,7 @@ export function checkHistory(history: SimHistory): Violation[] {
     // The store's history of the lock: every acquisition (the fence rose) and the lease each
     // holder was granted (the latest leaseUntilMs written while it held the lock).
     const lockWrites = history.writes.filter((write) => write.new.pk === pk && write.new.sk === 'STATE');
-    const acquisitions: { fence: number; holder: string; atMs: number }[] = [];
+    const acquisitions: { fence: number; holder: string; atMs: number; lock: Record<string, unknown> }[] = [];
     const grantedUntil = new Map<string, number>();
     let lastFence = 0;
     for (const write of lockWrites) {
@@ -68,11 +69,13 @@ export function checkHistory(history: SimHistory): Violation[] {
             message: `acquisition at ${iso(write.atMs)} got fence ${fence} after fence ${lastFence}`,
           });
         lastFence = Math.max(lastFence, fence);
-        acquisitions.push({ fence, holder: holder ?? '?', atMs: write.atMs });
+        acquisitions.push({ fence, holder: holder ?? '?', atMs: write.atMs, lock: write.new });
       }
       if (holder !== undefined && write.new.leaseUntilMs !== undefined) grantedUntil.set(holder, Number(write.new.leaseUntilMs));
     }
     const holderOfFence = new Map(acquisitions.map((acquisition) => [acquisition.fence, acquisition.holder]));
+
+    violations.push(...definitionViolations(job.name, runs, acquisitions));
 
     // I2: fences rise in the order handlers start (a stale holder never starts after its successor).
     const byStart = [...runs].sort((a, b) => a.startMs - b.startMs);
@@ -137,6 +140,8 @@ export function checkHistory(history: SimHistory): Violation[] {
     // recorded run failed (checked below), so a bug that pauses a healthy job is still caught.
     const pausedSpans = pausedIntervals(lockWrites);
     for (const span of pausedSpans) if (span.toMs > history.chaosEndMs) busy.push([span.fromMs, span.toMs]);
+    // Nor is a removed runtime job (it starts no new slot), while it stays removed.
+    for (const span of removedIntervals(lockWrites)) if (span.toMs > history.chaosEndMs) busy.push([span.fromMs, span.toMs]);
     busy.sort((a, b) => a[0] - b[0]);
     let idleSinceMs = history.chaosEndMs;
     for (const [startMs, endMs] of busy) {
@@ -209,6 +214,22 @@ export function checkHistory(history: SimHistory): Violation[] {
 
 const FAILING = new Set(['failed', 'timed-out']);
 
+/** The spans a runtime job spent removed, from the lock's writes in time order. */
+function removedIntervals(lockWrites: SimHistory['writes']): { fromMs: number; toMs: number }[] {
+  const spans: { fromMs: number; toMs: number }[] = [];
+  let fromMs: number | undefined;
+  for (const write of [...lockWrites].sort((a, b) => a.atMs - b.atMs)) {
+    const removed = write.new.removedAtMs !== undefined;
+    if (removed && fromMs === undefined) fromMs = write.atMs;
+    if (!removed && fromMs !== undefined) {
+      spans.push({ fromMs, toMs: write.atMs });
+      fromMs = undefined;
+    }
+  }
+  if (fromMs !== undefined) spans.push({ fromMs, toMs: Number.POSITIVE_INFINITY });
+  return spans;
+}
+
 /** The spans a job spent paused by itself (pauseAfterFailures), from the lock's writes in time order. */
 function pausedIntervals(lockWrites: SimHistory['writes']): { fromMs: number; toMs: number; afterSlotMs: number }[] {
   const spans: { fromMs: number; toMs: number; afterSlotMs: number }[] = [];
@@ -223,4 +244,37 @@ function pausedIntervals(lockWrites: SimHistory['writes']): { fromMs: number; to
   }
   if (open) spans.push({ ...open, toMs: Number.POSITIVE_INFINITY });
   return spans;
+}
+
+/**
+ * D1, runtime jobs: every fence is granted by a write conditioned on the definition version the
+ * granter read, so the lock as that write left it holds the very definition (its `rev`) the run
+ * starts under, and never a removal.
+ */
+function definitionViolations(
+  job: string,
+  runs: RunEvent[],
+  acquisitions: { fence: number; atMs: number; lock: Record<string, unknown> }[],
+): Violation[] {
+  const violations: Violation[] = [];
+  const grantOf = new Map(acquisitions.map((acquisition) => [acquisition.fence, acquisition]));
+  for (const acquisition of acquisitions) {
+    if (acquisition.lock.removedAtMs !== undefined)
+      violations.push({
+        invariant: 'D1',
+        job,
+        message: `fence ${acquisition.fence} granted at ${iso(acquisition.atMs)} after the job was removed`,
+      });
+  }
+  for (const run of runs) {
+    const grant = run.rev === undefined ? undefined : grantOf.get(run.fence);
+    const storedRev = (grant?.lock.definition as { args?: { rev?: number } } | undefined)?.args?.rev;
+    if (grant && storedRev !== run.rev)
+      violations.push({
+        invariant: 'D1',
+        job,
+        message: `${describe(run)} ran definition rev ${run.rev}, but its fence was granted at ${iso(grant.atMs)} under rev ${String(storedRev)}`,
+      });
+  }
+  return violations;
 }

@@ -120,6 +120,11 @@ export class MemoryDynamo {
     this.onApply?.({ table: input.TableName!, key, kind: 'update', old: old && copyOf(old), new: copyOf(next) });
     if (input.ReturnValues === 'ALL_OLD') return old ? { Attributes: copyOf(old) } : {};
     if (input.ReturnValues === 'ALL_NEW') return { Attributes: copyOf(next) };
+    if (input.ReturnValues === 'UPDATED_NEW') {
+      // The attributes the update wrote (approximated as those whose value changed), as DynamoDB returns them.
+      const changed = Object.entries(next).filter(([name, value]) => JSON.stringify(old?.[name]) !== JSON.stringify(value));
+      return { Attributes: copyOf(Object.fromEntries(changed)) };
+    }
     return {};
   }
 

@@ -15,6 +15,7 @@ import { startNode } from '../../functions/local/node.js';
 import { type AppliedWrite, MemoryDynamo, type StoreCommand } from './memory-dynamo.js';
 import { type Prng, prng } from './prng.js';
 import { type FaultCounts, type FaultRates, simClient } from './sim-client.js';
+import { applyRuntimeAction, RUNTIME_JOB, runtimePlan } from './sim-runtime-jobs.js';
 import { type Owner, VirtualTime, worldOwner } from './virtual-time.js';
 
 /**
@@ -50,6 +51,8 @@ export interface RunEvent {
   behaviour: Behaviour;
   /** Its fenced write to the handler's own store was accepted (false: rejected as stale). */
   fencedWrite?: boolean;
+  /** The runtime job's: the `rev` of the definition the run started under (its args). */
+  rev?: number;
 }
 
 /** A write the table applied, stamped with true time. */
@@ -99,6 +102,8 @@ export interface SimOptions {
   intensity?: number;
   /** Collects the seed's trace, step by step in true time (SIM_TRACE=1 prints it). */
   trace?: string[];
+  /** A runtime job changed, removed and created again during the chaos (sim-runtime-jobs.ts). @default drawn from the seed */
+  runtimeJobs?: boolean;
 }
 
 const TABLE = 'sim';
@@ -150,6 +155,14 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
   const scenario = rand.fork();
   const chance = rand.fork();
   const { jobs, behaviours } = randomJobs(scenario);
+  // Drawn after the others, so the file's jobs and the fault stream of a seed stay as they were.
+  const runtimeRand = rand.fork();
+  const chaosMsOfSeed = options.chaosMs ?? 20_000;
+  const plan = (options.runtimeJobs ?? runtimeRand.chance(0.6)) ? runtimePlan(runtimeRand, chaosMsOfSeed) : undefined;
+  if (plan) {
+    const behaviour = runtimeRand.pick(['cooperative', 'cooperative', 'stubborn', 'flaky'] as const);
+    behaviours.set(RUNTIME_JOB, { behaviour, minMs: 50, maxMs: runtimeRand.pick([800, 2_500, 7_000]), failAttempts: 1 });
+  }
   const world = worldOwner('world');
   const server = worldOwner('server');
   const time = new VirtualTime(START_MS, world);
@@ -157,7 +170,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
   db.createTable(TABLE);
   const writes: StampedWrite[] = [];
   db.onApply = (write) => writes.push({ ...write, atMs: time.nowMs });
-  const chaosMs = options.chaosMs ?? 20_000;
+  const chaosMs = chaosMsOfSeed;
   const maxLeaseMs = Math.max(...jobs.map((job) => job.leaseMs));
   const quietMs = maxLeaseMs * 2 + 6_000;
   const chaosEndMs = START_MS + chaosMs;
@@ -216,6 +229,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
         startMs: time.nowMs,
         attempt: ctx.attempt,
         behaviour: profile.behaviour,
+        ...(typeof (ctx.args as { rev?: unknown }).rev === 'number' && { rev: (ctx.args as { rev: number }).rev }),
       };
       runs.push(run);
       trace?.(
@@ -318,6 +332,20 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     void time.runAs(operator, () => setPaused({ client: operatorClient, tableName: TABLE, clock: () => time.nowMs }, job, false));
   };
 
+  // The operator's changes to the runtime job, from the same fault-free process.
+  const operatorStore = { client: operatorClient, tableName: TABLE, clock: () => time.nowMs };
+  for (const action of plan?.actions ?? []) {
+    time.schedule(
+      action.atMs,
+      () => {
+        counts[`runtime-${action.kind}`] = (counts[`runtime-${action.kind}`] ?? 0) + 1;
+        trace?.(`operator ${action.kind}s ${RUNTIME_JOB}${action.kind === 'upsert' ? ` ${JSON.stringify(action.keys)}` : ''}`);
+        void time.runAs(operator, () => applyRuntimeAction(operatorStore, action));
+      },
+      world,
+    );
+  }
+
   const instanceCount = scenario.int(2, 5);
   const spreadMs = MAX_CLOCK_SKEW_MS * (options.skewFactor ?? 1);
   const offsets = Array.from({ length: instanceCount }, () => scenario.int(0, spreadMs) - Math.floor(spreadMs / 2));
@@ -392,7 +420,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
   }
   return {
     seed: options.seed,
-    jobs,
+    jobs: plan ? [...jobs, plan.checkerJob] : jobs,
     maxClockSkewMs: MAX_CLOCK_SKEW_MS,
     tickPeriodMs: 1_000,
     startMs: START_MS,
