@@ -461,7 +461,7 @@ describe('bad requests', () => {
     ['GET', '/api/jobs/report/trigger', 'POST'],
     ['PUT', '/api/jobs/report/pause', 'POST'],
     ['POST', '/api/jobs', 'GET, HEAD'],
-    ['DELETE', '/api/jobs/report', 'GET, HEAD'],
+    ['POST', '/api/jobs/report', 'GET, HEAD, PUT, DELETE'],
     ['POST', '/', 'GET, HEAD'],
     ['POST', '/assets/app.js', 'GET, HEAD'],
   ])('answers 405 with Allow to %s %s', async (method, path, allow) => {
