@@ -5,7 +5,7 @@
  * in the config. Ticks and nodes run it beside the file's jobs. The guarantees across changes:
  * docs/protocol.md, "Runtime jobs".
  */
-import { putDefinition, removeDefinition } from './core/definition-writes.js';
+import { type DefinitionWrite, type DefinitionWriteResult, putDefinition, removeDefinition } from './core/definition-writes.js';
 import { runtimeJobDefinition, storedDefinition } from './core/job-definitions.js';
 import { getLock } from './core/reads.js';
 import { type ListedDefinition, listDefinitions, validationFor } from './core/runtime-jobs.js';
@@ -47,27 +47,38 @@ function toRuntimeJob(listed: ListedDefinition): RuntimeJob {
  * @throws ScheduleError naming the job, the key and the value (a bad cron, an unknown class, a
  * name the config already defines).
  */
-export function upsertJob(
+export async function upsertJob(
   options: OperationOptions & { job: RuntimeJobSpec },
 ): Promise<{ name: string; version: number; changed: boolean }> {
-  return withOperation(options, ({ config, deps }) => writeRuntimeJob(deps, config.jobs, options.job));
+  const written = await writeJob({ ...options, mode: 'upsert' });
+  if (written.outcome === 'written') return { name: options.job.name, version: written.version, changed: true };
+  if (written.outcome === 'unchanged') return { name: options.job.name, version: written.version, changed: false };
+  throw new Error(`upsert of job "${options.job.name}" returned ${written.outcome}`);
 }
 
-/** upsertJob on an open table (the status page's PUT shares it): validates `spec` against the file's jobs and handlers, then writes it with its validated form. */
+/**
+ * upsertJob with the write's mode and its whole answer, for the CLI: `create` refuses a job that
+ * exists with other keys (`exists`), `update` one that does not (`missing`), in the same write.
+ */
+export function writeJob(options: OperationOptions & { job: RuntimeJobSpec; mode: WriteMode }): Promise<DefinitionWriteResult> {
+  return withOperation(options, ({ config, deps }) => writeRuntimeJob(deps, config.jobs, options.job, options.mode));
+}
+
+type WriteMode = NonNullable<DefinitionWrite['mode']>;
+
+/** The write on an open table (the status page's PUT shares it): validates `spec` against the file's jobs and handlers, then stores it with its validated form. */
 export async function writeRuntimeJob(
   deps: TickDeps,
   fileJobs: readonly JobDefinition[],
   spec: RuntimeJobSpec,
-): Promise<{ name: string; version: number; changed: boolean }> {
+  mode: WriteMode = 'upsert',
+): Promise<DefinitionWriteResult> {
   const { name, ...keys } = spec;
   const validation = { ...(await validationFor(deps, fileJobs)), validateJob };
   const { definitionVersion: _version, ...job } = runtimeJobDefinition(name, keys, { version: 0 }, validation);
   const [nextDueMs] = nextSlots(cronOf(job), deps.clock(), 1);
   const compiled = JSON.stringify(job);
-  const written = await putDefinition(deps, { name, keys, compiled, ...(nextDueMs !== undefined && { nextDueMs }) });
-  if (written.outcome === 'written') return { name, version: written.version, changed: true };
-  if (written.outcome === 'unchanged') return { name, version: written.version, changed: false };
-  throw new Error(`upsert of job "${name}" returned ${written.outcome}`);
+  return putDefinition(deps, { name, keys, compiled, mode, ...(nextDueMs !== undefined && { nextDueMs }) });
 }
 
 /** Removes a runtime job: it starts no new slot; a run in progress finishes and records its outcome. */

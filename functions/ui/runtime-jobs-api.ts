@@ -4,6 +4,8 @@
  * `PUT /api/jobs/NAME` and removed by `DELETE /api/jobs/NAME`, both token-protected like the
  * other actions, through the same writes as `cluster-cron jobs` (functions/job-operations.ts).
  */
+
+import type { DefinitionWriteResult } from '../core/definition-writes.js';
 import { removeDefinition } from '../core/definition-writes.js';
 import { ScheduleError } from '../core/errors.js';
 import { readRuntimeJob, runtimeJobsForTick } from '../core/runtime-jobs.js';
@@ -19,7 +21,7 @@ import { jsonResponse, type UiResponse } from './static-assets.js';
 export interface RuntimeJobsAccess {
   list(): Promise<JobDefinition[]>;
   find(name: string): Promise<JobDefinition | undefined>;
-  write(spec: RuntimeJobSpec): Promise<{ name: string; version: number; changed: boolean }>;
+  write(spec: RuntimeJobSpec): Promise<DefinitionWriteResult>;
   remove(name: string): Promise<{ removed: boolean; version?: number }>;
 }
 
@@ -61,11 +63,13 @@ export async function putRuntimeJob(deps: UiDeps, name: string, request: UiReque
   const body = jsonBodyOf(request, '{"cron": "*/15 * * * *", "class": "SyncCustomer", "args": {"tenant": "acme"}}');
   if (body.name !== undefined && body.name !== name)
     throw new HttpError(400, `field "name" has value ${show(body.name)}; the path names job ${show(name)} (leave "name" out)`);
-  const existed = (await access.find(name).catch(() => undefined)) !== undefined;
   try {
     const written = await access.write({ ...body, name } as RuntimeJobSpec);
-    deps.log.info('ui.job.put', { job: name, version: written.version, changed: written.changed });
-    return jsonResponse(existed || !written.changed ? 200 : 201, { job: name, version: written.version, changed: written.changed });
+    if (written.outcome !== 'written' && written.outcome !== 'unchanged')
+      throw new Error(`upsert of job "${name}" returned ${written.outcome}`);
+    const changed = written.outcome === 'written';
+    deps.log.info('ui.job.put', { job: name, version: written.version, changed });
+    return jsonResponse(changed && written.created ? 201 : 200, { job: name, version: written.version, changed });
   } catch (error) {
     // The schedule file's message, without the source label the API has no use for.
     if (error instanceof ScheduleError) throw new HttpError(400, error.message.replace(/^runtime job: /, ''));

@@ -16,11 +16,12 @@ export interface CliProcess {
 
 /** Starts `cluster-cron <args>` from the package's root with `env`. */
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): CliProcess {
-  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'cluster-cron.mjs'), ...args], {
-    cwd: PACKAGE_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnNode([join(PACKAGE_ROOT, 'bin', 'cluster-cron.mjs'), ...args], { cwd: PACKAGE_ROOT, env });
+}
+
+/** Starts `node <args>` in `cwd`, collecting its stdout and stderr lines as they come. */
+export function spawnNode(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): CliProcess {
+  const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
   createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));

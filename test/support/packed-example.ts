@@ -3,10 +3,11 @@
  * this repository, install the tarball and the example's own dependencies (offline-capable:
  * the npm cache holds everything `npm ci` fetched), and run its commands.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { type CliProcess, spawnNode } from './cli-process.js';
 
 const run = promisify(execFile);
 
@@ -90,24 +91,7 @@ export async function installExample(name: string, dir: string, tarball: string)
   return dir;
 }
 
-/** Starts a long-running process of the example; `lines` collects its stdout and stderr line by line. */
-export function startProcess(
-  cwd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  // Both streams, each split into whole lines (the logs are on stdout, a server's address on stderr).
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let partial = '';
-    stream.on('data', (chunk: Buffer) => {
-      const text = partial + chunk.toString('utf8');
-      const parts = text.split('\n');
-      partial = parts.pop() ?? '';
-      lines.push(...parts.filter((line) => line.trim() !== ''));
-    });
-  }
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  return { child, lines, exited };
+/** Starts a long-running process of the example; `lines` collects its stdout and stderr line by line (the logs, a server's address). */
+export function startProcess(cwd: string, args: string[], env: NodeJS.ProcessEnv): CliProcess {
+  return spawnNode(args, { cwd, env });
 }

@@ -4,9 +4,10 @@
  * config registers; a runtime job brings its own `--args` (a tenant's id, say).
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { DefinitionWriteResult } from '../../core/definition-writes.js';
 import { ScheduleError } from '../../core/errors.js';
 import { OverlapPolicy } from '../../core/types.js';
-import { getJob, listJobs, type RuntimeJob, type RuntimeJobSpec, removeJob, upsertJob } from '../../job-operations.js';
+import { getJob, listJobs, type RuntimeJob, type RuntimeJobSpec, removeJob, writeJob } from '../../job-operations.js';
 import { loadJobs, positiveInt, type SourceOptions, withSource } from '../arguments.js';
 import { formatTime, table } from '../format.js';
 import { withOperation } from '../table-access.js';
@@ -48,36 +49,20 @@ function withDefinitionFlags(command: Command): Command {
     .option('--description <text>', 'shown in status and on the page');
 }
 
-/** A definition as text with its keys sorted at every depth: two equal definitions read alike. */
-function canonical(value: unknown): string {
-  const sorted = (node: unknown): unknown =>
-    node && typeof node === 'object' && !Array.isArray(node)
-      ? Object.fromEntries(
-          Object.entries(node)
-            .filter(([, child]) => child !== undefined)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            .map(([key, child]) => [key, sorted(child)]),
-        )
-      : node;
-  return JSON.stringify(sorted(value));
-}
+/** The flags that are definition keys, by the schedule file's names (commander names them alike). */
+const DEFINITION_KEYS = ['cron', 'class', 'args', 'overlap', 'lease', 'timezone', 'description'] as const;
 
-/** The definition keys the flags give, in the schedule file's names. */
+/** The definition keys the flags give. */
 function keysOf(flags: DefinitionFlags): Partial<RuntimeJobSpec> {
-  return {
-    ...(flags.cron !== undefined && { cron: flags.cron }),
-    ...(flags.class !== undefined && { class: flags.class }),
-    ...(flags.args !== undefined && { args: flags.args }),
-    ...(flags.overlap !== undefined && { overlap: flags.overlap }),
-    ...(flags.lease !== undefined && { lease: flags.lease }),
-    ...(flags.timezone !== undefined && { timezone: flags.timezone }),
-    ...(flags.description !== undefined && { description: flags.description }),
-  } as Partial<RuntimeJobSpec>;
+  return Object.fromEntries(DEFINITION_KEYS.filter((key) => flags[key] !== undefined).map((key) => [key, flags[key]]));
 }
 
-function printWritten(name: string, written: { version: number; changed: boolean }, verb: string): void {
+/** What the write did, as the CLI says it; `exists` and `missing` are refusals the caller words. */
+function printWritten(name: string, written: DefinitionWriteResult, verb: string): void {
+  if (written.outcome !== 'written' && written.outcome !== 'unchanged')
+    throw new Error(`job "${name}": the write returned ${written.outcome}`);
   process.stdout.write(
-    written.changed
+    written.outcome === 'written'
       ? `${name}: ${verb}, version ${written.version}\n`
       : `${name}: unchanged (the same definition), version ${written.version}\n`,
   );
@@ -106,18 +91,15 @@ export function addJobCommands(program: Command): void {
       const config = await loadJobs(options);
       if (options.cron === undefined || options.class === undefined)
         throw new ScheduleError(`job "${name}": jobs add needs --cron and --class`, { source: 'jobs add', job: name });
-      const written = await withOperation(config, async (operation) => {
-        const existing = await getJob({ ...operation, job: name });
-        const spec = { name, ...keysOf(options) } as RuntimeJobSpec;
-        if (existing && canonical(existing.definition) !== canonical(spec)) {
-          // add never overwrites: a typo in a name would replace another tenant's job.
-          throw new ScheduleError(
-            `job "${name}" exists already (version ${existing.version}, cron "${String((existing.definition as Record<string, unknown>).cron)}"): change it with cluster-cron jobs update "${name}"`,
-            { source: 'jobs add', job: name },
-          );
-        }
-        return upsertJob({ ...operation, job: spec });
-      });
+      // add never overwrites (mode create): a typo in a name would replace another tenant's job.
+      const written = await withOperation(config, (operation) =>
+        writeJob({ ...operation, job: { name, ...keysOf(options) } as RuntimeJobSpec, mode: 'create' }),
+      );
+      if (written.outcome === 'exists')
+        throw new ScheduleError(
+          `job "${name}" exists already (version ${written.version}, cron "${String(written.keys.cron)}"): change it with cluster-cron jobs update "${name}"`,
+          { source: 'jobs add', job: name },
+        );
       printWritten(name, written, 'added');
     });
 
@@ -125,15 +107,17 @@ export function addJobCommands(program: Command): void {
     .description('change a runtime job: the flags given replace those keys; the change applies from its next slot')
     .action(async (name: string, options: SourceOptions & DefinitionFlags) => {
       const config = await loadJobs(options);
+      // The keys not given stay as stored; mode update refuses a job removed since the read.
       const written = await withOperation(config, async (operation) => {
         const existing = await getJob({ ...operation, job: name });
-        if (!existing)
-          throw new ScheduleError(`job "${name}": no runtime job of that name; create it with cluster-cron jobs add "${name}"`, {
-            source: 'jobs update',
-            job: name,
-          });
-        return upsertJob({ ...operation, job: { ...existing.definition, ...keysOf(options), name } as RuntimeJobSpec });
+        const job = { ...existing?.definition, ...keysOf(options), name } as RuntimeJobSpec;
+        return existing ? writeJob({ ...operation, job, mode: 'update' }) : ({ outcome: 'missing' } as const);
       });
+      if (written.outcome === 'missing')
+        throw new ScheduleError(`job "${name}": no runtime job of that name; create it with cluster-cron jobs add "${name}"`, {
+          source: 'jobs update',
+          job: name,
+        });
       printWritten(name, written, 'updated');
     });
 
