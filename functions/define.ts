@@ -11,8 +11,14 @@ export type Duration = string | number;
 
 /** One job in code: the schedule file's keys, with `handler` (a function) in place of `class`. */
 export interface JobOptions<Args extends object = Record<string, unknown>> {
-  /** 5 fields, or 6 with seconds first; a trailing zone (`0 9 * * * Europe/Berlin`) is allowed. */
-  cron: string;
+  /** 5 fields, or 6 with seconds first; a trailing zone (`0 9 * * * Europe/Berlin`) is allowed. Give this or `at`. */
+  cron?: string;
+  /** Run once, at this time (a Date, or ISO 8601 read in `timezone` when it has no offset), instead of on a cron. */
+  at?: string | Date;
+  /** No slot before this time. @default none */
+  startAt?: string | Date;
+  /** No slot after this time; the job is done after it. @default none */
+  endAt?: string | Date;
   /** Runs once per slot; receives `args` with the type given here. */
   handler: JobHandler<Args>;
   /** Passed to the handler as `ctx.args`: a mapping, or a list as sidekiq's `perform(*args)` takes. @default {} */

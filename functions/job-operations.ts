@@ -6,17 +6,29 @@
  * docs/protocol.md, "Runtime jobs".
  */
 import { type DefinitionWrite, type DefinitionWriteResult, putDefinition, removeDefinition } from './core/definition-writes.js';
+import { ScheduleError } from './core/errors.js';
 import { runtimeJobDefinition, storedDefinition } from './core/job-definitions.js';
 import { getLock } from './core/reads.js';
 import { type ListedDefinition, listDefinitions, validationFor } from './core/runtime-jobs.js';
 import { type ScheduleJobKeys, validateJob } from './core/schedule.js';
+import { showValue } from './core/schema-messages.js';
 import { cronOf, nextSlots } from './core/slots.js';
 import type { TickDeps } from './core/tick.js';
+import { formatDurationMs } from './core/time.js';
 import type { JobDefinition } from './core/types.js';
+import { withIsoTimes } from './core/when-keys.js';
 import { type OperationOptions, withOperation } from './operations.js';
 
-/** A runtime job as written: the keys of a schedule-file job entry, with its name. */
-export type RuntimeJobSpec = Omit<ScheduleJobKeys, 'name'> & { name: string };
+/** A runtime job as written: the keys of a schedule-file job entry, with its name; its times may be Dates. */
+export type RuntimeJobSpec = Omit<ScheduleJobKeys, 'name' | 'at' | 'startAt' | 'endAt'> & {
+  name: string;
+  /** Runs once, at this time (ISO 8601, read in `timezone` without an offset), instead of a `cron`. */
+  at?: string | Date;
+  /** No slot before this time. */
+  startAt?: string | Date;
+  /** No slot after this time: the job is done after it. */
+  endAt?: string | Date;
+};
 
 /** A runtime job as the table holds it. */
 export interface RuntimeJob {
@@ -73,12 +85,39 @@ export async function writeRuntimeJob(
   spec: RuntimeJobSpec,
   mode: WriteMode = 'upsert',
 ): Promise<DefinitionWriteResult> {
-  const { name, ...keys } = spec;
+  const { name, ...given } = spec;
+  const keys = withIsoTimes(given);
   const validation = { ...(await validationFor(deps, fileJobs)), validateJob };
   const { definitionVersion: _version, ...job } = runtimeJobDefinition(name, keys, { version: 0 }, validation);
-  const [nextDueMs] = nextSlots(cronOf(job), deps.clock(), 1);
+  const nowMs = deps.clock();
+  const [nextMs] = nextSlots(cronOf(job), nowMs, 1);
+  refuseNeverRuns(job, keys, nextMs, nowMs);
+  // A one-time job created just after its time (within its window) is still due: ticks look at it until its wind-down.
+  const nextDueMs = nextMs ?? job.atMs;
   const compiled = JSON.stringify(job);
   return putDefinition(deps, { name, keys, compiled, mode, ...(nextDueMs !== undefined && { nextDueMs }) });
+}
+
+/**
+ * A runtime job that could never start a slot is refused where it is written, not stored to
+ * sit idle: a one-time job whose time is more than its catch-up window ago, or one whose `endAt` has passed.
+ * @throws ScheduleError naming the job, the key and the value.
+ */
+function refuseNeverRuns(job: JobDefinition, keys: Record<string, unknown>, nextDueMs: number | undefined, nowMs: number): void {
+  if (nextDueMs !== undefined) return;
+  const source = 'runtime job';
+  if (job.atMs !== undefined && job.atMs >= nowMs - job.catchupWindowMs) return;
+  const key = job.atMs !== undefined ? 'at' : 'endAt';
+  const why = key === 'at' ? `more than its catch-up window (${formatDurationMs(job.catchupWindowMs)}) ago` : 'leaves no slot from now on';
+  throw new ScheduleError(
+    `${source}: job "${job.name}": key "${key}" has value ${showValue(keys[key])}, which is ${why}: it would never run`,
+    {
+      source,
+      job: job.name,
+      key,
+      value: keys[key],
+    },
+  );
 }
 
 /** Removes a runtime job: it starts no new slot; a run in progress finishes and records its outcome. */

@@ -11,6 +11,7 @@ import { loadScheduleFile, parseScheduleObject } from './core/schedule.js';
 import { invalidValueMessage, showValue as show, unknownKeyMessage } from './core/schema-messages.js';
 import { TICK_DEFAULTS } from './core/tick.js';
 import type { JobDefinition, JobHandler } from './core/types.js';
+import { withIsoTimes } from './core/when-keys.js';
 import { type ClusterCronConfig, failureHookRegistry, handlerRegistry } from './define.js';
 
 /** A validated configuration: what the CLI, a node and the construct work from. */
@@ -29,6 +30,9 @@ export interface LoadedConfig {
 const CONFIG_KEYS = ['jobs', 'schedule', 'handlers', 'tableName', 'endpoint', 'onFailure'] as const;
 const JOB_KEYS = [
   'cron',
+  'at',
+  'startAt',
+  'endAt',
   'handler',
   'args',
   'overlap',
@@ -90,7 +94,7 @@ function codeJob(source: string, name: string, spec: unknown): JobDefinition {
     });
   }
   // The job's own name is its handler's key in the registry (handlerRegistry).
-  const [job] = parseScheduleObject({ [name]: { ...keys, class: name } }, { handlers: [name], source });
+  const [job] = parseScheduleObject({ [name]: { ...withIsoTimes(keys), class: name } }, { handlers: [name], source });
   if (!job) throw new Error(`job "${name}": the schedule parser returned no job for one entry`);
   return job;
 }

@@ -1,11 +1,11 @@
 /** Terminal output of the CLI: tables (cli-table3) and times in UTC and the job's zone. */
 import Table from 'cli-table3';
 import { DateTime } from 'luxon';
-import type { JobStatus } from '../core/job-status.js';
+import { type JobStatus, jobDone } from '../core/job-status.js';
 import { describeRetryTimeout } from '../core/retry-timeout-keys.js';
 import { type LockItem, lapsedHolder, liveHolder, pausedFor, type SlotItem } from '../core/store.js';
 import { formatDurationMs } from '../core/time.js';
-import type { TickOutcome } from '../core/types.js';
+import type { JobDefinition, TickOutcome } from '../core/types.js';
 import { describeCron } from '../describe-cron.js';
 import { attemptLines, attemptsNote } from './format-attempts.js';
 
@@ -99,10 +99,21 @@ export function outcomeDetail(outcome: TickOutcome): string {
   }
 }
 
-/** A job's state for the status table and `status JOB`: disabled in its definition, paused on its lock (with the note), or active. */
-export function describeJobState(job: { enabled: boolean }, lock: LockItem | undefined): string {
+/** A job's state for the status table and `status JOB`: disabled in its definition, done (jobDone), paused on its lock (with the note), or active. */
+export function describeJobState(job: JobDefinition, lock: LockItem | undefined, nowMs: number): string {
   if (!job.enabled) return 'disabled';
+  if (jobDone(job, lock, nowMs)) return job.atMs !== undefined ? 'done (one-time job)' : `done (ended ${formatTime(job.endAtMs)})`;
   return pausedFor(lock) ? `PAUSED${lock.pausedNote ? `: ${lock.pausedNote}` : ''}` : 'active';
+}
+
+/** When a job runs, for the status table: its cron (or a one-time job's time) and its bounds, a line each. */
+export function describeSchedule(job: JobDefinition): string[] {
+  if (job.atMs !== undefined) return [`once at ${formatTime(job.atMs, job.timezone)}`];
+  return [
+    job.cron,
+    ...(job.startAtMs !== undefined ? [`from ${formatTime(job.startAtMs, job.timezone)}`] : []),
+    ...(job.endAtMs !== undefined ? [`until ${formatTime(job.endAtMs, job.timezone)}`] : []),
+  ];
 }
 
 /** `status JOB`: the job, its lock, counters, last runs and next fire times, as text. */
@@ -110,9 +121,14 @@ export function printJobStatus(status: JobStatus, nowMs: number): string {
   const { job, lock, counters } = status;
   const lines = [
     `${job.name}: ${job.description ?? job.handler}`,
-    `  schedule   "${job.cron}" ${job.timezone} (${describeCron(job.cron)})`,
+    job.atMs !== undefined
+      ? `  schedule   once at ${formatTime(job.atMs, job.timezone)}`
+      : `  schedule   "${job.cron}" ${job.timezone} (${describeCron(job.cron)})${describeSchedule(job)
+          .slice(1)
+          .map((bound) => `, ${bound}`)
+          .join('')}`,
     `  policy     overlap ${job.overlap}${job.continuous ? ', continuous' : ''}, lease ${formatDurationMs(job.leaseMs)}, catch-up window ${formatDurationMs(job.catchupWindowMs)}, catch-up limit ${job.catchupLimit}${describeRetryTimeout(job)}`,
-    `  state      ${describeJobState(job, lock)}; lock ${describeLock(lock, nowMs)}; fence ${lock?.fence ?? 0}${lock?.pendingSlotMs !== undefined ? `; buffered slot ${formatTime(lock.pendingSlotMs)}` : ''}`,
+    `  state      ${describeJobState(job, lock, nowMs)}; lock ${describeLock(lock, nowMs)}; fence ${lock?.fence ?? 0}${lock?.pendingSlotMs !== undefined ? `; buffered slot ${formatTime(lock.pendingSlotMs)}` : ''}`,
     `  counters   over the last ${counters.slots} slot(s)${counters.sinceMs !== undefined ? ` since ${formatTime(counters.sinceMs)}` : ''}: runs ${counters.runs} (failed ${counters.failures}, timed out ${counters.timedOut}, retried ${counters.retried}), skipped by overlap ${counters.skippedByOverlap}, dropped ${counters.dropped}, buffered ${counters.buffered}, paused ${counters.paused}, lost ${counters.lost}, missed ${counters.missed}`,
   ];
   const runs = table(['scheduled', 'started', 'lag', 'duration', 'outcome', 'fence', 'instance', 'trigger']);

@@ -7,6 +7,7 @@ import {
   getLock,
   holderRun,
   type LockItem,
+  liveHolder,
   recentSlots,
   SkipReason,
   type SlotItem,
@@ -48,6 +49,8 @@ export interface JobStatus {
   recent: SlotItem[];
   nextMs: number[];
   counters: JobCounters;
+  /** A one-time job (`at`) or one past its `endAt` that will start no slot again, and runs none now (jobDone). */
+  done: boolean;
 }
 
 /**
@@ -64,13 +67,26 @@ export async function jobStatus(
   const [lock, items] = await Promise.all([getLock(ctx, job.name), recentSlots(ctx, job.name, options.historyLimit ?? 1_000)]);
   const history = withoutSupersededMarks(items, lock);
   const cron = cronOf(job);
+  const nextMs = nextSlots(cron, nowMs, options.next ?? 10);
   return {
     job,
     lock,
     recent: history.slice(0, options.runs ?? 10),
-    nextMs: nextSlots(cron, nowMs, options.next ?? 10),
+    nextMs,
     counters: countSlots(job, history, nowMs, holderRun(lock)?.slotMs),
+    done: jobDone(job, lock, nowMs),
   };
+}
+
+/**
+ * True when a one-time job (`at`) or a bounded one (`endAt`) will start no slot again: its last
+ * slot is more than its catch-up window ago (so no tick may still start it) and no run of it
+ * holds the lease (a run in progress, or a continuation chain, is not done). Its history stays.
+ */
+export function jobDone(job: JobDefinition, lock: LockItem | undefined, nowMs: number): boolean {
+  const lastMs = job.atMs ?? job.endAtMs;
+  if (lastMs === undefined || nowMs - job.catchupWindowMs - (job.jitterMs ?? 0) <= lastMs) return false;
+  return !liveHolder(lock, nowMs);
 }
 
 /** Counts a job's slot items by fate; pure, so it is unit tested on its own. */

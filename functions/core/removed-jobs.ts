@@ -10,7 +10,7 @@ import { settleAbandonedClaims } from './abandoned-claims.js';
 import { isConditionFailure } from './conditions.js';
 import { RUNTIME_INDEX } from './job-definitions.js';
 import { retentionMs, skewMs, type TickDeps } from './run.js';
-import { getLock, lapsedHolder, liveHolder, readJobWindow, recordLost, recordLostRun, SlotStatus } from './store.js';
+import { getLock, type LockItem, lapsedHolder, liveHolder, readJobWindow, recordLost, recordLostRun, SlotStatus } from './store.js';
 import { lockItemKey } from './table-keys.js';
 import { parseDurationMs } from './time.js';
 import type { JobDefinition } from './types.js';
@@ -43,10 +43,44 @@ export async function settleRemovedJob(deps: TickDeps, name: string): Promise<vo
   const nowMs = deps.clock();
   if (liveHolder(lock, nowMs)) return; // a run in progress finishes, records and releases
   const removedAtMs = lock.removedAtMs;
-  const { claimed } = await readJobWindow(deps, name, removedAtMs - job.catchupWindowMs - job.leaseMs - skewMs(deps));
+  const { waiting } = await settleLeftovers(
+    deps,
+    job,
+    lock,
+    removedAtMs - job.catchupWindowMs - job.leaseMs - skewMs(deps),
+    'after the job was removed',
+  );
+  // A tick that read the definition before the removal may still claim a slot up to a catch-up window after it.
+  const quietFromMs = removedAtMs + job.catchupWindowMs + job.leaseMs + 2 * skewMs(deps);
+  if (waiting || nowMs < quietFromMs) return;
+  // expects:    still removed at the version read; no holder, or the lapsed one whose slot was just recorded
+  // sets:       leaves the index (runtimeShard); a lapsed holder's fields go (its fate is on its slot item)
+  // fails when: re-created or changed since (means: the next tick judges it afresh), or a holder came back
+  // defends:    I4 (a removed job leaves the index only once every slot it claimed has a fate)
+  await windDownWrite(deps, name, lock, {
+    remove: [RUNTIME_INDEX.partitionKey],
+    condition: 'definitionVersion = :version AND attribute_exists(removedAtMs)',
+    values: { ':version': lock.definitionVersion },
+  });
+}
+
+/**
+ * What a job that starts no new slot (removed, or past its last slot: ended-jobs.ts) left
+ * without a fate: claims abandoned before their lease was taken, and a holder that died mid-run
+ * (with the slot buffered behind it), recorded lost. `waiting`: a claim is still too young to judge.
+ */
+export async function settleLeftovers(
+  deps: TickDeps,
+  job: Pick<JobDefinition, 'name' | 'leaseMs' | 'catchupWindowMs'>,
+  lock: LockItem,
+  readFromMs: number,
+  when: string,
+): Promise<{ waiting: boolean }> {
+  const name = job.name;
+  const { claimed } = await readJobWindow(deps, name, readFromMs);
   await settleAbandonedClaims(deps, job as JobDefinition, claimed, lock);
-  if (lapsedHolder(lock, nowMs)) {
-    const why = `lease lapsed without an outcome (held by ${lock.holder}) after the job was removed; found by ${deps.instance}`;
+  if (lapsedHolder(lock, deps.clock())) {
+    const why = `lease lapsed without an outcome (held by ${lock.holder}) ${when}; found by ${deps.instance}`;
     await recordLostRun(deps, { job: name, lapsedLock: lock, why, retentionMs: retentionMs(deps) });
     if (lock.pendingSlotMs !== undefined && lock.pendingToken !== undefined)
       await recordLost(deps, {
@@ -56,23 +90,38 @@ export async function settleRemovedJob(deps: TickDeps, name: string): Promise<vo
         why: `buffered behind ${lock.holder}, which died`,
       });
   }
-  const waiting = [...claimed.values()].some((claim) => claim.status === SlotStatus.claimed || claim.status === SlotStatus.buffered);
-  // A tick that read the definition before the removal may still claim a slot up to a catch-up window after it.
-  const quietFromMs = removedAtMs + job.catchupWindowMs + job.leaseMs + 2 * skewMs(deps);
-  if (waiting || nowMs < quietFromMs) return;
-  // expects:    still removed at the version read; no holder, or the lapsed one whose slot was just recorded
-  // sets:       leaves the index (runtimeShard); a lapsed holder's fields go (its fate is on its slot item)
-  // fails when: re-created or changed since (means: the next tick judges it afresh), or a holder came back
-  // defends:    I4 (a removed job leaves the index only once every slot it claimed has a fate)
+  return { waiting: [...claimed.values()].some((claim) => claim.status === SlotStatus.claimed || claim.status === SlotStatus.buffered) };
+}
+
+/**
+ * The write that ends a wind-down: `remove` goes from the lock item, with a lapsed holder's
+ * fields (its fate is on its slot item by now), if the lock still has no holder, or the same
+ * lapsed one; a condition that fails means another tick or a new run got there first.
+ */
+export async function windDownWrite(
+  deps: TickDeps,
+  name: string,
+  lock: LockItem,
+  write: { remove: readonly string[]; condition: string; values: Record<string, unknown> },
+): Promise<void> {
   const lapsed = lock.holder !== undefined;
+  const remove = [
+    ...write.remove,
+    ...(lapsed ? ['holder', 'holderInstance', 'holderSlotMs', 'holderTrigger', 'pendingSlotMs', 'pendingToken'] : []),
+  ];
+  if (remove.length === 0) return;
   try {
     await deps.client.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: lockItemKey(name),
-        UpdateExpression: `REMOVE ${RUNTIME_INDEX.partitionKey}${lapsed ? ', holder, holderInstance, holderSlotMs, holderTrigger, pendingSlotMs, pendingToken' : ''}`,
-        ConditionExpression: `definitionVersion = :version AND attribute_exists(removedAtMs) AND ${lapsed ? 'holder = :holder AND leaseUntilMs < :now' : 'attribute_not_exists(holder)'}`,
-        ExpressionAttributeValues: { ':version': lock.definitionVersion, ...(lapsed && { ':holder': lock.holder, ':now': nowMs }) },
+        UpdateExpression: `REMOVE ${remove.join(', ')}`,
+        ConditionExpression: [write.condition, lapsed ? 'holder = :holder AND leaseUntilMs < :now' : 'attribute_not_exists(holder)']
+          .filter(Boolean)
+          .join(' AND '),
+        ...((lapsed || Object.keys(write.values).length > 0) && {
+          ExpressionAttributeValues: { ...write.values, ...(lapsed && { ':holder': lock.holder, ':now': deps.clock() }) },
+        }),
       }),
     );
   } catch (error) {

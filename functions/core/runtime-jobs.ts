@@ -7,6 +7,7 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { recordDefinitionError } from './definition-writes.js';
+import { windDownDone } from './ended-jobs.js';
 import { errorMessage, UnknownJobError } from './errors.js';
 import {
   RUNTIME_INDEX,
@@ -126,13 +127,15 @@ export async function validationFor(deps: Pick<TickDeps, 'handlers'>, fileJobs: 
 }
 
 /**
- * The runtime jobs a tick runs beside the file's, validated; a definition this deployment cannot
+ * The runtime jobs a tick runs beside the file's, validated (`ticking`: without the ended ones
+ * whose wind-down is done); a definition this deployment cannot
  * run (an unknown class, a name the file defines) is logged, recorded on its item once per
  * version (`status` shows it), and returned as an `error` outcome: never dropped in silence.
  */
 export async function runtimeJobsForTick(
   deps: TickDeps,
   fileJobs: readonly JobDefinition[],
+  options: { ticking?: boolean } = {},
 ): Promise<{ jobs: JobDefinition[]; refused: TickOutcome[]; removed: string[] }> {
   let definitions: ListedDefinition[];
   const removed: string[] = [];
@@ -153,7 +156,9 @@ export async function runtimeJobsForTick(
   const refused: TickOutcome[] = [];
   for (const definition of definitions) {
     try {
-      jobs.push(runtimeJobDefinition(definition.name, definition.keys, definition, validation));
+      const job = runtimeJobDefinition(definition.name, definition.keys, definition, validation);
+      // An ended job whose wind-down is done (ended-jobs.ts) is listed and shown done, but not ticked.
+      if (!options.ticking || !windDownDone(job, definition.nextDueMs, deps.clock())) jobs.push(job);
     } catch (error) {
       const message = errorMessage(error);
       deps.log.error('job.definition.refused', {
@@ -232,7 +237,7 @@ export async function runtimeJobsToTick(
 ): Promise<{ jobs: JobDefinition[]; refused: TickOutcome[]; removed?: string[] }> {
   const { only } = request;
   if (request.runtimeJobs === false) return { jobs: [], refused: [] };
-  if (!only) return runtimeJobsForTick(deps, request.jobs);
+  if (!only) return runtimeJobsForTick(deps, request.jobs, { ticking: true });
   const jobs: JobDefinition[] = [];
   const refused: TickOutcome[] = [];
   for (const name of only.filter((name) => !request.jobs.some((job) => job.name === name))) {

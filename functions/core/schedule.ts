@@ -5,22 +5,21 @@
 import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { CronExpressionError, ScheduleError } from './errors.js';
+import { ScheduleError } from './errors.js';
 import { describeFailurePolicies, failurePolicyFields, failurePolicyKeys, failurePolicyRanges } from './failure-policy-keys.js';
-import { isNaturalCron, naturalCron } from './natural-cron.js';
 import { continuousAllowError } from './overlap-rules.js';
 import { describeRetryTimeout, retryTimeoutKeys, retryTimeoutMeaning } from './retry-timeout-keys.js';
 import { attachNotes } from './schedule-notes.js';
 import { describeSchemaError, invalidValueMessage, showValue as show } from './schema-messages.js';
 import { sidekiqCronKeys, sidekiqCronMeaning } from './sidekiq-cron-keys.js';
-import { nextSlots, parseCron, splitZone } from './slots.js';
 import { formatDurationMs, parseDurationMs } from './time.js';
 import { type JobDefinition, OverlapPolicy } from './types.js';
 import { uniqueJobsKeys, uniqueJobsMeaning } from './unique-jobs-keys.js';
+import { DEFAULT_TIMEZONE, describeWhen, whenJobRuns, whenKeys } from './when-keys.js';
 
 /** Defaults for the keys a job may leave out. */
 export const JOB_DEFAULTS = {
-  timezone: 'UTC',
+  timezone: DEFAULT_TIMEZONE,
   lease: '60s',
   catchupWindow: '90s',
   overlap: OverlapPolicy.skip,
@@ -39,17 +38,19 @@ const JOB_NAME_RULE =
 const duration = z.union([z.string(), z.number()]);
 // args and queue keep their place in the list of allowed keys, beside ours.
 const { args: _args, queue: _queue, ...sidekiqCronOnly } = sidekiqCronKeys;
+// cron keeps its place beside class in the list of allowed keys; the other time keys follow.
+const { cron: _cron, ...whenKeysAfterCron } = whenKeys;
 
 /** One job as written in the file: sidekiq-cron's keys (sidekiq-cron-keys.ts) and ours. */
 const rawJob = z
   .object({
     name: z.string().optional(),
-    cron: z.string(),
+    cron: whenKeys.cron,
     class: z.string().min(1),
+    ...whenKeysAfterCron,
     args: sidekiqCronKeys.args,
     description: z.string().optional(),
     status: z.enum(['enabled', 'disabled']).optional(),
-    timezone: z.string().optional(),
     queue: sidekiqCronKeys.queue,
     lease: duration.optional(),
     catchupWindow: duration.optional(),
@@ -116,35 +117,8 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
   if (!parsed.success) describeIssue(source, name, input as Record<string, unknown>, parsed.error);
   const raw: RawJob = parsed.data;
 
-  // A cron in words (Fugit's, as sidekiq-cron reads it) becomes the expression it means.
-  const natural = isNaturalCron(raw.cron) ? naturalCron(raw.cron) : undefined;
-  if (natural && 'problem' in natural) {
-    fail(source, `job "${name}": key "cron" has value ${show(raw.cron)}; ${natural.problem}`, { job: name, key: 'cron', value: raw.cron });
-  }
-  const { expression, zone } = splitZone(natural?.cron ?? raw.cron);
-  if (zone && raw.timezone && zone !== raw.timezone) {
-    fail(source, `job "${name}": key "cron" names zone "${zone}" but key "timezone" is "${raw.timezone}"; give one`, {
-      job: name,
-      key: 'timezone',
-      value: raw.timezone,
-    });
-  }
-  const timezone = zone ?? raw.timezone ?? JOB_DEFAULTS.timezone;
-  let cron: ReturnType<typeof parseCron>;
-  try {
-    cron = parseCron(expression, timezone, name);
-    if (nextSlots(cron, Date.UTC(2000, 0, 1), 1).length === 0) {
-      fail(source, `job "${name}": key "cron" has value ${show(raw.cron)}, which never fires`, { job: name, key: 'cron', value: raw.cron });
-    }
-  } catch (error) {
-    if (!(error instanceof CronExpressionError)) throw error;
-    const key = error.details.value === timezone && !expression.includes(timezone) ? (zone ? 'cron' : 'timezone') : 'cron';
-    throw new ScheduleError(
-      `${source}: job "${name}": key "${key}": ${error.message}`,
-      { source, job: name, key, value: key === 'cron' ? raw.cron : raw.timezone },
-      { cause: error },
-    );
-  }
+  const when = whenJobRuns(source, name, raw, (message, details) => fail(source, `job "${name}": ${message}`, { job: name, ...details }));
+  const { cron } = when;
   if (options.handlers && !options.handlers.includes(raw.class)) {
     fail(
       source,
@@ -177,9 +151,7 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
   );
   const definition: JobDefinition = {
     name,
-    cron: expression,
-    ...(natural && { naturalCron: raw.cron }),
-    timezone,
+    ...when.fields,
     handler: raw.class,
     args: raw.args ?? {},
     ...sidekiq.fields,
@@ -190,7 +162,6 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     overlap,
     catchupLimit: raw.catchupLimit ?? JOB_DEFAULTS.catchupLimit,
     continuous: raw.continuous ?? false,
-    hasSeconds: cron.hasSeconds,
     ...failing.fields,
     ...policies,
   };
@@ -305,6 +276,5 @@ export { checkLeasesAgainstSkew } from './lease-skew.js';
 
 /** A one-line summary of a job's settings, for `validate` and logs. */
 export function describeJob(job: JobDefinition): string {
-  const words = job.naturalCron === undefined ? '' : ` (from "${job.naturalCron}")`;
-  return `${job.name}: "${job.cron}"${words} ${job.timezone} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${describeRetryTimeout(job)}${describeFailurePolicies(job)}${job.namespace === undefined ? '' : `, namespace ${job.namespace}`}${job.enabled ? '' : ', disabled'})`;
+  return `${job.name}: ${describeWhen(job)} -> ${job.handler} (lease ${formatDurationMs(job.leaseMs)}, catch-up ${formatDurationMs(job.catchupWindowMs)}, overlap ${job.overlap}${job.catchupLimit > 1 ? `, catch-up limit ${job.catchupLimit}` : ''}${job.continuous ? ', continuous' : ''}${describeRetryTimeout(job)}${describeFailurePolicies(job)}${job.namespace === undefined ? '' : `, namespace ${job.namespace}`}${job.enabled ? '' : ', disabled'})`;
 }

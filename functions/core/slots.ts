@@ -12,6 +12,7 @@
 import { CronExpression, CronExpressionParser, type CronFieldCollection } from 'cron-parser';
 import { DateTime } from 'luxon';
 import { CronExpressionError } from './errors.js';
+import type { JobDefinition } from './types.js';
 
 const HOUR_MS = 3_600_000;
 /** Around a wall-clock time, offsets are sampled this far before and after to find DST changes. */
@@ -31,6 +32,11 @@ export interface CronSchedule {
   everyHour: boolean;
   /** Seed of cron-parser's `H` fields: the job's name, so every instance computes the same slots. */
   hashSeed: string;
+  /** The job's bounds (`startAt`, `endAt`; time-bounds.ts): no slot before the first or after the second. */
+  startMs?: number;
+  endMs?: number;
+  /** A one-time job's (`at`) only slot: the expression is then only its description. */
+  onceAtMs?: number;
 }
 
 /** The `@` shorthands cron-parser knows (`@daily`, `@hourly`, ...), as sidekiq-cron users write them. */
@@ -119,13 +125,23 @@ export function parseCron(expression: string, timezone: string, hashSeed = ''): 
   return { expression: normalized, timezone, hasSeconds: seconds.length !== 1 || seconds[0] !== 0, everyHour: hours.size === 24, hashSeed };
 }
 
-/** The parsed cron of a job definition (its name seeds `H`). */
-export function cronOf(job: { name: string; cron: string; timezone: string }): CronSchedule {
+/** What of a job its slots depend on: its cron, zone and name (which seeds `H`), and its bounds. */
+export type ScheduledJob = { name: string; cron: string; timezone: string } & Partial<
+  Pick<JobDefinition, 'atMs' | 'startAtMs' | 'endAtMs'>
+>;
+
+/** The parsed cron of a job definition, with its bounds. */
+export function cronOf(job: ScheduledJob): CronSchedule {
   // Parsed once per job and process: a tick asks for every job, every time.
-  const key = `${job.name}\u0000${job.cron}\u0000${job.timezone}`;
+  const key = `${job.name}\u0000${job.cron}\u0000${job.timezone}\u0000${job.atMs}\u0000${job.startAtMs}\u0000${job.endAtMs}`;
   let schedule = parsedCrons.get(key);
   if (!schedule) {
-    schedule = parseCron(job.cron, job.timezone, job.name);
+    schedule = {
+      ...parseCron(job.cron, job.timezone, job.name),
+      ...(job.startAtMs !== undefined && { startMs: job.startAtMs }),
+      ...(job.endAtMs !== undefined && { endMs: job.endAtMs }),
+      ...(job.atMs !== undefined && { onceAtMs: job.atMs, startMs: job.atMs, endMs: job.atMs }),
+    };
     if (parsedCrons.size < 100_000) parsedCrons.set(key, schedule);
   }
   return schedule;
@@ -186,10 +202,16 @@ function* iterate(schedule: CronSchedule, tz: string, fromMs: number, toMs: numb
 }
 
 /**
- * Every slot in `(fromMs, toMs]`, ascending, or the first `limit` of them; the span must be
- * small enough to enumerate.
+ * Every slot in `(fromMs, toMs]` within the schedule's bounds, ascending, or the first `limit`
+ * of them; the span must be small enough to enumerate.
  */
 function slotsIn(schedule: CronSchedule, fromMs: number, toMs: number, limit = Number.POSITIVE_INFINITY): number[] {
+  if (schedule.onceAtMs !== undefined) return fromMs < schedule.onceAtMs && schedule.onceAtMs <= toMs ? [schedule.onceAtMs] : [];
+  return cronSlotsIn(schedule, Math.max(fromMs, (schedule.startMs ?? fromMs) - 1), Math.min(toMs, schedule.endMs ?? toMs), limit);
+}
+
+/** The cron's slots in `(fromMs, toMs]`, bounds aside. */
+function cronSlotsIn(schedule: CronSchedule, fromMs: number, toMs: number, limit: number): number[] {
   if (toMs <= fromMs) return [];
   if (schedule.everyHour || schedule.timezone === 'UTC') {
     // cron-parser gives them in order: the first `limit` are found without walking the rest.
@@ -215,7 +237,11 @@ function slotsIn(schedule: CronSchedule, fromMs: number, toMs: number, limit = N
  * Every slot of `schedule` in the window `(fromMs, toMs]`, ascending; when the window holds
  * more than MAX_SLOTS_PER_WINDOW, the latest that many (found by widening back from `toMs`).
  */
-export function slotsBetween(schedule: CronSchedule, fromMs: number, toMs: number): number[] {
+export function slotsBetween(schedule: CronSchedule, windowFromMs: number, windowToMs: number): number[] {
+  // A bounded schedule's window is cut to its bounds first, so the widening below starts at its end.
+  const fromMs = Math.max(windowFromMs, (schedule.startMs ?? windowFromMs) - 1);
+  const toMs = Math.min(windowToMs, schedule.endMs ?? windowToMs);
+  if (toMs <= fromMs) return [];
   for (let spanMs = HOUR_MS; ; spanMs *= 2) {
     const startMs = Math.max(fromMs, toMs - spanMs);
     const slots = slotsIn(schedule, startMs, toMs);
@@ -228,11 +254,15 @@ export function slotsBetween(schedule: CronSchedule, fromMs: number, toMs: numbe
  * 60 s x 8^7, about 4 years); undefined when there is none.
  */
 export function previousSlot(schedule: CronSchedule, atOrBeforeMs: number): number | undefined {
+  if (schedule.onceAtMs !== undefined) return schedule.onceAtMs <= atOrBeforeMs ? schedule.onceAtMs : undefined;
+  // A bounded schedule's search starts at its end and stops at its start.
+  if (schedule.endMs !== undefined && schedule.endMs < atOrBeforeMs) return previousSlot(schedule, schedule.endMs);
   // From 7.5 s (a per-second cron lists 8 slots, not 60), widening to the same spans as before:
   // the latest slot is in the first span that holds any, so the answer does not depend on the first span.
   for (let spanMs = 7_500; spanMs <= 16 * 366 * 24 * HOUR_MS; spanMs *= 8) {
     const slots = slotsBetween(schedule, atOrBeforeMs - spanMs, atOrBeforeMs);
     if (slots.length > 0) return slots[slots.length - 1];
+    if (schedule.startMs !== undefined && atOrBeforeMs - spanMs < schedule.startMs) return undefined;
   }
   return undefined;
 }
@@ -240,10 +270,12 @@ export function previousSlot(schedule: CronSchedule, atOrBeforeMs: number): numb
 /** The next `count` slots strictly after `afterMs`. */
 export function nextSlots(schedule: CronSchedule, afterMs: number, count: number): number[] {
   const found: number[] = [];
-  let fromMs = afterMs;
+  // A bounded schedule's search starts at its start and stops at its end (an ended job's idle tick walks nothing).
+  let fromMs = Math.max(afterMs, (schedule.startMs ?? afterMs) - 1);
+  const endMs = schedule.endMs ?? Number.POSITIVE_INFINITY;
   // Search ahead in growing spans: a minute first (a per-second cron must not walk hours of
   // slots on every idle tick), up to years so rare schedules (29 February) are still found.
-  for (let spanMs = 60_000; found.length < count && spanMs <= 16 * 366 * 24 * HOUR_MS; spanMs *= 4) {
+  for (let spanMs = 60_000; found.length < count && spanMs <= 16 * 366 * 24 * HOUR_MS && fromMs < endMs; spanMs *= 4) {
     found.push(...slotsIn(schedule, fromMs, fromMs + spanMs, count - found.length));
     fromMs = found.at(-1) ?? fromMs + spanMs;
   }

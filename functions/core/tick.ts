@@ -6,6 +6,7 @@
 import { settleAbandonedClaims } from './abandoned-claims.js';
 import { Redefined, tickAsStored } from './as-stored.js';
 import { resumeContinuation } from './chain.js';
+import { hasEnded, settleEndedJob } from './ended-jobs.js';
 import { DefinitionChangedError, errorMessage } from './errors.js';
 import { definitionMoved } from './job-definitions.js';
 import { continuousAllowError } from './overlap-rules.js';
@@ -96,15 +97,21 @@ async function tickJob(
     const cron = cronOf(job);
     const windowStartMs = asOfMs - job.catchupWindowMs;
     // jitter: a slot is due from its start (its time plus its fixed delay), so slots are read that much further back.
-    // A runtime job has no slots from before it was created (a change keeps the slots not yet claimed: they run under it).
-    const fromMs = Math.max(windowStartMs - (job.jitterMs ?? 0), (job.createdAtMs ?? Number.NEGATIVE_INFINITY) - 1);
+    // A runtime job has no slots from before it was created (a change keeps the slots not yet claimed: they run under it),
+    // but a one-time job's time is its own: one created just after it (within its window) still runs.
+    const createdAtMs = job.atMs === undefined ? job.createdAtMs : undefined;
+    const fromMs = Math.max(windowStartMs - (job.jitterMs ?? 0), (createdAtMs ?? Number.NEGATIVE_INFINITY) - 1);
     const dueMs = startedSlots(job, slotsBetween(cron, fromMs, asOfMs), asOfMs);
     const notDue = (): TickOutcome[] => {
       const [nextMs] = nextSlots(cron, asOfMs, 1);
       return [{ outcome: 'not-due', job: job.name, ...(nextMs !== undefined && { nextSlot: toIso(nextMs) }) }];
     };
     const latestMs = dueMs.at(-1);
-    if (latestMs === undefined) return notDue();
+    if (latestMs === undefined) {
+      // A job past its last slot still settles what its last run left (ended-jobs.ts).
+      if (hasEnded(job, asOfMs)) await settleEndedJob(deps, job, cron, request.memory);
+      return notDue();
+    }
     // A node that knows every due slot skips the table, but still reads the job's claims once a
     // lease, so a claim abandoned before its lease was taken is found and settled (I4).
     const nowMs = deps.clock();

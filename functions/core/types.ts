@@ -29,8 +29,17 @@ export type JobArgs = readonly unknown[] | Record<string, unknown>;
 /** One validated job of the schedule file. */
 export interface JobDefinition {
   name: string;
-  /** The cron expression without its zone: 5 fields, or 6 with seconds first. */
+  /**
+   * The cron expression without its zone: 5 fields, or 6 with seconds first. A one-time job's
+   * (`atMs`) is the cron of that one second, only to describe it ("at 09:00 on day 3 of December").
+   */
   cron: string;
+  /** A one-time job's (`at`) only slot, epoch ms on a whole second; it is done once that slot is settled. */
+  atMs?: number;
+  /** No slot before this (`startAt`), epoch ms. */
+  startAtMs?: number;
+  /** No slot after this (`endAt`), epoch ms; the job is done after it. */
+  endAtMs?: number;
   /** The cron as written in words ("every day at five"), when it was; `cron` is what it means. */
   naturalCron?: string;
   /** IANA zone the cron is read in. */

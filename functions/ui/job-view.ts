@@ -82,6 +82,13 @@ export interface JobView {
   description?: string;
   cron: string;
   cronInWords: string;
+  /** A one-time job's (`at`) only slot; `cron` is then that second's cron. */
+  atMs?: number;
+  /** The job's bounds (`startAt`, `endAt`). */
+  startAtMs?: number;
+  endAtMs?: number;
+  /** A one-time or bounded job that will start no slot again (job-status.ts `jobDone`); its history stays. */
+  done: boolean;
   timezone: string;
   handler: string;
   enabled: boolean;
@@ -221,6 +228,10 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
     ...(job.description !== undefined && { description: job.description }),
     cron: job.cron,
     cronInWords: describeCron(job.cron),
+    ...(job.atMs !== undefined && { atMs: job.atMs }),
+    ...(job.startAtMs !== undefined && { startAtMs: job.startAtMs }),
+    ...(job.endAtMs !== undefined && { endAtMs: job.endAtMs }),
+    done: status.done,
     timezone: job.timezone,
     handler: job.handler,
     enabled: job.enabled,

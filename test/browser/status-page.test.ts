@@ -197,6 +197,29 @@ describe('the status page in headless Chromium', () => {
     expect(runStarts('sync-acme').filter((event) => Date.parse(event.slot) > removedAtMs + 1_000)).toEqual([]);
   }, 90_000);
 
+  it('shows a one-time job with its time, runs it once, and then shows it done with its run kept', async () => {
+    await ready();
+    const origin = scene.url.replace(/#.*/, '').replace(/\/$/, '');
+    // A reminder a few seconds from now, with a short catch-up window so it is done soon after.
+    const atMs = Math.ceil((Date.now() + 4_000) / 1_000) * 1_000;
+    const put = await fetch(`${origin}/api/jobs/remind-ann`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', 'X-Cluster-Cron-Token': scene.token },
+      body: JSON.stringify({ at: new Date(atMs).toISOString(), class: 'PrintWorker', args: { sleepSeconds: 0 }, catchupWindow: '2s' }),
+    });
+    expect(put.status).toBe(201);
+    await card('remind-ann').waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await card('remind-ann').locator('[data-testid="job-schedule"]').innerText()).toMatch(/^once, at /);
+    expect(await card('remind-ann').locator('[data-testid="job-state"]').innerText()).not.toBe('Done');
+    await waitFor(
+      async () => ((await card('remind-ann').locator('[data-testid="job-state"]').innerText()).includes('Done') ? true : undefined),
+      WAIT_MS,
+      'the one-time job shown as Done',
+    );
+    expect(runStarts('remind-ann').map((event) => Date.parse(event.slot))).toEqual([atMs]);
+    expect(await card('remind-ann').locator('[data-testid="last-outcome"]').innerText()).toMatch(/succeeded/i);
+  }, 90_000);
+
   it('resumes it: a new run starts and appears on the page', async () => {
     await ready();
     const resumedFromMs = Date.now();

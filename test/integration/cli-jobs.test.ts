@@ -123,4 +123,27 @@ describe('cluster-cron jobs', () => {
       stdout: 'sync-acme: no runtime job of that name (nothing removed)\n',
     });
   });
+
+  it('adds a one-time job with --at, runs it at its time, shows it as such, and switches it to a cron on update', async () => {
+    const needs = await cli('jobs', 'add', 'remind', '--class', 'PrintWorker');
+    expect(needs.code).toBe(1);
+    expect(needs.stderr).toContain('job "remind": jobs add needs --class, and --cron (a schedule) or --at (one time)');
+    // A few seconds ago, within its catch-up window: a job created just after its time still runs (tick --at takes no future time).
+    const atMs = Math.floor(Date.now() / 1_000) * 1_000 - 10_000;
+    const at = new Date(atMs).toISOString();
+    expect(await cli('jobs', 'add', 'remind', '--at', at, '--class', 'PrintWorker', '--args', '{"sleepSeconds":0}')).toMatchObject({
+      code: 0,
+      stdout: 'remind: added, version 1\n',
+    });
+    expect((await cli('jobs', 'list')).stdout).toContain(`once at ${at}`);
+    expect((await cli('status', 'remind')).stdout).toContain(`schedule   once at ${at.replace('.000Z', 'Z')}`);
+    const ticked = await cli('tick', '--at', new Date(atMs + 100).toISOString(), '--json');
+    expect(ticked.stdout).toContain(`{"outcome":"ran","job":"remind","slot":"${at}","trigger":"schedule"`);
+    expect((await cli('history', 'remind', '--json')).stdout).toContain('"status":"succeeded"');
+    expect(await cli('jobs', 'update', 'remind', '--cron', '0 9 * * *')).toMatchObject({ code: 0, stdout: 'remind: updated, version 2\n' });
+    const listed = JSON.parse((await cli('jobs', 'list', '--json')).stdout) as { jobs: { definition: Record<string, unknown> }[] };
+    expect(listed.jobs[0]?.definition).toMatchObject({ cron: '0 9 * * *', class: 'PrintWorker' });
+    expect(listed.jobs[0]?.definition).not.toHaveProperty('at');
+    expect((await cli('jobs', 'remove', 'remind')).code).toBe(0);
+  });
 });

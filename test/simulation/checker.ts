@@ -3,12 +3,16 @@
  * time, every write the table applied, the final items, the processes' clocks, crashes and
  * pauses) and lists every violation of I1..I4 it finds.
  */
+import { checkBounds, outsideBounds } from './sim-bounds.js';
 import type { RunEvent, SimHistory } from './simulation.js';
 
 /** One violation, with enough context to debug it from the seed. */
 export interface Violation {
-  /** D1: a runtime job's run starts under the definition its lease was granted under, and a removed job is granted none. */
-  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'D1';
+  /**
+   * D1: a runtime job's run starts under the definition its lease was granted under, and a removed job is granted none.
+   * B1: no cron slot of a bounded job starts outside its startAt..endAt, nor of a one-time job but at its `at` (sim-bounds.ts).
+   */
+  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'D1' | 'B1';
   job: string;
   message: string;
   /**
@@ -142,6 +146,9 @@ export function checkHistory(history: SimHistory): Violation[] {
     for (const span of pausedSpans) if (span.toMs > history.chaosEndMs) busy.push([span.fromMs, span.toMs]);
     // Nor is a removed runtime job (it starts no new slot), while it stays removed.
     for (const span of removedIntervals(lockWrites)) if (span.toMs > history.chaosEndMs) busy.push([span.fromMs, span.toMs]);
+    // Nor is a bounded job before its start or after its end, or a one-time job but at its time (B1 checks those).
+    busy.push(...outsideBounds(job, history.endMs));
+    violations.push(...checkBounds(job, runs));
     busy.sort((a, b) => a[0] - b[0]);
     let idleSinceMs = history.chaosEndMs;
     for (const [startMs, endMs] of busy) {

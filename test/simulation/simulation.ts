@@ -14,6 +14,7 @@ import type { EventLog, JobDefinition, JobHandler, RunContext } from '../../func
 import { startNode } from '../../functions/local/node.js';
 import { type AppliedWrite, MemoryDynamo, type StoreCommand } from './memory-dynamo.js';
 import { type Prng, prng } from './prng.js';
+import { withRandomBounds } from './sim-bounds.js';
 import { type FaultCounts, type FaultRates, simClient } from './sim-client.js';
 import { applyRuntimeAction, RUNTIME_JOB, runtimePlan } from './sim-runtime-jobs.js';
 import { type Owner, VirtualTime, worldOwner } from './virtual-time.js';
@@ -104,6 +105,8 @@ export interface SimOptions {
   trace?: string[];
   /** A runtime job changed, removed and created again during the chaos (sim-runtime-jobs.ts). @default drawn from the seed */
   runtimeJobs?: boolean;
+  /** Some file jobs bounded (startAt, endAt) or one-time (at) (sim-bounds.ts). @default drawn from the seed */
+  bounds?: boolean;
 }
 
 const TABLE = 'sim';
@@ -154,10 +157,13 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
   const rand = prng(options.seed);
   const scenario = rand.fork();
   const chance = rand.fork();
-  const { jobs, behaviours } = randomJobs(scenario);
+  const { jobs: unbounded, behaviours } = randomJobs(scenario);
   // Drawn after the others, so the file's jobs and the fault stream of a seed stay as they were.
   const runtimeRand = rand.fork();
+  const boundsRand = rand.fork();
   const chaosMsOfSeed = options.chaosMs ?? 20_000;
+  const jobs =
+    (options.bounds ?? boundsRand.chance(0.5)) ? withRandomBounds(boundsRand, unbounded, START_MS, chaosMsOfSeed + 10_000) : unbounded;
   const plan = (options.runtimeJobs ?? runtimeRand.chance(0.6)) ? runtimePlan(runtimeRand, chaosMsOfSeed) : undefined;
   if (plan) {
     const behaviour = runtimeRand.pick(['cooperative', 'cooperative', 'stubborn', 'flaky'] as const);

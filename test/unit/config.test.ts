@@ -32,6 +32,22 @@ describe('defineJob in a config', () => {
     expect(job).toEqual(fromYaml);
   });
 
+  it('takes a one-time job at a Date, and bounds as Dates or ISO text, as the file takes their ISO text', () => {
+    const atMs = Date.UTC(2026, 11, 24, 9);
+    const config = defineConfig({
+      jobs: {
+        remind: defineJob({ at: new Date(atMs), handler: noop }),
+        campaign: defineJob({ cron: '0 9 * * *', startAt: new Date(atMs), endAt: '2027-01-06T09:00Z', handler: noop }),
+      },
+    });
+    const [remind, campaign] = resolveConfig(config, 'app.config.ts').jobs;
+    expect(remind).toMatchObject({ name: 'remind', atMs, cron: '0 0 9 24 12 *' });
+    expect(campaign).toMatchObject({ startAtMs: atMs, endAtMs: Date.UTC(2027, 0, 6, 9) });
+    expect(() => resolveConfig({ jobs: { bad: defineJob({ at: new Date(Number.NaN), handler: noop }) } }, 'app.config.ts')).toThrow(
+      'app.config.ts: job "bad": key "at" has value "Invalid Date"; expected an ISO 8601 date and time',
+    );
+  });
+
   it("takes args as a list (sidekiq's perform(*args)), typed for the handler, and a namespace", () => {
     const seen: [string, number][] = [];
     const handler = ({ args }: RunContext<[string, number]>): void => void seen.push(args);
@@ -63,7 +79,9 @@ describe('defineJob in a config', () => {
   it('names the job, the key and the value of an unknown key, a bad value and a missing handler', () => {
     expect(() =>
       resolveConfig({ jobs: { report: { ...defineJob({ cron: '* * * * *', handler: noop }), leese: '5m' } } }, 'app.config.ts'),
-    ).toThrow('app.config.ts: job "report": unknown key "leese" with value "5m" (allowed: cron, handler, args, overlap');
+    ).toThrow(
+      'app.config.ts: job "report": unknown key "leese" with value "5m" (allowed: cron, at, startAt, endAt, handler, args, overlap',
+    );
     expect(() =>
       resolveConfig({ jobs: { report: defineJob({ cron: '* * * * *', handler: noop, overlap: 'never' as 'skip' }) } }, 'app.config.ts'),
     ).toThrow('app.config.ts: job "report": key "overlap" has value "never"; expected one of "skip", "bufferOne", "allow"');

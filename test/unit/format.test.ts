@@ -146,6 +146,7 @@ describe('CLI formatting', () => {
       lock: lock({ fence: 9, paused: true, pausedNote: 'db down', pendingSlotMs: T0 + 2_000, pendingToken: 'c#3' }),
       recent: [slot({ status: 'succeeded', trigger: 'buffer', fence: 9, startedAtMs: T0 + 1_250, durationMs: 4_000, instance: 'node-b' })],
       nextMs: [T0 + 4_000, T0 + 6_000],
+      done: false,
       counters: {
         slots: 4,
         sinceMs: T0 - 6_000,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countSlots } from '../../functions/core/job-status.js';
+import { countSlots, jobDone } from '../../functions/core/job-status.js';
 import { type JobDefinition, OverlapPolicy } from '../../functions/core/types.js';
 import { jobDefinition } from '../support/job-definition.js';
 import { slotItem } from '../support/slot-item.js';
@@ -155,5 +155,24 @@ describe('countSlots', () => {
       expect(countSlots(job(), reversed, at(10))).toEqual(countSlots(job(), items, at(10)));
       expect(countSlots(job(), items, at(10))).toMatchObject({ sinceMs: at(0), missed: 6 });
     });
+  });
+});
+
+describe('jobDone', () => {
+  const lock = (extra: Record<string, unknown> = {}) => ({ pk: 'JOB#print', sk: 'STATE', fence: 1, ...extra });
+
+  it("is done a catch-up window (and its jitter) after a one-time job's time or a bounded job's end, and never for an unbounded one", () => {
+    expect(jobDone(job({ atMs: at(0) }), undefined, at(0) + 90_000)).toBe(false);
+    expect(jobDone(job({ atMs: at(0) }), undefined, at(0) + 90_001)).toBe(true);
+    expect(jobDone(job({ atMs: at(0), jitterMs: 10_000 }), undefined, at(0) + 90_001)).toBe(false);
+    expect(jobDone(job({ endAtMs: at(5) }), undefined, at(7))).toBe(true);
+    expect(jobDone(job({ startAtMs: at(5) }), undefined, at(7_000))).toBe(false);
+    expect(jobDone(job(), undefined, at(7_000))).toBe(false);
+  });
+
+  it('is not done while a run of it holds a live lease (a long run, or a continuation chain)', () => {
+    const held = lock({ holder: 'n1#1', holderSlotMs: at(0), leaseUntilMs: at(10) });
+    expect(jobDone(job({ atMs: at(0) }), held, at(5))).toBe(false);
+    expect(jobDone(job({ atMs: at(0) }), held, at(11))).toBe(true);
   });
 });

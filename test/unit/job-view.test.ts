@@ -28,7 +28,7 @@ function lock(extra: Partial<LockItem> = {}): LockItem {
 
 function status(recent: SlotItem[], lockItem: LockItem | undefined, nowMs: number): JobStatus {
   const job = jobDefinition({ catchupWindowMs: 30_000 });
-  return { job, lock: lockItem, recent, nextMs: [at(100)], counters: countSlots(job, recent, nowMs) };
+  return { job, lock: lockItem, recent, nextMs: [at(100)], counters: countSlots(job, recent, nowMs), done: false };
 }
 
 describe('toRunView', () => {

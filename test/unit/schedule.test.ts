@@ -271,7 +271,7 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
 
   it('a job without cron', () => {
     const error = rejection(job('class: Report'));
-    expect(error.message).toBe('schedule: job "report": missing key "cron"');
+    expect(error.message).toBe('schedule: job "report": missing key "cron" (or key "at", for a job that runs once)');
     expect(error.details).toEqual({ source: 'schedule', job: 'report', key: 'cron' });
   });
 
@@ -368,7 +368,7 @@ describe('parseSchedule rejects, naming the job, the key and the value', () => {
   it('an unknown key, listing the allowed ones', () => {
     const error = rejection(job('cron: "0 9 * * *"', 'class: Report', 'retries: 3'));
     expect(error.message).toBe(
-      'schedule: job "report": unknown key "retries" with value 3 (allowed: name, cron, class, args, description, status, timezone, queue, lease, catchupWindow, overlap, catchupLimit, continuous, retry, timeout, pauseAfterFailures, jitter, namespace, date_as_argument, source, active_job, queue_name_prefix, queue_name_delimiter, symbolize_args, lock, unique, on_conflict, lock_ttl, lock_timeout, lock_limit, lock_info, lock_prefix, lock_args_method, unique_across_queues, unique_across_workers)',
+      'schedule: job "report": unknown key "retries" with value 3 (allowed: name, cron, class, at, startAt, endAt, timezone, args, description, status, queue, lease, catchupWindow, overlap, catchupLimit, continuous, retry, timeout, pauseAfterFailures, jitter, namespace, date_as_argument, source, active_job, queue_name_prefix, queue_name_delimiter, symbolize_args, lock, unique, on_conflict, lock_ttl, lock_timeout, lock_limit, lock_info, lock_prefix, lock_args_method, unique_across_queues, unique_across_workers)',
     );
     expect(error.details).toMatchObject({ job: 'report', key: 'retries', value: 3 });
   });

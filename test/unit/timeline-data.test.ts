@@ -24,6 +24,7 @@ function job(name: string, runs: RunView[], extra: Partial<JobView> = {}): JobVi
     name,
     cron: '* * * * * *',
     cronInWords: 'Every second',
+    done: false,
     timezone: 'UTC',
     handler: 'PrintWorker',
     enabled: true,

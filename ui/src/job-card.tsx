@@ -82,8 +82,21 @@ function LeaseLine({ job, nowMs }: { job: JobView; nowMs: number }) {
   );
 }
 
+/** The cron in words, or a one-time job's time; and the job's bounds. */
+function ScheduleLine({ job, nowMs }: { job: JobView; nowMs: number }) {
+  if (job.atMs !== undefined) return <span data-testid="job-schedule">once, at {formatTimeInZones(job.atMs, nowMs, job.timezone)}</span>;
+  return (
+    <span data-testid="job-schedule">
+      <code>{job.cron}</code> <span class="words">{job.cronInWords}</span> <span class="muted">({job.timezone})</span>
+      {job.startAtMs !== undefined ? <span class="muted"> from {formatTimeInZones(job.startAtMs, nowMs, job.timezone)}</span> : null}
+      {job.endAtMs !== undefined ? <span class="muted"> until {formatTimeInZones(job.endAtMs, nowMs, job.timezone)}</span> : null}
+    </span>
+  );
+}
+
 function stateBadge(job: JobView): { text: string; cls: string } {
   if (!job.enabled) return { text: 'Disabled', cls: 'badge-disabled' };
+  if (job.done) return { text: 'Done', cls: 'badge-done' };
   if (job.paused) return { text: job.pausedReason === 'failures' ? 'Paused itself' : 'Paused', cls: 'badge-paused' };
   if (job.lock) return { text: 'Running', cls: 'badge-running' };
   return { text: 'Idle', cls: 'badge-idle' };
@@ -136,7 +149,7 @@ export function JobCard({ job, nowMs, canAct, busy, message, onAction }: JobCard
       <dl class="facts">
         <dt>Schedule</dt>
         <dd>
-          <code>{job.cron}</code> <span class="words">{job.cronInWords}</span> <span class="muted">({job.timezone})</span>
+          <ScheduleLine job={job} nowMs={nowMs} />
         </dd>
         <dt>Next</dt>
         <dd>

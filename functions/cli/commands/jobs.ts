@@ -15,6 +15,9 @@ import { withOperation } from '../table-access.js';
 /** The flags of `jobs add` and `jobs update`, as commander hands them over. */
 interface DefinitionFlags {
   cron?: string;
+  at?: string;
+  startAt?: string;
+  endAt?: string;
   class?: string;
   args?: Record<string, unknown>;
   overlap?: OverlapPolicy;
@@ -41,6 +44,12 @@ function jsonObject(value: string): Record<string, unknown> {
 function withDefinitionFlags(command: Command): Command {
   return command
     .option('--cron <expr>', 'cron expression (5 fields, or 6 with seconds), e.g. "*/15 * * * *"')
+    .option(
+      '--at <time>',
+      'run once at this ISO 8601 time instead of on a cron, e.g. 2026-12-24T09:00 (in --timezone) or 2026-12-24T08:00Z',
+    )
+    .option('--start-at <time>', 'no slot before this ISO 8601 time')
+    .option('--end-at <time>', 'no slot after this ISO 8601 time (the job is done after it)')
     .option('--class <handler>', 'the handler the config registers, e.g. SyncCustomer')
     .option('--args <json>', 'the handler\'s ctx.args, a JSON object, e.g. \'{"tenant":"acme"}\'', jsonObject)
     .addOption(new Option('--overlap <policy>', 'what a slot does while a run holds the lease').choices(Object.values(OverlapPolicy)))
@@ -50,11 +59,28 @@ function withDefinitionFlags(command: Command): Command {
 }
 
 /** The flags that are definition keys, by the schedule file's names (commander names them alike). */
-const DEFINITION_KEYS = ['cron', 'class', 'args', 'overlap', 'lease', 'timezone', 'description'] as const;
+const DEFINITION_KEYS = ['cron', 'at', 'startAt', 'endAt', 'class', 'args', 'overlap', 'lease', 'timezone', 'description'] as const;
 
 /** The definition keys the flags give. */
 function keysOf(flags: DefinitionFlags): Partial<RuntimeJobSpec> {
   return Object.fromEntries(DEFINITION_KEYS.filter((key) => flags[key] !== undefined).map((key) => [key, flags[key]]));
+}
+
+/**
+ * The stored keys an update keeps: a new --at replaces the stored cron and its bounds, a new
+ * --cron the stored at (a job has one or the other), so switching needs no removal.
+ */
+function withoutReplacedTime(stored: RuntimeJobSpec | undefined, flags: DefinitionFlags): Partial<RuntimeJobSpec> | undefined {
+  if (!stored) return stored;
+  if (flags.at !== undefined) {
+    const { cron: _cron, startAt: _startAt, endAt: _endAt, ...rest } = stored;
+    return rest;
+  }
+  if (flags.cron !== undefined) {
+    const { at: _at, ...rest } = stored;
+    return rest;
+  }
+  return stored;
 }
 
 /** What the write did, as the CLI says it; `exists` and `missing` are refusals the caller words. */
@@ -73,7 +99,7 @@ function row(job: RuntimeJob): string[] {
   const definition = job.definition as Record<string, unknown>;
   return [
     job.name,
-    `${String(definition.cron)}${definition.timezone ? `\n${String(definition.timezone)}` : ''}`,
+    `${definition.at !== undefined ? `once at ${String(definition.at)}` : String(definition.cron)}${definition.startAt !== undefined ? `\nfrom ${String(definition.startAt)}` : ''}${definition.endAt !== undefined ? `\nuntil ${String(definition.endAt)}` : ''}${definition.timezone ? `\n${String(definition.timezone)}` : ''}`,
     String(definition.class),
     definition.args === undefined ? '-' : JSON.stringify(definition.args),
     String(job.version),
@@ -89,15 +115,18 @@ export function addJobCommands(program: Command): void {
     .description('create a runtime job (its class must be registered in the config); the same definition again changes nothing')
     .action(async (name: string, options: SourceOptions & DefinitionFlags) => {
       const config = await loadJobs(options);
-      if (options.cron === undefined || options.class === undefined)
-        throw new ScheduleError(`job "${name}": jobs add needs --cron and --class`, { source: 'jobs add', job: name });
+      if ((options.cron === undefined && options.at === undefined) || options.class === undefined)
+        throw new ScheduleError(`job "${name}": jobs add needs --class, and --cron (a schedule) or --at (one time)`, {
+          source: 'jobs add',
+          job: name,
+        });
       // add never overwrites (mode create): a typo in a name would replace another tenant's job.
       const written = await withOperation(config, (operation) =>
         writeJob({ ...operation, job: { name, ...keysOf(options) } as RuntimeJobSpec, mode: 'create' }),
       );
       if (written.outcome === 'exists')
         throw new ScheduleError(
-          `job "${name}" exists already (version ${written.version}, cron "${String(written.keys.cron)}"): change it with cluster-cron jobs update "${name}"`,
+          `job "${name}" exists already (version ${written.version}, ${written.keys.at !== undefined ? `at "${String(written.keys.at)}"` : `cron "${String(written.keys.cron)}"`}): change it with cluster-cron jobs update "${name}"`,
           { source: 'jobs add', job: name },
         );
       printWritten(name, written, 'added');
@@ -110,7 +139,7 @@ export function addJobCommands(program: Command): void {
       // The keys not given stay as stored; mode update refuses a job removed since the read.
       const written = await withOperation(config, async (operation) => {
         const existing = await getJob({ ...operation, job: name });
-        const job = { ...existing?.definition, ...keysOf(options), name } as RuntimeJobSpec;
+        const job = { ...withoutReplacedTime(existing?.definition, options), ...keysOf(options), name } as RuntimeJobSpec;
         return existing ? writeJob({ ...operation, job, mode: 'update' }) : ({ outcome: 'missing' } as const);
       });
       if (written.outcome === 'missing')

@@ -2,6 +2,7 @@
  * The commands that only read: `status` and `history` (the table) and `validate` (the config).
  */
 import type { Command } from 'commander';
+import { jobDone } from '../../core/job-status.js';
 import { jobsInNamespace } from '../../core/namespaces.js';
 import { describeJob } from '../../core/schedule.js';
 import { notesOf } from '../../core/schedule-notes.js';
@@ -11,7 +12,7 @@ import { pausedFor } from '../../core/store.js';
 import { systemClock } from '../../core/time.js';
 import { history, status } from '../../operations.js';
 import { loadJobs, positiveInt, type SourceOptions, withSource } from '../arguments.js';
-import { describeJobState, describeLock, describeSlot, formatMs, formatTime, printJobStatus, table } from '../format.js';
+import { describeJobState, describeLock, describeSchedule, describeSlot, formatMs, formatTime, printJobStatus, table } from '../format.js';
 import { withOperation } from '../table-access.js';
 
 /** Adds status, history and validate. */
@@ -39,10 +40,14 @@ export function addReadCommands(program: Command): void {
           job: job.name,
           ...(job.namespace !== undefined && { namespace: job.namespace }),
           cron: job.cron,
+          ...(job.atMs !== undefined && { at: new Date(job.atMs).toISOString() }),
+          ...(job.startAtMs !== undefined && { startAt: new Date(job.startAtMs).toISOString() }),
+          ...(job.endAtMs !== undefined && { endAt: new Date(job.endAtMs).toISOString() }),
           timezone: job.timezone,
           class: job.handler,
           ...(job.definitionVersion !== undefined && { runtime: true, version: job.definitionVersion }),
           enabled: job.enabled,
+          done: jobDone(job, lock, nowMs),
           next: nextMs.map((ms) => new Date(ms).toISOString()),
           paused: pausedFor(lock),
           pausedNote: lock?.pausedNote,
@@ -59,11 +64,11 @@ export function addReadCommands(program: Command): void {
       for (const { job, lock, runs, nextMs } of rows) {
         out.push([
           job.name,
-          `${job.cron}\n${job.timezone}\n${job.handler}${job.namespace === undefined ? '' : `\nnamespace ${job.namespace}`}${job.definitionVersion === undefined ? '' : `\nruntime job, v${job.definitionVersion}`}`,
+          `${describeSchedule(job).join('\n')}\n${job.timezone}\n${job.handler}${job.namespace === undefined ? '' : `\nnamespace ${job.namespace}`}${job.definitionVersion === undefined ? '' : `\nruntime job, v${job.definitionVersion}`}`,
           nextMs.map((ms) => formatTime(ms, job.timezone)).join('\n'),
           describeLock(lock, nowMs),
           String(lock?.fence ?? 0),
-          describeJobState(job, lock),
+          describeJobState(job, lock, nowMs),
           runs
             .map(
               (run) =>
