@@ -101,6 +101,14 @@ export function tickAlarms(scope: Construct, props: TickAlarmsProps): TickAlarms
     });
   }
   for (const job of props.jobs.filter((candidate) => candidate.enabled)) {
+    if (job.atMs !== undefined || job.startAtMs !== undefined || job.endAtMs !== undefined) {
+      // Its slots stop (or have not begun): an alarm on missing starts would breach outside its bounds.
+      Annotations.of(scope).addWarningV2(
+        `cluster-cron:noNotStartedAlarm:${job.name}`,
+        `job "${job.name}" is ${job.atMs !== undefined ? 'a one-time job ("at")' : 'bounded ("startAt", "endAt")'}: it gets no not-started alarm (it would fire outside its bounds); its failures still raise the failure alarm`,
+      );
+      continue;
+    }
     const window = notStartedWindow(job, props.timeoutMs);
     if (!window) {
       Annotations.of(scope).addWarningV2(

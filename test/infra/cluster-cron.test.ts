@@ -341,6 +341,20 @@ describe('the ClusterCron construct', () => {
       );
     });
 
+    it('gives one-time and bounded jobs no not-started alarm (it would fire outside their bounds), and says so', () => {
+      const { stack, cron } = synth({
+        schedule: scheduleFile(
+          'remind:\n  at: "2027-01-04T09:00Z"\n  class: PrintWorker\ncampaign:\n  cron: "*/5 * * * *"\n  class: PrintWorker\n  endAt: "2027-02-01"\nprint:\n  cron: "*/5 * * * *"\n  class: PrintWorker\n',
+        ),
+      });
+      expect(Object.keys(cron.alarms.notStarted)).toEqual(['print']);
+      Annotations.fromStack(stack).hasWarning(
+        '/Test/Cron',
+        Match.stringLikeRegexp('job "remind" is a one-time job \\("at"\\): it gets no not-started alarm'),
+      );
+      Annotations.fromStack(stack).hasWarning('/Test/Cron', Match.stringLikeRegexp('job "campaign" is bounded'));
+    });
+
     it('warns at synth that a job with a seconds field is ticked once a minute on AWS', () => {
       const { stack } = synth({ schedule: scheduleFile('fast:\n  cron: "*/2 * * * * *"\n  class: PrintWorker\n') });
       Annotations.fromStack(stack).hasWarning(
