@@ -4,7 +4,7 @@
  * module imports no parser or schema library, so the deployed tick function that imports the
  * user's config does not load them at cold start.
  */
-import type { JobHandler, OverlapPolicy, RunContext } from './core/types.js';
+import { type JobHandler, type OverlapPolicy, RUNTIME_JOBS_FAILURE_HOOK, type RunContext } from './core/types.js';
 
 /** A duration as the schedule file takes it: `30s`, `5m`, `1h`, or a number of seconds. */
 export type Duration = string | number;
@@ -120,14 +120,14 @@ export function handlerRegistry(config: ClusterCronConfig): Record<string, JobHa
 
 /**
  * Each job's failure hook by job name: its own `onFailure`, else the config's. A schedule file's
- * jobs (names in `scheduleJobs`) take the config's.
+ * jobs (names in `scheduleJobs`) take the config's, and so do runtime jobs (RUNTIME_JOBS_FAILURE_HOOK).
  */
 export function failureHookRegistry(
   config: ClusterCronConfig,
   scheduleJobs: readonly string[],
 ): Record<string, (context: RunContext, error: Error) => Promise<unknown> | unknown> {
   const hooks: Record<string, (context: RunContext, error: Error) => Promise<unknown> | unknown> = {};
-  if (config.onFailure) for (const name of scheduleJobs) hooks[name] = config.onFailure;
+  if (config.onFailure) for (const name of [...scheduleJobs, RUNTIME_JOBS_FAILURE_HOOK]) hooks[name] = config.onFailure;
   for (const [name, job] of Object.entries(config.jobs ?? {})) {
     const hook = job.onFailure ?? config.onFailure;
     if (hook) hooks[name] = hook as (context: RunContext, error: Error) => Promise<unknown> | unknown;

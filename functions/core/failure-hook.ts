@@ -13,7 +13,7 @@ import type { TickDeps } from './run.js';
 import type { HeldRun } from './run-once.js';
 import type { RunRecord } from './store.js';
 import { systemTimers, toIso } from './time.js';
-import type { RunContext, Trigger } from './types.js';
+import { RUNTIME_JOBS_FAILURE_HOOK, type RunContext, type Trigger } from './types.js';
 
 /** How long the failure hook and the publisher may take together before they are given up. */
 export const FAILURE_HOOK_TIMEOUT_MS = 30_000;
@@ -84,7 +84,10 @@ export async function afterFinalFailure(deps: TickDeps, held: HeldRun, final: { 
   const failure = runFailureOf(deps, held, final.record);
   if (!failure) return;
   deps.log.error('run.failed', { ...failure });
-  const hook = deps.failureHooks?.[held.job.name];
+  // A runtime job has no hook of its own: the config's onFailure, kept under a key no job name takes (types.ts).
+  const hook =
+    deps.failureHooks?.[held.job.name] ??
+    (held.job.definitionVersion !== undefined ? deps.failureHooks?.[RUNTIME_JOBS_FAILURE_HOOK] : undefined);
   const publish = deps.publishFailure;
   if (!hook && !publish) return;
   const timers = deps.timers ?? systemTimers;

@@ -123,7 +123,10 @@ async function queryShard(
 
 /** How a tick validates the stored definitions: its handlers, and the file's jobs (their names are taken). */
 export async function validationFor(deps: Pick<TickDeps, 'handlers'>, fileJobs: readonly JobDefinition[]): Promise<RuntimeValidation> {
-  return { handlers: Object.keys(deps.handlers), fileJobs };
+  // A code job's handler is registered under the job's own name (define.ts handlerRegistry): it is
+  // that job's, not a class a runtime job may name, nor one its refusal lists.
+  const ownHandlers = new Set(fileJobs.filter((job) => job.handler === job.name).map((job) => job.name));
+  return { handlers: Object.keys(deps.handlers).filter((name) => !ownHandlers.has(name)), fileJobs };
 }
 
 /**

@@ -23,6 +23,13 @@ export const Trigger = {
 } as const;
 export type Trigger = (typeof Trigger)[keyof typeof Trigger];
 
+/**
+ * The key of the config's `onFailure` among the failure hooks by job name, for runtime jobs
+ * (stored in the table, unknown when the config loads): `#` is in no job name (schedule.ts), so
+ * no job can shadow it.
+ */
+export const RUNTIME_JOBS_FAILURE_HOOK = '#runtime-jobs';
+
 /** A job's args as written: a mapping, or (sidekiq's `perform(*args)`) a list. */
 export type JobArgs = readonly unknown[] | Record<string, unknown>;
 

@@ -12,6 +12,7 @@ import type { JobHandler, RunContext, TickOutcome } from '../../functions/core/t
 import { defineConfig, defineJob } from '../../functions/define.js';
 import { getJob, listJobs, removeJob, upsertJob } from '../../functions/job-operations.js';
 import { history, pause, resume, status, trigger } from '../../functions/operations.js';
+import { resolveConfig } from '../../functions/resolve-config.js';
 import { memoryLog, useLocalTables } from '../support/local-table.js';
 import { deferred, cluster as harnessCluster, interpose, iso, MINUTE_MS, T0 } from '../support/tick-harness.js';
 
@@ -56,7 +57,11 @@ describe('runtime jobs through the package API', () => {
     expect(String(badCron)).toMatch(/job "t".*cron.*61 \* \* \* \*/s);
     const unknownClass = await refusal({ name: 't', cron: '* * * * *', class: 'Nope' });
     expect(unknownClass).toMatchObject({ details: { job: 't', key: 'class', value: 'Nope' } });
-    expect(String(unknownClass)).toContain('Nope');
+    expect(String(unknownClass)).toContain('"Nope", which is not a registered handler (registered: Sync)');
+    // A code job's handler is that job's: a runtime job cannot name it as its class.
+    expect(await refusal({ name: 't', cron: '* * * * *', class: 'nightly' })).toMatchObject({
+      details: { key: 'class', value: 'nightly' },
+    });
     const taken = await refusal({ name: 'nightly', cron: '* * * * *', class: 'Sync' });
     expect(taken).toMatchObject({ details: { job: 'nightly', key: 'name', value: 'nightly' } });
     expect(String(taken)).toContain('job "nightly" is defined by the config');
@@ -205,5 +210,22 @@ describe('runtime jobs through the package API', () => {
     expect((await resume({ ...options, job: 'tenant-1' })).paused).toBe(false);
     const { slots } = await history({ ...options, job: 'tenant-1' });
     expect(slots.map((slot) => [slot.trigger, slot.status])).toEqual([['manual', 'succeeded']]);
+  });
+
+  it("calls the config's onFailure for a runtime job that fails (runtime jobs have no hook of their own)", async () => {
+    const { ctx, clock, deps } = await harnessCluster(tables, T0 - 30_000);
+    const failed: { job: string; error: string; args: unknown }[] = [];
+    const config = defineConfig({
+      handlers: { Sync: () => Promise.reject(new Error('tenant API down')) },
+      onFailure: ({ job, args }: RunContext, error: Error) => void failed.push({ job, error: error.message, args }),
+      jobs: { nightly: defineJob({ cron: '0 3 * * *', handler: () => {} }) },
+    });
+    const options = { config, client: ctx.client, tableName: ctx.tableName, clock, log: memoryLog(), instance: 'api' };
+    await upsertJob({ ...options, job: { name: 'tenant-9', cron: '* * * * *', class: 'Sync', args: { tenant: 9 } } });
+    const { failureHooks, handlers } = resolveConfig(config, 'config');
+    clock.set(T0 + 500);
+    const outcomes = await tick(deps('n1', handlers, { ...(failureHooks && { failureHooks }) }), { jobs: [] });
+    expect(outcomes.map((o) => o.outcome)).toEqual(['failed']);
+    expect(failed).toEqual([{ job: 'tenant-9', error: 'tenant API down', args: { tenant: 9 } }]);
   });
 });
