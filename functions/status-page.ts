@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { ClusterCronError } from './core/errors.js';
 import { parseSchedule } from './core/schedule.js';
+import type { TickDeps } from './core/tick.js';
 import { systemClock } from './core/time.js';
-import type { JobDefinition } from './core/types.js';
+import type { EventLog, JobDefinition } from './core/types.js';
 import { createDocumentClient } from './dynamo-client.js';
 import { createEventLog } from './log.js';
 import { handleUiRequest, type TriggerJob, type UiDeps } from './ui/api.js';
+import { runtimeJobsAccess } from './ui/runtime-jobs-api.js';
 
 /** Where the page's handler comes from; everything but the schedule has a default from the environment. */
 export interface StatusPageOptions {
@@ -21,6 +23,12 @@ export interface StatusPageOptions {
   schedule?: { text: string; source: string };
   /** ...or the jobs already validated at synth (a config's, as the construct ships them). */
   jobs?: readonly JobDefinition[];
+  /**
+   * The registered handler names (the construct ships them): with them the page lists runtime
+   * jobs and creates, changes and removes them (PUT and DELETE /api/jobs/NAME), validating a
+   * `class` against them; without, it shows the config's jobs only. The handlers run in the tick function.
+   */
+  handlerNames?: readonly string[];
   env?: NodeJS.ProcessEnv;
   /** @default `ui` beside the bundle (the construct copies dist/ui there) */
   assetsDir?: string;
@@ -61,6 +69,18 @@ function tickInvoker(functionName: string): (payload: string) => Promise<void> {
   };
 }
 
+/**
+ * What the runtime jobs' validation and writes need of a tick's deps: the table, and the handler
+ * names. The page runs no handler (a trigger invokes the tick function), so each name stands for
+ * a function that says so if it were ever called.
+ */
+function pageTickDeps(store: UiDeps['store'], log: EventLog, handlerNames: readonly string[]): TickDeps {
+  const elsewhere = (): never => {
+    throw new ClusterCronError('the status page runs no handler: a trigger invokes the tick function');
+  };
+  return { ...store, instance: 'status-page', log, handlers: Object.fromEntries(handlerNames.map((name) => [name, elsewhere])) };
+}
+
 /** Reads the configuration now (a bad one fails the cold start) and returns the handler. */
 export function createStatusPageHandler(options: StatusPageOptions): StatusPageHandler {
   const env = options.env ?? process.env;
@@ -91,6 +111,7 @@ export function createStatusPageHandler(options: StatusPageOptions): StatusPageH
     assetsDir: options.assetsDir ?? join(import.meta.dirname, 'ui'),
     log,
   };
+  if (options.handlerNames) deps.runtimeJobs = runtimeJobsAccess(pageTickDeps(deps.store, log, options.handlerNames), jobs);
 
   return async (event) => {
     const answer = await handleUiRequest(deps, {

@@ -253,6 +253,7 @@ export class ClusterCron extends Construct {
         table: this.table,
         tickFunction: this.tickFunction,
         jobs: this.jobs,
+        handlerNames: tickJobs.handlerNames,
         project,
         ...(props.statusPage.assetsDir !== undefined && { assetsDir: props.statusPage.assetsDir }),
         serviceName: this.serviceName,

@@ -35,7 +35,7 @@ export function findProjectRoot(fromPath: string): { projectRoot: string; depsLo
 export function synthConfig(
   configFile: string,
   options: { cwd: string; maxClockSkewMs: number },
-): { source: string; jobs: JobDefinition[] } {
+): { source: string; jobs: JobDefinition[]; handlerNames: string[] } {
   try {
     const stdout = execFileSync(
       process.execPath,
@@ -51,9 +51,9 @@ export function synthConfig(
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { source: string; jobs: JobDefinition[] };
+    const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { source: string; jobs: JobDefinition[]; handlers: string[] };
     // The source as the user named it, not the absolute path the child was given.
-    return { source: configFile, jobs: parsed.jobs };
+    return { source: configFile, jobs: parsed.jobs, handlerNames: parsed.handlers };
   } catch (error) {
     const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
     const message = stderr

@@ -38,6 +38,8 @@ export interface TickJobs {
   source: string;
   project: { projectRoot: string; depsLockFilePath: string };
   handlers: { configModule: string } | { handlersModule: string };
+  /** The registered handler names (a runtime job's `class` must be one; the status page checks it). */
+  handlerNames: readonly string[];
 }
 
 /** Validates the jobs at synth, so a bad job fails `cdk synth` with the message `validate` gives. */
@@ -58,8 +60,8 @@ function configJobs(id: string, config: string, props: TickJobsProps, maxClockSk
       : { projectRoot: props.projectRoot, depsLockFilePath: join(resolve(props.projectRoot), 'package-lock.json') };
   const projectRoot = resolve(found.projectRoot);
   const depsLockFilePath = props.depsLockFilePath ?? found.depsLockFilePath;
-  const { jobs } = synthConfig(config, { cwd: projectRoot, maxClockSkewMs });
-  return { jobs, source: config, project: { projectRoot, depsLockFilePath }, handlers: { configModule: resolve(config) } };
+  const { jobs, handlerNames } = synthConfig(config, { cwd: projectRoot, maxClockSkewMs });
+  return { jobs, source: config, project: { projectRoot, depsLockFilePath }, handlers: { configModule: resolve(config) }, handlerNames };
 }
 
 /** A schedule file with a handler registry module, bundled from this project. */
@@ -76,5 +78,6 @@ function scheduleJobs(schedule: string, props: TickJobsProps, maxClockSkewMs: nu
     source: schedule,
     project: { projectRoot: PROJECT_ROOT, depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json') },
     handlers: { handlersModule },
+    handlerNames: registry.names,
   };
 }

@@ -7,6 +7,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
+import { upsertJob } from '../../functions/job-operations.js';
 import { ClusterCron, type ClusterCronProps } from '../../infra/cluster-cron.js';
 import { ClusterCronStack } from '../../infra/cluster-cron-stack.js';
 import { STATUS_PAGE_TABLE_ACTIONS } from '../../infra/status-page.js';
@@ -173,6 +174,13 @@ describe('the status page option of ClusterCron', () => {
         AWS_REGION: 'eu-west-1',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       };
+      // A runtime job in the table: the page lists it only if the construct shipped the handler names it validates against.
+      await upsertJob({
+        config: { source: 'test', jobs: [], handlers: { PrintWorker: () => {} } },
+        client: tables.client(),
+        tableName: env.CLUSTER_CRON_TABLE,
+        job: { name: 'sync-acme', cron: '*/15 * * * *', class: 'PrintWorker' },
+      });
       const { stdout } = await run(process.execPath, ['--input-type=module', '-e', INVOKER, join(assetDir, 'index.mjs')], {
         cwd: tmpdir(),
         env,
@@ -183,7 +191,8 @@ describe('the status page option of ClusterCron', () => {
       };
       expect(answers.page).toEqual({ statusCode: 200, html: expect.stringContaining('fixture page') });
       expect(answers.jobs.statusCode).toBe(200);
-      expect(answers.jobs.body.jobs.length).toBeGreaterThan(0);
+      expect(answers.jobs.body.jobs.length).toBeGreaterThan(1);
+      expect(answers.jobs.body.jobs.map((job) => job.name)).toContain('sync-acme');
     }, 120_000);
   });
 });

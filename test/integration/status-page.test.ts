@@ -1,5 +1,6 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { storedDefinition } from '../../functions/core/job-definitions.js';
 import { getLock, recentSlots } from '../../functions/core/store.js';
 import { systemClock } from '../../functions/core/time.js';
 import { handlers } from '../../functions/jobs/index.js';
@@ -50,7 +51,7 @@ function urlEvent(
 }
 
 /** The page's handler on a fresh table; triggers go to the real tick handler, in-process, as the async invoke would. */
-async function setup() {
+async function setup(handlerNames?: readonly string[]) {
   const tableName = await tables.newTable();
   const env = { CLUSTER_CRON_TABLE: tableName, DYNAMODB_ENDPOINT: tables.endpoint() };
   const tick = createTickHandler({ handlers, schedule: { text: SCHEDULE, source: 'schedule.yml' }, env });
@@ -59,6 +60,7 @@ async function setup() {
   let tokenReads = 0;
   const handler = createStatusPageHandler({
     schedule: { text: SCHEDULE, source: 'schedule.yml' },
+    ...(handlerNames && { handlerNames }),
     env,
     assetsDir: 'test/fixtures/ui',
     readToken: async () => {
@@ -127,6 +129,48 @@ describe('the status page on a Lambda function URL', () => {
     // The tick function ran it, under the lease.
     await Promise.all(ticks);
     expect(await recentSlots(store, 'print', 5)).toEqual([expect.objectContaining({ trigger: 'manual', status: 'succeeded', fence: 1 })]);
+  });
+
+  it('manages runtime jobs with the handler names the construct ships: PUT, list, trigger through the tick function, DELETE', async () => {
+    const { handler, invoked, ticks, store } = await setup(['PrintWorker']);
+    const put = (name: string, body: unknown, token = TOKEN) =>
+      handler(
+        urlEvent('PUT', `/api/jobs/${name}`, {
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json', 'x-cluster-cron-token': token },
+        }),
+      );
+    const created = await put('sync-acme', { cron: '*/15 * * * *', class: 'PrintWorker', args: { tenant: 'acme', sleepSeconds: 0 } });
+    expect(created.statusCode).toBe(201);
+    const badClass = await put('sync-beta', { cron: '*/15 * * * *', class: 'Nope' });
+    expect(badClass.statusCode).toBe(400);
+    expect(json(badClass.body).error).toContain(
+      'key "class" has value "Nope", which is not a registered handler (registered: PrintWorker)',
+    );
+    expect((await put('sync-acme', { cron: '*/15 * * * *', class: 'PrintWorker' }, 'guess')).statusCode).toBe(403);
+    const view = json((await handler(urlEvent('GET', '/api/jobs'))).body) as unknown as JobsView;
+    expect(view.jobs.map((job) => [job.name, job.runtimeVersion])).toEqual([
+      ['print', undefined],
+      ['sync-acme', 1],
+    ]);
+    expect((await handler(action('/api/jobs/sync-acme/trigger', {}))).statusCode).toBe(202);
+    expect(invoked).toEqual([{ trigger: 'sync-acme' }]);
+    await Promise.all(ticks);
+    expect(await recentSlots(store, 'sync-acme', 5)).toEqual([expect.objectContaining({ trigger: 'manual', status: 'succeeded' })]);
+    const removed = await handler(urlEvent('DELETE', '/api/jobs/sync-acme', { headers: { 'x-cluster-cron-token': TOKEN } }));
+    expect(removed.statusCode).toBe(200);
+    expect(storedDefinition(await getLock(store, 'sync-acme'), 'sync-acme')).toBeUndefined();
+  });
+
+  it('without the handler names, shows the config jobs only and answers PUT with 501', async () => {
+    const { handler } = await setup();
+    const put = await handler(
+      urlEvent('PUT', '/api/jobs/sync-acme', {
+        body: JSON.stringify({ cron: '*/15 * * * *', class: 'PrintWorker' }),
+        headers: { 'content-type': 'application/json', 'x-cluster-cron-token': TOKEN },
+      }),
+    );
+    expect(put.statusCode).toBe(501);
   });
 
   it('refuses bad input before invoking anything', async () => {

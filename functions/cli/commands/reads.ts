@@ -114,7 +114,10 @@ export function addReadCommands(program: Command): void {
       const config = await loadJobs(options);
       if (options.json) {
         const notes = config.jobs.flatMap((job) => notesOf(job));
-        process.stdout.write(`${JSON.stringify({ source: config.source, jobs: config.jobs, notes })}\n`);
+        // The handler names too: the construct hands them to the status page, which validates runtime jobs' classes.
+        process.stdout.write(
+          `${JSON.stringify({ source: config.source, jobs: config.jobs, handlers: Object.keys(config.handlers), notes })}\n`,
+        );
         return;
       }
       const nowMs = systemClock();
