@@ -119,7 +119,7 @@ export interface RuntimeValidation {
 export function runtimeJobDefinition(
   name: string,
   keys: unknown,
-  stored: { version: number; createdAtMs?: number | undefined; compiled?: string | undefined },
+  stored: { version: number; createdAtMs?: number | undefined; definedAtMs?: number | undefined; compiled?: string | undefined },
   validation: RuntimeValidation,
 ): JobDefinition {
   const source = 'runtime job';
@@ -134,7 +134,12 @@ export function runtimeJobDefinition(
   const job = validation.validateJob
     ? validation.validateJob(name, keys, { handlers: validation.handlers, source })
     : compiledJob(name, stored.compiled, validation.handlers);
-  return { ...job, definitionVersion: stored.version, ...(stored.createdAtMs !== undefined && { createdAtMs: stored.createdAtMs }) };
+  return {
+    ...job,
+    definitionVersion: stored.version,
+    ...(stored.createdAtMs !== undefined && { createdAtMs: stored.createdAtMs }),
+    ...(stored.definedAtMs !== undefined && { definedAtMs: stored.definedAtMs }),
+  };
 }
 
 /**

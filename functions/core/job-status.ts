@@ -134,7 +134,9 @@ export function countSlots(job: JobDefinition, items: readonly SlotItem[], nowMs
  */
 export function missedSlots(job: JobDefinition, items: readonly { slotMs: number }[], fromMs: number, nowMs: number): number[] {
   const settledBeforeMs = nowMs - job.catchupWindowMs;
-  if (settledBeforeMs <= fromMs) return [];
+  // A runtime job's cron may have changed: its slots from before this version are not its missed ones.
+  const sinceMs = Math.max(fromMs, (job.definedAtMs ?? Number.NEGATIVE_INFINITY) - 1);
+  if (settledBeforeMs <= sinceMs) return [];
   const recorded = new Set(items.map((item) => item.slotMs));
-  return slotsBetween(cronOf(job), fromMs, settledBeforeMs).filter((slotMs) => !recorded.has(slotMs));
+  return slotsBetween(cronOf(job), sinceMs, settledBeforeMs).filter((slotMs) => !recorded.has(slotMs));
 }

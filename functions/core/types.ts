@@ -87,6 +87,8 @@ export interface JobDefinition {
   definitionVersion?: number;
   /** A runtime job's: when it was created (or created again after a removal), epoch ms; its first slot is after it. */
   createdAtMs?: number;
+  /** A runtime job's: when this version was written, epoch ms; slots of its cron before it are no missed slots of it. */
+  definedAtMs?: number;
 }
 
 /** A logger the core writes structured events to; Powertools Logger fits it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countSlots, jobDone } from '../../functions/core/job-status.js';
+import { countSlots, jobDone, missedSlots } from '../../functions/core/job-status.js';
 import { type JobDefinition, OverlapPolicy } from '../../functions/core/types.js';
 import { jobDefinition } from '../support/job-definition.js';
 import { slotItem } from '../support/slot-item.js';
@@ -174,5 +174,15 @@ describe('jobDone', () => {
     const held = lock({ holder: 'n1#1', holderSlotMs: at(0), leaseUntilMs: at(10) });
     expect(jobDone(job({ atMs: at(0) }), held, at(5))).toBe(false);
     expect(jobDone(job({ atMs: at(0) }), held, at(11))).toBe(true);
+  });
+});
+
+describe('missedSlots of a runtime job whose cron changed', () => {
+  it('counts no slot of the new cron from before the version that brought it', () => {
+    // Every minute since this version (written at minute 10, its slot included); the history before it was another cron's.
+    const changed = job({ definitionVersion: 2, definedAtMs: at(10) });
+    expect(missedSlots(changed, [item(at(0)), item(at(5))], at(0), at(14))).toEqual([at(10), at(11), at(12)]);
+    // Without the version's time, every minute since the oldest record with none is counted.
+    expect(missedSlots(job(), [item(at(0)), item(at(5))], at(0), at(14))).toHaveLength(11);
   });
 });
