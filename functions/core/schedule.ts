@@ -15,7 +15,7 @@ import { sidekiqCronKeys, sidekiqCronMeaning } from './sidekiq-cron-keys.js';
 import { formatDurationMs, parseDurationMs } from './time.js';
 import { type JobDefinition, OverlapPolicy } from './types.js';
 import { uniqueJobsKeys, uniqueJobsMeaning } from './unique-jobs-keys.js';
-import { DEFAULT_TIMEZONE, describeWhen, whenJobRuns, whenKeys } from './when-keys.js';
+import { DEFAULT_TIMEZONE, describeWhen, ISO_EXPECTED_TEXT, TIME_KEYS, whenJobRuns, whenKeys } from './when-keys.js';
 
 /** Defaults for the keys a job may leave out. */
 export const JOB_DEFAULTS = {
@@ -88,6 +88,7 @@ function describeIssue(source: string, job: string, raw: Record<string, unknown>
     noun: 'key',
     allowed,
     ranged: { catchupLimit: 'a whole number from 1 to 1000', ...failurePolicyRanges },
+    described: Object.fromEntries(TIME_KEYS.map((key) => [key, ISO_EXPECTED_TEXT])),
   });
   // One line per problem (several unknown keys), each naming the file and the job.
   const lines = message.split('\n').map((line) => `job "${job}": ${line}`);

@@ -43,10 +43,14 @@ export interface SchemaErrorOptions {
   allowed: string;
   /** Keys whose numbers are described by their range rather than by the schema's wording. */
   ranged?: Readonly<Record<string, string>>;
+  /** Keys whose expected value is described by this text, whatever the value's type (a time: ISO 8601). */
+  described?: Readonly<Record<string, string>>;
 }
 
-function expectedOf(issue: z.core.$ZodIssue, key: string, value: unknown, ranged: Readonly<Record<string, string>>): string {
-  const range = ranged[key];
+function expectedOf(issue: z.core.$ZodIssue, key: string, value: unknown, options: SchemaErrorOptions): string {
+  const described = options.described?.[key];
+  if (described) return described;
+  const range = options.ranged?.[key];
   if (range && typeof value === 'number') return range;
   switch (issue.code) {
     case 'invalid_value':
@@ -75,5 +79,5 @@ export function describeSchemaError(
   const key = issue.path.map(String).join('.');
   const value = key ? input[String(issue.path[0])] : undefined;
   if (value === undefined && key) return { message: `missing ${options.noun} "${key}"`, key };
-  return { message: invalidValueMessage(options.noun, key, value, expectedOf(issue, key, value, options.ranged ?? {})), key, value };
+  return { message: invalidValueMessage(options.noun, key, value, expectedOf(issue, key, value, options)), key, value };
 }

@@ -12,6 +12,11 @@ import { showValue as show } from './schema-messages.js';
 import { type CronSchedule, cronOf, nextSlots, parseCron, splitZone } from './slots.js';
 import type { JobDefinition } from './types.js';
 
+// A date, then optionally a time (minutes, seconds, fractions), then optionally an offset.
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
+export const ISO_EXPECTED_TEXT =
+  'an ISO 8601 date and time such as "2026-12-03T09:00" (read in the job\'s timezone) or "2026-12-03T08:00:00Z" (with its offset)';
+
 /** The keys that hold a time. */
 export const TIME_KEYS = ['at', 'startAt', 'endAt'] as const;
 
@@ -55,11 +60,6 @@ export interface WhenFields {
   cron: CronSchedule;
 }
 
-// A date, then optionally a time (minutes, seconds, fractions), then optionally an offset.
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
-const ISO_EXPECTED =
-  'an ISO 8601 date and time such as "2026-12-03T09:00" (read in the job\'s timezone) or "2026-12-03T08:00:00Z" (with its offset)';
-
 /**
  * An ISO 8601 time as epoch ms, read in `zone` when it has no offset, and moved up to a whole
  * second (slots fall on whole seconds: slots.ts `offSchedule`); undefined when it is not one.
@@ -96,7 +96,7 @@ function cronKey(
 function instantKey(key: string, value: string | undefined, zone: string, fail: WhenFailure): number | undefined {
   if (value === undefined) return undefined;
   const ms = parseInstantMs(value, zone);
-  if (ms === undefined) fail(`key "${key}" has value ${show(value)}; expected ${ISO_EXPECTED}`, { key, value });
+  if (ms === undefined) fail(`key "${key}" has value ${show(value)}; expected ${ISO_EXPECTED_TEXT}`, { key, value });
   return ms;
 }
 

@@ -74,6 +74,10 @@ describe('at: a job that runs once', () => {
       message: 'schedule: job "report": key "endAt" has value "2027-01-01"; a one-time job ("at") has no endAt',
       details: { key: 'endAt', value: '2027-01-01' },
     });
+    // A number (epoch seconds, as YAML reads it unquoted) is described by what is expected too.
+    expect(rejection('at: 1733216400', 'class: Remind').message).toBe(
+      'schedule: job "report": key "at" has value 1733216400; expected an ISO 8601 date and time such as "2026-12-03T09:00" (read in the job\'s timezone) or "2026-12-03T08:00:00Z" (with its offset)',
+    );
     for (const bad of ['tomorrow', '2026-13-01T09:00', '2026-12-03T25:00', '1733216400']) {
       const error = rejection(`at: "${bad}"`, 'class: Remind');
       expect(error.message).toContain(`key "at" has value "${bad}"; expected an ISO 8601 date and time`);

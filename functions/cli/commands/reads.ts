@@ -124,7 +124,9 @@ export function addReadCommands(program: Command): void {
       for (const job of config.jobs) {
         process.stdout.write(`${describeJob(job)}\n`);
         for (const note of notesOf(job)) process.stdout.write(`  ${note.key} ${showValue(note.value)}: ${note.effect}\n`);
-        for (const ms of nextSlots(cronOf(job), nowMs, options.next)) process.stdout.write(`  next ${formatTime(ms, job.timezone)}\n`);
+        const next = nextSlots(cronOf(job), nowMs, options.next);
+        for (const ms of next) process.stdout.write(`  next ${formatTime(ms, job.timezone)}\n`);
+        if (next.length === 0) process.stdout.write('  no slot from now on: its time (at) or its end (endAt) has passed\n');
       }
       process.stdout.write(`${config.source}: ${config.jobs.length} job${config.jobs.length === 1 ? '' : 's'} valid\n`);
     });
