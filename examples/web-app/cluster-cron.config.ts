@@ -1,6 +1,7 @@
 // The app's job: every second, a sync that takes longer than a second, never two at once.
-// SyncTenant is the handler of the jobs the app creates per tenant at run time (src/server.ts).
+// SyncTenant and SendReminder are the handlers of the jobs the app creates per tenant at run time (src/server.ts).
 import { defineConfig, defineJob } from 'cluster-cron';
+import { sendReminder } from './src/jobs/send-reminder.js';
 import { syncInventory } from './src/jobs/sync-inventory.js';
 import { syncTenant } from './src/jobs/sync-tenant.js';
 
@@ -14,5 +15,5 @@ export default defineConfig({
       handler: syncInventory,
     }),
   },
-  handlers: { SyncTenant: syncTenant },
+  handlers: { SyncTenant: syncTenant, SendReminder: sendReminder },
 });

@@ -215,6 +215,14 @@ describe('examples/web-app from the tarball', () => {
     for (let waitedMs = 0; syncs().length < 3 && waitedMs < 20_000; waitedMs += 200)
       await new Promise((resolve) => setTimeout(resolve, 200));
     expect(syncs().length).toBeGreaterThanOrEqual(3);
+    // A one-time reminder, a second from now, created through the other instance: it runs once, on one node.
+    const reminder = await fetch(`http://127.0.0.1:${portB}/tenants/acme/reminders?in=1`, { method: 'POST' });
+    expect(await reminder.json()).toMatchObject({ version: 1, changed: true, name: expect.stringMatching(/^remind-acme-\d+$/) });
+    const reminders = () => [...a.lines, ...b.lines].filter((line) => line.includes('"tenant.reminder"'));
+    for (let waitedMs = 0; reminders().length < 1 && waitedMs < 15_000; waitedMs += 200)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(reminders()).toHaveLength(1);
+    expect((await fetch(`http://127.0.0.1:${portB}/tenants/acme/reminders?in=soon`, { method: 'POST' })).status).toBe(400);
     const removed = await fetch(`http://127.0.0.1:${portB}/tenants/acme`, { method: 'DELETE' });
     expect(await removed.json()).toEqual({ removed: true });
     const removedMs = Date.now();
@@ -228,5 +236,7 @@ describe('examples/web-app from the tarball', () => {
     expect(check.overlaps).toEqual([]);
     // Every node saw the removal within a tick: no slot after it (with a second of slack) started.
     expect(tenantRuns.filter((run) => Date.parse(run.slot) > removedMs + 1_000)).toEqual([]);
+    // The reminder ran once in all, four seconds and more after it ran.
+    expect(reminders()).toHaveLength(1);
   }, 90_000);
 });

@@ -2,7 +2,8 @@
  * A small web app that embeds a cluster-cron node. Run as many copies as you like against one
  * table: each slot runs once, never two runs at once, and the others go on when one dies.
  * `PUT /tenants/ID` creates a job for a tenant at run time (every node runs it from its next
- * tick), `DELETE /tenants/ID` removes it.
+ * tick), `DELETE /tenants/ID` removes it; `POST /tenants/ID/reminders?in=SECONDS` creates a
+ * one-time job that runs once, that many seconds from now.
  */
 import { createServer } from 'node:http';
 import { removeJob, startNode, type TickOutcome, upsertJob } from 'cluster-cron';
@@ -25,11 +26,25 @@ async function tenantRoute(method: string, tenant: string): Promise<unknown> {
   throw new Error(`method ${method} is not allowed on /tenants/${tenant}`);
 }
 
+/** A reminder for a tenant: a one-time job (`at`), its name unique to it. */
+async function reminderRoute(method: string, tenant: string, inSeconds: number): Promise<unknown> {
+  if (method !== 'POST') throw new Error(`method ${method} is not allowed on /tenants/${tenant}/reminders`);
+  if (!(inSeconds >= 0 && inSeconds <= 366 * 86_400)) throw new Error('give ?in=SECONDS, from 0 to a year');
+  const at = new Date(Date.now() + inSeconds * 1_000);
+  const job = { name: `remind-${tenant}-${at.getTime()}`, at, class: 'SendReminder', args: { tenant, text: 'your trial ends soon' } };
+  return { ...(await upsertJob({ config, job })), at: at.toISOString() };
+}
+
 const server = createServer((request, response) => {
   response.setHeader('content-type', 'application/json');
-  const tenant = /^\/tenants\/([a-z0-9-]{1,40})$/.exec(request.url ?? '')?.[1];
-  if (tenant) {
-    tenantRoute(request.method ?? 'GET', tenant).then(
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const tenant = /^\/tenants\/([a-z0-9-]{1,40})$/.exec(url.pathname)?.[1];
+  const reminderFor = /^\/tenants\/([a-z0-9-]{1,40})\/reminders$/.exec(url.pathname)?.[1];
+  if (tenant || reminderFor) {
+    const route = tenant
+      ? tenantRoute(request.method ?? 'GET', tenant)
+      : reminderRoute(request.method ?? 'GET', reminderFor ?? '', Number(url.searchParams.get('in') ?? 'NaN'));
+    route.then(
       (answer) => response.end(JSON.stringify(answer)),
       (error: Error) => {
         response.statusCode = 400;
