@@ -45,7 +45,7 @@ export interface TickVsFloorRow {
  * The floor for `jobs`: per job, three conditional writes in protocol order (each needs the one
  * before), `concurrency` jobs at a time. Throws if any write is refused.
  */
-async function floorWrites(
+export async function floorWrites(
   client: DynamoDBDocumentClient,
   tableName: string,
   jobs: readonly JobDefinition[],
