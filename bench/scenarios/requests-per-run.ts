@@ -46,7 +46,7 @@ export async function requestsPerRun(env: BenchEnv, options: { idleJobs: number 
   const tally = new RunTally();
   const handlers = { Work: tally.handler };
   const job = makeJobs(1, { lease: '5m' });
-  // A run's own requests: the runtime jobs' listing (4 Queries, one per index shard) is per tick,
+  // A run's own requests: the runtime jobs' listing (one Scan of their index) is per tick,
   // not per run, and is counted by the idle tick below.
   const perRun = { jobs: job, runtimeJobs: false } as const;
 
@@ -115,7 +115,7 @@ export async function requestsPerRun(env: BenchEnv, options: { idleJobs: number 
     expect('idle tick', outcomes, 'not-due');
     const counts = a.counter.snapshot();
     if (counts.writes > 0) failures.push(`idle tick: ${counts.writes} writes for ${options.idleJobs} jobs that are not due (goal: none)`);
-    // Its reads are the runtime jobs' listing (one Query per index shard), whatever the jobs.
+    // Its reads are the runtime jobs' listing (one Scan of their index), whatever the jobs.
     cases.push({ case: `idle tick (${options.idleJobs} jobs not due), per job`, outcome: kinds(outcomes), jobs: options.idleJobs, counts });
     a.client.destroy();
   }

@@ -39,7 +39,7 @@ export interface TickRequest {
   /** Slots this process already knows are claimed (local nodes keep one across ticks). */
   memory?: SlotMemory;
   /**
-   * Tick the runtime jobs stored in the table too (job-definitions.ts): one index Query per shard
+   * Tick the runtime jobs stored in the table too (job-definitions.ts): one Scan of their index
    * each tick. Those whose class is not among `deps.handlers` are refused (an `error` outcome). @default true
    */
   runtimeJobs?: boolean;

@@ -1,10 +1,11 @@
 /**
- * An in-memory DynamoDB table behind the document client's `send(command)`: Get, Put, Update
- * and Query with the very expressions the store sends, evaluated with DynamoDB's semantics
+ * An in-memory DynamoDB table behind the document client's `send(command)`: Get, Put, Update,
+ * Query, and the Scan of the runtime jobs' sparse index, with the very expressions the store sends, evaluated with DynamoDB's semantics
  * (expression.ts). Synchronous at heart, so the simulation decides when a write lands.
  */
 import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { RUNTIME_INDEX } from '../../functions/core/job-definitions.js';
 import { parseCondition, parseProjection } from './expression.js';
 import { type Item, Placeholders, ValidationError } from './expression-tokens.js';
 import { copyOf } from './item-copy.js';
@@ -20,7 +21,7 @@ export interface AppliedWrite {
 }
 
 /** Every command the core sends, as the memory table understands it. */
-export type StoreCommand = GetCommand | PutCommand | UpdateCommand | QueryCommand;
+export type StoreCommand = GetCommand | PutCommand | UpdateCommand | QueryCommand | ScanCommand;
 
 const KEY = ['pk', 'sk'] as const;
 
@@ -76,6 +77,7 @@ export class MemoryDynamo {
     if (command instanceof PutCommand) return this.#put(command.input);
     if (command instanceof UpdateCommand) return this.#update(command.input);
     if (command instanceof QueryCommand) return this.#query(command.input);
+    if (command instanceof ScanCommand) return this.#scanIndex(command.input);
     throw new ValidationError(`unsupported command ${(command as object).constructor.name}`);
   }
 
@@ -126,6 +128,13 @@ export class MemoryDynamo {
       return { Attributes: copyOf(Object.fromEntries(changed)) };
     }
     return {};
+  }
+
+  /** A Scan of a sparse index: the items that carry its partition key, in one page (the simulation's tables are small). */
+  #scanIndex(input: ScanCommand['input']): Record<string, unknown> {
+    if (input.IndexName !== RUNTIME_INDEX.name) throw new ValidationError(`unsupported scan of ${input.IndexName ?? 'the table'}`);
+    const items = [...this.#table(input.TableName!).values()].filter((item) => item[RUNTIME_INDEX.partitionKey] !== undefined);
+    return { Items: items.map((item) => copyOf(item)), Count: items.length, ScannedCount: items.length };
   }
 
   #query(input: QueryCommand['input']): Record<string, unknown> {

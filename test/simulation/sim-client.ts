@@ -4,7 +4,7 @@
  * retry of the same request, or a surfaced timeout), and crashes of the process at either
  * side of a write. A `rewrite` hook lets the negative control weaken the conditions sent.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MemoryDynamo, StoreCommand } from './memory-dynamo.js';
 import type { Prng } from './prng.js';
 import type { Owner, VirtualTime } from './virtual-time.js';
@@ -15,7 +15,7 @@ export type Step = 'read' | 'query' | 'claim' | 'acquire' | 'renew' | 'release' 
 /** Names the protocol step of a command. */
 export function stepOf(command: StoreCommand): Step {
   if (command instanceof GetCommand) return 'read';
-  if (command instanceof QueryCommand) return 'query';
+  if (command instanceof QueryCommand || command instanceof ScanCommand) return 'query';
   if (command instanceof PutCommand) return 'claim';
   if (command instanceof UpdateCommand) {
     const update = command.input.UpdateExpression ?? '';
