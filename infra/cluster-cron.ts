@@ -34,6 +34,9 @@ import { type HandlerRegistry, resolveTickJobs } from './tick-jobs.js';
 /** The item actions the core sends (functions/core/store.ts): nothing else, on the table only. */
 export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] as const;
 
+/** What the tick sends to the runtime-jobs index (core/runtime-jobs.ts): nothing else, on that index only. */
+export const INDEX_ACTIONS = ['dynamodb:Query', 'dynamodb:Scan'] as const;
+
 /** Lambda's limit on one invocation. */
 export const MAX_TIMEOUT = Duration.minutes(15);
 
@@ -180,7 +183,8 @@ export class ClusterCron extends Construct {
       new iam.PolicyStatement({ sid: 'TableItems', actions: [...TABLE_ACTIONS], resources: [this.table.tableArn] }),
     );
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'RuntimeJobsIndex', actions: ['dynamodb:Query'], resources: [runtimeIndexArn(this.table)] }),
+      // Scan: the tick lists the runtime jobs in one request (core/runtime-jobs.ts); Query: by name, page by page.
+      new iam.PolicyStatement({ sid: 'RuntimeJobsIndex', actions: [...INDEX_ACTIONS], resources: [runtimeIndexArn(this.table)] }),
     );
 
     const logLevel = props.logLevel ?? 'INFO';
@@ -202,6 +206,7 @@ export class ClusterCron extends Construct {
       reason:
         'This queue is itself the dead-letter queue of the minute rule and the on-failure destination of the tick function; its messages are inspected by hand, and a DeadLetters alarm watches it.',
     });
+    const memorySize = props.memorySize ?? 256;
     this.tickFunction = new NodejsFunction(this, 'Tick', {
       entry,
       handler: 'handler',
@@ -212,7 +217,7 @@ export class ClusterCron extends Construct {
       }),
       runtime: TICK_RUNTIME,
       architecture: TICK_ARCHITECTURE,
-      memorySize: props.memorySize ?? 256,
+      memorySize,
       timeout,
       role,
       logGroup,

@@ -8,6 +8,7 @@ export {
   type ClusterCronTableOptions,
   defaultTimeout,
   type HandlerRegistry,
+  INDEX_ACTIONS,
   MAX_TIMEOUT,
   TABLE_ACTIONS,
 } from './cluster-cron.js';

@@ -1,7 +1,7 @@
 /**
  * Finding runtime jobs: the tick lists them from the sparse index over their lock items
- * (RUNTIME_INDEX, eventually consistent: discovery only; one Scan of the index a tick, pages one
- * Query per shard), and validates each
+ * (RUNTIME_INDEX, eventually consistent: discovery only; the tick with one Scan of the index, the
+ * page and the CLI with one Query per shard), and validates each
  * with the schedule file's validator. Correctness never rests on the index: every acquisition is
  * conditioned on the definition version, and the tick's consistent window read of the lock
  * replaces a stale copy (tick.ts). The bound on "seen within a tick period": docs/protocol.md.
@@ -89,7 +89,13 @@ function listedOrRemoved(item: Record<string, unknown>, removed: string[] | unde
  * consistent alike, in one request instead of one per shard: the listing was half the requests
  * of a one-job tick, and a request's fixed cost (SDK, round trip, 0.5 read units at least) is
  * paid once. The shards spread the index's writes; a read over all of them needs no shard key.
+ * The tick function's role may Scan the index (infra/cluster-cron.ts).
  */
+/** Every runtime job, in name order, one Query per shard: the listing of the page and the CLI, whose roles may Query the index only. */
+async function queryDefinitions(ctx: StoreContext, removed: string[]): Promise<ListedDefinition[]> {
+  return (await listDefinitions(ctx, {}, removed)).definitions;
+}
+
 async function scanDefinitions(ctx: StoreContext, removed: string[]): Promise<ListedDefinition[]> {
   const found: ListedDefinition[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -159,7 +165,7 @@ export async function validationFor(deps: Pick<TickDeps, 'handlers'>, fileJobs: 
 }
 
 /**
- * The runtime jobs a tick runs beside the file's, validated (`ticking`: without the ended ones
+ * The runtime jobs a tick runs beside the file's, validated (`ticking`: the tick's listing, one Scan, without the ended ones
  * whose wind-down is done); a definition this deployment cannot
  * run (an unknown class, a name the file defines) is logged, recorded on its item once per
  * version (`status` shows it), and returned as an `error` outcome: never dropped in silence.
@@ -172,7 +178,8 @@ export async function runtimeJobsForTick(
   let definitions: ListedDefinition[];
   const removed: string[] = [];
   try {
-    definitions = await scanDefinitions(deps, removed);
+    // The tick's own listing is one Scan of the index; the page's and the CLI's, one Query per shard.
+    definitions = await (options.ticking ? scanDefinitions : queryDefinitions)(deps, removed);
   } catch (error) {
     // The file's jobs still tick (and report the table's trouble themselves).
     if (!isMissingIndex(error)) {
