@@ -258,7 +258,16 @@ function sections(report: BenchReport): Section[] {
   if (mem) {
     out.push({
       title: '5. Memory: a node ticking many jobs',
-      head: ['jobs', 'ticks', 'outcomes', 'peak RSS', 'same, ticking 1 job', 'difference', 'peak heap used'],
+      head: [
+        'jobs',
+        'ticks',
+        'outcomes',
+        'peak RSS',
+        'same, ticking 1 job',
+        'difference',
+        'peak heap used',
+        "V8's default heap: peak RSS / heap",
+      ],
       rows: [
         [
           mem.jobs,
@@ -268,10 +277,11 @@ function sections(report: BenchReport): Section[] {
           `${mem.baselineRssMb} MB`,
           `${mem.tickRssMb} MB`,
           `${mem.peakHeapUsedMb} MB`,
+          mem.defaultHeapPeakRssMb !== undefined ? `${mem.defaultHeapPeakRssMb} / ${mem.defaultHeapPeakHeapUsedMb} MB` : '-',
         ],
       ],
       notes: [
-        'A separate process bundled like the Lambda (process.resourceUsage().maxRSS); the last tick repeats the minute before, so every job is a duplicate.',
+        `A separate process bundled like the Lambda (process.resourceUsage().maxRSS), with the tick function's NODE_OPTIONS heap flags (${mem.nodeOptions ?? 'none'}; infra/tick-heap.ts), and without them in the last column; the last tick repeats the minute before, so every job is a duplicate.`,
       ],
     });
   }

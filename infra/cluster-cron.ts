@@ -29,6 +29,7 @@ import { addRuntimeIndex, runtimeIndexArn } from './runtime-index.js';
 import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
 import { entryDirOf, writeTickEntry } from './tick-entry.js';
+import { tickHeapOptions } from './tick-heap.js';
 import { type HandlerRegistry, resolveTickJobs } from './tick-jobs.js';
 
 /** The item actions the core sends (functions/core/store.ts): nothing else, on the table only. */
@@ -230,7 +231,7 @@ export class ClusterCron extends Construct {
         MAX_CLOCK_SKEW_MS: String(maxClockSkewMs),
         POWERTOOLS_SERVICE_NAME: this.serviceName,
         CLUSTER_CRON_LOG_LEVEL: logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: `--enable-source-maps ${tickHeapOptions(memorySize)}`,
         ...notifications.environment,
       },
       // A failed tick is retried; one older than 5 minutes has been overtaken by later ticks.

@@ -102,7 +102,7 @@ describe('the ClusterCron construct', () => {
             MAX_CLOCK_SKEW_MS: '1000',
             POWERTOOLS_SERVICE_NAME: 'Test-Cron',
             CLUSTER_CRON_LOG_LEVEL: 'INFO',
-            NODE_OPTIONS: '--enable-source-maps',
+            NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=8 --max-old-space-size=192',
           },
         },
       });
