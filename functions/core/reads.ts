@@ -99,13 +99,25 @@ export interface JobWindow {
   lock: LockItem | undefined;
 }
 
+/** The most items one page of the newest-first window read asks for. */
+export const WINDOW_PAGE_LIMIT = 100;
+
 /**
  * A tick's one read of a job: the claims after `afterMs` and the lock item (which sorts after
  * them), in one consistent Query. With `olderCount`, newest first, it also reads the
  * `olderCount` newest claims at or before `afterMs`, however old: they find a claim abandoned
  * just before a long outage of every tick, which a look-back bounded in time no longer reaches.
+ * `pageSize` (at most WINDOW_PAGE_LIMIT): the items the caller expects to keep; more pages follow
+ * while there are more. A page reads, and is billed for, every item it returns: a full page of a
+ * job with a month of history was 100 items (about 9 read units) to keep a handful.
  */
-export async function readJobWindow(ctx: StoreContext, job: string, afterMs: number, olderCount?: number): Promise<JobWindow> {
+export async function readJobWindow(
+  ctx: StoreContext,
+  job: string,
+  afterMs: number,
+  olderCount?: number,
+  pageSize = WINDOW_PAGE_LIMIT,
+): Promise<JobWindow> {
   let lock: LockItem | undefined;
   const onLock = (item: LockItem): void => {
     lock = item;
@@ -130,7 +142,7 @@ export async function readJobWindow(ctx: StoreContext, job: string, afterMs: num
       KeyConditionExpression: 'pk = :pk AND sk <= :lock',
       ExpressionAttributeValues: { ':pk': jobKey(job), ':lock': LOCK_SK },
       ScanIndexForward: false,
-      Limit: 100,
+      Limit: Math.max(1, Math.min(WINDOW_PAGE_LIMIT, Math.floor(pageSize))),
     },
     { keep, onLock, wholeItems: true },
   );

@@ -136,7 +136,11 @@ async function tickJob(
     const deep = !request.memory || nowMs - request.memory.lastQueryMs(job.name) >= job.leaseMs;
     // The lock comes in the same Query (it sorts after the slots): it holds the scheduled slots
     // claimed on it (slot-decision.ts) and is what the first slot decides on.
-    const { claimed, lock } = await readJobWindow(deps, job.name, lookBackMs, deep ? OLDER_CLAIMS_READ : undefined);
+    // A deep read pages newest first: one page holds what it keeps (the lock, the slots since the
+    // look-back, the older claims, one to spare), not the job's history. Runs off the schedule
+    // (manual, continuations) add items: the read pages on past them.
+    const pageSize = deep ? 2 + OLDER_CLAIMS_READ + slotsBetween(cron, lookBackMs, Math.max(nowMs, asOfMs)).length : undefined;
+    const { claimed, lock } = await readJobWindow(deps, job.name, lookBackMs, deep ? OLDER_CLAIMS_READ : undefined, pageSize);
     request.memory?.queried(job.name, nowMs);
     request.memory?.sawLock(job.name, lock);
     // A runtime job decides under the definition on its lock, read just now, consistently.

@@ -67,6 +67,21 @@ describe('readJobWindow', () => {
     expect([...none.claimed.keys()].sort()).toEqual([T0 + 1_000, T0 + 2_000]);
   });
 
+  it('pages on past a page smaller than what it keeps, to the same claims and lock', async () => {
+    const ctx = await store();
+    for (let i = 0; i < 4; i++) await claimSlot(ctx, claim(JOB, `old#${i}`, T0 - 86_400_000 + i * 1_000));
+    for (let i = 1; i <= 5; i++) await claimSlot(ctx, claim(JOB, `new#${i}`, T0 + i * 1_000));
+    await acquireLease(ctx, lease(JOB, 'n1#lease'));
+
+    const whole = await readJobWindow(ctx, JOB, T0, 2);
+    for (const pageSize of [1, 2, 3]) {
+      const paged = await readJobWindow(ctx, JOB, T0, 2, pageSize);
+      expect(new Set(paged.claimed.keys())).toEqual(new Set(whole.claimed.keys()));
+      expect(paged.lock?.holder).toBe('n1#lease');
+    }
+    expect(whole.claimed.size).toBe(7);
+  });
+
   it('reads no lock for a job that never took a lease, and nothing of another job', async () => {
     const ctx = await store();
     await claimSlot(ctx, claim(JOB, 'n1#1', T0 + 1_000));
