@@ -21,7 +21,16 @@ export {
   withoutSupersededMarks,
 } from './lock-reading.js';
 export { type AcquireRequest, type AcquireResult, acquireLease, nextFence, releaseLease, renewLease, setPaused } from './lock-writes.js';
-export { type ClaimSummary, claimedSlotsAfter, getLock, getSlot, type JobWindow, readJobWindow, recentSlots } from './reads.js';
+export {
+  type ClaimSummary,
+  claimedSlotsAfter,
+  getLock,
+  getSlot,
+  type JobWindow,
+  readJobWindow,
+  recentSlots,
+  WINDOW_PAGE_LIMIT,
+} from './reads.js';
 export { type LostRunRequest, type RunRecord, type RunRecordRequest, recordLostRun, recordRun, type SlotIdentity } from './run-records.js';
 export {
   claimSlot,
