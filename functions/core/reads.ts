@@ -103,6 +103,22 @@ export interface JobWindow {
 export const WINDOW_PAGE_LIMIT = 100;
 
 /**
+ * About how many slots fall in `(fromMs, toMs]`, from the closest two of the slots already
+ * known (ascending): a page size, not a bound (a wrong guess costs a page or a few items),
+ * so the tick does not walk the cron over its whole look-back. Unknown spacing: a full page.
+ */
+export function slotsAbout(fromMs: number, toMs: number, known: readonly (number | undefined)[]): number {
+  let gapMs = Number.POSITIVE_INFINITY;
+  let previousMs: number | undefined;
+  for (const slotMs of known) {
+    if (slotMs === undefined) continue;
+    if (previousMs !== undefined) gapMs = Math.min(gapMs, slotMs - previousMs);
+    previousMs = slotMs;
+  }
+  return Number.isFinite(gapMs) && gapMs > 0 ? Math.ceil((toMs - fromMs) / gapMs) : WINDOW_PAGE_LIMIT;
+}
+
+/**
  * A tick's one read of a job: the claims after `afterMs` and the lock item (which sorts after
  * them), in one consistent Query. With `olderCount`, newest first, it also reads the
  * `olderCount` newest claims at or before `afterMs`, however old: they find a claim abandoned

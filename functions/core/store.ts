@@ -29,6 +29,7 @@ export {
   type JobWindow,
   readJobWindow,
   recentSlots,
+  slotsAbout,
   WINDOW_PAGE_LIMIT,
 } from './reads.js';
 export { type LostRunRequest, type RunRecord, type RunRecordRequest, recordLostRun, recordRun, type SlotIdentity } from './run-records.js';

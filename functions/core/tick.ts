@@ -21,7 +21,7 @@ import { runSlot } from './slot-decision.js';
 import type { SlotMemory } from './slot-memory.js';
 import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
 import { lateByMs, startedSlots } from './start-jitter.js';
-import { claimedOnLock, getSlot, type LockItem, lastSlotOnLockMs, readJobWindow, WINDOW_PAGE_LIMIT } from './store.js';
+import { claimedOnLock, getSlot, type LockItem, lastSlotOnLockMs, readJobWindow, slotsAbout } from './store.js';
 import { toIso } from './time.js';
 import { type JobDefinition, type OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
@@ -139,7 +139,7 @@ async function tickJob(
     // A deep read pages newest first: one page holds what it keeps (the lock, the slots since the
     // look-back, the older claims, one to spare), not the job's history. Runs off the schedule
     // (manual, continuations) add items: the read pages on past them.
-    const pageSize = deep ? 2 + OLDER_CLAIMS_READ + slotsSince(lookBackMs, Math.max(nowMs, asOfMs), [beforeWindowMs, ...dueMs]) : undefined;
+    const pageSize = deep ? 2 + OLDER_CLAIMS_READ + slotsAbout(lookBackMs, Math.max(nowMs, asOfMs), [beforeWindowMs, ...dueMs]) : undefined;
     const { claimed, lock } = await readJobWindow(deps, job.name, lookBackMs, deep ? OLDER_CLAIMS_READ : undefined, pageSize);
     request.memory?.queried(job.name, nowMs);
     request.memory?.sawLock(job.name, lock);
@@ -236,22 +236,6 @@ async function tickJob(
 
 /** How many claims before the look-back a deep read also checks (a few more items in one Query). */
 const OLDER_CLAIMS_READ = 5;
-
-/**
- * About how many slots fall in `(fromMs, toMs]`, from the closest two of the slots already
- * known (ascending): a page size, not a bound (a wrong guess costs a page or a few items),
- * so the tick does not walk the cron over its whole look-back. Unknown spacing: a full page.
- */
-function slotsSince(fromMs: number, toMs: number, known: readonly (number | undefined)[]): number {
-  let gapMs = Number.POSITIVE_INFINITY;
-  let previousMs: number | undefined;
-  for (const slotMs of known) {
-    if (slotMs === undefined) continue;
-    if (previousMs !== undefined) gapMs = Math.min(gapMs, slotMs - previousMs);
-    previousMs = slotMs;
-  }
-  return Number.isFinite(gapMs) && gapMs > 0 ? Math.ceil((toMs - fromMs) / gapMs) : WINDOW_PAGE_LIMIT;
-}
 
 /**
  * Runs a job now, outside its schedule (`trigger`), still under the lease: if a run holds it,
