@@ -313,7 +313,9 @@ function sections(report: BenchReport): Section[] {
         `${row.worstGapMs} ms`,
         row.overlaps,
         row.slotsStartedTwice,
-        row.stallAfterKillMs !== undefined ? `${row.stallAfterKillMs} ms (${row.leaseMs} ms)` : '-',
+        row.stallAfterKillMs !== undefined
+          ? `${row.stallAfterKillMs} ms (${row.leaseMs} ms${row.leaseLeftAtKillMs !== undefined ? `; ${row.leaseLeftAtKillMs} ms of it left at the kill` : ''})`
+          : '-',
         `${row.refWriteMs} ms`,
         row.refWriteSpacedMs !== undefined ? `${row.refWriteSpacedMs} ms` : '-',
       ]),

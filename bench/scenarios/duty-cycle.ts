@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/dynamo-client.js';
 import { checkRuns, type LoggedRun, parseRuns } from '../../functions/local/run-log.js';
 import { ensureTable } from '../../functions/local/table.js';
@@ -35,6 +35,8 @@ export interface DutyCycleRow {
   /** Only for the kill scenario: from the SIGKILL to the next run's start, and the lease. */
   stallAfterKillMs?: number;
   leaseMs?: number;
+  /** What was left of the killed holder's lease at the kill (its lock read just after): the part of the stall no successor may shorten. */
+  leaseLeftAtKillMs?: number;
   /** Reference from the same run: median time of one conditional write to the same server, back to back. */
   refWriteMs: number;
   /**
@@ -136,6 +138,17 @@ async function conditionalWriteMs(endpoint: string, spacedMs = 0): Promise<numbe
   return Math.round(median(times.slice(5)) * 100) / 100;
 }
 
+/** The job's lease end as its lock shows it, less `atMs`. */
+async function leaseLeftMs(endpoint: string, table: string, atMs: number): Promise<number | undefined> {
+  const client = createDocumentClient(endpoint);
+  try {
+    const { Item } = await client.send(new GetCommand({ TableName: table, Key: { pk: 'JOB#work', sk: 'STATE' }, ConsistentRead: true }));
+    return typeof Item?.leaseUntilMs === 'number' ? Item.leaseUntilMs - atMs : undefined;
+  } finally {
+    client.destroy();
+  }
+}
+
 async function measure(
   variant: Variant,
   options: { seconds: number; nodes: number; endpoint: string; outDir: string },
@@ -157,6 +170,7 @@ async function measure(
   }
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
   let killedAtMs: number | undefined;
+  let leaseLeftAtKillMs: number | undefined;
   try {
     if (variant.kill) {
       await sleep((options.seconds * 1_000) / 2);
@@ -168,6 +182,7 @@ async function measure(
       if (victim) {
         killedAtMs = Date.now();
         victim.kill('SIGKILL');
+        leaseLeftAtKillMs = await leaseLeftMs(options.endpoint, table, killedAtMs);
       }
       await sleep((options.seconds * 1_000) / 2);
     } else {
@@ -202,6 +217,7 @@ async function measure(
     overlaps: check.overlaps.length,
     slotsStartedTwice: check.duplicateStarts.length,
     ...(stall !== undefined && { stallAfterKillMs: stall, leaseMs: LEASE_MS }),
+    ...(leaseLeftAtKillMs !== undefined && { leaseLeftAtKillMs }),
   };
 }
 

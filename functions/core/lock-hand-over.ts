@@ -1,14 +1,17 @@
 /**
  * The lock item's writes that pass the lease on without freeing it: parking one slot behind a
  * running holder (bufferOne) and handing the lease from its holder straight to the next run (a
- * buffered slot, a continuous job's next link). The lock's states are listed in lock-writes.ts;
+ * buffered slot, a continuous job's next link), or from a holder that died to the slot buffered
+ * behind it (takeOverLease). The lock's states are listed in lock-writes.ts;
  * the whole protocol, with the invariant each condition defends, in docs/protocol.md.
  */
 import {
   allOf,
   definitionStill,
   heldBy,
+  holderStill,
   isConditionFailure,
+  leaseFree,
   leaseLive,
   notHoldersSlot,
   nothingPending,
@@ -21,7 +24,7 @@ import { leaseHeldBy } from './lock-reading.js';
 import { lockUpdate } from './lock-writes.js';
 import { getLock } from './reads.js';
 import type { LockItem, StoreContext } from './table-keys.js';
-import type { Trigger } from './types.js';
+import { Trigger } from './types.js';
 
 /** A slot to park on the lock behind its holder. */
 export interface BufferRequest {
@@ -48,7 +51,8 @@ export async function bufferSlot(
   // expects:    a live holder; nothing pending; the holder not on this very slot; a scheduled slot newer than lastSlotMs
   // sets:       pendingSlotMs = slot, pendingToken = token; lastSlotMs = slot (scheduled)
   // fails when: the lease is free by now, another slot is pending, or the slot is already taken on the lock
-  //             (means: read the lock and decide again: run, drop, or duplicate; our own token means a retry that applied)
+  //             (means: read the lock and decide again: run, drop, or duplicate; our own token, pending or since handed
+  //             the lease, means a retry that applied)
   // defends:    I1 (at most one slot parked, each slot once), I4 (parked only where a holder starts it or its successor
   //             marks it lost)
   const condition = allOf(
@@ -65,10 +69,16 @@ export async function bufferSlot(
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const lock = await getLock(ctx, request.job);
-    if (lock?.pendingToken === request.token) return { buffered: true };
+    // Our own token parked, or already handed the lease (it holds it, or ran and let it go): a retry that applied.
+    if (lock?.pendingToken === request.token || lock?.holder === request.token || lock?.lastReleasedBy === request.token)
+      return { buffered: true };
     return { buffered: false, lock };
   }
 }
+
+/** The lease's next holder, as a hand-over and a take-over write it. */
+const NEXT_HOLDER =
+  'holder = :next, holderInstance = :instance, holderSlotMs = :slot, holderTrigger = :trigger, leaseUntilMs = :until, acquiredAtMs = :now';
 
 /** Hands the lease from its holder straight to the next run: a buffered slot or a continuation. */
 export interface HandOver {
@@ -117,8 +127,7 @@ export async function handOverLease(
   const streak = streakClauses(request.streak, nowMs);
   const removed = [...(request.pendingSlotMs !== undefined ? ['pendingSlotMs', 'pendingToken'] : []), ...streak.remove];
   const update =
-    'SET holder = :next, holderInstance = :instance, holderSlotMs = :slot, holderTrigger = :trigger, leaseUntilMs = :until, ' +
-    `acquiredAtMs = :now${streak.set.map((clause) => `, ${clause}`).join('')} ADD fence :one` +
+    `SET ${NEXT_HOLDER}${streak.set.map((clause) => `, ${clause}`).join('')} ADD fence :one` +
     (removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : '');
   const values = {
     ...streak.values,
@@ -138,5 +147,69 @@ export async function handOverLease(
     const lock = await getLock(ctx, request.job);
     const retried = leaseHeldBy(lock, request.toToken);
     return retried ? { handedOver: true, ...retried } : { handedOver: false, lock };
+  }
+}
+
+/** A slot buffered behind a holder whose lease lapsed, to be handed the lease that holder never passed on. */
+export interface TakeOver {
+  job: string;
+  /** The lapsed holder as read: the write is refused if it renewed, or another took the lock, since. */
+  lapsedHolder: string;
+  /** The buffered slot and the token that claimed it: the run goes on under that token, as after a hand-over. */
+  pendingSlotMs: number;
+  pendingToken: string;
+  /** This taker's own token, written beside the holder so a retry of the write can tell it applied. */
+  takerToken: string;
+  instance: string;
+  leaseMs: number;
+  definitionVersion?: number;
+}
+
+/**
+ * One conditional write: the hand-over a dead holder never made, made by whoever finds its lease
+ * lapsed with a slot buffered behind it. The buffered slot gets the lease at the lapse, not at the
+ * job's next slot, and runs instead of being recorded lost. The caller records the lapsed
+ * holder's slot first (recordLostRun), as before an acquire (I4).
+ */
+export async function takeOverLease(
+  ctx: StoreContext,
+  request: TakeOver,
+): Promise<{ takenOver: true; fence: number; leaseUntilMs: number } | { takenOver: false; lock: LockItem | undefined }> {
+  const nowMs = ctx.clock();
+  const leaseUntilMs = nowMs + request.leaseMs;
+  // expects:    the holder we read, its lease lapsed by our clock; the same slot still buffered; not paused
+  // sets:       holder = the buffered slot's token, its instance (ours), slot, trigger buffer; leaseUntilMs = now + lease;
+  //             fence + 1; takenOverBy = our token; the buffered slot cleared
+  // fails when: the holder renewed after all, another took the lock over or acquired it, the buffered slot changed,
+  //             the job was paused, or a runtime job's definition changed
+  //             (means: decide on the lock as it is now); our token in takenOverBy means a retry that applied
+  // defends:    I2 (only a lapsed lease, one taker, a new fence), I1 (the buffered slot is consumed once),
+  //             I3 (a dead holder blocks its job for its lease, not until the next slot after it)
+  const condition = allOf(
+    leaseFree(nowMs),
+    holderStill(request.lapsedHolder),
+    pendingIs(request.pendingSlotMs),
+    notPaused,
+    ...definitionStill(request.definitionVersion),
+  );
+  const update = `SET ${NEXT_HOLDER}, takenOverBy = :taker ADD fence :one REMOVE pendingSlotMs, pendingToken`;
+  const values = {
+    ':next': request.pendingToken,
+    ':instance': request.instance,
+    ':slot': request.pendingSlotMs,
+    ':trigger': Trigger.buffer,
+    ':until': leaseUntilMs,
+    ':now': nowMs,
+    ':taker': request.takerToken,
+    ':one': 1,
+  };
+  try {
+    const result = await lockUpdate(ctx, request.job, { update, values, condition }, 'UPDATED_NEW');
+    return { takenOver: true, fence: Number(result.Attributes?.fence), leaseUntilMs };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const lock = await getLock(ctx, request.job);
+    const retried = lock?.takenOverBy === request.takerToken ? leaseHeldBy(lock, request.pendingToken) : undefined;
+    return retried ? { takenOver: true, ...retried } : { takenOver: false, lock };
   }
 }

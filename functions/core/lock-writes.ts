@@ -13,10 +13,11 @@
  *   held             holder, leaseUntilMs >= now            renewLease -> held; bufferSlot -> held + buffered;
  *                                                           handOverLease -> held by the next run; releaseLease -> free
  *   held + buffered  pendingSlotMs, pendingToken           handOverLease consuming it; releaseLease { dropPending }
- *   lapsed           holder, leaseUntilMs < now             acquireLease (holder still the one read, after recordLostRun)
+ *   lapsed           holder, leaseUntilMs < now             acquireLease (holder still the one read, after recordLostRun);
+ *                                                           with a slot buffered: takeOverLease -> held by that slot
  *   paused           paused = true beside any of the above  setPaused(false)
  *
- * `fence` rises by one on every acquire, hand-over and nextFence; `lastSlotMs` only rises.
+ * `fence` rises by one on every acquire, hand-over, take-over and nextFence; `lastSlotMs` only rises.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {

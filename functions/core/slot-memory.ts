@@ -6,6 +6,7 @@ import type { LockItem } from './table-keys.js';
 
 /** What a held lease takes from the tick's reads of its lock (HeldLease). */
 export interface LockWatcher {
+  readonly token: string;
   sawLock(lock: LockItem | undefined): void;
 }
 
@@ -13,6 +14,10 @@ export class SlotMemory {
   readonly #known = new Map<string, Set<number>>();
   readonly #queriedAtMs = new Map<string, number>();
   readonly #holding = new Map<string, LockWatcher>();
+  readonly #lapseAtMs = new Map<string, number>();
+
+  /** `onLapseWatch` is told each lease end the memory starts watching (a node wakes for it). */
+  constructor(private readonly onLapseWatch?: (job: string, lapseAtMs: number) => void) {}
 
   /** Notes the lease this process holds for `job` now (a chain's current link). */
   holding(job: string, lease: LockWatcher): void {
@@ -29,7 +34,23 @@ export class SlotMemory {
    * buffered behind a run shows there every second, a heartbeat only every lease/3.
    */
   sawLock(job: string, lock: LockItem | undefined): void {
-    this.#holding.get(job)?.sawLock(lock);
+    const held = this.#holding.get(job);
+    held?.sawLock(lock);
+    // Another process holds the lease with a slot buffered behind it: if that holder dies, the
+    // slot takes the lease the moment it lapses (buffered-takeover.ts), so read the lock again then.
+    const watch = lock?.holder !== undefined && lock.pendingSlotMs !== undefined && held?.token !== lock.holder;
+    if (!watch || lock.leaseUntilMs === undefined) {
+      this.#lapseAtMs.delete(job);
+    } else if (this.#lapseAtMs.get(job) !== lock.leaseUntilMs) {
+      this.#lapseAtMs.set(job, lock.leaseUntilMs);
+      this.onLapseWatch?.(job, lock.leaseUntilMs);
+    }
+  }
+
+  /** Whether the lease last seen with a slot buffered behind it has lapsed by `nowMs`: the tick then reads the lock, whatever it knows of the slots. */
+  lapseDue(job: string, nowMs: number): boolean {
+    const lapseAtMs = this.#lapseAtMs.get(job);
+    return lapseAtMs !== undefined && nowMs > lapseAtMs;
   }
 
   /** When this process last read the job's claims from the table (-Infinity: never). */

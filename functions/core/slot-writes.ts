@@ -6,7 +6,17 @@
  * docs/protocol.md.
  */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { allOf, type Condition, claimedBy, isConditionFailure, mergeValues, notClaimed, refusedItem, statusIs } from './conditions.js';
+import {
+  allOf,
+  type Condition,
+  claimedBy,
+  isConditionFailure,
+  mergeValues,
+  notARun,
+  notClaimed,
+  refusedItem,
+  statusIs,
+} from './conditions.js';
 import { getSlot } from './reads.js';
 import { jobKey, type SkipReason, type SlotItem, SlotStatus, type StoreContext, slotItemKey, slotKey } from './table-keys.js';
 import { toEpochSec, toIso } from './time.js';
@@ -124,10 +134,11 @@ export interface Skip {
 
 /** Records that a claimed slot was skipped (lease held, paused, or dropped behind a buffered one), only for the claimant (I4). */
 export async function recordSkip(ctx: StoreContext, request: SlotRef & Skip): Promise<boolean> {
-  // expects:    our claim on the item
+  // expects:    our claim on the item, with no run's outcome on it
   // sets:       skipped, with why (the holder and its fence, or the buffered slot in the way)
-  // fails when: the item is not our claim (means: another instance recorded the slot; nothing to do)
-  // defends:    I4 (the skip's reason, by its claimant)
+  // fails when: the item is not our claim (means: another instance recorded the slot; nothing to do), or a run under
+  //             our claim token recorded its outcome (a buffered slot handed the lease while we decided: it ran)
+  // defends:    I4 (the skip's reason, by its claimant; never over the run's outcome)
   const set = ['#status = :status', 'reason = :reason'];
   const values: Record<string, unknown> = { ':status': SlotStatus.skipped, ':reason': request.reason };
   if (request.bufferedSlotMs !== undefined) {
@@ -142,7 +153,7 @@ export async function recordSkip(ctx: StoreContext, request: SlotRef & Skip): Pr
     set.push('heldFence = :heldFence');
     values[':heldFence'] = request.heldFence;
   }
-  return updateSlot(ctx, request, { update: `SET ${set.join(', ')}`, values, condition: claimedBy(request.token) });
+  return updateSlot(ctx, request, { update: `SET ${set.join(', ')}`, values, condition: allOf(claimedBy(request.token), notARun) });
 }
 
 /**

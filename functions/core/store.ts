@@ -5,7 +5,7 @@
  * they are built from are in conditions.ts. Every write, with the invariant it defends, is
  * mapped in docs/protocol.md. These are the only core modules that import the AWS SDK.
  */
-export { type BufferRequest, bufferSlot, type HandOver, handOverLease } from './lock-hand-over.js';
+export { type BufferRequest, bufferSlot, type HandOver, handOverLease, type TakeOver, takeOverLease } from './lock-hand-over.js';
 export {
   bufferedOnLock,
   claimedOnLock,

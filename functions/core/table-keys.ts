@@ -73,6 +73,11 @@ export interface LockItem extends StoredDefinitionFields {
   /** bufferOne: the one slot waiting for the lease, and the token that claimed it. */
   pendingSlotMs?: number;
   pendingToken?: string;
+  /**
+   * A slot buffered behind a holder that died was handed the lease by this taker's token
+   * (takeOverLease): tells a retry of that write it applied. Means nothing once `holder` moved on.
+   */
+  takenOverBy?: string;
 }
 
 /** One run-slot item: the fate of one (job, slot). */

@@ -5,6 +5,7 @@
  */
 import { settleAbandonedClaims } from './abandoned-claims.js';
 import { Redefined, tickAsStored } from './as-stored.js';
+import { takeOverBuffered } from './buffered-takeover.js';
 import { resumeContinuation } from './chain.js';
 import { hasEnded, settleEndedJob } from './ended-jobs.js';
 import { DefinitionChangedError, errorMessage } from './errors.js';
@@ -92,6 +93,10 @@ async function tickJob(
   if (!job.enabled) return [{ outcome: 'disabled', job: job.name }];
   const outcomes: TickOutcome[] = [];
   let release: (() => void) | undefined;
+  // A slot buffered behind a dead holder, run from this tick (buffered-takeover.ts): its outcomes follow the due slots'.
+  let takenOver: { chain: Promise<TickOutcome[]> } | undefined;
+  const withTakenOver = async (decided: TickOutcome[]): Promise<TickOutcome[]> =>
+    takenOver ? [...decided, ...(await takenOver.chain)] : decided;
   try {
     const asOfMs = slotClock();
     const cron = cronOf(job);
@@ -113,9 +118,12 @@ async function tickJob(
       return notDue();
     }
     // A node that knows every due slot skips the table, but still reads the job's claims once a
-    // lease, so a claim abandoned before its lease was taken is found and settled (I4).
+    // lease, so a claim abandoned before its lease was taken is found and settled (I4), and at the
+    // lapse of a lease it saw with a slot buffered behind it (buffered-takeover.ts).
     const nowMs = deps.clock();
-    if (request.memory?.allKnown(job.name, dueMs) && nowMs - request.memory.lastQueryMs(job.name) < job.leaseMs) return notDue();
+    const { memory } = request;
+    if (memory?.allKnown(job.name, dueMs) && nowMs - memory.lastQueryMs(job.name) < job.leaseMs && !memory.lapseDue(job.name, nowMs))
+      return notDue();
     // Only due jobs take a permit, and give it back when their handler starts.
     release = await permits.take();
 
@@ -146,6 +154,8 @@ async function tickJob(
     // A runtime job decides under the definition on its lock, read just now, consistently.
     if (definitionMoved(lock, job)) throw new Redefined(outcomes);
     await settleAbandonedClaims(deps, job, claimed, lock);
+    const runOptions = { onStart: release, ...(request.memory && { memory: request.memory }), ...deadlineOf(request) };
+    takenOver = await takeOverBuffered(deps, job, lock, runOptions);
     const lastOnLockMs = lastSlotOnLockMs(lock);
     // The current slot already taken by another tick is a duplicate delivery; older taken
     // slots are history, not news (unless this process has not seen them: it reports them once).
@@ -167,7 +177,7 @@ async function tickJob(
     if (open.some((slotMs) => slotMs !== latestMs) && lock?.fence === undefined) {
       open = open.filter((slotMs) => slotMs === latestMs);
     }
-    if (open.length === 0) return outcomes.length > 0 ? outcomes : notDue();
+    if (open.length === 0) return withTakenOver(outcomes.length > 0 || takenOver ? outcomes : notDue());
     // The catch-up limit: the newest open slots run, older ones are reported missed (no write;
     // `status` counts them from the gaps in the history).
     const overLimit = open.slice(0, Math.max(0, open.length - job.catchupLimit));
@@ -187,8 +197,8 @@ async function tickJob(
       });
     }
     open = open.slice(-job.catchupLimit);
-    // The first slot decides on the lock just read; a later one (after a run) reads it afresh.
-    let freshLock: { lock: LockItem | undefined } | undefined = { lock };
+    // The first slot decides on the lock just read (unless it was just taken over); a later one (after a run) reads it afresh.
+    let freshLock: { lock: LockItem | undefined } | undefined = takenOver ? undefined : { lock };
     for (const slotMs of open) {
       const lateMs = lateByMs(job, slotMs, slotClock());
       if (lateMs > job.catchupWindowMs) {
@@ -210,16 +220,7 @@ async function tickJob(
         continue;
       }
       const trigger = slotMs === latestMs ? Trigger.schedule : Trigger.catchUp;
-      outcomes.push(
-        ...(await runSlot(deps, job, slotMs, {
-          trigger,
-          onStart: release,
-          ...(request.memory && { memory: request.memory }),
-          slotClock,
-          ...freshLock,
-          ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }),
-        })),
-      );
+      outcomes.push(...(await runSlot(deps, job, slotMs, { trigger, ...runOptions, slotClock, ...freshLock })));
       freshLock = undefined;
       request.memory?.remember(job.name, [slotMs], windowStartMs);
     }
@@ -231,7 +232,11 @@ async function tickJob(
   } finally {
     release?.();
   }
-  return outcomes;
+  return withTakenOver(outcomes);
+}
+
+function deadlineOf(request: TickRequest): { deadlineMs?: number } {
+  return request.deadlineMs !== undefined ? { deadlineMs: request.deadlineMs } : {};
 }
 
 /** How many claims before the look-back a deep read also checks (a few more items in one Query). */

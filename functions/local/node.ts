@@ -32,10 +32,22 @@ export function startNode(
   const tickDeps: TickDeps = { ...deps, shutdown: shutdown.signal };
   // The runtime jobs a tick finds count too: one with a seconds field makes the next period 1 s.
   let periodMs = tickPeriodMs(jobs);
-  const memory = new SlotMemory();
-  const inFlight = new Set<Promise<void>>();
   // The loop's timer keeps the process alive (not unref'd): a node runs until it is stopped.
   const timers = deps.timers ?? systemTimers;
+  // A lease seen held with a slot buffered behind it: a tick just after it ends, in case its
+  // holder died (buffered-takeover.ts). One timer a job, moved on by each renewal seen.
+  const lapseTicks = new Map<string, TimerHandle>();
+  const memory = new SlotMemory((job, lapseAtMs) => {
+    if (stopping) return;
+    const before = lapseTicks.get(job);
+    if (before) timers.clearTimeout(before);
+    const wake = (): void => {
+      lapseTicks.delete(job);
+      if (!stopping) runTick();
+    };
+    lapseTicks.set(job, timers.setTimeout(wake, Math.max(0, lapseAtMs - deps.clock()) + 5));
+  });
+  const inFlight = new Set<Promise<void>>();
   let timer: TimerHandle | undefined;
   let stopping = false;
   let resolveStopped!: () => void;
@@ -70,6 +82,7 @@ export function startNode(
     if (!stopping) {
       stopping = true;
       if (timer) timers.clearTimeout(timer);
+      for (const lapseTick of lapseTicks.values()) timers.clearTimeout(lapseTick);
       deps.log.info('node.stopping', { instance: deps.instance, reason, runningTicks: inFlight.size });
       shutdown.abort();
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);

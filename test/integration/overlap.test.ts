@@ -23,6 +23,17 @@ function blockingWork() {
   return { seen, gate, handlers: { Work } };
 }
 
+/** `dead#1` holds `report` (bufferOne, lease 90 s from T0 + 0.5 s) and dies; node-b buffers slot T0 behind it. */
+async function deadHolderWithBufferedSlot() {
+  const { ctx, clock, deps } = await cluster(T0 + 500);
+  const schedule = everyMinute('overlap: bufferOne', 'lease: 30s', 'catchupWindow: 50s');
+  await acquireLease(ctx, { job: 'report', token: 'dead#1', instance: 'dead', slotMs: T0 - MINUTE_MS, leaseMs: 90_000 });
+  const runs: number[] = [];
+  const work = { Work: (c: RunContext) => void runs.push(c.slot.getTime()) };
+  expect(await tick(deps('node-b', work), { jobs: schedule })).toMatchObject([{ outcome: 'buffered', slot: iso(T0) }]);
+  return { ctx, clock, deps, schedule, runs, work };
+}
+
 describe('overlap bufferOne', () => {
   it('buffers one slot that finds the lease held, drops the next, and starts the buffered one right after release under a new fence', async () => {
     const { ctx, clock, log, deps } = await cluster(T0 + 500);
@@ -112,18 +123,23 @@ describe('overlap bufferOne', () => {
     expect(lock).not.toHaveProperty('pendingSlotMs');
   });
 
-  it('after a holder that died with a slot buffered, the next acquirer records that slot lost and runs its own', async () => {
-    const { ctx, clock, deps } = await cluster(T0 + 500);
-    const schedule = everyMinute('overlap: bufferOne', 'lease: 30s', 'catchupWindow: 50s');
-    await acquireLease(ctx, { job: 'report', token: 'dead#1', instance: 'dead', slotMs: T0 - MINUTE_MS, leaseMs: 90_000 });
-    const runs: number[] = [];
-    const work = { Work: (c: RunContext) => void runs.push(c.slot.getTime()) };
-    expect(await tick(deps('node-b', work), { jobs: schedule })).toMatchObject([{ outcome: 'buffered', slot: iso(T0) }]);
+  it('after a holder that died with a slot buffered, the next tick runs the buffered slot under the lease the holder never passed on, then its own', async () => {
+    const { ctx, clock, deps, schedule, runs, work } = await deadHolderWithBufferedSlot();
     clock.set(T0 + 2 * MINUTE_MS + 500); // dead#1's lease ended at T0 + 90.5 s
-    expect(await tick(deps('node-c', work), { jobs: schedule })).toMatchObject([
-      { outcome: 'ran', slot: iso(T0 + 2 * MINUTE_MS), fence: 2 },
-    ]);
-    expect(runs).toEqual([T0 + 2 * MINUTE_MS]);
+    const outcomes = await tick(deps('node-c', work), { jobs: schedule });
+    expect(outcomes).toContainEqual(expect.objectContaining({ outcome: 'ran', slot: iso(T0), fence: 2 }));
+    expect(outcomes).toContainEqual(expect.objectContaining({ outcome: 'ran', slot: iso(T0 + 2 * MINUTE_MS), fence: 3 }));
+    expect(runs).toEqual([T0, T0 + 2 * MINUTE_MS]);
+    expect(await getSlot(ctx, 'report', T0 - MINUTE_MS)).toMatchObject({ status: 'lost', error: expect.stringContaining('dead#1') });
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'succeeded', trigger: 'buffer' });
+    expect(await getLock(ctx, 'report')).not.toHaveProperty('pendingSlotMs');
+  });
+
+  it('a manual run that finds a dead holder with a slot buffered takes the lease itself and records that slot lost', async () => {
+    const { ctx, clock, deps, schedule, runs, work } = await deadHolderWithBufferedSlot();
+    clock.set(T0 + 2 * MINUTE_MS + 500);
+    expect(await triggerJob(deps('node-c', work), schedule[0]!)).toMatchObject([{ outcome: 'ran', fence: 2 }]);
+    expect(runs).toHaveLength(1);
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'lost', error: expect.stringContaining('dead#1') });
     expect(await getLock(ctx, 'report')).not.toHaveProperty('pendingSlotMs');
   });

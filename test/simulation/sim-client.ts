@@ -10,7 +10,7 @@ import type { Prng } from './prng.js';
 import type { Owner, VirtualTime } from './virtual-time.js';
 
 /** The protocol step a command belongs to, read from the expressions the store sends. */
-export type Step = 'read' | 'query' | 'claim' | 'acquire' | 'renew' | 'release' | 'record' | 'other';
+export type Step = 'read' | 'query' | 'claim' | 'acquire' | 'takeover' | 'renew' | 'release' | 'record' | 'other';
 
 /** Names the protocol step of a command. */
 export function stepOf(command: StoreCommand): Step {
@@ -19,6 +19,8 @@ export function stepOf(command: StoreCommand): Step {
   if (command instanceof PutCommand) return 'claim';
   if (command instanceof UpdateCommand) {
     const update = command.input.UpdateExpression ?? '';
+    // A buffered slot handed the lease of a holder that died (buffered-takeover.ts).
+    if (update.includes('takenOverBy')) return 'takeover';
     if (update.includes('ADD fence')) return 'acquire';
     if (update.startsWith('REMOVE holder')) return 'release';
     if (update === 'SET leaseUntilMs = :until') return 'renew';

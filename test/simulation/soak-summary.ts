@@ -17,7 +17,9 @@ export interface SeedStats {
   selfPauses: number;
   jitteredRuns: number;
   /** Holders killed mid-run: how long until the job ran again, and whether within lease + one slot. */
-  takeovers: { gapMs: number; withinGoal: boolean }[];
+  takeovers: { gapMs: number; withinGoal: boolean; withinLease: boolean }[];
+  /** Slots buffered behind a holder that died, handed its lease (takeOverLease writes that applied). */
+  bufferedTakeovers: number;
 }
 
 /** Reads a history's counts; the history can be dropped afterwards. */
@@ -32,7 +34,8 @@ export function seedStats(history: SimHistory): SeedStats {
         .filter((other) => other.job === run.job && other.startMs > run.crashMs!)
         .sort((a, b) => a.startMs - b.startMs)[0];
       const slotMs = Number(/^\*\/(\d+)/.exec(job.cron)?.[1] ?? 1) * 1_000;
-      return next ? [{ gapMs: next.startMs - run.crashMs!, withinGoal: next.startMs - run.crashMs! <= job.leaseMs + slotMs }] : [];
+      const gapMs = next ? next.startMs - run.crashMs! : undefined;
+      return gapMs !== undefined ? [{ gapMs, withinGoal: gapMs <= job.leaseMs + slotMs, withinLease: gapMs <= job.leaseMs }] : [];
     });
   return {
     faults: { ...history.faults },
@@ -44,6 +47,9 @@ export function seedStats(history: SimHistory): SeedStats {
     selfPauses: history.writes.filter((write) => write.new.pausedReason === 'failures' && write.old?.pausedReason !== 'failures').length,
     jitteredRuns: history.runs.filter((run) => history.jobs.find((job) => job.name === run.job)?.jitterMs !== undefined).length,
     takeovers,
+    bufferedTakeovers: history.writes.filter(
+      (write) => write.new.takenOverBy !== undefined && write.new.takenOverBy !== write.old?.takenOverBy,
+    ).length,
   };
 }
 
@@ -69,6 +75,6 @@ export function summary(stats: readonly SeedStats[], violations: number): string
     stats.reduce((n, seed) => n + seed[field], 0);
   const failing = `${sum('retries')} retries under the lease, ${sum('timedOut')} runs timed out (${sum('cutOff')} cut off from the lease), ${sum('selfPauses')} self-pauses after failures, ${sum('jitteredRuns')} runs with a start jitter`;
   const gaps = takeovers.map((t) => t.gapMs).sort((a, b) => a - b);
-  const takeover = `${takeovers.length} holders killed mid-run: the job ran again after ${gaps[Math.floor(gaps.length / 2)] ?? '-'} ms (median), ${gaps.at(-1) ?? '-'} ms (max); within lease + one slot: ${takeovers.filter((t) => t.withinGoal).length}`;
+  const takeover = `${takeovers.length} holders killed mid-run: the job ran again after ${gaps[Math.floor(gaps.length / 2)] ?? '-'} ms (median), ${gaps.at(-1) ?? '-'} ms (max); within lease + one slot: ${takeovers.filter((t) => t.withinGoal).length}, within one lease: ${takeovers.filter((t) => t.withinLease).length}; ${stats.reduce((n, seed) => n + seed.bufferedTakeovers, 0)} buffered slots handed a dead holder's lease`;
   return `simulation: ${stats.length} seeds, ${runs} runs, ${total} faults injected ${JSON.stringify(faults)}, ${stale} stale fenced writes rejected, ${failing}, ${takeover}, violations: ${violations}; by protocol step ${JSON.stringify(Object.fromEntries(Object.entries(bySteps).sort()))}`;
 }

@@ -75,4 +75,40 @@ describe('a lease shown its lock by the node it runs on', () => {
     memory.sawLock('report', lock('a#1', { slotMs: 2_000, token: 'b#2' }));
     expect(lease.lastSeenLock).toBeUndefined();
   });
+
+  it('watches the lease end of another holder with a slot buffered behind it, tells each new end once, and stops when none is buffered', () => {
+    const told: [string, number][] = [];
+    const memory = new SlotMemory((job, lapseAtMs) => told.push([job, lapseAtMs]));
+    const lock = (extra: Partial<LockItem>): LockItem => ({ pk: 'JOB#report', sk: 'STATE', holder: 'a#1', leaseUntilMs: 10_000, ...extra });
+    memory.sawLock('report', lock({}));
+    expect(memory.lapseDue('report', 20_000)).toBe(false);
+    memory.sawLock('report', lock({ pendingSlotMs: 2_000, pendingToken: 'b#2' }));
+    memory.sawLock('report', lock({ pendingSlotMs: 2_000, pendingToken: 'b#2' }));
+    expect(memory.lapseDue('report', 10_000)).toBe(false);
+    expect(memory.lapseDue('report', 10_001)).toBe(true);
+    memory.sawLock('report', lock({ pendingSlotMs: 2_000, pendingToken: 'b#2', leaseUntilMs: 13_000 }));
+    expect(memory.lapseDue('report', 10_001)).toBe(false);
+    expect(told).toEqual([
+      ['report', 10_000],
+      ['report', 13_000],
+    ]);
+    memory.sawLock('report', lock({ holder: 'b#2', leaseUntilMs: 40_000 }));
+    expect(memory.lapseDue('report', 50_000)).toBe(false);
+  });
+
+  it('does not watch a lease this process holds itself: it hands the buffered slot over on its own', () => {
+    const told: number[] = [];
+    const memory = new SlotMemory((_job, lapseAtMs) => told.push(lapseAtMs));
+    memory.holding('report', { token: 'a#1', sawLock: () => {} });
+    memory.sawLock('report', {
+      pk: 'JOB#report',
+      sk: 'STATE',
+      holder: 'a#1',
+      leaseUntilMs: 10_000,
+      pendingSlotMs: 2_000,
+      pendingToken: 'b#2',
+    });
+    expect(memory.lapseDue('report', 20_000)).toBe(false);
+    expect(told).toEqual([]);
+  });
 });
