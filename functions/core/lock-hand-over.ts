@@ -112,11 +112,11 @@ export async function handOverLease(
   const leaseUntilMs = nowMs + request.leaseMs;
   // expects:    we hold the lease; the buffered slot is still the one we hand to (if any); not paused
   // sets:       holder = the next run's token, its instance, slot and trigger; leaseUntilMs = now + lease; fence + 1;
-  //             the buffered slot cleared; pauseAfterFailures: the handing run's failure streak
+  //             the buffered slot cleared, and the mark of a take-over; pauseAfterFailures: the handing run's failure streak
   // fails when: a successor took the lease (means: we lost it), the buffered slot changed, the job was paused, or a
   //             runtime job's definition changed
   //             (means: decide again from the lock: release, or record the buffered slot paused); the next token
-  //             holding it means a retry that applied
+  //             holding it, unless by a take-over (takenOverBy), means a retry that applied
   // defends:    I2 (no moment with the lease free, a new fence), I1 (a buffered slot is consumed once)
   const condition = allOf(
     heldBy(request.fromToken),
@@ -125,7 +125,7 @@ export async function handOverLease(
     ...definitionStill(request.definitionVersion),
   );
   const streak = streakClauses(request.streak, nowMs);
-  const removed = [...(request.pendingSlotMs !== undefined ? ['pendingSlotMs', 'pendingToken'] : []), ...streak.remove];
+  const removed = ['takenOverBy', ...(request.pendingSlotMs !== undefined ? ['pendingSlotMs', 'pendingToken'] : []), ...streak.remove];
   const update =
     `SET ${NEXT_HOLDER}${streak.set.map((clause) => `, ${clause}`).join('')} ADD fence :one` +
     (removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : '');
@@ -145,7 +145,8 @@ export async function handOverLease(
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const lock = await getLock(ctx, request.job);
-    const retried = leaseHeldBy(lock, request.toToken);
+    // Not when the next token holds it by a take-over (takeOverLease): another instance handed it the lease, not us.
+    const retried = lock?.takenOverBy === undefined ? leaseHeldBy(lock, request.toToken) : undefined;
     return retried ? { handedOver: true, ...retried } : { handedOver: false, lock };
   }
 }

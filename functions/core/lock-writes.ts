@@ -128,7 +128,7 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
     'acquiredAtMs = :now',
     ...(request.claimOnLock ? ['lastSlotMs = :slot'] : []),
   ];
-  const removed = ['pendingSlotMs', 'pendingToken', ...(withTrigger ? [] : ['holderTrigger'])];
+  const removed = ['pendingSlotMs', 'pendingToken', 'takenOverBy', ...(withTrigger ? [] : ['holderTrigger'])];
   const values = {
     ':token': request.token,
     ':instance': request.instance,
@@ -207,7 +207,7 @@ export async function releaseLease(
   // fails when: a successor holds the lease (means: we lost it; the successor is untouched), or a slot is buffered
   //             (means: hand the lease over to it instead); lastReleasedBy = token means a retry that applied
   // defends:    I2 (a lapsed holder cannot free its successor's lease), I4 (a buffered slot is never stranded)
-  const removed = `holder, holderInstance, holderSlotMs, holderTrigger${options.dropPending ? ', pendingSlotMs, pendingToken' : ''}`;
+  const removed = `holder, holderInstance, holderSlotMs, holderTrigger, takenOverBy${options.dropPending ? ', pendingSlotMs, pendingToken' : ''}`;
   const condition = options.dropPending ? heldBy(token) : allOf(heldBy(token), nothingPending);
   const nowMs = ctx.clock();
   const streak = streakClauses(options.streak, nowMs);

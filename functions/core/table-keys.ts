@@ -75,7 +75,8 @@ export interface LockItem extends StoredDefinitionFields {
   pendingToken?: string;
   /**
    * A slot buffered behind a holder that died was handed the lease by this taker's token
-   * (takeOverLease): tells a retry of that write it applied. Means nothing once `holder` moved on.
+   * (takeOverLease): tells a retry of that write it applied, and the dead holder's late hand-over
+   * that it did not. Removed by the next acquire, hand-over or release.
    */
   takenOverBy?: string;
 }

@@ -168,6 +168,23 @@ describe('the claimant of a buffered slot that was started meanwhile', () => {
     expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'succeeded', fence: 2 });
   });
 
+  // Seed 201920: the holder was slow, not dead; its hand-over to the buffered slot, refused because
+  // the slot had been taken over meanwhile, found the slot's token holding the lease and counted
+  // the hand-over as its own: the slot ran in both processes.
+  it("does not let a late holder take another's take-over for its own hand-over", async () => {
+    const { ctx, clock } = await deadHolderWithBuffered();
+    clock.set(T0 + LEASE_MS);
+    expect(await takeOverLease(ctx, takeOver('c#3'))).toMatchObject({ takenOver: true, fence: 2 });
+    const handOver = { job: 'report', fromToken: 'dead#1', toToken: 'b#2', instance: 'dead', slotMs: T0, trigger: Trigger.buffer };
+    expect(await handOverLease(ctx, { ...handOver, leaseMs: LEASE_MS, respectPause: false, pendingSlotMs: T0 })).toMatchObject({
+      handedOver: false,
+      lock: { holder: 'b#2', takenOverBy: 'c#3' },
+    });
+    // The next hand-over, release or acquire clears the mark: it says nothing of later holders.
+    expect(await releaseLease(ctx, 'report', 'b#2')).toMatchObject({ released: true });
+    expect(await getLock(ctx, 'report')).not.toHaveProperty('takenOverBy');
+  });
+
   it('is still handed the lease by a live holder as before (the same recognition after a hand-over)', async () => {
     const { ctx } = await deadHolderWithBuffered();
     const handOver = { job: 'report', fromToken: 'dead#1', toToken: 'b#2', instance: 'a', slotMs: T0, trigger: Trigger.buffer };

@@ -48,6 +48,15 @@ const REGRESSIONS = [
     // skip lands on a run's outcome.
     what: 'a claimant that wakes after its buffered slot was taken over and ran does not skip it',
   },
+  {
+    seed: 201920,
+    bounds: true,
+    // The holder was slow, not dead: a take-over handed its lapsed lease to the slot buffered behind
+    // it, and the holder's own hand-over to that slot, refused, found the slot's token holding the
+    // lease and took it for a retry that applied. A take-over's mark (takenOverBy) now tells it not.
+    what: "a late holder does not take another instance's take-over for its own hand-over",
+  },
+  { seed: 201215, bounds: true, what: "a late holder's hand-over after a take-over (the slot ran twice under one fence)" },
 ];
 
 describe('seeds that once broke an invariant', () => {

@@ -20,7 +20,7 @@ export function stepOf(command: StoreCommand): Step {
   if (command instanceof UpdateCommand) {
     const update = command.input.UpdateExpression ?? '';
     // A buffered slot handed the lease of a holder that died (buffered-takeover.ts).
-    if (update.includes('takenOverBy')) return 'takeover';
+    if (update.includes('takenOverBy = :taker')) return 'takeover';
     if (update.includes('ADD fence')) return 'acquire';
     if (update.startsWith('REMOVE holder')) return 'release';
     if (update === 'SET leaseUntilMs = :until') return 'renew';
