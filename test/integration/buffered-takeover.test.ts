@@ -4,6 +4,7 @@
  * instead of waiting for the job's next slot and recording it lost. Against the local server
  * through the real SDK: the write's conditions one by one, a retry that applied, and the tick.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import {
   acquireLease,
@@ -22,7 +23,10 @@ import {
 } from '../../functions/core/store.js';
 import { tick } from '../../functions/core/tick.js';
 import { type RunContext, Trigger } from '../../functions/core/types.js';
-import { useLocalTables } from '../support/local-table.js';
+import { defineConfig, defineJob } from '../../functions/define.js';
+import { startNode } from '../../functions/embedded-node.js';
+import { fakeTimers } from '../support/fake-timers.js';
+import { memoryLog, useLocalTables } from '../support/local-table.js';
 import { deferred, everyMinute, cluster as harnessCluster, iso, MINUTE_MS, T0 } from '../support/tick-harness.js';
 
 const tables = useLocalTables();
@@ -192,5 +196,36 @@ describe('the claimant of a buffered slot that was started meanwhile', () => {
       handedOver: true,
     });
     expect(await bufferSlot(ctx, { job: 'report', slotMs: T0, token: 'b#2', claimOnLock: true })).toEqual({ buffered: true });
+  });
+});
+
+describe('a node that sees a lease held with a slot buffered behind it', () => {
+  it('reads the lock again when that lease ends and runs the slot then, not at its next boundary', async () => {
+    const { ctx, clock } = await deadHolderWithBuffered(); // dead#1's lease ends at T0 + 10 s
+    const timers = fakeTimers(clock);
+    const ran: { slot: string; fence?: number; atMs: number }[] = [];
+    const config = defineConfig({
+      jobs: {
+        report: defineJob({ cron: '* * * * *', lease: '30s', overlap: 'bufferOne', catchupWindow: '50s', handler: () => undefined }),
+      },
+    });
+    const node = await startNode({
+      config,
+      client: ctx.client,
+      tableName: ctx.tableName,
+      instance: 'node-c',
+      log: memoryLog(),
+      clock,
+      timers,
+      onOutcome: (outcome) => outcome.outcome === 'ran' && ran.push({ slot: outcome.slot, fence: outcome.fence, atMs: clock() }),
+    });
+    // The first tick (at once) reads the lock: held, slot T0 behind it. Then a timer for its end, beside the loop's.
+    for (let waitedMs = 0; timers.pending() < 2 && waitedMs < 5_000; waitedMs += 20) await sleep(20);
+    expect(timers.pending()).toBe(2);
+    timers.advance(10_000 - 500 + 5);
+    for (let waitedMs = 0; ran.length < 1 && waitedMs < 5_000; waitedMs += 20) await sleep(20);
+    expect(ran).toEqual([{ slot: iso(T0), fence: 2, atMs: T0 + 10_005 }]);
+    expect(await getSlot(ctx, 'report', T0)).toMatchObject({ status: 'succeeded', trigger: 'buffer', instance: 'b' });
+    await node.stop('test');
   });
 });
