@@ -4,13 +4,14 @@
  * (config/schedule.yml) with the built-in handlers. Validated by resolveConfig.
  */
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorMessage, ScheduleError } from './core/errors.js';
 import { checkLeasesAgainstSkew } from './core/lease-skew.js';
 import { loadScheduleFile } from './core/schedule.js';
 import { TICK_DEFAULTS } from './core/tick.js';
 import { handlers as builtInHandlers } from './jobs/index.js';
+import { PACKAGE_ROOT } from './package-root.js';
 import { displayPath, type LoadedConfig, resolveConfig } from './resolve-config.js';
 
 export { type LoadedConfig, resolveConfig } from './resolve-config.js';
@@ -48,6 +49,19 @@ export function findConfigFile(options: Pick<LoadConfigOptions, 'config' | 'cwd'
     return path;
   }
   return CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)).find((path) => existsSync(path));
+}
+
+/** The schedule files the package ships (package.json `files`): the README's demo commands name them. */
+const SHIPPED_SCHEDULE_FILES: readonly string[] = ['config/schedule.yml', 'config/demo-fast.yml', 'config/demo-buffer.yml'];
+
+/**
+ * The package's copy of a `--schedule` file it ships, when the working directory has no file of
+ * that name (`npx cluster-cron demo --schedule config/demo-buffer.yml` in a user's own folder).
+ */
+function shippedSchedule(cwd: string, schedule: string | undefined): string | undefined {
+  if (schedule === undefined || existsSync(resolve(cwd, schedule))) return undefined;
+  const name = schedule.replaceAll('\\', '/').replace(/^\.\//, '');
+  return SHIPPED_SCHEDULE_FILES.includes(name) ? join(PACKAGE_ROOT, name) : undefined;
 }
 
 let tsLoaderRegistered = false;
@@ -91,7 +105,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       baseDir: dirname(file),
       maxClockSkewMs: options.maxClockSkewMs ?? TICK_DEFAULTS.maxClockSkewMs,
     });
-  const schedule = options.schedule ?? DEFAULT_SCHEDULE_FILE;
+  const schedule = shippedSchedule(cwd, options.schedule) ?? options.schedule ?? DEFAULT_SCHEDULE_FILE;
   const path = resolve(cwd, schedule);
   if (options.schedule === undefined && !existsSync(path)) {
     throw new ScheduleError(
