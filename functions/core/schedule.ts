@@ -247,7 +247,8 @@ export function parseSchedule(text: string, options: ScheduleOptions = {}): JobD
   }
   // A NUL or an invalid UTF-8 sequence (read as U+FFFD) means this is no text file at all.
   if (text.includes('\u0000') || text.includes('\uFFFD')) fail(source, 'is not a UTF-8 text file (is it the right file?)', {});
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  // merge: `<<: *base`, as Ruby's Psych reads sidekiq-cron files (YAML 1.2 alone has no merge key).
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true });
   const problem = document.errors[0];
   if (problem) {
     const position = problem.linePos?.[0];
