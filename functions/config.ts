@@ -66,20 +66,30 @@ function shippedSchedule(cwd: string, schedule: string | undefined): string | un
 
 let tsLoaderRegistered = false;
 
+/** A CommonJS module compiled from `export default` is `{ default: exports }` with `exports.__esModule`: its own default. */
+function commonJsDefault(module: { default?: unknown }): { default?: unknown } {
+  const exported = module.default as { __esModule?: unknown; default?: unknown } | undefined;
+  return exported !== null && typeof exported === 'object' && exported.__esModule === true ? { default: exported.default } : module;
+}
+
 /**
  * Imports a config file's default export. JavaScript loads natively; TypeScript through tsx's
- * loader, registered before the first import of a .ts file (Node caches a failed import, so it
- * cannot be retried after the fact). Only the user's files need it: ours are compiled.
+ * loaders, registered before the first import of a .ts file (Node caches a failed import, so it
+ * cannot be retried after the fact). Only the user's files need it: ours are compiled. Both
+ * loaders: in a CommonJS package (`npm init -y` writes no "type"), tsx reads a .ts file as
+ * CommonJS, and without its require hook the file's require of this package failed ("Cannot
+ * require() ES Module ... in a cycle").
  */
 async function importConfigFile(path: string): Promise<unknown> {
   let module: { default?: unknown };
   try {
     if (/\.[cm]?tsx?$/.test(path) && !tsLoaderRegistered) {
-      const { register } = await import('tsx/esm/api');
-      register();
+      const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+      esm.register();
+      cjs.register();
       tsLoaderRegistered = true;
     }
-    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    module = commonJsDefault((await import(pathToFileURL(path).href)) as { default?: unknown });
   } catch (cause) {
     throw new ScheduleError(`${path}: cannot load the config file: ${errorMessage(cause)}`, { source: path }, { cause });
   }
