@@ -24,6 +24,10 @@ export const CONFIG_FILE_NAMES = [
   'cluster-cron.config.mjs',
 ] as const;
 
+/** A schedule file's name, and a config file's: each given to the other's flag is refused, saying which flag it needs. */
+const SCHEDULE_FILE = /\.(ya?ml|json)$/i;
+const CONFIG_FILE = /\.[cm]?[jt]sx?$/i;
+
 /** The schedule file used when there is no config file. */
 const DEFAULT_SCHEDULE_FILE = 'config/schedule.yml';
 
@@ -44,6 +48,11 @@ export function findConfigFile(options: Pick<LoadConfigOptions, 'config' | 'cwd'
   const cwd = options.cwd ?? process.cwd();
   const named = options.config ?? (options.env ?? process.env).CLUSTER_CRON_CONFIG;
   if (named) {
+    if (SCHEDULE_FILE.test(named))
+      throw new ScheduleError(
+        `${named}: a YAML or JSON file is a schedule file: give it with --schedule (or as the config's "schedule"), not as a config file`,
+        { source: named },
+      );
     const path = resolve(cwd, named);
     if (!existsSync(path)) throw new ScheduleError(`${named}: config file not found (resolved to ${path})`, { source: named });
     return path;
@@ -115,6 +124,11 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       baseDir: dirname(file),
       maxClockSkewMs: options.maxClockSkewMs ?? TICK_DEFAULTS.maxClockSkewMs,
     });
+  if (options.schedule !== undefined && CONFIG_FILE.test(options.schedule))
+    throw new ScheduleError(
+      `${options.schedule}: a TypeScript or JavaScript file is a config file: give it with --config, not as a schedule file`,
+      { source: options.schedule },
+    );
   const schedule = shippedSchedule(cwd, options.schedule) ?? options.schedule ?? DEFAULT_SCHEDULE_FILE;
   const path = resolve(cwd, schedule);
   if (options.schedule === undefined && !existsSync(path)) {
