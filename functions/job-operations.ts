@@ -108,9 +108,10 @@ function refuseNeverRuns(job: JobDefinition, keys: Record<string, unknown>, next
   const source = 'runtime job';
   if (job.atMs !== undefined && job.atMs >= nowMs - job.catchupWindowMs) return;
   const key = job.atMs !== undefined ? 'at' : 'endAt';
-  const why = key === 'at' ? `more than its catch-up window (${formatDurationMs(job.catchupWindowMs)}) ago` : 'leaves no slot from now on';
+  const why =
+    key === 'at' ? `is more than its catch-up window (${formatDurationMs(job.catchupWindowMs)}) ago` : 'leaves no slot from now on';
   throw new ScheduleError(
-    `${source}: job "${job.name}": key "${key}" has value ${showValue(keys[key])}, which is ${why}: it would never run`,
+    `${source}: job "${job.name}": key "${key}" has value ${showValue(keys[key])}, which ${why}: it would never run`,
     {
       source,
       job: job.name,

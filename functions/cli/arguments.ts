@@ -3,7 +3,7 @@
  * --schedule options, and loading the jobs those name.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type LoadedConfig, loadConfig } from '../config.js';
+import { findConfigFile, type LoadedConfig, loadConfig } from '../config.js';
 import { parseIsoTime } from '../core/payload.js';
 import { readMaxClockSkewMs } from '../settings.js';
 
@@ -39,9 +39,16 @@ export interface SourceOptions {
   schedule?: string;
 }
 
-/** The jobs of --config or --schedule; with neither, CLUSTER_CRON_SCHEDULE_FILE or the config file found here. */
+/**
+ * The jobs of --config or --schedule; with neither, the config file found here (or named by
+ * CLUSTER_CRON_CONFIG), and with none, CLUSTER_CRON_SCHEDULE_FILE or config/schedule.yml.
+ */
 export function loadJobs(options: SourceOptions): Promise<LoadedConfig> {
-  const schedule = options.schedule ?? (options.config === undefined ? process.env.CLUSTER_CRON_SCHEDULE_FILE : undefined);
+  const scheduleFromEnv =
+    options.schedule === undefined && options.config === undefined && findConfigFile() === undefined
+      ? process.env.CLUSTER_CRON_SCHEDULE_FILE
+      : undefined;
+  const schedule = options.schedule ?? scheduleFromEnv;
   return loadConfig({
     ...(options.config !== undefined && { config: options.config }),
     ...(schedule !== undefined && { schedule }),

@@ -24,6 +24,13 @@ Environment:
   CLUSTER_CRON_SCHEDULE_FILE  schedule file when there is no config file (default config/schedule.yml)`,
   );
 
+// A reader that stops early (`cluster-cron validate | head`) closes the pipe: the output is
+// done, which is no error (and no unhandled 'error' event with Node's stack trace).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 addProcessCommands(program);
 addRunCommands(program);
 addReadCommands(program);

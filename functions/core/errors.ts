@@ -124,8 +124,23 @@ export class TimeoutError extends ClusterCronError {
   }
 }
 
-/** Renders any thrown value as a short message for logs and the slot item. */
+/** The longest a thrown non-Error object's JSON is shown. */
+const THROWN_JSON_CHARS = 1_000;
+
+/**
+ * Renders any thrown value as a short message for logs and the slot item: a thrown plain object
+ * (`throw { code: 42 }`) as its JSON, cut to THROWN_JSON_CHARS, not "[object Object]".
+ */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (error !== null && typeof error === 'object') {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(error);
+    } catch {
+      json = undefined; // a cycle or a BigInt: its text below
+    }
+    if (json !== undefined) return json.length > THROWN_JSON_CHARS ? `${json.slice(0, THROWN_JSON_CHARS - 3)}...` : json;
+  }
   return String(error);
 }

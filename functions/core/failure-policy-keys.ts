@@ -15,6 +15,9 @@ export const failurePolicyKeys = {
   jitter: z.union([z.string(), z.number()]).optional(),
 };
 
+/** What a jitter is, in a refusal (after "expected "). */
+export const JITTER_EXPECTED_TEXT = 'a duration such as 30s or 2m, or 0 for none';
+
 /** How the keys' ranges read in messages. */
 export const failurePolicyRanges = { pauseAfterFailures: 'a whole number from 1 to 1000' } as const;
 
@@ -48,7 +51,7 @@ export function failurePolicyFields(
   let jitterMs: number | undefined;
   if (raw.jitter !== undefined) {
     jitterMs = parseDurationMs(raw.jitter);
-    if (jitterMs === undefined || !(jitterMs >= 0)) fail('jitter', raw.jitter, 'expected a duration such as 30s or 2m, or 0 for none');
+    if (jitterMs === undefined || !(jitterMs >= 0)) fail('jitter', raw.jitter, `expected ${JITTER_EXPECTED_TEXT}`);
     const gapMs = shortestGapMs(job.cron);
     if (jitterMs >= gapMs) {
       fail(

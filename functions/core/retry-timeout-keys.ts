@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { RETRY_DEFAULTS, type RetryPolicy } from './retry-policy.js';
 import type { ScheduleNote } from './schedule-notes.js';
-import { formatDurationMs, parseDurationMs } from './time.js';
+import { AT_MOST_A_TIMER_TEXT, formatDurationMs, MAX_TIMER_MS, parseDurationMs } from './time.js';
 import type { JobDefinition } from './types.js';
 
 /** Sidekiq's default number of retries, which sidekiq-cron's `retry: true` asks for. */
@@ -60,6 +60,7 @@ export function retryTimeoutMeaning(
   if (raw.timeout !== undefined) {
     timeoutMs = parseDurationMs(raw.timeout);
     if (timeoutMs === undefined || !(timeoutMs > 0)) fail('timeout', raw.timeout, 'a positive duration such as 30s, 5m or 1h');
+    if (timeoutMs > MAX_TIMER_MS) fail('timeout', raw.timeout, AT_MOST_A_TIMER_TEXT);
   }
   return { fields: { ...(retry && { retry }), ...(timeoutMs !== undefined && { timeoutMs }) }, notes };
 }
@@ -88,6 +89,8 @@ function retryMapping(mapping: Record<string, unknown>, fail: KeyFailure): Retry
     if (value === undefined) return undefined;
     const ms = typeof value === 'string' || typeof value === 'number' ? parseDurationMs(value) : undefined;
     if (ms === undefined || !(ms > 0)) fail(`retry.${key}`, value, 'a positive duration such as 500ms, 30s or 5m');
+    // The wait is a timer.
+    if (ms > MAX_TIMER_MS) fail(`retry.${key}`, value, AT_MOST_A_TIMER_TEXT);
     return ms;
   };
   const backoffMs = duration('backoff');

@@ -6,13 +6,19 @@ import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ScheduleError } from './errors.js';
-import { describeFailurePolicies, failurePolicyFields, failurePolicyKeys, failurePolicyRanges } from './failure-policy-keys.js';
+import {
+  describeFailurePolicies,
+  failurePolicyFields,
+  failurePolicyKeys,
+  failurePolicyRanges,
+  JITTER_EXPECTED_TEXT,
+} from './failure-policy-keys.js';
 import { continuousAllowError } from './overlap-rules.js';
 import { describeRetryTimeout, retryTimeoutKeys, retryTimeoutMeaning } from './retry-timeout-keys.js';
 import { attachNotes } from './schedule-notes.js';
 import { describeSchemaError, invalidValueMessage, showValue as show } from './schema-messages.js';
 import { sidekiqCronKeys, sidekiqCronMeaning } from './sidekiq-cron-keys.js';
-import { formatDurationMs, parseDurationMs } from './time.js';
+import { AT_MOST_A_TIMER_TEXT, formatDurationMs, MAX_TIMER_MS, parseDurationMs } from './time.js';
 import { type JobDefinition, OverlapPolicy } from './types.js';
 import { uniqueJobsKeys, uniqueJobsMeaning } from './unique-jobs-keys.js';
 import { DEFAULT_TIMEZONE, describeWhen, ISO_EXPECTED_TEXT, TIME_KEYS, whenJobRuns, whenKeys } from './when-keys.js';
@@ -36,6 +42,7 @@ const JOB_NAME_RULE =
   'use letters, digits, spaces and "_", "-", ".", ":", "(", ")", "@", "+", "&", "\'" (at most 100, starting with a letter or digit, not ending with a space)';
 
 const duration = z.union([z.string(), z.number()]);
+const POSITIVE_DURATION_TEXT = 'a positive duration such as 30s, 5m or 1h';
 // args and queue keep their place in the list of allowed keys, beside ours.
 const { args: _args, queue: _queue, ...sidekiqCronOnly } = sidekiqCronKeys;
 // cron keeps its place beside class in the list of allowed keys; the other time keys follow.
@@ -88,21 +95,31 @@ function describeIssue(source: string, job: string, raw: Record<string, unknown>
     noun: 'key',
     allowed,
     ranged: { catchupLimit: 'a whole number from 1 to 1000', ...failurePolicyRanges },
-    described: Object.fromEntries(TIME_KEYS.map((key) => [key, ISO_EXPECTED_TEXT])),
+    described: {
+      ...Object.fromEntries(TIME_KEYS.map((key) => [key, ISO_EXPECTED_TEXT])),
+      // A duration is a string or a number: zod's own words for "neither" are "Invalid input".
+      ...Object.fromEntries(['lease', 'catchupWindow', 'timeout', 'lock_ttl'].map((key) => [key, POSITIVE_DURATION_TEXT])),
+      jitter: JITTER_EXPECTED_TEXT,
+    },
   });
   // One line per problem (several unknown keys), each naming the file and the job.
   const lines = message.split('\n').map((line) => `job "${job}": ${line}`);
   fail(source, lines.join(`\n${source}: `), { job, ...details });
 }
 
-function durationMs(source: string, job: string, key: string, value: string | number | undefined, fallback: string): number {
+/** `maxMs`: the longest it may be (MAX_TIMER_MS for a duration a timer waits for). */
+function durationMs(
+  source: string,
+  job: string,
+  key: string,
+  value: string | number | undefined,
+  fallback: string,
+  maxMs = Number.POSITIVE_INFINITY,
+): number {
   const ms = parseDurationMs(value ?? fallback);
-  if (ms === undefined || !(ms > 0)) {
-    fail(source, `job "${job}": key "${key}" has value ${show(value)}; expected a positive duration such as 30s, 5m or 1h`, {
-      job,
-      key,
-      value,
-    });
+  if (ms === undefined || !(ms > 0) || ms > maxMs) {
+    const expected = ms !== undefined && ms > maxMs ? AT_MOST_A_TIMER_TEXT : POSITIVE_DURATION_TEXT;
+    fail(source, `job "${job}": ${invalidValueMessage('key', key, value, expected)}`, { job, key, value });
   }
   return ms;
 }
@@ -131,7 +148,8 @@ function toJob(source: string, name: string, input: unknown, options: ScheduleOp
     fail(source, `job "${name}": key "${key}" has value ${show(value)}; ${reason}`, { job: name, key, value }),
   );
   const leaseKey = unique.leaseKey ?? 'lease';
-  const leaseMs = durationMs(source, name, leaseKey, raw.lock_ttl ?? raw.lease, JOB_DEFAULTS.lease);
+  // Its heartbeats and watchdog are timers.
+  const leaseMs = durationMs(source, name, leaseKey, raw.lock_ttl ?? raw.lease, JOB_DEFAULTS.lease, MAX_TIMER_MS);
   const overlap = raw.overlap ?? unique.overlap ?? JOB_DEFAULTS.overlap;
   const continuousAllow = continuousAllowError(name, raw.continuous, raw.overlap);
   if (continuousAllow) fail(source, continuousAllow, { job: name, key: 'continuous', value: raw.continuous });
@@ -229,7 +247,8 @@ export function parseSchedule(text: string, options: ScheduleOptions = {}): JobD
   }
   // A NUL or an invalid UTF-8 sequence (read as U+FFFD) means this is no text file at all.
   if (text.includes('\u0000') || text.includes('\uFFFD')) fail(source, 'is not a UTF-8 text file (is it the right file?)', {});
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  // merge: `<<: *base`, as Ruby's Psych reads sidekiq-cron files (YAML 1.2 alone has no merge key).
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true });
   const problem = document.errors[0];
   if (problem) {
     const position = problem.linePos?.[0];

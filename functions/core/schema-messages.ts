@@ -9,6 +9,8 @@ import type { z } from 'zod';
 /** A value as messages show it: JSON, cut to 80 characters; a function (a code config may hold one) as such, not as its source. */
 export function showValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';
+  // JSON would show an infinite number (YAML's 1e400, .inf) as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value);
   return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
@@ -59,9 +61,25 @@ function expectedOf(issue: z.core.$ZodIssue, key: string, value: unknown, option
       return issue.origin === 'string' ? `a string of at most ${String(issue.maximum)} characters` : issue.message;
     case 'invalid_type':
       return issue.expected === 'record' ? 'a mapping of name to value' : `a ${issue.expected}`;
+    case 'invalid_union':
+      return unionExpected(issue) ?? issue.message;
     default:
       return issue.message;
   }
+}
+
+/**
+ * "a boolean or a string" for a union of plain types that the value is none of, in place of zod's
+ * own "Invalid input"; undefined when the union has its own message or a branch is more than a type.
+ */
+function unionExpected(issue: z.core.$ZodIssueInvalidUnion): string | undefined {
+  if (issue.message !== 'Invalid input') return undefined;
+  const types = issue.errors.map((branch) => {
+    const [only, ...more] = branch;
+    return only?.code === 'invalid_type' && more.length === 0 && only.path.length === 0 ? only.expected : undefined;
+  });
+  if (types.length === 0 || types.some((type) => type === undefined)) return undefined;
+  return types.map((type) => (type === 'record' ? 'a mapping of name to value' : `a ${type}`)).join(' or ');
 }
 
 /** Describes the first issue of `error`, raised parsing the object `input`. */

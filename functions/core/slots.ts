@@ -53,6 +53,9 @@ const SHORTHANDS = new Set([
   '@weekends',
 ]);
 
+const W_NOT_SUPPORTED_TEXT =
+  '"W" (the weekday nearest a day of the month) is not supported: give the days (1-5 in the weekday field), L (the last day) or # (1#1: the first Monday)';
+
 /** True when `zone` is an IANA zone this runtime knows. */
 export function isValidTimeZone(zone: string): boolean {
   let valid = knownZones.get(zone);
@@ -118,7 +121,10 @@ export function parseCron(expression: string, timezone: string, hashSeed = ''): 
     parsed = CronExpressionParser.parse(normalized, { tz: 'UTC', strict: false, hashSeed });
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new CronExpressionError(`cron "${expression}" is invalid: ${reason}`, { value: expression }, { cause });
+    // Quartz's W (15W, LW) is not one of cron-parser's characters: say so, and what to write.
+    const dayOfMonth = fields[fields.length - 3] ?? '';
+    const hint = /W/i.test(dayOfMonth) ? `; ${W_NOT_SUPPORTED_TEXT}` : '';
+    throw new CronExpressionError(`cron "${expression}" is invalid: ${reason}${hint}`, { value: expression }, { cause });
   }
   const hours = new Set(parsed.fields.hour.values.map(Number));
   const seconds = parsed.fields.second.values.map(Number);

@@ -44,6 +44,15 @@ export function sleepMs(timers: Timers, delayMs: number): Promise<void> {
   return new Promise((resolve) => timers.setTimeout(resolve, delayMs));
 }
 
+/**
+ * The longest delay Node's timers wait (2^31-1 ms, about 24.8 days): a longer one fires at once.
+ * A duration a timer waits for (a lease's heartbeat and watchdog, a timeout, a retry's wait) is at most this.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** What a duration too long for a timer is refused with (after "expected "). */
+export const AT_MOST_A_TIMER_TEXT = `at most 24d (the longest a timer waits is ${MAX_TIMER_MS} ms, about 24.8 days)`;
+
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 

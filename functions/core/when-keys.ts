@@ -100,6 +100,24 @@ function instantKey(key: string, value: string | undefined, zone: string, fail: 
   return ms;
 }
 
+const YEAR_MS = 365 * 86_400_000;
+/** The Gregorian calendar repeats every 400 years: a cron with no slot in that long has none. */
+const CALENDAR_CYCLE_MS = 400 * YEAR_MS;
+/** One search of the next slot (nextSlots) looks about ten years ahead; this step leaves no gap between searches. */
+const SEARCH_STEP_MS = 8 * YEAR_MS;
+
+/**
+ * True when the cron has a slot after `fromMs` within its bounds. A slot may be decades away (the
+ * fifth Thursday of February: 2024, then 2052), further than one search of the next slot looks.
+ */
+function firesFrom(schedule: CronSchedule, fromMs: number): boolean {
+  const lastMs = Math.min(schedule.endMs ?? Number.POSITIVE_INFINITY, fromMs + CALENDAR_CYCLE_MS);
+  for (let afterMs = fromMs; afterMs < lastMs; afterMs += SEARCH_STEP_MS) {
+    if (nextSlots(schedule, afterMs, 1).length > 0) return true;
+  }
+  return false;
+}
+
 /**
  * What the keys make of a definition: the cron (or a one-time job's instant) in its zone, and
  * its bounds. `source` and `name` are for the error of a bad expression (ScheduleError with it as cause).
@@ -154,7 +172,7 @@ export function whenJobRuns(source: string, name: string, raw: RawKeys, fail: Wh
   if (atMs === undefined) {
     const bounded = cronOf({ name, ...fields });
     const firstMs = Math.max(Date.UTC(2000, 0, 1), (startAtMs ?? 0) - 1);
-    if (nextSlots(bounded, firstMs, 1).length === 0) {
+    if (!firesFrom(bounded, firstMs)) {
       const within =
         startAtMs !== undefined || endAtMs !== undefined
           ? ` between ${show(raw.startAt ?? 'its start')} and ${show(raw.endAt ?? 'its end')}`

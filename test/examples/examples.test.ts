@@ -5,7 +5,7 @@
  * app's embedded nodes, the CLI and a plain `node` import from the fresh folder.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
@@ -146,6 +146,33 @@ describe('examples/web-app from the tarball', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { outcome: string; job: string });
     expect(outcomes.map((outcome) => [outcome.job, outcome.outcome])).toEqual([['sync-inventory', 'ran']]);
+  }, 60_000);
+
+  // `npm init -y` makes a CommonJS package (no "type"): tsx reads its .ts files as CommonJS.
+  it('validate and tick load a TypeScript config of a CommonJS package, and its handler file', async () => {
+    const app = join(webApp, 'commonjs-app');
+    mkdirSync(join(app, 'src'), { recursive: true });
+    writeFileSync(join(app, 'package.json'), '{ "name": "commonjs-app", "version": "1.0.0" }\n');
+    writeFileSync(
+      join(app, 'src', 'greet.ts'),
+      "import type { RunContext } from 'cluster-cron';\nexport const greet = ({ log }: RunContext) => log.info('greet.ran');\n",
+    );
+    writeFileSync(
+      join(app, 'cluster-cron.config.ts'),
+      "import { defineConfig, defineJob } from 'cluster-cron';\nimport { greet } from './src/greet';\nexport default defineConfig({ jobs: { greet: defineJob({ cron: '* * * * * *', handler: greet }) } });\n",
+    );
+    const cli = join(webApp, 'node_modules', 'cluster-cron', 'bin', 'cluster-cron.mjs');
+    const validate = await shResult(app, process.execPath, [cli, 'validate']);
+    expect(validate.stderr).toBe('');
+    expect(validate).toMatchObject({ code: 0, stdout: expect.stringContaining('cluster-cron.config.ts: 1 job valid') });
+    const tick = await shResult(
+      app,
+      process.execPath,
+      [cli, 'tick', '--json'],
+      userEnv({ DYNAMODB_ENDPOINT: db.endpoint, CLUSTER_CRON_TABLE: 'web-cjs' }),
+    );
+    expect(tick).toMatchObject({ code: 0, stdout: expect.stringContaining('"outcome":"ran"') });
+    expect(tick.stderr).toContain('"greet.ran"');
   }, 60_000);
 
   it('cluster-cron start runs its job as a node until SIGINT, then exits 0', async () => {

@@ -112,6 +112,20 @@ describe('cluster-cron jobs', () => {
     expect(history.stdout).toContain('"status":"succeeded"');
   });
 
+  it('refuses to update or remove a job of the config (the schedule file), saying to change it there', async () => {
+    const update = await cli('jobs', 'update', 'print', '--cron', '*/5 * * * *');
+    expect(update.code).toBe(1);
+    expect(update.stderr).toContain(
+      `job "print" is defined by ${schedule}, not at run time: change it there (jobs update changes runtime jobs only)`,
+    );
+    const remove = await cli('jobs', 'remove', 'print');
+    expect(remove.code).toBe(1);
+    expect(remove.stderr).toContain(
+      `job "print" is defined by ${schedule}, not at run time: remove it there (jobs remove removes runtime jobs only)`,
+    );
+    expect(remove.stdout).toBe('');
+  });
+
   it('removes a job: listed no more, unknown to trigger; removing it again says so and exits 1', async () => {
     expect(await cli('jobs', 'remove', 'sync-acme')).toMatchObject({ code: 0, stdout: 'sync-acme: removed\n' });
     expect((await cli('jobs', 'list')).stdout).toBe('no runtime jobs\n');

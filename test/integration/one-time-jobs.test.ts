@@ -92,6 +92,9 @@ describe('a one-time runtime job (at)', () => {
     expect(late).toMatchObject({ details: { job: 'late', key: 'at', value: '2026-11-26T09:00:00Z' } });
     const ended = await refusal({ name: 'ended', cron: '* * * * *', endAt: '2026-11-26T09:00:00Z', class: 'Remind' });
     expect(ended).toMatchObject({ details: { job: 'ended', key: 'endAt', value: '2026-11-26T09:00:00Z' } });
+    expect(String(ended)).toContain(
+      'job "ended": key "endAt" has value "2026-11-26T09:00:00Z", which leaves no slot from now on: it would never run',
+    );
     const both = await refusal({ name: 'both', cron: '* * * * *', at: iso(T0 + MINUTE_MS), class: 'Remind' });
     expect(both).toMatchObject({ details: { job: 'both', key: 'at' } });
     for (const name of ['late', 'ended', 'both']) expect(await getJob({ ...options, job: name })).toBeUndefined();

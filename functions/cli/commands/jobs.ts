@@ -8,6 +8,7 @@ import type { DefinitionWriteResult } from '../../core/definition-writes.js';
 import { ScheduleError } from '../../core/errors.js';
 import { OverlapPolicy } from '../../core/types.js';
 import { getJob, listJobs, type RuntimeJob, type RuntimeJobSpec, removeJob, writeJob } from '../../job-operations.js';
+import type { LoadedConfig } from '../../resolve-config.js';
 import { loadJobs, positiveInt, type SourceOptions, withSource } from '../arguments.js';
 import { formatTime, table } from '../format.js';
 import { withOperation } from '../table-access.js';
@@ -94,6 +95,15 @@ function printWritten(name: string, written: DefinitionWriteResult, verb: string
   );
 }
 
+/** A job of the config (or schedule file) is changed there: `jobs update` and `remove` act on runtime jobs only. */
+function refuseConfigJob(config: LoadedConfig, name: string, verb: 'change' | 'remove', command: string): void {
+  if (config.jobs.some((job) => job.name === name))
+    throw new ScheduleError(
+      `job "${name}" is defined by ${config.source}, not at run time: ${verb} it there (jobs ${command} ${verb === 'change' ? 'changes' : 'removes'} runtime jobs only)`,
+      { source: `jobs ${command}`, job: name },
+    );
+}
+
 /** One runtime job as a row of `jobs list`. */
 function row(job: RuntimeJob): string[] {
   const definition = job.definition as Record<string, unknown>;
@@ -136,6 +146,7 @@ export function addJobCommands(program: Command): void {
     .description('change a runtime job: the flags given replace those keys; the change applies from its next slot')
     .action(async (name: string, options: SourceOptions & DefinitionFlags) => {
       const config = await loadJobs(options);
+      refuseConfigJob(config, name, 'change', 'update');
       // The keys not given stay as stored; mode update refuses a job removed since the read.
       const written = await withOperation(config, async (operation) => {
         const existing = await getJob({ ...operation, job: name });
@@ -154,6 +165,7 @@ export function addJobCommands(program: Command): void {
     .description('remove a runtime job: it starts no new slot; a run in progress finishes and records its outcome')
     .action(async (name: string, options: SourceOptions) => {
       const config = await loadJobs(options);
+      refuseConfigJob(config, name, 'remove', 'remove');
       const { removed } = await withOperation(config, (operation) => removeJob({ ...operation, job: name }));
       process.stdout.write(removed ? `${name}: removed\n` : `${name}: no runtime job of that name (nothing removed)\n`);
       if (!removed) process.exitCode = 1;
