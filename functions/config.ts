@@ -60,17 +60,16 @@ export function findConfigFile(options: Pick<LoadConfigOptions, 'config' | 'cwd'
   return CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)).find((path) => existsSync(path));
 }
 
-/** The schedule files the package ships (package.json `files`): the README's demo commands name them. */
-const SHIPPED_SCHEDULE_FILES: readonly string[] = ['config/schedule.yml', 'config/demo-fast.yml', 'config/demo-buffer.yml'];
-
 /**
- * The package's copy of a `--schedule` file it ships, when the working directory has no file of
- * that name (`npx cluster-cron demo --schedule config/demo-buffer.yml` in a user's own folder).
+ * The package's copy of a `--schedule` file under `config/` it ships (package.json `files`), when
+ * the working directory has no file of that name (`npx cluster-cron demo --schedule
+ * config/demo-buffer.yml` in a user's own folder).
  */
 function shippedSchedule(cwd: string, schedule: string | undefined): string | undefined {
   if (schedule === undefined || existsSync(resolve(cwd, schedule))) return undefined;
   const name = schedule.replaceAll('\\', '/').replace(/^\.\//, '');
-  return SHIPPED_SCHEDULE_FILES.includes(name) ? join(PACKAGE_ROOT, name) : undefined;
+  const shipped = join(PACKAGE_ROOT, name);
+  return /^config\/[^/]+\.ya?ml$/.test(name) && existsSync(shipped) ? shipped : undefined;
 }
 
 let tsLoaderRegistered = false;

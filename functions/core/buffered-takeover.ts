@@ -6,7 +6,7 @@
  * also reads the lock at the lapse it saw coming (SlotMemory.lapseDue). The writes:
  * docs/protocol.md ("A holder that dies with a slot buffered").
  */
-import { runChain } from './chain.js';
+import { logTakeover, runChain } from './chain.js';
 import { errorMessage } from './errors.js';
 import { failureStreakOf } from './failure-streak.js';
 import { type Continuation, heldLease, leaseSettings, newToken, type RunOptions, retentionMs, type TickDeps } from './run.js';
@@ -18,15 +18,16 @@ import { type JobDefinition, type TickOutcome, Trigger } from './types.js';
  * If `lock` (just read) shows a lapsed holder with a slot buffered behind it, records the dead
  * holder's slot lost, hands the buffered slot the lease and starts its chain. Returns the chain
  * (its outcomes to come) for the caller to await after deciding its own due slots (they buffer behind
- * the run or are dropped, as behind any holder), or undefined when there was nothing to take
- * over or another instance took it first.
+ * the run or are dropped, as behind any holder); the lock as the refusal found it when another
+ * instance took it first (the caller decides on that, not on the lapsed lock it read); undefined
+ * when there was nothing to take over.
  */
 export async function takeOverBuffered(
   deps: TickDeps,
   job: JobDefinition,
   lock: LockItem | undefined,
   options: Pick<RunOptions, 'deadlineMs' | 'onStart' | 'memory'>,
-): Promise<{ chain: Promise<TickOutcome[]> } | undefined> {
+): Promise<{ chain: Promise<TickOutcome[]> } | { lockAfterRefusal: LockItem | undefined } | undefined> {
   const buffered = bufferedOnLock(lock);
   if (!buffered || !lapsedHolder(lock, deps.clock()) || lock.paused === true) return undefined;
   const deadHolder = lock.holder;
@@ -42,16 +43,9 @@ export async function takeOverBuffered(
     leaseMs: job.leaseMs,
     ...(job.definitionVersion !== undefined && { definitionVersion: job.definitionVersion }),
   });
-  if (!taken.takenOver) return undefined;
-  deps.log.warn('lease.takeover', {
-    job: job.name,
-    slot: toIso(buffered.slotMs),
-    instance: deps.instance,
-    fence: taken.fence,
-    previousHolder: deadHolder,
-    previousSlot: lock.holderSlotMs !== undefined ? toIso(lock.holderSlotMs) : undefined,
-    buffered: true,
-  });
+  if (!taken.takenOver) return { lockAfterRefusal: taken.lock };
+  const previous = { holder: deadHolder, ...(lock.holderSlotMs !== undefined && { slotMs: lock.holderSlotMs }) };
+  logTakeover(deps, { job: job.name, slotMs: buffered.slotMs, fence: taken.fence, previous, buffered: true });
   const first: Continuation = {
     job: job.name,
     slotMs: buffered.slotMs,

@@ -17,6 +17,23 @@ import { type AcquireResult, recordLost, recordRun, renewLease, SkipReason, star
 import { toIso } from './time.js';
 import type { ContinueResult, JobDefinition, TickOutcome } from './types.js';
 
+/** The log line of a lease taken over from a holder whose lease lapsed (by an acquire, or by the slot buffered behind it). */
+export function logTakeover(
+  deps: TickDeps,
+  taken: { job: string; slotMs: number; fence: number; previous: { holder: string; slotMs?: number }; buffered?: true },
+): void {
+  const { previous } = taken;
+  deps.log.warn('lease.takeover', {
+    job: taken.job,
+    slot: toIso(taken.slotMs),
+    instance: deps.instance,
+    fence: taken.fence,
+    previousHolder: previous.holder,
+    previousSlot: previous.slotMs !== undefined ? toIso(previous.slotMs) : undefined,
+    ...(taken.buffered && { buffered: true }),
+  });
+}
+
 /** Logs a takeover, records a slot that was buffered behind the dead holder as lost, and runs the chain. */
 export async function startRun(
   deps: TickDeps,
@@ -29,16 +46,7 @@ export async function startRun(
 ): Promise<TickOutcome[]> {
   const { job, run, options } = start;
   const { lease, result } = start.acquired;
-  if (result.expired) {
-    deps.log.warn('lease.takeover', {
-      job: job.name,
-      slot: toIso(run.slotMs),
-      instance: deps.instance,
-      fence: lease.fence,
-      previousHolder: result.expired.holder,
-      previousSlot: result.expired.slotMs !== undefined ? toIso(result.expired.slotMs) : undefined,
-    });
-  }
+  if (result.expired) logTakeover(deps, { job: job.name, slotMs: run.slotMs, fence: lease.fence, previous: result.expired });
   if (result.stalePending) {
     const { slotMs, token } = result.stalePending;
     // Best effort: the lease is ours now, and a run that never starts would block the job for a

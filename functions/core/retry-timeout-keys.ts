@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { RETRY_DEFAULTS, type RetryPolicy } from './retry-policy.js';
 import type { ScheduleNote } from './schedule-notes.js';
-import { AT_MOST_A_TIMER_TEXT, formatDurationMs, MAX_TIMER_MS, parseDurationMs } from './time.js';
+import { AT_MOST_A_TIMER_TEXT, formatDurationMs, MAX_TIMER_MS, POSITIVE_DURATION_TEXT, parseDurationMs } from './time.js';
 import type { JobDefinition } from './types.js';
 
 /** Sidekiq's default number of retries, which sidekiq-cron's `retry: true` asks for. */
@@ -59,7 +59,7 @@ export function retryTimeoutMeaning(
   let timeoutMs: number | undefined;
   if (raw.timeout !== undefined) {
     timeoutMs = parseDurationMs(raw.timeout);
-    if (timeoutMs === undefined || !(timeoutMs > 0)) fail('timeout', raw.timeout, 'a positive duration such as 30s, 5m or 1h');
+    if (timeoutMs === undefined || !(timeoutMs > 0)) fail('timeout', raw.timeout, POSITIVE_DURATION_TEXT);
     if (timeoutMs > MAX_TIMER_MS) fail('timeout', raw.timeout, AT_MOST_A_TIMER_TEXT);
   }
   return { fields: { ...(retry && { retry }), ...(timeoutMs !== undefined && { timeoutMs }) }, notes };

@@ -18,7 +18,7 @@ import { describeRetryTimeout, retryTimeoutKeys, retryTimeoutMeaning } from './r
 import { attachNotes } from './schedule-notes.js';
 import { describeSchemaError, invalidValueMessage, showValue as show } from './schema-messages.js';
 import { sidekiqCronKeys, sidekiqCronMeaning } from './sidekiq-cron-keys.js';
-import { AT_MOST_A_TIMER_TEXT, formatDurationMs, MAX_TIMER_MS, parseDurationMs } from './time.js';
+import { AT_MOST_A_TIMER_TEXT, formatDurationMs, MAX_TIMER_MS, POSITIVE_DURATION_TEXT, parseDurationMs } from './time.js';
 import { type JobDefinition, OverlapPolicy } from './types.js';
 import { uniqueJobsKeys, uniqueJobsMeaning } from './unique-jobs-keys.js';
 import { DEFAULT_TIMEZONE, describeWhen, ISO_EXPECTED_TEXT, TIME_KEYS, whenJobRuns, whenKeys } from './when-keys.js';
@@ -42,7 +42,6 @@ const JOB_NAME_RULE =
   'use letters, digits, spaces and "_", "-", ".", ":", "(", ")", "@", "+", "&", "\'" (at most 100, starting with a letter or digit, not ending with a space)';
 
 const duration = z.union([z.string(), z.number()]);
-const POSITIVE_DURATION_TEXT = 'a positive duration such as 30s, 5m or 1h';
 // args and queue keep their place in the list of allowed keys, beside ours.
 const { args: _args, queue: _queue, ...sidekiqCronOnly } = sidekiqCronKeys;
 // cron keeps its place beside class in the list of allowed keys; the other time keys follow.

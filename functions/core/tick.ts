@@ -22,7 +22,7 @@ import { runSlot } from './slot-decision.js';
 import type { SlotMemory } from './slot-memory.js';
 import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
 import { lateByMs, startedSlots } from './start-jitter.js';
-import { claimedOnLock, getSlot, type LockItem, lastSlotOnLockMs, readJobWindow, slotsAbout } from './store.js';
+import { claimedOnLock, getSlot, lastSlotOnLockMs, readJobWindow, slotsAbout } from './store.js';
 import { toIso } from './time.js';
 import { type JobDefinition, type OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
@@ -155,7 +155,8 @@ async function tickJob(
     if (definitionMoved(lock, job)) throw new Redefined(outcomes);
     await settleAbandonedClaims(deps, job, claimed, lock);
     const runOptions = { onStart: release, ...(request.memory && { memory: request.memory }), ...deadlineOf(request) };
-    takenOver = await takeOverBuffered(deps, job, lock, runOptions);
+    const takeOver = await takeOverBuffered(deps, job, lock, runOptions);
+    if (takeOver && 'chain' in takeOver) takenOver = takeOver;
     const lastOnLockMs = lastSlotOnLockMs(lock);
     // The current slot already taken by another tick is a duplicate delivery; older taken
     // slots are history, not news (unless this process has not seen them: it reports them once).
@@ -197,8 +198,9 @@ async function tickJob(
       });
     }
     open = open.slice(-job.catchupLimit);
-    // The first slot decides on the lock just read (unless it was just taken over); a later one (after a run) reads it afresh.
-    let freshLock: { lock: LockItem | undefined } | undefined = takenOver ? undefined : { lock };
+    // The first slot decides on the lock just read (or, when another instance won a take-over, the one its refusal read;
+    // after our own, afresh); a later one (after a run) reads it afresh.
+    let freshLock = takenOver ? undefined : { lock: takeOver && 'lockAfterRefusal' in takeOver ? takeOver.lockAfterRefusal : lock };
     for (const slotMs of open) {
       const lateMs = lateByMs(job, slotMs, slotClock());
       if (lateMs > job.catchupWindowMs) {

@@ -50,6 +50,9 @@ export function sleepMs(timers: Timers, delayMs: number): Promise<void> {
  */
 export const MAX_TIMER_MS = 2_147_483_647;
 
+/** What a duration that must be positive is refused with (after "expected "). */
+export const POSITIVE_DURATION_TEXT = 'a positive duration such as 30s, 5m or 1h';
+
 /** What a duration too long for a timer is refused with (after "expected "). */
 export const AT_MOST_A_TIMER_TEXT = `at most 24d (the longest a timer waits is ${MAX_TIMER_MS} ms, about 24.8 days)`;
 
