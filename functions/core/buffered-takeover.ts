@@ -44,7 +44,11 @@ export async function takeOverBuffered(
     ...(job.definitionVersion !== undefined && { definitionVersion: job.definitionVersion }),
   });
   if (!taken.takenOver) return { lockAfterRefusal: taken.lock };
-  const previous = { holder: deadHolder, ...(lock.holderSlotMs !== undefined && { slotMs: lock.holderSlotMs }) };
+  const previous = {
+    holder: deadHolder,
+    ...(lock.holderSlotMs !== undefined && { slotMs: lock.holderSlotMs }),
+    ...(lock.holderInstance !== undefined && { instance: lock.holderInstance }),
+  };
   logTakeover(deps, { job: job.name, slotMs: buffered.slotMs, fence: taken.fence, previous, buffered: true });
   const first: Continuation = {
     job: job.name,

@@ -20,7 +20,7 @@ import type { ContinueResult, JobDefinition, TickOutcome } from './types.js';
 /** The log line of a lease taken over from a holder whose lease lapsed (by an acquire, or by the slot buffered behind it). */
 export function logTakeover(
   deps: TickDeps,
-  taken: { job: string; slotMs: number; fence: number; previous: { holder: string; slotMs?: number }; buffered?: true },
+  taken: { job: string; slotMs: number; fence: number; previous: { holder: string; slotMs?: number; instance?: string }; buffered?: true },
 ): void {
   const { previous } = taken;
   deps.log.warn('lease.takeover', {
@@ -30,6 +30,8 @@ export function logTakeover(
     fence: taken.fence,
     previousHolder: previous.holder,
     previousSlot: previous.slotMs !== undefined ? toIso(previous.slotMs) : undefined,
+    // The process that held it (a token names the instance that claimed the slot, which may be another).
+    ...(previous.instance !== undefined && { previousInstance: previous.instance }),
     ...(taken.buffered && { buffered: true }),
   });
 }

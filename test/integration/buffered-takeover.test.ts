@@ -88,7 +88,7 @@ describe('takeOverLease', () => {
 
 describe('a tick after a holder died with a slot buffered', () => {
   it("records the dead holder's slot lost and runs the buffered slot at once, under the next fence", async () => {
-    const { ctx, clock, deps } = await deadHolderWithBuffered();
+    const { ctx, clock, deps, log } = await deadHolderWithBuffered();
     const schedule = everyMinute('overlap: bufferOne', 'lease: 30s', 'catchupWindow: 50s');
     const runs: { slotMs: number; fence: number; trigger: string }[] = [];
     const work = { Work: (c: RunContext) => void runs.push({ slotMs: c.slot.getTime(), fence: c.fence, trigger: c.trigger }) };
@@ -101,6 +101,11 @@ describe('a tick after a holder died with a slot buffered', () => {
     const lock = await getLock(ctx, 'report');
     expect(lock).not.toHaveProperty('holder');
     expect(lock?.fence).toBe(2);
+    // What an operator reads: the slot, the dead holder's token, slot and process.
+    expect(log.events.find((event) => event.message === 'lease.takeover')).toMatchObject({
+      level: 'warn',
+      attributes: { slot: iso(T0), previousHolder: 'dead#1', previousSlot: iso(T0 - MINUTE_MS), previousInstance: 'dead', buffered: true },
+    });
   });
 
   it('runs it once when two instances tick at the lapse, and the due slot of the other buffers behind it', async () => {
