@@ -25,7 +25,7 @@ import { METRICS_NAMESPACE, TickMetric } from '../functions/metrics.js';
 import { type TickAlarms, tickAlarms } from './alarms.js';
 import { FAILURE_EVENT_PATTERN, type FailureNotificationsOptions, failureNotifications } from './failure-notifications.js';
 import { runTimeoutProblem, timeoutFloorMs } from './run-timeouts.js';
-import { addRuntimeIndex, runtimeIndexArn } from './runtime-index.js';
+import { addDueIndex, addRuntimeIndex, dueIndexArn, runtimeIndexArn } from './runtime-index.js';
 import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
 import { entryDirOf, writeTickEntry } from './tick-entry.js';
@@ -169,6 +169,8 @@ export class ClusterCron extends Construct {
     });
     // Runtime jobs (upsertJob): a sparse index over their lock items, which the tick lists them by.
     addRuntimeIndex(this.table);
+    // And the due-time index over the same items, which the tick Queries for the jobs due by now.
+    addDueIndex(this.table);
 
     const logGroup = new logs.LogGroup(this, 'TickLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -184,8 +186,13 @@ export class ClusterCron extends Construct {
       new iam.PolicyStatement({ sid: 'TableItems', actions: [...TABLE_ACTIONS], resources: [this.table.tableArn] }),
     );
     role.addToPrincipalPolicy(
-      // Scan: the tick lists the runtime jobs in one request (core/runtime-jobs.ts); Query: by name, page by page.
+      // Query: the reconciliation pages through the runtime jobs by name; Scan: the tick's listing on a table
+      // without the due index (core/due-jobs.ts).
       new iam.PolicyStatement({ sid: 'RuntimeJobsIndex', actions: [...INDEX_ACTIONS], resources: [runtimeIndexArn(this.table)] }),
+    );
+    role.addToPrincipalPolicy(
+      // The tick lists the jobs due by now, one Query per shard (core/due-jobs.ts).
+      new iam.PolicyStatement({ sid: 'DueJobsIndex', actions: ['dynamodb:Query'], resources: [dueIndexArn(this.table)] }),
     );
 
     const logLevel = props.logLevel ?? 'INFO';

@@ -3,7 +3,7 @@
  * names it): the tick lists runtime jobs by it, so the tick's and the page's roles may Query it.
  */
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { RUNTIME_INDEX } from '../functions/core/job-definitions.js';
+import { DUE_INDEX, RUNTIME_INDEX } from '../functions/core/job-definitions.js';
 
 /** Adds the sparse index over runtime jobs' lock items; only the definition's attributes are projected, so a lease renewal never writes to it. */
 export function addRuntimeIndex(table: dynamodb.Table): void {
@@ -16,7 +16,26 @@ export function addRuntimeIndex(table: dynamodb.Table): void {
   });
 }
 
-/** The ARN of the runtime-jobs index: the one index a role may Query. */
+/**
+ * Adds the due-time index over the same items (the tick Queries it for the jobs due by now). Only
+ * one index may be added per deployment (CloudFormation): a stack made before it gains it in one deploy.
+ */
+export function addDueIndex(table: dynamodb.Table): void {
+  table.addGlobalSecondaryIndex({
+    indexName: DUE_INDEX.name,
+    partitionKey: { name: DUE_INDEX.partitionKey, type: dynamodb.AttributeType.NUMBER },
+    sortKey: { name: DUE_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
+    projectionType: dynamodb.ProjectionType.INCLUDE,
+    nonKeyAttributes: [...DUE_INDEX.projected],
+  });
+}
+
+/** The ARN of the runtime-jobs index (by name: the page and the CLI list by it). */
 export function runtimeIndexArn(table: dynamodb.ITable): string {
   return `${table.tableArn}/index/${RUNTIME_INDEX.name}`;
+}
+
+/** The ARN of the due-time index (the tick lists the due jobs by it; the page counts by it). */
+export function dueIndexArn(table: dynamodb.ITable): string {
+  return `${table.tableArn}/index/${DUE_INDEX.name}`;
 }

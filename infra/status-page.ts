@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import { ClusterCronError } from '../functions/core/errors.js';
 import type { JobDefinition } from '../functions/core/types.js';
 import { ownModule } from '../functions/package-root.js';
-import { runtimeIndexArn } from './runtime-index.js';
+import { dueIndexArn, runtimeIndexArn } from './runtime-index.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
 import { entryDirOf, importPath, PROJECT_ROOT, writeGeneratedEntry } from './tick-entry.js';
 
@@ -102,6 +102,10 @@ export class StatusPage extends Construct {
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'RuntimeJobsIndex', actions: ['dynamodb:Query'], resources: [runtimeIndexArn(props.table)] }),
+    );
+    role.addToPrincipalPolicy(
+      // The page's counts of overdue and failing jobs (the due index holds every enabled runtime job).
+      new iam.PolicyStatement({ sid: 'DueJobsIndex', actions: ['dynamodb:Query'], resources: [dueIndexArn(props.table)] }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

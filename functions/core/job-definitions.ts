@@ -30,6 +30,34 @@ export const RUNTIME_INDEX = {
 } as const;
 
 /**
+ * The due-time index over the same lock items (issue 16): partition `runtimeShard`, sort
+ * `nextDueMs`, so a tick Queries each shard for the jobs due by now, and its cost grows with the
+ * jobs due, not the jobs defined. Sparse: a job without `nextDueMs` (disabled, ended and wound
+ * down, removed and wound down) is not in it. `nextDueMs` is a lower bound on the job's first
+ * slot no one has decided yet: early is always safe (a tick reads the job and finds nothing to
+ * do), and only a write that decided a slot moves it past that slot (docs/protocol.md, "The due index").
+ */
+export const DUE_INDEX = {
+  name: 'dueJobs',
+  partitionKey: 'runtimeShard',
+  sortKey: 'nextDueMs',
+  /** What the tick needs to compute a job's slots without reading its item, and the page's counts (failing, paused). */
+  projected: [
+    'job',
+    'definition',
+    'definitionVersion',
+    'definedAtMs',
+    'createdAtMs',
+    'removedAtMs',
+    'compiled',
+    'definitionError',
+    'definitionErrorVersion',
+    'failureStreak',
+    'paused',
+  ],
+} as const;
+
+/**
  * How many partitions of the index runtime jobs are spread over (a job's shard is a hash of its
  * name). Fixed: changing it re-shards every job. 4 partitions take 4,000 definition changes a
  * second, far beyond a tenant's changes.

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FailureHook, FailurePublisher } from './failure-hook.js';
+import type { FanOutRequest } from './fan-out.js';
 import { HeldLease, type LeaseSettings, type Scheduler } from './lease.js';
 import type { SlotMemory } from './slot-memory.js';
 import type { LockItem, SlotIdentity, StoreContext } from './store.js';
@@ -69,6 +70,14 @@ export interface TickDeps extends StoreContext {
   failureHooks?: Readonly<Record<string, FailureHook>>;
   /** Sends each slot that fails for good to the deployment's SNS topic or EventBridge bus (AWS). */
   publishFailure?: FailurePublisher;
+  /**
+   * Starts parts 1 to `parts` - 1 of a tick whose due runtime jobs are more than `maxJobsPerTick`
+   * (AWS: asynchronous invokes of the tick function with a `part` payload; fan-out.ts). Without
+   * it, one process runs them all (a local node).
+   */
+  fanOut?: (request: FanOutRequest) => Promise<void>;
+  /** How many due runtime jobs one invocation starts before it fans out. @default DEFAULT_MAX_JOBS_PER_TICK */
+  maxJobsPerTick?: number;
 }
 
 /** Extra knobs of a single run. */

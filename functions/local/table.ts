@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TableError } from '../core/errors.js';
-import { RUNTIME_INDEX } from '../core/job-definitions.js';
+import { DUE_INDEX, RUNTIME_INDEX } from '../core/job-definitions.js';
 import { TABLE_SCHEMA } from '../core/store.js';
 
 const { partitionKey, sortKey, ttlAttribute } = TABLE_SCHEMA;
@@ -26,9 +26,19 @@ const RUNTIME_INDEX_SPEC = {
   ],
   Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...RUNTIME_INDEX.projected] },
 };
-const RUNTIME_INDEX_ATTRIBUTES = [
+/** The due-time index, the same way. */
+const DUE_INDEX_SPEC = {
+  IndexName: DUE_INDEX.name,
+  KeySchema: [
+    { AttributeName: DUE_INDEX.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: DUE_INDEX.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...DUE_INDEX.projected] },
+};
+const INDEX_ATTRIBUTES = [
   { AttributeName: RUNTIME_INDEX.partitionKey, AttributeType: 'N' as const },
   { AttributeName: RUNTIME_INDEX.sortKey, AttributeType: 'S' as const },
+  { AttributeName: DUE_INDEX.sortKey, AttributeType: 'N' as const },
 ];
 
 function isNamed(error: unknown, name: string): boolean {
@@ -112,9 +122,9 @@ export async function ensureTable(
         AttributeDefinitions: [
           { AttributeName: partitionKey, AttributeType: 'S' },
           { AttributeName: sortKey, AttributeType: 'S' },
-          ...RUNTIME_INDEX_ATTRIBUTES,
+          ...INDEX_ATTRIBUTES,
         ],
-        GlobalSecondaryIndexes: [RUNTIME_INDEX_SPEC],
+        GlobalSecondaryIndexes: [RUNTIME_INDEX_SPEC, DUE_INDEX_SPEC],
       }),
     );
   } catch (error) {
@@ -134,22 +144,26 @@ export async function ensureTable(
 }
 
 /**
- * A local table made before runtime jobs gains their index (the deployed one gains it from the
- * construct): one UpdateTable, tolerated when another process added it at the same moment.
+ * A local table made before runtime jobs (or their due index) gains the indexes it lacks, one
+ * UpdateTable each (the deployed one gains them from the construct), tolerated when another
+ * process added one at the same moment. dynalite ignores these: the tick then falls back
+ * (core/due-jobs.ts), and recreating the table gives it both.
  */
 async function addRuntimeIndex(client: DynamoDBDocumentClient, table: TableDescription, timeoutMs: number): Promise<void> {
   const tableName = table.TableName ?? '';
-  if (table.GlobalSecondaryIndexes?.some((index) => index.IndexName === RUNTIME_INDEX.name)) return;
-  try {
-    await client.send(
-      new UpdateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: RUNTIME_INDEX_ATTRIBUTES,
-        GlobalSecondaryIndexUpdates: [{ Create: RUNTIME_INDEX_SPEC }],
-      }),
-    );
-  } catch (error) {
-    if (!isNamed(error, 'ResourceInUseException') && !isNamed(error, 'ValidationException')) throw error;
+  for (const spec of [RUNTIME_INDEX_SPEC, DUE_INDEX_SPEC]) {
+    if (table.GlobalSecondaryIndexes?.some((index) => index.IndexName === spec.IndexName)) continue;
+    try {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: INDEX_ATTRIBUTES,
+          GlobalSecondaryIndexUpdates: [{ Create: spec }],
+        }),
+      );
+    } catch (error) {
+      if (!isNamed(error, 'ResourceInUseException') && !isNamed(error, 'ValidationException')) throw error;
+    }
+    await waitActive(client, tableName, timeoutMs);
   }
-  await waitActive(client, tableName, timeoutMs);
 }
