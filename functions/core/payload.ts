@@ -6,12 +6,13 @@
  * tick, which loads no YAML parser or schema library (the jobs were validated at synth).
  */
 import { PayloadError } from './errors.js';
+import type { TickPart } from './fan-out.js';
 import type { Continuation } from './run.js';
 import { type JobDefinition, OverlapPolicy, Trigger } from './types.js';
 
 /** What a validated payload asks for. */
 export type TickCommand =
-  | { kind: 'tick'; source: 'schedule' | 'manual'; atMs?: number; only?: string[]; eventTime?: string }
+  | { kind: 'tick'; source: 'schedule' | 'manual'; atMs?: number; only?: string[]; eventTime?: string; part?: TickPart }
   | { kind: 'trigger'; job: string; overlap?: OverlapPolicy }
   | { kind: 'continue'; continuation: Continuation };
 

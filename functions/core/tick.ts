@@ -9,6 +9,7 @@ import { takeOverBuffered } from './buffered-takeover.js';
 import { resumeContinuation } from './chain.js';
 import { hasEnded, settleEndedJob } from './ended-jobs.js';
 import { DefinitionChangedError, errorMessage } from './errors.js';
+import type { TickPart } from './fan-out.js';
 import { definitionMoved } from './job-definitions.js';
 import { continuousAllowError } from './overlap-rules.js';
 import type { TickCommand } from './payload.js';
@@ -44,6 +45,8 @@ export interface TickRequest {
    * each tick. Those whose class is not among `deps.handlers` are refused (an `error` outcome). @default true
    */
   runtimeJobs?: boolean;
+  /** One part of a fanned-out tick (fan-out.ts): only the due runtime jobs of this part, and no file job. */
+  part?: TickPart;
   /** Told every job this tick looks at, the runtime ones included (a node sets its tick period from them). */
   onJobs?: (jobs: readonly JobDefinition[]) => void;
 }
