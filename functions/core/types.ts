@@ -169,4 +169,11 @@ export type TickOutcome =
   | { outcome: 'disabled'; job: string }
   | { outcome: 'removed'; job: string }
   | { outcome: 'redefined'; job: string; slot: string }
+  /**
+   * A runtime job the due index listed with its slot past the catch-up window: no tick decided
+   * it in time (the OverdueJobs metric counts these; the slot itself is then reported `missed`).
+   */
+  | { outcome: 'overdue'; job: string; slot: string; lateMs: number }
+  /** A fanned-out tick sent parts 1 to parts - 1 to other invocations (fan-out.ts); `due`: runtime jobs due in all parts. */
+  | { outcome: 'fanned-out'; job: '*'; parts: number; due: number }
   | { outcome: 'error'; job: string; slot?: string; error: string };
