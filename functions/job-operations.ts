@@ -9,7 +9,8 @@ import { type DefinitionWrite, type DefinitionWriteResult, putDefinition, remove
 import { ScheduleError } from './core/errors.js';
 import { runtimeJobDefinition, storedDefinition } from './core/job-definitions.js';
 import { getLock } from './core/reads.js';
-import { type ListedDefinition, listDefinitions, validationFor } from './core/runtime-jobs.js';
+import { validationFor } from './core/runtime-jobs.js';
+import { type ListedDefinition, listDefinitions } from './core/runtime-listing.js';
 import { type ScheduleJobKeys, validateJob } from './core/schedule.js';
 import { showValue } from './core/schema-messages.js';
 import { cronOf, nextSlots } from './core/slots.js';
@@ -91,11 +92,10 @@ export async function writeRuntimeJob(
   const { definitionVersion: _version, ...job } = runtimeJobDefinition(name, keys, { version: 0 }, validation);
   const nowMs = deps.clock();
   const [nextMs] = nextSlots(cronOf(job), nowMs, 1);
+  // A one-time job created just after its time (within its window) is still due.
   refuseNeverRuns(job, keys, nextMs, nowMs);
-  // A one-time job created just after its time (within its window) is still due: ticks look at it until its wind-down.
-  const nextDueMs = nextMs ?? job.atMs;
   const compiled = JSON.stringify(job);
-  return putDefinition(deps, { name, keys, compiled, mode, ...(nextDueMs !== undefined && { nextDueMs }) });
+  return putDefinition(deps, { name, keys, compiled, mode });
 }
 
 /**

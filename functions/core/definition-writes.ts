@@ -7,6 +7,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from './conditions.js';
+import { dueOnWriteMs } from './due-times.js';
 import { RUNTIME_INDEX, runtimeShardOf, storedDefinition } from './job-definitions.js';
 import { getLock } from './reads.js';
 import { lockItemKey, type StoreContext } from './table-keys.js';
@@ -35,8 +36,6 @@ export interface DefinitionWrite {
   keys: Record<string, unknown>;
   /** The definition as validated (a JobDefinition, JSON): what ticks run, without the validator. */
   compiled: string;
-  /** The job's next slot from now, for issue 16's due-time index. */
-  nextDueMs?: number;
   /** `create` refuses a job that exists with other keys; `update` one that does not exist. @default 'upsert' */
   mode?: 'upsert' | 'create' | 'update';
 }
@@ -65,15 +64,20 @@ export async function putDefinition(ctx: StoreContext, write: DefinitionWrite): 
     if (!live && write.mode === 'update') return { outcome: 'missing' };
     const readVersion = lock?.definitionVersion;
     const version = (readVersion ?? 0) + 1;
+    const nowMs = ctx.clock();
+    // Listed from the first slot a tick could still start under it (due-times.ts); a disabled job leaves the due index.
+    const nextDueMs = dueOnWriteMs(JSON.parse(write.compiled), nowMs, live ? (lock?.createdAtMs ?? nowMs) : nowMs);
     // expects:    the definition still at the version read (none: never defined)
-    // sets:       definition = the keys as written, definitionVersion + 1, the index keys (runtimeShard, job), nextDueMs;
+    // sets:       definition = the keys as written, definitionVersion + 1, the index keys (runtimeShard, job), nextDueMs
+    //             (the due index: never later than the first slot a tick could still start under it);
     //             clears a removal and a refusal recorded for an older version; the lease and fence are untouched
     // fails when: another writer changed the definition since the read (means: read again and decide again)
-    // defends:    no acquisition under a definition its tick did not read (acquires are conditioned on the version)
+    // defends:    no acquisition under a definition its tick did not read (acquires are conditioned on the version);
+    //             no slot hidden from the due index by a change
     const update =
       `SET #definition = :keys, compiled = :compiled, definitionVersion = :version, ${RUNTIME_INDEX.partitionKey} = :shard, ` +
-      `#job = :name, definedAtMs = :now${live ? '' : ', createdAtMs = :now'}${write.nextDueMs !== undefined ? ', nextDueMs = :due' : ''} ` +
-      'REMOVE removedAtMs, definitionError, definitionErrorVersion';
+      `#job = :name, definedAtMs = :now${live ? '' : ', createdAtMs = :now'}${nextDueMs !== undefined ? ', nextDueMs = :due' : ''} ` +
+      `REMOVE removedAtMs, definitionError, definitionErrorVersion${nextDueMs === undefined ? ', nextDueMs' : ''}`;
     const condition = versionStill(readVersion);
     try {
       await ctx.client.send(
@@ -87,8 +91,8 @@ export async function putDefinition(ctx: StoreContext, write: DefinitionWrite): 
             ':version': version,
             ':shard': runtimeShardOf(write.name),
             ':name': write.name,
-            ':now': ctx.clock(),
-            ...(write.nextDueMs !== undefined && { ':due': write.nextDueMs }),
+            ':now': nowMs,
+            ...(nextDueMs !== undefined && { ':due': nextDueMs }),
             ...condition.values,
           },
           condition.expression,
@@ -111,16 +115,18 @@ export async function removeDefinition(ctx: StoreContext, name: string): Promise
     const version = live.version + 1;
     // expects:    the definition still at the version read, not removed
     // sets:       removedAtMs = now, definitionVersion + 1 (every acquire read before is refused); the definition,
-    //             lease, fence and history stay, and the index entry until the wind-down is done (removed-jobs.ts)
+    //             lease, fence and history stay, and the index entries until the wind-down is done (removed-jobs.ts);
+    //             nextDueMs = now, so the next tick's due listing finds it and winds it down
     // fails when: another writer changed it since the read (means: read again)
-    // defends:    a removed job starts no new slot; I2 across deletion (the item and its fence outlive the job)
+    // defends:    a removed job starts no new slot; I2 across deletion (the item and its fence outlive the job);
+    //             I4 (its last claims get a fate: a tick finds it)
     const condition = versionStill(live.version);
     try {
       await ctx.client.send(
         lockUpdateCommand(
           ctx,
           name,
-          'SET removedAtMs = :now, definitionVersion = :version',
+          'SET removedAtMs = :now, definitionVersion = :version, nextDueMs = :now',
           { ':now': ctx.clock(), ':version': version, ...condition.values },
           condition.expression,
         ),

@@ -7,6 +7,9 @@
  * (the protocol is the same in every part); a part that is lost or runs twice changes nothing
  * but who starts a job, and a job a lost part left is still due for the next tick.
  */
+import { errorMessage } from './errors.js';
+import type { TickDeps } from './run.js';
+import type { JobDefinition, TickOutcome } from './types.js';
 
 /** Which part of a fanned-out tick an invocation runs. */
 export interface TickPart {
@@ -16,11 +19,15 @@ export interface TickPart {
   parts: number;
 }
 
-/** What a tick asks `deps.fanOut` to start: parts 1 to `parts` - 1, each judging slots as of `atMs`. */
+/** What a tick asks `deps.fanOut` to start: parts 1 to `parts` - 1. */
 export interface FanOutRequest {
   parts: number;
-  /** The slot clock of the tick that split (the parts judge the same slots due). */
-  atMs: number;
+  /**
+   * Only for a tick as of a time given by hand (`tick --at`): the parts judge slots as of it too.
+   * A scheduled tick's parts judge by their own clock, so a part delivered late still sees its
+   * slots' lateness as it is.
+   */
+  atMs?: number;
 }
 
 /** How many due runtime jobs one invocation starts before the tick fans out. @default 250 */
@@ -39,4 +46,44 @@ export function partOf(name: string, parts: number): number {
 /** How many parts `dueCount` jobs take at `maxJobsPerTick` each, at most MAX_TICK_PARTS. */
 export function partsFor(dueCount: number, maxJobsPerTick: number): number {
   return Math.min(MAX_TICK_PARTS, Math.max(1, Math.ceil(dueCount / Math.max(1, maxJobsPerTick))));
+}
+
+/** The runtime jobs (and removed ones winding down) one invocation of a tick takes on. */
+export interface TickShare {
+  jobs: JobDefinition[];
+  removed: string[];
+  outcomes: TickOutcome[];
+}
+
+/**
+ * Splits a tick's due runtime jobs: a part keeps its own; a tick with more due than
+ * `maxJobsPerTick` and a `fanOut` sends parts 1 and on away and keeps part 0 (if the sending
+ * fails, it keeps them all); otherwise it keeps all, in an order of its own (a hash of its
+ * instance), so several nodes ticking at once start different jobs first.
+ */
+export async function shareDueJobs(
+  deps: TickDeps,
+  listed: { jobs: JobDefinition[]; removed: string[]; dueCount: number },
+  request: { part?: TickPart; atMs?: number },
+): Promise<TickShare> {
+  const keep = (part: number, parts: number): TickShare => ({
+    jobs: listed.jobs.filter((job) => partOf(job.name, parts) === part),
+    removed: listed.removed.filter((name) => partOf(name, parts) === part),
+    outcomes: [],
+  });
+  if (request.part) return keep(request.part.part, request.part.parts);
+  const maxJobs = deps.maxJobsPerTick ?? DEFAULT_MAX_JOBS_PER_TICK;
+  if (deps.fanOut && listed.dueCount > maxJobs) {
+    const parts = partsFor(listed.dueCount, maxJobs);
+    try {
+      await deps.fanOut({ parts, ...(request.atMs !== undefined && { atMs: request.atMs }) });
+      deps.log.info('tick.fan-out', { parts, due: listed.dueCount, maxJobsPerTick: maxJobs, instance: deps.instance });
+      return { ...keep(0, parts), outcomes: [{ outcome: 'fanned-out', job: '*', parts, due: listed.dueCount }] };
+    } catch (error) {
+      // The parts that did not go are run here: late, perhaps, but not left for the next tick.
+      deps.log.error('tick.fan-out.error', { parts, due: listed.dueCount, error: errorMessage(error), instance: deps.instance });
+    }
+  }
+  const offset = listed.jobs.length > 0 ? partOf(deps.instance, listed.jobs.length) : 0;
+  return { jobs: [...listed.jobs.slice(offset), ...listed.jobs.slice(0, offset)], removed: listed.removed, outcomes: [] };
 }

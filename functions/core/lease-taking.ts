@@ -6,6 +6,7 @@
  * docs/protocol.md.
  */
 import { startRun } from './chain.js';
+import { dueAfterMs } from './due-times.js';
 import { definitionMoved } from './job-definitions.js';
 import { tryAcquire } from './lease.js';
 import { leaseSettings, type RunOptions, retentionMs, type SlotToRun, type TickDeps } from './run.js';
@@ -26,7 +27,7 @@ import {
   SkipReason,
 } from './store.js';
 import { toIso } from './time.js';
-import { OverlapPolicy, type TickOutcome, Trigger } from './types.js';
+import { type JobDefinition, OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
 /** How often a slot re-reads the lock when others keep changing it under its acquire. */
 export const MAX_ACQUIRE_ATTEMPTS = 4;
@@ -69,8 +70,16 @@ export async function acquireAfterRead(
     ...(read.claimOnLock && { claimOnLock: true }),
     ...(options.ignorePause && { ignorePause: true }),
     ...(job.definitionVersion !== undefined && { definitionVersion: job.definitionVersion }),
+    ...nextDueOf(job, slotMs),
   };
   return tryAcquire(deps, request, leaseSettings(deps, options));
+}
+
+/** A runtime job's next listing after `slotMs`, for a write that decides the slot (due-times.ts). */
+function nextDueOf(job: JobDefinition, slotMs: number): { nextDueMs?: number } {
+  if (job.definitionVersion === undefined) return {};
+  const nextDueMs = dueAfterMs(job, slotMs);
+  return nextDueMs === undefined ? {} : { nextDueMs };
 }
 
 /** A slot already claimed on its item: takes the lease (deciding again while the lock changes) and runs it, or records why not. */
@@ -128,6 +137,7 @@ export async function bufferOrDrop(deps: TickDeps, slot: SlotToRun, claimedAs: '
     token,
     claimOnLock: claimsOnLock(options.trigger),
     ...(job.definitionVersion !== undefined && { definitionVersion: job.definitionVersion }),
+    ...nextDueOf(job, slotMs),
   });
   if (parked.buffered) {
     if (claimedAs === 'claimed') await markBuffered(deps, { job: job.name, slotMs, token });

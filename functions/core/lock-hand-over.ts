@@ -21,7 +21,7 @@ import {
 } from './conditions.js';
 import { type StreakWrite, streakClauses } from './failure-streak.js';
 import { leaseHeldBy } from './lock-reading.js';
-import { lockUpdate } from './lock-writes.js';
+import { lockUpdate, withNextDue } from './lock-writes.js';
 import { getLock } from './reads.js';
 import type { LockItem, StoreContext } from './table-keys.js';
 import { Trigger } from './types.js';
@@ -36,6 +36,8 @@ export interface BufferRequest {
   claimOnLock?: boolean;
   /** A runtime job: parked only under the definition version the caller read. */
   definitionVersion?: number;
+  /** A runtime job's scheduled slot: where the due index lists the job next, in the same write (lock-writes.ts withNextDue). */
+  nextDueMs?: number;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function bufferSlot(
   request: BufferRequest,
 ): Promise<{ buffered: true } | { buffered: false; lock: LockItem | undefined }> {
   // expects:    a live holder; nothing pending; the holder not on this very slot; a scheduled slot newer than lastSlotMs
-  // sets:       pendingSlotMs = slot, pendingToken = token; lastSlotMs = slot (scheduled)
+  // sets:       pendingSlotMs = slot, pendingToken = token; lastSlotMs = slot (scheduled), and a runtime job's nextDueMs
   // fails when: the lease is free by now, another slot is pending, or the slot is already taken on the lock
   //             (means: read the lock and decide again: run, drop, or duplicate; our own token, pending or since handed
   //             the lease, means a retry that applied)
@@ -62,9 +64,11 @@ export async function bufferSlot(
     ...(request.claimOnLock ? [slotNewOnLock(request.slotMs)] : []),
     ...definitionStill(request.definitionVersion),
   );
-  const update = `SET pendingSlotMs = :slot, pendingToken = :token${request.claimOnLock ? ', lastSlotMs = :slot' : ''}`;
+  const nextDue = withNextDue(request);
+  const update = `SET pendingSlotMs = :slot, pendingToken = :token${request.claimOnLock ? ', lastSlotMs = :slot' : ''}${nextDue ? ', nextDueMs = :nextDue' : ''}`;
+  const values = { ':slot': request.slotMs, ':token': request.token, ...(nextDue && { ':nextDue': request.nextDueMs }) };
   try {
-    await lockUpdate(ctx, request.job, { update, values: { ':slot': request.slotMs, ':token': request.token }, condition });
+    await lockUpdate(ctx, request.job, { update, values, condition });
     return { buffered: true };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;

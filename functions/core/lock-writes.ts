@@ -60,6 +60,11 @@ export interface AcquireRequest {
   expectHolder?: string | null;
   /** A runtime job: the definition version the caller read; the acquire is refused once it changed. */
   definitionVersion?: number;
+  /**
+   * A runtime job's scheduled slot claimed on the lock: where the due index lists the job next
+   * (due-times.ts), written in the same write, so deciding a slot costs the index no write of its own.
+   */
+  nextDueMs?: number;
 }
 
 /** The result of an acquisition: the new fence, and a previous holder whose lease had lapsed. */
@@ -105,7 +110,8 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
   // expects:    the lease free or lapsed by our clock; not paused (unless a manual run or a backfill); a scheduled
   //             slot newer than lastSlotMs; the holder still the one we read (none, or the lapsed one)
   // sets:       holder = token with its instance, slot and trigger; leaseUntilMs = now + lease; fence + 1;
-  //             lastSlotMs = slot (scheduled); a buffered slot left by a dead holder is removed (returned, for its fate)
+  //             lastSlotMs = slot (scheduled), and for a runtime job nextDueMs = its next slot (the slot is decided);
+  //             a buffered slot left by a dead holder is removed (returned, for its fate)
   // fails when: a live holder, a pause, the slot already taken on the lock, or another took the lock since we read it
   //             (means: decide again on the lock as it is now; our own token on it means a retry that applied);
   //             a runtime job's definition changed since we read it (means: decide again under the new one)
@@ -127,6 +133,7 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
     'leaseUntilMs = :until',
     'acquiredAtMs = :now',
     ...(request.claimOnLock ? ['lastSlotMs = :slot'] : []),
+    ...(withNextDue(request) ? ['nextDueMs = :nextDue'] : []),
   ];
   const removed = ['pendingSlotMs', 'pendingToken', 'takenOverBy', ...(withTrigger ? [] : ['holderTrigger'])];
   const values = {
@@ -137,6 +144,7 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
     ':now': nowMs,
     ':one': 1,
     ...(withTrigger && { ':trigger': request.trigger }),
+    ...(withNextDue(request) && { ':nextDue': request.nextDueMs }),
   };
   try {
     const update = `SET ${set.join(', ')} ADD fence :one REMOVE ${removed.join(', ')}`;
@@ -159,6 +167,14 @@ export async function acquireLease(ctx: StoreContext, request: AcquireRequest): 
     const retried = leaseHeldBy(lock, request.token);
     return retried ? { acquired: true, ...retried, failureStreak: failureStreakOf(lock) } : { acquired: false, lock };
   }
+}
+
+/**
+ * True when a write claiming a scheduled slot on the lock also moves the due index on: only
+ * under the definition version read (its condition), so the next slot is that definition's.
+ */
+export function withNextDue(request: { claimOnLock?: boolean; definitionVersion?: number; nextDueMs?: number }): boolean {
+  return request.claimOnLock === true && request.definitionVersion !== undefined && request.nextDueMs !== undefined;
 }
 
 /**

@@ -7,9 +7,11 @@ import { settleAbandonedClaims } from './abandoned-claims.js';
 import { Redefined, tickAsStored } from './as-stored.js';
 import { takeOverBuffered } from './buffered-takeover.js';
 import { resumeContinuation } from './chain.js';
+import { advanceDue } from './due-advance.js';
+import { overdueOutcomes } from './due-times.js';
 import { hasEnded, settleEndedJob } from './ended-jobs.js';
 import { DefinitionChangedError, errorMessage } from './errors.js';
-import type { TickPart } from './fan-out.js';
+import { shareDueJobs, type TickPart } from './fan-out.js';
 import { definitionMoved } from './job-definitions.js';
 import { continuousAllowError } from './overlap-rules.js';
 import type { TickCommand } from './payload.js';
@@ -47,6 +49,8 @@ export interface TickRequest {
   runtimeJobs?: boolean;
   /** One part of a fanned-out tick (fan-out.ts): only the due runtime jobs of this part, and no file job. */
   part?: TickPart;
+  /** Also list the runtime jobs due this much after now (a node: its longest tick period, which it sets from them). @default 0 */
+  dueLookAheadMs?: number;
   /** Told every job this tick looks at, the runtime ones included (a node sets its tick period from them). */
   onJobs?: (jobs: readonly JobDefinition[]) => void;
 }
@@ -71,18 +75,27 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
     ).flat();
   // The file's jobs do not wait for the runtime jobs' listing (a slow or throttled index read).
   const fromTable = async (): Promise<TickOutcome[]> => {
-    const runtime = await runtimeJobsToTick(deps, request);
-    request.onJobs?.([...fileJobs, ...runtime.jobs]);
+    const asOfMs = slotClock();
+    const runtime = await runtimeJobsToTick(deps, request, { asOfMs, untilMs: asOfMs + (request.dueLookAheadMs ?? 0) });
+    const share = await shareDueJobs(
+      deps,
+      { jobs: runtime.jobs, removed: runtime.removed ?? [], dueCount: countDue(runtime.dueMs, asOfMs) },
+      { ...(request.part && { part: request.part }), ...(request.atMs !== undefined && { atMs: request.atMs }) },
+    );
+    request.onJobs?.([...ownFileJobs, ...share.jobs]);
+    const overdue = runtime.dueMs ? overdueOutcomes(share.jobs, runtime.dueMs, asOfMs) : [];
     // Removed jobs still winding down (removed-jobs.ts) are settled beside the live ones.
-    const settled = (runtime.removed ?? []).map((name) =>
+    const settled = share.removed.map((name) =>
       settleRemovedJob(deps, name).catch((error: unknown) =>
         deps.log.error('tick.error', { job: name, instance: deps.instance, error: errorMessage(error) }),
       ),
     );
-    const [outcomes] = await Promise.all([tickAll(runtime.jobs), Promise.all(settled)]);
-    return [...outcomes, ...runtime.refused];
+    const [outcomes] = await Promise.all([tickAll(share.jobs), Promise.all(settled)]);
+    return [...share.outcomes, ...overdue, ...outcomes, ...runtime.refused];
   };
-  const [fromFile, fromRuntime] = await Promise.all([tickAll(fileJobs), fromTable()]);
+  // A part of a fanned-out tick runs its share of the runtime jobs only; the file's jobs are the first part's.
+  const ownFileJobs = request.part ? [] : fileJobs;
+  const [fromFile, fromRuntime] = await Promise.all([tickAll(ownFileJobs), fromTable()]);
   return [...fromFile, ...fromRuntime];
 }
 
@@ -181,7 +194,12 @@ async function tickJob(
     if (open.some((slotMs) => slotMs !== latestMs) && lock?.fence === undefined) {
       open = open.filter((slotMs) => slotMs === latestMs);
     }
-    if (open.length === 0) return withTakenOver(outcomes.length > 0 || takenOver ? outcomes : notDue());
+    // The due index moves past the latest slot once it is decided (due-advance.ts).
+    const advance = () => advanceDue(deps, job, { cron, lock, latestMs, taken: latestTaken, outcomes });
+    if (open.length === 0) {
+      await advance();
+      return withTakenOver(outcomes.length > 0 || takenOver ? outcomes : notDue());
+    }
     // The catch-up limit: the newest open slots run, older ones are reported missed (no write;
     // `status` counts them from the gaps in the history).
     const overLimit = open.slice(0, Math.max(0, open.length - job.catchupLimit));
@@ -229,6 +247,7 @@ async function tickJob(
       freshLock = undefined;
       request.memory?.remember(job.name, [slotMs], windowStartMs);
     }
+    await advance();
   } catch (error) {
     if (error instanceof Redefined) throw error;
     if (error instanceof DefinitionChangedError) throw new Redefined(outcomes);
@@ -238,6 +257,11 @@ async function tickJob(
     release?.();
   }
   return withTakenOver(outcomes);
+}
+
+/** How many listed jobs are due by `asOfMs` (a node's listing also holds those due within its look-ahead). */
+function countDue(dueMs: ReadonlyMap<string, number> | undefined, asOfMs: number): number {
+  return dueMs ? [...dueMs.values()].filter((listedMs) => listedMs <= asOfMs).length : 0;
 }
 
 function deadlineOf(request: TickRequest): { deadlineMs?: number } {

@@ -54,7 +54,8 @@ export function startNode(
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
 
   const runTick = (): void => {
-    const running = tick(tickDeps, { jobs, memory, onJobs: (ticked) => (periodMs = tickPeriodMs(ticked)) })
+    // The listing looks one longest period ahead: a job due before the next tick sets the period too.
+    const running = tick(tickDeps, { jobs, memory, dueLookAheadMs: 60_000, onJobs: (ticked) => (periodMs = tickPeriodMs(ticked)) })
       .then((outcomes) => onOutcomes?.(outcomes))
       .catch((error: unknown) => deps.log.error('tick.error', { instance: deps.instance, error: errorMessage(error) }))
       .finally(() => inFlight.delete(running));
