@@ -78,6 +78,8 @@ export interface TickDeps extends StoreContext {
   fanOut?: (request: FanOutRequest) => Promise<void>;
   /** How many due runtime jobs one invocation starts before it fans out. @default DEFAULT_MAX_JOBS_PER_TICK */
   maxJobsPerTick?: number;
+  /** The due index's repair sweep (due-repair.ts): one page of `pageSize` definitions every `everyMs`. @default DUE_REPAIR_DEFAULTS */
+  dueRepair?: { everyMs?: number; pageSize?: number; off?: boolean };
 }
 
 /** Extra knobs of a single run. */

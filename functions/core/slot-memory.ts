@@ -16,6 +16,9 @@ export class SlotMemory {
   readonly #holding = new Map<string, LockWatcher>();
   readonly #lapseAtMs = new Map<string, number>();
 
+  /** When this process last asked whether the due index's repair sweep was its turn (due-repair.ts). */
+  repairCheckedAtMs = Number.NEGATIVE_INFINITY;
+
   /** `onLapseWatch` is told each lease end the memory starts watching (a node wakes for it). */
   constructor(private readonly onLapseWatch?: (job: string, lapseAtMs: number) => void) {}
 

@@ -8,24 +8,23 @@ import { Redefined, tickAsStored } from './as-stored.js';
 import { takeOverBuffered } from './buffered-takeover.js';
 import { resumeContinuation } from './chain.js';
 import { advanceDue } from './due-advance.js';
-import { overdueOutcomes } from './due-times.js';
 import { hasEnded, settleEndedJob } from './ended-jobs.js';
 import { DefinitionChangedError, errorMessage } from './errors.js';
-import { shareDueJobs, type TickPart } from './fan-out.js';
+import type { TickPart } from './fan-out.js';
 import { definitionMoved } from './job-definitions.js';
 import { continuousAllowError } from './overlap-rules.js';
 import type { TickCommand } from './payload.js';
 import { Permits } from './permits.js';
 import { continuationJob, endRedefinedContinuation } from './redefined-continuation.js';
-import { settleRemovedJob } from './removed-jobs.js';
 import { skewMs, TICK_DEFAULTS, type TickDeps } from './run.js';
 import { duplicate } from './run-outcomes.js';
-import { findAnyJob, runtimeJobsToTick } from './runtime-jobs.js';
+import { findAnyJob } from './runtime-jobs.js';
 import { runSlot } from './slot-decision.js';
 import type { SlotMemory } from './slot-memory.js';
 import { cronOf, nextSlots, offSchedule, previousSlot, slotsBetween } from './slots.js';
 import { lateByMs, startedSlots } from './start-jitter.js';
 import { claimedOnLock, getSlot, lastSlotOnLockMs, readJobWindow, slotsAbout } from './store.js';
+import { tickRuntimeJobs } from './tick-runtime-jobs.js';
 import { toIso } from './time.js';
 import { type JobDefinition, type OverlapPolicy, type TickOutcome, Trigger } from './types.js';
 
@@ -66,6 +65,8 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
   const slotClock = (): number => deps.clock() + offsetMs;
   const only = request.only;
   const fileJobs = only ? request.jobs.filter((job) => only.includes(job.name)) : request.jobs;
+  // A part of a fanned-out tick runs its share of the runtime jobs only; the file's jobs are the first part's.
+  const ownFileJobs = request.part ? [] : fileJobs;
   const permits = new Permits(deps.maxConcurrentJobs ?? TICK_DEFAULTS.maxConcurrentJobs);
   const tickAll = async (jobs: readonly JobDefinition[]): Promise<TickOutcome[]> =>
     (
@@ -74,27 +75,7 @@ export async function tick(deps: TickDeps, request: TickRequest): Promise<TickOu
       )
     ).flat();
   // The file's jobs do not wait for the runtime jobs' listing (a slow or throttled index read).
-  const fromTable = async (): Promise<TickOutcome[]> => {
-    const asOfMs = slotClock();
-    const runtime = await runtimeJobsToTick(deps, request, { asOfMs, untilMs: asOfMs + (request.dueLookAheadMs ?? 0) });
-    const share = await shareDueJobs(
-      deps,
-      { jobs: runtime.jobs, removed: runtime.removed ?? [], dueCount: countDue(runtime.dueMs, asOfMs) },
-      { ...(request.part && { part: request.part }), ...(request.atMs !== undefined && { atMs: request.atMs }) },
-    );
-    request.onJobs?.([...ownFileJobs, ...share.jobs]);
-    const overdue = runtime.dueMs ? overdueOutcomes(share.jobs, runtime.dueMs, asOfMs) : [];
-    // Removed jobs still winding down (removed-jobs.ts) are settled beside the live ones.
-    const settled = share.removed.map((name) =>
-      settleRemovedJob(deps, name).catch((error: unknown) =>
-        deps.log.error('tick.error', { job: name, instance: deps.instance, error: errorMessage(error) }),
-      ),
-    );
-    const [outcomes] = await Promise.all([tickAll(share.jobs), Promise.all(settled)]);
-    return [...share.outcomes, ...overdue, ...outcomes, ...runtime.refused];
-  };
-  // A part of a fanned-out tick runs its share of the runtime jobs only; the file's jobs are the first part's.
-  const ownFileJobs = request.part ? [] : fileJobs;
+  const fromTable = () => tickRuntimeJobs(deps, request, { asOfMs: slotClock(), tickAll, fileJobs: ownFileJobs });
   const [fromFile, fromRuntime] = await Promise.all([tickAll(ownFileJobs), fromTable()]);
   return [...fromFile, ...fromRuntime];
 }
@@ -257,11 +238,6 @@ async function tickJob(
     release?.();
   }
   return withTakenOver(outcomes);
-}
-
-/** How many listed jobs are due by `asOfMs` (a node's listing also holds those due within its look-ahead). */
-function countDue(dueMs: ReadonlyMap<string, number> | undefined, asOfMs: number): number {
-  return dueMs ? [...dueMs.values()].filter((listedMs) => listedMs <= asOfMs).length : 0;
 }
 
 function deadlineOf(request: TickRequest): { deadlineMs?: number } {

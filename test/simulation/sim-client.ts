@@ -10,7 +10,18 @@ import type { Prng } from './prng.js';
 import type { Owner, VirtualTime } from './virtual-time.js';
 
 /** The protocol step a command belongs to, read from the expressions the store sends. */
-export type Step = 'read' | 'query' | 'claim' | 'acquire' | 'takeover' | 'renew' | 'release' | 'record' | 'other';
+export type Step =
+  | 'read'
+  | 'query'
+  | 'claim'
+  | 'acquire'
+  | 'takeover'
+  | 'renew'
+  | 'release'
+  | 'record'
+  | 'due-advance'
+  | 'due-repair'
+  | 'other';
 
 /** Names the protocol step of a command. */
 export function stepOf(command: StoreCommand): Step {
@@ -23,6 +34,9 @@ export function stepOf(command: StoreCommand): Step {
     if (update.includes('takenOverBy = :taker')) return 'takeover';
     if (update.includes('ADD fence')) return 'acquire';
     if (update.startsWith('REMOVE holder')) return 'release';
+    // The due index: the tick's advance past a decided slot, and the repair sweep (due-advance.ts, due-repair.ts).
+    if (update === 'SET nextDueMs = :next') return 'due-advance';
+    if (update === 'SET nextDueMs = :due' || command.input.Key?.pk === 'CLUSTER#due-repair') return 'due-repair';
     if (update === 'SET leaseUntilMs = :until') return 'renew';
     if (command.input.Key?.sk !== 'STATE') return 'record';
   }

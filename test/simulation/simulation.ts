@@ -17,6 +17,7 @@ import { withRandomBounds } from './sim-bounds.js';
 import { type FaultCounts, type FaultRates, simClient } from './sim-client.js';
 import { type Behaviour, randomJobs } from './sim-jobs.js';
 import { applyRuntimeAction, RUNTIME_JOB, runtimePlan } from './sim-runtime-jobs.js';
+import { createTenant, damageEntry, tenantPlan } from './sim-tenant-jobs.js';
 import { type Owner, VirtualTime, worldOwner } from './virtual-time.js';
 
 /** One handler execution, in true (virtual) time. */
@@ -92,13 +93,27 @@ export interface SimOptions {
   runtimeJobs?: boolean;
   /** Some file jobs bounded (startAt, endAt) or one-time (at) (sim-bounds.ts). @default drawn from the seed */
   bounds?: boolean;
+  /** A few runtime jobs created at the start and never changed (sim-tenant-jobs.ts). @default drawn from the seed */
+  tenantJobs?: boolean;
+  /** Damage to runtime jobs' due-index entries during the chaos (sim-tenant-jobs.ts). @default drawn from the seed */
+  indexDamage?: boolean;
+  /** The due index's repair sweep (due-repair.ts); false: the negative control's weakened cluster. @default true */
+  dueRepair?: boolean;
 }
 
 const TABLE = 'sim';
 const MAX_CLOCK_SKEW_MS = 1_000;
 const START_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
 
-const quietLog: EventLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+/** The nodes' log: nothing, but the due index's repairs, counted (and traced). */
+function simLog(counts: FaultCounts, trace?: (line: string) => void): EventLog {
+  const warn = (event: string, data?: Record<string, unknown>): void => {
+    if (event !== 'due-index.repaired') return;
+    counts['due-repaired'] = (counts['due-repaired'] ?? 0) + 1;
+    trace?.(`due index repaired: ${JSON.stringify(data)}`);
+  };
+  return { debug: () => {}, info: () => {}, warn, error: () => {} };
+}
 
 /** Runs one seed to the end and returns its history. */
 export async function simulate(options: SimOptions): Promise<SimHistory> {
@@ -111,6 +126,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
   // Drawn after the others, so the file's jobs and the fault stream of a seed stay as they were.
   const runtimeRand = rand.fork();
   const boundsRand = rand.fork();
+  const tenantRand = rand.fork();
   const chaosMsOfSeed = options.chaosMs ?? 20_000;
   const jobs =
     (options.bounds ?? boundsRand.chance(0.5)) ? withRandomBounds(boundsRand, unbounded, START_MS, chaosMsOfSeed + 10_000) : unbounded;
@@ -118,6 +134,17 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
   if (plan) {
     const behaviour = runtimeRand.pick(['cooperative', 'cooperative', 'stubborn', 'flaky'] as const);
     behaviours.set(RUNTIME_JOB, { behaviour, minMs: 50, maxMs: runtimeRand.pick([800, 2_500, 7_000]), failAttempts: 1 });
+  }
+  const withTenants = options.tenantJobs ?? tenantRand.chance(0.5);
+  const damage = withTenants && (options.indexDamage ?? tenantRand.chance(0.6));
+  const tenants = withTenants ? tenantPlan(tenantRand, chaosMsOfSeed, { damage, others: plan ? [RUNTIME_JOB] : [] }) : undefined;
+  for (const tenant of tenants?.tenants ?? []) {
+    behaviours.set(tenant.name, {
+      behaviour: tenantRand.pick(['cooperative', 'cooperative', 'flaky'] as const),
+      minMs: 50,
+      maxMs: 1_500,
+      failAttempts: 1,
+    });
   }
   const world = worldOwner('world');
   const server = worldOwner('server');
@@ -236,7 +263,9 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
     // The process's timers run on virtual time, owned by it (they die and freeze with it).
     timers: time.timers,
     instance: record.name,
-    log: quietLog,
+    log: simLog(counts, trace),
+    // The repair sweep at the pace of the simulation: a page of two definitions every 500 ms.
+    dueRepair: { everyMs: 500, pageSize: 2, ...(options.dueRepair === false && { off: true }) },
     handlers: { sim: handlerFor(record) },
     maxClockSkewMs: MAX_CLOCK_SKEW_MS,
     // The retries' jitter from the seed, so a seed replays exactly; a short grace, so cut-offs happen.
@@ -297,6 +326,22 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
         counts[`runtime-${action.kind}`] = (counts[`runtime-${action.kind}`] ?? 0) + 1;
         trace?.(`operator ${action.kind}s ${RUNTIME_JOB}${action.kind === 'upsert' ? ` ${JSON.stringify(action.keys)}` : ''}`);
         void time.runAs(operator, () => applyRuntimeAction(operatorStore, action));
+      },
+      world,
+    );
+  }
+
+  // The tenants, created by the operator at the start; the damage to the index, from outside the protocol.
+  for (const tenant of tenants?.tenants ?? []) {
+    time.schedule(tenant.createAtMs, () => void time.runAs(operator, () => createTenant(operatorStore, tenant)), world);
+  }
+  for (const act of tenants?.damage ?? []) {
+    time.schedule(
+      act.atMs,
+      () => {
+        counts[`index-damage-${act.kind}`] = (counts[`index-damage-${act.kind}`] ?? 0) + 1;
+        trace?.(`outside writer damages ${act.job}'s due-index entry (${act.kind})`);
+        void time.runAs(operator, () => damageEntry(operatorStore, act).catch(() => undefined));
       },
       world,
     );
@@ -376,7 +421,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
   }
   return {
     seed: options.seed,
-    jobs: plan ? [...jobs, plan.checkerJob] : jobs,
+    jobs: [...jobs, ...(plan ? [plan.checkerJob] : []), ...(tenants?.tenants.map((tenant) => tenant.job) ?? [])],
     maxClockSkewMs: MAX_CLOCK_SKEW_MS,
     tickPeriodMs: 1_000,
     startMs: START_MS,
