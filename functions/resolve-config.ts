@@ -153,7 +153,12 @@ export function resolveConfig(config: unknown, source: string, options: { baseDi
       fail(source, `job "${name}" has the name of a handler in "handlers"; rename one of them`, { job: name, key: 'handlers' });
     definitions.push(codeJob(source, name, spec));
   }
-  if (definitions.length === 0) fail(source, 'defines no jobs; add one to "jobs" (defineJob) or name a "schedule" file');
+  // A config of handlers only is a SaaS's: its jobs are all created at run time (upsertJob), one per customer.
+  if (definitions.length === 0 && Object.keys(handlers).length === 0)
+    fail(
+      source,
+      'defines no jobs and no handlers; add one to "jobs" (defineJob), name a "schedule" file, or register "handlers" for jobs created at run time',
+    );
   checkLeasesAgainstSkew(definitions, options.maxClockSkewMs ?? TICK_DEFAULTS.maxClockSkewMs, source);
   return {
     source,

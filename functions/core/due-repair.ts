@@ -112,9 +112,10 @@ async function moveCursor(deps: TickDeps, sweptAtMs: number, next: { shard: numb
       new UpdateCommand({
         TableName: deps.tableName,
         Key: DUE_REPAIR_KEY,
-        UpdateExpression: next.after !== undefined ? 'SET shard = :shard, #after = :after' : 'SET shard = :shard REMOVE #after',
+        // `shard` is one of DynamoDB's reserved words: both are named by placeholders.
+        UpdateExpression: next.after !== undefined ? 'SET #shard = :shard, #after = :after' : 'SET #shard = :shard REMOVE #after',
         ConditionExpression: 'sweptAtMs = :swept',
-        ExpressionAttributeNames: { '#after': 'after' },
+        ExpressionAttributeNames: { '#shard': 'shard', '#after': 'after' },
         ExpressionAttributeValues: { ':shard': next.shard, ':swept': sweptAtMs, ...(next.after !== undefined && { ':after': next.after }) },
       }),
     );
