@@ -129,7 +129,7 @@ describe('a tick with more runtime jobs due than one invocation takes', () => {
     expect(outcomes.filter((o) => o.outcome === 'ran')).toHaveLength(5);
     expect(log.events.find((event) => event.message === 'tick.fan-out.error')?.attributes).toMatchObject({
       parts: 3,
-      error: 'Rate exceeded',
+      error: 'Error: Rate exceeded',
     });
   });
 });
