@@ -9,7 +9,7 @@
  * ever lists a job earlier, which is always safe. Where the sweep is: a cursor item
  * (`CLUSTER#due-repair`), whose conditional write gives each minute's page to one tick.
  */
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from './conditions.js';
 import { dueOnWriteMs, latestHealthyDueMs } from './due-times.js';
 import { errorMessage } from './errors.js';
@@ -49,11 +49,10 @@ interface IndexedDefinition {
 export async function repairDueSlice(deps: TickDeps, validation: RuntimeValidation): Promise<number> {
   const everyMs = deps.dueRepair?.everyMs ?? DUE_REPAIR_DEFAULTS.everyMs;
   const nowMs = deps.clock();
+  // A later sweep takes the same page again if this one does not move the cursor on.
   try {
-    const read = await deps.client.send(new GetCommand({ TableName: deps.tableName, Key: DUE_REPAIR_KEY }));
-    const cursor = (read.Item ?? {}) as RepairCursor;
-    if (cursor.sweptAtMs !== undefined && nowMs - cursor.sweptAtMs < everyMs) return 0;
-    if (!(await takeSweep(deps, cursor.sweptAtMs, nowMs))) return 0;
+    const cursor = await takeSweep(deps, nowMs, everyMs);
+    if (!cursor) return 0;
     const shard = cursor.shard ?? 0;
     const page = await deps.client.send(
       new QueryCommand({
@@ -82,25 +81,29 @@ export async function repairDueSlice(deps: TickDeps, validation: RuntimeValidati
   }
 }
 
-/** The conditional write that gives this minute's page to one tick. */
-async function takeSweep(deps: TickDeps, readMs: number | undefined, nowMs: number): Promise<boolean> {
-  // expects:    the sweep's time still the one read (none: never swept)
-  // sets:       sweptAtMs = now
-  // fails when: another tick took this page (means: it sweeps it; nothing to do)
-  // defends:    the sweep's pace: one page a minute for the cluster, however many ticks arrive
+/**
+ * The conditional write that gives this minute's page to one tick, and tells it where the sweep
+ * is (the cursor as it was); undefined when the page is not due yet or another tick took it.
+ */
+async function takeSweep(deps: TickDeps, nowMs: number, everyMs: number): Promise<RepairCursor | undefined> {
+  // expects:    the last page taken at least `everyMs` ago (none: never swept)
+  // sets:       sweptAtMs = now; the cursor comes back as it was
+  // fails when: another tick took this page, or it is not time yet (means: nothing to do)
+  // defends:    the sweep's pace: one page a minute for the cluster, however many ticks arrive; one request, not a read and a write
   try {
-    await deps.client.send(
+    const taken = await deps.client.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: DUE_REPAIR_KEY,
         UpdateExpression: 'SET sweptAtMs = :now',
-        ConditionExpression: readMs === undefined ? 'attribute_not_exists(sweptAtMs)' : 'sweptAtMs = :read',
-        ExpressionAttributeValues: { ':now': nowMs, ...(readMs !== undefined && { ':read': readMs }) },
+        ConditionExpression: 'attribute_not_exists(sweptAtMs) OR sweptAtMs <= :due',
+        ExpressionAttributeValues: { ':now': nowMs, ':due': nowMs - everyMs },
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    return true;
+    return (taken.Attributes ?? {}) as RepairCursor;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionFailure(error)) return undefined;
     throw error;
   }
 }
