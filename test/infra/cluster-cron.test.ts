@@ -7,7 +7,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScheduleError } from '../../functions/core/errors.js';
-import { RUNTIME_INDEX } from '../../functions/core/job-definitions.js';
+import { DUE_INDEX, RUNTIME_INDEX } from '../../functions/core/job-definitions.js';
 import { TABLE_SCHEMA } from '../../functions/core/store.js';
 import { METRICS_NAMESPACE, TickMetric } from '../../functions/metrics.js';
 import { ClusterCron, type ClusterCronProps, INDEX_ACTIONS, TABLE_ACTIONS } from '../../infra/cluster-cron.js';
@@ -50,13 +50,14 @@ describe('the ClusterCron construct', () => {
           { AttributeName: 'sk', AttributeType: 'S' },
           { AttributeName: 'runtimeShard', AttributeType: 'N' },
           { AttributeName: 'job', AttributeType: 'S' },
+          { AttributeName: 'nextDueMs', AttributeType: 'N' },
         ],
         TimeToLiveSpecification: { AttributeName: 'ttlEpochSec', Enabled: true },
         BillingMode: 'PAY_PER_REQUEST',
       });
     });
 
-    it('has the sparse runtime-jobs index the tick lists runtime jobs by, projecting only the definition', () => {
+    it('has the sparse runtime-jobs index (by name) and the due index (by nextDueMs), projecting only the definition', () => {
       const { template } = synth();
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         GlobalSecondaryIndexes: [
@@ -68,10 +69,21 @@ describe('the ClusterCron construct', () => {
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...RUNTIME_INDEX.projected] },
           },
+          {
+            IndexName: DUE_INDEX.name,
+            KeySchema: [
+              { AttributeName: 'runtimeShard', KeyType: 'HASH' },
+              { AttributeName: 'nextDueMs', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...DUE_INDEX.projected] },
+          },
         ],
       });
-      // Lease writes (holder, leaseUntilMs, fence) are not projected: a heartbeat never writes to the index.
-      for (const attribute of ['holder', 'leaseUntilMs', 'fence']) expect(RUNTIME_INDEX.projected).not.toContain(attribute);
+      // Lease writes (holder, leaseUntilMs, fence) are not projected: a heartbeat never writes to either index.
+      for (const attribute of ['holder', 'leaseUntilMs', 'fence']) {
+        expect(RUNTIME_INDEX.projected).not.toContain(attribute);
+        expect(DUE_INDEX.projected).not.toContain(attribute);
+      }
     });
 
     it('keeps its data: point-in-time recovery, deletion protection, encryption, retained on stack deletion', () => {
@@ -186,6 +198,13 @@ describe('the ClusterCron construct', () => {
           Effect: 'Allow',
           Action: ['dynamodb:Query', 'dynamodb:Scan'],
           Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, cron.table), 'Arn'] }, `/index/${RUNTIME_INDEX.name}`]] },
+        },
+        {
+          // The due index: Query only (the tick's listing of the jobs due).
+          Sid: 'DueJobsIndex',
+          Effect: 'Allow',
+          Action: 'dynamodb:Query',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, cron.table), 'Arn'] }, `/index/${DUE_INDEX.name}`]] },
         },
         {
           // The on-failure destination of its asynchronous invocations: this queue only.
