@@ -112,7 +112,7 @@ export interface JobView {
   runtimeVersion?: number;
   /** The job's pauseAfterFailures, when it has one. */
   pauseAfterFailures?: number;
-  /** pauseAfterFailures: consecutive failed slots so far (left out at 0). */
+  /** Consecutive failed slots so far, kept for every job (left out at 0). */
   failureStreak?: number;
   /** The fence of the latest acquisition (0: never ran under a lease). */
   fence: number;
