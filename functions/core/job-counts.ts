@@ -179,7 +179,7 @@ const RECENT_FOR_OVERDUE = 5;
  */
 export function fileJobOverdue(
   job: JobDefinition,
-  lock: LockItem | undefined,
+  lock: Pick<LockItem, 'lastSlotMs' | 'holderSlotMs'> | undefined,
   recent: readonly { slotMs: number; trigger?: string }[],
   nowMs: number,
 ): boolean {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putDefinition } from '../../functions/core/definition-writes.js';
 import { validateJob } from '../../functions/core/schedule.js';
 import { lockItemKey } from '../../functions/core/table-keys.js';
+import { tick } from '../../functions/core/tick.js';
 import { handleUiRequest, type UiDeps } from '../../functions/ui/api.js';
 import type { JobsView } from '../../functions/ui/jobs-view.js';
 import { runtimeJobsAccess } from '../../functions/ui/runtime-jobs-api.js';
@@ -203,5 +204,33 @@ describe('GET /api/jobs with 1,200 runtime jobs', () => {
     } finally {
       await Promise.all([small.server.close(), fresh.close()]);
     }
+  });
+});
+
+describe('the counts of the config jobs', () => {
+  it('counts a config job whose run failed as failing, and as overdue once no tick decided its slots past the window', async () => {
+    const harness = await cluster(tables, T0 + 500);
+    const jobs = everyMinute();
+    const deps = harness.deps('node', {
+      Work: () => {
+        throw new Error('boom');
+      },
+    });
+    await tick(deps, { jobs });
+    const ui: UiDeps = {
+      store: harness.ctx,
+      jobs,
+      token: 't',
+      trigger: async () => ({ started: false, outcomes: [] }),
+      assetsDir: 'test/fixtures/ui',
+      log: harness.log,
+      countsCacheMs: 0,
+    };
+    const counts = async () =>
+      (JSON.parse(String((await handleUiRequest(ui, { method: 'GET', path: '/api/jobs', headers: {} })).body)) as JobsView).counts;
+    expect(await counts()).toMatchObject({ total: 1, overdue: 0, failing: 1 });
+    // No tick for minutes 1 to 3: at 3 min 40 s, the slot of minute 3 is past its 30 s window.
+    harness.clock.set(T0 + 3 * MINUTE_MS + 40_000);
+    expect(await counts()).toMatchObject({ total: 1, overdue: 1, failing: 1 });
   });
 });
