@@ -38,7 +38,7 @@ function versionOf(job: JobDefinition): { definitionVersion?: number } {
 
 /**
  * The next run of the chain, already holding the lease until `leaseUntilMs`, and the failure
- * streak the hand-over wrote (pauseAfterFailures); undefined when the chain ends.
+ * streak the hand-over wrote; undefined when the chain ends.
  */
 export type NextRun = { continuation: Continuation; leaseUntilMs: number; failureStreak?: number } | undefined;
 

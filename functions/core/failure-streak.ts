@@ -1,9 +1,10 @@
 /**
- * pauseAfterFailures: a job's count of consecutive failed slots, kept on its lock item
- * (`failureStreak`) and written by the holder's last write of a run (the release or the
- * hand-over, both conditioned on the holder token), so it costs no write of its own. The write
- * that makes the count reach the job's limit also pauses the job, with the reason beside the
- * pause. `resume` clears the count (setPaused). The writes: docs/protocol.md.
+ * A job's count of consecutive failed slots, kept on its lock item (`failureStreak`) for every
+ * job and written by the holder's last write of a run (the release or the hand-over, both
+ * conditioned on the holder token), so it costs no write of its own. It is how the status page
+ * counts failing jobs (job-counts.ts). For a job with pauseAfterFailures, the write that makes
+ * the count reach the limit also pauses the job, with the reason beside the pause. `resume`
+ * clears the count (setPaused). The writes: docs/protocol.md.
  */
 import { errorMessage } from './errors.js';
 import type { LockItem } from './table-keys.js';
@@ -47,18 +48,18 @@ export function failureStreakOf(lock: Pick<LockItem, 'failureStreak'> | undefine
 /**
  * The streak after one run's final outcome, from the count the holder last saw on the lock
  * (only holders write it, one at a time, so that count is the current one): a failure adds one,
- * anything else clears it. Undefined for a job without pauseAfterFailures (nothing is written).
+ * anything else clears it. Every job's streak is kept (the page's failing count reads it); only
+ * a job with pauseAfterFailures pauses itself when it reaches the limit.
  */
 export function streakAfterRun(
   job: Pick<JobDefinition, 'name' | 'pauseAfterFailures'>,
   knownStreak: number,
   run: { slotMs: number; status: string; error?: string | undefined },
-): StreakWrite | undefined {
+): StreakWrite {
   const limit = job.pauseAfterFailures;
-  if (limit === undefined) return undefined;
   if (!isFailingStatus(run.status)) return { failureStreak: 0 };
   const failureStreak = knownStreak + 1;
-  if (failureStreak < limit) return { failureStreak };
+  if (limit === undefined || failureStreak < limit) return { failureStreak };
   const error = run.error ?? run.status;
   const note =
     `paused itself after ${failureStreak} consecutive failed slots (pauseAfterFailures: ${limit}); ` +

@@ -86,7 +86,7 @@ export class HeldLease {
   get token(): string {
     return this.request.token;
   }
-  /** pauseAfterFailures: the job's failure streak as this holder last saw it (acquire, hand-over, renewal). */
+  /** The job's failure streak as this holder last saw it (acquire, hand-over, renewal); every job keeps one. */
   failureStreakSeen = 0;
 
   /** The lease's end as last written by this holder. */

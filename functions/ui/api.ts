@@ -12,7 +12,8 @@ import { continuousAllowError } from '../core/overlap-rules.js';
 import { describeSchemaError, showValue as show } from '../core/schema-messages.js';
 import { pausedFor, type StoreContext, setPaused } from '../core/store.js';
 import { type EventLog, type JobDefinition, OverlapPolicy, type TickOutcome } from '../core/types.js';
-import { RUNS_DEFAULT, RUNS_MAX, readJobsView, readJobView } from './job-view.js';
+import { parsePageQuery, readJobsPage } from './job-page.js';
+import { RUNS_DEFAULT, RUNS_MAX, readJobView } from './job-view.js';
 import { checkToken, HttpError, header, jsonBodyOf } from './request-parts.js';
 import { allJobs, deleteRuntimeJob, putRuntimeJob, type RuntimeJobsAccess } from './runtime-jobs-api.js';
 import { jsonResponse, serveAsset, serveIndex, type UiResponse } from './static-assets.js';
@@ -54,6 +55,8 @@ export interface UiDeps {
   log: EventLog;
   /** Runtime jobs (listed beside the config's; PUT and DELETE /api/jobs/NAME); undefined: the config's jobs only. */
   runtimeJobs?: RuntimeJobsAccess;
+  /** How long the counts over every job are kept (they read whole indexes: job-counts-cache.ts). @default 30 s */
+  countsCacheMs?: number;
 }
 
 const ACTIONS = ['trigger', 'pause', 'resume'] as const;
@@ -98,11 +101,14 @@ function parseRuns(query: UiRequest['query']): number {
   return runs;
 }
 
-/** `?namespace=N`: the jobs of that namespace; every job without it. */
-async function jobsOfQuery(deps: UiDeps, query: UiRequest['query']): Promise<readonly JobDefinition[]> {
+/**
+ * `?namespace=N`: the jobs of that namespace, undefined without it. A namespace is no part of
+ * the index's key, so this lists every job's definition (the runtime jobs' whole index).
+ */
+async function jobsOfNamespace(deps: UiDeps, query: UiRequest['query']): Promise<readonly JobDefinition[] | undefined> {
   const namespace = query?.namespace;
+  if (namespace === undefined) return undefined;
   const jobs = await allJobs(deps);
-  if (namespace === undefined) return jobs;
   try {
     return jobsInNamespace(jobs, namespace);
   } catch (error) {
@@ -194,8 +200,10 @@ async function route(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
     if (segments.length === 2) {
       if (!read) methodNotAllowed(method, path, 'GET, HEAD');
       const runs = parseRuns(request.query);
-      const jobs = await jobsOfQuery(deps, request.query);
-      return jsonResponse(200, await readJobsView(deps.store, jobs, deps.store.clock(), runs));
+      const page = parsePageQuery(request.query);
+      const namespaceJobs = await jobsOfNamespace(deps, request.query);
+      const nowMs = deps.store.clock();
+      return jsonResponse(200, await readJobsPage(deps, page, { runs, nowMs, ...(namespaceJobs && { namespaceJobs }) }));
     }
     const name = decodeSegment(encodedName);
     if (segments.length === 3 && name !== '') {
@@ -214,7 +222,7 @@ async function route(deps: UiDeps, request: UiRequest): Promise<UiResponse> {
   }
   throw new HttpError(
     404,
-    `no such path ${show(path.slice(0, 200))}: the API is GET /api/jobs[?namespace=N], GET /api/jobs/<name>, PUT|DELETE /api/jobs/<name>, POST /api/jobs/<name>/trigger|pause|resume`,
+    `no such path ${show(path.slice(0, 200))}: the API is GET /api/jobs[?prefix=P&limit=N&cursor=C&namespace=N], GET /api/jobs/<name>, PUT|DELETE /api/jobs/<name>, POST /api/jobs/<name>/trigger|pause|resume`,
   );
 }
 

@@ -112,7 +112,7 @@ export interface JobView {
   runtimeVersion?: number;
   /** The job's pauseAfterFailures, when it has one. */
   pauseAfterFailures?: number;
-  /** pauseAfterFailures: consecutive failed slots so far (left out at 0). */
+  /** Consecutive failed slots so far, kept for every job (left out at 0). */
   failureStreak?: number;
   /** The fence of the latest acquisition (0: never ran under a lease). */
   fence: number;
@@ -129,13 +129,6 @@ export interface JobView {
   /** Cron slots after `windowStartMs` and a catch-up window before now that have no record. */
   missedMs: number[];
   counters: JobCounters;
-}
-
-/** `GET /api/jobs`: every job of the schedule. */
-export interface JobsView {
-  nowMs: number;
-  table: string;
-  jobs: JobView[];
 }
 
 const SETTLED: ReadonlySet<string> = new Set([
@@ -274,16 +267,6 @@ export function buildJobView(status: JobStatus, nowMs: number, runs: number): Jo
 export async function readJobView(store: StoreContext, job: JobDefinition, nowMs: number, runs = RUNS_DEFAULT): Promise<JobView> {
   const status = await jobStatus(store, job, nowMs, { runs: HISTORY_LIMIT, next: 10, historyLimit: HISTORY_LIMIT });
   return buildJobView(status, nowMs, runs);
-}
-
-/** Reads every job's view at once. */
-export async function readJobsView(
-  store: StoreContext,
-  jobs: readonly JobDefinition[],
-  nowMs: number,
-  runs = RUNS_DEFAULT,
-): Promise<JobsView> {
-  return { nowMs, table: store.tableName, jobs: await Promise.all(jobs.map((job) => readJobView(store, job, nowMs, runs))) };
 }
 
 /** A self-pause's reason, slot and error as the view names them; empty when the job did not pause itself. */

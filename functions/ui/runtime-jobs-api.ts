@@ -8,7 +8,9 @@
 import type { DefinitionWriteResult } from '../core/definition-writes.js';
 import { removeDefinition } from '../core/definition-writes.js';
 import { ScheduleError } from '../core/errors.js';
-import { readRuntimeJob, runtimeJobsForTick } from '../core/runtime-jobs.js';
+import { isMissingIndexError } from '../core/job-counts.js';
+import { runtimeJobDefinition } from '../core/job-definitions.js';
+import { listDefinitions, readRuntimeJob, runtimeJobsForTick, validationFor } from '../core/runtime-jobs.js';
 import { showValue as show } from '../core/schema-messages.js';
 import type { TickDeps } from '../core/tick.js';
 import type { JobDefinition } from '../core/types.js';
@@ -17,9 +19,17 @@ import type { UiDeps, UiRequest } from './api.js';
 import { checkToken, HttpError, jsonBodyOf } from './request-parts.js';
 import { jsonResponse, type UiResponse } from './static-assets.js';
 
+/** One runtime job of a page, by name; `job` undefined when this deployment cannot run its definition (a tick refuses it and says why). */
+export interface ListedJob {
+  name: string;
+  job?: JobDefinition;
+}
+
 /** What the API may do with runtime jobs; the local server has it (it knows the handlers), a page without it shows the config's jobs only. */
 export interface RuntimeJobsAccess {
   list(): Promise<JobDefinition[]>;
+  /** Up to `limit` runtime jobs whose names start with `prefix`, after `after`, in name order (one Query per shard of the index). */
+  page(options: { prefix: string; limit: number; after?: string }): Promise<ListedJob[]>;
   find(name: string): Promise<JobDefinition | undefined>;
   write(spec: RuntimeJobSpec): Promise<DefinitionWriteResult>;
   remove(name: string): Promise<{ removed: boolean; version?: number }>;
@@ -29,6 +39,24 @@ export interface RuntimeJobsAccess {
 export function runtimeJobsAccess(deps: TickDeps, fileJobs: readonly JobDefinition[]): RuntimeJobsAccess {
   return {
     list: async () => (await runtimeJobsForTick(deps, fileJobs)).jobs,
+    page: async ({ prefix, limit, after }) => {
+      let listing: Awaited<ReturnType<typeof listDefinitions>>;
+      try {
+        listing = await listDefinitions(deps, { prefix, limit, ...(after !== undefined && { cursor: after }) });
+      } catch (error) {
+        // A table made before the runtime-jobs index: the config's jobs only, as the tick does.
+        if (isMissingIndexError(error)) return [];
+        throw error;
+      }
+      const validation = await validationFor(deps, fileJobs);
+      return listing.definitions.map((definition) => {
+        try {
+          return { name: definition.name, job: runtimeJobDefinition(definition.name, definition.keys, definition, validation) };
+        } catch {
+          return { name: definition.name };
+        }
+      });
+    },
     find: (name) => readRuntimeJob(deps, name, fileJobs),
     write: (spec) => writeRuntimeJob(deps, fileJobs, spec),
     remove: (name) => removeDefinition(deps, name),

@@ -290,6 +290,62 @@ describe('the status page in headless Chromium', () => {
     expect(await card('hold').isVisible()).toBe(true);
   }, 90_000);
 
+  it('filters the jobs by a prefix, pages through them, and shows the counts over every job at the top', async () => {
+    await ready();
+    const origin = scene.url.replace(/#.*/, '').replace(/\/$/, '');
+    // 60 runtime jobs that run once a year (the node never starts one here), named after every file job.
+    const names = Array.from({ length: 60 }, (_, index) => `x-tenant-${String(index).padStart(3, '0')}`);
+    for (let from = 0; from < names.length; from += 10) {
+      const puts = names.slice(from, from + 10).map((name) =>
+        fetch(`${origin}/api/jobs/${name}`, {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/json', 'X-Cluster-Cron-Token': scene.token },
+          body: JSON.stringify({ cron: '0 0 1 1 *', class: 'PrintWorker' }),
+        }),
+      );
+      expect((await Promise.all(puts)).map((put) => put.status)).toEqual(Array(puts.length).fill(201));
+    }
+    const filter = page.getByRole('searchbox', { name: 'Filter by name' });
+    const shown = page.locator('[data-testid="jobs-shown"]');
+    const cards = page.locator('article[data-job]');
+    const cardNames = async () => cards.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-job')));
+    await filter.fill('x-tenant-01');
+    await expect.poll(() => shown.innerText(), { timeout: WAIT_MS }).toMatch(/^All 10 jobs whose name starts with "x-tenant-01"/);
+    expect(await cardNames()).toEqual(names.slice(10, 20));
+    expect(await page.locator('.timeline-summary li[data-job]').count()).toBe(10);
+    // Pages of 25 in name order: Next and Previous, Next off on the last page.
+    await filter.fill('x-tenant-');
+    await expect.poll(() => shown.innerText(), { timeout: WAIT_MS }).toMatch(/^Jobs 1–25 of 60 whose name starts with "x-tenant-"/);
+    expect(await cardNames()).toEqual(names.slice(0, 25));
+    const next = page.getByRole('button', { name: 'Next →' });
+    const previous = page.getByRole('button', { name: '← Previous' });
+    expect(await previous.isDisabled()).toBe(true);
+    await next.click();
+    await expect.poll(() => shown.innerText(), { timeout: WAIT_MS }).toMatch(/^Jobs 26–50 of 60/);
+    expect(await cardNames()).toEqual(names.slice(25, 50));
+    await next.click();
+    await expect.poll(() => shown.innerText(), { timeout: WAIT_MS }).toMatch(/^Jobs 51–60 of 60/);
+    expect(await cardNames()).toEqual(names.slice(50));
+    expect(await next.isDisabled()).toBe(true);
+    await previous.click();
+    await expect.poll(() => shown.innerText(), { timeout: WAIT_MS }).toMatch(/^Jobs 26–50 of 60/);
+    // The counts at the top are over every job, whatever the filter: the API's (counted at most every 30 s).
+    const badge = async (name: string) =>
+      Number((await page.locator(`[data-testid="count-${name}"] strong`).innerText()).replace(/,/g, ''));
+    await expect.poll(() => badge('total'), { timeout: WAIT_MS }).toBeGreaterThanOrEqual(4 + names.length);
+    const counts = async () => ((await (await fetch(`${origin}/api/jobs?limit=1`)).json()) as { counts: Record<string, number> }).counts;
+    const same = async () => {
+      const api = await counts();
+      return [api.total, api.overdue, api.failing].join() === [await badge('total'), await badge('overdue'), await badge('failing')].join();
+    };
+    await expect.poll(same, { timeout: WAIT_MS }).toBe(true);
+    // `broken` failed and paused itself: failing however the timing went.
+    expect(await badge('failing')).toBeGreaterThanOrEqual(1);
+    await filter.fill('');
+    await card('tick').waitFor({ state: 'visible', timeout: WAIT_MS });
+    await card('hold').waitFor({ state: 'visible', timeout: WAIT_MS });
+  }, 90_000);
+
   it('fits a 390 px wide phone screen: no sideways scrolling, cards inside the screen', async () => {
     await ready();
     await page.setViewportSize({ width: 390, height: 844 });

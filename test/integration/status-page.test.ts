@@ -6,7 +6,7 @@ import { systemClock } from '../../functions/core/time.js';
 import { handlers } from '../../functions/jobs/index.js';
 import { createStatusPageHandler } from '../../functions/status-page.js';
 import { createTickHandler } from '../../functions/tick-handler.js';
-import type { JobsView } from '../../functions/ui/job-view.js';
+import type { JobsView } from '../../functions/ui/jobs-view.js';
 import { useLocalTables } from '../support/local-table.js';
 
 const tables = useLocalTables();

@@ -5,7 +5,8 @@
  * DELETE removes them; the config's jobs cannot be changed or removed through it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobsView, JobView } from '../../functions/ui/job-view.js';
+import type { JobView } from '../../functions/ui/job-view.js';
+import type { JobsView } from '../../functions/ui/jobs-view.js';
 import { startUiServer, type UiServer } from '../../functions/ui/ui-server.js';
 import { useLocalTables } from '../support/local-table.js';
 import { cluster, everyMinute, T0 } from '../support/tick-harness.js';

@@ -23,8 +23,9 @@ describe('the failure streak', () => {
     expect(paused?.selfPause?.note).toContain('paused itself after 3 consecutive failed slots (pauseAfterFailures: 3)');
   });
 
-  it('writes nothing for a job without the key', () => {
-    expect(streakAfterRun({ name: 'j' }, 5, { slotMs: T0, status: 'failed' })).toBeUndefined();
+  it('counts the streak of a job without the key too (the page counts failing jobs by it), and never pauses it', () => {
+    expect(streakAfterRun({ name: 'j' }, 5, { slotMs: T0, status: 'failed' })).toEqual({ failureStreak: 6 });
+    expect(streakAfterRun({ name: 'j' }, 5, { slotMs: T0, status: 'succeeded' })).toEqual({ failureStreak: 0 });
     expect(streakClauses(undefined, T0)).toEqual({ set: [], remove: [], values: {} });
   });
 

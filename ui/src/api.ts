@@ -15,10 +15,20 @@ export interface ActionResult {
 /** How long a read of the jobs may take before it is given up. */
 const FETCH_TIMEOUT_MS = 10_000;
 
-/** Reads every job with up to `runs` recent slots each. Throws with the server's message on a non-2xx answer. */
-export async function fetchJobs(runs: number): Promise<JobsResponse> {
+/** Which page of jobs to read: the filter, the page size, and the cursor of the page before (none: the first). */
+export interface PageRequest {
+  prefix: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Reads one page of jobs with up to `runs` recent slots each. Throws with the server's message on a non-2xx answer. */
+export async function fetchJobs(runs: number, page: PageRequest): Promise<JobsResponse> {
+  const query = new URLSearchParams({ runs: String(runs), limit: String(page.limit) });
+  if (page.prefix !== '') query.set('prefix', page.prefix);
+  if (page.cursor !== undefined) query.set('cursor', page.cursor);
   // A request that hangs must not stop the refreshes: give up and try again on the next one.
-  const response = await fetch(`api/jobs?runs=${runs}`, {
+  const response = await fetch(`api/jobs?${query}`, {
     headers: { accept: 'application/json' },
     cache: 'no-store',
     signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),

@@ -1,15 +1,19 @@
 /**
- * The status page: polls `api/jobs` every 2 s, keeps a clock that follows the server's, and
- * renders the timeline and a card per job. Preact diffs each refresh into the page, so scroll
- * position, open details, focus and the chosen time window all survive it.
+ * The status page: polls one page of `api/jobs` every 2 s (the filter's prefix, PAGE_SIZE jobs,
+ * the cursor of the page before), keeps a clock that follows the server's, and renders the
+ * counts over every job, the timeline and a card per job in view. Preact diffs each refresh
+ * into the page, so scroll position, open details, focus and the chosen time window all survive it.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { fetchJobs, type JobAction, postAction } from './api.js';
-import type { JobsResponse, JobView } from './api-types.js';
+import type { JobsResponse } from './api-types.js';
 import { ConfirmDialog, type PendingAction } from './confirm-dialog.js';
+import { CountBadges } from './count-badges.js';
 import { browserZone, formatTime } from './format.js';
 import { type CardMessage, JobCard } from './job-card.js';
+import { JobFilter } from './job-filter.js';
 import { Legend } from './legend.js';
+import { AUTO, autoWindowMs, storedWindowMs, WINDOW_KEY, WINDOWS } from './time-windows.js';
 import { Timeline } from './timeline.js';
 import { takeToken } from './token.js';
 
@@ -18,39 +22,10 @@ const CLOCK_MS = 250;
 /** The chart moves with now in steps of this (the countdowns tick faster). */
 const CHART_STEP_MS = 1_000;
 const RUNS_PER_JOB = 300;
-const WINDOW_KEY = 'cluster-cron.windowMs';
-/** The window choice meaning "fit the fastest job". */
-const AUTO = 0;
-/** The spans of time the timeline can show, up to now. */
-const WINDOWS = [
-  { label: '1 min', ms: 60_000 },
-  { label: '2 min', ms: 120_000 },
-  { label: '5 min', ms: 300_000 },
-  { label: '15 min', ms: 900_000 },
-  { label: '1 h', ms: 3_600_000 },
-  { label: '6 h', ms: 21_600_000 },
-  { label: '24 h', ms: 86_400_000 },
-] as const;
-/** The longest of them: what a job slower than every span gets. */
-const LONGEST_WINDOW_MS = Math.max(...WINDOWS.map((choice) => choice.ms));
-
-function storedWindowMs(): number {
-  try {
-    const stored = Number(localStorage.getItem(WINDOW_KEY));
-    if (WINDOWS.some((choice) => choice.ms === stored)) return stored;
-  } catch {
-    // No storage: the default.
-  }
-  return AUTO;
-}
-
-/** The window chosen automatically: the shortest span that holds about `slots` slots of the fastest job. */
-function autoWindowMs(jobs: readonly JobView[], slots: number): number {
-  const periodsMs = jobs.map((job) => (job.nextMs[1] ?? 0) - (job.nextMs[0] ?? 0)).filter((periodMs) => periodMs > 0);
-  const fastestMs = periodsMs.length > 0 ? Math.min(...periodsMs) : 60_000;
-  return WINDOWS.find((choice) => choice.ms >= fastestMs * slots)?.ms ?? LONGEST_WINDOW_MS;
-}
-
+/** Jobs in view at once: each is drawn on the timeline and as a card. */
+const PAGE_SIZE = 25;
+/** The filter applies this long after the last keystroke, so typing a name asks for one page, not one per letter. */
+const FILTER_DELAY_MS = 250;
 function useMediaQuery(query: string): boolean {
   const [matches, setMatches] = useState(() => matchMedia(query).matches);
   useEffect(() => {
@@ -66,6 +41,12 @@ function useMediaQuery(query: string): boolean {
 export function App() {
   const [token] = useState(takeToken);
   const [data, setData] = useState<JobsResponse | null>(null);
+  /** How many pages before the one shown (its first job's position is depth * PAGE_SIZE + 1). */
+  const [shownDepth, setShownDepth] = useState(0);
+  const [filterText, setFilterText] = useState('');
+  const [prefix, setPrefix] = useState('');
+  /** The cursors that led to the page asked for, one per page before it: Previous pops one. */
+  const [cursors, setCursors] = useState<string[]>([]);
   const [loadError, setLoadError] = useState<string>();
   const [offsetMs, setOffsetMs] = useState(0);
   const [clockMs, setClockMs] = useState(Date.now());
@@ -77,18 +58,41 @@ export function App() {
   const narrow = useMediaQuery('(max-width: 640px)');
   const loadRef = useRef<() => Promise<void>>(async () => undefined);
 
+  const pageRef = useRef({ prefix, cursors });
+  pageRef.current = { prefix, cursors };
   const load = useCallback(async () => {
+    const asked = pageRef.current;
     try {
-      const next = await fetchJobs(RUNS_PER_JOB);
+      const next = await fetchJobs(RUNS_PER_JOB, { prefix: asked.prefix, limit: PAGE_SIZE, cursor: asked.cursors.at(-1) });
+      // An answer for a filter or page no longer asked for (typed over, paged past) is dropped.
+      if (pageRef.current.prefix !== asked.prefix || pageRef.current.cursors !== asked.cursors) return;
       // Follow the server's clock: countdowns and the "now" line use the table's notion of now.
       setOffsetMs(next.nowMs - Date.now());
       setData(next);
+      setShownDepth(asked.cursors.length);
       setLoadError(undefined);
     } catch (error) {
       setLoadError((error as Error).message);
     }
   }, []);
   loadRef.current = load;
+
+  useEffect(() => {
+    const timer = window.setTimeout(() => {
+      setPrefix((old) => {
+        if (old !== filterText) setCursors([]);
+        return filterText;
+      });
+    }, FILTER_DELAY_MS);
+    return () => window.clearTimeout(timer);
+  }, [filterText]);
+
+  // A new filter or page is read at once, not at the next refresh (the first read is the refresh loop's).
+  const askedOnce = useRef(false);
+  useEffect(() => {
+    if (askedOnce.current) void loadRef.current();
+    askedOnce.current = true;
+  }, [prefix, cursors]);
 
   useEffect(() => {
     let stopped = false;
@@ -135,10 +139,11 @@ export function App() {
   const paused = allJobs.filter((job) => job.paused).length;
 
   const table = data?.table;
+  const { overdue = 0, failing = 0 } = data?.counts ?? {};
   useEffect(() => {
     // The tab says the state too, for a page left open in the background.
-    if (table) document.title = `${running} running, ${paused} paused · ${table} · cluster-cron`;
-  }, [table, running, paused]);
+    if (table) document.title = `${overdue} overdue, ${failing} failing · ${table} · cluster-cron`;
+  }, [table, overdue, failing]);
 
   return (
     <>
@@ -148,13 +153,13 @@ export function App() {
           <span class="muted">
             {data ? (
               <>
-                table <code>{data.table}</code> · {allJobs.length} {allJobs.length === 1 ? 'job' : 'jobs'} · {running} running · {paused}{' '}
-                paused
+                table <code>{data.table}</code>
               </>
             ) : (
               'connecting…'
             )}
           </span>
+          {data ? <CountBadges counts={data.counts} nowMs={nowMs} /> : null}
         </div>
         <div class={`refresh ${loadError ? 'bad' : 'ok'}`} role="status" aria-live="polite">
           {loadError
@@ -171,6 +176,23 @@ export function App() {
         </p>
       ) : null}
       <main>
+        <JobFilter
+          text={filterText}
+          onText={setFilterText}
+          prefix={data?.prefix ?? ''}
+          first={shownDepth * PAGE_SIZE + 1}
+          shown={allJobs.length}
+          matching={data?.matching ?? 0}
+          running={running}
+          paused={paused}
+          hasPrevious={cursors.length > 0}
+          hasNext={data?.cursor !== undefined && shownDepth === cursors.length}
+          onPrevious={() => setCursors((old) => old.slice(0, -1))}
+          onNext={() => {
+            const next = data?.cursor;
+            if (next !== undefined) setCursors((old) => [...old, next]);
+          }}
+        />
         <section class="panel timeline-panel" aria-labelledby="timeline-title">
           <div class="panel-head">
             <h2 id="timeline-title">Runs</h2>
@@ -222,7 +244,7 @@ export function App() {
                 narrow={narrow}
               />
             ) : (
-              <p class="muted">No jobs in the schedule.</p>
+              <p class="muted">{data.prefix ? 'No job in view matches the filter.' : 'No jobs in view.'}</p>
             )
           ) : (
             <p class="muted">Loading…</p>
