@@ -6,7 +6,6 @@
  * write that decided a slot (its acquire, its parking, or the tick's advance after it) moves
  * `nextDueMs` past it, to the slot after. The map: docs/protocol.md, "The due index".
  */
-import { hasEnded } from './ended-jobs.js';
 import { type CronSchedule, cronOf, nextSlots } from './slots.js';
 import { toIso } from './time.js';
 import type { JobDefinition, TickOutcome } from './types.js';
@@ -60,10 +59,24 @@ export function overdueOutcomes(jobs: readonly JobDefinition[], dueMs: ReadonlyM
   const overdue: TickOutcome[] = [];
   for (const job of jobs) {
     const listedMs = dueMs.get(job.name);
-    if (listedMs === undefined || !job.enabled || hasEnded(job, asOfMs)) continue;
-    const lateMs = asOfMs - listedMs;
-    if (lateMs > job.catchupWindowMs + (job.jitterMs ?? 0))
-      overdue.push({ outcome: 'overdue', job: job.name, slot: toIso(listedMs), lateMs });
+    if (listedMs === undefined || !job.enabled || !isOverdueListing(job, listedMs, asOfMs)) continue;
+    overdue.push({ outcome: 'overdue', job: job.name, slot: toIso(listedMs), lateMs: asOfMs - listedMs });
   }
   return overdue;
+}
+
+/**
+ * True when a job listed at `listedMs` is overdue at `nowMs`: its slot's catch-up window (and
+ * jitter) has passed with no tick deciding it. An ended job's listing is its wind-down, not a
+ * slot. The one rule of the tick's OverdueJobs and the page's count (job-counts.ts).
+ */
+export function isOverdueListing(
+  job: Pick<JobDefinition, 'catchupWindowMs' | 'jitterMs' | 'atMs' | 'endAtMs'>,
+  listedMs: number,
+  nowMs: number,
+): boolean {
+  // Ended (ended-jobs.ts hasEnded): from endedAtMs on, no slot of it may start.
+  const endMs = endedAtMs(job);
+  if (endMs !== undefined && nowMs >= endMs) return false;
+  return nowMs - listedMs > job.catchupWindowMs + (job.jitterMs ?? 0);
 }

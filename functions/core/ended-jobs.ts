@@ -20,7 +20,7 @@ function endMs(job: Pick<JobDefinition, 'atMs' | 'endAtMs'>): number | undefined
 }
 
 /** True when the job's end is past its catch-up window (and jitter) at `asOfMs`: no tick may start a slot of it again. */
-export function hasEnded(job: JobDefinition, asOfMs: number): boolean {
+export function hasEnded(job: Pick<JobDefinition, 'atMs' | 'endAtMs' | 'catchupWindowMs' | 'jitterMs'>, asOfMs: number): boolean {
   const lastMs = endMs(job);
   return lastMs !== undefined && asOfMs - lastMs > job.catchupWindowMs + (job.jitterMs ?? 0);
 }

@@ -11,7 +11,9 @@
  * 0.5 per 4 KB) per count: why the page's server caches the counts
  * (functions/ui/job-counts-cache.ts) instead of counting on every refresh.
  */
+
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { isOverdueListing } from './due-times.js';
 import { failureStreakOf } from './failure-streak.js';
 import { DUE_INDEX, RUNTIME_INDEX, RUNTIME_SHARD_COUNT } from './job-definitions.js';
 import { getLock, recentSlots } from './reads.js';
@@ -44,14 +46,18 @@ export interface DueEntry {
  */
 export function isOverdueEntry(entry: DueEntry, nowMs: number): boolean {
   if (entry.removedAtMs !== undefined) return false;
-  const window = windowOf(entry.compiled);
-  return entry.nextDueMs + window.catchupWindowMs + window.jitterMs < nowMs;
+  return isOverdueListing(windowOf(entry.compiled), entry.nextDueMs, nowMs);
 }
 
-function windowOf(compiled: string | undefined): { catchupWindowMs: number; jitterMs: number } {
+function windowOf(compiled: string | undefined): Pick<JobDefinition, 'catchupWindowMs' | 'jitterMs' | 'atMs' | 'endAtMs'> {
   try {
     const job = JSON.parse(compiled ?? '{}') as Partial<JobDefinition>;
-    return { catchupWindowMs: Number(job.catchupWindowMs ?? 0) || 0, jitterMs: Number(job.jitterMs ?? 0) || 0 };
+    return {
+      catchupWindowMs: Number(job.catchupWindowMs ?? 0) || 0,
+      jitterMs: Number(job.jitterMs ?? 0) || 0,
+      ...(typeof job.atMs === 'number' && { atMs: job.atMs }),
+      ...(typeof job.endAtMs === 'number' && { endAtMs: job.endAtMs }),
+    };
   } catch {
     // A definition the tick cannot read either: judged by its slot alone.
     return { catchupWindowMs: 0, jitterMs: 0 };

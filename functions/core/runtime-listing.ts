@@ -99,6 +99,9 @@ async function queryShard(
       }),
     );
     for (const item of page.Items ?? []) {
+      // Names come in order: past the prefix's range (after a cursor), nothing more can match.
+      if (prefixed && typeof item.job === 'string' && !item.job.startsWith(options.prefix ?? '') && item.job > (options.prefix ?? ''))
+        return found;
       const definition = listedOrRemoved(item, removed);
       if (!definition || (prefixed && !definition.name.startsWith(options.prefix ?? ''))) continue;
       found.push(definition);

@@ -37,7 +37,18 @@ async function writeJobs(harness: Awaited<ReturnType<typeof cluster>>, count: nu
       batch.map((job) => {
         const compiled = JSON.stringify(validateJob(job, keys, { handlers: ['Work'], source: 'runtime job' }));
         const late = OVERDUE.includes(job) || job === REMOVED;
-        return putDefinition(harness.ctx, { name: job, keys, compiled, nextDueMs: late ? NOW_MS - 10 * MINUTE_MS : T0 + MINUTE_MS });
+        // The due index's entry as a tick would leave it: listed for a slot ten minutes past, or the next minute's.
+        const nextDueMs = late ? NOW_MS - 10 * MINUTE_MS : T0 + MINUTE_MS;
+        return putDefinition(harness.ctx, { name: job, keys, compiled }).then(() =>
+          harness.ctx.client.send(
+            new UpdateCommand({
+              TableName: harness.ctx.tableName,
+              Key: lockItemKey(job),
+              UpdateExpression: 'SET nextDueMs = :due',
+              ExpressionAttributeValues: { ':due': nextDueMs },
+            }),
+          ),
+        );
       }),
     );
   }
