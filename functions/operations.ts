@@ -185,17 +185,29 @@ export interface JobSummary {
   nextMs: number[];
 }
 
-/** Every job's lock, last `runs` (default 3) records and next fire times; with `job`, that job's full status. */
+/** How many runtime jobs `status` shows without a `limit` (in name order; `jobs list` and the page show them all, page by page). */
+export const STATUS_RUNTIME_LIMIT = 100;
+
+/**
+ * Every job's lock, last `runs` (default 3) records and next fire times; with `job`, that job's
+ * full status. The runtime jobs: the first `limit` (STATUS_RUNTIME_LIMIT) whose names start with
+ * `prefix`, in name order (a SaaS may define thousands: each costs two reads here).
+ */
 export function status(options: OperationOptions & { job: string; runs?: number }): Promise<JobStatus>;
-export function status(options?: OperationOptions & { runs?: number }): Promise<JobSummary[]>;
-export function status(options: OperationOptions & { job?: string; runs?: number } = {}): Promise<JobStatus | JobSummary[]> {
+export function status(options?: OperationOptions & { runs?: number; prefix?: string; limit?: number }): Promise<JobSummary[]>;
+export function status(
+  options: OperationOptions & { job?: string; runs?: number; prefix?: string; limit?: number } = {},
+): Promise<JobStatus | JobSummary[]> {
   return withOperation(options, async ({ config, deps }) => {
     const nowMs = deps.clock();
     if (options.job !== undefined)
       return jobStatus(deps, await findAnyJob(deps, config.jobs, options.job), nowMs, { runs: options.runs ?? 10 });
-    const runtime = await runtimeJobsForTick(deps, config.jobs);
+    const runtime = await runtimeJobsForTick(deps, config.jobs, {
+      page: { limit: options.limit ?? STATUS_RUNTIME_LIMIT, ...(options.prefix !== undefined && { prefix: options.prefix }) },
+    });
+    const fileJobs = options.prefix === undefined ? config.jobs : config.jobs.filter((job) => job.name.startsWith(options.prefix ?? ''));
     return Promise.all(
-      [...config.jobs, ...runtime.jobs].map(async (job) => {
+      [...fileJobs, ...runtime.jobs].map(async (job) => {
         const [lock, items] = await Promise.all([getLock(deps, job.name), recentSlots(deps, job.name, options.runs ?? 3)]);
         // A skip that lost its race to the lock is not the slot's fate while the lock's holder runs it.
         return { job, lock, runs: withoutSupersededMarks(items, lock), nextMs: nextSlots(cronOf(job), nowMs, 3) };

@@ -39,21 +39,25 @@ export interface DueListing {
 /**
  * The runtime jobs a tick runs beside the file's, validated: with `due`, those the due index
  * lists (due-jobs.ts), each with its `nextDueMs`, without the ended ones whose wind-down is
- * done; else every one (the page, the CLI). A definition this deployment cannot run (an
+ * done; with `page`, one page of them by name (`status`); else every one. A definition this deployment cannot run (an
  * unknown class, a name the file defines) is logged, recorded on its item once per version
  * (`status` shows it), and returned as an `error` outcome: never dropped in silence.
  */
 export async function runtimeJobsForTick(
   deps: TickDeps,
   fileJobs: readonly JobDefinition[],
-  options: { due?: DueListing } = {},
+  options: { due?: DueListing; page?: { prefix?: string; limit: number } } = {},
 ): Promise<{ jobs: JobDefinition[]; refused: TickOutcome[]; removed: string[]; dueMs: Map<string, number> }> {
   let definitions: ListedDefinition[];
   const removed: string[] = [];
   const dueMs = new Map<string, number>();
   try {
     const { due } = options;
-    definitions = due ? await listDueDefinitions(deps, due.untilMs, removed) : await queryDefinitions(deps, removed);
+    definitions = due
+      ? await listDueDefinitions(deps, due.untilMs, removed)
+      : options.page
+        ? (await listDefinitions(deps, options.page, removed)).definitions
+        : await queryDefinitions(deps, removed);
   } catch (error) {
     // The file's jobs still tick (and report the table's trouble themselves).
     deps.log.error('runtime-jobs.error', { table: deps.tableName, error: errorMessage(error), instance: deps.instance });

@@ -12,6 +12,7 @@ import type { JobHandler, TickOutcome } from '../../functions/core/types.js';
 import { defineConfig } from '../../functions/define.js';
 import { removeJob, upsertJob } from '../../functions/job-operations.js';
 import { ensureTable } from '../../functions/local/table.js';
+import { status } from '../../functions/operations.js';
 import { memoryLog, useLocalTables } from '../support/local-table.js';
 import { cluster, deferred, interpose, iso, MINUTE_MS, T0 } from '../support/tick-harness.js';
 
@@ -151,6 +152,29 @@ describe('nextDueMs', () => {
     // Enabled with a 90 s catch-up window: the slot at 10:01 (30 s ago) may still start under it.
     await upsertJob({ ...options, job: { name: 'off', cron: '* * * * *', class: 'Sync' } });
     expect((await getLock(ctx, 'off'))?.nextDueMs).toBe(T0 + MINUTE_MS);
+  });
+});
+
+describe('status with many runtime jobs', () => {
+  it('shows the first page of them by name, or those of a prefix, not every one', async () => {
+    const { options } = await setup(T0);
+    await defineMany(options, 'tenant', 30, '0 3 * * *');
+    const names = (rows: Awaited<ReturnType<typeof status>>) => rows.map((row) => row.job.name);
+    expect(names(await status({ ...options, limit: 5 }))).toEqual(['tenant-0', 'tenant-1', 'tenant-10', 'tenant-11', 'tenant-12']);
+    expect(names(await status({ ...options, prefix: 'tenant-2' }))).toEqual([
+      'tenant-2',
+      'tenant-20',
+      'tenant-21',
+      'tenant-22',
+      'tenant-23',
+      'tenant-24',
+      'tenant-25',
+      'tenant-26',
+      'tenant-27',
+      'tenant-28',
+      'tenant-29',
+    ]);
+    expect(await status(options)).toHaveLength(30);
   });
 });
 
