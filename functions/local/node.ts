@@ -17,6 +17,9 @@ export interface LocalNode {
   stop(reason: string): Promise<void>;
 }
 
+/** How far ahead a node's listing looks for runtime jobs due before its next tick: its longest period. */
+const LOOK_AHEAD_MS = 60_000;
+
 /** Tick period of a schedule: 1 s when any job has a seconds field or a jitter (its starts fall between minutes), else 1 min. */
 export function tickPeriodMs(jobs: readonly JobDefinition[]): number {
   return jobs.some((job) => job.hasSeconds || (job.jitterMs ?? 0) > 0) ? 1_000 : 60_000;
@@ -53,9 +56,19 @@ export function startNode(
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
 
+  // The listing looks one minute ahead (a job due before the next tick sets the period too) when
+  // the period is a minute, and every 30 s at the 1 s period: that alone may lengthen the period.
+  // Between, a 1 s tick lists only the jobs due (a SaaS's next minute may hold thousands).
+  let lookedAheadAtMs = Number.NEGATIVE_INFINITY;
   const runTick = (): void => {
-    // The listing looks one longest period ahead: a job due before the next tick sets the period too.
-    const running = tick(tickDeps, { jobs, memory, dueLookAheadMs: 60_000, onJobs: (ticked) => (periodMs = tickPeriodMs(ticked)) })
+    const nowMs = deps.clock();
+    const lookAhead = periodMs >= LOOK_AHEAD_MS || nowMs - lookedAheadAtMs >= LOOK_AHEAD_MS / 2;
+    if (lookAhead) lookedAheadAtMs = nowMs;
+    const onJobs = (ticked: readonly JobDefinition[]): void => {
+      const tickedPeriodMs = tickPeriodMs([...jobs, ...ticked]);
+      periodMs = lookAhead ? tickedPeriodMs : Math.min(periodMs, tickedPeriodMs);
+    };
+    const running = tick(tickDeps, { jobs, memory, ...(lookAhead && { dueLookAheadMs: LOOK_AHEAD_MS }), onJobs })
       .then((outcomes) => onOutcomes?.(outcomes))
       .catch((error: unknown) => deps.log.error('tick.error', { instance: deps.instance, error: errorMessage(error) }))
       .finally(() => inFlight.delete(running));
