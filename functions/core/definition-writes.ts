@@ -7,7 +7,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from './conditions.js';
-import { dueOnWriteMs } from './due-times.js';
+import { dueKeyMs, dueOnWriteMs } from './due-times.js';
 import { RUNTIME_INDEX, runtimeShardOf, storedDefinition } from './job-definitions.js';
 import { getLock } from './reads.js';
 import { lockItemKey, type StoreContext } from './table-keys.js';
@@ -66,7 +66,8 @@ export async function putDefinition(ctx: StoreContext, write: DefinitionWrite): 
     const version = (readVersion ?? 0) + 1;
     const nowMs = ctx.clock();
     // Listed from the first slot a tick could still start under it (due-times.ts); a disabled job leaves the due index.
-    const nextDueMs = dueOnWriteMs(JSON.parse(write.compiled), nowMs, live ? (lock?.createdAtMs ?? nowMs) : nowMs);
+    const dueMs = dueOnWriteMs(JSON.parse(write.compiled), nowMs, live ? (lock?.createdAtMs ?? nowMs) : nowMs);
+    const nextDueMs = dueMs === undefined ? undefined : dueKeyMs(write.name, dueMs);
     // expects:    the definition still at the version read (none: never defined)
     // sets:       definition = the keys as written, definitionVersion + 1, the index keys (runtimeShard, job), nextDueMs
     //             (the due index: never later than the first slot a tick could still start under it);
@@ -113,6 +114,7 @@ export async function removeDefinition(ctx: StoreContext, name: string): Promise
     const live = storedDefinition(lock, name);
     if (!live) return { removed: false };
     const version = live.version + 1;
+    const nowMs = ctx.clock();
     // expects:    the definition still at the version read, not removed
     // sets:       removedAtMs = now, definitionVersion + 1 (every acquire read before is refused); the definition,
     //             lease, fence and history stay, and the index entries until the wind-down is done (removed-jobs.ts);
@@ -126,8 +128,8 @@ export async function removeDefinition(ctx: StoreContext, name: string): Promise
         lockUpdateCommand(
           ctx,
           name,
-          'SET removedAtMs = :now, definitionVersion = :version, nextDueMs = :now',
-          { ':now': ctx.clock(), ':version': version, ...condition.values },
+          'SET removedAtMs = :now, definitionVersion = :version, nextDueMs = :due',
+          { ':now': nowMs, ':due': dueKeyMs(name, nowMs), ':version': version, ...condition.values },
           condition.expression,
         ),
       );

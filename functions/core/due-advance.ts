@@ -7,7 +7,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from './conditions.js';
-import { dueAfterMs } from './due-times.js';
+import { dueAfterMs, dueKeyMs } from './due-times.js';
 import type { TickDeps } from './run.js';
 import type { CronSchedule } from './slots.js';
 import { type LockItem, lockItemKey } from './table-keys.js';
@@ -36,8 +36,10 @@ export async function advanceDue(
   if (ofLatest.some((outcome) => NOT_DECIDED.has(outcome.outcome))) return;
   if (!taken && ofLatest.length === 0) return;
   if (ofLatest.some((outcome) => MOVED_BY_ITS_WRITE.has(outcome.outcome))) return;
-  const nextDueMs = dueAfterMs(job, latestMs, cron);
-  if (nextDueMs === undefined || lock.nextDueMs >= nextDueMs) return;
+  const dueMs = dueAfterMs(job, latestMs, cron);
+  if (dueMs === undefined) return;
+  const nextDueMs = dueKeyMs(job.name, dueMs);
+  if (lock.nextDueMs >= nextDueMs) return;
   // expects:    the definition read; nextDueMs still before the slot after the latest decided one (absent: the job
   //             left the index, its wind-down done: it is not brought back)
   // sets:       nextDueMs = the slot after the latest decided one (or the job's end, for its wind-down)

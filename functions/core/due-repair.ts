@@ -11,7 +11,7 @@
  */
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from './conditions.js';
-import { dueOnWriteMs, latestHealthyDueMs } from './due-times.js';
+import { dueKeyMs, dueOnWriteMs, latestHealthyDueMs, listedSlotMs } from './due-times.js';
 import { errorMessage } from './errors.js';
 import { RUNTIME_INDEX, RUNTIME_SHARD_COUNT, type RuntimeValidation, runtimeJobDefinition } from './job-definitions.js';
 import { skewMs, type TickDeps } from './run.js';
@@ -136,7 +136,7 @@ async function repairOne(deps: TickDeps, item: IndexedDefinition, validation: Ru
   if (item.removedAtMs !== undefined) {
     // A tombstone is listed from its removal until its wind-down takes it out of both indexes.
     if (item.nextDueMs !== undefined && item.nextDueMs <= nowMs + 2 * skewMs(deps)) return false;
-    dueMs = nowMs;
+    dueMs = dueKeyMs(name, nowMs);
   } else {
     let job: ReturnType<typeof runtimeJobDefinition>;
     try {
@@ -148,7 +148,7 @@ async function repairOne(deps: TickDeps, item: IndexedDefinition, validation: Ru
     const healthyMs = latestHealthyDueMs(job, nowMs, 2 * skewMs(deps));
     if (healthyMs === undefined) return false; // ended: listed for its wind-down, or wound down
     if (item.nextDueMs !== undefined && item.nextDueMs <= healthyMs) return false;
-    dueMs = dueOnWriteMs(job, nowMs, item.createdAtMs ?? nowMs) ?? nowMs;
+    dueMs = dueKeyMs(name, dueOnWriteMs(job, nowMs, item.createdAtMs ?? nowMs) ?? nowMs);
   }
   // expects:    the definition version the sweep read; nextDueMs still absent or later than the time it lists
   // sets:       nextDueMs = the first slot a tick could still start (a tombstone: now)
@@ -170,8 +170,8 @@ async function repairOne(deps: TickDeps, item: IndexedDefinition, validation: Ru
   }
   deps.log.warn('due-index.repaired', {
     job: name,
-    listedAt: item.nextDueMs === undefined ? 'none' : toIso(item.nextDueMs),
-    nowListedAt: toIso(dueMs),
+    listedAt: item.nextDueMs === undefined ? 'none' : toIso(listedSlotMs(item.nextDueMs)),
+    nowListedAt: toIso(listedSlotMs(dueMs)),
     note: 'the job was listed too late (or not at all) for its next slot; listed again',
     instance: deps.instance,
   });

@@ -10,6 +10,27 @@ import { type CronSchedule, cronOf, nextSlots } from './slots.js';
 import { toIso } from './time.js';
 import type { JobDefinition, TickOutcome } from './types.js';
 
+/**
+ * The value stored in `nextDueMs` for a job listed from `ms`: a little earlier, by a fraction of
+ * a millisecond that the job's name decides (k / 4096, exact in a double at these magnitudes),
+ * so jobs due at the same moment have distinct index keys. DynamoDB keeps entries with equal
+ * keys apart, but dynalite tells them apart by 24 bits of a hash only and drops the rest
+ * (thousands of jobs share a due minute): a job would vanish from the index. Earlier is safe.
+ */
+export function dueKeyMs(name: string, ms: number): number {
+  let hash = 2166136261;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 16777619);
+  // FNV's low bits are weak for names that differ at the end (tenant-1, tenant-2): mix them in.
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash ^= hash >>> 13;
+  return ms - ((hash >>> 0) % 4096) / 4096;
+}
+
+/** The slot time an entry's `nextDueMs` lists (dueKeyMs undone). */
+export function listedSlotMs(nextDueMs: number): number {
+  return Math.ceil(nextDueMs);
+}
+
 type DueJob = Pick<JobDefinition, 'enabled' | 'atMs' | 'endAtMs' | 'catchupWindowMs' | 'jitterMs'> & Parameters<typeof cronOf>[0];
 
 /** When a job past its last slot counts as ended (ended-jobs.ts hasEnded): its wind-down is due then. */
@@ -60,7 +81,8 @@ export function overdueOutcomes(jobs: readonly JobDefinition[], dueMs: ReadonlyM
   for (const job of jobs) {
     const listedMs = dueMs.get(job.name);
     if (listedMs === undefined || !job.enabled || !isOverdueListing(job, listedMs, asOfMs)) continue;
-    overdue.push({ outcome: 'overdue', job: job.name, slot: toIso(listedMs), lateMs: asOfMs - listedMs });
+    const slotMs = listedSlotMs(listedMs);
+    overdue.push({ outcome: 'overdue', job: job.name, slot: toIso(slotMs), lateMs: asOfMs - slotMs });
   }
   return overdue;
 }
@@ -78,5 +100,5 @@ export function isOverdueListing(
   // Ended (ended-jobs.ts hasEnded): from endedAtMs on, no slot of it may start.
   const endMs = endedAtMs(job);
   if (endMs !== undefined && nowMs >= endMs) return false;
-  return nowMs - listedMs > job.catchupWindowMs + (job.jitterMs ?? 0);
+  return nowMs - listedSlotMs(listedMs) > job.catchupWindowMs + (job.jitterMs ?? 0);
 }

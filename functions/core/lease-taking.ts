@@ -6,7 +6,7 @@
  * docs/protocol.md.
  */
 import { startRun } from './chain.js';
-import { dueAfterMs } from './due-times.js';
+import { dueAfterMs, dueKeyMs } from './due-times.js';
 import { definitionMoved } from './job-definitions.js';
 import { tryAcquire } from './lease.js';
 import { leaseSettings, type RunOptions, retentionMs, type SlotToRun, type TickDeps } from './run.js';
@@ -79,7 +79,7 @@ export async function acquireAfterRead(
 function nextDueOf(job: JobDefinition, slotMs: number): { nextDueMs?: number } {
   if (job.definitionVersion === undefined) return {};
   const nextDueMs = dueAfterMs(job, slotMs);
-  return nextDueMs === undefined ? {} : { nextDueMs };
+  return nextDueMs === undefined ? {} : { nextDueMs: dueKeyMs(job.name, nextDueMs) };
 }
 
 /** A slot already claimed on its item: takes the lease (deciding again while the lock changes) and runs it, or records why not. */
