@@ -31,6 +31,8 @@ export function scaleSections(scale: TenThousand | undefined): Section[] {
       'requests ratio',
       'listing RRU (tick / reference)',
       'RRU ratio',
+      'failed attempts, sent again (tick / reference, all ticks)',
+      'ticks that started fewer than due',
     ],
     rows: d.rows.map((row) => [
       row.defined.toLocaleString('en-US'),
@@ -44,6 +46,8 @@ export function scaleSections(scale: TenThousand | undefined): Section[] {
       row.requestsRatio,
       `${row.requests.listingReadUnits} / ${row.refRequests.listingReadUnits}`,
       row.readUnitsRatio,
+      `${JSON.stringify(row.errors)} / ${JSON.stringify(row.refErrors)}`,
+      row.shortTicks.map((t) => `minute ${t.minute}: ${t.ran} of ${t.due} (${JSON.stringify(t.outcomes)})`).join('; ') || 'none',
     ]),
     notes: [
       `Runtime jobs stored as upsertJob stores them (${d.defined.toLocaleString('en-US')} in ${seconds(d.writeMs)}, ${d.writeMsPerJob} ms each, 20 at a time); the not-due ones daily at 03:00 UTC, the due ones every 1, 2 or 4 minutes; ticked with an injected clock at consecutive minutes just after the boundary (the reference at the minutes its jobs are due), alternating which goes first, ${d.rows[0]?.tickMs.length ?? 0} or more ticks each; handler a no-op. Requests of the last tick of each. Goal (issue 16): ratio <= 1.5.`,
@@ -71,6 +75,7 @@ export function scaleSections(scale: TenThousand | undefined): Section[] {
         seconds(row.lastMs),
         `${Math.round(row.windowUsed * 100)}% of ${row.catchupWindowMs / 1000} s`,
         row.jobsWithinWindow.toLocaleString('en-US'),
+        row.notStarted,
         JSON.stringify(row.outcomes),
         row.workerTicks.map((t) => `${seconds(t.tickMs)} (${t.ran} ran)`).join(', '),
       ]),

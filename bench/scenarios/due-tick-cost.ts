@@ -19,6 +19,18 @@ export interface TickRequests {
   /** Reads of an index (the runtime jobs' listing: the Scan of runtimeJobs, or Queries of dueJobs). */
   listingRequests: number;
   listingReadUnits: number;
+  /** Attempts that failed other than by their condition (TimeoutError, ...), by name: each was sent again, and counts in byType. */
+  errors: Record<string, number>;
+}
+
+/** A tick that started fewer handlers than jobs were due (its jobs' requests failed for good). */
+export interface ShortTick {
+  minute: number;
+  table: string;
+  due: number;
+  ran: number;
+  outcomes: Record<string, number>;
+  errors: Record<string, number>;
 }
 
 /** One due count: ticks with many jobs defined, next to ticks of a table with only the due jobs. */
@@ -40,6 +52,11 @@ export interface DueTickRow {
   requestsRatio: number;
   /** Read units, tick / reference (the listing's grow with the items it returns). */
   readUnitsRatio: number;
+  /** Attempts that failed other than by their condition, over all the ticks of the row (tick, reference). */
+  errors: Record<string, number>;
+  refErrors: Record<string, number>;
+  /** Ticks that started fewer handlers than were due. */
+  shortTicks: ShortTick[];
 }
 
 /** What part 1 measured. */
@@ -78,6 +95,7 @@ function requestsOf(counts: RequestCounts, listing: { requests: number; readUnit
     writeUnits: round2(counts.writeUnits + counts.failedConditionalWrites),
     listingRequests: listing.requests,
     listingReadUnits: round2(listing.readUnits),
+    errors: counts.otherErrors,
   };
 }
 
@@ -166,6 +184,7 @@ export async function dueTickCost(
 
   const big: Measured[][] = dueCounts.map(() => []);
   const ref: Measured[][] = dueCounts.map(() => []);
+  const short: ShortTick[][] = dueCounts.map(() => []);
   const minutes = options.repeats * 2 ** (dueCounts.length - 1);
   for (let m = 0; m < minutes; m++) {
     const i = dueIndexAt(dueCounts, m);
@@ -173,9 +192,12 @@ export async function dueTickCost(
     const measure = async (table: string, into: Measured[][], label: string): Promise<void> => {
       counter.reset();
       indexReads.reset();
-      const { ms, ran } = await tickAt(client, table, m, due);
-      if (ran !== due) failures.push(`ten-thousand: ${label} tick at minute ${m}: ${ran} handler starts, expected ${due}`);
-      into[i]!.push({ ms, requests: requestsOf(counter.snapshot(), indexReads) });
+      const { ms, ran, outcomes } = await tickAt(client, table, m, due);
+      const requests = requestsOf(counter.snapshot(), indexReads);
+      // A job whose requests failed for good is a finding (reported), not a broken scenario; a start too many is.
+      if (ran > due) failures.push(`ten-thousand: ${label} tick at minute ${m}: ${ran} handler starts, expected ${due}`);
+      if (ran < due) short[i]!.push({ minute: m, table: label, due, ran, outcomes, errors: requests.errors });
+      into[i]!.push({ ms, requests });
     };
     // Every minute ticks the big table (so no job it reads is undecided and not due); the reference of this due count alternates first.
     if (big[i]!.length % 2 === 0) {
@@ -206,17 +228,33 @@ export async function dueTickCost(
       refRequests,
       requestsRatio: round2(requests.total / refRequests.total),
       readUnitsRatio: round2(requests.readUnits / Math.max(refRequests.readUnits, 0.5)),
+      errors: sumErrors(big[i]!),
+      refErrors: sumErrors(ref[i]!),
+      shortTicks: short[i]!,
     };
   });
   return { defined: options.defined, writeMs: Math.round(writeMs), writeMsPerJob: round2(writeMs / options.defined), rows };
 }
 
-/** One tick of `table` as of minute `m` after T0 (just after its boundary); its wall time and handler starts. */
-async function tickAt(client: DynamoDBDocumentClient, table: string, m: number, due: number): Promise<{ ms: number; ran: number }> {
+function sumErrors(ticks: readonly Measured[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const t of ticks) for (const [name, n] of Object.entries(t.requests.errors)) sum[name] = (sum[name] ?? 0) + n;
+  return sum;
+}
+
+/** One tick of `table` as of minute `m` after T0 (just after its boundary); its wall time, handler starts and outcomes by kind. */
+async function tickAt(
+  client: DynamoDBDocumentClient,
+  table: string,
+  m: number,
+  due: number,
+): Promise<{ ms: number; ran: number; outcomes: Record<string, number> }> {
   const tally = new RunTally();
   const clock = manualClock(T0 + m * MINUTE_MS + 500);
-  const { ms } = await timed(() =>
+  const { ms, value } = await timed(() =>
     tick(benchDeps(client, table, 'node-a', { Work: tally.handler }, { clock, maxJobsPerTick: Math.max(due, 1) }), { jobs: [] }),
   );
-  return { ms, ran: tally.total };
+  const outcomes: Record<string, number> = {};
+  for (const o of value) if (o.outcome !== 'not-due') outcomes[o.outcome] = (outcomes[o.outcome] ?? 0) + 1;
+  return { ms, ran: tally.total, outcomes };
 }
