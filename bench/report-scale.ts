@@ -50,6 +50,7 @@ export function scaleSections(scale: TenThousand | undefined): Section[] {
       row.shortTicks.map((t) => `minute ${t.minute}: ${t.ran} of ${t.due} (${JSON.stringify(t.outcomes)})`).join('; ') || 'none',
     ]),
     notes: [
+      `Measured ${scale.startedAt ?? '-'} (load ${scale.loadAverage1m ?? '-'} at the start of the scenario).`,
       `Runtime jobs stored as upsertJob stores them (${d.defined.toLocaleString('en-US')} in ${seconds(d.writeMs)}, ${d.writeMsPerJob} ms each, 20 at a time); the not-due ones daily at 03:00 UTC, the due ones every 1, 2 or 4 minutes; ticked with an injected clock at consecutive minutes just after the boundary (the reference at the minutes its jobs are due), alternating which goes first, ${d.rows[0]?.tickMs.length ?? 0} or more ticks each; handler a no-op. Requests of the last tick of each. Goal (issue 16): ratio <= 1.5.`,
     ],
   });
@@ -64,6 +65,7 @@ export function scaleSections(scale: TenThousand | undefined): Section[] {
         'last start',
         'of the catch-up window',
         'jobs within the window at this rate',
+        'not started (missed)',
         'outcomes',
         'worker ticks',
       ],

@@ -5,6 +5,7 @@
  * bill of 10,000 jobs every 15 minutes from the requests measured in (1), next to EventBridge
  * Scheduler's price for the same runs.
  */
+import { loadavg } from 'node:os';
 import { DEFAULT_MAX_JOBS_PER_TICK, partsFor } from '../../functions/core/fan-out.js';
 import type { BenchEnv, ScenarioResult } from '../bench-env.js';
 import { fitLine, lineAt, type ScaleCost, type ScaleCostInput, scaleMonthlyCost } from '../scale-math.js';
@@ -23,6 +24,9 @@ export interface TenThousandCost {
 
 /** What scenario 7 measured. */
 export interface TenThousand {
+  /** When it started, and the machine's load then (the scenario may be rendered inside an older report). */
+  startedAt: string;
+  loadAverage1m: number;
   dueTicks: DueTickCost;
   startLag: StartLagRow[];
   cost?: TenThousandCost;
@@ -44,8 +48,10 @@ export function costFromTicks(dueTicks: DueTickCost, lambdaMemoryMb: number | 'a
   const largest = rows.at(-1)!;
   const duePerMinute = COST_JOBS / COST_PERIOD_MINUTES;
   const r = largest.requests;
-  // The table's own reads of the runs: every read but the listing's, at least 1 unit each (strongly consistent).
-  const tableReads = reads(r) - r.listingRequests;
+  // The table's own reads of the runs: every read but the listing's and the attempts that failed
+  // (sent again: a local artefact, table 7a), at least 1 unit each (strongly consistent).
+  const failed = Object.values(r.errors ?? {}).reduce((sum, n) => sum + n, 0);
+  const tableReads = reads(r) - r.listingRequests - failed;
   const readUnitsPerRun = Math.max(r.readUnits - r.listingReadUnits, tableReads) / largest.due;
   const writeUnitsPerRun = Math.max(r.writeUnits, writes(r)) / largest.due;
   const tickLine = fitLine(rows.map((row) => [row.due, row.tickMedianMs]));
@@ -88,6 +94,8 @@ export async function tenThousand(
   },
 ): Promise<ScenarioResult<TenThousand>> {
   const failures: string[] = [];
+  const startedAt = new Date().toISOString();
+  const loadAverage1m = Math.round(loadavg()[0]! * 100) / 100;
   const dueTicks = await dueTickCost(env, options, failures);
   const lags = await startLag({ jobCounts: options.lagJobCounts, workerCounts: options.lagWorkerCounts }, failures);
   let cost: TenThousandCost | undefined;
@@ -96,5 +104,5 @@ export async function tenThousand(
   } catch (error) {
     failures.push(`ten-thousand cost: ${(error as Error).message}`);
   }
-  return { name: 'ten thousand', data: { dueTicks, startLag: lags, ...(cost && { cost }) }, failures };
+  return { name: 'ten thousand', data: { startedAt, loadAverage1m, dueTicks, startLag: lags, ...(cost && { cost }) }, failures };
 }
