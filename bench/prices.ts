@@ -12,10 +12,18 @@ export const PRICES = {
   lambdaArmPerGbSecondUsd: 0.0000133334,
   lambdaPerMillionRequestsUsd: 0.2,
   eventBridgeScheduledRuleUsd: 0,
+  /** CloudWatch: a custom metric (first 10,000 metrics), and a standard-resolution alarm on one metric, per month. */
+  cloudWatchMetricMonthUsd: 0.3,
+  cloudWatchAlarmMonthUsd: 0.1,
+  /** EventBridge Scheduler: per million invocations, after the free tier's 14 million a month. */
+  eventBridgeSchedulerPerMillionUsd: 1.0,
+  eventBridgeSchedulerFreePerMonth: 14_000_000,
   notes: [
     'an item write under 1 KB costs 1 write request unit (WRU), a failed conditional write too',
     'a strongly consistent read (GetItem, or a Query returning under 4 KB) costs 1 read request unit (RRU)',
     'EventBridge scheduled rules are free; Lambda arm64 is billed per ms of duration',
+    'CloudWatch: $0.30 per custom metric a month (first 10,000), $0.10 per standard alarm metric a month',
+    'EventBridge Scheduler: $1.00 per million invocations after 14 million free a month',
   ],
 } as const;
 

@@ -5,11 +5,13 @@
 import Table from 'cli-table3';
 import type { MachineInfo } from './machine.js';
 import { monthlyCost, PRICES, SLOTS_PER_MONTH } from './prices.js';
+import { scaleSections } from './report-scale.js';
 import type { ColdStart } from './scenarios/cold-start.js';
 import type { ContentionRow } from './scenarios/contention.js';
 import type { DutyCycleRow } from './scenarios/duty-cycle.js';
 import type { MemoryResult } from './scenarios/memory.js';
 import type { RequestsPerRun } from './scenarios/requests-per-run.js';
+import type { TenThousand } from './scenarios/ten-thousand.js';
 import { FLOOR_WRITES_PER_RUN, type TickVsFloorRow } from './scenarios/tick-vs-floor.js';
 
 /** One row of the monthly cost table. */
@@ -47,6 +49,8 @@ export interface BenchReport {
   coldStart: ColdStart;
   memory: MemoryResult;
   dutyCycle?: DutyCycleRow[];
+  /** Scenario 7: 10,000 runtime jobs (issue 16). */
+  tenThousand?: TenThousand;
   costs: CostRow[];
   failures: string[];
 }
@@ -98,7 +102,8 @@ export function costTable(report: BenchReport): CostRow[] {
   });
 }
 
-interface Section {
+/** One table of the report, with the notes under it. */
+export interface Section {
   title: string;
   head: string[];
   rows: (string | number)[][];
@@ -324,6 +329,7 @@ function sections(report: BenchReport): Section[] {
       ],
     });
   }
+  out.push(...scaleSections(report.tenThousand));
   return out;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the six scenarios against the local server in one process run, printed as
+ * `npm run bench`: the seven scenarios against the local server in one process run, printed as
  * tables and written as JSON (and Markdown for the README). `--quick` runs each one small, for
  * CI: it asserts nothing about speed and exits 1 when a scenario breaks.
  */
@@ -17,11 +17,12 @@ import { contention } from './scenarios/contention.js';
 import { dutyCycle } from './scenarios/duty-cycle.js';
 import { memory } from './scenarios/memory.js';
 import { requestsPerRun } from './scenarios/requests-per-run.js';
+import { tenThousand } from './scenarios/ten-thousand.js';
 import { tickVsFloor } from './scenarios/tick-vs-floor.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 /** The scenarios' short names, for --only. */
-const SCENARIOS = ['requests', 'floor', 'contention', 'cold-start', 'memory', 'duty-cycle'] as const;
+const SCENARIOS = ['requests', 'floor', 'contention', 'cold-start', 'memory', 'duty-cycle', 'ten-thousand'] as const;
 
 const program = new Command('bench')
   .description('cluster-cron benchmarks: requests and cost per run, tick vs floor, contention, cold start, memory')
@@ -59,6 +60,11 @@ const sizes = quick
       loads: 2,
       memoryJobs: 50,
       memoryTicks: 2,
+      scaleDefined: 1_000,
+      scaleDueCounts: [10],
+      scaleRepeats: 3,
+      lagJobCounts: [50],
+      lagWorkerCounts: [1, 2],
     }
   : {
       idleJobs: 1_000,
@@ -70,6 +76,11 @@ const sizes = quick
       loads: 11,
       memoryJobs: 1_000,
       memoryTicks: 3,
+      scaleDefined: 10_000,
+      scaleDueCounts: [10, 100, 1_000],
+      scaleRepeats: 5,
+      lagJobCounts: [1_000, 2_000, 4_000],
+      lagWorkerCounts: [1, 4],
     };
 const outDir = `${benchDir}/.out`;
 
@@ -106,6 +117,16 @@ const contended = await step('contention', 'contention', () =>
 const cold = await step('cold start', 'cold-start', () => coldStart({ loads: sizes.loads, outDir }));
 const mem = await step('memory', 'memory', () => memory(env, { jobs: sizes.memoryJobs, ticks: sizes.memoryTicks, outDir }));
 const duty = await step('duty cycle', 'duty-cycle', () => dutyCycle({ seconds: quick ? 7 : 30, nodes: 3, outDir }));
+const scale = await step('ten thousand runtime jobs', 'ten-thousand', () =>
+  tenThousand(env, {
+    defined: sizes.scaleDefined,
+    dueCounts: sizes.scaleDueCounts,
+    repeats: sizes.scaleRepeats,
+    lagJobCounts: sizes.lagJobCounts,
+    lagWorkerCounts: sizes.lagWorkerCounts,
+    lambdaMemoryMb,
+  }),
+);
 await env.close();
 
 const report: BenchReport = {
@@ -122,6 +143,7 @@ const report: BenchReport = {
   coldStart: cold.data,
   memory: mem.data,
   dutyCycle: duty.data,
+  tenThousand: scale.data,
   costs: [],
   failures: results.flatMap((r) => r.failures),
 };

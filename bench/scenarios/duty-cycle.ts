@@ -222,7 +222,7 @@ async function measure(
 }
 
 /** `cluster-cron db --memory` in its own process on a free port, as a user starts it. */
-async function startServerProcess(): Promise<{ endpoint: string; close(): Promise<void> }> {
+export async function startServerProcess(): Promise<{ endpoint: string; close(): Promise<void> }> {
   const child = spawn(process.execPath, [CLI, 'db', '--memory', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = once(child, 'exit');
   const endpoint = await new Promise<string>((resolve, reject) => {
