@@ -19,7 +19,7 @@ import { lockItemKey } from './table-keys.js';
 import { toIso } from './time.js';
 
 /** The sweep's pace: one page of `pageSize` definitions every `everyMs`, across the cluster. */
-export const DUE_REPAIR_DEFAULTS = { everyMs: 60_000, pageSize: 100 } as const;
+export const DUE_REPAIR_DEFAULTS = { everyMs: 60_000, pageSize: 50 } as const;
 
 /** The cursor item's key: where the sweep is, and when its last page was taken. */
 export const DUE_REPAIR_KEY = { pk: 'CLUSTER#due-repair', sk: 'STATE' } as const;
