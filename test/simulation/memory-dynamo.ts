@@ -54,6 +54,14 @@ export class MemoryDynamo {
   readonly #tables = new Map<string, Map<string, Item>>();
   /** Called after each applied write, in order. */
   onApply: ((write: AppliedWrite) => void) | undefined;
+  /**
+   * A global secondary index is eventually consistent: with this set, a Query or Scan of an
+   * index sees each item as it was `lagMs()` ago (its last version written by then), as
+   * DynamoDB's index propagation may show it. Without it, an index read sees the table as it is.
+   */
+  indexLag: { nowMs: () => number; lagMs: () => number } | undefined;
+  /** Each item's recent versions by key, oldest first (undefined: deleted), for the index's lag. */
+  readonly #versions = new Map<string, { atMs: number; item: Item }[]>();
 
   /** Creates an empty table keyed by `pk` and `sk` (both strings). */
   createTable(name: string): void {
@@ -97,6 +105,7 @@ export class MemoryDynamo {
     const old = table.get(key);
     if (condition && !condition(old ?? {})) throw conditionFailed();
     table.set(key, copyOf(item));
+    this.#remember(key, item);
     this.onApply?.({ table: input.TableName!, key, kind: 'put', old: old && copyOf(old), new: copyOf(item) });
     return input.ReturnValues === 'ALL_OLD' && old ? { Attributes: copyOf(old) } : {};
   }
@@ -119,6 +128,7 @@ export class MemoryDynamo {
         );
     }
     table.set(key, next);
+    this.#remember(key, next);
     this.onApply?.({ table: input.TableName!, key, kind: 'update', old: old && copyOf(old), new: copyOf(next) });
     if (input.ReturnValues === 'ALL_OLD') return old ? { Attributes: copyOf(old) } : {};
     if (input.ReturnValues === 'ALL_NEW') return { Attributes: copyOf(next) };
@@ -130,10 +140,37 @@ export class MemoryDynamo {
     return {};
   }
 
+  #remember(key: string, item: Item): void {
+    if (!this.indexLag) return;
+    const versions = this.#versions.get(key) ?? [];
+    versions.push({ atMs: this.indexLag.nowMs(), item: copyOf(item) });
+    // Enough for any lag the simulation draws (a few hundred ms): versions older than 5 s go.
+    const keepFromMs = this.indexLag.nowMs() - 5_000;
+    while (versions.length > 1 && versions[1]!.atMs <= keepFromMs) versions.shift();
+    this.#versions.set(key, versions);
+  }
+
+  /** The items an index read sees: the table's, or each one as it was `lagMs` ago. */
+  #indexItems(table: Map<string, Item>): Item[] {
+    if (!this.indexLag) return [...table.values()];
+    const asOfMs = this.indexLag.nowMs() - this.indexLag.lagMs();
+    const seen: Item[] = [];
+    for (const key of table.keys()) {
+      const versions = this.#versions.get(key);
+      if (!versions) {
+        seen.push(table.get(key)!);
+        continue;
+      }
+      const version = versions.filter((v) => v.atMs <= asOfMs).at(-1);
+      if (version) seen.push(version.item);
+    }
+    return seen;
+  }
+
   /** A Scan of a sparse index: the items that carry its partition key, in one page (the simulation's tables are small). */
   #scanIndex(input: ScanCommand['input']): Record<string, unknown> {
     if (input.IndexName !== RUNTIME_INDEX.name) throw new ValidationError(`unsupported scan of ${input.IndexName ?? 'the table'}`);
-    const items = [...this.#table(input.TableName!).values()].filter((item) => item[RUNTIME_INDEX.partitionKey] !== undefined);
+    const items = this.#indexItems(this.#table(input.TableName!)).filter((item) => item[RUNTIME_INDEX.partitionKey] !== undefined);
     return { Items: items.map((item) => copyOf(item)), Count: items.length, ScannedCount: items.length };
   }
 
@@ -143,7 +180,7 @@ export class MemoryDynamo {
     const matches = parseCondition(input.KeyConditionExpression!, placeholders);
     const projection = input.ProjectionExpression !== undefined ? parseProjection(input.ProjectionExpression, placeholders) : undefined;
     placeholders.checkAllUsed();
-    let items = [...table.values()].filter((item) => matches(item)).sort(byKey);
+    let items = (input.IndexName ? this.#indexItems(table) : [...table.values()]).filter((item) => matches(item)).sort(byKey);
     if (input.ScanIndexForward === false) items.reverse();
     const start = input.ExclusiveStartKey ? JSON.stringify([input.ExclusiveStartKey.pk, input.ExclusiveStartKey.sk]) : undefined;
     if (start) {

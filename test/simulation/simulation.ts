@@ -97,6 +97,8 @@ export interface SimOptions {
   tenantJobs?: boolean;
   /** Damage to runtime jobs' due-index entries during the chaos (sim-tenant-jobs.ts). @default drawn from the seed */
   indexDamage?: boolean;
+  /** The indexes lag the table by up to 300 ms (memory-dynamo.ts indexLag). @default drawn from the seed */
+  indexLag?: boolean;
   /** The due index's repair sweep (due-repair.ts); false: the negative control's weakened cluster. @default true */
   dueRepair?: boolean;
 }
@@ -127,6 +129,7 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
   const runtimeRand = rand.fork();
   const boundsRand = rand.fork();
   const tenantRand = rand.fork();
+  const lagRand = rand.fork();
   const chaosMsOfSeed = options.chaosMs ?? 20_000;
   const jobs =
     (options.bounds ?? boundsRand.chance(0.5)) ? withRandomBounds(boundsRand, unbounded, START_MS, chaosMsOfSeed + 10_000) : unbounded;
@@ -150,6 +153,8 @@ export async function simulate(options: SimOptions): Promise<SimHistory> {
   const server = worldOwner('server');
   const time = new VirtualTime(START_MS, world);
   const db = new MemoryDynamo();
+  // The indexes' propagation lag: an index read sees each item as it was up to 300 ms before.
+  if (options.indexLag ?? lagRand.chance(0.5)) db.indexLag = { nowMs: () => time.nowMs, lagMs: () => lagRand.int(0, 300) };
   db.createTable(TABLE);
   const writes: StampedWrite[] = [];
   db.onApply = (write) => writes.push({ ...write, atMs: time.nowMs });
