@@ -42,6 +42,13 @@ export const TickMetric = {
   selfPausedJobs: 'SelfPausedJobs',
   /** Jobs whose tick hit a store error (the invocation fails and is retried). */
   jobErrors: 'JobErrors',
+  /**
+   * Runtime jobs the due index listed with a slot past its catch-up window that no tick had
+   * decided (distinct jobs, per invocation; 0 when none, so a tick that ran always reports it).
+   */
+  overdueJobs: 'OverdueJobs',
+  /** How many parts a fanned-out tick was split into (one invocation each); only on a fan-out. */
+  tickParts: 'TickParts',
   /** Outcomes of a kind this mapping does not know yet. */
   otherOutcomes: 'OtherOutcomes',
   /** Wall time of one invocation's tick, runs included. */
@@ -56,11 +63,13 @@ export function createTickMetrics(env: NodeJS.ProcessEnv = process.env): Metrics
 }
 
 /**
- * Adds one tick's outcomes to `metrics` (flushed by the caller). Kinds without a metric of their
- * own (`not-due`, `disabled`) add nothing; a kind added later counts as OtherOutcomes until mapped.
+ * Adds one tick's outcomes to `metrics` (flushed by the caller), and OverdueJobs every time (0
+ * when none). Kinds without a metric of their own (`not-due`, `disabled`) add nothing; a kind
+ * added later counts as OtherOutcomes until mapped.
  */
 export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[]): void {
   const count = (name: string): void => void metrics.addMetric(name, MetricUnit.Count, 1);
+  const overdue = new Set<string>();
   for (const outcome of outcomes) {
     switch (outcome.outcome) {
       case 'ran':
@@ -102,6 +111,12 @@ export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[
       case 'error':
         count(TickMetric.jobErrors);
         break;
+      case 'overdue':
+        overdue.add(outcome.job);
+        break;
+      case 'fanned-out':
+        metrics.addMetric(TickMetric.tickParts, MetricUnit.Count, outcome.parts);
+        break;
       case 'not-due':
       case 'disabled':
         break;
@@ -109,6 +124,8 @@ export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[
         count(TickMetric.otherOutcomes);
     }
   }
+  // Every tick, so the alarm's Maximum reads 0 (not missing) while jobs are on time.
+  metrics.addMetric(TickMetric.overdueJobs, MetricUnit.Count, overdue.size);
 }
 
 function perJob(metrics: Metrics, job: string, name: string): void {

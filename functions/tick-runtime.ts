@@ -22,6 +22,7 @@ import { lambdaFanOut } from './fan-out-invoke.js';
 import { lambdaHandOff } from './hand-off.js';
 import { createEventLog } from './log.js';
 import { createTickMetrics, recordOutcomes, TickMetric, withLagMetric } from './metrics.js';
+import { logOutcomeNotes } from './outcome-notes.js';
 import { readMaxClockSkewMs, readMaxJobsPerTick } from './settings.js';
 
 /** What one invocation returns: every outcome, and counts per kind for a quick look. */
@@ -113,6 +114,7 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
       metrics.addMetric(TickMetric.tickDuration, MetricUnit.Milliseconds, systemClock() - startedMs);
       metrics.publishStoredMetrics();
     }
+    logOutcomeNotes(log, outcomes);
     const counts: TickResponse['counts'] = {};
     for (const outcome of outcomes) counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
     // A continuation's state may be large: the log names it, without it.

@@ -207,8 +207,8 @@ export class ClusterCron extends Construct {
     const notifications = failureNotifications(role, props.failureNotifications);
     const entry = writeTickEntry({ jobs: this.jobs, source, ...tickJobs.handlers }, entryDirOf(project.projectRoot));
     // Where an invocation Lambda or EventBridge gives up on goes: the minute rule's undelivered
-    // ticks, and the function's own asynchronous invocations (a chain's hand-off, the page's
-    // trigger) that failed every retry. Nothing is dropped silently; the DeadLetters alarm watches it.
+    // ticks, and the function's own asynchronous invocations (a chain's hand-off, a fanned-out
+    // tick's part, the page's trigger) that failed every retry. Nothing is dropped silently; the DeadLetters alarm watches it.
     this.deadLetterQueue = new sqs.Queue(this, 'TickDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -297,18 +297,22 @@ export class ClusterCron extends Construct {
     });
   }
 
-  /** One of the tick's metrics (functions/metrics.ts), summed per period; per job with `{ job }`. */
+  /**
+   * One of the tick's metrics (functions/metrics.ts) per period: summed, the p99 of a time, the
+   * maximum of a level (OverdueJobs, TickParts); per job with `{ job }`.
+   */
   metric(
     name: (typeof TickMetric)[keyof typeof TickMetric],
     dimensions: Record<string, string> = {},
     period = Duration.minutes(5),
   ): cloudwatch.Metric {
     const isTime = name === TickMetric.tickDuration || name === TickMetric.startLag;
+    const isLevel = name === TickMetric.overdueJobs || name === TickMetric.tickParts;
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName: name,
       dimensionsMap: { service: this.serviceName, ...dimensions },
-      statistic: isTime ? cloudwatch.Stats.p(99) : cloudwatch.Stats.SUM,
+      statistic: isTime ? cloudwatch.Stats.p(99) : isLevel ? cloudwatch.Stats.MAXIMUM : cloudwatch.Stats.SUM,
       period,
     });
   }

@@ -350,6 +350,28 @@ describe('the ClusterCron construct', () => {
       });
     });
 
+    it('alarm on runtime jobs overdue two minutes in a row, over the service, with no job dimension', () => {
+      const { template, cron } = synth();
+      const overdue = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: TickMetric.overdueJobs } });
+      expect(Object.values(overdue).map((alarm) => alarm.Properties)).toEqual([
+        expect.objectContaining({
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [{ Name: 'service', Value: 'Test-Cron' }],
+          Statistic: 'Maximum',
+          Period: 60,
+          EvaluationPeriods: 2,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          // Emitted as 0 by every tick: no data is no tick, which other alarms cover, not an overdue job.
+          TreatMissingData: 'notBreaching',
+          AlarmDescription: expect.stringContaining('runtime jobs went overdue in 2 minutes in a row'),
+        }),
+      ]);
+      expect(cron.alarms.overdueJobs).toBeDefined();
+      // The file's jobs keep their own not-started alarms beside it.
+      expect(Object.keys(cron.alarms.notStarted).sort()).toEqual(['print', 'report']);
+    });
+
     it('alarm when an enabled job starts no run within its longest gap plus the timeout plus a minute', () => {
       const { template, cron } = synth();
       const notStarted = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: TickMetric.runs } });
@@ -421,7 +443,7 @@ describe('the ClusterCron construct', () => {
       const { template, stack } = synth({}, (scope) => ({ alarmTopic: new sns.Topic(scope, 'Topic') }));
       const topicRef = { Ref: stack.getLogicalId(stack.node.findChild('Topic').node.defaultChild as never) };
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(5);
+      expect(alarms).toHaveLength(6);
       for (const alarm of alarms) expect(alarm.Properties).toMatchObject({ AlarmActions: [topicRef], OKActions: [topicRef] });
     });
 

@@ -172,6 +172,8 @@ describe('the tick bundle of the synthesized asset', () => {
     expect(total(TickMetric.duplicateSlots)).toBe(1);
     expect(total(TickMetric.failedRuns)).toBe(0);
     expect(emf.filter((log) => typeof log[TickMetric.tickDuration] === 'number')).toHaveLength(2);
+    // OverdueJobs on every tick, 0 here: the alarm reads 0, not missing data, while jobs are on time.
+    expect(emf.filter((log) => log[TickMetric.overdueJobs] === 0)).toHaveLength(2);
   }, 60_000);
 
   it('runs a runtime job from its stored, validated definition (no validator in the bundle)', async () => {
