@@ -17,7 +17,7 @@ import { partPayload } from './core/payload.js';
  */
 export function lambdaFanOut(functionName: string, client?: LambdaClient): (request: FanOutRequest) => Promise<void> {
   let lambda: LambdaClient | undefined = client;
-  const send = async (part: number, parts: number, atMs: number): Promise<void> => {
+  const send = async (part: number, parts: number, atMs: number | undefined): Promise<void> => {
     const sdk = await import('@aws-sdk/client-lambda');
     lambda ??= new sdk.LambdaClient({});
     const payload = Buffer.from(JSON.stringify(partPayload({ part, parts }, atMs)));

@@ -30,15 +30,20 @@ export function describeOverdue(outcome: Pick<Overdue, 'lateMs'>): string {
 }
 
 /**
- * Logs one `tick.fanned-out` line per fan-out and, when runtime jobs were overdue, one
- * `tick.overdue` warning naming the first NAMED_OVERDUE_JOBS of them (the OverdueJobs metric and
- * alarm count them; this line says which). Each line's `summary` reads as a sentence.
+ * `fanned out: 4 parts, 1,000 due jobs` when the tick fanned out, for its `tick.end` line (the
+ * core's `tick.fan-out` line has the numbers; this reads as a sentence), else undefined.
  */
-export function logOutcomeNotes(log: EventLog, outcomes: readonly TickOutcome[]): void {
-  for (const outcome of outcomes) {
-    if (outcome.outcome !== 'fanned-out') continue;
-    log.info('tick.fanned-out', { parts: outcome.parts, due: outcome.due, summary: `fanned out: ${describeFanOut(outcome)}` });
-  }
+export function fanOutSummary(outcomes: readonly TickOutcome[]): string | undefined {
+  const fannedOut = outcomes.find((outcome): outcome is FannedOut => outcome.outcome === 'fanned-out');
+  return fannedOut && `fanned out: ${describeFanOut(fannedOut)}`;
+}
+
+/**
+ * When runtime jobs were overdue, logs one `tick.overdue` warning naming the first
+ * NAMED_OVERDUE_JOBS of them, each job once (the OverdueJobs metric and alarm count them; this
+ * line says which); its `summary` reads as a sentence.
+ */
+export function logOverdueJobs(log: EventLog, outcomes: readonly TickOutcome[]): void {
   const overdue = new Map<string, Overdue>();
   for (const outcome of outcomes) if (outcome.outcome === 'overdue' && !overdue.has(outcome.job)) overdue.set(outcome.job, outcome);
   if (overdue.size === 0) return;

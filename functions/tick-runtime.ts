@@ -22,7 +22,7 @@ import { lambdaFanOut } from './fan-out-invoke.js';
 import { lambdaHandOff } from './hand-off.js';
 import { createEventLog } from './log.js';
 import { createTickMetrics, recordOutcomes, TickMetric, withLagMetric } from './metrics.js';
-import { logOutcomeNotes } from './outcome-notes.js';
+import { fanOutSummary, logOverdueJobs } from './outcome-notes.js';
 import { readMaxClockSkewMs, readMaxJobsPerTick } from './settings.js';
 
 /** What one invocation returns: every outcome, and counts per kind for a quick look. */
@@ -114,7 +114,7 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
       metrics.addMetric(TickMetric.tickDuration, MetricUnit.Milliseconds, systemClock() - startedMs);
       metrics.publishStoredMetrics();
     }
-    logOutcomeNotes(log, outcomes);
+    logOverdueJobs(log, outcomes);
     const counts: TickResponse['counts'] = {};
     for (const outcome of outcomes) counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
     // A continuation's state may be large: the log names it, without it.
@@ -125,7 +125,14 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
             continuation: { ...command.continuation, state: command.continuation.state === undefined ? undefined : '(omitted)' },
           }
         : command;
-    log.info('tick.end', { command: logged, counts, tickMs: systemClock() - startedMs, requestId: context?.awsRequestId });
+    const fannedOut = fanOutSummary(outcomes);
+    log.info('tick.end', {
+      command: logged,
+      counts,
+      ...(fannedOut && { fannedOut }),
+      tickMs: systemClock() - startedMs,
+      requestId: context?.awsRequestId,
+    });
     const errors = outcomes.filter((outcome) => outcome.outcome === 'error');
     if (errors.length > 0) throw new ClusterCronError(`tick failed for ${errors.length} job(s): ${JSON.stringify(errors)}`);
     return { instance, outcomes, counts };

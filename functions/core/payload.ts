@@ -1,7 +1,7 @@
 /**
  * The tick function's input: an EventBridge scheduled event, or a manual payload such as
  * `{"at": "2026-11-26T10:00:00Z"}`, `{"jobs": ["print"]}` or `{"trigger": "print"}`, or one part of a
- * fanned-out tick, `{"at": "2026-11-26T10:00:00Z", "part": 1, "parts": 4}` (fan-out.ts).
+ * fanned-out tick, `{"part": 1, "parts": 4}` (with the `at` of a tick by hand; fan-out.ts).
  * Validated up front: a bad payload gets a PayloadError naming the field, never a deep crash.
  * Checked by hand, not with a schema library: this runs at every cold start of the deployed
  * tick, which loads no YAML parser or schema library (the jobs were validated at synth).
@@ -216,10 +216,10 @@ export function parseTickPayload(
 }
 
 /**
- * The part of a fanned-out tick a payload names, or undefined. `part` and `parts` go together and
- * with `at`: every part judges the same slots due as the tick that split (fan-out.ts).
+ * The part of a fanned-out tick a payload names, or undefined. `part` and `parts` go together; `at`
+ * only when the tick that split was given one (a scheduled tick's parts judge by their own clock).
  */
-function partIn({ at, part, parts }: ManualPayload): TickPart | undefined {
+function partIn({ part, parts }: ManualPayload): TickPart | undefined {
   if (part === undefined && parts === undefined) return undefined;
   if (part === undefined || parts === undefined) {
     const [given, missing] = part === undefined ? (['parts', 'part'] as const) : (['part', 'parts'] as const);
@@ -233,17 +233,15 @@ function partIn({ at, part, parts }: ManualPayload): TickPart | undefined {
       `payload field "part" has value ${part}; expected a whole number from 0 to ${parts - 1} (below "parts")`,
       'part',
     );
-  if (at === undefined)
-    throw new PayloadError(
-      `payload field "at" is missing: part ${part} of ${parts} needs the time of the tick that split, so it judges the same slots due`,
-      'at',
-    );
   return { part, parts };
 }
 
-/** The payload of one part of a fanned-out tick (sent by the fan-out); `parseTickPayload` reads it back. */
-export function partPayload(part: TickPart, atMs: number): { at: string; part: number; parts: number } {
-  return { at: new Date(atMs).toISOString(), part: part.part, parts: part.parts };
+/**
+ * The payload of one part of a fanned-out tick (sent by the fan-out), with `at` when the tick was
+ * as of a time given by hand (FanOutRequest.atMs); `parseTickPayload` reads it back.
+ */
+export function partPayload(part: TickPart, atMs?: number): { part: number; parts: number; at?: string } {
+  return { part: part.part, parts: part.parts, ...(atMs !== undefined && { at: new Date(atMs).toISOString() }) };
 }
 
 /**

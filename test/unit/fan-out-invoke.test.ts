@@ -54,6 +54,15 @@ describe('lambdaFanOut', () => {
     expect(commands).toEqual([1, 2, 3].map((part) => ({ kind: 'tick', source: 'manual', atMs, part: { part, parts: 4 } })));
   });
 
+  it("sends a scheduled tick's parts without a time, so each judges its slots by its own clock", async () => {
+    const { sent, client } = recordingClient();
+    await lambdaFanOut('f', client)({ parts: 3 });
+    expect(sent.map(payloadOf)).toEqual([
+      { part: 1, parts: 3 },
+      { part: 2, parts: 3 },
+    ]);
+  });
+
   it('sends every part before any answer comes back, so one slow invoke does not hold up the others', async () => {
     const seenAtFirstAnswer: number[] = [];
     const { sent, client } = recordingClient(() => {

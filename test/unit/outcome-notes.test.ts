@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { outcomeDetail } from '../../functions/cli/format.js';
 import type { TickOutcome } from '../../functions/core/types.js';
-import { describeFanOut, describeOverdue, logOutcomeNotes, NAMED_OVERDUE_JOBS } from '../../functions/outcome-notes.js';
+import { describeFanOut, describeOverdue, fanOutSummary, logOverdueJobs, NAMED_OVERDUE_JOBS } from '../../functions/outcome-notes.js';
 import { memoryLog } from '../support/local-table.js';
 
 const slot = '2026-11-26T10:00:00.000Z';
@@ -26,15 +26,10 @@ describe('the notes of a fanned-out tick and of overdue jobs', () => {
     );
   });
 
-  it('log one info line per fan-out, whose summary reads as a sentence', () => {
-    const log = memoryLog();
-    logOutcomeNotes(log, [
-      { outcome: 'fanned-out', job: '*', parts: 4, due: 1_000 },
-      { outcome: 'ran', job: 'a', slot, trigger: 'schedule', fence: 1, durationMs: 5, leaseLost: false },
-    ]);
-    expect(log.events).toEqual([
-      { level: 'info', message: 'tick.fanned-out', attributes: { parts: 4, due: 1_000, summary: 'fanned out: 4 parts, 1,000 due jobs' } },
-    ]);
+  it("sum a fan-out up as a sentence for the tick's end line, and nothing for a tick that did not fan out", () => {
+    const ran: TickOutcome = { outcome: 'ran', job: 'a', slot, trigger: 'schedule', fence: 1, durationMs: 5, leaseLost: false };
+    expect(fanOutSummary([ran, { outcome: 'fanned-out', job: '*', parts: 4, due: 1_000 }])).toBe('fanned out: 4 parts, 1,000 due jobs');
+    expect(fanOutSummary([ran])).toBeUndefined();
   });
 
   it('log one warning for the overdue jobs of a tick, each job once, naming the first few and counting the rest', () => {
@@ -46,7 +41,7 @@ describe('the notes of a fanned-out tick and of overdue jobs', () => {
       lateMs: 100_000,
     }));
     // A second slot of the first job is the same overdue job.
-    logOutcomeNotes(log, [...many, { outcome: 'overdue', job: 'job-0', slot: '2026-11-26T10:01:00.000Z', lateMs: 40_000 }]);
+    logOverdueJobs(log, [...many, { outcome: 'overdue', job: 'job-0', slot: '2026-11-26T10:01:00.000Z', lateMs: 40_000 }]);
     expect(log.events).toHaveLength(1);
     const [event] = log.events;
     expect(event).toMatchObject({ level: 'warn', message: 'tick.overdue', attributes: { count: NAMED_OVERDUE_JOBS + 2 } });
@@ -57,9 +52,9 @@ describe('the notes of a fanned-out tick and of overdue jobs', () => {
     );
   });
 
-  it('log nothing for a tick without a fan-out or an overdue job', () => {
+  it('log nothing for a tick without an overdue job', () => {
     const log = memoryLog();
-    logOutcomeNotes(log, [
+    logOverdueJobs(log, [
       { outcome: 'missed', job: 'a', slot, lateMs: 100_000 },
       { outcome: 'not-due', job: 'b' },
     ]);

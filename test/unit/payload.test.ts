@@ -251,7 +251,15 @@ describe('parseTickPayload', () => {
     const at = '2026-11-26T10:00:00.250Z';
     const atMs = Date.parse(at);
 
-    it('ticks that part as of "at"', () => {
+    it('ticks that part by its own clock, as the part of a scheduled tick is sent', () => {
+      expect(parseTickPayload({ part: 1, parts: 4 }, JOBS, NOW_MS)).toEqual({
+        kind: 'tick',
+        source: 'manual',
+        part: { part: 1, parts: 4 },
+      });
+    });
+
+    it('ticks that part as of "at", as the part of a tick by hand is sent', () => {
       expect(parseTickPayload({ at, part: 1, parts: 4 }, JOBS, NOW_MS)).toEqual({
         kind: 'tick',
         source: 'manual',
@@ -277,11 +285,6 @@ describe('parseTickPayload', () => {
       ['part', { at, part: 4, parts: 4 }, 'payload field "part" has value 4; expected a whole number from 0 to 3 (below "parts")'],
       ['parts', { at, part: 1 }, 'payload field "part" has value 1 but goes only with "parts", which is missing'],
       ['part', { at, parts: 4 }, 'payload field "parts" has value 4 but goes only with "part", which is missing'],
-      [
-        'at',
-        { part: 1, parts: 4 },
-        'payload field "at" is missing: part 1 of 4 needs the time of the tick that split, so it judges the same slots due',
-      ],
       [
         'jobs',
         { at, part: 1, parts: 4, jobs: ['print'] },
@@ -504,5 +507,11 @@ describe('partPayload', () => {
     const sent = JSON.parse(JSON.stringify(partPayload({ part: 3, parts: 8 }, atMs))) as unknown;
     expect(sent).toEqual({ at: '2026-11-26T10:00:00.250Z', part: 3, parts: 8 });
     expect(parseTickPayload(sent, JOBS, NOW_MS)).toEqual({ kind: 'tick', source: 'manual', atMs, part: { part: 3, parts: 8 } });
+  });
+
+  it('leaves "at" out for the part of a scheduled tick, which judges slots by its own clock', () => {
+    const sent = JSON.parse(JSON.stringify(partPayload({ part: 1, parts: 2 }))) as unknown;
+    expect(sent).toEqual({ part: 1, parts: 2 });
+    expect(parseTickPayload(sent, JOBS, NOW_MS)).toEqual({ kind: 'tick', source: 'manual', part: { part: 1, parts: 2 } });
   });
 });
