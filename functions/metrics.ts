@@ -12,7 +12,10 @@ export const METRICS_NAMESPACE = 'ClusterCron';
 /** The dimension that names the job on per-job metrics (`service` is on every metric). */
 export const JOB_DIMENSION = 'job';
 
-/** Metric names. Per job (dimensions service + job) as well: Runs, FailedRuns, SelfPausedJobs. */
+/**
+ * Metric names. Per job (dimensions service + job) as well, for the jobs `perJob` picks (on
+ * Lambda: the schedule's, whose not-started alarms read them): Runs, FailedRuns, SelfPausedJobs.
+ */
 export const TickMetric = {
   /** Runs started (succeeded or failed). */
   runs: 'Runs',
@@ -62,13 +65,25 @@ export function createTickMetrics(env: NodeJS.ProcessEnv = process.env): Metrics
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'cluster-cron' });
 }
 
+/** Options of recordOutcomes. */
+export interface RecordOptions {
+  /**
+   * Whether a job gets metrics of its own (dimension `job`): each is a custom metric billed per
+   * month, so a runtime job, which no per-job alarm reads, gets none. @default every job
+   */
+  perJob?: (job: string) => boolean;
+}
+
 /**
  * Adds one tick's outcomes to `metrics` (flushed by the caller), and OverdueJobs every time (0
  * when none). Kinds without a metric of their own (`not-due`, `disabled`) add nothing; a kind
  * added later counts as OtherOutcomes until mapped.
  */
-export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[]): void {
+export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[], options: RecordOptions = {}): void {
   const count = (name: string): void => void metrics.addMetric(name, MetricUnit.Count, 1);
+  const perJob = (job: string, name: string): void => {
+    if (options.perJob?.(job) ?? true) metrics.singleMetric().addDimension(JOB_DIMENSION, job).addMetric(name, MetricUnit.Count, 1);
+  };
   const overdue = new Set<string>();
   for (const outcome of outcomes) {
     switch (outcome.outcome) {
@@ -80,8 +95,8 @@ export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[
         if ((outcome.attempts ?? 1) > 1) count(TickMetric.retriedRuns);
         if (outcome.timedOut) count(TickMetric.timedOutRuns);
         // Per job, so each job's alarm sees its own runs; published at once with its dimension.
-        perJob(metrics, outcome.job, TickMetric.runs);
-        if (outcome.outcome === 'failed') perJob(metrics, outcome.job, TickMetric.failedRuns);
+        perJob(outcome.job, TickMetric.runs);
+        if (outcome.outcome === 'failed') perJob(outcome.job, TickMetric.failedRuns);
         break;
       case 'duplicate':
         count(TickMetric.duplicateSlots);
@@ -106,7 +121,7 @@ export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[
         break;
       case 'self-paused':
         count(TickMetric.selfPausedJobs);
-        perJob(metrics, outcome.job, TickMetric.selfPausedJobs);
+        perJob(outcome.job, TickMetric.selfPausedJobs);
         break;
       case 'error':
         count(TickMetric.jobErrors);
@@ -126,10 +141,6 @@ export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[
   }
   // Every tick, so the alarm's Maximum reads 0 (not missing) while jobs are on time.
   metrics.addMetric(TickMetric.overdueJobs, MetricUnit.Count, overdue.size);
-}
-
-function perJob(metrics: Metrics, job: string, name: string): void {
-  metrics.singleMetric().addDimension(JOB_DIMENSION, job).addMetric(name, MetricUnit.Count, 1);
 }
 
 /**

@@ -77,6 +77,8 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
   const fanOut = env.AWS_LAMBDA_FUNCTION_NAME ? lambdaFanOut(env.AWS_LAMBDA_FUNCTION_NAME) : undefined;
   // The construct's failureNotifications: an SNS topic and/or an EventBridge bus.
   const publishing = failurePublishing(env);
+  // Per-job metrics for the schedule's jobs only: their not-started alarms read them; a runtime job's would be a metric a month each.
+  const fileJobNames = new Set(jobs.map((job) => job.name));
 
   return async (event, context) => {
     metrics.captureColdStartMetric();
@@ -109,7 +111,7 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
     let outcomes: TickOutcome[];
     try {
       outcomes = await runTickCommand(deps, jobs, command, deadlineMs !== undefined ? { deadlineMs } : {});
-      recordOutcomes(metrics, outcomes);
+      recordOutcomes(metrics, outcomes, { perJob: (name) => fileJobNames.has(name) });
     } finally {
       metrics.addMetric(TickMetric.tickDuration, MetricUnit.Milliseconds, systemClock() - startedMs);
       metrics.publishStoredMetrics();

@@ -81,6 +81,25 @@ describe('the tick metrics', () => {
     ]);
   });
 
+  it("give per-job metrics only to the jobs perJob picks (the schedule's), counting every job under the service", () => {
+    const metrics = createTickMetrics();
+    const run = { slot, trigger: 'schedule', fence: 1, durationMs: 5, leaseLost: false } as const;
+    const docs = emfOf(() => {
+      recordOutcomes(
+        metrics,
+        [
+          { outcome: 'ran', job: 'print', ...run },
+          { outcome: 'failed', job: 'tenant-1', ...run, error: 'boom' },
+          { outcome: 'self-paused', job: 'tenant-1', slot, failureStreak: 3, error: 'boom' },
+        ],
+        { perJob: (name) => name === 'print' },
+      );
+      metrics.publishStoredMetrics();
+    });
+    expect(docs.filter((doc) => doc.job !== undefined).map((doc) => [doc.job, doc.Runs])).toEqual([['print', 1]]);
+    expect(serviceTotals(docs)).toMatchObject({ [TickMetric.runs]: 2, [TickMetric.failedRuns]: 1, [TickMetric.selfPausedJobs]: 1 });
+  });
+
   it('count an outcome kind they do not know yet as OtherOutcomes instead of failing', () => {
     const metrics = createTickMetrics();
     const docs = emfOf(() => {

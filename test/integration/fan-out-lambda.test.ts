@@ -111,6 +111,10 @@ describe('a fanned-out tick on Lambda', () => {
     // 7 due at 3 a tick: 3 parts; this invocation ran part 0 and the file's job.
     expect(first.outcomes).toContainEqual({ outcome: 'fanned-out', job: '*', parts: 3, due: 7 });
     expect(logs.find((line) => line.message === 'tick.end')).toMatchObject({ fannedOut: 'fanned out: 3 parts, 7 due jobs' });
+    // Per-job metrics for the schedule's job only: a runtime job's would be a custom metric of its own.
+    const perJobMetrics = logs.filter((line) => line._aws !== undefined && line.job !== undefined).map((line) => line.job);
+    expect(perJobMetrics).toEqual(['print']);
+    expect(logs.filter((line) => line._aws !== undefined && line.OverdueJobs !== undefined).map((line) => line.OverdueJobs)).toEqual([0]);
     expect(invokes.map(({ path, invocationType, payload }) => ({ path, invocationType, payload }))).toEqual(
       expect.arrayContaining([
         { path: `/2015-03-31/functions/${FUNCTION_NAME}/invocations`, invocationType: 'Event', payload: { part: 1, parts: 3 } },
