@@ -97,10 +97,11 @@ export function tickAlarms(scope: Construct, props: TickAlarmsProps): TickAlarms
       metric: props.deadLetters,
       description: `cluster-cron ${serviceName}: a tick was given up on: EventBridge could not deliver a minute tick, or an asynchronous invocation of the function (a hand-off, a fanned-out tick's part, the page's trigger) failed every retry; the dead-letter queue holds it`,
     }),
-    // Maximum over the invocations of a minute (each reports its own count; a threshold of 1 makes
-    // it the same as their sum, without counting twice a job that two ticks listed). Two minutes in a row: a backlog the ticks do not work off, not one late tick's burst (whose
-    // outage the dead-letter and error alarms see). No data is no overdue job: when ticks stop,
-    // the not-started alarms of the file's jobs, the dead letters and the tick errors say so.
+    // Maximum over the invocations of a minute (each reports its own count; with a threshold of 1
+    // it decides as their sum would, without counting twice a job two ticks listed). Two minutes
+    // in a row: a backlog the ticks do not work off, not one late tick's burst (whose outage the
+    // dead-letter and error alarms see). No data is no overdue job: when ticks stop, the
+    // not-started alarms of the file's jobs, the dead letters and the tick errors say so.
     overdueJobs: schedulerAlarm(scope, 'OverdueJobsAlarm', {
       ...failure,
       metric: props.metric(TickMetric.overdueJobs, {}, Duration.minutes(1)),
