@@ -74,13 +74,17 @@ afterAll(async () => {
 });
 
 /** Waits out the last seconds of a minute, so a tick and its parts see the same slot. */
-async function awayFromMinuteEdge(marginMs = 10_000): Promise<void> {
+async function awayFromMinuteEdge(marginMs = 20_000): Promise<void> {
   const intoMinuteMs = Date.now() % 60_000;
   if (intoMinuteMs > 60_000 - marginMs) await sleep(60_000 - intoMinuteMs + 50);
 }
 
-/** A fresh table with seven runtime jobs due now (defined two minutes ago), and the handler loaded on it as in a Lambda container. */
+/**
+ * A fresh table with seven runtime jobs defined just before this minute began (so its slot is
+ * their first, due now and on time), and the handler loaded on it as in a Lambda container.
+ */
 async function loadHandler() {
+  await awayFromMinuteEdge();
   const tableName = await tables.newTable();
   Object.assign(process.env, ENV, { CLUSTER_CRON_TABLE: tableName, DYNAMODB_ENDPOINT: tables.endpoint() });
   // The deployment's file job beside them, as the handler's schedule has it.
@@ -88,7 +92,7 @@ async function loadHandler() {
     handlers: { PrintWorker: printWorker },
     jobs: { print: defineJob({ cron: '* * * * *', handler: printWorker }) },
   });
-  const definedAtMs = Date.now() - 120_000;
+  const definedAtMs = Math.floor(Date.now() / 60_000) * 60_000 - 1_000;
   for (const name of RUNTIME_JOBS) {
     const job = { name, cron: '* * * * *', class: 'PrintWorker', args: { sleepSeconds: 0 } };
     await upsertJob({ config, client: tables.client(), tableName, clock: () => definedAtMs, log: memoryLog(), instance: 'api', job });
@@ -106,7 +110,6 @@ describe('a fanned-out tick on Lambda', () => {
     const handler = await loadHandler();
     invokes.length = 0;
     status = () => 202;
-    await awayFromMinuteEdge();
     const { result: first, logs } = await captureLogs(() => handler({}, CONTEXT));
     // 7 due at 3 a tick: 3 parts; this invocation ran part 0 and the file's job.
     expect(first.outcomes).toContainEqual({ outcome: 'fanned-out', job: '*', parts: 3, due: 7 });
@@ -136,7 +139,6 @@ describe('a fanned-out tick on Lambda', () => {
     const handler = await loadHandler();
     invokes.length = 0;
     status = ({ part }) => (part === 2 ? 429 : 202);
-    await awayFromMinuteEdge();
     const { result, logs } = await captureLogs(() => handler({}, CONTEXT), ['stdout', 'stderr']);
     // Part 1 went; part 2 was refused every time the SDK tried it (it retries a throttle).
     const tries = (part: number) => invokes.filter(({ payload }) => (payload as { part: number }).part === part).length;
