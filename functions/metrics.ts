@@ -12,7 +12,10 @@ export const METRICS_NAMESPACE = 'ClusterCron';
 /** The dimension that names the job on per-job metrics (`service` is on every metric). */
 export const JOB_DIMENSION = 'job';
 
-/** Metric names. Per job (dimensions service + job) as well: Runs, FailedRuns, SelfPausedJobs. */
+/**
+ * Metric names. Per job (dimensions service + job) as well, for the jobs `perJob` picks (on
+ * Lambda: the schedule's, whose not-started alarms read them): Runs, FailedRuns, SelfPausedJobs.
+ */
 export const TickMetric = {
   /** Runs started (succeeded or failed). */
   runs: 'Runs',
@@ -42,6 +45,13 @@ export const TickMetric = {
   selfPausedJobs: 'SelfPausedJobs',
   /** Jobs whose tick hit a store error (the invocation fails and is retried). */
   jobErrors: 'JobErrors',
+  /**
+   * Runtime jobs the due index listed with a slot past its catch-up window that no tick had
+   * decided (distinct jobs, per invocation; 0 when none, so a tick that ran always reports it).
+   */
+  overdueJobs: 'OverdueJobs',
+  /** How many parts a fanned-out tick was split into (one invocation each); only on a fan-out. */
+  tickParts: 'TickParts',
   /** Outcomes of a kind this mapping does not know yet. */
   otherOutcomes: 'OtherOutcomes',
   /** Wall time of one invocation's tick, runs included. */
@@ -55,12 +65,26 @@ export function createTickMetrics(env: NodeJS.ProcessEnv = process.env): Metrics
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'cluster-cron' });
 }
 
+/** Options of recordOutcomes. */
+export interface RecordOptions {
+  /**
+   * Whether a job gets metrics of its own (dimension `job`): each is a custom metric billed per
+   * month, so a runtime job, which no per-job alarm reads, gets none. @default every job
+   */
+  perJob?: (job: string) => boolean;
+}
+
 /**
- * Adds one tick's outcomes to `metrics` (flushed by the caller). Kinds without a metric of their
- * own (`not-due`, `disabled`) add nothing; a kind added later counts as OtherOutcomes until mapped.
+ * Adds one tick's outcomes to `metrics` (flushed by the caller), and OverdueJobs every time (0
+ * when none). Kinds without a metric of their own (`not-due`, `disabled`) add nothing; a kind
+ * added later counts as OtherOutcomes until mapped.
  */
-export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[]): void {
+export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[], options: RecordOptions = {}): void {
   const count = (name: string): void => void metrics.addMetric(name, MetricUnit.Count, 1);
+  const perJob = (job: string, name: string): void => {
+    if (options.perJob?.(job) ?? true) metrics.singleMetric().addDimension(JOB_DIMENSION, job).addMetric(name, MetricUnit.Count, 1);
+  };
+  const overdue = new Set<string>();
   for (const outcome of outcomes) {
     switch (outcome.outcome) {
       case 'ran':
@@ -71,8 +95,8 @@ export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[
         if ((outcome.attempts ?? 1) > 1) count(TickMetric.retriedRuns);
         if (outcome.timedOut) count(TickMetric.timedOutRuns);
         // Per job, so each job's alarm sees its own runs; published at once with its dimension.
-        perJob(metrics, outcome.job, TickMetric.runs);
-        if (outcome.outcome === 'failed') perJob(metrics, outcome.job, TickMetric.failedRuns);
+        perJob(outcome.job, TickMetric.runs);
+        if (outcome.outcome === 'failed') perJob(outcome.job, TickMetric.failedRuns);
         break;
       case 'duplicate':
         count(TickMetric.duplicateSlots);
@@ -97,10 +121,16 @@ export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[
         break;
       case 'self-paused':
         count(TickMetric.selfPausedJobs);
-        perJob(metrics, outcome.job, TickMetric.selfPausedJobs);
+        perJob(outcome.job, TickMetric.selfPausedJobs);
         break;
       case 'error':
         count(TickMetric.jobErrors);
+        break;
+      case 'overdue':
+        overdue.add(outcome.job);
+        break;
+      case 'fanned-out':
+        metrics.addMetric(TickMetric.tickParts, MetricUnit.Count, outcome.parts);
         break;
       case 'not-due':
       case 'disabled':
@@ -109,10 +139,8 @@ export function recordOutcomes(metrics: Metrics, outcomes: readonly TickOutcome[
         count(TickMetric.otherOutcomes);
     }
   }
-}
-
-function perJob(metrics: Metrics, job: string, name: string): void {
-  metrics.singleMetric().addDimension(JOB_DIMENSION, job).addMetric(name, MetricUnit.Count, 1);
+  // Every tick, so the alarm's Maximum reads 0 (not missing) while jobs are on time.
+  metrics.addMetric(TickMetric.overdueJobs, MetricUnit.Count, overdue.size);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The tick Lambda handler for validated jobs and their handlers, configured once per container
- * from CLUSTER_CRON_TABLE and optional DYNAMODB_ENDPOINT and MAX_CLOCK_SKEW_MS. It loads no
+ * from CLUSTER_CRON_TABLE and optional DYNAMODB_ENDPOINT, MAX_CLOCK_SKEW_MS and
+ * CLUSTER_CRON_MAX_JOBS_PER_TICK. It loads no
  * schedule parser or schema library: the construct's bundle (infra/tick-entry.ts) ships the jobs
  * as data validated at synth; tick-handler.ts resolves them from a config, a schedule or the environment.
  */
@@ -17,10 +18,12 @@ import { systemClock } from './core/time.js';
 import type { JobDefinition, JobHandler, TickOutcome } from './core/types.js';
 import { createDocumentClient } from './dynamo-client.js';
 import { failurePublishing } from './failure-publish.js';
+import { lambdaFanOut } from './fan-out-invoke.js';
 import { lambdaHandOff } from './hand-off.js';
 import { createEventLog } from './log.js';
 import { createTickMetrics, recordOutcomes, TickMetric, withLagMetric } from './metrics.js';
-import { readMaxClockSkewMs } from './settings.js';
+import { fanOutSummary, logOverdueJobs } from './outcome-notes.js';
+import { readMaxClockSkewMs, readMaxJobsPerTick } from './settings.js';
 
 /** What one invocation returns: every outcome, and counts per kind for a quick look. */
 export interface TickResponse {
@@ -69,8 +72,13 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
   const metrics = createTickMetrics(env);
   // Set by the Lambda runtime: a continuous job's next link near the deadline goes to a fresh invocation.
   const handOff = lambdaHandOff(env.AWS_LAMBDA_FUNCTION_NAME);
+  // More runtime jobs due than maxJobsPerTick: parts 1 to n - 1 go to fresh invocations of this function.
+  const maxJobsPerTick = readMaxJobsPerTick(env);
+  const fanOut = env.AWS_LAMBDA_FUNCTION_NAME ? lambdaFanOut(env.AWS_LAMBDA_FUNCTION_NAME) : undefined;
   // The construct's failureNotifications: an SNS topic and/or an EventBridge bus.
   const publishing = failurePublishing(env);
+  // Per-job metrics for the schedule's jobs only: their not-started alarms read them; a runtime job's would be a metric a month each.
+  const fileJobNames = new Set(jobs.map((job) => job.name));
 
   return async (event, context) => {
     metrics.captureColdStartMetric();
@@ -86,6 +94,8 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
       ...(options.failureHooks && { failureHooks: options.failureHooks }),
       maxClockSkewMs,
       ...(handOff && { handOff }),
+      ...(fanOut && { fanOut }),
+      maxJobsPerTick,
       ...publishing,
     };
     let command: TickCommand;
@@ -101,11 +111,12 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
     let outcomes: TickOutcome[];
     try {
       outcomes = await runTickCommand(deps, jobs, command, deadlineMs !== undefined ? { deadlineMs } : {});
-      recordOutcomes(metrics, outcomes);
+      recordOutcomes(metrics, outcomes, { perJob: (name) => fileJobNames.has(name) });
     } finally {
       metrics.addMetric(TickMetric.tickDuration, MetricUnit.Milliseconds, systemClock() - startedMs);
       metrics.publishStoredMetrics();
     }
+    logOverdueJobs(log, outcomes);
     const counts: TickResponse['counts'] = {};
     for (const outcome of outcomes) counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
     // A continuation's state may be large: the log names it, without it.
@@ -116,7 +127,14 @@ export function createJobsTickHandler(options: JobsTickHandlerOptions): TickHand
             continuation: { ...command.continuation, state: command.continuation.state === undefined ? undefined : '(omitted)' },
           }
         : command;
-    log.info('tick.end', { command: logged, counts, tickMs: systemClock() - startedMs, requestId: context?.awsRequestId });
+    const fannedOut = fanOutSummary(outcomes);
+    log.info('tick.end', {
+      command: logged,
+      counts,
+      ...(fannedOut && { fannedOut }),
+      tickMs: systemClock() - startedMs,
+      requestId: context?.awsRequestId,
+    });
     const errors = outcomes.filter((outcome) => outcome.outcome === 'error');
     if (errors.length > 0) throw new ClusterCronError(`tick failed for ${errors.length} job(s): ${JSON.stringify(errors)}`);
     return { instance, outcomes, counts };

@@ -1,7 +1,7 @@
 /**
  * The scheduler's alarms: `schedulerAlarm` makes one (its metric, threshold, what no data means,
  * and the SNS action on alarm and on OK), and `tickAlarms` the set ClusterCron has: the tick's
- * errors, failed runs, dead letters, and one per job that stopped starting.
+ * errors, failed runs, dead letters, overdue runtime jobs, and one per file job that stopped starting.
  */
 import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -52,7 +52,9 @@ export interface TickAlarms {
   /** A job paused itself after its pauseAfterFailures consecutive failed slots; only when a job sets it. */
   selfPaused?: cloudwatch.Alarm;
   deadLetters: cloudwatch.Alarm;
-  /** Per job name; a job that fires less than weekly has none (see the synth warning). */
+  /** Runtime jobs went overdue (OverdueJobs): the ticks are not keeping up with the due index. */
+  overdueJobs: cloudwatch.Alarm;
+  /** Per job name of the file; a job that fires less than weekly has none (see the synth warning). */
   notStarted: Record<string, cloudwatch.Alarm>;
 }
 
@@ -72,6 +74,10 @@ export interface TickAlarmsProps {
   readonly action?: cloudwatch.IAlarmAction;
 }
 
+/** Minutes in a row with an overdue runtime job before the OverdueJobs alarm fires. */
+export const OVERDUE_ALARM_MINUTES = 2;
+
+/** The alarms of ClusterCron on the tick's metrics, each with `props.action` on alarm and on OK. */
 export function tickAlarms(scope: Construct, props: TickAlarmsProps): TickAlarms {
   const { serviceName, action } = props;
   const failure = { breach: 'atLeast', threshold: 1, ...(action && { action }) } as const;
@@ -89,7 +95,18 @@ export function tickAlarms(scope: Construct, props: TickAlarmsProps): TickAlarms
     deadLetters: schedulerAlarm(scope, 'DeadLettersAlarm', {
       ...failure,
       metric: props.deadLetters,
-      description: `cluster-cron ${serviceName}: a tick was given up on: EventBridge could not deliver a minute tick, or an asynchronous invocation of the function (a hand-off, the page's trigger) failed every retry; the dead-letter queue holds it`,
+      description: `cluster-cron ${serviceName}: a tick was given up on: EventBridge could not deliver a minute tick, or an asynchronous invocation of the function (a hand-off, a fanned-out tick's part, the page's trigger) failed every retry; the dead-letter queue holds it`,
+    }),
+    // Maximum over the invocations of a minute (each reports its own count; with a threshold of 1
+    // it decides as their sum would, without counting twice a job two ticks listed). Two minutes
+    // in a row: a backlog the ticks do not work off, not one late tick's burst (whose outage the
+    // dead-letter and error alarms see). No data is no overdue job: when ticks stop, the
+    // not-started alarms of the file's jobs, the dead letters and the tick errors say so.
+    overdueJobs: schedulerAlarm(scope, 'OverdueJobsAlarm', {
+      ...failure,
+      metric: props.metric(TickMetric.overdueJobs, {}, Duration.minutes(1)),
+      periods: OVERDUE_ALARM_MINUTES,
+      description: `cluster-cron ${serviceName}: runtime jobs went overdue in ${OVERDUE_ALARM_MINUTES} minutes in a row: their slots passed the catch-up window with no tick deciding them (too many due for the ticks: fan-out parts not started, too little concurrency, a throttled table); the tick's "tick.overdue" log lines name them`,
     }),
     notStarted: {},
   };

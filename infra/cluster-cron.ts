@@ -26,6 +26,7 @@ import { type TickAlarms, tickAlarms } from './alarms.js';
 import { FAILURE_EVENT_PATTERN, type FailureNotificationsOptions, failureNotifications } from './failure-notifications.js';
 import { runTimeoutProblem, timeoutFloorMs } from './run-timeouts.js';
 import { addDueIndex, addRuntimeIndex, dueIndexArn, runtimeIndexArn } from './runtime-index.js';
+import { fanOutEnvironment, grantSelfInvoke } from './self-invoke.js';
 import { StatusPage, type StatusPageOptions } from './status-page.js';
 import { TICK_ARCHITECTURE, TICK_RUNTIME, tickBundlingOptions } from './tick-bundling.js';
 import { entryDirOf, writeTickEntry } from './tick-entry.js';
@@ -98,6 +99,12 @@ export interface ClusterCronProps {
    * @default - none
    */
   readonly failureNotifications?: FailureNotificationsOptions;
+  /**
+   * How many due runtime jobs one invocation starts: a tick with more due splits them into parts
+   * (at most 64), runs one and sends the others to fresh invocations of the tick function, which
+   * count against the account's (unreserved) concurrency. @default 250
+   */
+  readonly maxJobsPerTick?: number;
 }
 
 /**
@@ -196,14 +203,12 @@ export class ClusterCron extends Construct {
     );
 
     const logLevel = props.logLevel ?? 'INFO';
-    // A chain (a continuous job, or a slot buffered behind a run) that reaches the invocation's
-    // deadline goes on in a fresh invocation of this function: only such schedules invoke Lambda.
-    const handsOff = this.jobs.some((job) => job.continuous || job.overlap === 'bufferOne');
+    const fanOut = fanOutEnvironment(id, props.maxJobsPerTick);
     const notifications = failureNotifications(role, props.failureNotifications);
     const entry = writeTickEntry({ jobs: this.jobs, source, ...tickJobs.handlers }, entryDirOf(project.projectRoot));
     // Where an invocation Lambda or EventBridge gives up on goes: the minute rule's undelivered
-    // ticks, and the function's own asynchronous invocations (a chain's hand-off, the page's
-    // trigger) that failed every retry. Nothing is dropped silently; the DeadLetters alarm watches it.
+    // ticks, and the function's own asynchronous invocations (a chain's hand-off, a fanned-out
+    // tick's part, the page's trigger) that failed every retry. Nothing is dropped silently; the DeadLetters alarm watches it.
     this.deadLetterQueue = new sqs.Queue(this, 'TickDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -221,7 +226,8 @@ export class ClusterCron extends Construct {
       projectRoot: project.projectRoot,
       depsLockFilePath: project.depsLockFilePath,
       bundling: tickBundlingOptions({
-        sdkClients: [...(handsOff ? (['@aws-sdk/client-lambda'] as const) : []), ...notifications.sdkClients],
+        // Any tick may invoke this function (a fan-out, a chain's hand-off): the Lambda client's file is always there.
+        sdkClients: ['@aws-sdk/client-lambda', ...notifications.sdkClients],
       }),
       runtime: TICK_RUNTIME,
       architecture: TICK_ARCHITECTURE,
@@ -239,6 +245,7 @@ export class ClusterCron extends Construct {
         POWERTOOLS_SERVICE_NAME: this.serviceName,
         CLUSTER_CRON_LOG_LEVEL: logLevel,
         NODE_OPTIONS: `--enable-source-maps ${tickHeapOptions(memorySize)}`,
+        ...fanOut,
         ...notifications.environment,
       },
       // A failed tick is retried; one older than 5 minutes has been overtaken by later ticks.
@@ -246,20 +253,8 @@ export class ClusterCron extends Construct {
       maxEventAge: Duration.minutes(5),
       onFailure: new SqsDestination(this.deadLetterQueue),
     });
-    // Only a schedule that hands off may invoke the function; a policy of its own, not the
-    // role's default one, which the function itself depends on.
-    if (handsOff) {
-      new iam.Policy(this, 'SelfInvoke', {
-        roles: [role],
-        statements: [
-          new iam.PolicyStatement({
-            sid: 'HandOffToItself',
-            actions: ['lambda:InvokeFunction'],
-            resources: [this.tickFunction.functionArn],
-          }),
-        ],
-      });
-    }
+    // A fanned-out tick's parts and a chain's hand-off: this function may invoke itself, and only itself.
+    grantSelfInvoke(this, role, this.tickFunction);
 
     if (props.statusPage?.enabled) {
       this.statusPage = new StatusPage(this, 'StatusPage', {
@@ -302,18 +297,22 @@ export class ClusterCron extends Construct {
     });
   }
 
-  /** One of the tick's metrics (functions/metrics.ts), summed per period; per job with `{ job }`. */
+  /**
+   * One of the tick's metrics (functions/metrics.ts) per period: summed, the p99 of a time, the
+   * maximum of a level (OverdueJobs, TickParts); per job with `{ job }`.
+   */
   metric(
     name: (typeof TickMetric)[keyof typeof TickMetric],
     dimensions: Record<string, string> = {},
     period = Duration.minutes(5),
   ): cloudwatch.Metric {
     const isTime = name === TickMetric.tickDuration || name === TickMetric.startLag;
+    const isLevel = name === TickMetric.overdueJobs || name === TickMetric.tickParts;
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName: name,
       dimensionsMap: { service: this.serviceName, ...dimensions },
-      statistic: isTime ? cloudwatch.Stats.p(99) : cloudwatch.Stats.SUM,
+      statistic: isTime ? cloudwatch.Stats.p(99) : isLevel ? cloudwatch.Stats.MAXIMUM : cloudwatch.Stats.SUM,
       period,
     });
   }

@@ -7,6 +7,7 @@ import { type LockItem, lapsedHolder, liveHolder, pausedFor, type SlotItem } fro
 import { formatDurationMs } from '../core/time.js';
 import type { JobDefinition, TickOutcome } from '../core/types.js';
 import { describeCron } from '../describe-cron.js';
+import { describeFanOut, describeOverdue } from '../outcome-notes.js';
 import { attemptLines, attemptsNote } from './format-attempts.js';
 
 export { describeCron };
@@ -90,6 +91,10 @@ export function outcomeDetail(outcome: TickOutcome): string {
       return `a slot (${outcome.bufferedSlot ?? '?'}) is already buffered`;
     case 'handed-off':
       return `fence ${outcome.fence}, sent to a fresh invocation (${outcome.trigger})`;
+    case 'fanned-out':
+      return `${describeFanOut(outcome)}; parts 1 to ${outcome.parts - 1} sent to fresh invocations`;
+    case 'overdue':
+      return describeOverdue(outcome);
     case 'not-due':
       return outcome.nextSlot ? `next ${outcome.nextSlot}` : '';
     case 'error':

@@ -124,6 +124,20 @@ export class TimeoutError extends ClusterCronError {
   }
 }
 
+/**
+ * Some parts of a fanned-out tick could not be started (fan-out.ts): `failedParts` names them, so
+ * the tick can log them and run their jobs itself; `cause` is the first part's error.
+ */
+export class FanOutError extends ClusterCronError {
+  constructor(
+    message: string,
+    readonly failedParts: readonly number[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** The longest a thrown non-Error object's JSON is shown. */
 const THROWN_JSON_CHARS = 1_000;
 

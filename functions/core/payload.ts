@@ -1,12 +1,13 @@
 /**
  * The tick function's input: an EventBridge scheduled event, or a manual payload such as
- * `{"at": "2026-11-26T10:00:00Z"}`, `{"jobs": ["print"]}` or `{"trigger": "print"}`.
+ * `{"at": "2026-11-26T10:00:00Z"}`, `{"jobs": ["print"]}` or `{"trigger": "print"}`, or one part of a
+ * fanned-out tick, `{"part": 1, "parts": 4}` (with the `at` of a tick by hand; fan-out.ts).
  * Validated up front: a bad payload gets a PayloadError naming the field, never a deep crash.
  * Checked by hand, not with a schema library: this runs at every cold start of the deployed
  * tick, which loads no YAML parser or schema library (the jobs were validated at synth).
  */
 import { PayloadError } from './errors.js';
-import type { TickPart } from './fan-out.js';
+import { MAX_TICK_PARTS, type TickPart } from './fan-out.js';
 import type { Continuation } from './run.js';
 import { type JobDefinition, OverlapPolicy, Trigger } from './types.js';
 
@@ -48,7 +49,7 @@ export function parseIsoTime(text: string): number | undefined {
   return exists && !Number.isNaN(ms) ? ms : undefined;
 }
 
-const MANUAL_FIELDS = ['at', 'jobs', 'trigger', 'overlap'] as const;
+const MANUAL_FIELDS = ['at', 'jobs', 'trigger', 'overlap', 'part', 'parts'] as const;
 const CONTINUATION_FIELDS = ['job', 'slot', 'token', 'fence', 'trigger', 'state', 'definitionVersion'] as const;
 
 /** The fields of a manual payload, checked in this order (a wrong value before an unknown field). */
@@ -57,6 +58,8 @@ interface ManualPayload {
   jobs?: string[];
   trigger?: string;
   overlap?: string;
+  part?: number;
+  parts?: number;
 }
 
 /** Why a continuation field's value is wrong, or undefined when it is right. */
@@ -147,6 +150,9 @@ export function parseTickPayload(
           `payload field "jobs[${index}]" has value ${JSON.stringify(value[index])}; expected a job name (a string)`,
           `jobs[${index}]`,
         );
+    } else if (key === 'part' || key === 'parts') {
+      if (!Number.isInteger(value) || (value as number) < 0)
+        throw new PayloadError(`payload field "${key}" has value ${JSON.stringify(value)}; expected a whole number from 0`, key);
     } else if (typeof value !== 'string') {
       throw new PayloadError(`payload field "${key}" has value ${JSON.stringify(value)}; expected a string`, key);
     }
@@ -154,7 +160,7 @@ export function parseTickPayload(
   const unknown = Object.keys(record).find((key) => !(MANUAL_FIELDS as readonly string[]).includes(key));
   if (unknown !== undefined) {
     throw new PayloadError(
-      `payload: unknown field "${unknown}" with value ${JSON.stringify(record[unknown])} (allowed: at, jobs, trigger, overlap, continuation)`,
+      `payload: unknown field "${unknown}" with value ${JSON.stringify(record[unknown])} (allowed: at, jobs, trigger, overlap, part, parts, continuation)`,
       unknown,
     );
   }
@@ -170,7 +176,7 @@ export function parseTickPayload(
       );
   }
   if (trigger !== undefined) {
-    const other = at !== undefined ? 'at' : only !== undefined ? 'jobs' : undefined;
+    const other = (['at', 'jobs', 'part', 'parts'] as const).find((key) => record[key] !== undefined);
     if (other) {
       throw new PayloadError(
         `payload field "trigger" has value ${JSON.stringify(trigger)} and cannot be combined with "${other}" (value ${JSON.stringify(record[other])}); a trigger runs the job now`,
@@ -199,11 +205,43 @@ export function parseTickPayload(
       );
     }
   }
+  const part = partIn(record as ManualPayload);
   if (only !== undefined) {
+    if (part)
+      throw new PayloadError(`payload field "jobs" cannot be combined with "part" (a part runs the runtime jobs of its part only)`, 'jobs');
     if (only.length === 0) throw new PayloadError('payload field "jobs" is an empty list; leave it out to tick every job', 'jobs');
     for (const [index, name] of only.entries()) checkJob(`jobs[${index}]`, name, jobs, options);
   }
-  return { kind: 'tick', source: 'manual', ...(atMs !== undefined && { atMs }), ...(only && { only }) };
+  return { kind: 'tick', source: 'manual', ...(atMs !== undefined && { atMs }), ...(only && { only }), ...(part && { part }) };
+}
+
+/**
+ * The part of a fanned-out tick a payload names, or undefined. `part` and `parts` go together; `at`
+ * only when the tick that split was given one (a scheduled tick's parts judge by their own clock).
+ */
+function partIn({ part, parts }: ManualPayload): TickPart | undefined {
+  if (part === undefined && parts === undefined) return undefined;
+  if (part === undefined || parts === undefined) {
+    const [given, missing] = part === undefined ? (['parts', 'part'] as const) : (['part', 'parts'] as const);
+    const value = given === 'part' ? part : parts;
+    throw new PayloadError(`payload field "${given}" has value ${value} but goes only with "${missing}", which is missing`, missing);
+  }
+  if (parts < 2 || parts > MAX_TICK_PARTS)
+    throw new PayloadError(`payload field "parts" has value ${parts}; expected a whole number from 2 to ${MAX_TICK_PARTS}`, 'parts');
+  if (part >= parts)
+    throw new PayloadError(
+      `payload field "part" has value ${part}; expected a whole number from 0 to ${parts - 1} (below "parts")`,
+      'part',
+    );
+  return { part, parts };
+}
+
+/**
+ * The payload of one part of a fanned-out tick (sent by the fan-out), with `at` when the tick was
+ * as of a time given by hand (FanOutRequest.atMs); `parseTickPayload` reads it back.
+ */
+export function partPayload(part: TickPart, atMs?: number): { part: number; parts: number; at?: string } {
+  return { part: part.part, parts: part.parts, ...(atMs !== undefined && { at: new Date(atMs).toISOString() }) };
 }
 
 /**

@@ -297,6 +297,7 @@ export async function runTickCommand(
     jobs,
     ...(command.atMs !== undefined && { atMs: command.atMs }),
     ...(command.only && { only: command.only }),
+    ...(command.part && { part: command.part }),
     ...(options.deadlineMs !== undefined && { deadlineMs: options.deadlineMs }),
   });
 }

@@ -83,7 +83,13 @@ describe('examples/cdk-app from the tarball', () => {
     );
     expect(tick?.Properties.Description).toBe(`cluster-cron tick: 1 job(s) from ${join(cdkApp, 'cluster-cron.config.ts')}`);
     const assetDir = join(cdkApp, 'cdk.out', tick!.Metadata!['aws:asset:path']!);
-    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    // The Lambda client is a file of its own beside the bundle (any tick may fan out runtime jobs), built from the tarball.
+    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map', 'node_modules']);
+    expect(readdirSync(join(assetDir, 'node_modules', '@aws-sdk', 'client-lambda')).sort()).toEqual([
+      'index.mjs',
+      'index.mjs.map',
+      'package.json',
+    ]);
     const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
     // The job's own module is in it; the YAML parser and the schema library are not (the jobs
     // ship as validated data, runtime jobs are stored validated): their own error codes would be in it if they were.

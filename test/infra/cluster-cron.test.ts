@@ -7,6 +7,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScheduleError } from '../../functions/core/errors.js';
+import { DEFAULT_MAX_JOBS_PER_TICK } from '../../functions/core/fan-out.js';
 import { DUE_INDEX, RUNTIME_INDEX } from '../../functions/core/job-definitions.js';
 import { TABLE_SCHEMA } from '../../functions/core/store.js';
 import { METRICS_NAMESPACE, TickMetric } from '../../functions/metrics.js';
@@ -115,6 +116,7 @@ describe('the ClusterCron construct', () => {
             POWERTOOLS_SERVICE_NAME: 'Test-Cron',
             CLUSTER_CRON_LOG_LEVEL: 'INFO',
             NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=8 --max-old-space-size=192',
+            CLUSTER_CRON_MAX_JOBS_PER_TICK: String(DEFAULT_MAX_JOBS_PER_TICK),
           },
         },
       });
@@ -159,6 +161,22 @@ describe('the ClusterCron construct', () => {
       );
     });
 
+    it('passes maxJobsPerTick to the function (CLUSTER_CRON_MAX_JOBS_PER_TICK), and refuses one that is not a whole number from 1', () => {
+      synth({ maxJobsPerTick: 1_000 }).template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ CLUSTER_CRON_MAX_JOBS_PER_TICK: '1000' }) },
+      });
+      for (const bad of [0, -1, 2.5, Number.NaN]) {
+        expect(() => synth({ maxJobsPerTick: bad })).toThrow(
+          `ClusterCron "Cron": maxJobsPerTick is ${bad}; expected a whole number from 1`,
+        );
+      }
+    });
+
+    it("reserves no concurrency: the parts of a fanned-out tick share the account's unreserved pool", () => {
+      const [fn] = Object.values(synth().template.findResources('AWS::Lambda::Function'));
+      expect(fn!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    });
+
     it('retries a failed asynchronous tick twice within 5 minutes', () => {
       synth().template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 });
     });
@@ -177,8 +195,11 @@ describe('the ClusterCron construct', () => {
   describe('its IAM', () => {
     it('grants exactly the item actions the core sends, on this table only, and writing its own log group', () => {
       const { template, cron, stack } = synth();
-      template.resourceCountIs('AWS::IAM::Policy', 1);
-      const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
+      // The role's default policy, and the permission to invoke itself (below).
+      template.resourceCountIs('AWS::IAM::Policy', 2);
+      const policy = Object.values(template.findResources('AWS::IAM::Policy')).find(
+        (candidate) => candidate.Properties.PolicyName !== undefined && JSON.stringify(candidate).includes('TableItems'),
+      );
       const statements = policy!.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Effect: string }[];
       expect(statements).toEqual([
         {
@@ -217,25 +238,36 @@ describe('the ClusterCron construct', () => {
       template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     });
 
-    it('may invoke the tick function itself only when a job can hand a chain over (continuous or bufferOne)', () => {
+    it('may invoke the tick function itself, and only it, in every deployment: runtime jobs fan out, chains hand off', () => {
+      // Neither continuous nor bufferOne: only runtime jobs, added without a deploy, could make it invoke itself.
+      const plain = synth({ schedule: scheduleFile('print:\n  cron: "* * * * *"\n  class: PrintWorker\n') });
       const chained = synth({ schedule: scheduleFile('drain:\n  cron: "* * * * *"\n  class: PrintWorker\n  continuous: true\n') });
-      chained.template.resourceCountIs('AWS::IAM::Policy', 2);
-      chained.template.hasResourceProperties('AWS::IAM::Policy', {
-        PolicyDocument: {
-          Statement: [
-            {
-              Sid: 'HandOffToItself',
-              Effect: 'Allow',
-              Action: 'lambda:InvokeFunction',
-              Resource: { 'Fn::GetAtt': [logicalId(chained.stack, chained.cron.tickFunction), 'Arn'] },
-            },
-          ],
-        },
-      });
-      expect(() => chained.template.toJSON()).not.toThrow();
-      synth({
-        schedule: scheduleFile('report:\n  cron: "* * * * *"\n  class: PrintWorker\n  overlap: bufferOne\n'),
-      }).template.resourceCountIs('AWS::IAM::Policy', 2);
+      for (const { template, stack, cron } of [plain, chained]) {
+        template.resourceCountIs('AWS::IAM::Policy', 2);
+        template.hasResourceProperties('AWS::IAM::Policy', {
+          PolicyDocument: {
+            Statement: [
+              {
+                Sid: 'InvokeItself',
+                Effect: 'Allow',
+                Action: 'lambda:InvokeFunction',
+                Resource: { 'Fn::GetAtt': [logicalId(stack, cron.tickFunction), 'Arn'] },
+              },
+            ],
+          },
+          Roles: [{ Ref: logicalId(stack, cron.tickFunction.role as never) }],
+        });
+        // No other statement of the tick's names Lambda (no wildcard, no other function).
+        const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+        const lambdaStatements = policies.flatMap((policy) =>
+          (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).filter((statement) =>
+            [statement.Action].flat().some((action) => action.startsWith('lambda:')),
+          ),
+        );
+        expect(lambdaStatements).toHaveLength(1);
+        // The policy is not the role's default one, so the function does not depend on its own ARN (no cycle).
+        expect(() => template.toJSON()).not.toThrow();
+      }
     });
 
     it('lists every command the core sends to the table (the table modules of functions/core)', () => {
@@ -318,6 +350,28 @@ describe('the ClusterCron construct', () => {
       });
     });
 
+    it('alarm on runtime jobs overdue two minutes in a row, over the service, with no job dimension', () => {
+      const { template, cron } = synth();
+      const overdue = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: TickMetric.overdueJobs } });
+      expect(Object.values(overdue).map((alarm) => alarm.Properties)).toEqual([
+        expect.objectContaining({
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [{ Name: 'service', Value: 'Test-Cron' }],
+          Statistic: 'Maximum',
+          Period: 60,
+          EvaluationPeriods: 2,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          // Emitted as 0 by every tick: no data is no tick, which other alarms cover, not an overdue job.
+          TreatMissingData: 'notBreaching',
+          AlarmDescription: expect.stringContaining('runtime jobs went overdue in 2 minutes in a row'),
+        }),
+      ]);
+      expect(cron.alarms.overdueJobs).toBeDefined();
+      // The file's jobs keep their own not-started alarms beside it.
+      expect(Object.keys(cron.alarms.notStarted).sort()).toEqual(['print', 'report']);
+    });
+
     it('alarm when an enabled job starts no run within its longest gap plus the timeout plus a minute', () => {
       const { template, cron } = synth();
       const notStarted = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: TickMetric.runs } });
@@ -389,7 +443,7 @@ describe('the ClusterCron construct', () => {
       const { template, stack } = synth({}, (scope) => ({ alarmTopic: new sns.Topic(scope, 'Topic') }));
       const topicRef = { Ref: stack.getLogicalId(stack.node.findChild('Topic').node.defaultChild as never) };
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(5);
+      expect(alarms).toHaveLength(6);
       for (const alarm of alarms) expect(alarm.Properties).toMatchObject({ AlarmActions: [topicRef], OKActions: [topicRef] });
     });
 

@@ -69,6 +69,7 @@ describe('the tick metrics', () => {
       [TickMetric.pausedSlots]: 1,
       [TickMetric.missedSlots]: 1,
       [TickMetric.jobErrors]: 1,
+      [TickMetric.overdueJobs]: 0,
     });
     const perJob = docs
       .filter((doc) => doc.job !== undefined)
@@ -80,13 +81,32 @@ describe('the tick metrics', () => {
     ]);
   });
 
+  it("give per-job metrics only to the jobs perJob picks (the schedule's), counting every job under the service", () => {
+    const metrics = createTickMetrics();
+    const run = { slot, trigger: 'schedule', fence: 1, durationMs: 5, leaseLost: false } as const;
+    const docs = emfOf(() => {
+      recordOutcomes(
+        metrics,
+        [
+          { outcome: 'ran', job: 'print', ...run },
+          { outcome: 'failed', job: 'tenant-1', ...run, error: 'boom' },
+          { outcome: 'self-paused', job: 'tenant-1', slot, failureStreak: 3, error: 'boom' },
+        ],
+        { perJob: (name) => name === 'print' },
+      );
+      metrics.publishStoredMetrics();
+    });
+    expect(docs.filter((doc) => doc.job !== undefined).map((doc) => [doc.job, doc.Runs])).toEqual([['print', 1]]);
+    expect(serviceTotals(docs)).toMatchObject({ [TickMetric.runs]: 2, [TickMetric.failedRuns]: 1, [TickMetric.selfPausedJobs]: 1 });
+  });
+
   it('count an outcome kind they do not know yet as OtherOutcomes instead of failing', () => {
     const metrics = createTickMetrics();
     const docs = emfOf(() => {
       recordOutcomes(metrics, [{ outcome: 'someday', job: 'a', slot } as unknown as TickOutcome]);
       metrics.publishStoredMetrics();
     });
-    expect(serviceTotals(docs)).toEqual({ [TickMetric.otherOutcomes]: 1 });
+    expect(serviceTotals(docs)).toEqual({ [TickMetric.otherOutcomes]: 1, [TickMetric.overdueJobs]: 0 });
   });
 
   it('count runs tried more than once and runs that timed out, whatever their final status', () => {
@@ -110,7 +130,7 @@ describe('the tick metrics', () => {
       recordOutcomes(metrics, [{ outcome: 'self-paused', job: 'report', slot, failureStreak: 3, error: 'boom' }]);
       metrics.publishStoredMetrics();
     });
-    expect(serviceTotals(docs)).toEqual({ [TickMetric.selfPausedJobs]: 1 });
+    expect(serviceTotals(docs)).toEqual({ [TickMetric.selfPausedJobs]: 1, [TickMetric.overdueJobs]: 0 });
     expect(docs.filter((doc) => doc.job === 'report').map((doc) => doc[TickMetric.selfPausedJobs])).toEqual([1]);
   });
 
@@ -130,7 +150,45 @@ describe('the tick metrics', () => {
       [TickMetric.droppedSlots]: 1,
       [TickMetric.handOffs]: 1,
       [TickMetric.missedSlots]: 59,
+      [TickMetric.overdueJobs]: 0,
     });
+  });
+
+  it('count the distinct overdue jobs of a tick in one OverdueJobs value, with no job dimension', () => {
+    const metrics = createTickMetrics();
+    const docs = emfOf(() => {
+      recordOutcomes(metrics, [
+        { outcome: 'overdue', job: 'a', slot, lateMs: 120_000 },
+        { outcome: 'missed', job: 'a', slot, lateMs: 120_000 },
+        // Two overdue slots of one job are one overdue job.
+        { outcome: 'overdue', job: 'a', slot: '2026-11-26T10:01:00.000Z', lateMs: 60_000 },
+        { outcome: 'overdue', job: 'b', slot, lateMs: 95_000 },
+      ]);
+      metrics.publishStoredMetrics();
+    });
+    expect(serviceTotals(docs)).toEqual({ [TickMetric.missedSlots]: 1, [TickMetric.overdueJobs]: 2 });
+    const overdueDocs = docs.filter((doc) => doc[TickMetric.overdueJobs] !== undefined);
+    expect(overdueDocs.map((doc) => [doc[TickMetric.overdueJobs], doc._aws.CloudWatchMetrics[0].Dimensions])).toEqual([[2, [['service']]]]);
+  });
+
+  it('report OverdueJobs as 0 on every tick without one, an empty tick included, so no data means no tick', () => {
+    for (const outcomes of [[], [{ outcome: 'not-due', job: 'a' }] as TickOutcome[]]) {
+      const metrics = createTickMetrics();
+      const docs = emfOf(() => {
+        recordOutcomes(metrics, outcomes);
+        metrics.publishStoredMetrics();
+      });
+      expect(serviceTotals(docs)).toEqual({ [TickMetric.overdueJobs]: 0 });
+    }
+  });
+
+  it('record the parts of a fanned-out tick as TickParts, not as an outcome of an unknown kind', () => {
+    const metrics = createTickMetrics();
+    const docs = emfOf(() => {
+      recordOutcomes(metrics, [{ outcome: 'fanned-out', job: '*', parts: 4, due: 1_000 }]);
+      metrics.publishStoredMetrics();
+    });
+    expect(serviceTotals(docs)).toEqual({ [TickMetric.tickParts]: 4, [TickMetric.overdueJobs]: 0 });
   });
 
   it("record each scheduled run's lag from its slot when it starts, but not a manual trigger's", () => {

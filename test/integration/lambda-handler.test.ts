@@ -28,6 +28,7 @@ const ENV_KEYS = [
   'CLUSTER_CRON_SCHEDULE',
   'CLUSTER_CRON_SCHEDULE_FILE',
   'MAX_CLOCK_SKEW_MS',
+  'CLUSTER_CRON_MAX_JOBS_PER_TICK',
 ] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
 afterAll(() => {
@@ -69,6 +70,7 @@ async function loadHandler(options: { schedule?: string; env?: Record<string, st
   process.env.DYNAMODB_ENDPOINT = tables.endpoint();
   process.env.CLUSTER_CRON_SCHEDULE = options.schedule ?? SCHEDULE;
   delete process.env.MAX_CLOCK_SKEW_MS;
+  delete process.env.CLUSTER_CRON_MAX_JOBS_PER_TICK;
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
@@ -285,6 +287,12 @@ off:
     it('refuses to load with a MAX_CLOCK_SKEW_MS that is not a number, naming the variable and value', async () => {
       await expect(loadHandler({ env: { MAX_CLOCK_SKEW_MS: '1s' } })).rejects.toThrow(
         'environment variable MAX_CLOCK_SKEW_MS has value "1s"; expected a number of milliseconds >= 0',
+      );
+    });
+
+    it('refuses to load with a CLUSTER_CRON_MAX_JOBS_PER_TICK that is not a whole number from 1, naming the variable and value', async () => {
+      await expect(loadHandler({ env: { CLUSTER_CRON_MAX_JOBS_PER_TICK: '0' } })).rejects.toThrow(
+        'environment variable CLUSTER_CRON_MAX_JOBS_PER_TICK has value "0"; expected a whole number from 1',
       );
     });
 

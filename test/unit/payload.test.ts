@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PayloadError } from '../../functions/core/errors.js';
-import { continuationPayload, MAX_CONTINUATION_BYTES, parseTickPayload } from '../../functions/core/payload.js';
+import { MAX_TICK_PARTS } from '../../functions/core/fan-out.js';
+import { continuationPayload, MAX_CONTINUATION_BYTES, parseTickPayload, partPayload } from '../../functions/core/payload.js';
 import type { JobDefinition } from '../../functions/core/types.js';
 import { jobDefinition } from '../support/job-definition.js';
 
@@ -53,11 +54,11 @@ describe('parseTickPayload', () => {
 
     it('needs both its source and its detail-type: one alone is a manual payload with an unknown field', () => {
       expect(rejection({ source: 'aws.events', at: 'yesterday' }).message).toBe(
-        'payload: unknown field "source" with value "aws.events" (allowed: at, jobs, trigger, overlap, continuation)',
+        'payload: unknown field "source" with value "aws.events" (allowed: at, jobs, trigger, overlap, part, parts, continuation)',
       );
       const error = rejection({ 'detail-type': 'Scheduled Event' });
       expect(error.message).toBe(
-        'payload: unknown field "detail-type" with value "Scheduled Event" (allowed: at, jobs, trigger, overlap, continuation)',
+        'payload: unknown field "detail-type" with value "Scheduled Event" (allowed: at, jobs, trigger, overlap, part, parts, continuation)',
       );
       expect(error.field).toBe('detail-type');
     });
@@ -246,6 +247,65 @@ describe('parseTickPayload', () => {
     });
   });
 
+  describe('one part of a fanned-out tick', () => {
+    const at = '2026-11-26T10:00:00.250Z';
+    const atMs = Date.parse(at);
+
+    it('ticks that part by its own clock, as the part of a scheduled tick is sent', () => {
+      expect(parseTickPayload({ part: 1, parts: 4 }, JOBS, NOW_MS)).toEqual({
+        kind: 'tick',
+        source: 'manual',
+        part: { part: 1, parts: 4 },
+      });
+    });
+
+    it('ticks that part as of "at", as the part of a tick by hand is sent', () => {
+      expect(parseTickPayload({ at, part: 1, parts: 4 }, JOBS, NOW_MS)).toEqual({
+        kind: 'tick',
+        source: 'manual',
+        atMs,
+        part: { part: 1, parts: 4 },
+      });
+    });
+
+    it.each([
+      ['the first part', 0, 2],
+      ['the last part of the most parts', MAX_TICK_PARTS - 1, MAX_TICK_PARTS],
+    ])('accepts %s', (_name, part, parts) => {
+      expect(parseTickPayload({ at, part, parts }, JOBS, NOW_MS)).toMatchObject({ part: { part, parts } });
+    });
+
+    it.each([
+      ['part', { at, part: 1.5, parts: 4 }, 'payload field "part" has value 1.5; expected a whole number from 0'],
+      ['part', { at, part: -1, parts: 4 }, 'payload field "part" has value -1; expected a whole number from 0'],
+      ['part', { at, part: '1', parts: 4 }, 'payload field "part" has value "1"; expected a whole number from 0'],
+      ['parts', { at, part: 0, parts: null }, 'payload field "parts" has value null; expected a whole number from 0'],
+      ['parts', { at, part: 0, parts: 1 }, 'payload field "parts" has value 1; expected a whole number from 2 to 64'],
+      ['parts', { at, part: 0, parts: 65 }, 'payload field "parts" has value 65; expected a whole number from 2 to 64'],
+      ['part', { at, part: 4, parts: 4 }, 'payload field "part" has value 4; expected a whole number from 0 to 3 (below "parts")'],
+      ['parts', { at, part: 1 }, 'payload field "part" has value 1 but goes only with "parts", which is missing'],
+      ['part', { at, parts: 4 }, 'payload field "parts" has value 4 but goes only with "part", which is missing'],
+      [
+        'jobs',
+        { at, part: 1, parts: 4, jobs: ['print'] },
+        'payload field "jobs" cannot be combined with "part" (a part runs the runtime jobs of its part only)',
+      ],
+      [
+        'trigger',
+        { trigger: 'print', part: 1, parts: 4 },
+        'payload field "trigger" has value "print" and cannot be combined with "part" (value 1); a trigger runs the job now',
+      ],
+    ])('is refused, naming the field "%s" and the value: %j', (field, payload, message) => {
+      const error = rejection(payload);
+      expect(error.message).toBe(message);
+      expect(error.field).toBe(field);
+    });
+
+    it('is refused when "at" is in the future, as any tick is', () => {
+      expect(rejection({ at: '2026-11-26T10:05:00Z', part: 1, parts: 2 }).field).toBe('at');
+    });
+  });
+
   describe('a continuation', () => {
     const link = { job: 'print', slot: '2026-11-26T10:00:00Z', token: 'node-a:42#9f1c', fence: 3, trigger: 'buffer' };
 
@@ -398,7 +458,9 @@ describe('parseTickPayload', () => {
   describe('a payload of the wrong shape', () => {
     it('names an unknown field and its value', () => {
       const error = rejection({ job: 'print' });
-      expect(error.message).toBe('payload: unknown field "job" with value "print" (allowed: at, jobs, trigger, overlap, continuation)');
+      expect(error.message).toBe(
+        'payload: unknown field "job" with value "print" (allowed: at, jobs, trigger, overlap, part, parts, continuation)',
+      );
       expect(error.field).toBe('job');
     });
 
@@ -436,5 +498,20 @@ describe('continuationPayload', () => {
   ])('is read back by parseTickPayload, after a JSON round trip, as the same continuation: %s', (_name, continuation) => {
     const sent = JSON.parse(JSON.stringify(continuationPayload(continuation))) as unknown;
     expect(parseTickPayload(sent, JOBS, NOW_MS)).toEqual({ kind: 'continue', continuation });
+  });
+});
+
+describe('partPayload', () => {
+  it('is read back by parseTickPayload, after a JSON round trip, as the same part at the same time', () => {
+    const atMs = Date.parse('2026-11-26T10:00:00.250Z');
+    const sent = JSON.parse(JSON.stringify(partPayload({ part: 3, parts: 8 }, atMs))) as unknown;
+    expect(sent).toEqual({ at: '2026-11-26T10:00:00.250Z', part: 3, parts: 8 });
+    expect(parseTickPayload(sent, JOBS, NOW_MS)).toEqual({ kind: 'tick', source: 'manual', atMs, part: { part: 3, parts: 8 } });
+  });
+
+  it('leaves "at" out for the part of a scheduled tick, which judges slots by its own clock', () => {
+    const sent = JSON.parse(JSON.stringify(partPayload({ part: 1, parts: 2 }))) as unknown;
+    expect(sent).toEqual({ part: 1, parts: 2 });
+    expect(parseTickPayload(sent, JOBS, NOW_MS)).toEqual({ kind: 'tick', source: 'manual', part: { part: 1, parts: 2 } });
   });
 });
