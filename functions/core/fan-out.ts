@@ -7,7 +7,7 @@
  * (the protocol is the same in every part); a part that is lost or runs twice changes nothing
  * but who starts a job, and a job a lost part left is still due for the next tick.
  */
-import { errorMessage } from './errors.js';
+import { errorMessage, FanOutError } from './errors.js';
 import type { TickDeps } from './run.js';
 import type { JobDefinition, TickOutcome } from './types.js';
 
@@ -66,22 +66,27 @@ export async function shareDueJobs(
   listed: { jobs: JobDefinition[]; removed: string[]; dueCount: number },
   request: { part?: TickPart; atMs?: number },
 ): Promise<TickShare> {
-  const keep = (part: number, parts: number): TickShare => ({
-    jobs: listed.jobs.filter((job) => partOf(job.name, parts) === part),
-    removed: listed.removed.filter((name) => partOf(name, parts) === part),
+  const keep = (ownParts: readonly number[], parts: number): TickShare => ({
+    jobs: listed.jobs.filter((job) => ownParts.includes(partOf(job.name, parts))),
+    removed: listed.removed.filter((name) => ownParts.includes(partOf(name, parts))),
     outcomes: [],
   });
-  if (request.part) return keep(request.part.part, request.part.parts);
+  if (request.part) return keep([request.part.part], request.part.parts);
   const maxJobs = deps.maxJobsPerTick ?? DEFAULT_MAX_JOBS_PER_TICK;
   if (deps.fanOut && listed.dueCount > maxJobs) {
     const parts = partsFor(listed.dueCount, maxJobs);
     try {
       await deps.fanOut({ parts, ...(request.atMs !== undefined && { atMs: request.atMs }) });
       deps.log.info('tick.fan-out', { parts, due: listed.dueCount, maxJobsPerTick: maxJobs, instance: deps.instance });
-      return { ...keep(0, parts), outcomes: [{ outcome: 'fanned-out', job: '*', parts, due: listed.dueCount }] };
+      return { ...keep([0], parts), outcomes: [{ outcome: 'fanned-out', job: '*', parts, due: listed.dueCount }] };
     } catch (error) {
       // The parts that did not go are run here: late, perhaps, but not left for the next tick.
       deps.log.error('tick.fan-out.error', { parts, due: listed.dueCount, error: errorMessage(error), instance: deps.instance });
+      // Only those, when the sender says which (the others went: running them here too would only race them).
+      if (error instanceof FanOutError && error.failedParts.length < parts - 1) {
+        const own = [0, ...error.failedParts];
+        return { ...keep(own, parts), outcomes: [{ outcome: 'fanned-out', job: '*', parts, due: listed.dueCount }] };
+      }
     }
   }
   const offset = listed.jobs.length > 0 ? partOf(deps.instance, listed.jobs.length) : 0;

@@ -7,6 +7,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DUE_REPAIR_KEY } from '../../functions/core/due-repair.js';
 import { listedSlotMs } from '../../functions/core/due-times.js';
+import { FanOutError } from '../../functions/core/errors.js';
 import { partOf } from '../../functions/core/fan-out.js';
 import { RUNTIME_INDEX } from '../../functions/core/job-definitions.js';
 import { getLock } from '../../functions/core/store.js';
@@ -98,6 +99,24 @@ describe('the due index repair sweep', () => {
 });
 
 describe('a tick with more runtime jobs due than one invocation takes', () => {
+  it('runs itself only the parts that could not be sent, when the sender names them', async () => {
+    const { ctx, clock, tickDeps } = await setup(0);
+    const config = defineConfig({ handlers: { Sync: () => {} }, jobs: {} });
+    const options = { config, client: ctx.client, tableName: ctx.tableName, clock, log: memoryLog(), instance: 'api' };
+    const names = Array.from({ length: 9 }, (_, n) => `due-${n}`);
+    for (const name of names) await upsertJob({ ...options, job: { name, cron: '* * * * *', class: 'Sync' } });
+    clock.set(T0 + 200);
+    const partly = {
+      ...tickDeps('n1'),
+      maxJobsPerTick: 3,
+      fanOut: async () => {
+        throw new FanOutError('part 2 of 3 was throttled', [2]);
+      },
+    };
+    const ran = (await tick(partly, { jobs: [] })).filter((o) => o.outcome === 'ran').map((o) => o.job);
+    expect(ran.sort()).toEqual(names.filter((name) => partOf(name, 3) !== 1).sort());
+  });
+
   it('sends the other parts away and runs its own; the parts together run every job once', async () => {
     const { ctx, clock, tickDeps } = await setup(0);
     const config = defineConfig({ handlers: { Sync: () => {} }, jobs: {} });
