@@ -54,6 +54,12 @@ export interface TickAlarms {
   deadLetters: cloudwatch.Alarm;
   /** Runtime jobs went overdue (OverdueJobs): the ticks are not keeping up with the due index. */
   overdueJobs: cloudwatch.Alarm;
+  /**
+   * No tick finished for TICKS_STOPPED_MINUTES: every tick reports OverdueJobs (0 when none), so
+   * its count of data points is the ticks'. The one alarm that sees a deployment of runtime jobs
+   * only (no file job's not-started alarm) stop.
+   */
+  ticksStopped: cloudwatch.Alarm;
   /** Per job name of the file; a job that fires less than weekly has none (see the synth warning). */
   notStarted: Record<string, cloudwatch.Alarm>;
 }
@@ -76,6 +82,9 @@ export interface TickAlarmsProps {
 
 /** Minutes in a row with an overdue runtime job before the OverdueJobs alarm fires. */
 export const OVERDUE_ALARM_MINUTES = 2;
+
+/** Minutes without a finished tick before the TicksStopped alarm fires. */
+export const TICKS_STOPPED_MINUTES = 10;
 
 /** The alarms of ClusterCron on the tick's metrics, each with `props.action` on alarm and on OK. */
 export function tickAlarms(scope: Construct, props: TickAlarmsProps): TickAlarms {
@@ -107,6 +116,17 @@ export function tickAlarms(scope: Construct, props: TickAlarmsProps): TickAlarms
       metric: props.metric(TickMetric.overdueJobs, {}, Duration.minutes(1)),
       periods: OVERDUE_ALARM_MINUTES,
       description: `cluster-cron ${serviceName}: runtime jobs went overdue in ${OVERDUE_ALARM_MINUTES} minutes in a row: their slots passed the catch-up window with no tick deciding them (too many due for the ticks: fan-out parts not started, too little concurrency, a throttled table); the tick's "tick.overdue" log lines name them`,
+    }),
+    // No data is no tick: breaching. Ten minutes: a tick that runs long (its runs finish first,
+    // up to the function's timeout) reports late, and one minute's lost delivery is the dead letters'.
+    ticksStopped: schedulerAlarm(scope, 'TicksStoppedAlarm', {
+      metric: (props.metric(TickMetric.overdueJobs, {}, Duration.minutes(TICKS_STOPPED_MINUTES)) as cloudwatch.Metric).with({
+        statistic: cloudwatch.Stats.SAMPLE_COUNT,
+      }),
+      breach: 'below',
+      threshold: 1,
+      ...(action && { action }),
+      description: `cluster-cron ${serviceName}: no tick finished in ${TICKS_STOPPED_MINUTES} minutes (the minute rule disabled, the function failing at every cold start, its concurrency at 0): no job, in the file or created at run time, is starting`,
     }),
     notStarted: {},
   };

@@ -352,7 +352,9 @@ describe('the ClusterCron construct', () => {
 
     it('alarm on runtime jobs overdue two minutes in a row, over the service, with no job dimension', () => {
       const { template, cron } = synth();
-      const overdue = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: TickMetric.overdueJobs } });
+      const overdue = template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { MetricName: TickMetric.overdueJobs, Statistic: 'Maximum' },
+      });
       expect(Object.values(overdue).map((alarm) => alarm.Properties)).toEqual([
         expect.objectContaining({
           Namespace: METRICS_NAMESPACE,
@@ -370,6 +372,25 @@ describe('the ClusterCron construct', () => {
       expect(cron.alarms.overdueJobs).toBeDefined();
       // The file's jobs keep their own not-started alarms beside it.
       expect(Object.keys(cron.alarms.notStarted).sort()).toEqual(['print', 'report']);
+    });
+
+    it('alarm when no tick finishes for 10 minutes, counting the ticks by their OverdueJobs reports (no data: breaching)', () => {
+      const { template, cron } = synth();
+      const stopped = template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { MetricName: TickMetric.overdueJobs, Statistic: 'SampleCount' },
+      });
+      expect(Object.values(stopped).map((alarm) => alarm.Properties)).toEqual([
+        expect.objectContaining({
+          Dimensions: [{ Name: 'service', Value: 'Test-Cron' }],
+          Period: 600,
+          EvaluationPeriods: 1,
+          Threshold: 1,
+          ComparisonOperator: 'LessThanThreshold',
+          TreatMissingData: 'breaching',
+          AlarmDescription: expect.stringContaining('no tick finished in 10 minutes'),
+        }),
+      ]);
+      expect(cron.alarms.ticksStopped).toBeDefined();
     });
 
     it('alarm when an enabled job starts no run within its longest gap plus the timeout plus a minute', () => {
@@ -443,7 +464,7 @@ describe('the ClusterCron construct', () => {
       const { template, stack } = synth({}, (scope) => ({ alarmTopic: new sns.Topic(scope, 'Topic') }));
       const topicRef = { Ref: stack.getLogicalId(stack.node.findChild('Topic').node.defaultChild as never) };
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(6);
+      expect(alarms).toHaveLength(7);
       for (const alarm of alarms) expect(alarm.Properties).toMatchObject({ AlarmActions: [topicRef], OKActions: [topicRef] });
     });
 
