@@ -57,8 +57,8 @@ export interface TickShare {
 
 /**
  * Splits a tick's due runtime jobs: a part keeps its own; a tick with more due than
- * `maxJobsPerTick` and a `fanOut` sends parts 1 and on away and keeps part 0 (if the sending
- * fails, it keeps them all); otherwise it keeps all, in an order of its own (a hash of its
+ * `maxJobsPerTick` and a `fanOut` sends parts 1 and on away and keeps part 0 (and the parts
+ * that could not be sent: all of them when the sender cannot say which); otherwise it keeps all, in an order of its own (a hash of its
  * instance), so several nodes ticking at once start different jobs first.
  */
 export async function shareDueJobs(
