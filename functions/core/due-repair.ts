@@ -9,9 +9,9 @@
  * ever lists a job earlier, which is always safe. Where the sweep is: a cursor item
  * (`CLUSTER#due-repair`), whose conditional write gives each minute's page to one tick.
  */
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from './conditions.js';
-import { dueKeyMs, dueOnWriteMs, latestHealthyDueMs, listedSlotMs } from './due-times.js';
+import { dueKeyMs, dueOnWriteMs, endedAtMs, latestHealthyDueMs, listedSlotMs } from './due-times.js';
 import { errorMessage } from './errors.js';
 import { RUNTIME_INDEX, RUNTIME_SHARD_COUNT, type RuntimeValidation, runtimeJobDefinition } from './job-definitions.js';
 import { skewMs, type TickDeps } from './run.js';
@@ -43,37 +43,38 @@ interface IndexedDefinition {
 
 /**
  * Takes the sweep's next page when a minute (`everyMs`) has passed since the last, and lists
- * again the jobs whose entry hides a slot. Returns how many it repaired. Never throws for the
- * table's trouble: the tick goes on, and the next sweep takes the same page.
+ * again the jobs whose entry hides a slot. Returns how many it repaired. Writes nothing when the
+ * table has no runtime job (an empty shard passes the sweep to the next, all four in one go).
+ * Never throws for the table's trouble: the tick goes on, and the next sweep takes the same page.
  */
 export async function repairDueSlice(deps: TickDeps, validation: RuntimeValidation): Promise<number> {
   const everyMs = deps.dueRepair?.everyMs ?? DUE_REPAIR_DEFAULTS.everyMs;
   const nowMs = deps.clock();
-  // A later sweep takes the same page again if this one does not move the cursor on.
   try {
-    const cursor = await takeSweep(deps, nowMs, everyMs);
-    if (!cursor) return 0;
-    const shard = cursor.shard ?? 0;
-    const page = await deps.client.send(
-      new QueryCommand({
-        TableName: deps.tableName,
-        IndexName: RUNTIME_INDEX.name,
-        KeyConditionExpression: `${RUNTIME_INDEX.partitionKey} = :shard${cursor.after !== undefined ? ' AND #job > :after' : ''}`,
-        ExpressionAttributeValues: { ':shard': shard, ...(cursor.after !== undefined && { ':after': cursor.after }) },
-        ...(cursor.after !== undefined && { ExpressionAttributeNames: { '#job': RUNTIME_INDEX.sortKey } }),
-        Limit: deps.dueRepair?.pageSize ?? DUE_REPAIR_DEFAULTS.pageSize,
-      }),
-    );
+    // Eventually consistent: a stale cursor only means the page is read twice; the take below decides.
+    const read = await deps.client.send(new GetCommand({ TableName: deps.tableName, Key: DUE_REPAIR_KEY }));
+    const cursor = (read.Item ?? {}) as RepairCursor;
+    if (cursor.sweptAtMs !== undefined && nowMs - cursor.sweptAtMs < everyMs) return 0;
+    let shard = cursor.shard ?? 0;
+    let after = cursor.after;
+    let page = await readPage(deps, shard, after);
+    for (let tried = 1; (page.Items ?? []).length === 0 && tried < RUNTIME_SHARD_COUNT; tried++) {
+      shard = (shard + 1) % RUNTIME_SHARD_COUNT;
+      after = undefined;
+      page = await readPage(deps, shard, after);
+    }
+    const items = (page.Items ?? []) as IndexedDefinition[];
+    if (items.length === 0) return 0; // no runtime job at all: nothing to sweep
+    const last = items.at(-1);
+    const next =
+      page.LastEvaluatedKey && last?.job !== undefined ? { shard, after: last.job } : { shard: (shard + 1) % RUNTIME_SHARD_COUNT };
+    if (!(await takePage(deps, cursor.sweptAtMs, nowMs, next))) return 0;
     // Judged by the clock after the read: the page may show advances written while it was on its way.
     const readAtMs = deps.clock();
     let repaired = 0;
-    for (const item of (page.Items ?? []) as IndexedDefinition[]) {
+    for (const item of items) {
       if (await repairOne(deps, item, validation, readAtMs)) repaired++;
     }
-    const last = page.Items?.at(-1) as IndexedDefinition | undefined;
-    const next =
-      page.LastEvaluatedKey && last?.job !== undefined ? { shard, after: last.job } : { shard: (shard + 1) % RUNTIME_SHARD_COUNT };
-    await moveCursor(deps, nowMs, next);
     return repaired;
   } catch (error) {
     deps.log.error('due-index.repair.error', { table: deps.tableName, error: errorMessage(error), instance: deps.instance });
@@ -81,49 +82,57 @@ export async function repairDueSlice(deps: TickDeps, validation: RuntimeValidati
   }
 }
 
-/**
- * The conditional write that gives this minute's page to one tick, and tells it where the sweep
- * is (the cursor as it was); undefined when the page is not due yet or another tick took it.
- */
-async function takeSweep(deps: TickDeps, nowMs: number, everyMs: number): Promise<RepairCursor | undefined> {
-  // expects:    the last page taken at least `everyMs` ago (none: never swept)
-  // sets:       sweptAtMs = now; the cursor comes back as it was
-  // fails when: another tick took this page, or it is not time yet (means: nothing to do)
-  // defends:    the sweep's pace: one page a minute for the cluster, however many ticks arrive; one request, not a read and a write
-  try {
-    const taken = await deps.client.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: DUE_REPAIR_KEY,
-        UpdateExpression: 'SET sweptAtMs = :now',
-        ConditionExpression: 'attribute_not_exists(sweptAtMs) OR sweptAtMs <= :due',
-        ExpressionAttributeValues: { ':now': nowMs, ':due': nowMs - everyMs },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return (taken.Attributes ?? {}) as RepairCursor;
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
+/** One page of definitions by name from `after` in one shard. */
+function readPage(deps: TickDeps, shard: number, after: string | undefined) {
+  return deps.client.send(
+    new QueryCommand({
+      TableName: deps.tableName,
+      IndexName: RUNTIME_INDEX.name,
+      KeyConditionExpression: `${RUNTIME_INDEX.partitionKey} = :shard${after !== undefined ? ' AND #job > :after' : ''}`,
+      ExpressionAttributeValues: { ':shard': shard, ...(after !== undefined && { ':after': after }) },
+      ...(after !== undefined && { ExpressionAttributeNames: { '#job': RUNTIME_INDEX.sortKey } }),
+      Limit: deps.dueRepair?.pageSize ?? DUE_REPAIR_DEFAULTS.pageSize,
+    }),
+  );
 }
 
-/** Moves the cursor on after this tick's page (a tick that dies before leaves it: the next sweep takes the page again). */
-async function moveCursor(deps: TickDeps, sweptAtMs: number, next: { shard: number; after?: string }): Promise<void> {
+/**
+ * The conditional write that gives this minute's page to one tick and moves the cursor past it.
+ * A tick that dies after it leaves that page unrepaired for one round: each repair is one
+ * conditional write, and the next round lists the job again.
+ */
+async function takePage(
+  deps: TickDeps,
+  readMs: number | undefined,
+  nowMs: number,
+  next: { shard: number; after?: string },
+): Promise<boolean> {
+  // expects:    the sweep's time still the one read (none: never swept)
+  // sets:       sweptAtMs = now; the cursor past this page
+  // fails when: another tick took a page since the read (means: it sweeps; nothing to do)
+  // defends:    the sweep's pace: one page a minute for the cluster, however many ticks arrive
+  const set = `SET sweptAtMs = :now, #shard = :shard${next.after !== undefined ? ', #after = :after' : ''}`;
   try {
     await deps.client.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: DUE_REPAIR_KEY,
         // `shard` is one of DynamoDB's reserved words: both are named by placeholders.
-        UpdateExpression: next.after !== undefined ? 'SET #shard = :shard, #after = :after' : 'SET #shard = :shard REMOVE #after',
-        ConditionExpression: 'sweptAtMs = :swept',
+        UpdateExpression: next.after !== undefined ? set : `${set} REMOVE #after`,
+        ConditionExpression: readMs === undefined ? 'attribute_not_exists(sweptAtMs)' : 'sweptAtMs = :read',
         ExpressionAttributeNames: { '#shard': 'shard', '#after': 'after' },
-        ExpressionAttributeValues: { ':shard': next.shard, ':swept': sweptAtMs, ...(next.after !== undefined && { ':after': next.after }) },
+        ExpressionAttributeValues: {
+          ':now': nowMs,
+          ':shard': next.shard,
+          ...(next.after !== undefined && { ':after': next.after }),
+          ...(readMs !== undefined && { ':read': readMs }),
+        },
       }),
     );
+    return true;
   } catch (error) {
-    if (!isConditionFailure(error)) throw error;
+    if (isConditionFailure(error)) return false;
+    throw error;
   }
 }
 
@@ -145,8 +154,11 @@ async function repairOne(deps: TickDeps, item: IndexedDefinition, validation: Ru
       return false; // a definition this deployment cannot run: the tick that lists it records why
     }
     // Twice the skew: the writer that moved it on may run ahead of us by the whole of it.
+    // Ended: listed for its wind-down, or wound down (which drops nextDueMs for good).
+    const endMs = endedAtMs(job);
+    if (endMs !== undefined && nowMs >= endMs) return false;
     const healthyMs = latestHealthyDueMs(job, nowMs, 2 * skewMs(deps));
-    if (healthyMs === undefined) return false; // ended: listed for its wind-down, or wound down
+    if (healthyMs === undefined) return false; // disabled: not in the index
     if (item.nextDueMs !== undefined && item.nextDueMs <= healthyMs) return false;
     dueMs = dueKeyMs(name, dueOnWriteMs(job, nowMs, item.createdAtMs ?? nowMs) ?? nowMs);
   }

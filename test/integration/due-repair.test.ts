@@ -3,13 +3,12 @@
  * whose entry hides its next slot, leaves healthy entries alone, and takes one page a minute for
  * the whole cluster, however many ticks arrive.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DUE_REPAIR_KEY } from '../../functions/core/due-repair.js';
 import { listedSlotMs } from '../../functions/core/due-times.js';
 import { FanOutError } from '../../functions/core/errors.js';
 import { partOf } from '../../functions/core/fan-out.js';
-import { RUNTIME_INDEX } from '../../functions/core/job-definitions.js';
 import { getLock } from '../../functions/core/store.js';
 import { lockItemKey } from '../../functions/core/table-keys.js';
 import { tick } from '../../functions/core/tick.js';
@@ -76,25 +75,37 @@ describe('the due index repair sweep', () => {
 
   it('takes one page a minute for the cluster: of two ticks at once, one sweeps', async () => {
     const { ctx, clock, tickDeps } = await setup(6);
-    const pages: string[] = [];
-    const client = interpose(ctx.client, async (command) => {
-      const input = (command as { input: { IndexName?: string } }).input;
-      if (input.IndexName === RUNTIME_INDEX.name) pages.push('page');
-    });
+    // The sweep's writes of its cursor that the table accepted (a refused one is another tick's page).
+    const taken: number[] = [];
+    const client = {
+      send: async (command: { input: { Key?: { pk?: string }; UpdateExpression?: string } }) => {
+        const result = await ctx.client.send(command as never);
+        if (command.input.Key?.pk === DUE_REPAIR_KEY.pk && command.input.UpdateExpression?.startsWith('SET sweptAtMs')) taken.push(clock());
+        return result;
+      },
+    } as unknown as typeof ctx.client;
     clock.set(T0 + 200);
     await Promise.all([tick(tickDeps('n1', client), { jobs: [] }), tick(tickDeps('n2', client), { jobs: [] })]);
-    expect(pages).toHaveLength(1);
+    expect(taken).toEqual([T0 + 200]);
     clock.set(T0 + 30_000);
     await tick(tickDeps('n1', client), { jobs: [] });
-    expect(pages).toHaveLength(1);
+    expect(taken).toHaveLength(1);
     clock.set(T0 + MINUTE_MS + 300);
     await tick(tickDeps('n2', client), { jobs: [] });
-    expect(pages).toHaveLength(2);
-    // The cursor says where the next page starts.
-    const cursor = await ctx.client.send(
-      new (await import('@aws-sdk/lib-dynamodb')).GetCommand({ TableName: ctx.tableName, Key: DUE_REPAIR_KEY }),
-    );
+    expect(taken).toEqual([T0 + 200, T0 + MINUTE_MS + 300]);
+    const cursor = await ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: DUE_REPAIR_KEY }));
     expect(cursor.Item).toMatchObject({ sweptAtMs: T0 + MINUTE_MS + 300 });
+  });
+
+  it('writes nothing on a table without runtime jobs', async () => {
+    const { ctx, clock, tickDeps } = await setup(0);
+    const writes: string[] = [];
+    const client = interpose(ctx.client, async (command) => {
+      if (!(command instanceof GetCommand) && !(command instanceof QueryCommand)) writes.push((command as object).constructor.name);
+    });
+    clock.set(T0 + 200);
+    await tick(tickDeps('n1', client), { jobs: [] });
+    expect(writes).toEqual([]);
   });
 });
 
