@@ -115,7 +115,8 @@ export async function requestsPerRun(env: BenchEnv, options: { idleJobs: number 
     expect('idle tick', outcomes, 'not-due');
     const counts = a.counter.snapshot();
     if (counts.writes > 0) failures.push(`idle tick: ${counts.writes} writes for ${options.idleJobs} jobs that are not due (goal: none)`);
-    // Its reads are the runtime jobs' listing (one Scan of their index), whatever the jobs.
+    // Its reads are the runtime jobs' listing (one Query a shard of the due index) and, once a minute, the repair
+    // sweep's look for a page (its cursor, and each empty shard), whatever the file's jobs.
     cases.push({ case: `idle tick (${options.idleJobs} jobs not due), per job`, outcome: kinds(outcomes), jobs: options.idleJobs, counts });
     a.client.destroy();
   }
