@@ -10,6 +10,7 @@
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { errorMessage } from './errors.js';
 import { DUE_INDEX, RUNTIME_INDEX, RUNTIME_SHARD_COUNT } from './job-definitions.js';
+import { eachPage, type ReadPage } from './reads.js';
 import { type ListedDefinition, listedOrRemoved } from './runtime-listing.js';
 import type { StoreContext } from './table-keys.js';
 import type { EventLog } from './types.js';
@@ -46,41 +47,39 @@ export async function listDueDefinitions(
 
 async function queryDueShard(ctx: StoreContext, shard: number, untilMs: number, removed: string[]): Promise<ListedDefinition[]> {
   const found: ListedDefinition[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.client.send(
-      new QueryCommand({
-        TableName: ctx.tableName,
-        IndexName: DUE_INDEX.name,
-        KeyConditionExpression: `${DUE_INDEX.partitionKey} = :shard AND ${DUE_INDEX.sortKey} <= :until`,
-        ExpressionAttributeValues: { ':shard': shard, ':until': untilMs },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const definition = listedOrRemoved(item, removed);
-      if (definition) found.push(definition);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  await eachPage(
+    (startKey) =>
+      ctx.client.send(
+        new QueryCommand({
+          TableName: ctx.tableName,
+          IndexName: DUE_INDEX.name,
+          KeyConditionExpression: `${DUE_INDEX.partitionKey} = :shard AND ${DUE_INDEX.sortKey} <= :until`,
+          ExpressionAttributeValues: { ':shard': shard, ':until': untilMs },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    (page) => collect(page, found, removed),
+  );
   return found;
 }
 
 /** Every runtime job: one Scan of the runtime-jobs index (a table without the due index). */
 async function scanDefinitions(ctx: StoreContext, removed: string[]): Promise<ListedDefinition[]> {
   const found: ListedDefinition[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.client.send(
-      new ScanCommand({ TableName: ctx.tableName, IndexName: RUNTIME_INDEX.name, ExclusiveStartKey: startKey }),
-    );
-    for (const item of page.Items ?? []) {
-      const definition = listedOrRemoved(item, removed);
-      if (definition) found.push(definition);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  await eachPage(
+    (startKey) =>
+      ctx.client.send(new ScanCommand({ TableName: ctx.tableName, IndexName: RUNTIME_INDEX.name, ExclusiveStartKey: startKey })),
+    (page) => collect(page, found, removed),
+  );
   return found;
+}
+
+/** A page's items as definitions into `found`, tombstones into `removed`. */
+function collect(page: ReadPage, found: ListedDefinition[], removed: string[]): void {
+  for (const item of page.Items ?? []) {
+    const definition = listedOrRemoved(item, removed);
+    if (definition) found.push(definition);
+  }
 }
 
 const warnedTables = new Set<string>();

@@ -6,6 +6,7 @@
  * write that decided a slot (its acquire, its parking, or the tick's advance after it) moves
  * `nextDueMs` past it, to the slot after. The map: docs/protocol.md, "The due index".
  */
+import { nameHash } from './job-definitions.js';
 import { type CronSchedule, cronOf, nextSlots } from './slots.js';
 import { toIso } from './time.js';
 import type { JobDefinition, TickOutcome } from './types.js';
@@ -18,9 +19,8 @@ import type { JobDefinition, TickOutcome } from './types.js';
  * (thousands of jobs share a due minute): a job would vanish from the index. Earlier is safe.
  */
 export function dueKeyMs(name: string, ms: number): number {
-  let hash = 2166136261;
-  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 16777619);
   // FNV's low bits are weak for names that differ at the end (tenant-1, tenant-2): mix them in.
+  let hash = nameHash(name);
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash ^= hash >>> 13;
   return ms - ((hash >>> 0) % 4096) / 4096;

@@ -13,10 +13,11 @@
  */
 
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { isMissingIndex } from './due-jobs.js';
 import { isOverdueListing } from './due-times.js';
 import { failureStreakOf } from './failure-streak.js';
 import { DUE_INDEX, RUNTIME_INDEX, RUNTIME_SHARD_COUNT } from './job-definitions.js';
-import { getLock, recentSlots } from './reads.js';
+import { eachPage, getLock, type ReadPage, recentSlots } from './reads.js';
 import { cronOf, previousSlot } from './slots.js';
 import type { LockItem, StoreContext } from './table-keys.js';
 import { type JobDefinition, Trigger } from './types.js';
@@ -64,24 +65,16 @@ function windowOf(compiled: string | undefined): Pick<JobDefinition, 'catchupWin
   }
 }
 
-/** True when a read failed because the table has no such index (a table made before it): counted as no runtime jobs. */
-export function isMissingIndexError(error: unknown): boolean {
-  const { name, message } = error as { name?: string; message?: string };
-  return name === 'ValidationException' && /index/i.test(message ?? '');
-}
-
 /** Runs a Query to its end, page by page, and hands each page to `onPage`. */
-async function queryAll(
+function queryAll(
   ctx: StoreContext,
   input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
-  onPage: (page: { Items?: Record<string, unknown>[]; Count?: number }) => void,
+  onPage: (page: ReadPage) => void,
 ): Promise<void> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.client.send(new QueryCommand({ TableName: ctx.tableName, ...input, ExclusiveStartKey: startKey }));
-    onPage(page);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  return eachPage(
+    (startKey) => ctx.client.send(new QueryCommand({ TableName: ctx.tableName, ...input, ExclusiveStartKey: startKey })),
+    onPage,
+  );
 }
 
 const shards = (): number[] => Array.from({ length: RUNTIME_SHARD_COUNT }, (_, shard) => shard);
@@ -90,7 +83,7 @@ async function sumOverShards(count: (shard: number) => Promise<number>): Promise
   try {
     return (await Promise.all(shards().map(count))).reduce((sum, value) => sum + value, 0);
   } catch (error) {
-    if (isMissingIndexError(error)) return 0;
+    if (isMissingIndex(error)) return 0;
     throw error;
   }
 }

@@ -92,9 +92,14 @@ export interface StoredDefinitionFields {
 
 /** The shard of a job's name: a stable hash, the same in every process. */
 export function runtimeShardOf(name: string): number {
+  return nameHash(name) % RUNTIME_SHARD_COUNT;
+}
+
+/** A stable 32-bit hash of a job's name (FNV-1a), the same in every process: its shard, and its due key (due-times.ts). */
+export function nameHash(name: string): number {
   let hash = 2166136261;
   for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 16777619);
-  return (hash >>> 0) % RUNTIME_SHARD_COUNT;
+  return hash >>> 0;
 }
 
 /** A runtime job's definition as the table holds it (from its lock item or the index). */

@@ -178,3 +178,23 @@ export async function recentSlots(ctx: StoreContext, job: string, limit: number)
   );
   return (result.Items ?? []) as SlotItem[];
 }
+
+/** One page of a Query or a Scan: its items, its count, and where the next starts. */
+export interface ReadPage {
+  Items?: Record<string, unknown>[];
+  Count?: number;
+  LastEvaluatedKey?: Record<string, unknown>;
+}
+
+/** Reads every page of a Query or a Scan (`read` sends one from `startKey`), handing each to `onPage`. */
+export async function eachPage(
+  read: (startKey: Record<string, unknown> | undefined) => Promise<ReadPage>,
+  onPage: (page: ReadPage) => void,
+): Promise<void> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await read(startKey);
+    onPage(page);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}

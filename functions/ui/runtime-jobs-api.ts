@@ -7,8 +7,8 @@
 
 import type { DefinitionWriteResult } from '../core/definition-writes.js';
 import { removeDefinition } from '../core/definition-writes.js';
+import { isMissingIndex } from '../core/due-jobs.js';
 import { ScheduleError } from '../core/errors.js';
-import { isMissingIndexError } from '../core/job-counts.js';
 import { runtimeJobDefinition } from '../core/job-definitions.js';
 import { readRuntimeJob, runtimeJobsForTick, validationFor } from '../core/runtime-jobs.js';
 import { listDefinitions } from '../core/runtime-listing.js';
@@ -46,7 +46,7 @@ export function runtimeJobsAccess(deps: TickDeps, fileJobs: readonly JobDefiniti
         listing = await listDefinitions(deps, { prefix, limit, ...(after !== undefined && { cursor: after }) });
       } catch (error) {
         // A table made before the runtime-jobs index: the config's jobs only, as the tick does.
-        if (isMissingIndexError(error)) return [];
+        if (isMissingIndex(error)) return [];
         throw error;
       }
       const validation = await validationFor(deps, fileJobs);
